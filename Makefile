@@ -1,0 +1,49 @@
+# Two commands do all the set-up on a fresh machine with Python 3.11:
+#   make run   — virtual environment, install, translations, migrations, then the bot
+#   make test  — the same set-up, then linters, types and the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+SOURCES := bot handlers storage
+
+.PHONY: install locales run test lint check extract-messages update-messages clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d locales -D messages -l $* -i $< -o $@
+
+locales: $(COMPILED)
+
+run: install locales
+	$(BIN)/python -m bot run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(SOURCES) tests bench
+
+test: install locales lint
+	$(BIN)/python -m pytest -q
+
+# Translators' workflow: extract the English message ids, then merge them into each catalogue.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k __ -k ngettext:1,2 --no-location --sort-output \
+		-o locales/messages.pot $(SOURCES)
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -d locales -D messages -i locales/messages.pot --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	find locales -name '*.mo' -delete

@@ -1,0 +1,37 @@
+"""Every callback payload the bot's buttons carry: ids and enums only (64 bytes at most)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.services.questionnaire import Action
+
+
+class AnswerCb(CallbackData, prefix="a"):
+    """A score given to one statement of one questionnaire."""
+
+    assignment: int
+    statement: int
+    score: int
+
+
+class NavCb(CallbackData, prefix="n"):
+    assignment: int
+    action: Action
+    statement: int = 0
+
+
+class TasksCb(CallbackData, prefix="t"):
+    """Show my open questionnaires."""
+
+
+class LanguageCode(StrEnum):
+    KK = "kk"
+    RU = "ru"
+    EN = "en"
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: LanguageCode

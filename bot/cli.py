@@ -1,0 +1,286 @@
+"""``python -m bot COMMAND``: running the bot and HR's commands. Commands never wait for
+input; environment variables override ``.env``; the exit code says how it went
+(0 done, 1 the input needs correcting, 2 configuration or usage problem)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import SystemClock
+from bot.config import MissingTokenError, Settings
+from bot.domain.methodology import load_profile
+from bot.factory import create_bot, run_bot
+from bot.services import campaigns, people, results
+from bot.services.staff_files import StaffFileError, load_staff_file, read_table
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+
+OK, INPUT_ERROR, CONFIG_ERROR = 0, 1, 2
+
+
+class CommandError(Exception):
+    """The command cannot go on; the message tells the user what to do."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Bagalau: the performance evaluation of corps B civil servants in Telegram.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("run", help="apply migrations and run the bot (long polling)")
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+
+    staff = commands.add_parser("import-staff", help="import the staff list (CSV or XLSX)")
+    staff.add_argument("file", type=Path)
+    staff.add_argument("--dry-run", action="store_true", help="validate and show the changes, import nothing")
+
+    invites = commands.add_parser(
+        "invites", help="print personal single-use links for people not yet in the bot"
+    )
+    invites.add_argument("--output", type=Path, help="write the CSV here instead of standard output")
+
+    create = commands.add_parser("campaign-create", help="create an evaluation round (a draft)")
+    create.add_argument("--kind", choices=["360"], required=True)
+    create.add_argument("--year", type=int, required=True)
+    create.add_argument("--deadline", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
+    create.add_argument("--employees", help="comma-separated employee ids (default: everyone active)")
+
+    respondents = commands.add_parser(
+        "campaign-respondents", help="replace respondents from CSV: subject_id,respondent_id,relation"
+    )
+    respondents.add_argument("campaign_id", type=int)
+    respondents.add_argument("file", type=Path)
+
+    start = commands.add_parser("campaign-start", help="start a round and notify respondents")
+    start.add_argument("campaign_id", type=int)
+    start.add_argument(
+        "--skip-short",
+        action="store_true",
+        help="leave out people with too few respondents instead of refusing",
+    )
+
+    close = commands.add_parser("campaign-close", help="close a round and send everyone their report")
+    close.add_argument("campaign_id", type=int)
+
+    report = commands.add_parser("results", help="export a round's results")
+    report.add_argument("campaign_id", type=int)
+    report.add_argument("--format", choices=["csv"], default="csv")
+    report.add_argument("--output", type=Path, help="write here instead of standard output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(
+            f"configuration error in {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}",
+            file=sys.stderr,
+        )
+        return CONFIG_ERROR
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "run":
+            settings.require_token()
+            upgrade(settings.database_url)
+            asyncio.run(run_bot(settings))
+            return OK
+        upgrade(settings.database_url)
+        if args.command == "migrate":
+            print("database is up to date")
+            return OK
+        return asyncio.run(_dispatch(args, settings))
+    except MissingTokenError as exc:
+        print(exc, file=sys.stderr)
+        return CONFIG_ERROR
+    except (CommandError, campaigns.CampaignError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return INPUT_ERROR
+    except KeyboardInterrupt:
+        return OK
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    handlers: dict[str, Callable[[AsyncSession, argparse.Namespace, Settings], Awaitable[int]]] = {
+        "import-staff": _import_staff,
+        "invites": _invites,
+        "campaign-create": _campaign_create,
+        "campaign-respondents": _campaign_respondents,
+        "campaign-start": _campaign_start,
+        "campaign-close": _campaign_close,
+        "results": _results,
+    }
+    engine = create_engine(settings.database_url, hide_parameters=True)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await handlers[args.command](session, args, settings)
+    finally:
+        await engine.dispose()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _today(settings: Settings) -> date:
+    return SystemClock(settings.zone).today()
+
+
+async def _import_staff(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    validation = load_staff_file(_read(args.file), args.file.name, _today(settings))
+    if not validation.ok:
+        print(f"{args.file}: {len(validation.errors)} problem(s), nothing imported:", file=sys.stderr)
+        for error in validation.errors:
+            print(f"  {error.describe()}", file=sys.stderr)
+        return INPUT_ERROR
+    summary = await people.import_staff(session, validation, _today(settings))
+    assert summary is not None
+    verb = "would import" if args.dry_run else "imported"
+    print(
+        f"{verb} {len(validation.records)} people: {summary.new} new, {summary.changed} changed, "
+        f"{summary.unchanged} unchanged, {summary.left} marked as having left"
+    )
+    if args.dry_run:
+        await session.rollback()
+    return OK
+
+
+async def _invites(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    bot = create_bot(settings)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    if not me.username:
+        raise CommandError("the bot has no username; set one with @BotFather")
+    links = await people.invite_links(session, me.username)
+    with _output(args.output) as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("employee_id", "full_name", "link"))
+        writer.writerows((link.employee_id, link.full_name, link.link) for link in links)
+    print(f"{len(links)} invite link(s) for people not yet in the bot", file=sys.stderr)
+    return OK
+
+
+async def _campaign_create(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    profile = load_profile(settings.methodology_profile)
+    ids = [part.strip() for part in args.employees.split(",") if part.strip()] if args.employees else None
+    report = await campaigns.create_360(
+        session, profile, year=args.year, deadline=args.deadline, today=_today(settings), employee_ids=ids
+    )
+    print(f"round {report.campaign.id} created (draft): 360 evaluation {args.year}, deadline {args.deadline}")
+    print(f"  {len(report.planned)} people evaluated, {len(report.excluded)} not evaluated")
+    for subject in report.excluded:
+        print(
+            f"  not evaluated: {subject.employee.employee_id} {subject.employee.full_name} ({subject.excluded_reason})"
+        )
+    for plan in report.short(profile):
+        print(
+            f"  WARNING: {plan.subject.employee.employee_id} {plan.subject.employee.full_name} has "
+            f"{plan.respondents} possible respondent(s), the methodology asks for at least {profile.min_respondents}"
+        )
+    if report.unbound_respondents:
+        print(f"  {report.unbound_respondents} respondent(s) have not joined the bot yet (see `invites`)")
+    print(f"next: `python -m bot campaign-start {report.campaign.id}`")
+    return OK
+
+
+async def _campaign_respondents(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        header, rows = read_table(_read(args.file), args.file.name)
+    except StaffFileError as exc:
+        raise CommandError(f"{args.file}: {exc.describe()}") from exc
+    expected = {"subject_id", "respondent_id", "relation"}
+    names = {name.strip().casefold() for name in header}
+    if not expected <= names:
+        raise CommandError(f"{args.file}: the columns must be subject_id,respondent_id,relation")
+    parsed = [
+        campaigns.RespondentRow(
+            line=line,
+            subject_id=str(values.get("subject_id") or "").strip(),
+            respondent_id=str(values.get("respondent_id") or "").strip(),
+            relation=str(values.get("relation") or "").strip().casefold(),
+        )
+        for line, values in ((line, {k.strip().casefold(): v for k, v in row.items()}) for line, row in rows)
+    ]
+    profile = load_profile(settings.methodology_profile)
+    problems = await campaigns.replace_respondents(session, profile, args.campaign_id, parsed)
+    if problems:
+        print(f"{args.file}: {len(problems)} problem(s), nothing changed:", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return INPUT_ERROR
+    print(
+        f"respondents replaced for {len({row.subject_id for row in parsed})} people in round {args.campaign_id}"
+    )
+    return OK
+
+
+async def _campaign_start(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    profile = load_profile(settings.methodology_profile)
+    report = await campaigns.start(
+        session, profile, args.campaign_id, SystemClock(settings.zone).now(), skip_short=args.skip_short
+    )
+    print(f"round {args.campaign_id} started: {report.notified} respondent(s) will be notified by the bot")
+    if report.not_joined:
+        print(
+            f"  {report.not_joined} respondent(s) have not joined the bot yet; they see their tasks when they join"
+        )
+    for subject in report.skipped:
+        print(
+            f"  left out (too few respondents): {subject.employee.employee_id} {subject.employee.full_name}"
+        )
+    return OK
+
+
+async def _campaign_close(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    report = await campaigns.close(session, args.campaign_id, SystemClock(settings.zone).now())
+    print(f"round {args.campaign_id} closed: {report.reports_queued} report(s) will be sent by the bot")
+    if report.not_joined:
+        print(
+            f"  {report.not_joined} evaluated person(s) have not joined the bot: use `results` for their reports"
+        )
+    return OK
+
+
+async def _results(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    profile = load_profile(settings.methodology_profile)
+    found = await results.campaign_results(session, profile, args.campaign_id)
+    if not found:
+        raise CommandError(f"there is no round {args.campaign_id} or nobody is evaluated in it")
+    with _output(args.output) as out:
+        out.write(results.results_csv(found))
+    return OK
+
+
+class _output:
+    """Standard output, or a file written whole (UTF-8 with BOM, so that Excel reads Kazakh)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.buffer = io.StringIO()
+
+    def __enter__(self) -> TextIO:
+        return sys.stdout if self.path is None else self.buffer
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None and exc[0] is None:
+            self.path.write_text(self.buffer.getvalue(), encoding="utf-8-sig")

@@ -1,0 +1,74 @@
+"""Settings from the environment and `.env` (environment variables win)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Locale = Literal["kk", "ru", "en"]
+OFFICIAL_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    database_url: str = "sqlite+aiosqlite:///data/bagalau.db"
+    telegram_api_url: str = OFFICIAL_API_URL
+    hr_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Asia/Almaty"
+    default_locale: Locale = "kk"
+    methodology_profile: str = "kz-2023"
+    # How often the bot looks for queued notifications, and how fast it sends them:
+    # Telegram allows about 30 messages a second overall; we stay below that.
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    log_level: str = "INFO"
+
+    @field_validator("hr_admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return frozenset(int(part) for part in parts if part)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise MissingTokenError
+        return self.bot_token.get_secret_value().strip()
+
+
+class MissingTokenError(RuntimeError):
+    """Raised when a command that talks to Telegram runs without BOT_TOKEN."""
+
+    MESSAGE = (
+        "BOT_TOKEN is not set: put BOT_TOKEN=<token from @BotFather> into .env "
+        "(see .env.example) or export it in the environment."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(self.MESSAGE)

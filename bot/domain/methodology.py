@@ -1,0 +1,175 @@
+"""The approved methodology as data: profiles loaded from versioned JSON files.
+
+A profile is one approved methodology (one seed in ``shared/seeds``). Everything the
+domain needs to know about questionnaires, scales, grade bands and limits comes from
+it, so that a body switching to another methodology changes data, not code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+SUPPORTED_LOCALES = ("kk", "ru", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One piece of methodology text in every supported language."""
+
+    kk: str
+    ru: str
+    en: str
+
+    def get(self, locale: str) -> str:
+        return str(getattr(self, locale, None) or self.kk)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, str]) -> Text:
+        missing = [loc for loc in SUPPORTED_LOCALES if not raw.get(loc)]
+        if missing:
+            raise ValueError(f"text {raw!r} lacks {missing}")
+        return cls(kk=raw["kk"], ru=raw["ru"], en=raw["en"])
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a 360 questionnaire; ``no`` runs 1..N through the questionnaire."""
+
+    no: int
+    competency_no: int
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Competency:
+    no: int
+    # The questionnaire's heading and the result form's line differ in a few words in
+    # the seed (e.g. "Нәтижеге бейімделу" vs "Нәтижеге бағдарлану"); both are kept.
+    name: Text
+    result_name: Text
+    statements: tuple[Statement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    code: str  # "heads" (appendix 5) or "employees" (appendix 6)
+    appendix: int
+    result_appendix: int
+    title: Text
+    competencies: tuple[Competency, ...]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        return tuple(s for c in self.competencies for s in c.statements)
+
+    def statement(self, no: int) -> Statement:
+        for statement in self.statements:
+            if statement.no == no:
+                return statement
+        raise KeyError(no)
+
+    def competency(self, no: int) -> Competency:
+        for competency in self.competencies:
+            if competency.no == no:
+                return competency
+        raise KeyError(no)
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePoint:
+    value: int
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class GradeBand:
+    code: str
+    min_score: Decimal  # inclusive; the band holds scores from min_score up to the next band
+    name: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    code: str
+    version: str
+    document: Text
+    min_months_in_post: int
+    min_respondents: int
+    max_respondents: int
+    scale_360: tuple[ScalePoint, ...]
+    grade_bands: tuple[GradeBand, ...]  # ordered from the highest band down
+    questionnaires: dict[str, Questionnaire]
+
+    def questionnaire(self, code: str) -> Questionnaire:
+        return self.questionnaires[code]
+
+    @property
+    def scale_values(self) -> frozenset[int]:
+        return frozenset(point.value for point in self.scale_360)
+
+
+DEFAULT_PROFILE = "kz-2023"
+
+
+def _parse_questionnaire(code: str, raw: dict[str, Any]) -> Questionnaire:
+    competencies = []
+    statement_no = 0
+    for comp_raw in raw["competencies"]:
+        statements = []
+        for text_raw in comp_raw["statements"]:
+            statement_no += 1
+            statements.append(
+                Statement(no=statement_no, competency_no=comp_raw["no"], text=Text.from_json(text_raw))
+            )
+        competencies.append(
+            Competency(
+                no=comp_raw["no"],
+                name=Text.from_json(comp_raw["name"]),
+                result_name=Text.from_json(comp_raw["result_name"]),
+                statements=tuple(statements),
+            )
+        )
+    numbers = [c.no for c in competencies]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"questionnaire {code}: competencies must be numbered 1..N, got {numbers}")
+    return Questionnaire(
+        code=code,
+        appendix=raw["appendix"],
+        result_appendix=raw["result_appendix"],
+        title=Text.from_json(raw["title"]),
+        competencies=tuple(competencies),
+    )
+
+
+def parse_profile(raw: dict[str, Any]) -> Profile:
+    bands = tuple(
+        GradeBand(code=b["code"], min_score=Decimal(str(b["min"])), name=Text.from_json(b["name"]))
+        for b in raw["grade_bands"]
+    )
+    if list(bands) != sorted(bands, key=lambda b: b.min_score, reverse=True) or bands[-1].min_score != 0:
+        raise ValueError("grade bands must run from the highest down to a band starting at 0")
+    return Profile(
+        code=raw["code"],
+        version=raw["version"],
+        document=Text.from_json(raw["document"]),
+        min_months_in_post=int(raw["min_months_in_post"]),
+        min_respondents=int(raw["respondents"]["min"]),
+        max_respondents=int(raw["respondents"]["max"]),
+        scale_360=tuple(
+            ScalePoint(value=int(p["value"]), label=Text.from_json(p["label"])) for p in raw["scale_360"]
+        ),
+        grade_bands=bands,
+        questionnaires={code: _parse_questionnaire(code, q) for code, q in raw["questionnaires"].items()},
+    )
+
+
+@cache
+def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
+    """Load a bundled profile by code (file ``bot/methodology/<code>.json``)."""
+    text = resources.files("bot.methodology").joinpath(f"{code}.json").read_text("utf-8")
+    return parse_profile(json.loads(text))

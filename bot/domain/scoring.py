@@ -1,0 +1,102 @@
+"""Scores, grade bands and the 360 result (clauses 7 and 35, appendices 7-8). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from bot.domain.methodology import GradeBand, Profile, Questionnaire
+
+CENT = Decimal("0.01")
+
+
+def round_score(value: Decimal) -> Decimal:
+    """Round to two decimals, half up: the forms show scores with two decimals."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def grade_band(profile: Profile, score: Decimal) -> GradeBand:
+    """The band a score falls in. The score is rounded first, so 3.995 counts as 4.00."""
+    rounded = round_score(score)
+    if rounded < 0:
+        raise ValueError(f"a score cannot be negative: {score}")
+    for band in profile.grade_bands:
+        if rounded >= band.min_score:
+            return band
+    raise AssertionError("the lowest band starts at 0")  # parse_profile guarantees it
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCount:
+    """How many non-self answers gave ``score`` to statement ``statement_no``."""
+
+    statement_no: int
+    score: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyResult:
+    competency_no: int
+    mean: Decimal | None  # None when withheld or nobody answered
+    self_score: Decimal | None
+    n_answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Result360:
+    competencies: tuple[CompetencyResult, ...]
+    overall: Decimal | None
+    band: GradeBand | None
+    n_respondents: int
+    withheld: bool
+
+    def weakest(self, count: int = 3) -> tuple[CompetencyResult, ...]:
+        """The least developed competencies (clause 36: training planning)."""
+        scored = [c for c in self.competencies if c.mean is not None]
+        return tuple(sorted(scored, key=lambda c: (c.mean, c.competency_no))[:count])
+
+
+def is_withheld(profile: Profile, n_respondents: int) -> bool:
+    """A result is shown only once enough colleagues answered, or anonymity breaks."""
+    return n_respondents < profile.min_respondents
+
+
+def compute_360_result(
+    profile: Profile,
+    questionnaire: Questionnaire,
+    others: Iterable[AnswerCount],
+    self_answers: Mapping[int, int],
+    n_respondents: int,
+) -> Result360:
+    """Per-competency means of the colleagues' answers; the self-assessment is shown beside
+    them and never enters a mean (clause 35)."""
+    withheld = is_withheld(profile, n_respondents)
+    sums: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for answer in others:
+        competency_no = questionnaire.statement(answer.statement_no).competency_no
+        sums[competency_no] = sums.get(competency_no, 0) + answer.score * answer.count
+        counts[competency_no] = counts.get(competency_no, 0) + answer.count
+
+    results = []
+    for competency in questionnaire.competencies:
+        n = counts.get(competency.no, 0)
+        mean = None if withheld or n == 0 else round_score(Decimal(sums[competency.no]) / n)
+        own = [self_answers[s.no] for s in competency.statements if s.no in self_answers]
+        self_score = round_score(Decimal(sum(own)) / len(own)) if own else None
+        results.append(CompetencyResult(competency.no, mean, self_score, 0 if withheld else n))
+
+    total = sum(counts.values())
+    overall = None
+    if not withheld and total:
+        # Every answer weighs the same: the mean over all answers, not a mean of rounded means.
+        overall = round_score(Decimal(sum(sums.values())) / total)
+    return Result360(
+        competencies=tuple(results),
+        overall=overall,
+        band=grade_band(profile, overall) if overall is not None else None,
+        n_respondents=n_respondents,
+        withheld=withheld,
+    )

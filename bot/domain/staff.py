@@ -1,0 +1,472 @@
+"""Validation of an imported staff list (pure: no I/O, standard library only).
+
+HR uploads the staff list as a CSV or XLSX table; :mod:`bot.services.staff_files`
+turns the bytes into a header and rows, and :func:`validate_staff` checks them here.
+The whole table is validated and every problem is reported, so that HR can fix the
+file in one go; nothing is imported from a file with any problem (``records`` is empty).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+REQUIRED_COLUMNS = (
+    "employee_id",
+    "full_name",
+    "position",
+    "role",
+    "unit",
+    "manager_id",
+    "phone",
+    "language",
+    "appointed_on",
+)
+
+# Columns that must hold a value on every row (manager_id, phone and language may be empty).
+_MANDATORY_VALUES = ("employee_id", "full_name", "position", "role", "unit", "appointed_on")
+
+_VALUE_LIMIT = 60
+
+Role = Literal["head", "employee"]
+
+_ROLES: dict[str, Role] = {
+    "head": "head",
+    "басшы": "head",
+    "руководитель": "head",
+    "employee": "employee",
+    "қызметші": "employee",
+    "сотрудник": "employee",
+    "служащий": "employee",
+}
+
+_LANGUAGES: dict[str, str] = {
+    "kk": "kk",
+    "kz": "kk",
+    "қаз": "kk",
+    "каз": "kk",
+    "қазақ": "kk",
+    "қазақша": "kk",
+    "казахский": "kk",
+    "kazakh": "kk",
+    "ru": "ru",
+    "рус": "ru",
+    "русский": "ru",
+    "орыс": "ru",
+    "орысша": "ru",
+    "russian": "ru",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "англ": "en",
+    "английский": "en",
+    "ағылшын": "en",
+    "ағылшынша": "en",
+}
+
+DEFAULT_LANGUAGE = "kk"
+_EARLIEST_YEAR = 1900
+
+
+class StaffErrorCode(StrEnum):
+    MISSING_VALUE = "missing_value"
+    DUPLICATE_ID = "duplicate_id"
+    UNKNOWN_MANAGER = "unknown_manager"
+    SELF_MANAGER = "self_manager"
+    MANAGER_CYCLE = "manager_cycle"
+    BAD_ROLE = "bad_role"
+    BAD_DATE = "bad_date"
+    FUTURE_DATE = "future_date"
+    BAD_PHONE = "bad_phone"
+    DUPLICATE_PHONE = "duplicate_phone"
+    BAD_LANGUAGE = "bad_language"
+    MISSING_COLUMN = "missing_column"
+    UNKNOWN_COLUMN = "unknown_column"
+    EMPTY_FILE = "empty_file"
+    UNREADABLE_FILE = "unreadable_file"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRecord:
+    line: int  # the line in the file (header is line 1)
+    employee_id: str
+    full_name: str
+    position: str
+    role: Role
+    unit: str
+    manager_id: str | None  # None for the top of the hierarchy
+    phone: str | None  # "+7XXXXXXXXXX" for Kazakh numbers, "+<digits>" for other international ones
+    language: str  # "kk", "ru" or "en"
+    appointed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class StaffError:
+    line: int  # 1 for header problems, 0 for whole-file problems
+    column: str  # the column name ("" when not about one column)
+    code: StaffErrorCode
+    value: str  # the offending value (shortened), or the ids in a cycle joined by " → "
+
+    def describe(self) -> str:
+        """One English sentence, e.g. "line 7, column manager_id: unknown manager 'E-99'"."""
+        where = []
+        if self.line > 0:
+            where.append(f"line {self.line}")
+        if self.column:
+            where.append(f"column {self.column}")
+        message = self._message()
+        return f"{', '.join(where)}: {message}" if where else message
+
+    def _message(self) -> str:
+        v = self.value
+        match self.code:
+            case StaffErrorCode.MISSING_VALUE:
+                return "a value is required"
+            case StaffErrorCode.DUPLICATE_ID:
+                return f"employee id '{v}' already appears on an earlier line"
+            case StaffErrorCode.UNKNOWN_MANAGER:
+                return f"unknown manager '{v}'"
+            case StaffErrorCode.SELF_MANAGER:
+                return f"employee '{v}' is listed as their own manager"
+            case StaffErrorCode.MANAGER_CYCLE:
+                first = v.split(" → ", 1)[0]
+                return f"the manager chain goes round in a circle: {v} → {first}"
+            case StaffErrorCode.BAD_ROLE:
+                return f"unknown role '{v}' (expected head or employee)"
+            case StaffErrorCode.BAD_DATE:
+                return f"unreadable date '{v}' (expected YYYY-MM-DD or DD.MM.YYYY)"
+            case StaffErrorCode.FUTURE_DATE:
+                return f"date '{v}' is in the future"
+            case StaffErrorCode.BAD_PHONE:
+                return f"unreadable phone number '{v}' (expected e.g. +7 701 123 45 67)"
+            case StaffErrorCode.DUPLICATE_PHONE:
+                return f"phone number '{v}' already appears on an earlier line"
+            case StaffErrorCode.BAD_LANGUAGE:
+                return f"unknown language '{v}' (expected kk, ru or en)"
+            case StaffErrorCode.MISSING_COLUMN:
+                return "this required column is missing from the header"
+            case StaffErrorCode.UNKNOWN_COLUMN:
+                if not v:
+                    return "a column without a header holds data"
+                return f"unexpected column '{v}' (allowed: {', '.join(REQUIRED_COLUMNS)})"
+            case StaffErrorCode.EMPTY_FILE:
+                return "the file contains no staff rows"
+            case StaffErrorCode.UNREADABLE_FILE:
+                base = "the file could not be read as a CSV or XLSX table"
+                return f"{base} ({v})" if v else base
+
+
+@dataclass(frozen=True, slots=True)
+class StaffValidation:
+    records: tuple[StaffRecord, ...]
+    errors: tuple[StaffError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def shorten(value: str, limit: int = _VALUE_LIMIT) -> str:
+    """``value`` cut to ``limit`` characters (an ellipsis marks the cut)."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def normalise_column(name: str) -> str:
+    """Header cell → column name: BOM stripped, case- and space-insensitive."""
+    cleaned = unicodedata.normalize("NFC", name.replace("\ufeff", "")).strip().casefold()
+    return re.sub(r"[\s\-]+", "_", cleaned)
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text; whole numbers (XLSX ``1001.0``) become digit strings."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+_PHONE_CHARS = re.compile(r"\+?[\d\s().\-]+")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """``raw`` as ``+7XXXXXXXXXX`` / ``+<digits>``; ``None`` when it is not a phone number."""
+    text = raw.strip()
+    if not _PHONE_CHARS.fullmatch(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        return _international(digits)
+    if digits.startswith("00"):
+        return _international(digits[2:])
+    if len(digits) == 11 and digits[0] in "78":  # 8 701 123 45 67, 77011234567
+        return "+7" + digits[1:]
+    if len(digits) == 10 and digits[0] == "7":  # 701 123 45 67 (all Kazakh area codes start with 7)
+        return "+7" + digits
+    return None
+
+
+def _international(digits: str) -> str | None:
+    if digits.startswith("7"):
+        return "+" + digits if len(digits) == 11 else None
+    if 8 <= len(digits) <= 15 and not digits.startswith("0"):
+        return "+" + digits
+    return None
+
+
+def normalise_language(raw: str) -> str | None:
+    """``raw`` as "kk", "ru" or "en" (empty → "kk"); ``None`` when it is unknown."""
+    key = raw.strip().rstrip(".").casefold()
+    if not key:
+        return DEFAULT_LANGUAGE
+    return _LANGUAGES.get(key)
+
+
+def normalise_role(raw: str) -> Role | None:
+    return _ROLES.get(raw.strip().casefold())
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+
+
+def parse_date(value: object) -> date | None:
+    """A ``date``/``datetime`` or a YYYY-MM-DD / DD.MM.YYYY string; ``None`` when unreadable."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DOTTED_DATE.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    else:
+        return None
+    if year < _EARLIEST_YEAR:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------- validation
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    values: dict[str, str]
+    raw_date: str | date | None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[StaffError] = []
+
+    def add(self, line: int, column: str, code: StaffErrorCode, value: str = "", *, cut: bool = True) -> None:
+        self.errors.append(StaffError(line, column, code, shorten(value) if cut else value))
+
+    def sorted(self) -> tuple[StaffError, ...]:
+        """File problems first, then the header's (as found), then by line and column order."""
+        order = {name: i for i, name in enumerate(REQUIRED_COLUMNS)}
+        return tuple(
+            sorted(self.errors, key=lambda e: (e.line, order.get(e.column, -1) if e.line > 1 else 0))
+        )
+
+
+def validate_staff(
+    header: Sequence[str],
+    rows: Sequence[tuple[int, Mapping[str, str | date | None]]],
+    today: date,
+) -> StaffValidation:
+    """Check a staff table; every problem is reported and nothing is accepted from a bad file.
+
+    ``header`` is the first line of the table as written; each row is ``(line, values)``
+    with ``values`` keyed by the header cells (or by the canonical column names).
+    """
+    out = _Collector()
+    present = _check_header(header, out)
+    if present is None:  # a header with no names at all: the file is empty
+        out.add(0, "", StaffErrorCode.EMPTY_FILE)
+        return StaffValidation((), out.sorted())
+
+    parsed = _collect_rows(rows, out)
+    if not parsed:
+        out.add(0, "", StaffErrorCode.EMPTY_FILE)
+
+    candidates = [rec for row in parsed if (rec := _check_row(row, present, today, out)) is not None]
+    _check_uniqueness(parsed, out)
+    _check_hierarchy(parsed, present, out)
+
+    errors = out.sorted()
+    return StaffValidation(() if errors else tuple(candidates), errors)
+
+
+def _check_header(header: Sequence[str], out: _Collector) -> set[str] | None:
+    """The required columns present in ``header`` (``None`` for a header with no names)."""
+    names = [(str(cell), normalise_column(str(cell))) for cell in header]
+    if not any(norm for _, norm in names):
+        return None
+    seen: set[str] = set()
+    unknown: list[str] = []
+    for raw, norm in names:
+        if not norm:
+            continue  # a nameless column is only a problem if it holds data (see _collect_rows)
+        if norm not in REQUIRED_COLUMNS or norm in seen:  # unknown, or the same column twice
+            unknown.append(raw.replace("\ufeff", "").strip())
+        seen.add(norm)
+    for column in REQUIRED_COLUMNS:
+        if column not in seen:
+            out.add(1, column, StaffErrorCode.MISSING_COLUMN)
+    for shown in unknown:
+        out.add(1, shown, StaffErrorCode.UNKNOWN_COLUMN, shown)
+    return seen & set(REQUIRED_COLUMNS)
+
+
+def _collect_rows(rows: Sequence[tuple[int, Mapping[str, str | date | None]]], out: _Collector) -> list[_Row]:
+    parsed: list[_Row] = []
+    nameless_reported = False
+    for line, mapping in rows:
+        values: dict[str, str] = {}
+        raw_date: str | date | None = None
+        nameless = False
+        for key, value in mapping.items():
+            column = normalise_column(str(key))
+            text = cell_text(value)
+            if column in REQUIRED_COLUMNS:
+                values[column] = text
+                if column == "appointed_on":
+                    raw_date = value
+            elif not column and text:
+                nameless = True
+        if not any(values.values()) and not nameless:
+            continue  # a fully empty row
+        if nameless and not nameless_reported:
+            out.add(1, "", StaffErrorCode.UNKNOWN_COLUMN)
+            nameless_reported = True
+        parsed.append(_Row(line, values, raw_date))
+    return parsed
+
+
+def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> StaffRecord | None:
+    """The row's record, or ``None`` (with its problems reported) when it is not valid."""
+    errors_before = len(out.errors)
+    get = row.values.get
+    for column in _MANDATORY_VALUES:
+        if column in present and not get(column, ""):
+            out.add(row.line, column, StaffErrorCode.MISSING_VALUE)
+
+    role_text = get("role", "")
+    role = normalise_role(role_text)
+    if role_text and role is None:
+        out.add(row.line, "role", StaffErrorCode.BAD_ROLE, role_text)
+
+    appointed: date | None = None
+    date_text = get("appointed_on", "")
+    if date_text:
+        appointed = parse_date(row.raw_date if row.raw_date is not None else date_text)
+        if appointed is None:
+            out.add(row.line, "appointed_on", StaffErrorCode.BAD_DATE, date_text)
+        elif appointed > today:
+            out.add(row.line, "appointed_on", StaffErrorCode.FUTURE_DATE, date_text)
+
+    phone_text = get("phone", "")
+    phone = normalise_phone(phone_text) if phone_text else None
+    if phone_text and phone is None:
+        out.add(row.line, "phone", StaffErrorCode.BAD_PHONE, phone_text)
+
+    language_text = get("language", "")
+    language = normalise_language(language_text)
+    if language is None:
+        out.add(row.line, "language", StaffErrorCode.BAD_LANGUAGE, language_text)
+
+    if len(out.errors) > errors_before or role is None or appointed is None or language is None:
+        return None
+    return StaffRecord(
+        line=row.line,
+        employee_id=get("employee_id", ""),
+        full_name=_collapse(get("full_name", "")),
+        position=_collapse(get("position", "")),
+        role=role,
+        unit=_collapse(get("unit", "")),
+        manager_id=get("manager_id") or None,
+        phone=phone,
+        language=language,
+        appointed_on=appointed,
+    )
+
+
+def _check_uniqueness(parsed: list[_Row], out: _Collector) -> None:
+    seen_ids: set[str] = set()
+    seen_phones: set[str] = set()
+    for row in parsed:
+        employee_id = row.values.get("employee_id", "")
+        if employee_id:
+            if employee_id in seen_ids:
+                out.add(row.line, "employee_id", StaffErrorCode.DUPLICATE_ID, employee_id)
+            seen_ids.add(employee_id)
+        phone_text = row.values.get("phone", "")
+        phone = normalise_phone(phone_text) if phone_text else None
+        if phone is not None:
+            if phone in seen_phones:
+                out.add(row.line, "phone", StaffErrorCode.DUPLICATE_PHONE, phone_text)
+            seen_phones.add(phone)
+
+
+def _check_hierarchy(parsed: list[_Row], present: set[str], out: _Collector) -> None:
+    if "employee_id" not in present or "manager_id" not in present:
+        return
+    known = {row.values.get("employee_id", "") for row in parsed} - {""}
+    manager_of: dict[str, str] = {}
+    line_of: dict[str, int] = {}
+    for row in parsed:
+        employee_id = row.values.get("employee_id", "")
+        manager_id = row.values.get("manager_id", "")
+        if not manager_id:
+            continue
+        if manager_id == employee_id:
+            out.add(row.line, "manager_id", StaffErrorCode.SELF_MANAGER, manager_id)
+        elif manager_id not in known:
+            out.add(row.line, "manager_id", StaffErrorCode.UNKNOWN_MANAGER, manager_id)
+        elif employee_id and employee_id not in manager_of:  # a duplicate id keeps its first line
+            manager_of[employee_id] = manager_id
+            line_of[employee_id] = row.line
+
+    # Each person has at most one manager, so every cycle is found by walking up the chains.
+    done: set[str] = set()
+    for start in manager_of:
+        path: list[str] = []
+        on_path: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            path.append(node)
+            node = manager_of.get(node)
+        if node is not None and node in on_path:
+            cycle = path[on_path[node] :]
+            first = min(range(len(cycle)), key=lambda i: line_of[cycle[i]])
+            cycle = cycle[first:] + cycle[:first]
+            out.add(
+                line_of[cycle[0]], "manager_id", StaffErrorCode.MANAGER_CYCLE, " → ".join(cycle), cut=False
+            )
+        done.update(path)

@@ -1,0 +1,157 @@
+"""The composition root: settings → engine, i18n, bot, dispatcher, scheduler.
+
+``python -m bot run`` and the tests build the application through these same factories;
+there is no module-level bot or dispatcher anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, ErrorEvent
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.delivery import OutboxDelivery
+from bot.domain.methodology import Profile, load_profile
+from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale
+from bot.middlewares import CurrentEmployeeMiddleware, DbSessionMiddleware
+from handlers import create_routers
+from storage.db import create_engine, create_sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What every part of the application shares, built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    i18n: I18n
+    profile: Profile
+    clock: Clock
+
+
+def create_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+    # hide_parameters: SQL errors in logs never carry names, phones or answers.
+    engine = create_engine(settings.database_url, hide_parameters=True)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessionmaker=create_sessionmaker(engine),
+        i18n=create_i18n(settings.default_locale),
+        profile=load_profile(settings.methodology_profile),
+        clock=clock or SystemClock(settings.zone),
+    )
+
+
+def create_bot(settings: Settings) -> Bot:
+    """A Bot talking to the configured Bot API server (official, local, or a test stand-in)."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+def create_dispatcher(runtime: Runtime) -> Dispatcher:
+    dispatcher = Dispatcher(profile=runtime.profile, clock=runtime.clock, settings=runtime.settings)
+    dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
+    dispatcher.update.outer_middleware(CurrentEmployeeMiddleware())
+    dispatcher.update.outer_middleware(LocaleMiddleware(runtime.i18n))
+    dispatcher.include_routers(*create_routers())
+    dispatcher.errors.register(on_error)
+    return dispatcher
+
+
+async def on_error(event: ErrorEvent) -> bool:
+    """Log what failed without personal data, and tell the person something went wrong."""
+    log.error(
+        "update %s failed: %s",
+        event.update.update_id,
+        type(event.exception).__name__,
+        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+    )
+    text = _("Sorry, something went wrong and nothing was saved. Please try again in a minute.")
+    try:
+        if event.update.callback_query is not None:
+            await event.update.callback_query.answer(text, show_alert=True)
+        elif event.update.message is not None:
+            await event.update.message.answer(text)
+    except Exception:  # the reply is a courtesy; Telegram may be what failed
+        log.warning("could not tell the user about the failed update %s", event.update.update_id)
+    return True
+
+
+def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
+    return OutboxDelivery(
+        bot,
+        runtime.sessionmaker,
+        runtime.i18n,
+        runtime.profile,
+        runtime.clock,
+        runtime.settings.outbox_rate_per_second,
+    )
+
+
+def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=runtime.settings.zone)
+    scheduler.add_job(
+        delivery.deliver_pending,
+        IntervalTrigger(seconds=runtime.settings.outbox_poll_seconds),
+        id="outbox",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def _command_menu() -> list[BotCommand]:
+    return [
+        BotCommand(command="start", description=_("My questionnaires")),
+        BotCommand(command="language", description=_("Change the language")),
+        BotCommand(command="help", description=_("Help")),
+    ]
+
+
+async def set_commands(bot: Bot, i18n: I18n) -> None:
+    """The command menu in every language the bot speaks, and the default one."""
+    for locale in LANGUAGE_NAMES:
+        with in_locale(i18n, locale):
+            await bot.set_my_commands(_command_menu(), language_code=locale)
+    with in_locale(i18n, i18n.default_locale):
+        await bot.set_my_commands(_command_menu())
+
+
+async def run_bot(settings: Settings, **polling: Any) -> None:
+    """Long-poll until stopped (SIGINT/SIGTERM), delivering the outbox meanwhile."""
+    bot = create_bot(settings)
+    runtime = create_runtime(settings)
+    dispatcher = create_dispatcher(runtime)
+    delivery = create_delivery(runtime, bot)
+    scheduler = create_scheduler(runtime, delivery)
+    try:
+        me = await bot.get_me()
+        log.info("bot @%s starting", me.username)
+        await set_commands(bot, runtime.i18n)
+        scheduler.start()
+        await dispatcher.start_polling(bot, **polling)
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        await bot.session.close()
+        await runtime.engine.dispose()

@@ -1,0 +1,99 @@
+"""Staff import and joining the bot (invite links, shared contact)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.staff import StaffValidation, normalise_phone
+from storage.dto import EmployeeDTO, ImportSummary
+from storage.employees import EmployeeRepo
+from storage.invites import InviteRepo
+
+
+async def import_staff(
+    session: AsyncSession, validation: StaffValidation, today: date
+) -> ImportSummary | None:
+    """Import a validated staff list; a list with any error imports nothing (None)."""
+    if not validation.ok:
+        return None
+    return await EmployeeRepo(session).import_records(validation.records, today)
+
+
+@dataclass(frozen=True, slots=True)
+class InviteLink:
+    employee_id: str
+    full_name: str
+    link: str
+
+
+def deep_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+async def invite_links(session: AsyncSession, bot_username: str) -> list[InviteLink]:
+    """A personal single-use link for every active person who has not joined yet."""
+    invites = InviteRepo(session)
+    links = []
+    for person in await EmployeeRepo(session).all(active_only=True):
+        if person.telegram_user_id is None:
+            token = await invites.unused_token(person.id)
+            links.append(InviteLink(person.employee_id, person.full_name, deep_link(bot_username, token)))
+    return links
+
+
+class JoinOutcome(StrEnum):
+    JOINED = "joined"
+    ALREADY_JOINED = "already_joined"
+    UNKNOWN_LINK = "unknown_link"  # never issued, or used already
+    NOT_FOUND = "not_found"  # no active person with that phone
+    AMBIGUOUS = "ambiguous"  # several people share the phone: HR must send an invite
+    NOT_OWN_CONTACT = "not_own_contact"
+    LEFT = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    outcome: JoinOutcome
+    employee: EmployeeDTO | None = None
+
+
+async def join_by_invite(
+    session: AsyncSession, token: str, telegram_user_id: int, now: datetime
+) -> JoinResult:
+    employees = EmployeeRepo(session)
+    current = await employees.by_telegram_id(telegram_user_id)
+    employee_pk = await InviteRepo(session).redeem(token, now)
+    if employee_pk is None:
+        if current is not None:
+            return JoinResult(JoinOutcome.ALREADY_JOINED, current)
+        return JoinResult(JoinOutcome.UNKNOWN_LINK)
+    employee = await employees.get(employee_pk)
+    if employee is None or not employee.active:
+        return JoinResult(JoinOutcome.LEFT)
+    await employees.bind_telegram(employee.id, telegram_user_id, now)
+    return JoinResult(JoinOutcome.JOINED, await employees.get(employee.id))
+
+
+async def join_by_contact(
+    session: AsyncSession, *, sender_id: int, contact_user_id: int | None, phone: str, now: datetime
+) -> JoinResult:
+    """Bind by a shared phone contact; only the sender's own contact counts, or anyone could
+    claim a colleague's identity by forwarding their contact card."""
+    if contact_user_id != sender_id:
+        return JoinResult(JoinOutcome.NOT_OWN_CONTACT)
+    employees = EmployeeRepo(session)
+    current = await employees.by_telegram_id(sender_id)
+    if current is not None and current.active:
+        return JoinResult(JoinOutcome.ALREADY_JOINED, current)
+    normalised = normalise_phone(phone)
+    matches = await employees.active_by_phone(normalised) if normalised else []
+    if not matches:
+        return JoinResult(JoinOutcome.NOT_FOUND)
+    if len(matches) > 1:
+        return JoinResult(JoinOutcome.AMBIGUOUS)
+    await employees.bind_telegram(matches[0].id, sender_id, now)
+    return JoinResult(JoinOutcome.JOINED, await employees.get(matches[0].id))

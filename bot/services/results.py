@@ -1,0 +1,72 @@
+"""360 results: per-competency means without the self-assessment, and their exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.methodology import Profile, Questionnaire
+from bot.domain.scoring import Result360, compute_360_result
+from storage.answers import AnswerRepo
+from storage.campaigns import CampaignRepo
+from storage.dto import CampaignDTO, SubjectDTO
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectResult:
+    campaign: CampaignDTO
+    subject: SubjectDTO
+    questionnaire: Questionnaire
+    result: Result360
+
+
+async def campaign_results(
+    session: AsyncSession, profile: Profile, campaign_id: int, *, subject_id: int | None = None
+) -> list[SubjectResult]:
+    """Results of every person evaluated in a round (or of one of them)."""
+    repo = CampaignRepo(session)
+    campaign = await repo.get(campaign_id)
+    if campaign is None:
+        return []
+    subjects = [s for s in await repo.subjects(campaign_id, included_only=True) if subject_id in (None, s.id)]
+    ids = [s.id for s in subjects]
+    answers = AnswerRepo(session)
+    tallies, own, submitted = (
+        await answers.tallies(ids),
+        await answers.self_answers(ids),
+        await repo.submitted_counts(campaign_id),
+    )
+    results = []
+    for subject in subjects:
+        questionnaire = profile.questionnaire(subject.questionnaire)
+        result = compute_360_result(
+            profile,
+            questionnaire,
+            tallies.get(subject.id, []),
+            own.get(subject.id, {}),
+            submitted.get(subject.id, 0),
+        )
+        results.append(SubjectResult(campaign, subject, questionnaire, result))
+    return results
+
+
+CSV_COLUMNS = ("employee_id", "competency_no", "mean", "n_responses")
+
+
+def results_csv(results: Sequence[SubjectResult]) -> str:
+    """One row per person and competency. A withheld result (too few responses to keep the
+    respondents anonymous) has an empty mean."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in results:
+        for competency in item.result.competencies:
+            mean = "" if competency.mean is None else f"{competency.mean:.2f}"
+            writer.writerow(
+                (item.subject.employee.employee_id, competency.competency_no, mean, item.result.n_respondents)
+            )
+    return out.getvalue()

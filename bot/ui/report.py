@@ -1,0 +1,71 @@
+"""The 360 report a person receives when the round closes (appendices 7-8)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.reports.radar import RadarSeries, render_radar
+from bot.services.results import SubjectResult
+from bot.ui.questionnaire import current_locale
+
+
+def report_text(item: SubjectResult, min_respondents: int) -> str:
+    locale, result, person = current_locale(), item.result, item.subject.employee
+    lines = [
+        _("<b>Your 360 evaluation result, {year}</b>").format(year=item.campaign.year),
+        f"{escape(person.full_name)}, {escape(person.position)}",
+        "",
+    ]
+    if result.withheld:
+        lines.append(
+            _(
+                "Not enough responses: a result needs at least {minimum} colleagues' questionnaires and "
+                "{count} were submitted. To keep your colleagues anonymous it is not shown."
+            ).format(minimum=min_respondents, count=result.n_respondents)
+        )
+        return "\n".join(lines)
+    lines.append(_("Average per competency (colleagues), your self-assessment in brackets:"))
+    for competency, scored in zip(item.questionnaire.competencies, result.competencies, strict=True):
+        mean = "–" if scored.mean is None else f"{scored.mean:.2f}"
+        own = "" if scored.self_score is None else f" ({scored.self_score:.2f})"
+        lines.append(f"{competency.no}. {escape(competency.result_name.get(locale))}: <b>{mean}</b>{own}")
+    lines.append("")
+    if result.overall is not None and result.band is not None:
+        lines.append(
+            _("<b>Result: {score} — {band}</b>").format(
+                score=f"{result.overall:.2f}", band=escape(result.band.name.get(locale))
+            )
+        )
+    lines.append(
+        _(
+            "Based on {count} colleagues' questionnaires; the self-assessment is not part of the averages."
+        ).format(count=result.n_respondents)
+    )
+    weakest = result.weakest()
+    if weakest:
+        names = "; ".join(
+            escape(item.questionnaire.competency(c.competency_no).result_name.get(locale)) for c in weakest
+        )
+        lines.append(_("Competencies to develop first: {names}.").format(names=names))
+    return "\n".join(lines)
+
+
+def report_chart(item: SubjectResult) -> bytes:
+    """The radar chart: colleagues' means against the self-assessment. Blocking (matplotlib):
+    call it in a worker thread."""
+    locale, result = current_locale(), item.result
+    labels = [c.result_name.get(locale) for c in item.questionnaire.competencies]
+    series = [
+        RadarSeries(_("Colleagues' average"), [_as_float(c.mean) for c in result.competencies]),
+        RadarSeries(_("Self-assessment"), [_as_float(c.self_score) for c in result.competencies]),
+    ]
+    title = f"{item.subject.employee.full_name}\n" + _("360 evaluation, {year}").format(
+        year=item.campaign.year
+    )
+    return render_radar(labels, series, title)
+
+
+def _as_float(value: object) -> float | None:
+    return None if value is None else float(str(value))

@@ -1,0 +1,18 @@
+"""Routers in the order they are asked: joining first, the fallback last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import common, fallback, guest, onboarding, respondent
+
+
+def create_routers() -> list[Router]:
+    """Fresh routers: a router belongs to one dispatcher, and tests build several."""
+    return [
+        onboarding.create_router(),
+        common.create_router(),
+        respondent.create_router(),
+        guest.create_router(),
+        fallback.create_router(),
+    ]

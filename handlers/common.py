@@ -1,0 +1,87 @@
+"""Every employee: the start screen, the language, help."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import LanguageCb, TasksCb
+from bot.domain.methodology import Profile
+from bot.i18n import LANGUAGE_NAMES, in_locale
+from bot.services.questionnaire import QuestionnaireService
+from bot.ui.questionnaire import render_task_list
+from handlers.filters import IsEmployee
+from handlers.screens import edit_in_place, live_message
+from storage.dto import EmployeeDTO
+from storage.employees import EmployeeRepo
+
+
+def create_router() -> Router:
+    router = Router(name="common")
+    router.message.filter(IsEmployee())
+    router.callback_query.filter(IsEmployee())
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_language, Command("language"))
+    router.message.register(on_help, Command("help"))
+    router.callback_query.register(on_language_chosen, LanguageCb.filter())
+    router.callback_query.register(on_tasks, TasksCb.filter())
+    return router
+
+
+async def on_start(message: Message, employee: EmployeeDTO, session: AsyncSession, profile: Profile) -> None:
+    tasks = await QuestionnaireService(session, profile).open_tasks(employee)
+    text, markup = render_task_list(employee.first_name, tasks)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_tasks(
+    query: CallbackQuery, employee: EmployeeDTO, session: AsyncSession, profile: Profile
+) -> None:
+    if live_message(query) is None:
+        await query.answer(_("This message is out of date. Use the latest one, or press /start."))
+        return
+    tasks = await QuestionnaireService(session, profile).open_tasks(employee)
+    text, markup = render_task_list(employee.first_name, tasks)
+    await edit_in_place(query, text, markup)
+    await query.answer()
+
+
+async def on_language(message: Message) -> None:
+    buttons = [
+        [InlineKeyboardButton(text=name, callback_data=LanguageCb(code=code).pack())]
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+    await message.answer(
+        _("Choose your language:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
+    )
+
+
+async def on_language_chosen(
+    query: CallbackQuery, callback_data: LanguageCb, employee: EmployeeDTO, session: AsyncSession, i18n: I18n
+) -> None:
+    code = callback_data.code.value
+    await EmployeeRepo(session).set_locale(employee.id, code)
+    with in_locale(i18n, code):
+        text = _("Language: {name}. Press /start to see your questionnaires.").format(
+            name=LANGUAGE_NAMES[code]
+        )
+    if live_message(query) is not None:
+        await edit_in_place(query, text, InlineKeyboardMarkup(inline_keyboard=[]))
+    await query.answer()
+
+
+async def on_help(message: Message) -> None:
+    await message.answer(
+        _(
+            "I walk you through the evaluation questionnaires.\n\n"
+            "/start — your open questionnaires\n"
+            "/language — change the language\n"
+            "/help — this message\n\n"
+            "Every answer is saved the moment you give it; nothing counts until you press Submit. "
+            "Answers about colleagues are anonymous."
+        )
+    )

@@ -1,0 +1,147 @@
+"""Rounds, the people they evaluate and who answers about whom."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import AssignmentDTO, CampaignDTO, SubjectDTO
+from storage.employees import to_dto as employee_dto
+from storage.models import Assignment, Campaign, CampaignSubject, Employee
+
+
+def campaign_dto(row: Campaign) -> CampaignDTO:
+    return CampaignDTO(
+        id=row.id,
+        kind=row.kind,
+        year=row.year,
+        deadline=row.deadline,
+        status=row.status,
+        profile_code=row.profile_code,
+        profile_version=row.profile_version,
+    )
+
+
+def assignment_dto(row: Assignment) -> AssignmentDTO:
+    return AssignmentDTO(
+        id=row.id,
+        subject_id=row.subject_id,
+        respondent_id=row.respondent_id,
+        relation=row.relation,
+        submitted=row.submitted,
+        cursor=row.cursor,
+        back_to_review=row.back_to_review,
+        message_id=row.message_id,
+    )
+
+
+class CampaignRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def create(
+        self, *, kind: str, year: int, deadline: date, profile_code: str, profile_version: str
+    ) -> CampaignDTO:
+        row = Campaign(
+            kind=kind,
+            year=year,
+            deadline=deadline,
+            status="draft",
+            profile_code=profile_code,
+            profile_version=profile_version,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return campaign_dto(row)
+
+    async def get(self, campaign_id: int) -> CampaignDTO | None:
+        row = await self.session.get(Campaign, campaign_id)
+        return campaign_dto(row) if row else None
+
+    async def set_status(self, campaign_id: int, status: str, now: datetime) -> None:
+        stamp = {"running": {"started_at": now}, "closed": {"closed_at": now}}.get(status, {})
+        await self.session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(status=status, **stamp)
+        )
+
+    async def add_subject(self, campaign_id: int, employee_pk: int, questionnaire: str) -> int:
+        row = CampaignSubject(campaign_id=campaign_id, employee_id=employee_pk, questionnaire=questionnaire)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def exclude_subject(self, subject_id: int, reason: str) -> None:
+        await self.session.execute(
+            update(CampaignSubject).where(CampaignSubject.id == subject_id).values(excluded_reason=reason)
+        )
+
+    async def subjects(self, campaign_id: int, *, included_only: bool = False) -> list[SubjectDTO]:
+        query = (
+            select(CampaignSubject, Employee)
+            .join(Employee, Employee.id == CampaignSubject.employee_id)
+            .where(CampaignSubject.campaign_id == campaign_id)
+            .order_by(Employee.employee_id)
+        )
+        if included_only:
+            query = query.where(CampaignSubject.excluded_reason.is_(None))
+        return [
+            SubjectDTO(
+                id=subject.id,
+                campaign_id=subject.campaign_id,
+                employee=employee_dto(employee),
+                questionnaire=subject.questionnaire,
+                excluded_reason=subject.excluded_reason,
+            )
+            for subject, employee in (await self.session.execute(query)).all()
+        ]
+
+    async def set_respondents(self, subject_id: int, respondents: Sequence[tuple[int, str]]) -> None:
+        """Replace the colleagues who answer about a person; the self-assessment stays."""
+        await self.session.execute(
+            delete(Assignment).where(Assignment.subject_id == subject_id, Assignment.relation != "self")
+        )
+        for respondent_pk, relation in respondents:
+            self.session.add(
+                Assignment(subject_id=subject_id, respondent_id=respondent_pk, relation=relation)
+            )
+        await self.session.flush()
+
+    async def add_self_assessment(self, subject_id: int, employee_pk: int) -> None:
+        self.session.add(Assignment(subject_id=subject_id, respondent_id=employee_pk, relation="self"))
+        await self.session.flush()
+
+    async def assignments(self, campaign_id: int) -> list[AssignmentDTO]:
+        query = (
+            select(Assignment)
+            .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
+            .where(CampaignSubject.campaign_id == campaign_id)
+            .order_by(Assignment.id)
+        )
+        return [assignment_dto(row) for row in await self.session.scalars(query)]
+
+    async def respondent_counts(self, campaign_id: int) -> dict[int, int]:
+        """Colleagues (not self) assigned per subject id."""
+        query = (
+            select(Assignment.subject_id, func.count())
+            .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
+            .where(CampaignSubject.campaign_id == campaign_id, Assignment.relation != "self")
+            .group_by(Assignment.subject_id)
+        )
+        return {subject_id: count for subject_id, count in (await self.session.execute(query)).all()}
+
+    async def submitted_counts(self, campaign_id: int) -> dict[int, int]:
+        """Submitted colleagues' questionnaires per subject id (the self-assessment excluded)."""
+        query = (
+            select(Assignment.subject_id, func.count())
+            .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
+            .where(
+                CampaignSubject.campaign_id == campaign_id,
+                Assignment.relation != "self",
+                Assignment.submitted.is_(True),
+            )
+            .group_by(Assignment.subject_id)
+        )
+        return {subject_id: count for subject_id, count in (await self.session.execute(query)).all()}

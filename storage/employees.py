@@ -1,0 +1,122 @@
+"""Staff: import, look-ups, Telegram binding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.staff import StaffRecord
+from storage.dto import EmployeeDTO, ImportSummary
+from storage.models import Employee
+
+_IMPORTED_FIELDS = ("full_name", "position", "role", "unit", "phone", "language", "appointed_on")
+
+
+def to_dto(row: Employee) -> EmployeeDTO:
+    return EmployeeDTO(
+        id=row.id,
+        employee_id=row.employee_id,
+        full_name=row.full_name,
+        position=row.position,
+        role=row.role,
+        unit=row.unit,
+        manager_id=row.manager_id,
+        phone=row.phone,
+        language=row.language,
+        appointed_on=row.appointed_on,
+        active=row.active,
+        telegram_user_id=row.telegram_user_id,
+        chosen_locale=row.chosen_locale,
+    )
+
+
+class EmployeeRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all(self, *, active_only: bool = False) -> list[EmployeeDTO]:
+        query = select(Employee).order_by(Employee.id)
+        if active_only:
+            query = query.where(Employee.active.is_(True))
+        return [to_dto(row) for row in await self.session.scalars(query)]
+
+    async def get(self, employee_pk: int) -> EmployeeDTO | None:
+        row = await self.session.get(Employee, employee_pk)
+        return to_dto(row) if row else None
+
+    async def many(self, ids: Iterable[int]) -> dict[int, EmployeeDTO]:
+        rows = await self.session.scalars(select(Employee).where(Employee.id.in_(list(ids))))
+        return {row.id: to_dto(row) for row in rows}
+
+    async def by_external_ids(self, external_ids: Iterable[str]) -> dict[str, EmployeeDTO]:
+        query = select(Employee).where(Employee.employee_id.in_(list(external_ids)))
+        return {row.employee_id: to_dto(row) for row in await self.session.scalars(query)}
+
+    async def by_telegram_id(self, telegram_user_id: int) -> EmployeeDTO | None:
+        row = await self.session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
+        return to_dto(row) if row else None
+
+    async def active_by_phone(self, phone: str) -> list[EmployeeDTO]:
+        query = select(Employee).where(Employee.phone == phone, Employee.active.is_(True))
+        return [to_dto(row) for row in await self.session.scalars(query)]
+
+    async def import_records(self, records: Sequence[StaffRecord], today: date) -> ImportSummary:
+        """Insert or update people by ``employee_id``; people missing from the file are marked
+        as having left (never deleted: their evaluations must stay)."""
+        existing = {row.employee_id: row for row in await self.session.scalars(select(Employee))}
+        created = set()
+        for record in records:
+            if record.employee_id not in existing:
+                row = Employee(employee_id=record.employee_id, active=True, **self._values(record))
+                self.session.add(row)
+                existing[record.employee_id] = row
+                created.add(record.employee_id)
+        # Ids first, so that a manager listed below their subordinate can be referred to.
+        await self.session.flush()
+
+        changed = unchanged = 0
+        for record in records:
+            row = existing[record.employee_id]
+            values = self._values(record)
+            values["manager_id"] = existing[record.manager_id].id if record.manager_id else None
+            differs = any(getattr(row, name) != value for name, value in values.items()) or not row.active
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.active, row.left_on = True, None
+            if record.employee_id not in created:
+                changed, unchanged = (changed + 1, unchanged) if differs else (changed, unchanged + 1)
+
+        in_file = {record.employee_id for record in records}
+        left = 0
+        for external_id, row in existing.items():
+            if external_id not in in_file and row.active:
+                row.active, row.left_on, row.manager_id = False, today, None
+                left += 1
+        await self.session.flush()
+        return ImportSummary(new=len(created), changed=changed, left=left, unchanged=unchanged)
+
+    @staticmethod
+    def _values(record: StaffRecord) -> dict[str, object]:
+        return {name: getattr(record, name) for name in _IMPORTED_FIELDS}
+
+    async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> None:
+        """Link a Telegram account to a person; an account belongs to one person only, so it
+        is first released from whoever had it."""
+        await self.session.execute(
+            update(Employee)
+            .where(Employee.telegram_user_id == telegram_user_id, Employee.id != employee_pk)
+            .values(telegram_user_id=None)
+        )
+        await self.session.execute(
+            update(Employee)
+            .where(Employee.id == employee_pk)
+            .values(telegram_user_id=telegram_user_id, joined_at=now)
+        )
+
+    async def set_locale(self, employee_pk: int, locale: str) -> None:
+        await self.session.execute(
+            update(Employee).where(Employee.id == employee_pk).values(chosen_locale=locale)
+        )

@@ -1,0 +1,197 @@
+"""Tables. The database is the system of record: every answer lands here when given.
+
+Anonymity by construction: once a 360 questionnaire is submitted its answers leave
+``draft_answers`` (which knows the respondent) and are added to ``answer_tallies``,
+which holds only counts per evaluated person, statement and score: no respondent, no
+time, no grouping by questionnaire. Nothing in the database can then tell who gave which
+answers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(255), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    appointed_on: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # The language the person chose with /language; None means "as in the staff list".
+    chosen_locale: Mapped[str | None] = mapped_column(String(2))
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("role IN ('head', 'employee')", name="role"),)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    profile_code: Mapped[str] = mapped_column(String(32))
+    profile_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'running', 'closed')", name="status"),
+        CheckConstraint("kind IN ('360')", name="kind"),
+    )
+
+
+class CampaignSubject(Base):
+    """A person evaluated in a round, with the questionnaire that fits their role."""
+
+    __tablename__ = "campaign_subjects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    questionnaire: Mapped[str] = mapped_column(String(16))
+    # Set when the person is left out of the round (e.g. too short in post, too few
+    # respondents); they stay listed so that HR sees why.
+    excluded_reason: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("campaign_id", "employee_id", name="uq_campaign_subjects_person"),)
+
+
+class Assignment(Base):
+    """One questionnaire one respondent fills about one evaluated person (or themself)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_subjects.id", ondelete="CASCADE"), index=True
+    )
+    respondent_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The statement on screen (0 = the review screen, None = not opened), and whether
+    # answering it returns to the review; the live message whose buttons are valid.
+    cursor: Mapped[int | None] = mapped_column(SmallInteger)
+    back_to_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("subject_id", "respondent_id", name="uq_assignments_pair"),
+        CheckConstraint("relation IN ('self', 'manager', 'subordinate', 'peer')", name="relation"),
+    )
+
+
+class DraftAnswer(Base):
+    """An answer given but not yet submitted: it still knows its respondent."""
+
+    __tablename__ = "draft_answers"
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True
+    )
+    statement_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+
+class AnswerTally(Base):
+    """Submitted colleagues' answers, as counts only (see the module docstring)."""
+
+    __tablename__ = "answer_tallies"
+
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_subjects.id", ondelete="CASCADE"), primary_key=True
+    )
+    statement_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+
+class SelfAnswer(Base):
+    """The submitted self-assessment: the person's own, shown beside the result only."""
+
+    __tablename__ = "self_answers"
+
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_subjects.id", ondelete="CASCADE"), primary_key=True
+    )
+    statement_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+
+
+class OutboxMessage(Base):
+    """A notification the bot owes someone. Rows carry ids only; the text is rendered in
+    the recipient's language when it is sent."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id", "recipient_id", name="uq_outbox_once"),
+        CheckConstraint("status IN ('pending', 'sent', 'blocked', 'failed')", name="status"),
+    )
