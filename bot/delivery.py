@@ -31,7 +31,7 @@ from bot.i18n import in_locale
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.results import campaign_results
-from bot.ui.questionnaire import format_date
+from bot.ui.formatting import format_date
 from bot.ui.report import report_chart, report_text
 from storage.campaigns import CampaignRepo
 from storage.dto import EmployeeDTO, OutboxDTO

@@ -46,9 +46,11 @@ class Runtime:
     clock: Clock
 
 
-def create_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
+def create_runtime(
+    settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None
+) -> Runtime:
     # hide_parameters: SQL errors in logs never carry names, phones or answers.
-    engine = create_engine(settings.database_url, hide_parameters=True)
+    engine = engine or create_engine(settings.database_url, hide_parameters=True)
     return Runtime(
         settings=settings,
         engine=engine,

@@ -1,8 +1,8 @@
 """A small department used across the tests.
 
-    D1 Director (head)
-    ├── U1 head of the planning unit (head): E1, E2, E3
-    └── U2 head of the legal unit (head): E4, E5
+D1 Director (head)
+├── U1 head of the planning unit (head): E1, E2, E3
+└── U2 head of the legal unit (head): E4, E5
 """
 
 from __future__ import annotations
@@ -23,7 +23,16 @@ E4,Петров Игорь Сергеевич,Главный эксперт,empl
 E5,Қасымова Әсел Маратқызы,Сарапшы,employee,Правовое управление,U2,+7 701 000 00 08,kk,2025-11-01
 """
 
-TELEGRAM_IDS = {"D1": 1001, "U1": 1002, "U2": 1003, "E1": 1004, "E2": 1005, "E3": 1006, "E4": 1007, "E5": 1008}
+TELEGRAM_IDS = {
+    "D1": 1001,
+    "U1": 1002,
+    "U2": 1003,
+    "E1": 1004,
+    "E2": 1005,
+    "E3": 1006,
+    "E4": 1007,
+    "E5": 1008,
+}
 
 
 def staff_validation(today: date, csv_text: str = STAFF_CSV) -> StaffValidation:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import AnswerCb, NavCb, TasksCb
@@ -25,17 +24,10 @@ from bot.services.questionnaire import (
     Screen,
     SubmittedScreen,
 )
+from bot.ui.formatting import current_locale, format_date
 
 Rendered = tuple[str, InlineKeyboardMarkup]
 PROGRESS_CELLS = 10
-
-
-def current_locale() -> str:
-    return get_i18n().current_locale
-
-
-def format_date(day: date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 def progress_bar(done: int, total: int) -> str:

@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.reports.radar import RadarSeries, render_radar
 from bot.services.results import SubjectResult
-from bot.ui.questionnaire import current_locale
+from bot.ui.formatting import current_locale, format_score
 
 
 def report_text(item: SubjectResult, min_respondents: int) -> str:
@@ -28,14 +28,14 @@ def report_text(item: SubjectResult, min_respondents: int) -> str:
         return "\n".join(lines)
     lines.append(_("Average per competency (colleagues), your self-assessment in brackets:"))
     for competency, scored in zip(item.questionnaire.competencies, result.competencies, strict=True):
-        mean = "–" if scored.mean is None else f"{scored.mean:.2f}"
-        own = "" if scored.self_score is None else f" ({scored.self_score:.2f})"
+        mean = "–" if scored.mean is None else format_score(scored.mean)
+        own = "" if scored.self_score is None else f" ({format_score(scored.self_score)})"
         lines.append(f"{competency.no}. {escape(competency.result_name.get(locale))}: <b>{mean}</b>{own}")
     lines.append("")
     if result.overall is not None and result.band is not None:
         lines.append(
             _("<b>Result: {score} — {band}</b>").format(
-                score=f"{result.overall:.2f}", band=escape(result.band.name.get(locale))
+                score=format_score(result.overall), band=escape(result.band.name.get(locale))
             )
         )
     lines.append(

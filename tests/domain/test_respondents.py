@@ -10,7 +10,7 @@ from bot.domain.respondents import (
 
 
 def org(*people: tuple[int, int | None] | tuple[int, int | None, bool]) -> dict[int, OrgPerson]:
-    return {p[0]: OrgPerson(p[0], p[1], p[2] if len(p) == 3 else True) for p in people}  # type: ignore[misc]
+    return {p[0]: OrgPerson(p[0], p[1], p[2] if len(p) == 3 else True) for p in people}
 
 
 def test_manager_then_subordinates_then_peers() -> None:

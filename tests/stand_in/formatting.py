@@ -173,7 +173,7 @@ def _parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
                 attr_begin = i
                 while at(i) not in _ASCII_SPACE + "=\0>":
                     i += 1
-                attr_name = text[attr_begin:i]
+                attr_name = text[attr_begin:i].lower()
                 if not attr_name:
                     raise err(
                         f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}'

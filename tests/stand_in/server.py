@@ -391,7 +391,7 @@ class ScriptedUser:
         self,
         contains: str | None = None,
         predicate: Callable[[SentMessage], bool] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         since: int | None = None,
     ) -> SentMessage:
         return await self._server().wait_for_message(
@@ -423,7 +423,16 @@ _Handler = Callable[[Params], Awaitable[Any]]
 
 
 class BotApiStandIn:
-    """Telegram Bot API stand-in: see the module docstring and the README in the report."""
+    """Telegram Bot API stand-in serving ``{base_url}/bot{token}/{method}`` and file downloads.
+
+    Scripting (each enqueues an update; the bot gets it via getUpdates): ``add_user``, ``send_text``,
+    ``share_contact``, ``send_document``, ``send_photo``, ``press``, ``press_button``,
+    ``press_reply_button``, ``block``/``unblock``.
+    Inspection: ``messages_for``, ``last_message``, ``message``, ``wait_for_message``, ``wait_for``,
+    ``requests``/``calls``, ``errors``, ``callback_answers``, ``chat_actions``, ``pending_updates``,
+    ``current_reply_keyboard``, ``my_commands``, ``is_polling``/``wait_until_polling``.
+    Faults: ``fail_next``; ``reset`` clears state between tests sharing one server.
+    """
 
     def __init__(
         self,
@@ -462,6 +471,7 @@ class BotApiStandIn:
         self._updates: list[JsonDict] = []
         self._updates_changed = asyncio.Event()
         self._poll_generation = 0
+        self._waiting_polls = 0
         self._closing = False
         self._next_update_id = 100_000_001
         self._next_message_id: dict[int, int] = {}
@@ -503,13 +513,18 @@ class BotApiStandIn:
             ("sendChatAction", self._send_chat_action),
             ("getFile", self._get_file),
             ("getChat", self._get_chat),
-            ("setMyDescription", self._store_setting),
-            ("setMyShortDescription", self._store_setting),
-            ("setMyName", self._store_setting),
-            ("setChatMenuButton", self._store_setting),
-            ("setMyDefaultAdministratorRights", self._store_setting),
-            ("close", self._store_setting),
-            ("logOut", self._store_setting),
+            *(
+                (setting, self._setting_handler(setting))
+                for setting in (
+                    "setMyDescription",
+                    "setMyShortDescription",
+                    "setMyName",
+                    "setChatMenuButton",
+                    "setMyDefaultAdministratorRights",
+                    "close",
+                    "logOut",
+                )
+            ),
         ):
             self._handlers[name.lower()] = (name, handler)
 
@@ -721,11 +736,15 @@ class BotApiStandIn:
         message = self._messages.get(user_id, {}).get(message_id)
         if strict:
             if message is None or message.deleted:
-                raise LookupError(f"bot message {message_id} does not exist in chat {user_id}")
+                raise LookupError(
+                    f"bot message {message_id} does not exist in chat {user_id} "
+                    "(pass strict=False to simulate a stale press)"
+                )
             if callback_data not in [b.get("callback_data") for b in message.buttons]:
                 raise LookupError(
                     f"message {message_id} has no button with callback_data {callback_data!r}; "
-                    f"buttons: {[(b.get('text'), b.get('callback_data')) for b in message.buttons]}"
+                    f"buttons: {[(b.get('text'), b.get('callback_data')) for b in message.buttons]} "
+                    "(pass strict=False to simulate a stale press)"
                 )
         query_id = str(next(self._callback_ids))
         query: JsonDict = {
@@ -839,6 +858,15 @@ class BotApiStandIn:
         """Number of queued updates not yet confirmed by a getUpdates offset."""
         return len(self._updates)
 
+    @property
+    def is_polling(self) -> bool:
+        """True while a getUpdates long poll is waiting for updates (the bot is up and idle)."""
+        return self._waiting_polls > 0
+
+    async def wait_until_polling(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has a getUpdates long poll open (e.g. after starting the bot process)."""
+        await self.wait_for(lambda: self.is_polling, timeout, "a waiting getUpdates long poll")
+
     def _update_type(self, update: JsonDict) -> str:
         return next(key for key in update if key != "update_id")
 
@@ -919,7 +947,7 @@ class BotApiStandIn:
     async def wait_for(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         message: str | None = None,
     ) -> None:
         """Poll ``predicate`` every 20 ms; TimeoutError (with the stand-in's state) after ``timeout``."""
@@ -937,7 +965,7 @@ class BotApiStandIn:
         chat_id: int,
         contains: str | None = None,
         predicate: Callable[[SentMessage], bool] | None = None,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         since: int | None = None,
     ) -> SentMessage:
         """Wait for the next new-or-edited bot message in the chat that matches.
@@ -1486,8 +1514,12 @@ class BotApiStandIn:
             if remaining <= 0:
                 return []
             changed = self._updates_changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
+            self._waiting_polls += 1
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), remaining)
+            finally:
+                self._waiting_polls -= 1
 
     async def _set_webhook(self, params: Params) -> bool:
         url = _opt_str(params, "url") or ""
@@ -1711,10 +1743,12 @@ class BotApiStandIn:
             },
         }
 
-    async def _store_setting(self, params: Params) -> bool:
-        method = self.requests[-1][0] if self.requests else "?"
-        self.bot_settings[method] = params
-        return True
+    def _setting_handler(self, method: str) -> _Handler:
+        async def store(params: Params) -> bool:
+            self.bot_settings[method] = params
+            return True
+
+        return store
 
 
 def _not_modified() -> ApiError:

@@ -101,7 +101,9 @@ async def test_send_message_with_inline_keyboard_is_stored(stand_in: BotApiStand
     assert sent.chat.id == ALICE and sent.chat.type == "private" and sent.chat.first_name == "Aigerim"
     assert sent.from_user is not None and sent.from_user.id == 123456
     assert sent.has_protected_content is True
-    assert sent.reply_markup is not None and sent.reply_markup.inline_keyboard[1][0].callback_data == "lang:ru"
+    assert (
+        sent.reply_markup is not None and sent.reply_markup.inline_keyboard[1][0].callback_data == "lang:ru"
+    )
 
     [message] = stand_in.messages_for(ALICE)
     assert message == stand_in.last_message(ALICE)
@@ -124,7 +126,10 @@ async def test_send_message_with_inline_keyboard_is_stored(stand_in: BotApiStand
 async def test_edit_message_text_and_markup(stand_in: BotApiStandIn, bot: Bot) -> None:
     sent = await bot.send_message(ALICE, "Question 1", reply_markup=keyboard(("Yes", "y"), ("No", "n")))
     edited = await bot.edit_message_text(
-        text="Question 1 — answered", chat_id=ALICE, message_id=sent.message_id, reply_markup=keyboard(("Undo", "u"))
+        text="Question 1 — answered",
+        chat_id=ALICE,
+        message_id=sent.message_id,
+        reply_markup=keyboard(("Undo", "u")),
     )
     assert isinstance(edited, Message) and edited.edit_date is not None
     message = stand_in.last_message(ALICE)
@@ -179,9 +184,11 @@ async def test_common_misuses_get_telegram_errors(stand_in: BotApiStandIn, bot: 
         await bot.delete_message(ALICE, 12345)
     with pytest.raises(TelegramBadRequest, match="query is too old and response timeout expired"):
         await bot.answer_callback_query("123")
-    with pytest.raises(TelegramBadRequest, match="can't parse entities: Unsupported start tag \"3\" at byte offset 2"):
+    with pytest.raises(
+        TelegramBadRequest, match='can\'t parse entities: Unsupported start tag "3" at byte offset 2'
+    ):
         await bot.send_message(ALICE, "a <3 b", parse_mode="HTML")
-    with pytest.raises(TelegramBadRequest, match="Character '.' is reserved"):
+    with pytest.raises(TelegramBadRequest, match=r"Character '\.' is reserved"):
         await bot.send_message(ALICE, "Done.", parse_mode="MarkdownV2")
     assert await bot.send_message(ALICE, "x" * 64, reply_markup=keyboard(("ok", "d" * 64)))
     assert stand_in.messages_for(ALICE)[-1].text == "x" * 64
@@ -267,7 +274,10 @@ async def test_send_photo_then_download_returns_same_bytes(stand_in: BotApiStand
 async def test_send_document_upload(stand_in: BotApiStandIn, bot: Bot) -> None:
     data = b"PK\x03\x04 fake xlsx bytes"
     sent = await bot.send_document(
-        ALICE, BufferedInputFile(data, filename="report.xlsx"), caption="Quarterly report", protect_content=True
+        ALICE,
+        BufferedInputFile(data, filename="report.xlsx"),
+        caption="Quarterly report",
+        protect_content=True,
     )
     assert sent.document is not None
     assert sent.document.file_name == "report.xlsx" and sent.document.file_size == len(data)
@@ -291,7 +301,11 @@ async def test_user_document_is_downloadable_by_the_bot(stand_in: BotApiStandIn,
     [update] = await bot.get_updates(timeout=0)
     assert update.message is not None and update.message.document is not None
     document = update.message.document
-    assert (document.file_name, document.mime_type, document.file_size) == ("scores.csv", "text/csv", len(data))
+    assert (document.file_name, document.mime_type, document.file_size) == (
+        "scores.csv",
+        "text/csv",
+        len(data),
+    )
     file = await bot.get_file(document.file_id)
     assert file.file_path is not None
     downloaded = await bot.download_file(file.file_path)
@@ -344,8 +358,26 @@ async def test_concurrent_get_updates_conflict(stand_in: BotApiStandIn, bot: Bot
     assert len(await asyncio.wait_for(second, 2)) == 1
 
 
+async def test_stop_releases_a_pending_long_poll() -> None:
+    server = BotApiStandIn(token=TOKEN)
+    await server.start()
+    other = make_bot(server)
+    try:
+        poll = asyncio.create_task(other.get_updates(timeout=30))
+        await server.wait_until_polling(timeout=2)
+        started = time.monotonic()
+        await server.stop()
+        assert time.monotonic() - started < 1.5
+        assert await asyncio.wait_for(poll, 2) == []
+        assert not server.is_polling
+    finally:
+        await other.session.close()
+
+
 async def test_callback_query_and_answer(stand_in: BotApiStandIn, bot: Bot) -> None:
-    sent = await bot.send_message(ALICE, "Rate", reply_markup=keyboard(("Good 👍", "rate:5"), ("Bad", "rate:1")))
+    sent = await bot.send_message(
+        ALICE, "Rate", reply_markup=keyboard(("Good 👍", "rate:5"), ("Bad", "rate:1"))
+    )
     query_id = stand_in.press_button(ALICE, sent.message_id, "Good")
     [update] = await bot.get_updates(timeout=0)
     query = update.callback_query
@@ -376,7 +408,10 @@ async def test_callback_query_and_answer(stand_in: BotApiStandIn, bot: Bot) -> N
 
 async def test_reply_keyboard_and_contact_sharing(stand_in: BotApiStandIn, bot: Bot) -> None:
     markup = ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text="📱 Share phone", request_contact=True)], [KeyboardButton(text="Cancel")]],
+        keyboard=[
+            [KeyboardButton(text="📱 Share phone", request_contact=True)],
+            [KeyboardButton(text="Cancel")],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -384,7 +419,9 @@ async def test_reply_keyboard_and_contact_sharing(stand_in: BotApiStandIn, bot: 
     assert sent.reply_markup is None  # Message.reply_markup only carries inline keyboards
     message = stand_in.last_message(ALICE)
     assert message.keyboard_texts == ["📱 Share phone", "Cancel"]
-    assert message.reply_markup is not None and message.reply_markup["keyboard"][0][0]["request_contact"] is True
+    assert (
+        message.reply_markup is not None and message.reply_markup["keyboard"][0][0]["request_contact"] is True
+    )
     assert stand_in.current_reply_keyboard(ALICE) == message.reply_markup
 
     stand_in.share_contact(ALICE, "+77011234567")
@@ -448,9 +485,12 @@ async def test_delete_message_and_misc_methods(stand_in: BotApiStandIn, bot: Bot
     assert await bot.send_chat_action(ALICE, "upload_document")
     assert stand_in.chat_actions == [(ALICE, "upload_document")]
     with pytest.raises(TelegramBadRequest, match="wrong parameter action"):
-        await bot.send_chat_action(ALICE, "dancing")  # type: ignore[arg-type]
+        await bot.send_chat_action(ALICE, "dancing")
 
-    commands = [BotCommand(command="start", description="Бастау"), BotCommand(command="help", description="Көмек")]
+    commands = [
+        BotCommand(command="start", description="Бастау"),
+        BotCommand(command="help", description="Көмек"),
+    ]
     assert await bot.set_my_commands(commands, language_code="kk")
     assert [c.command for c in await bot.get_my_commands(language_code="kk")] == ["start", "help"]
     assert await bot.get_my_commands() == []
@@ -491,7 +531,8 @@ async def test_raw_http_shapes(stand_in: BotApiStandIn) -> None:
         async with http.get(f"{stand_in.base_url}/bot{TOKEN}/sendMessage?chat_id={ALICE}&text=123") as resp:
             assert (await resp.json())["result"]["text"] == "123"  # string fields stay strings
         async with http.post(
-            f"{stand_in.base_url}/bot{TOKEN}/sendMessage", data={"chat_id": "1001", "text": "form", "parse_mode": ""}
+            f"{stand_in.base_url}/bot{TOKEN}/sendMessage",
+            data={"chat_id": "1001", "text": "form", "parse_mode": ""},
         ) as resp:
             assert (await resp.json())["result"]["text"] == "form"
     wrong = make_bot(stand_in, "654321:WRONG")

@@ -45,7 +45,12 @@ async def test_import_creates_updates_and_marks_leavers(session: AsyncSession, t
     # E5 leaves, E4 moves to U1, everyone else unchanged.
     lines = STAFF_CSV.strip().splitlines()
     kept = [line for line in lines if not line.startswith("E5,")]
-    kept = [line.replace(",Правовое управление,U2,", ",Жоспарлау басқармасы,U1,") if line.startswith("E4,") else line for line in kept]
+    kept = [
+        line.replace(",Правовое управление,U2,", ",Жоспарлау басқармасы,U1,")
+        if line.startswith("E4,")
+        else line
+        for line in kept
+    ]
     second = await people.import_staff(session, staff_validation(today, "\n".join(kept) + "\n"), today)
     assert second is not None
     assert (second.new, second.changed, second.unchanged, second.left) == (0, 1, 6, 1)
@@ -81,9 +86,13 @@ async def test_invite_links_are_stable_and_single_use(session: AsyncSession, tod
 
 async def test_join_by_own_contact_only(session: AsyncSession, today: date) -> None:
     await _import(session, today)
-    forged = await people.join_by_contact(session, sender_id=42, contact_user_id=43, phone="+77010000004", now=NOW)
+    forged = await people.join_by_contact(
+        session, sender_id=42, contact_user_id=43, phone="+77010000004", now=NOW
+    )
     assert forged.outcome is people.JoinOutcome.NOT_OWN_CONTACT
-    unknown = await people.join_by_contact(session, sender_id=42, contact_user_id=42, phone="77019999999", now=NOW)
+    unknown = await people.join_by_contact(
+        session, sender_id=42, contact_user_id=42, phone="77019999999", now=NOW
+    )
     assert unknown.outcome is people.JoinOutcome.NOT_FOUND
     ok = await people.join_by_contact(session, sender_id=42, contact_user_id=42, phone="77010000004", now=NOW)
     assert ok.outcome is people.JoinOutcome.JOINED
@@ -108,19 +117,29 @@ async def test_create_round_from_org_structure(session: AsyncSession, today: dat
         await campaigns.start(session, profile, report.campaign.id, NOW)
 
 
-async def test_replace_respondents_all_or_nothing(session: AsyncSession, today: date, profile: Profile) -> None:
+async def test_replace_respondents_all_or_nothing(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
     await _import(session, today)
     report = await campaigns.create_360(
         session, profile, year=2025, deadline=date(2026, 1, 10), today=today, employee_ids=["D1"]
     )
-    bad = [RespondentRow(2, "D1", "U1", "subordinate"), RespondentRow(3, "D1", "D1", "peer"), RespondentRow(4, "D1", "XX", "peer")]
+    bad = [
+        RespondentRow(2, "D1", "U1", "subordinate"),
+        RespondentRow(3, "D1", "D1", "peer"),
+        RespondentRow(4, "D1", "XX", "peer"),
+    ]
     problems = await campaigns.replace_respondents(session, profile, report.campaign.id, bad)
     assert problems == [
         "line 3: a person cannot be their own respondent (the self-assessment is automatic)",
         "line 4: 'XX' is not an active employee",
         "D1: 1 respondents, the methodology asks for 3 to 7",
     ]
-    good = [RespondentRow(2, "D1", "U1", "subordinate"), RespondentRow(3, "D1", "U2", "subordinate"), RespondentRow(4, "D1", "E1", "peer")]
+    good = [
+        RespondentRow(2, "D1", "U1", "subordinate"),
+        RespondentRow(3, "D1", "U2", "subordinate"),
+        RespondentRow(4, "D1", "E1", "peer"),
+    ]
     assert await campaigns.replace_respondents(session, profile, report.campaign.id, good) == []
     assert (await CampaignRepo(session).respondent_counts(report.campaign.id)).popitem()[1] == 3
 
@@ -129,7 +148,12 @@ async def _running_round(session: AsyncSession, today: date, profile: Profile) -
     await _import(session, today)
     await _bind_all(session)
     report = await campaigns.create_360(
-        session, profile, year=2025, deadline=date(2026, 1, 10), today=today, employee_ids=["E1", "E2", "E3", "U1"]
+        session,
+        profile,
+        year=2025,
+        deadline=date(2026, 1, 10),
+        today=today,
+        employee_ids=["E1", "E2", "E3", "U1"],
     )
     started = await campaigns.start(session, profile, report.campaign.id, NOW)
     # Respondents of E1..E3 and U1: U1, E1, E2, E3, D1, U2 (each also answers the self-assessment).
@@ -137,7 +161,9 @@ async def _running_round(session: AsyncSession, today: date, profile: Profile) -
     return report.campaign.id
 
 
-async def test_start_queues_one_message_per_respondent(session: AsyncSession, today: date, profile: Profile) -> None:
+async def test_start_queues_one_message_per_respondent(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
     campaign_id = await _running_round(session, today, profile)
     outbox = OutboxRepo(session)
     pending = await outbox.pending(100)
@@ -149,7 +175,9 @@ async def test_start_queues_one_message_per_respondent(session: AsyncSession, to
         await campaigns.start(session, profile, campaign_id, NOW)
 
 
-async def test_submitted_answers_lose_their_respondent(session: AsyncSession, today: date, profile: Profile) -> None:
+async def test_submitted_answers_lose_their_respondent(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
     campaign_id = await _running_round(session, today, profile)
     answers = AnswerRepo(session)
     ids = await EmployeeRepo(session).by_external_ids(["U1"])
@@ -166,7 +194,9 @@ async def test_submitted_answers_lose_their_respondent(session: AsyncSession, to
     assert await answers.submit(about_e1.assignment.id)
     assert not await answers.submit(about_e1.assignment.id)  # a double tap on Submit
     assert await session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
-    tallies = (await session.execute(select(AnswerTally.statement_no, AnswerTally.score, AnswerTally.count))).all()
+    tallies = (
+        await session.execute(select(AnswerTally.statement_no, AnswerTally.score, AnswerTally.count))
+    ).all()
     assert sorted(tallies)[:2] == [(1, 5, 1), (2, 3, 1)]
     # Nothing in the tally table can point back to U1.
     assert {c.name for c in AnswerTally.__table__.columns} == {"subject_id", "statement_no", "score", "count"}

@@ -1,0 +1,24 @@
+"""Numbers and dates as people read them in each language."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from aiogram.utils.i18n import get_i18n
+from babel.numbers import format_decimal
+
+
+def current_locale() -> str:
+    return get_i18n().current_locale
+
+
+def format_date(day: date) -> str:
+    """DD.MM.YYYY: how dates are written in Kazakhstan, whatever the language."""
+    return day.strftime("%d.%m.%Y")
+
+
+def format_score(value: Decimal) -> str:
+    """Two decimals with the language's decimal sign: 3,99 in Kazakh and Russian (as the
+    methodology writes it), 3.99 in English."""
+    return format_decimal(value, format="0.00", locale=current_locale())

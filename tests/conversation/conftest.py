@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.factory import Runtime, create_dispatcher, create_runtime
+from bot.services import campaigns, people
+from storage.employees import EmployeeRepo
+from tests.conversation.harness import FakeTelegram, Person, make_user
+from tests.factories import TELEGRAM_IDS, staff_validation
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def today(self) -> date:
+        return self.current.date()
+
+
+@dataclass
+class World:
+    runtime: Runtime
+    telegram: FakeTelegram
+    bot: Bot
+    dispatcher: Dispatcher
+    campaign_id: int = 0
+
+    def person(self, telegram_id: int, first_name: str = "Test", language_code: str | None = "kk") -> Person:
+        return Person(
+            self.dispatcher, self.bot, self.telegram, make_user(telegram_id, first_name, language_code)
+        )
+
+    def restart(self) -> World:
+        """A new bot process on the same database and the same chats."""
+        return World(self.runtime, self.telegram, self.bot, create_dispatcher(self.runtime), self.campaign_id)
+
+    async def setup_staff(self, *, bind: bool = True) -> None:
+        async with self.runtime.sessionmaker() as session, session.begin():
+            await people.import_staff(
+                session, staff_validation(self.runtime.clock.today()), self.runtime.clock.today()
+            )
+            if bind:
+                repo = EmployeeRepo(session)
+                found = await repo.by_external_ids(TELEGRAM_IDS)
+                for external_id, telegram_id in TELEGRAM_IDS.items():
+                    await repo.bind_telegram(found[external_id].id, telegram_id, self.runtime.clock.now())
+
+    async def running_round(self, employee_ids: list[str]) -> int:
+        async with self.runtime.sessionmaker() as session, session.begin():
+            report = await campaigns.create_360(
+                session,
+                self.runtime.profile,
+                year=2025,
+                deadline=date(2026, 1, 10),
+                today=self.runtime.clock.today(),
+                employee_ids=employee_ids,
+            )
+            await campaigns.start(session, self.runtime.profile, report.campaign.id, self.runtime.clock.now())
+            return report.campaign.id
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, empty_database_url: str) -> AsyncIterator[World]:
+    settings = Settings(
+        _env_file=None, bot_token="42:TEST", database_url=empty_database_url, default_locale="kk"
+    )
+    runtime = create_runtime(
+        settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine
+    )
+    telegram = FakeTelegram()
+    bot = Bot("42:TEST", session=telegram)
+    yield World(runtime, telegram, bot, create_dispatcher(runtime))

@@ -1,0 +1,196 @@
+"""Conversations through the real dispatcher with a mocked Bot API session.
+
+The session answers every Bot API call the way Telegram would (messages get ids, edits
+change them) and remembers the chat as a person sees it, so that a test can press the
+buttons of the message on screen and read what the bot says.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Contact,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
+
+BOT_USER = User(id=42, is_bot=True, first_name="Bagalau", username="bagalau_test_bot")
+
+
+@dataclass
+class ShownMessage:
+    message_id: int
+    chat_id: int
+    text: str
+    markup: Any = None
+    photo: bool = False
+    protect_content: bool | None = None
+    edits: int = 0
+
+    def buttons(self) -> list[tuple[str, str]]:
+        if not isinstance(self.markup, InlineKeyboardMarkup):
+            return []
+        return [(b.text, b.callback_data or "") for row in self.markup.inline_keyboard for b in row]
+
+
+@dataclass
+class FakeTelegram(BaseSession):
+    """A Bot API session that keeps the state of every chat."""
+
+    messages: dict[tuple[int, int], ShownMessage] = field(default_factory=dict)
+    calls: list[TelegramMethod[Any]] = field(default_factory=list)
+    alerts: list[tuple[str | None, bool]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.calls.append(method)
+        if isinstance(method, SendMessage | SendPhoto):
+            chat_id = int(method.chat_id)
+            text = method.text if isinstance(method, SendMessage) else (method.caption or "")
+            shown = ShownMessage(
+                next(self._ids),
+                chat_id,
+                text,
+                method.reply_markup,
+                photo=isinstance(method, SendPhoto),
+                protect_content=method.protect_content if isinstance(method.protect_content, bool) else None,
+            )
+            self.messages[(chat_id, shown.message_id)] = shown
+            return self._message(shown)  # type: ignore[return-value]
+        if isinstance(method, EditMessageText):
+            assert method.chat_id is not None and method.message_id is not None
+            edited = self.messages.get((int(method.chat_id), method.message_id))
+            if edited is None:
+                raise TelegramBadRequest(method, "Bad Request: message to edit not found")
+            if edited.text == method.text and edited.markup == method.reply_markup:
+                raise TelegramBadRequest(method, "Bad Request: message is not modified")
+            edited.text, edited.markup = method.text or "", method.reply_markup
+            edited.edits += 1
+            return self._message(edited)  # type: ignore[return-value]
+        if isinstance(method, AnswerCallbackQuery):
+            self.alerts.append((method.text, bool(method.show_alert)))
+        return True  # type: ignore[return-value]
+
+    @staticmethod
+    def _message(shown: ShownMessage) -> Message:
+        return Message(
+            message_id=shown.message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=shown.chat_id, type="private"),
+            from_user=BOT_USER,
+            text=shown.text,
+            # A message carries only inline keyboards; a reply keyboard belongs to the chat.
+            reply_markup=shown.markup if isinstance(shown.markup, InlineKeyboardMarkup) else None,
+        )
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(
+        self, *args: Any, **kwargs: Any
+    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover
+        raise NotImplementedError
+        yield b""
+
+    def chat(self, chat_id: int) -> list[ShownMessage]:
+        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+
+_updates = itertools.count(1)
+
+
+class Person:
+    """A Telegram user talking to the bot through the real dispatcher."""
+
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, telegram: FakeTelegram, user: User) -> None:
+        self.dispatcher, self.bot, self.telegram, self.user = dispatcher, bot, telegram, user
+
+    @property
+    def chat(self) -> list[ShownMessage]:
+        return self.telegram.chat(self.user.id)
+
+    @property
+    def last(self) -> ShownMessage:
+        return self.chat[-1]
+
+    def last_with_buttons(self) -> ShownMessage:
+        return next(m for m in reversed(self.chat) if m.buttons())
+
+    async def _feed(self, **payload: Any) -> None:
+        update = Update(update_id=next(_updates), **payload)
+        await self.dispatcher.feed_update(self.bot, update)
+
+    def _message(self, **fields: Any) -> Message:
+        return Message(
+            message_id=next(_updates) + 100_000,
+            date=datetime.now(UTC),
+            chat=Chat(id=self.user.id, type="private"),
+            from_user=self.user,
+            **fields,
+        )
+
+    async def say(self, text: str) -> None:
+        entities = None
+        if text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        await self._feed(message=self._message(text=text, entities=entities))
+
+    async def share_contact(self, phone: str, user_id: int | None = None) -> None:
+        contact = Contact(phone_number=phone, first_name=self.user.first_name, user_id=user_id)
+        await self._feed(message=self._message(contact=contact))
+
+    async def send_sticker_like(self) -> None:
+        """A message with nothing the bot expects (no text): a photo-less, text-less message."""
+        await self._feed(message=self._message())
+
+    async def press_data(self, data: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:
+        """Press a button with this callback data on ``message`` (default: the last one with buttons);
+        returns the callback answer (text, show_alert)."""
+        shown = message or self.last_with_buttons()
+        query = CallbackQuery(
+            id=str(next(_updates)),
+            from_user=self.user,
+            chat_instance="ci",
+            data=data,
+            message=FakeTelegram._message(shown),
+        )
+        before = len(self.telegram.alerts)
+        await self._feed(callback_query=query)
+        assert len(self.telegram.alerts) == before + 1, "every button press must be answered"
+        return self.telegram.alerts[-1]
+
+    async def press(self, text_part: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:
+        shown = message or self.last_with_buttons()
+        matches = [data for text, data in shown.buttons() if text_part in text]
+        assert matches, f"no button with {text_part!r} in {[t for t, _ in shown.buttons()]}"
+        return await self.press_data(matches[0], shown)
+
+
+def make_user(user_id: int, first_name: str = "Test", language_code: str | None = "kk") -> User:
+    return User(id=user_id, is_bot=False, first_name=first_name, language_code=language_code)

@@ -1,0 +1,77 @@
+"""Joining the bot, strangers, and the language."""
+
+from __future__ import annotations
+
+from aiogram.types import ReplyKeyboardMarkup
+from sqlalchemy import select
+
+from bot.services import people
+from storage.models import Employee
+from tests.conversation.conftest import World
+
+
+async def _telegram_id_of(world: World, employee_id: str) -> int | None:
+    async with world.runtime.sessionmaker() as session:
+        return await session.scalar(
+            select(Employee.telegram_user_id).where(Employee.employee_id == employee_id)
+        )
+
+
+async def test_strangers_are_refused_politely(world: World) -> None:
+    await world.setup_staff(bind=False)
+    stranger = world.person(9999, "Eve", "en")
+    await stranger.say("/start")
+    assert "I do not know you yet" in stranger.last.text
+    markup = stranger.last.markup
+    assert isinstance(markup, ReplyKeyboardMarkup) and markup.keyboard[0][0].request_contact
+    await stranger.say("/language")
+    assert "I do not know you yet" in stranger.last.text
+    alert = await stranger.press_data("n:1:o:0", stranger.last)
+    assert alert == ("Please join first: press /start.", True)
+
+
+async def test_join_by_own_phone_contact_only(world: World) -> None:
+    await world.setup_staff(bind=False)
+    john = world.person(2005, "John", "en")
+    await john.share_contact("+77010000004", user_id=3333)  # someone else's card
+    assert "share your own contact" in john.last.text
+    await john.share_contact("+77019999999", user_id=2005)
+    assert "could not find this phone number" in john.last.text
+    assert await _telegram_id_of(world, "E2") is None
+    await john.share_contact("77010000005", user_id=2005)
+    assert "Welcome, Smith John! You are connected as Chief expert" in john.chat[-2].text
+    assert await _telegram_id_of(world, "E2") == 2005
+
+
+async def test_personal_invite_link_is_single_use(world: World) -> None:
+    await world.setup_staff(bind=False)
+    async with world.runtime.sessionmaker() as session, session.begin():
+        links = {
+            link.employee_id: link.link for link in await people.invite_links(session, "bagalau_test_bot")
+        }
+    token = links["E2"].split("start=")[1]
+    john = world.person(2005, "John", "en")
+    await john.say(f"/start {token}")
+    assert "Welcome, Smith John!" in john.chat[-2].text
+    assert "You have no open questionnaires now" in john.last.text
+
+    thief = world.person(2666, "Mallory", "en")
+    await thief.say(f"/start {token}")
+    assert "not valid or has already been used" in thief.last.text
+    await thief.say("/start not-a-token!")
+    assert "This link is not valid" in thief.last.text
+    assert await _telegram_id_of(world, "E2") == 2005
+
+
+async def test_language_can_be_changed(world: World) -> None:
+    await world.setup_staff()
+    john = world.person(1005, "John", "en")
+    await john.say("/language")
+    await john.press("Русский")
+    assert john.last.text.startswith("Язык")
+    async with world.runtime.sessionmaker() as session:
+        assert (
+            await session.scalar(select(Employee.chosen_locale).where(Employee.employee_id == "E2")) == "ru"
+        )
+    await john.say("/help")
+    assert "/start" in john.last.text and "I walk you through" not in john.last.text
