@@ -92,7 +92,7 @@ class OutboxDelivery:
                     item.id, "failed", self.clock.now(), "recipient has not joined or has left"
                 )
                 return 1
-            with in_locale(self.i18n, recipient.locale):
+            with in_locale(self.i18n, recipient.locale or self.i18n.default_locale):
                 parts = await self._compose(session, item, recipient)
         status, error = await self._send(recipient.telegram_user_id, parts)
         async with self.sessionmaker() as session, session.begin():

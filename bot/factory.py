@@ -13,6 +13,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import BotCommand, ErrorEvent
@@ -27,7 +28,7 @@ from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
 from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale
-from bot.middlewares import CurrentEmployeeMiddleware, DbSessionMiddleware
+from bot.middlewares import CommitBeforeSending, CurrentEmployeeMiddleware, DbSessionMiddleware
 from handlers import create_routers
 from storage.db import create_engine, create_sessionmaker
 
@@ -61,9 +62,11 @@ def create_runtime(
     )
 
 
-def create_bot(settings: Settings) -> Bot:
-    """A Bot talking to the configured Bot API server (official, local, or a test stand-in)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """A Bot talking to the configured Bot API server (official, local, or a test stand-in);
+    tests may pass a session of their own."""
+    session = session or AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(CommitBeforeSending())
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -1,7 +1,7 @@
 """gettext i18n: catalogues in ``locales/`` (kk, ru, en), English message ids.
 
 The locale of an update: the person's own choice (/language), else the language of
-their staff record, else their Telegram language if we have it, else DEFAULT_LOCALE.
+their staff record, else their Telegram language, else DEFAULT_LOCALE; see pick_locale.
 Background jobs render in the recipient's locale with :func:`in_locale`.
 """
 
@@ -31,11 +31,16 @@ def create_i18n(default_locale: str, path: Path = LOCALES_DIR) -> I18n:
     return i18n
 
 
-def pick_locale(employee: EmployeeDTO | None, user: User | None, default: str) -> str:
-    if employee is not None:
-        return employee.locale
+def telegram_locale(user: User | None) -> str | None:
     code = (user.language_code or "").split("-")[0] if user else ""
-    return code if code in LANGUAGE_NAMES else default
+    return code if code in LANGUAGE_NAMES else None
+
+
+def pick_locale(employee: EmployeeDTO | None, user: User | None, default: str) -> str:
+    """/language first, then the staff list, then the Telegram app's language, then the default.
+    The staff list goes before Telegram because Telegram has no official Kazakh interface:
+    most Kazakh speakers run it in Russian."""
+    return (employee.locale if employee else None) or telegram_locale(user) or default
 
 
 class LocaleMiddleware(I18nMiddleware):

@@ -1,11 +1,16 @@
-"""One database session per update, and the employee behind the Telegram account."""
+"""One database session per update, committed before the bot says anything about it,
+and the employee behind the Telegram account."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,18 +18,51 @@ from storage.employees import EmployeeRepo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
+# The session of the update being handled in this task (aiogram handles each update in a
+# task of its own, so a context variable is private to it).
+_update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+
 
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens a session and a transaction for the update; commits when the handler returns,
-    rolls back when it raises, so an update is applied whole or not at all."""
+    """One session per update, committed when the handler returns and rolled back when it
+    raises, so an update is applied whole or not at all."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.sessionmaker() as session, session.begin():
+        async with self.sessionmaker() as session:
             data["session"] = session
-            return await handler(event, data)
+            token = _update_session.set(session)
+            try:
+                result = await handler(event, data)
+                await session.commit()
+                return result
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                _update_session.reset(token)
+
+
+class CommitBeforeSending(BaseRequestMiddleware):
+    """Commits the current update's transaction before any Bot API call it makes.
+
+    Whatever the bot shows has been stored first: a crash after the reply can never lose an
+    answer the person saw accepted, the next tap is never judged against data not yet
+    committed, and no database lock is held while waiting for Telegram. Calls made outside
+    an update (notifications) pass through untouched."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        session = _update_session.get()
+        if session is not None and session.in_transaction():
+            await session.commit()
+        return await make_request(bot, method)
 
 
 class CurrentEmployeeMiddleware(BaseMiddleware):

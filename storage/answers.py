@@ -54,8 +54,14 @@ class AnswerRepo:
             answered=answered or 0,
         )
 
-    async def task(self, assignment_id: int) -> TaskDTO | None:
-        row = (await self.session.execute(self._tasks_query().where(Assignment.id == assignment_id))).first()
+    async def task(self, assignment_id: int, *, for_update: bool = False) -> TaskDTO | None:
+        """One assignment; ``for_update`` locks its row until the transaction ends, so that two
+        taps on the same questionnaire are handled one after the other (PostgreSQL; SQLite
+        transactions are serialised as a whole, see storage/db.py)."""
+        query = self._tasks_query().where(Assignment.id == assignment_id)
+        if for_update:
+            query = query.with_for_update(of=Assignment)
+        row = (await self.session.execute(query)).first()
         return self._task(row) if row else None
 
     async def open_tasks(self, respondent_pk: int) -> list[TaskDTO]:

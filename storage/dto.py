@@ -16,14 +16,15 @@ class EmployeeDTO:
     unit: str
     manager_id: int | None
     phone: str | None
-    language: str
+    language: str | None
     appointed_on: date
     active: bool
     telegram_user_id: int | None
     chosen_locale: str | None
 
     @property
-    def locale(self) -> str:
+    def locale(self) -> str | None:
+        """The person's own choice, else the staff list's; None when neither says."""
         return self.chosen_locale or self.language
 
     @property

@@ -52,7 +52,8 @@ class Employee(Base):
     unit: Mapped[str] = mapped_column(String(255), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
-    language: Mapped[str] = mapped_column(String(2))
+    # None: the staff list does not say; the Telegram language is taken when the person joins.
+    language: Mapped[str | None] = mapped_column(String(2))
     appointed_on: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     left_on: Mapped[date | None] = mapped_column(Date)

@@ -69,7 +69,6 @@ _LANGUAGES: dict[str, str] = {
     "ағылшынша": "en",
 }
 
-DEFAULT_LANGUAGE = "kk"
 _EARLIEST_YEAR = 1900
 
 
@@ -101,7 +100,7 @@ class StaffRecord:
     unit: str
     manager_id: str | None  # None for the top of the hierarchy
     phone: str | None  # "+7XXXXXXXXXX" for Kazakh numbers, "+<digits>" for other international ones
-    language: str  # "kk", "ru" or "en"
+    language: str | None  # "kk", "ru" or "en"; None when the file leaves it empty
     appointed_on: date
 
 
@@ -233,11 +232,8 @@ def _international(digits: str) -> str | None:
 
 
 def normalise_language(raw: str) -> str | None:
-    """``raw`` as "kk", "ru" or "en" (empty → "kk"); ``None`` when it is unknown."""
-    key = raw.strip().rstrip(".").casefold()
-    if not key:
-        return DEFAULT_LANGUAGE
-    return _LANGUAGES.get(key)
+    """``raw`` as "kk", "ru" or "en"; ``None`` when it is empty or unknown."""
+    return _LANGUAGES.get(raw.strip().rstrip(".").casefold())
 
 
 def normalise_role(raw: str) -> Role | None:
@@ -396,11 +392,12 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
         out.add(row.line, "phone", StaffErrorCode.BAD_PHONE, phone_text)
 
     language_text = get("language", "")
-    language = normalise_language(language_text)
-    if language is None:
+    # An empty language is allowed: the person's own Telegram language decides when they join.
+    language = normalise_language(language_text) if language_text else None
+    if language_text and language is None:
         out.add(row.line, "language", StaffErrorCode.BAD_LANGUAGE, language_text)
 
-    if len(out.errors) > errors_before or role is None or appointed is None or language is None:
+    if len(out.errors) > errors_before or role is None or appointed is None:
         return None
     return StaffRecord(
         line=row.line,

@@ -61,8 +61,27 @@ class JoinResult:
     employee: EmployeeDTO | None = None
 
 
+async def _bind(
+    employees: EmployeeRepo,
+    employee: EmployeeDTO,
+    telegram_user_id: int,
+    telegram_locale: str | None,
+    now: datetime,
+) -> JoinResult:
+    """Bind, and where the staff list gives no language take the person's Telegram one, so
+    that notifications, sent with no update to read it from, use it too."""
+    await employees.bind_telegram(employee.id, telegram_user_id, now)
+    if employee.locale is None and telegram_locale is not None:
+        await employees.set_locale(employee.id, telegram_locale)
+    return JoinResult(JoinOutcome.JOINED, await employees.get(employee.id))
+
+
 async def join_by_invite(
-    session: AsyncSession, token: str, telegram_user_id: int, now: datetime
+    session: AsyncSession,
+    token: str,
+    telegram_user_id: int,
+    now: datetime,
+    telegram_locale: str | None = None,
 ) -> JoinResult:
     employees = EmployeeRepo(session)
     current = await employees.by_telegram_id(telegram_user_id)
@@ -74,12 +93,17 @@ async def join_by_invite(
     employee = await employees.get(employee_pk)
     if employee is None or not employee.active:
         return JoinResult(JoinOutcome.LEFT)
-    await employees.bind_telegram(employee.id, telegram_user_id, now)
-    return JoinResult(JoinOutcome.JOINED, await employees.get(employee.id))
+    return await _bind(employees, employee, telegram_user_id, telegram_locale, now)
 
 
 async def join_by_contact(
-    session: AsyncSession, *, sender_id: int, contact_user_id: int | None, phone: str, now: datetime
+    session: AsyncSession,
+    *,
+    sender_id: int,
+    contact_user_id: int | None,
+    phone: str,
+    now: datetime,
+    telegram_locale: str | None = None,
 ) -> JoinResult:
     """Bind by a shared phone contact; only the sender's own contact counts, or anyone could
     claim a colleague's identity by forwarding their contact card."""
@@ -95,5 +119,4 @@ async def join_by_contact(
         return JoinResult(JoinOutcome.NOT_FOUND)
     if len(matches) > 1:
         return JoinResult(JoinOutcome.AMBIGUOUS)
-    await employees.bind_telegram(matches[0].id, sender_id, now)
-    return JoinResult(JoinOutcome.JOINED, await employees.get(matches[0].id))
+    return await _bind(employees, matches[0], sender_id, telegram_locale, now)

@@ -214,7 +214,7 @@ class QuestionnaireService:
 
         ``message_id`` None means "open it here"; otherwise the request must come from the
         questionnaire's live message, or it is a stale button from an older one."""
-        task = await self.repo.task(assignment_id)
+        task = await self.repo.task(assignment_id, for_update=True)
         if task is None or task.assignment.respondent_id != respondent.id:
             return None, Refusal.NOT_YOURS
         if task.assignment.submitted:

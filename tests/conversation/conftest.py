@@ -9,11 +9,11 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
-from bot.factory import Runtime, create_dispatcher, create_runtime
+from bot.factory import Runtime, create_bot, create_dispatcher, create_runtime
 from bot.services import campaigns, people
 from storage.employees import EmployeeRepo
 from tests.conversation.harness import FakeTelegram, Person, make_user
-from tests.factories import TELEGRAM_IDS, staff_validation
+from tests.factories import STAFF_CSV, TELEGRAM_IDS, staff_validation
 
 
 class FixedClock:
@@ -44,11 +44,10 @@ class World:
         """A new bot process on the same database and the same chats."""
         return World(self.runtime, self.telegram, self.bot, create_dispatcher(self.runtime), self.campaign_id)
 
-    async def setup_staff(self, *, bind: bool = True) -> None:
+    async def setup_staff(self, *, bind: bool = True, csv_text: str = STAFF_CSV) -> None:
+        today = self.runtime.clock.today()
         async with self.runtime.sessionmaker() as session, session.begin():
-            await people.import_staff(
-                session, staff_validation(self.runtime.clock.today()), self.runtime.clock.today()
-            )
+            await people.import_staff(session, staff_validation(today, csv_text), today)
             if bind:
                 repo = EmployeeRepo(session)
                 found = await repo.by_external_ids(TELEGRAM_IDS)
@@ -78,5 +77,5 @@ async def world(engine: AsyncEngine, empty_database_url: str) -> AsyncIterator[W
         settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine
     )
     telegram = FakeTelegram()
-    bot = Bot("42:TEST", session=telegram)
+    bot = create_bot(settings, session=telegram)
     yield World(runtime, telegram, bot, create_dispatcher(runtime))

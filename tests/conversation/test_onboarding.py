@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.services import people
 from storage.models import Employee
 from tests.conversation.conftest import World
+from tests.factories import STAFF_CSV
 
 
 async def _telegram_id_of(world: World, employee_id: str) -> int | None:
@@ -75,3 +76,20 @@ async def test_language_can_be_changed(world: World) -> None:
         )
     await john.say("/help")
     assert "/start" in john.last.text and "I walk you through" not in john.last.text
+
+
+async def test_telegram_language_decides_where_the_staff_list_is_silent(world: World) -> None:
+    await world.setup_staff(
+        bind=False, csv_text=STAFF_CSV.replace("+7 701 000 00 05,en,", "+7 701 000 00 05,,")
+    )
+    john = world.person(2005, "John", "ru")
+    await john.share_contact("77010000005", user_id=2005)
+    assert john.chat[-2].text.startswith("Добро пожаловать")
+    async with world.runtime.sessionmaker() as session:
+        assert (
+            await session.scalar(select(Employee.chosen_locale).where(Employee.employee_id == "E2")) == "ru"
+        )
+
+    dana = world.person(2004, "Dana", "ru")  # her staff record says kk: that wins over Telegram
+    await dana.share_contact("77010000004", user_id=2004)
+    assert "Омарова Дана" in dana.chat[-2].text and "Добро пожаловать" not in dana.chat[-2].text

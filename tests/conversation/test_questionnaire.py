@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
+from aiogram.methods import EditMessageText
 from sqlalchemy import func, select
 
 from bot.callbacks import AnswerCb, NavCb
@@ -185,3 +187,33 @@ async def test_kazakh_is_the_default_for_kazakh_staff(world: World) -> None:
     await dana.say("/start")
     assert "Сәлеметсіз" in dana.last.text or "сауалнама" in dana.last.text
     assert date(2026, 1, 10).strftime("%d.%m.%Y") in dana.last.text
+
+
+async def test_an_answer_is_stored_before_the_next_statement_is_shown(world: World) -> None:
+    john = await _start(world)
+    await john.press("About Дана")
+    seen_when_shown: list[list[tuple[int, int, int]]] = []
+
+    async def look_at_the_database(method: object) -> None:
+        if isinstance(method, EditMessageText):
+            seen_when_shown.append(await _drafts(world))  # another connection, committed data only
+
+    world.telegram.before_call = look_at_the_database
+    await john.press("4 ·")
+    assert "Statement 2 of 24" in john.last.text
+    assert [[d[1:] for d in drafts] for drafts in seen_when_shown] == [[(1, 4)]]
+
+
+async def test_simultaneous_double_tap_records_one_answer(world: World) -> None:
+    john = await _start(world)
+    await john.press("About Дана")
+    buttons = dict(john.last.buttons())
+    four = next(data for text, data in buttons.items() if text.startswith("4 ·"))
+    two = next(data for text, data in buttons.items() if text.startswith("2 ·"))
+    await asyncio.gather(john.press_data(four), john.press_data(two))
+    drafts = await _drafts(world)
+    assert len(drafts) == 1 and drafts[0][1] == 1 and drafts[0][2] in (2, 4)
+    assert "Already recorded. Answer the statement now on the screen." in [
+        text for text, _ in world.telegram.alerts
+    ]
+    assert "Statement 2 of 24" in john.last.text

@@ -192,7 +192,7 @@ def test_good_file_values_are_normalised() -> None:
     assert by_id["E-03"].language == "ru"
     assert by_id["E-03"].appointed_on == date(2021, 2, 1)
     assert by_id["E-04"].phone is None
-    assert by_id["E-04"].language == "kk"  # empty → kk
+    assert by_id["E-04"].language is None  # empty: the Telegram language decides at joining
     assert by_id["E-04"].appointed_on == date(2022, 5, 10)
     assert by_id["E-05"].phone == "+442079460958"
     assert by_id["E-05"].language == "kk"
@@ -537,7 +537,7 @@ def test_phone_normalisation(raw: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("", "kk"),
+        ("", None),
         ("kk", "kk"),
         ("KZ", "kk"),
         ("Қаз", "kk"),

@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(length=255), nullable=False),
         sa.Column("manager_id", sa.Integer(), nullable=True),
         sa.Column("phone", sa.String(length=32), nullable=True),
-        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=True),
         sa.Column("appointed_on", sa.Date(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("left_on", sa.Date(), nullable=True),
