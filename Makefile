@@ -26,7 +26,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 locales: $(COMPILED)
 
 run: install locales
-	$(BIN)/python -m bot run
+	@$(BIN)/python -m bot run
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,11 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import SystemClock
 from bot.config import MissingTokenError, Settings
 from bot.domain.methodology import load_profile
-from bot.factory import create_bot, run_bot
 from bot.services import campaigns, people, results
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 OK, INPUT_ERROR, CONFIG_ERROR = 0, 1, 2
 
@@ -94,10 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return CONFIG_ERROR
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().level > logging.DEBUG:
+        # The scheduler reports every outbox tick at INFO: seconds apart, all day long.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         if args.command == "run":
             settings.require_token()
             upgrade(settings.database_url)
+            from bot.factory import run_bot
+
             asyncio.run(run_bot(settings))
             return OK
         upgrade(settings.database_url)
@@ -133,6 +140,14 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         await engine.dispose()
 
 
+def _telegram_bot(settings: Settings) -> Bot:
+    # aiogram takes seconds to import (it builds ~300 pydantic models); only the commands
+    # that talk to Telegram pay for it, HR's database commands start at once.
+    from bot.factory import create_bot
+
+    return create_bot(settings)
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -164,7 +179,7 @@ async def _import_staff(session: AsyncSession, args: argparse.Namespace, setting
 
 
 async def _invites(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
-    bot = create_bot(settings)
+    bot = _telegram_bot(settings)
     try:
         me = await bot.get_me()
     finally:

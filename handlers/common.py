@@ -41,8 +41,7 @@ async def on_start(message: Message, employee: EmployeeDTO, session: AsyncSessio
 async def on_tasks(
     query: CallbackQuery, employee: EmployeeDTO, session: AsyncSession, profile: Profile
 ) -> None:
-    if live_message(query) is None:
-        await query.answer(_("This message is out of date. Use the latest one, or press /start."))
+    if await live_message(query) is None:
         return
     tasks = await QuestionnaireService(session, profile).open_tasks(employee)
     text, markup = render_task_list(employee.first_name, tasks)
@@ -69,9 +68,12 @@ async def on_language_chosen(
         text = _("Language: {name}. Press /start to see your questionnaires.").format(
             name=LANGUAGE_NAMES[code]
         )
-    if live_message(query) is not None:
+    # The choice counts even from an old menu; only a message we may still edit shows it.
+    if isinstance(query.message, Message):
         await edit_in_place(query, text, InlineKeyboardMarkup(inline_keyboard=[]))
-    await query.answer()
+        await query.answer()
+    else:
+        await query.answer(text, show_alert=True)
 
 
 async def on_help(message: Message) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.types import CallbackQuery
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AnswerCb, NavCb
@@ -31,9 +30,8 @@ async def on_answer(
     session: AsyncSession,
     profile: Profile,
 ) -> None:
-    message = live_message(query)
+    message = await live_message(query)
     if message is None:
-        await query.answer(_("This message is out of date. Use the latest one, or press /start."))
         return
     outcome = await QuestionnaireService(session, profile).answer(
         employee, callback_data.assignment, callback_data.statement, callback_data.score, message.message_id
@@ -44,9 +42,8 @@ async def on_answer(
 async def on_navigate(
     query: CallbackQuery, callback_data: NavCb, employee: EmployeeDTO, session: AsyncSession, profile: Profile
 ) -> None:
-    message = live_message(query)
+    message = await live_message(query)
     if message is None:
-        await query.answer(_("This message is out of date. Use the latest one, or press /start."))
         return
     outcome = await QuestionnaireService(session, profile).navigate(
         employee, callback_data.assignment, callback_data.action, callback_data.statement, message.message_id

@@ -5,6 +5,9 @@ from __future__ import annotations
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from bot.services.questionnaire import Refusal
+from bot.ui.questionnaire import refusal_text
+
 
 async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
     assert isinstance(query.message, Message)
@@ -16,6 +19,10 @@ async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardM
             raise
 
 
-def live_message(query: CallbackQuery) -> Message | None:
-    """The message under the button, if Telegram still lets us edit it (48 hours)."""
-    return query.message if isinstance(query.message, Message) else None
+async def live_message(query: CallbackQuery) -> Message | None:
+    """The message under the button, if Telegram still lets us edit it (48 hours); otherwise
+    the press is answered as stale and None is returned."""
+    if isinstance(query.message, Message):
+        return query.message
+    await query.answer(refusal_text(Refusal.STALE_MESSAGE))
+    return None

@@ -27,24 +27,25 @@ class AnswerRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _tasks_query(self) -> Select[Assignment, Campaign, Employee, str, int | None]:
+    def _tasks_query(self) -> Select[Assignment, Campaign, Employee, str, int]:
+        # Counted per assignment through the primary key, not by grouping every draft.
         answered = (
-            select(DraftAnswer.assignment_id, func.count().label("answered"))
-            .group_by(DraftAnswer.assignment_id)
-            .subquery()
+            select(func.count())
+            .where(DraftAnswer.assignment_id == Assignment.id)
+            .correlate(Assignment)
+            .scalar_subquery()
         )
         return (
-            select(Assignment, Campaign, Employee, CampaignSubject.questionnaire, answered.c.answered)
+            select(Assignment, Campaign, Employee, CampaignSubject.questionnaire, answered)
             .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
             .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
             .join(Employee, Employee.id == CampaignSubject.employee_id)
-            .outerjoin(answered, answered.c.assignment_id == Assignment.id)
             # People left out of a round have no questionnaires to answer, even by direct id.
             .where(CampaignSubject.excluded_reason.is_(None))
         )
 
     @staticmethod
-    def _task(row: Row[Assignment, Campaign, Employee, str, int | None]) -> TaskDTO:
+    def _task(row: Row[Assignment, Campaign, Employee, str, int]) -> TaskDTO:
         assignment, campaign, subject, questionnaire, answered = row
         return TaskDTO(
             assignment=assignment_dto(assignment),

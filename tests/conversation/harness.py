@@ -28,6 +28,7 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Contact,
+    InaccessibleMessage,
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
@@ -188,6 +189,18 @@ class Person:
         before = len(self.telegram.alerts)
         await self._feed(callback_query=query)
         assert len(self.telegram.alerts) > before, "every button press must be answered"
+        return self.telegram.alerts[-1]
+
+    async def press_on_old_message(self, data: str) -> tuple[str | None, bool]:
+        """Press a button under a message older than 48 hours: Telegram no longer sends its
+        content, only that it is inaccessible."""
+        old = InaccessibleMessage(chat=Chat(id=self.user.id, type="private"), message_id=1, date=0)
+        query = CallbackQuery(
+            id=str(next(_updates)), from_user=self.user, chat_instance="ci", data=data, message=old
+        )
+        before = len(self.telegram.alerts)
+        await self._feed(callback_query=query)
+        assert len(self.telegram.alerts) == before + 1
         return self.telegram.alerts[-1]
 
     async def press(self, text_part: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:

@@ -217,3 +217,13 @@ async def test_simultaneous_double_tap_records_one_answer(world: World) -> None:
         text for text, _ in world.telegram.alerts
     ]
     assert "Statement 2 of 24" in john.last.text
+
+
+async def test_buttons_under_messages_too_old_to_edit(world: World) -> None:
+    john = await _start(world)
+    opener = john.last.buttons()[0][1]
+    stale = "This message is out of date. Use the latest one, or press /start."
+    assert (await john.press_on_old_message(opener))[0] == stale
+    assert (await john.press_on_old_message(AnswerCb(assignment=1, statement=1, score=3).pack()))[0] == stale
+    assert (await john.press_on_old_message("t"))[0] == stale
+    assert await _drafts(world) == []

@@ -1673,30 +1673,20 @@ class BotApiStandIn:
         return True
 
     async def _send_photo(self, params: Params) -> JsonDict:
-        user = self._target_user(params)
-        caption, raw_caption, entities = self._caption(params)
-        markup = self._validate_markup(params)
-        stored = self._input_file(params, "photo", "photo")
-        return self._new_bot_message(
-            user,
-            params,
-            kind="photo",
-            text=caption,
-            raw_text=raw_caption,
-            entities=entities,
-            markup=markup,
-            stored=stored,
-        )
+        return self._send_file_message(params, "photo")
 
     async def _send_document(self, params: Params) -> JsonDict:
+        return self._send_file_message(params, "document")
+
+    def _send_file_message(self, params: Params, kind: Literal["photo", "document"]) -> JsonDict:
         user = self._target_user(params)
         caption, raw_caption, entities = self._caption(params)
         markup = self._validate_markup(params)
-        stored = self._input_file(params, "document", "document")
+        stored = self._input_file(params, kind, kind)
         return self._new_bot_message(
             user,
             params,
-            kind="document",
+            kind=kind,
             text=caption,
             raw_text=raw_caption,
             entities=entities,

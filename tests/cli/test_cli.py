@@ -1,0 +1,90 @@
+"""`python -m bot` commands in-process: exit codes, messages, and that bad input changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.factories import STAFF_CSV
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    return tmp_path
+
+
+def _write(folder: Path, name: str, text: str) -> str:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in (
+        "run",
+        "migrate",
+        "import-staff",
+        "invites",
+        "campaign-create",
+        "campaign-respondents",
+        "campaign-start",
+        "campaign-close",
+        "results",
+    ):
+        assert command in out
+
+
+def test_run_without_token_says_what_to_set(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "BOT_TOKEN is not set: put BOT_TOKEN=<token from @BotFather> into .env (see .env.example) "
+        "or export it in the environment."
+    ]
+
+
+def test_bad_staff_file_imports_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = STAFF_CSV.replace("E1,Омарова Дана Серікқызы,", "E1,,").replace(
+        ",U2,+7 701 000 00 08", ",ZZ,+7 701 000 00 08"
+    )
+    assert main(["import-staff", _write(env, "bad.csv", broken)]) == 1
+    err = capsys.readouterr().err
+    assert "2 problem(s), nothing imported" in err
+    assert "line 5, column full_name" in err and "line 9, column manager_id: unknown manager 'ZZ'" in err
+    assert main(["import-staff", "--dry-run", _write(env, "good.csv", STAFF_CSV)]) == 0
+    assert "would import 8 people: 8 new" in capsys.readouterr().out
+    assert main(["import-staff", _write(env, "good.csv", STAFF_CSV)]) == 0
+    assert "imported 8 people: 8 new" in capsys.readouterr().out  # the dry run stored nothing
+
+
+def test_round_commands_refuse_what_the_methodology_forbids(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import-staff", _write(env, "staff.csv", STAFF_CSV)]) == 0
+    assert main(["campaign-create", "--kind", "360", "--year", "2025", "--deadline", "2099-01-10"]) == 0
+    out = capsys.readouterr().out
+    assert "round 1 created (draft)" in out
+    assert "WARNING: D1 Серікова Айгерім Нұрланқызы has 2 possible respondent(s)" in out
+    assert "not evaluated: E5 Қасымова Әсел Маратқызы (too_short_in_post)" in out  # appointed 2025-11-01
+    assert main(["campaign-start", "1"]) == 1
+    assert "fewer than 3 respondents for: D1 (2), E4 (2)" in capsys.readouterr().err
+    respondents = "subject_id,respondent_id,relation\nD1,U1,subordinate\nD1,U2,subordinate\nD1,E1,peer\n"
+    assert main(["campaign-respondents", "1", _write(env, "r.csv", respondents)]) == 0
+    assert main(["campaign-start", "1"]) == 1  # E4 still has two
+    assert main(["campaign-start", "1", "--skip-short"]) == 0
+    assert "left out (too few respondents): E4" in capsys.readouterr().out
+    assert main(["campaign-start", "1"]) == 1
+    assert "only a draft round can start" in capsys.readouterr().err
+    assert main(["results", "99"]) == 1
+    assert main(["campaign-create", "--kind", "360", "--year", "2025", "--deadline", "2020-01-01"]) == 1
+    assert "has already passed" in capsys.readouterr().err
