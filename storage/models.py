@@ -61,6 +61,8 @@ class Employee(Base):
     # The language the person chose with /language; None means "as in the staff list".
     chosen_locale: Mapped[str | None] = mapped_column(String(2))
     joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when Telegram answered 403 (the person blocked the bot): skipped until they write again.
+    blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (CheckConstraint("role IN ('head', 'employee')", name="role"),)
 
@@ -194,5 +196,70 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "recipient_id", name="uq_outbox_once"),
-        CheckConstraint("status IN ('pending', 'sent', 'blocked', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'blocked', 'failed')", name="status"),
+    )
+
+
+class RoleGrant(Base):
+    """A role held by a Telegram account: hr (runs rounds), hr_head (sees results, clause 20),
+    authorised (approves schedules, decides on calibration)."""
+
+    __tablename__ = "role_grants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)  # None: seeded from HR_ADMIN_IDS or the CLI
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        UniqueConstraint("telegram_user_id", "role", name="uq_role_grants_account_role"),
+        CheckConstraint("role IN ('hr', 'hr_head', 'authorised')", name="role"),
+    )
+
+
+class AuditEntry(Base):
+    """Who did what, when, on what. Never holds answers or results."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: the command line
+    action: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str | None] = mapped_column(Text)
+
+
+class Broadcast(Base):
+    """A message HR sends to an audience, or a reminder to a round's unfinished respondents.
+    Each recipient's delivery is an outbox row (kind "broadcast", ref_id = this id), so it is
+    sent once, paced, and survives restarts."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # message | reminder
+    author_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    audience: Mapped[str] = mapped_column(String(24))  # everyone | unit | round_unfinished | not_joined
+    audience_unit: Mapped[str | None] = mapped_column(String(255))
+    audience_campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    text: Mapped[str | None] = mapped_column(Text)  # None for reminders: rendered per recipient's language
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    attachment_file_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # The HR chat message that shows the live progress bar.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('message', 'reminder')", name="kind"),
+        CheckConstraint("status IN ('draft', 'sending', 'done', 'cancelled')", name="status"),
+        CheckConstraint(
+            "audience IN ('everyone', 'unit', 'round_unfinished', 'not_joined')", name="audience"
+        ),
     )
