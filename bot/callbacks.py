@@ -35,3 +35,32 @@ class LanguageCode(StrEnum):
 
 class LanguageCb(CallbackData, prefix="lang"):
     code: LanguageCode
+
+
+class StaffImportAction(StrEnum):
+    CONFIRM = "ok"
+    CANCEL = "no"
+
+
+class StaffImportCb(CallbackData, prefix="si"):
+    action: StaffImportAction
+
+
+class RoundAction(StrEnum):
+    SHOW = "show"
+    REFRESH = "ref"
+    CHART = "chart"
+    REMIND = "remind"
+    CLOSE = "close"
+    CLOSE_CONFIRM = "closeok"
+    REPORT_XLSX = "xlsx"
+    REPORT_ZIP = "zip"
+
+
+class RoundCb(CallbackData, prefix="hr"):
+    action: RoundAction
+    campaign: int
+
+
+class AuditPageCb(CallbackData, prefix="au"):
+    offset: int

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SystemClock
 from bot.config import MissingTokenError, Settings
+from bot.domain.access import Role
 from bot.domain.methodology import load_profile
 from bot.services import campaigns, people, results
+from bot.services.access import COMMAND_LINE, RoleChange, grant_role, revoke_role, seed_hr_admins
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -77,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     close = commands.add_parser("campaign-close", help="close a round and send everyone their report")
     close.add_argument("campaign_id", type=int)
 
+    for verb in ("grant", "revoke"):
+        role = commands.add_parser(
+            f"{verb}-role", help=f"{verb} a role (hr, hr_head, authorised) to a Telegram account"
+        )
+        role.add_argument("telegram_id", type=int)
+        role.add_argument("role", choices=[r.value for r in Role])
+
     report = commands.add_parser("results", help="export a round's results")
     report.add_argument("campaign_id", type=int)
     report.add_argument("--format", choices=["csv"], default="csv")
@@ -103,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             settings.require_token()
             upgrade(settings.database_url)
+            asyncio.run(_in_transaction(settings, _seed_roles, args))
             from bot.factory import run_bot
 
             asyncio.run(run_bot(settings))
@@ -131,13 +141,41 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "campaign-start": _campaign_start,
         "campaign-close": _campaign_close,
         "results": _results,
+        "grant-role": _change_role,
+        "revoke-role": _change_role,
     }
+    return await _in_transaction(settings, handlers[args.command], args)
+
+
+async def _in_transaction(
+    settings: Settings,
+    command: Callable[[AsyncSession, argparse.Namespace, Settings], Awaitable[int]],
+    args: argparse.Namespace,
+) -> int:
     engine = create_engine(settings.database_url, hide_parameters=True)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
-            return await handlers[args.command](session, args, settings)
+            return await command(session, args, settings)
     finally:
         await engine.dispose()
+
+
+async def _seed_roles(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    added = await seed_hr_admins(session, settings.hr_admin_ids, SystemClock(settings.zone).now())
+    if added:
+        logging.getLogger(__name__).info("%d account(s) from HR_ADMIN_IDS now hold the hr role", added)
+    return OK
+
+
+async def _change_role(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    change = grant_role if args.command == "grant-role" else revoke_role
+    outcome = await change(
+        session, COMMAND_LINE, args.telegram_id, Role(args.role), SystemClock(settings.zone).now()
+    )
+    if outcome is RoleChange.LAST_HR_HEAD:
+        raise CommandError(f"{args.telegram_id} is the last hr_head: grant the role to someone else first")
+    print(f"{args.command} {args.role} for {args.telegram_id}: {outcome.value}")
+    return OK
 
 
 def _telegram_bot(settings: Settings) -> Bot:

@@ -28,7 +28,12 @@ from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
 from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale
-from bot.middlewares import CommitBeforeSending, CurrentEmployeeMiddleware, DbSessionMiddleware
+from bot.middlewares import (
+    CommitBeforeSending,
+    CurrentEmployeeMiddleware,
+    DbSessionMiddleware,
+    RolesMiddleware,
+)
 from handlers import create_routers
 from storage.db import create_engine, create_sessionmaker
 
@@ -76,6 +81,7 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
     dispatcher = Dispatcher(profile=runtime.profile, clock=runtime.clock, settings=runtime.settings)
     dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
     dispatcher.update.outer_middleware(CurrentEmployeeMiddleware())
+    dispatcher.update.outer_middleware(RolesMiddleware())
     dispatcher.update.outer_middleware(LocaleMiddleware(runtime.i18n))
     dispatcher.include_routers(*create_routers())
     dispatcher.errors.register(on_error)

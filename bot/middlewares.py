@@ -15,6 +15,7 @@ from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.employees import EmployeeRepo
+from storage.roles import RoleRepo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -75,4 +76,14 @@ class CurrentEmployeeMiddleware(BaseMiddleware):
             found = await EmployeeRepo(data["session"]).by_telegram_id(user.id)
             employee = found if found is not None and found.active else None
         data["employee"] = employee
+        return await handler(event, data)
+
+
+class RolesMiddleware(BaseMiddleware):
+    """Puts ``roles`` (the HR-side roles of the sender's account) into the data, looked up
+    once per update so that a revoked role stops working at once."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        data["roles"] = await RoleRepo(data["session"]).roles_of(user.id) if user is not None else frozenset()
         return await handler(event, data)

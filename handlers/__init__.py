@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, fallback, guest, onboarding, respondent
+from handlers import common, fallback, guest, hr, onboarding, respondent
 
 
 def create_routers() -> list[Router]:
     """Fresh routers: a router belongs to one dispatcher, and tests build several."""
     return [
         onboarding.create_router(),
+        *hr.create_routers(),  # before guest: an HR officer need not be in the staff list
         common.create_router(),
         respondent.create_router(),
         guest.create_router(),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from typing import Any
 
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject, User
+
+from bot.domain.access import Permission, Role, permissions
+from bot.services.access import Actor
 from storage.dto import EmployeeDTO
 
 
@@ -18,3 +22,24 @@ class IsEmployee(Filter):
 class IsGuest(Filter):
     async def __call__(self, event: TelegramObject, employee: EmployeeDTO | None = None) -> bool:
         return employee is None
+
+
+class HasPermission(Filter):
+    """The sender's account holds a role with this permission (roles come from
+    RolesMiddleware, read from the database for every update). Passes ``actor`` and
+    ``permissions`` on to the handler."""
+
+    def __init__(self, permission: Permission | None = None) -> None:
+        self.permission = permission  # None: any HR-side role at all
+
+    async def __call__(
+        self, event: TelegramObject, roles: frozenset[Role] = frozenset(), event_from_user: User | None = None
+    ) -> bool | dict[str, Any]:
+        granted = permissions(roles)
+        if (
+            event_from_user is None
+            or not roles
+            or (self.permission is not None and self.permission not in granted)
+        ):
+            return False
+        return {"actor": Actor(event_from_user.id, roles), "permissions": granted}

@@ -9,7 +9,7 @@ from bot.services.questionnaire import Refusal
 from bot.ui.questionnaire import refusal_text
 
 
-async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
+async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     assert isinstance(query.message, Message)
     try:
         await query.message.edit_text(text, reply_markup=markup)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dto import AssignmentDTO, CampaignDTO, SubjectDTO
+from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, SubjectDTO
 from storage.employees import to_dto as employee_dto
 from storage.models import Assignment, Campaign, CampaignSubject, Employee
 
@@ -145,3 +146,40 @@ class CampaignRepo:
             .group_by(Assignment.subject_id)
         )
         return {subject_id: count for subject_id, count in (await self.session.execute(query)).all()}
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentState:
+    """Whether one respondent has finished one questionnaire: never what they answered."""
+
+    subject_id: int
+    respondent: EmployeeDTO
+    relation: str
+    submitted: bool
+
+
+class ProgressRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def campaigns(self) -> list[CampaignDTO]:
+        rows = await self.session.scalars(select(Campaign).order_by(Campaign.id.desc()))
+        return [campaign_dto(row) for row in rows]
+
+    async def assignment_states(self, campaign_id: int) -> list[AssignmentState]:
+        query = (
+            select(Assignment, Employee)
+            .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
+            .join(Employee, Employee.id == Assignment.respondent_id)
+            .where(CampaignSubject.campaign_id == campaign_id, CampaignSubject.excluded_reason.is_(None))
+            .order_by(Employee.full_name, Assignment.id)
+        )
+        return [
+            AssignmentState(a.subject_id, employee_dto(e), a.relation, a.submitted)
+            for a, e in (await self.session.execute(query)).all()
+        ]
+
+    async def set_deadline(self, campaign_id: int, deadline: date) -> None:
+        await self.session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(deadline=deadline)
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import StaffRecord
@@ -55,9 +55,31 @@ class EmployeeRepo:
         query = select(Employee).where(Employee.employee_id.in_(list(external_ids)))
         return {row.employee_id: to_dto(row) for row in await self.session.scalars(query)}
 
+    async def names_by_telegram_id(self, telegram_user_ids: Iterable[int]) -> dict[int, str]:
+        query = select(Employee.telegram_user_id, Employee.full_name).where(
+            Employee.telegram_user_id.in_(list(telegram_user_ids))
+        )
+        return {tg: name for tg, name in (await self.session.execute(query)).all() if tg is not None}
+
     async def by_telegram_id(self, telegram_user_id: int) -> EmployeeDTO | None:
         row = await self.session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
         return to_dto(row) if row else None
+
+    async def search(self, text: str, limit: int = 10) -> list[EmployeeDTO]:
+        """People whose id is ``text`` or whose name contains it (any case), active first."""
+        needle = text.strip()
+        query = (
+            select(Employee)
+            .where(
+                or_(
+                    Employee.employee_id == needle,
+                    Employee.name_key.contains(needle.casefold(), autoescape=True),
+                )
+            )
+            .order_by(Employee.active.desc(), Employee.full_name)
+            .limit(limit)
+        )
+        return [to_dto(row) for row in await self.session.scalars(query)]
 
     async def active_by_phone(self, phone: str) -> list[EmployeeDTO]:
         query = select(Employee).where(Employee.phone == phone, Employee.active.is_(True))
@@ -100,7 +122,9 @@ class EmployeeRepo:
 
     @staticmethod
     def _values(record: StaffRecord) -> dict[str, object]:
-        return {name: getattr(record, name) for name in _IMPORTED_FIELDS}
+        values: dict[str, object] = {name: getattr(record, name) for name in _IMPORTED_FIELDS}
+        values["name_key"] = record.full_name.casefold()
+        return values
 
     async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> None:
         """Link a Telegram account to a person; an account belongs to one person only, so it

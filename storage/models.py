@@ -47,6 +47,9 @@ class Employee(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     employee_id: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
+    # The name case-folded in Python: SQLite's lower() folds ASCII only, and HR searches
+    # Kazakh and Russian names.
+    name_key: Mapped[str] = mapped_column(String(255), index=True, default="")
     position: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     unit: Mapped[str] = mapped_column(String(255), index=True)

@@ -120,3 +120,14 @@ async def join_by_contact(
     if len(matches) > 1:
         return JoinResult(JoinOutcome.AMBIGUOUS)
     return await _bind(employees, matches[0], sender_id, telegram_locale, now)
+
+
+async def preview_import(
+    session: AsyncSession, validation: StaffValidation, today: date
+) -> ImportSummary | None:
+    """What importing would change, computed by the import itself inside a savepoint that is
+    then rolled back: the preview can never disagree with the real import."""
+    async with session.begin_nested() as savepoint:
+        summary = await import_staff(session, validation, today)
+        await savepoint.rollback()
+    return summary

@@ -19,15 +19,20 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
+    GetFile,
+    SendDocument,
     SendMessage,
     SendPhoto,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     Chat,
     Contact,
+    Document,
+    File,
     InaccessibleMessage,
     InlineKeyboardMarkup,
     Message,
@@ -65,6 +70,9 @@ class FakeTelegram(BaseSession):
     # Called with every Bot API call before it is answered: lets a test look at the database
     # at the moment Telegram receives the call.
     before_call: Callable[[TelegramMethod[Any]], Awaitable[None]] | None = None
+    # Files users sent (file_id -> bytes) and files the bot sent (message id -> (name, bytes)).
+    files: dict[str, bytes] = field(default_factory=dict)
+    documents: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -76,6 +84,22 @@ class FakeTelegram(BaseSession):
         self.calls.append(method)
         if self.before_call is not None:
             await self.before_call(method)
+        if isinstance(method, GetFile):
+            if method.file_id not in self.files:
+                raise TelegramBadRequest(method, "Bad Request: invalid file_id")
+            return File(file_id=method.file_id, file_unique_id=method.file_id, file_path=method.file_id)  # type: ignore[return-value]
+        if isinstance(method, SendDocument):
+            assert isinstance(method.document, BufferedInputFile)
+            shown = ShownMessage(
+                next(self._ids),
+                int(method.chat_id),
+                method.caption or "",
+                method.reply_markup,
+                protect_content=bool(method.protect_content),
+            )
+            self.messages[(shown.chat_id, shown.message_id)] = shown
+            self.documents[shown.message_id] = (method.document.filename or "", method.document.data)
+            return self._message(shown)  # type: ignore[return-value]
         if isinstance(method, SendMessage | SendPhoto):
             chat_id = int(method.chat_id)
             text = method.text if isinstance(method, SendMessage) else (method.caption or "")
@@ -118,11 +142,8 @@ class FakeTelegram(BaseSession):
     async def close(self) -> None:
         return None
 
-    async def stream_content(
-        self, *args: Any, **kwargs: Any
-    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover
-        raise NotImplementedError
-        yield b""
+    async def stream_content(self, url: str, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        yield self.files[url.rsplit("/", 1)[-1]]
 
     def chat(self, chat_id: int) -> list[ShownMessage]:
         return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
@@ -170,6 +191,12 @@ class Person:
     async def share_contact(self, phone: str, user_id: int | None = None) -> None:
         contact = Contact(phone_number=phone, first_name=self.user.first_name, user_id=user_id)
         await self._feed(message=self._message(contact=contact))
+
+    async def send_document(self, data: bytes, file_name: str) -> None:
+        file_id = f"doc{next(_updates)}"
+        self.telegram.files[file_id] = data
+        document = Document(file_id=file_id, file_unique_id=file_id, file_name=file_name, file_size=len(data))
+        await self._feed(message=self._message(document=document))
 
     async def send_sticker_like(self) -> None:
         """A message with nothing the bot expects (no text): a photo-less, text-less message."""

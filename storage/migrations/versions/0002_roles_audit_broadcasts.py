@@ -85,6 +85,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.add_column(sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("name_key", sa.String(length=255), nullable=False, server_default=""))
+        batch_op.create_index(batch_op.f("ix_employees_name_key"), ["name_key"], unique=False)
+    # Existing names are folded properly by the next staff import; lower() serves until then.
+    op.execute("UPDATE employees SET name_key = lower(full_name)")
 
     # "sending": claimed by the sender, so that a restart never sends a message twice.
     with op.batch_alter_table("outbox", schema=None) as batch_op:
@@ -103,6 +107,8 @@ def downgrade() -> None:
         )
 
     with op.batch_alter_table("employees", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_employees_name_key"))
+        batch_op.drop_column("name_key")
         batch_op.drop_column("blocked_at")
 
     op.drop_table("broadcasts")

@@ -1,0 +1,70 @@
+"""Who may do what (clauses 15, 17-20). Pure: roles in, decisions out.
+
+Results are strictly confidential: besides the evaluated person and their evaluator, only
+the head of the HR service (``hr_head``) and calibration participants see them. HR
+officers (``hr``) run rounds and see who has not finished, never anyone's answers or
+results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    HR = "hr"
+    HR_HEAD = "hr_head"
+    AUTHORISED = "authorised"
+
+
+class Permission(StrEnum):
+    MANAGE_STAFF = "manage_staff"
+    RUN_ROUNDS = "run_rounds"
+    VIEW_PROGRESS = "view_progress"
+    BROADCAST = "broadcast"
+    VIEW_RESULTS = "view_results"
+    MANAGE_ROLES = "manage_roles"
+    VIEW_AUDIT = "view_audit"
+
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.HR: frozenset(
+        {
+            Permission.MANAGE_STAFF,
+            Permission.RUN_ROUNDS,
+            Permission.VIEW_PROGRESS,
+            Permission.BROADCAST,
+            Permission.MANAGE_ROLES,
+        }
+    ),
+    Role.HR_HEAD: frozenset(
+        {Permission.VIEW_PROGRESS, Permission.VIEW_RESULTS, Permission.MANAGE_ROLES, Permission.VIEW_AUDIT}
+    ),
+    # The authorised person's powers (approving schedules, calibration) come with the
+    # deadlines and calibration features; holding the role alone shows nothing yet.
+    Role.AUTHORISED: frozenset(),
+}
+
+# Roles an HR officer may hand out. Granting hr_head, which opens every result, takes the
+# head of HR (or the command line on the server).
+GRANTABLE_BY: dict[Role, frozenset[Role]] = {
+    Role.HR: frozenset({Role.HR, Role.AUTHORISED}),
+    Role.HR_HEAD: frozenset(Role),
+    Role.AUTHORISED: frozenset(),
+}
+
+
+def permissions(roles: Iterable[Role]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def allowed(roles: Iterable[Role], permission: Permission) -> bool:
+    return permission in permissions(roles)
+
+
+def may_grant(granter_roles: Iterable[Role], role: Role) -> bool:
+    return any(role in GRANTABLE_BY[granter] for granter in granter_roles)

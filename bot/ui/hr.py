@@ -1,0 +1,244 @@
+"""What HR sees: menus, the staff import summary, people, rounds, roles, the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AuditPageCb, RoundAction, RoundCb, StaffImportAction, StaffImportCb
+from bot.domain.access import Permission, Role
+from bot.domain.staff import StaffError
+from bot.services.progress import RoundProgress
+from bot.ui.formatting import format_date
+from bot.ui.questionnaire import progress_bar
+from storage.dto import CampaignDTO, EmployeeDTO, ImportSummary
+from storage.roles import AuditDTO, GrantDTO
+
+Rendered = tuple[str, InlineKeyboardMarkup]
+MAX_LISTED = 25
+
+
+def role_name(role: Role) -> str:
+    names = {
+        Role.HR: _("HR officer"),
+        Role.HR_HEAD: _("head of the HR service"),
+        Role.AUTHORISED: _("authorised person"),
+    }
+    return names[role]
+
+
+def hr_menu(permissions: frozenset[Permission]) -> str:
+    lines = [_("<b>HR tools</b>")]
+    if Permission.MANAGE_STAFF in permissions:
+        lines.append(
+            _(
+                "📄 Send the staff list (CSV or XLSX) as a document to import it; /find NAME or ID to look a person up."
+            )
+        )
+    if Permission.VIEW_PROGRESS in permissions:
+        lines.append(_("📊 /rounds — evaluation rounds and their progress."))
+    if Permission.MANAGE_ROLES in permissions:
+        lines.append(_("👥 /roles — who holds which role; /grant ID ROLE and /revoke ID ROLE."))
+    if Permission.VIEW_AUDIT in permissions:
+        lines.append(_("🧾 /audit — the log of HR actions."))
+    return "\n\n".join(lines)
+
+
+def _listed(lines: Sequence[str]) -> list[str]:
+    shown = list(lines[:MAX_LISTED])
+    if len(lines) > MAX_LISTED:
+        shown.append(_("… and {count} more").format(count=len(lines) - MAX_LISTED))
+    return shown
+
+
+def staff_errors(file_name: str, errors: Sequence[StaffError]) -> str:
+    head = _(
+        "<b>{file}</b>: {count} problem(s), nothing was imported. Correct the file and send it again."
+    ).format(file=escape(file_name), count=len(errors))
+    return "\n".join([head, "", *_listed([escape(e.describe(), quote=False) for e in errors])])
+
+
+def staff_preview(file_name: str, people: int, summary: ImportSummary) -> Rendered:
+    text = "\n".join(
+        [
+            _("<b>{file}</b>: {count} people, no problems found.").format(
+                file=escape(file_name), count=people
+            ),
+            _(
+                "New: {new}. Changed: {changed}. Unchanged: {unchanged}. Leaving (missing from the file): {left}."
+            ).format(
+                new=summary.new, changed=summary.changed, unchanged=summary.unchanged, left=summary.left
+            ),
+            "",
+            _("Import this list?"),
+        ]
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("✅ Import"), callback_data=StaffImportCb(action=StaffImportAction.CONFIRM).pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("✖ Cancel"), callback_data=StaffImportCb(action=StaffImportAction.CANCEL).pack()
+                ),
+            ]
+        ]
+    )
+    return text, markup
+
+
+def staff_imported(summary: ImportSummary) -> str:
+    return _(
+        "Imported. New: {new}. Changed: {changed}. Unchanged: {unchanged}. Marked as having left: {left}."
+    ).format(new=summary.new, changed=summary.changed, unchanged=summary.unchanged, left=summary.left)
+
+
+def person_card(person: EmployeeDTO, manager: EmployeeDTO | None, open_tasks: int) -> str:
+    lines = [
+        f"<b>{escape(person.full_name)}</b> · {escape(person.employee_id)}",
+        f"{escape(person.position)}, {escape(person.unit)}",
+        _("Manager: {name}").format(name=escape(manager.full_name) if manager else "—"),
+        _("In the bot: yes") if person.telegram_user_id is not None else _("In the bot: not yet"),
+        _("Open questionnaires: {count}").format(count=open_tasks),
+    ]
+    if not person.active:
+        lines.append(_("Has left the organisation."))
+    return "\n".join(lines)
+
+
+def status_name(status: str) -> str:
+    names = {"draft": _("draft"), "running": _("running"), "closed": _("closed")}
+    return names.get(status, status)
+
+
+def rounds_list(campaigns: Sequence[CampaignDTO]) -> Rendered:
+    builder = InlineKeyboardBuilder()
+    if not campaigns:
+        return _("There are no evaluation rounds yet."), builder.as_markup()
+    for campaign in campaigns[:MAX_LISTED]:
+        builder.row(
+            InlineKeyboardButton(
+                text=_("360 · {year} · {status} · until {deadline}").format(
+                    year=campaign.year,
+                    status=status_name(campaign.status),
+                    deadline=format_date(campaign.deadline),
+                ),
+                callback_data=RoundCb(action=RoundAction.SHOW, campaign=campaign.id).pack(),
+            )
+        )
+    return _("Evaluation rounds:"), builder.as_markup()
+
+
+def _round_button(text: str, action: RoundAction, campaign_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=RoundCb(action=action, campaign=campaign_id).pack())
+
+
+def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission]) -> Rendered:
+    campaign = progress.campaign
+    share = progress.submitted / progress.total if progress.total else 0.0
+    lines = [
+        _("<b>360 evaluation {year}</b> · {status} · deadline {deadline}").format(
+            year=campaign.year, status=status_name(campaign.status), deadline=format_date(campaign.deadline)
+        ),
+        _("Questionnaires submitted: {done} of {total}").format(done=progress.submitted, total=progress.total)
+        + f"  {progress_bar(progress.submitted, progress.total)} {share:.0%}",
+        "",
+        _("<b>By unit</b> (respondents' units):"),
+        *[
+            f"• {escape(u.unit)}: {u.submitted}/{u.total} {progress_bar(u.submitted, u.total)}"
+            for u in progress.units
+        ],
+        "",
+        _("<b>Below the anonymity threshold</b> (results would be withheld): {count}").format(
+            count=len(progress.below_threshold)
+        ),
+        *_listed([f"• {escape(s.employee.full_name)}" for s in progress.below_threshold]),
+        "",
+        _("<b>Not finished yet</b>: {count} people ({not_joined} not in the bot)").format(
+            count=len(progress.unfinished), not_joined=progress.not_joined
+        ),
+        *_listed(
+            [
+                f"• {escape(u.respondent.full_name)} — {u.remaining}"
+                + ("" if u.respondent.telegram_user_id else " ⚠")
+                for u in progress.unfinished
+            ]
+        ),
+    ]
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        _round_button(_("🔄 Refresh"), RoundAction.REFRESH, campaign.id),
+        _round_button(_("📊 Chart"), RoundAction.CHART, campaign.id),
+    )
+    if campaign.status == "running" and Permission.BROADCAST in permissions and progress.unfinished:
+        builder.row(_round_button(_("🔔 Remind the unfinished"), RoundAction.REMIND, campaign.id))
+    if campaign.status == "running" and Permission.RUN_ROUNDS in permissions:
+        builder.row(_round_button(_("🏁 Close the round"), RoundAction.CLOSE, campaign.id))
+    if campaign.status == "closed" and Permission.VIEW_RESULTS in permissions:
+        builder.row(
+            _round_button(_("📗 Workbook (XLSX)"), RoundAction.REPORT_XLSX, campaign.id),
+            _round_button(_("🗂 All reports (ZIP)"), RoundAction.REPORT_ZIP, campaign.id),
+        )
+    return "\n".join(lines), builder.as_markup()
+
+
+def close_confirmation(progress: RoundProgress) -> Rendered:
+    text = "\n".join(
+        [
+            _(
+                "Close the 360 evaluation {year}? Unfinished questionnaires will not count, and every evaluated person receives their report."
+            ).format(year=progress.campaign.year),
+            _("Results withheld for too few responses: {count}.").format(count=len(progress.below_threshold)),
+        ]
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_round_button(_("🏁 Yes, close it"), RoundAction.CLOSE_CONFIRM, progress.campaign.id)],
+            [_round_button(_("◀ Back"), RoundAction.SHOW, progress.campaign.id)],
+        ]
+    )
+    return text, markup
+
+
+def roles_list(grants: Sequence[GrantDTO], names: dict[int, str]) -> str:
+    if not grants:
+        return _("Nobody holds a role yet.")
+    lines = [_("<b>Roles</b>")]
+    for grant in grants:
+        who = escape(names.get(grant.telegram_user_id, "")) or _("Telegram account")
+        lines.append(f"• {who} ({grant.telegram_user_id}): {role_name(grant.role)}")
+    lines += [
+        "",
+        _(
+            "Roles: hr, hr_head, authorised. /grant ID ROLE, /revoke ID ROLE (ID: employee id or Telegram id)."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def audit_page(entries: Sequence[AuditDTO], offset: int, total: int, names: dict[int, str]) -> Rendered:
+    lines = [
+        _("<b>Audit log</b> ({first}–{last} of {total})").format(
+            first=offset + 1, last=offset + len(entries), total=total
+        )
+    ]
+    for entry in entries:
+        who = names.get(entry.actor_telegram_id or 0) or (
+            str(entry.actor_telegram_id) if entry.actor_telegram_id else _("command line")
+        )
+        details = ", ".join(f"{k}={v}" for k, v in entry.details.items())
+        lines.append(
+            f"{entry.at:%d.%m.%Y %H:%M} · {escape(who)} · {escape(entry.action)} "
+            f"{escape(entry.object_type)} {escape(entry.object_id or '')} {escape(details)}".rstrip()
+        )
+    builder = InlineKeyboardBuilder()
+    if offset + len(entries) < total:
+        builder.button(text=_("Older ▶"), callback_data=AuditPageCb(offset=offset + len(entries)).pack())
+    if offset > 0:
+        builder.button(text=_("◀ Newer"), callback_data=AuditPageCb(offset=max(0, offset - 20)).pack())
+    return "\n".join(lines), builder.as_markup()

@@ -1,0 +1,17 @@
+"""HR's routers, one per area, each behind a server-side permission filter."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.hr import audit, menu, roles, rounds, staff
+
+
+def create_routers() -> list[Router]:
+    return [
+        menu.create_router(),
+        staff.create_router(),
+        rounds.create_router(),
+        roles.create_router(),
+        audit.create_router(),
+    ]

@@ -1,0 +1,104 @@
+"""Rounds for HR: the progress dashboard, reminders, closing, and (for hr_head) reports."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import RoundAction, RoundCb
+from bot.clock import Clock
+from bot.domain.access import Permission
+from bot.domain.methodology import Profile
+from bot.services import campaigns
+from bot.services.access import Actor, audit
+from bot.services.progress import round_progress
+from bot.ui.hr import close_confirmation, round_dashboard, rounds_list
+from handlers.filters import HasPermission
+from handlers.screens import edit_in_place, live_message
+from storage.campaigns import ProgressRepo
+
+
+def create_router() -> Router:
+    router = Router(name="hr-rounds")
+    router.message.filter(HasPermission(Permission.VIEW_PROGRESS))
+    router.callback_query.filter(HasPermission(Permission.VIEW_PROGRESS))
+    router.message.register(on_rounds, Command("rounds"))
+    router.callback_query.register(
+        on_dashboard, RoundCb.filter(F.action.in_({RoundAction.SHOW, RoundAction.REFRESH}))
+    )
+    router.callback_query.register(on_close, RoundCb.filter(F.action == RoundAction.CLOSE))
+    router.callback_query.register(on_close_confirmed, RoundCb.filter(F.action == RoundAction.CLOSE_CONFIRM))
+    return router
+
+
+async def on_rounds(message: Message, session: AsyncSession) -> None:
+    text, markup = rounds_list(await ProgressRepo(session).campaigns())
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_dashboard(
+    query: CallbackQuery,
+    callback_data: RoundCb,
+    session: AsyncSession,
+    profile: Profile,
+    permissions: frozenset[Permission],
+) -> None:
+    if await live_message(query) is None:
+        return
+    try:
+        progress = await round_progress(session, profile, callback_data.campaign)
+    except campaigns.CampaignError:
+        await query.answer(_("This round no longer exists."), show_alert=True)
+        return
+    text, markup = round_dashboard(progress, permissions)
+    await edit_in_place(query, text, markup)
+    await query.answer(_("Updated.") if callback_data.action is RoundAction.REFRESH else None)
+
+
+async def on_close(
+    query: CallbackQuery,
+    callback_data: RoundCb,
+    session: AsyncSession,
+    profile: Profile,
+    permissions: frozenset[Permission],
+) -> None:
+    if Permission.RUN_ROUNDS not in permissions:
+        await query.answer(_("Only HR officers can close a round."), show_alert=True)
+        return
+    if await live_message(query) is None:
+        return
+    text, markup = close_confirmation(await round_progress(session, profile, callback_data.campaign))
+    await edit_in_place(query, text, markup)
+    await query.answer()
+
+
+async def on_close_confirmed(
+    query: CallbackQuery,
+    callback_data: RoundCb,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    actor: Actor,
+    permissions: frozenset[Permission],
+) -> None:
+    if Permission.RUN_ROUNDS not in permissions:
+        await query.answer(_("Only HR officers can close a round."), show_alert=True)
+        return
+    if await live_message(query) is None:
+        return
+    try:
+        report = await campaigns.close(session, callback_data.campaign, clock.now())
+    except campaigns.CampaignError:
+        await query.answer(_("This round is not running any more."), show_alert=True)
+        return
+    await audit(session, actor, "round.close", "campaign", callback_data.campaign, at=clock.now())
+    text, markup = round_dashboard(
+        await round_progress(session, profile, callback_data.campaign), permissions
+    )
+    await edit_in_place(query, text, markup)
+    await query.answer(
+        _("Closed. {count} report(s) are being sent.").format(count=report.reports_queued), show_alert=True
+    )

@@ -1,0 +1,119 @@
+"""Role grants and the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.access import Role
+from storage.models import AuditEntry, RoleGrant
+from storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class GrantDTO:
+    telegram_user_id: int
+    role: Role
+    granted_by: int | None
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditDTO:
+    at: datetime
+    actor_telegram_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    details: dict[str, object]
+
+
+class RoleRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def roles_of(self, telegram_user_id: int) -> frozenset[Role]:
+        query = select(RoleGrant.role).where(RoleGrant.telegram_user_id == telegram_user_id)
+        return frozenset(Role(role) for role in await self.session.scalars(query))
+
+    async def grant(self, telegram_user_id: int, role: Role, granted_by: int | None) -> bool:
+        """True when the account did not hold the role before."""
+        insert = insert_for(self.session, RoleGrant).values(
+            telegram_user_id=telegram_user_id, role=role.value, granted_by=granted_by
+        )
+        result = await self.session.execute(
+            insert.on_conflict_do_nothing(index_elements=["telegram_user_id", "role"])
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revoke(self, telegram_user_id: int, role: Role) -> bool:
+        result = await self.session.execute(
+            delete(RoleGrant).where(
+                RoleGrant.telegram_user_id == telegram_user_id, RoleGrant.role == role.value
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def grants(self) -> list[GrantDTO]:
+        rows = await self.session.scalars(
+            select(RoleGrant).order_by(RoleGrant.role, RoleGrant.telegram_user_id)
+        )
+        return [GrantDTO(r.telegram_user_id, Role(r.role), r.granted_by, r.granted_at) for r in rows]
+
+    async def holders(self, role: Role) -> list[int]:
+        query = select(RoleGrant.telegram_user_id).where(RoleGrant.role == role.value)
+        return list(await self.session.scalars(query))
+
+
+class AuditRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self,
+        *,
+        at: datetime,
+        actor_telegram_id: int | None,
+        action: str,
+        object_type: str,
+        object_id: str | int | None = None,
+        details: Mapping[str, object] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=at,
+                actor_telegram_id=actor_telegram_id,
+                action=action,
+                object_type=object_type,
+                object_id=None if object_id is None else str(object_id),
+                details=json.dumps(details, ensure_ascii=False, default=str) if details else None,
+            )
+        )
+        await self.session.flush()
+
+    async def recent(self, *, limit: int = 20, offset: int = 0) -> list[AuditDTO]:
+        query = (
+            select(AuditEntry)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return [
+            AuditDTO(
+                at=row.at,
+                actor_telegram_id=row.actor_telegram_id,
+                action=row.action,
+                object_type=row.object_type,
+                object_id=row.object_id,
+                details=json.loads(row.details) if row.details else {},
+            )
+            for row in await self.session.scalars(query)
+        ]
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

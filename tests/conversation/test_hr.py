@@ -1,0 +1,219 @@
+"""HR in the chat: staff import, look-ups, rounds, roles and the audit log, and the
+confidentiality matrix: every HR screen tried by every role."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.callbacks import AuditPageCb, RoundAction, RoundCb, StaffImportAction, StaffImportCb
+from bot.domain.access import Role
+from bot.services.access import COMMAND_LINE, grant_role
+from storage.models import AuditEntry, Campaign, Employee, RoleGrant
+from tests.conversation.conftest import World
+from tests.conversation.harness import Person
+from tests.factories import STAFF_CSV
+
+HR, HR_HEAD, AUTHORISED = 5001, 5002, 5003  # not in the staff list: HR accounts need not be
+EMPLOYEE = 1004  # Dana (E1), no role
+
+
+async def _grant(world: World, telegram_id: int, role: Role) -> None:
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, telegram_id, role, world.runtime.clock.now())
+
+
+async def _count(world: World, model: type, *where: object) -> int:
+    async with world.runtime.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)  # type: ignore[arg-type]
+
+
+def _officer(world: World, telegram_id: int = HR) -> Person:
+    return world.person(telegram_id, "Gulnar", "en")
+
+
+async def test_staff_import_previews_then_imports_on_confirmation(world: World) -> None:
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    await hr.send_document(STAFF_CSV.encode(), "staff.csv")
+    assert "<b>staff.csv</b>: 8 people, no problems found." in hr.last.text
+    assert "New: 8. Changed: 0. Unchanged: 0. Leaving (missing from the file): 0." in hr.last.text
+    assert await _count(world, Employee) == 0  # the preview changed nothing
+    await hr.press("Import")
+    assert hr.last.text.startswith("Imported. New: 8.")
+    assert await _count(world, Employee) == 8
+    assert await _count(world, AuditEntry, AuditEntry.action == "staff.import") == 1
+    # Pressing Import again (a double tap) imports nothing more.
+    alert = await hr.press_data(StaffImportCb(action=StaffImportAction.CONFIRM).pack(), hr.last)
+    assert alert == ("Nothing to import: send the staff list again.", True)
+
+
+async def test_bad_staff_file_is_reported_and_nothing_changes(world: World) -> None:
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    broken = STAFF_CSV.replace("E2,Smith John,", "E2,,").replace(
+        ",U1,+7 701 000 00 06", ",NOPE,+7 701 000 00 06"
+    )
+    await hr.send_document(broken.encode(), "staff.csv")
+    assert "2 problem(s), nothing was imported" in hr.last.text
+    assert "line 6, column full_name" in hr.last.text and "unknown manager 'NOPE'" in hr.last.text
+    await hr.send_document(b"\x00\x01garbage", "staff.xlsx")
+    assert "1 problem(s), nothing was imported" in hr.last.text
+    assert await _count(world, Employee) == 0
+
+
+async def test_import_can_be_cancelled(world: World) -> None:
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    await hr.send_document(STAFF_CSV.encode(), "staff.csv")
+    await hr.press("Cancel")
+    assert hr.last.text == "Import cancelled: nothing changed."
+    assert await _count(world, Employee) == 0
+
+
+async def test_find_shows_the_person_never_answers(world: World) -> None:
+    await world.setup_staff()
+    await world.running_round(["E1", "E2", "E3", "U1"])
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    await hr.say("/find Дана")
+    card = hr.last.text
+    assert "Омарова Дана Серікқызы" in card and "E1" in card and "Жоспарлау басқармасы" in card
+    assert "Manager: Ахметов Ерлан Болатұлы" in card and "In the bot: yes" in card
+    assert "Open questionnaires: 4" in card
+    await hr.say("/find x")
+    assert "at least 2 letters" in hr.last.text
+    await hr.say("/find <b>nobody</b>")
+    assert "Nobody found for “&lt;b&gt;nobody&lt;/b&gt;”." in hr.last.text
+
+
+async def test_round_dashboard_and_closing(world: World) -> None:
+    await world.setup_staff()
+    campaign_id = await world.running_round(["E1", "E2", "E3", "U1"])
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    await hr.say("/rounds")
+    await hr.press("360 · 2025")
+    dashboard = hr.last.text
+    assert "Questionnaires submitted: 0 of 18" in dashboard  # U1: 5 + self; E1-E3: 3 + self each
+    assert "Below the anonymity threshold</b> (results would be withheld): 4" in dashboard
+    assert "Not finished yet</b>: 6 people (0 not in the bot)" in dashboard
+    assert "Серікова Айгерім Нұрланқызы — 1" in dashboard
+    assert not any("XLSX" in text for text, _ in hr.last.buttons())  # hr sees no results
+    await hr.press("Close the round")
+    await hr.press("Yes, close it")
+    assert "closed" in hr.last.text
+    async with world.runtime.sessionmaker() as session:
+        assert await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)) == "closed"
+    assert await _count(world, AuditEntry, AuditEntry.action == "round.close") == 1
+
+
+async def test_roles_are_granted_within_limits(world: World) -> None:
+    await world.setup_staff()
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    await hr.say("/grant E2 authorised")
+    assert hr.last.text == "Done: authorised person for E2."
+    await hr.say("/grant E2 hr_head")
+    assert hr.last.text == "You may not hand out or take away the role head of the HR service."
+    await hr.say("/grant E2 boss")
+    assert hr.last.text.startswith("Usage: /grant ID ROLE")
+    await hr.say("/grant NOBODY hr")
+    assert "No such person in the bot" in hr.last.text
+    assert await _count(world, RoleGrant, RoleGrant.telegram_user_id == 1005) == 1
+
+    await _grant(world, HR_HEAD, Role.HR_HEAD)
+    head = _officer(world, HR_HEAD)
+    await head.say("/grant E2 hr_head")
+    assert hr.last.text != head.last.text and head.last.text == "Done: head of the HR service for E2."
+    await head.say(f"/revoke {HR_HEAD} hr_head")
+    assert head.last.text == "Done: head of the HR service taken from 5002."
+    e2 = world.person(1005, "John", "en")
+    await e2.say("/revoke E2 hr_head")
+    assert e2.last.text == "E2 is the last head of the HR service: grant the role to someone else first."
+    await head.say("/roles")
+    assert (
+        "I did not understand" in head.last.text or "I do not know you" in head.last.text
+    )  # no role any more
+    await e2.say("/roles")
+    assert "Smith John (1005): head of the HR service" in e2.last.text
+    await e2.say("/audit")
+    assert "role.grant" in e2.last.text and "role.revoke" in e2.last.text
+
+
+# ------------------------------------------------------------------ the confidentiality matrix
+
+SCREENS = {
+    # screen: who may use it
+    "menu": {Role.HR, Role.HR_HEAD, Role.AUTHORISED},
+    "find": {Role.HR},
+    "staff_upload": {Role.HR},
+    "rounds": {Role.HR, Role.HR_HEAD},
+    "dashboard": {Role.HR, Role.HR_HEAD},
+    "close": {Role.HR},
+    "roles": {Role.HR, Role.HR_HEAD},
+    "grant": {Role.HR, Role.HR_HEAD},
+    "audit": {Role.HR_HEAD},
+    "audit_page": {Role.HR_HEAD},
+}
+
+
+@pytest.mark.parametrize("role", [None, Role.HR, Role.HR_HEAD, Role.AUTHORISED], ids=lambda r: str(r))
+async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -> None:
+    await world.setup_staff()
+    campaign_id = await world.running_round(["E1", "E2", "E3", "U1"])
+    if role is not None:
+        await _grant(world, EMPLOYEE, role)
+    dana = world.person(EMPLOYEE, "Dana", "en")
+    roles = {role} if role else set()
+
+    async def shown(action: str) -> str:
+        before = len(world.telegram.alerts)
+        if action == "menu":
+            await dana.say("/hr")
+        elif action == "find":
+            await dana.say("/find Ерлан")
+        elif action == "staff_upload":
+            await dana.send_document(STAFF_CSV.encode(), "staff.csv")
+        elif action == "rounds":
+            await dana.say("/rounds")
+        elif action == "dashboard":
+            await dana.press_data(RoundCb(action=RoundAction.SHOW, campaign=campaign_id).pack(), dana.last)
+        elif action == "close":
+            await dana.press_data(
+                RoundCb(action=RoundAction.CLOSE_CONFIRM, campaign=campaign_id).pack(), dana.last
+            )
+        elif action == "roles":
+            await dana.say("/roles")
+        elif action == "grant":
+            await dana.say("/grant E4 authorised")
+        elif action == "audit":
+            await dana.say("/audit")
+        elif action == "audit_page":
+            await dana.press_data(AuditPageCb(offset=0).pack(), dana.last)
+        alert = world.telegram.alerts[-1][0] if len(world.telegram.alerts) > before else None
+        return f"{dana.last.text}\n{alert or ''}"
+
+    markers = {
+        "menu": "HR tools",
+        "find": "Open questionnaires",
+        "staff_upload": "no problems found",
+        "rounds": "Evaluation rounds",
+        "dashboard": "Questionnaires submitted",
+        "close": "Only HR officers can close",  # hr_head reaches the router but may not close
+        "roles": "<b>Roles</b>",
+        "grant": "Done: authorised person for E4.",
+        "audit": "Audit log",
+        "audit_page": "Audit log",
+    }
+    for action, allowed_roles in SCREENS.items():
+        reply = await shown(action)
+        permitted = bool(roles & allowed_roles)
+        if action == "close":
+            closed = await _count(world, Campaign, Campaign.status == "closed") == 1
+            assert closed is (role is Role.HR), (role, action)
+            continue
+        assert (markers[action] in reply) is permitted, (role, action, reply)
+    assert await _count(world, RoleGrant, RoleGrant.telegram_user_id == 1007) == (
+        1 if roles & SCREENS["grant"] else 0
+    )
