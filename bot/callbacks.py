@@ -64,3 +64,24 @@ class RoundCb(CallbackData, prefix="hr"):
 
 class AuditPageCb(CallbackData, prefix="au"):
     offset: int
+
+
+class WizardAction(StrEnum):
+    YEAR = "year"
+    SCOPE_ALL = "all"
+    SCOPE_UNIT = "unit"
+    SCOPE_LIST = "list"
+    PICK_UNIT = "pick"
+    REPLACE = "repl"
+    START = "start"
+    START_SKIPPING = "skip"
+    DELETE = "del"
+    EXTEND = "ext"
+
+
+class WizardCb(CallbackData, prefix="nw"):
+    """The new-round wizard and the deadline extension. ``value``: a year, a unit's index in
+    the sorted list of units, or a round id."""
+
+    action: WizardAction
+    value: int = 0

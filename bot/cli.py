@@ -279,7 +279,7 @@ async def _campaign_respondents(session: AsyncSession, args: argparse.Namespace,
     if problems:
         print(f"{args.file}: {len(problems)} problem(s), nothing changed:", file=sys.stderr)
         for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(f"  {problem.describe(profile)}", file=sys.stderr)
         return INPUT_ERROR
     print(
         f"respondents replaced for {len({row.subject_id for row in parsed})} people in round {args.campaign_id}"

@@ -179,6 +179,16 @@ class ProgressRepo:
             for a, e in (await self.session.execute(query)).all()
         ]
 
+    async def delete_draft(self, campaign_id: int) -> bool:
+        result = await self.session.execute(
+            delete(Campaign).where(Campaign.id == campaign_id, Campaign.status == "draft")
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def units(self) -> list[str]:
+        query = select(Employee.unit).where(Employee.active.is_(True)).distinct().order_by(Employee.unit)
+        return list(await self.session.scalars(query))
+
     async def set_deadline(self, campaign_id: int, deadline: date) -> None:
         await self.session.execute(
             update(Campaign).where(Campaign.id == campaign_id).values(deadline=deadline)

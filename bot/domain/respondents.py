@@ -63,3 +63,12 @@ def respondent_count_problem(count: int, minimum: int, maximum: int) -> Responde
     if count > maximum:
         return RespondentCountProblem.TOO_MANY
     return None
+
+
+def relation_between(subject: OrgPerson, respondent: OrgPerson) -> Relation:
+    """How a respondent HR picked by hand stands to the person evaluated."""
+    if respondent.id == subject.manager_id:
+        return Relation.MANAGER
+    if respondent.manager_id == subject.id:
+        return Relation.SUBORDINATE
+    return Relation.PEER

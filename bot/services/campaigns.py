@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,11 +15,13 @@ from bot.domain.methodology import Profile
 from bot.domain.respondents import (
     RESPONDENT_RELATIONS,
     OrgPerson,
+    Relation,
     RespondentCountProblem,
     propose_respondents,
+    relation_between,
     respondent_count_problem,
 )
-from storage.campaigns import CampaignRepo
+from storage.campaigns import CampaignRepo, ProgressRepo
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
 from storage.employees import EmployeeRepo
 from storage.outbox import OutboxRepo
@@ -30,6 +33,14 @@ TOO_FEW_RESPONDENTS = "too_few_respondents"
 
 class CampaignError(Exception):
     """A request HR must correct; the message says how."""
+
+
+class ShortOfRespondentsError(CampaignError):
+    """The round cannot start: these people have fewer respondents than the methodology asks."""
+
+    def __init__(self, message: str, subjects: list[SubjectDTO]) -> None:
+        super().__init__(message)
+        self.subjects = subjects
 
 
 def questionnaire_for(person: EmployeeDTO) -> str:
@@ -103,6 +114,17 @@ async def create_360(
     )
 
 
+async def draft_report(session: AsyncSession, campaign_id: int) -> CreationReport:
+    """The creation report of an existing round, e.g. after HR changed its respondents."""
+    repo = CampaignRepo(session)
+    campaign = await _require(repo, campaign_id)
+    respondents = {a.respondent_id for a in await repo.assignments(campaign_id)}
+    people = await EmployeeRepo(session).many(respondents)
+    return await _report(
+        session, campaign, unbound=sum(1 for p in people.values() if p.telegram_user_id is None)
+    )
+
+
 async def _report(session: AsyncSession, campaign: CampaignDTO, unbound: int) -> CreationReport:
     repo = CampaignRepo(session)
     counts = await repo.respondent_counts(campaign.id)
@@ -120,48 +142,111 @@ class RespondentRow:
     relation: str
 
 
+class RespondentIssue(StrEnum):
+    ROUND_STARTED = "round_started"
+    NOT_EVALUATED = "not_evaluated"
+    NOT_ACTIVE = "not_active"
+    SELF = "self"
+    BAD_RELATION = "bad_relation"
+    TWICE = "twice"
+    COUNT = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class RespondentProblem:
+    """One thing wrong with HR's respondent list; the words come from whoever shows it."""
+
+    issue: RespondentIssue
+    line: int = 0
+    subject_id: str = ""
+    value: str = ""
+    count: int = 0
+
+    def describe(self, profile: Profile) -> str:
+        texts = {
+            RespondentIssue.ROUND_STARTED: "the round has started: respondents can only change before the start",
+            RespondentIssue.NOT_EVALUATED: f"{self.value!r} is not evaluated in this round",
+            RespondentIssue.NOT_ACTIVE: f"{self.value!r} is not an active employee",
+            RespondentIssue.SELF: "a person cannot be their own respondent (the self-assessment is automatic)",
+            RespondentIssue.BAD_RELATION: f"relation must be manager, subordinate or peer, not {self.value!r}",
+            RespondentIssue.TWICE: f"{self.value!r} is listed twice for {self.subject_id!r}",
+            RespondentIssue.COUNT: (
+                f"{self.count} respondents, the methodology asks for "
+                f"{profile.min_respondents} to {profile.max_respondents}"
+            ),
+        }
+        where = f"line {self.line}: " if self.line else f"{self.subject_id}: " if self.subject_id else ""
+        return where + texts[self.issue]
+
+
 async def replace_respondents(
     session: AsyncSession, profile: Profile, campaign_id: int, rows: Sequence[RespondentRow]
-) -> list[str]:
+) -> list[RespondentProblem]:
     """HR's own respondent lists, all or nothing: returns the problems, empty when applied."""
     repo = CampaignRepo(session)
     campaign = await _require(repo, campaign_id)
     if campaign.status != "draft":
-        return [f"round {campaign_id} has started already: respondents can only change before the start"]
+        return [RespondentProblem(RespondentIssue.ROUND_STARTED)]
     subjects = {s.employee.employee_id: s for s in await repo.subjects(campaign_id, included_only=True)}
     people = await EmployeeRepo(session).by_external_ids({r.respondent_id for r in rows})
-    errors: list[str] = []
+    problems: list[RespondentProblem] = []
     lists: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
-        where = f"line {row.line}"
         subject = subjects.get(row.subject_id)
         respondent = people.get(row.respondent_id)
+        issue, value = None, ""
         if subject is None:
-            errors.append(f"{where}: {row.subject_id!r} is not evaluated in round {campaign_id}")
+            issue, value = RespondentIssue.NOT_EVALUATED, row.subject_id
         elif respondent is None or not respondent.active:
-            errors.append(f"{where}: {row.respondent_id!r} is not an active employee")
+            issue, value = RespondentIssue.NOT_ACTIVE, row.respondent_id
         elif respondent.id == subject.employee.id:
-            errors.append(
-                f"{where}: a person cannot be their own respondent (the self-assessment is automatic)"
-            )
+            issue = RespondentIssue.SELF
         elif row.relation not in {r.value for r in RESPONDENT_RELATIONS}:
-            errors.append(f"{where}: relation must be manager, subordinate or peer, not {row.relation!r}")
+            issue, value = RespondentIssue.BAD_RELATION, row.relation
         elif respondent.id in {pk for pk, _ in lists[row.subject_id]}:
-            errors.append(f"{where}: {row.respondent_id!r} is listed twice for {row.subject_id!r}")
-        else:
-            lists[row.subject_id].append((respondent.id, row.relation))
+            issue, value = RespondentIssue.TWICE, row.respondent_id
+        if issue is not None:
+            problems.append(RespondentProblem(issue, row.line, row.subject_id, value))
+            continue
+        assert respondent is not None
+        lists[row.subject_id].append((respondent.id, row.relation))
     for subject_key, respondents in lists.items():
-        problem = respondent_count_problem(len(respondents), profile.min_respondents, profile.max_respondents)
-        if problem is not None:
-            errors.append(
-                f"{subject_key}: {len(respondents)} respondents, the methodology asks for "
-                f"{profile.min_respondents} to {profile.max_respondents}"
+        if respondent_count_problem(len(respondents), profile.min_respondents, profile.max_respondents):
+            problems.append(
+                RespondentProblem(RespondentIssue.COUNT, subject_id=subject_key, count=len(respondents))
             )
-    if errors:
-        return errors
+    if problems:
+        return problems
     for subject_key, respondents in lists.items():
         await repo.set_respondents(subjects[subject_key].id, respondents)
     return []
+
+
+async def respondents_by_hand(
+    session: AsyncSession, profile: Profile, campaign_id: int, subject_id: str, respondent_ids: Sequence[str]
+) -> list[RespondentProblem]:
+    """Replace one person's respondents with people HR names; each one's relation to the
+    person follows from the org structure."""
+    people = await EmployeeRepo(session).by_external_ids([subject_id, *respondent_ids])
+    org = {p.employee_id: OrgPerson(p.id, p.manager_id, p.active) for p in people.values()}
+    rows = [
+        RespondentRow(
+            line=0,
+            subject_id=subject_id,
+            respondent_id=respondent,
+            relation=(
+                relation_between(org[subject_id], org[respondent]).value
+                if subject_id in org and respondent in org
+                else Relation.PEER.value
+            ),
+        )
+        for respondent in respondent_ids
+    ]
+    return await replace_respondents(session, profile, campaign_id, rows)
+
+
+async def delete_draft(session: AsyncSession, campaign_id: int) -> bool:
+    return await ProgressRepo(session).delete_draft(campaign_id)
 
 
 async def _require(repo: CampaignRepo, campaign_id: int) -> CampaignDTO:
@@ -196,9 +281,10 @@ async def start(
     ]
     if short and not skip_short:
         names = ", ".join(f"{s.employee.employee_id} ({counts.get(s.id, 0)})" for s in short)
-        raise CampaignError(
+        raise ShortOfRespondentsError(
             f"fewer than {profile.min_respondents} respondents for: {names}. Assign respondents with "
-            "campaign-respondents, or start with --skip-short to leave these people out of the round"
+            "campaign-respondents, or start with --skip-short to leave these people out of the round",
+            short,
         )
     for subject in short:
         await repo.exclude_subject(subject.id, TOO_FEW_RESPONDENTS)

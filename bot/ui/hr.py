@@ -9,9 +9,19 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AuditPageCb, RoundAction, RoundCb, StaffImportAction, StaffImportCb
+from bot.callbacks import (
+    AuditPageCb,
+    RoundAction,
+    RoundCb,
+    StaffImportAction,
+    StaffImportCb,
+    WizardAction,
+    WizardCb,
+)
 from bot.domain.access import Permission, Role
+from bot.domain.methodology import Profile
 from bot.domain.staff import StaffError
+from bot.services.campaigns import CreationReport, RespondentIssue, RespondentProblem
 from bot.services.progress import RoundProgress
 from bot.ui.formatting import format_date
 from bot.ui.questionnaire import progress_bar
@@ -40,7 +50,9 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
             )
         )
     if Permission.VIEW_PROGRESS in permissions:
-        lines.append(_("📊 /rounds — evaluation rounds and their progress."))
+        lines.append(
+            _("📊 /rounds — evaluation rounds and their progress; /newround — start a new 360 round.")
+        )
     if Permission.MANAGE_ROLES in permissions:
         lines.append(_("👥 /roles — who holds which role; /grant ID ROLE and /revoke ID ROLE."))
     if Permission.VIEW_AUDIT in permissions:
@@ -178,7 +190,10 @@ def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission])
     if campaign.status == "running" and Permission.BROADCAST in permissions and progress.unfinished:
         builder.row(_round_button(_("🔔 Remind the unfinished"), RoundAction.REMIND, campaign.id))
     if campaign.status == "running" and Permission.RUN_ROUNDS in permissions:
-        builder.row(_round_button(_("🏁 Close the round"), RoundAction.CLOSE, campaign.id))
+        builder.row(
+            _wizard_button(_("📅 Extend the deadline"), WizardAction.EXTEND, campaign.id),
+            _round_button(_("🏁 Close the round"), RoundAction.CLOSE, campaign.id),
+        )
     if campaign.status == "closed" and Permission.VIEW_RESULTS in permissions:
         builder.row(
             _round_button(_("📗 Workbook (XLSX)"), RoundAction.REPORT_XLSX, campaign.id),
@@ -242,3 +257,164 @@ def audit_page(entries: Sequence[AuditDTO], offset: int, total: int, names: dict
     if offset > 0:
         builder.button(text=_("◀ Newer"), callback_data=AuditPageCb(offset=max(0, offset - 20)).pack())
     return "\n".join(lines), builder.as_markup()
+
+
+# ---------------------------------------------------------------- the new-round wizard
+
+
+def _wizard_button(text: str, action: WizardAction, value: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=WizardCb(action=action, value=value).pack())
+
+
+def wizard_year(this_year: int) -> Rendered:
+    text = _(
+        "<b>New 360 round</b> (/cancel stops at any step)\n\nWhich year is evaluated? Press a button or type the year."
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _wizard_button(str(this_year), WizardAction.YEAR, this_year),
+                _wizard_button(str(this_year - 1), WizardAction.YEAR, this_year - 1),
+            ]
+        ]
+    )
+    return text, markup
+
+
+def wizard_deadline(year: int) -> str:
+    return _("Year {year}. What is the deadline? Type a date, e.g. 10.01.{next_year}.").format(
+        year=year, next_year=year + 1
+    )
+
+
+def wizard_scope() -> Rendered:
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_wizard_button(_("Everyone"), WizardAction.SCOPE_ALL)],
+            [_wizard_button(_("One unit"), WizardAction.SCOPE_UNIT)],
+            [_wizard_button(_("A list of employee ids"), WizardAction.SCOPE_LIST)],
+        ]
+    )
+    return _("Who is evaluated?"), markup
+
+
+def wizard_units(units: Sequence[str]) -> Rendered:
+    builder = InlineKeyboardBuilder()
+    for index, unit in enumerate(units):
+        builder.row(_wizard_button(unit[:60], WizardAction.PICK_UNIT, index))
+    return _("Which unit?"), builder.as_markup()
+
+
+def wizard_ids_prompt() -> str:
+    return _("Send the employee ids of the people to evaluate, separated by commas or spaces.")
+
+
+def relation_name(relation: str) -> str:
+    names = {"manager": _("manager"), "subordinate": _("subordinate"), "peer": _("peer")}
+    return names.get(relation, relation)
+
+
+def exclusion_reason(reason: str) -> str:
+    reasons = {
+        "too_short_in_post": _("too short in the post (clause 5)"),
+        "appointed_after_period": _("appointed after the period"),
+        "too_few_respondents": _("too few respondents"),
+    }
+    return reasons.get(reason, reason)
+
+
+def draft_preview(
+    report: CreationReport, profile: Profile, respondents: dict[int, list[tuple[str, str]]]
+) -> Rendered:
+    """``respondents``: subject id → [(respondent's short name, relation)]."""
+    campaign = report.campaign
+    short = report.short(profile)
+    lines = [
+        _("<b>Draft: 360 evaluation {year}</b>, deadline {deadline}").format(
+            year=campaign.year, deadline=format_date(campaign.deadline)
+        ),
+        _("Evaluated: {count}. Not evaluated: {excluded}.").format(
+            count=len(report.planned), excluded=len(report.excluded)
+        ),
+    ]
+    if short:
+        lines.append(
+            _("⚠ Fewer than {minimum} respondents (the round cannot start until this is solved):").format(
+                minimum=profile.min_respondents
+            )
+        )
+        lines += _listed([f"• {escape(p.subject.employee.full_name)} ({p.respondents})" for p in short])
+    lines += _listed(
+        [
+            f"• {escape(s.employee.full_name)}: {exclusion_reason(s.excluded_reason or '')}"
+            for s in report.excluded
+        ]
+    )
+    if report.unbound_respondents:
+        lines.append(
+            _("Respondents who have not joined the bot yet: {count}.").format(
+                count=report.unbound_respondents
+            )
+        )
+    lines += ["", _("<b>Respondents</b>:")]
+    lines += _listed(
+        [
+            f"• {escape(p.subject.employee.full_name)} ({escape(p.subject.employee.employee_id)}): "
+            + ", ".join(
+                f"{escape(name)} — {relation_name(rel)}" for name, rel in respondents.get(p.subject.id, [])
+            )
+            for p in report.planned
+        ]
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_wizard_button(_("✏️ Respondents of one person"), WizardAction.REPLACE, campaign.id)],
+            [_wizard_button(_("▶ Start the round"), WizardAction.START, campaign.id)],
+            [_wizard_button(_("🗑 Delete the draft"), WizardAction.DELETE, campaign.id)],
+        ]
+    )
+    return "\n".join(lines), markup
+
+
+def start_blocked(names: Sequence[str], campaign_id: int) -> Rendered:
+    text = "\n".join(
+        [
+            _("These people have fewer than 3 respondents, so the round cannot start with them:"),
+            *_listed([f"• {escape(n)}" for n in names]),
+            "",
+            _("Assign them respondents, or start without them: they are then recorded as not evaluated."),
+        ]
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_wizard_button(_("✏️ Respondents of one person"), WizardAction.REPLACE, campaign_id)],
+            [_wizard_button(_("▶ Start without them"), WizardAction.START_SKIPPING, campaign_id)],
+        ]
+    )
+    return text, markup
+
+
+def round_started(notified: int, not_joined: int) -> str:
+    return _(
+        "The round has started. {notified} respondent(s) are being notified; {not_joined} have not joined the bot yet and will see their questionnaires when they join."
+    ).format(notified=notified, not_joined=not_joined)
+
+
+def respondent_problem(problem: RespondentProblem, profile: Profile) -> str:
+    texts = {
+        RespondentIssue.ROUND_STARTED: _(
+            "The round has started: respondents can only change before the start."
+        ),
+        RespondentIssue.NOT_EVALUATED: _("{value} is not evaluated in this round."),
+        RespondentIssue.NOT_ACTIVE: _("{value} is not an active employee."),
+        RespondentIssue.SELF: _("A person cannot be their own respondent: the self-assessment is automatic."),
+        RespondentIssue.BAD_RELATION: _("Unknown relation {value}."),
+        RespondentIssue.TWICE: _("{value} is listed twice."),
+        RespondentIssue.COUNT: _("{count} respondents: the methodology asks for {minimum} to {maximum}."),
+    }
+    return texts[problem.issue].format(
+        value=escape(problem.value),
+        count=problem.count,
+        minimum=profile.min_respondents,
+        maximum=profile.max_respondents,
+    )

@@ -130,7 +130,7 @@ async def test_replace_respondents_all_or_nothing(
         RespondentRow(4, "D1", "XX", "peer"),
     ]
     problems = await campaigns.replace_respondents(session, profile, report.campaign.id, bad)
-    assert problems == [
+    assert [p.describe(profile) for p in problems] == [
         "line 3: a person cannot be their own respondent (the self-assessment is automatic)",
         "line 4: 'XX' is not an active employee",
         "D1: 1 respondents, the methodology asks for 3 to 7",
