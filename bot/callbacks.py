@@ -55,6 +55,7 @@ class RoundAction(StrEnum):
     CLOSE_CONFIRM = "closeok"
     REPORT_XLSX = "xlsx"
     REPORT_ZIP = "zip"
+    REPORT_UNITS = "units"
 
 
 class RoundCb(CallbackData, prefix="hr"):
@@ -84,4 +85,27 @@ class WizardCb(CallbackData, prefix="nw"):
     the sorted list of units, or a round id."""
 
     action: WizardAction
+    value: int = 0
+
+
+class UnitArchiveCb(CallbackData, prefix="hu"):
+    """The ZIP of one unit's reports: the unit's index in the round's sorted list of units."""
+
+    campaign: int
+    unit: int
+
+
+class BroadcastAction(StrEnum):
+    EVERYONE = "all"
+    UNIT = "unit"
+    PICK_UNIT = "pick"
+    ROUND = "round"
+    PICK_ROUND = "pickr"
+    NOT_JOINED = "nj"
+    SEND = "send"
+    CANCEL = "cancel"
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: BroadcastAction
     value: int = 0

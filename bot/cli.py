@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import io
 import logging
 import sys
@@ -23,7 +22,7 @@ from bot.config import MissingTokenError, Settings
 from bot.domain.access import Role
 from bot.domain.methodology import load_profile
 from bot.services import campaigns, people, results
-from bot.services.access import COMMAND_LINE, RoleChange, grant_role, revoke_role, seed_hr_admins
+from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_hr_admins
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -79,12 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
     close = commands.add_parser("campaign-close", help="close a round and send everyone their report")
     close.add_argument("campaign_id", type=int)
 
-    for verb in ("grant", "revoke"):
+    for verb, preposition in (("grant", "to"), ("revoke", "from")):
         role = commands.add_parser(
-            f"{verb}-role", help=f"{verb} a role (hr, hr_head, authorised) to a Telegram account"
+            f"{verb}-role", help=f"{verb} a role (hr, hr_head, authorised) {preposition} a Telegram account"
         )
         role.add_argument("telegram_id", type=int)
         role.add_argument("role", choices=[r.value for r in Role])
+
+    for name, help_text in (
+        ("report-xlsx", "the management workbook of a closed round"),
+        ("report-pdf", "one person's 360 report (PDF) from a closed round"),
+        ("report-zip", "all per-person PDFs of a closed round (or of one unit) in a ZIP"),
+    ):
+        files = commands.add_parser(name, help=help_text)
+        files.add_argument("campaign_id", type=int)
+        if name == "report-pdf":
+            files.add_argument("employee_id")
+        if name == "report-zip":
+            files.add_argument("--unit", help="only this unit")
+        files.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
+        files.add_argument("--output", type=Path, required=True)
 
     report = commands.add_parser("results", help="export a round's results")
     report.add_argument("campaign_id", type=int)
@@ -141,6 +154,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "campaign-start": _campaign_start,
         "campaign-close": _campaign_close,
         "results": _results,
+        "report-xlsx": _report_file,
+        "report-pdf": _report_file,
+        "report-zip": _report_file,
         "grant-role": _change_role,
         "revoke-role": _change_role,
     }
@@ -158,6 +174,35 @@ async def _in_transaction(
             return await command(session, args, settings)
     finally:
         await engine.dispose()
+
+
+async def _report_file(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: rendering needs aiogram's i18n and matplotlib, which HR's other commands do not.
+    from bot.i18n import create_i18n, in_locale
+    from bot.services import reports
+
+    profile = load_profile(settings.methodology_profile)
+    clock = SystemClock(settings.zone)
+    i18n = create_i18n(settings.default_locale)
+    with in_locale(i18n, args.lang or settings.default_locale):
+        if args.command == "report-xlsx":
+            file = await reports.round_workbook(session, profile, args.campaign_id, clock.today())
+        elif args.command == "report-pdf":
+            file = await reports.person_pdf(session, profile, args.campaign_id, args.employee_id)
+        else:
+            file = await reports.round_archive(session, profile, args.campaign_id, args.unit)
+    args.output.write_bytes(file.data)
+    await audit(
+        session,
+        COMMAND_LINE,
+        "report.download",
+        "campaign",
+        args.campaign_id,
+        at=clock.now(),
+        details={"file": file.name},
+    )
+    print(f"{args.output}: {len(file.data)} bytes ({file.name})")
+    return OK
 
 
 async def _seed_roles(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
@@ -226,9 +271,7 @@ async def _invites(session: AsyncSession, args: argparse.Namespace, settings: Se
         raise CommandError("the bot has no username; set one with @BotFather")
     links = await people.invite_links(session, me.username)
     with _output(args.output) as out:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(("employee_id", "full_name", "link"))
-        writer.writerows((link.employee_id, link.full_name, link.link) for link in links)
+        out.write(people.invites_csv(links))
     print(f"{len(links)} invite link(s) for people not yet in the bot", file=sys.stderr)
     return OK
 

@@ -16,7 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import BotCommand, ErrorEvent
+from aiogram.types import BotCommand, ErrorEvent, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -27,7 +27,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
-from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale
+from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale, pick_locale
 from bot.middlewares import (
     CommitBeforeSending,
     CurrentEmployeeMiddleware,
@@ -78,7 +78,9 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def create_dispatcher(runtime: Runtime) -> Dispatcher:
-    dispatcher = Dispatcher(profile=runtime.profile, clock=runtime.clock, settings=runtime.settings)
+    dispatcher = Dispatcher(
+        profile=runtime.profile, clock=runtime.clock, settings=runtime.settings, error_i18n=runtime.i18n
+    )
     dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
     dispatcher.update.outer_middleware(CurrentEmployeeMiddleware())
     dispatcher.update.outer_middleware(RolesMiddleware())
@@ -88,15 +90,18 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
     return dispatcher
 
 
-async def on_error(event: ErrorEvent) -> bool:
-    """Log what failed without personal data, and tell the person something went wrong."""
+async def on_error(event: ErrorEvent, error_i18n: I18n) -> bool:
+    """Log what failed without personal data, and tell the person something went wrong. Runs
+    outside the update's middlewares, so it sets the language itself."""
     log.error(
         "update %s failed: %s",
         event.update.update_id,
         type(event.exception).__name__,
         exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
     )
-    text = _("Sorry, something went wrong and nothing was saved. Please try again in a minute.")
+    user: User | None = getattr(event.update.event, "from_user", None)
+    with in_locale(error_i18n, pick_locale(None, user, error_i18n.default_locale)):
+        text = _("Sorry, something went wrong. Please try again in a minute.")
     try:
         if event.update.callback_query is not None:
             await event.update.callback_query.answer(text, show_alert=True)
@@ -120,8 +125,9 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
 
 def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=runtime.settings.zone)
+    # tick() starts a delivery run in the background and returns: a broadcast takes minutes.
     scheduler.add_job(
-        delivery.deliver_pending,
+        delivery.tick,
         IntervalTrigger(seconds=runtime.settings.outbox_poll_seconds),
         id="outbox",
         max_instances=1,
@@ -159,9 +165,11 @@ async def run_bot(settings: Settings, **polling: Any) -> None:
         me = await bot.get_me()
         log.info("bot @%s starting", me.username)
         await set_commands(bot, runtime.i18n)
+        await delivery.recover_interrupted()
         scheduler.start()
         await dispatcher.start_polling(bot, **polling)
     finally:
+        await delivery.stop()  # stops claiming; the sends in flight finish and are recorded
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await bot.session.close()

@@ -9,9 +9,10 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.enums import ChatMemberStatus
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.employees import EmployeeRepo
@@ -67,16 +68,28 @@ class CommitBeforeSending(BaseRequestMiddleware):
 
 
 class CurrentEmployeeMiddleware(BaseMiddleware):
-    """Puts ``employee`` (an active person bound to this account, or None) into the data."""
+    """Puts ``employee`` (an active person bound to this account, or None) into the data.
+
+    Someone marked as having blocked the bot (a 403 to a broadcast) who sends an update has
+    unblocked it: the mark is cleared, so broadcasts reach them again."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         employee = None
         if user is not None:
-            found = await EmployeeRepo(data["session"]).by_telegram_id(user.id)
+            repo = EmployeeRepo(data["session"])
+            found = await repo.by_telegram_id(user.id)
             employee = found if found is not None and found.active else None
+            if found is not None and not _is_blocking_us(event):
+                await repo.clear_blocked(user.id)
         data["employee"] = employee
         return await handler(event, data)
+
+
+def _is_blocking_us(event: TelegramObject) -> bool:
+    """The update Telegram sends when the person blocks the bot comes from them too."""
+    member = event.my_chat_member if isinstance(event, Update) else None
+    return member is not None and member.new_chat_member.status == ChatMemberStatus.KICKED
 
 
 class RolesMiddleware(BaseMiddleware):

@@ -68,6 +68,21 @@ class CampaignRepo:
             update(Campaign).where(Campaign.id == campaign_id).values(status=status, **stamp)
         )
 
+    async def latest_closed_round_of(self, employee_id: str) -> int | None:
+        query = (
+            select(Campaign.id)
+            .join(CampaignSubject, CampaignSubject.campaign_id == Campaign.id)
+            .join(Employee, Employee.id == CampaignSubject.employee_id)
+            .where(
+                Employee.employee_id == employee_id,
+                Campaign.status == "closed",
+                CampaignSubject.excluded_reason.is_(None),
+            )
+            .order_by(Campaign.closed_at.desc(), Campaign.id.desc())
+            .limit(1)
+        )
+        return await self.session.scalar(query)
+
     async def add_subject(self, campaign_id: int, employee_pk: int, questionnaire: str) -> int:
         row = CampaignSubject(campaign_id=campaign_id, employee_id=employee_pk, questionnaire=questionnaire)
         self.session.add(row)

@@ -144,3 +144,14 @@ class EmployeeRepo:
         await self.session.execute(
             update(Employee).where(Employee.id == employee_pk).values(chosen_locale=locale)
         )
+
+    async def clear_blocked(self, telegram_user_id: int) -> bool:
+        """The person wrote to the bot, so they no longer block it: broadcasts reach them
+        again. True if they had been marked as blocking it."""
+        result = await self.session.execute(
+            update(Employee)
+            .where(Employee.telegram_user_id == telegram_user_id, Employee.blocked_at.is_not(None))
+            .values(blocked_at=None)
+            .returning(Employee.id)
+        )
+        return result.first() is not None

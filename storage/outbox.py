@@ -1,15 +1,45 @@
-"""Notifications owed to people, delivered by the running bot."""
+"""Notifications owed to people, delivered by the running bot.
+
+A row's life: ``pending`` (queued) → ``sending`` (claimed by one sender) → ``sent``,
+``blocked`` (the person blocked the bot) or ``failed`` (with ``last_error``); a claimed row
+that was not sent goes back to ``pending`` (:meth:`OutboxRepo.release`).
+
+**At most once.** A row is claimed with a conditional update (``pending`` → ``sending``)
+before anything is sent, so two senders, even in two processes, never send the same row.
+If the process dies while rows are ``sending``, nobody can tell whether Telegram got them:
+:meth:`OutboxRepo.recover_interrupted`, run when the bot starts, marks them ``failed`` with
+:data:`INTERRUPTED` instead of sending them again. A crash therefore loses at most the rows
+that were claimed at that moment (about a second's worth plus those in flight), and HR sees
+them counted as failed; it never makes anyone receive the same message twice, which for a
+report or an announcement to thousands of civil servants is the worse failure. A graceful
+stop releases what it claimed but did not send, so only a crash costs anything.
+
+Recovery assumes that no other sender is working on the same database at that moment:
+Telegram lets only one process long-poll a bot, so there is one running bot per database.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import OutboxDTO
-from storage.models import OutboxMessage
+from storage.models import Employee, OutboxMessage
 from storage.upsert import insert_for
+
+INTERRUPTED = "interrupted: delivery unknown"
+# Rows per multi-row INSERT: well under SQLite's limit on bound parameters.
+_CHUNK = 500
+
+
+def _dto(row: OutboxMessage) -> OutboxDTO:
+    return OutboxDTO(
+        id=row.id, recipient_id=row.recipient_id, kind=row.kind, ref_id=row.ref_id, attempts=row.attempts
+    )
 
 
 class OutboxRepo:
@@ -25,6 +55,24 @@ class OutboxRepo:
             insert.on_conflict_do_nothing(index_elements=["kind", "ref_id", "recipient_id"])
         )
 
+    async def enqueue_many(self, recipient_pks: Sequence[int], kind: str, ref_id: int) -> int:
+        """Queue one notification per recipient; returns how many were new (a recipient
+        already queued for this ``kind`` and ``ref_id`` is not queued again)."""
+        queued = 0
+        for start in range(0, len(recipient_pks), _CHUNK):
+            rows = [
+                {"recipient_id": pk, "kind": kind, "ref_id": ref_id, "status": "pending", "attempts": 0}
+                for pk in recipient_pks[start : start + _CHUNK]
+            ]
+            insert = (
+                insert_for(self.session, OutboxMessage)
+                .values(rows)
+                .on_conflict_do_nothing(index_elements=["kind", "ref_id", "recipient_id"])
+                .returning(OutboxMessage.id)
+            )
+            queued += len((await self.session.execute(insert)).all())
+        return queued
+
     async def pending(self, limit: int) -> list[OutboxDTO]:
         query = (
             select(OutboxMessage)
@@ -32,18 +80,39 @@ class OutboxRepo:
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        return [
-            OutboxDTO(
-                id=row.id,
-                recipient_id=row.recipient_id,
-                kind=row.kind,
-                ref_id=row.ref_id,
-                attempts=row.attempts,
-            )
-            for row in await self.session.scalars(query)
-        ]
+        return [_dto(row) for row in await self.session.scalars(query)]
+
+    async def claim(self, limit: int, *, later_kinds: Collection[str] = ()) -> list[OutboxDTO]:
+        """Take up to ``limit`` pending rows for sending (``pending`` → ``sending``), oldest
+        first, ``later_kinds`` (bulk broadcasts) after everything else.
+
+        Only rows this call switched are returned: the update re-checks ``status = 'pending'``,
+        so a row another sender claimed in the meantime is left to it. On PostgreSQL the
+        candidates are also locked with SKIP LOCKED, so concurrent senders take different rows
+        instead of queueing behind each other; SQLite runs one writer at a time anyway."""
+        later = case((OutboxMessage.kind.in_(list(later_kinds)), 1), else_=0) if later_kinds else None
+        candidates = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending")
+            .order_by(*([later] if later is not None else []), OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(await self.session.scalars(candidates))
+        if not ids:
+            return []
+        claimed = await self.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+            .values(status="sending")
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        order = {message_id: index for index, message_id in enumerate(ids)}
+        return sorted((_dto(row) for row in claimed), key=lambda item: order[item.id])
 
     async def finish(self, message_id: int, status: str, now: datetime, error: str | None = None) -> None:
+        """The row's fate is known: ``sent``, ``blocked`` or ``failed``."""
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
@@ -55,13 +124,65 @@ class OutboxRepo:
             )
         )
 
-    async def retry_later(self, message_id: int, error: str) -> None:
+    async def finish_blocked(self, message_id: int, recipient_pk: int, now: datetime, error: str) -> None:
+        """Telegram answered 403: the person blocked the bot. They are skipped by later
+        broadcasts until they write to the bot again."""
+        await self.finish(message_id, "blocked", now, error)
+        await self.session.execute(
+            update(Employee)
+            .where(Employee.id == recipient_pk, Employee.blocked_at.is_(None))
+            .values(blocked_at=now)
+        )
+
+    async def record_attempt(self, message_id: int, error: str) -> None:
+        """A try that failed for a passing reason (network, Telegram's 5xx); the row stays claimed."""
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
             .values(attempts=OutboxMessage.attempts + 1, last_error=error)
         )
 
+    async def retry_later(self, message_id: int, error: str) -> None:
+        """Count a failed try and put the row back in the queue."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status="pending", attempts=OutboxMessage.attempts + 1, last_error=error)
+        )
+
+    async def release(self, message_ids: Sequence[int]) -> int:
+        """Give claimed rows that were not sent back to the queue (``sending`` → ``pending``)."""
+        if not message_ids:
+            return 0
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)), OutboxMessage.status == "sending")
+            .values(status="pending")
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount
+
+    async def recover_interrupted(self) -> int:
+        """At start-up: rows a crashed process left ``sending`` become ``failed`` with
+        :data:`INTERRUPTED`: they may or may not have reached the person, and sending them
+        again could deliver twice (see the module docstring). Returns how many."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending")
+            .values(status="failed", last_error=INTERRUPTED)
+            .execution_options(synchronize_session=False)
+        )
+        return cast("CursorResult[Any]", result).rowcount
+
     async def counts(self) -> dict[str, int]:
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        return {status: count for status, count in (await self.session.execute(query)).all()}
+
+    async def counts_for(self, kind: str, ref_id: int) -> dict[str, int]:
+        """Rows per status for one thing sent (e.g. one broadcast)."""
+        query = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.kind == kind, OutboxMessage.ref_id == ref_id)
+            .group_by(OutboxMessage.status)
+        )
         return {status: count for status, count in (await self.session.execute(query)).all()}

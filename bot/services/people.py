@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -32,6 +35,15 @@ class InviteLink:
 
 def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
+
+
+def invites_csv(links: Sequence[InviteLink]) -> str:
+    """employee_id,full_name,link — what HR hands out by e-mail or on paper."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("employee_id", "full_name", "link"))
+    writer.writerows((link.employee_id, link.full_name, link.link) for link in links)
+    return out.getvalue()
 
 
 async def invite_links(session: AsyncSession, bot_username: str) -> list[InviteLink]:

@@ -11,16 +11,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import (
     AuditPageCb,
+    BroadcastAction,
+    BroadcastCb,
     RoundAction,
     RoundCb,
     StaffImportAction,
     StaffImportCb,
+    UnitArchiveCb,
     WizardAction,
     WizardCb,
 )
 from bot.domain.access import Permission, Role
 from bot.domain.methodology import Profile
 from bot.domain.staff import StaffError
+from bot.services.broadcasts import AudiencePreview
 from bot.services.campaigns import CreationReport, RespondentIssue, RespondentProblem
 from bot.services.progress import RoundProgress
 from bot.ui.formatting import format_date
@@ -46,7 +50,8 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
     if Permission.MANAGE_STAFF in permissions:
         lines.append(
             _(
-                "📄 Send the staff list (CSV or XLSX) as a document to import it; /find NAME or ID to look a person up."
+                "📄 Send the staff list (CSV or XLSX) as a document to import it; /find NAME or ID to look a person up; "
+                "/invites — the personal links of people not in the bot yet."
             )
         )
     if Permission.VIEW_PROGRESS in permissions:
@@ -55,8 +60,16 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
         )
     if Permission.MANAGE_ROLES in permissions:
         lines.append(_("👥 /roles — who holds which role; /grant ID ROLE and /revoke ID ROLE."))
+    if Permission.BROADCAST in permissions:
+        lines.append(_("📣 /broadcast — a message to everyone, a unit, or a round's unfinished respondents."))
     if Permission.VIEW_AUDIT in permissions:
         lines.append(_("🧾 /audit — the log of HR actions."))
+    if Permission.VIEW_RESULTS in permissions:
+        lines.append(
+            _(
+                "📄 /report ID — one person's latest 360 report as PDF; the round dashboard has the workbook and the archives."
+            )
+        )
     return "\n\n".join(lines)
 
 
@@ -199,6 +212,7 @@ def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission])
             _round_button(_("📗 Workbook (XLSX)"), RoundAction.REPORT_XLSX, campaign.id),
             _round_button(_("🗂 All reports (ZIP)"), RoundAction.REPORT_ZIP, campaign.id),
         )
+        builder.row(_round_button(_("🗂 One unit's reports (ZIP)"), RoundAction.REPORT_UNITS, campaign.id))
     return "\n".join(lines), builder.as_markup()
 
 
@@ -418,3 +432,91 @@ def respondent_problem(problem: RespondentProblem, profile: Profile) -> str:
         minimum=profile.min_respondents,
         maximum=profile.max_respondents,
     )
+
+
+def unit_archive_choice(campaign_id: int, units: Sequence[str]) -> Rendered:
+    builder = InlineKeyboardBuilder()
+    for index, unit in enumerate(units):
+        builder.row(
+            InlineKeyboardButton(
+                text=unit[:60], callback_data=UnitArchiveCb(campaign=campaign_id, unit=index).pack()
+            )
+        )
+    return _("Which unit's reports?"), builder.as_markup()
+
+
+# ---------------------------------------------------------------------------- broadcasts
+
+
+def _broadcast_button(text: str, action: BroadcastAction, value: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=BroadcastCb(action=action, value=value).pack())
+
+
+def broadcast_compose() -> str:
+    return _(
+        "<b>New message</b> (/cancel stops)\n\nSend the text, or a picture or a document with a caption. "
+        "It goes out exactly as you write it."
+    )
+
+
+def broadcast_audiences() -> Rendered:
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_broadcast_button(_("Everyone"), BroadcastAction.EVERYONE)],
+            [_broadcast_button(_("One unit"), BroadcastAction.UNIT)],
+            [_broadcast_button(_("A round's unfinished respondents"), BroadcastAction.ROUND)],
+            [_broadcast_button(_("People not in the bot yet"), BroadcastAction.NOT_JOINED)],
+        ]
+    )
+    return _("Who receives it?"), markup
+
+
+def broadcast_units(units: Sequence[str]) -> Rendered:
+    builder = InlineKeyboardBuilder()
+    for index, unit in enumerate(units):
+        builder.row(_broadcast_button(unit[:60], BroadcastAction.PICK_UNIT, index))
+    return _("Which unit?"), builder.as_markup()
+
+
+def broadcast_rounds(campaigns: Sequence[CampaignDTO]) -> Rendered:
+    builder = InlineKeyboardBuilder()
+    for campaign in campaigns:
+        builder.row(
+            _broadcast_button(
+                _("360 · {year} · until {deadline}").format(
+                    year=campaign.year, deadline=format_date(campaign.deadline)
+                ),
+                BroadcastAction.PICK_ROUND,
+                campaign.id,
+            )
+        )
+    if not campaigns:
+        return _("No round is running now."), builder.as_markup()
+    return _("Which round?"), builder.as_markup()
+
+
+def broadcast_preview(preview: AudiencePreview) -> Rendered:
+    lines = [
+        _("Recipients: {count}.").format(count=preview.reachable),
+        _("Not in the bot (cannot be reached): {count}. Blocked the bot: {blocked}.").format(
+            count=preview.not_joined, blocked=preview.blocked
+        ),
+        _("The message above is exactly what they will receive."),
+    ]
+    buttons = [[_broadcast_button(_("✖ Cancel"), BroadcastAction.CANCEL)]]
+    if preview.reachable:
+        buttons.insert(
+            0,
+            [
+                _broadcast_button(
+                    _("✅ Send to {count}").format(count=preview.reachable), BroadcastAction.SEND
+                )
+            ],
+        )
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons)
+
+
+def not_joined_links(count: int) -> str:
+    return _(
+        "{count} people have not joined the bot, so no message can reach them. Here are their personal links to send by e-mail or in person."
+    ).format(count=count)

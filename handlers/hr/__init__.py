@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.hr import audit, menu, new_round, roles, rounds, staff
+from handlers.hr import audit, broadcast, menu, new_round, results, roles, rounds, staff
 
 
 def create_routers() -> list[Router]:
     return [
         menu.create_router(),
         staff.create_router(),
+        results.create_router(),
+        broadcast.create_router(),
         new_round.create_router(),
         rounds.create_router(),
         roles.create_router(),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,8 +14,10 @@ from bot.callbacks import RoundAction, RoundCb
 from bot.clock import Clock
 from bot.domain.access import Permission
 from bot.domain.methodology import Profile
+from bot.reports.progress_chart import UnitProgress, render_completion_chart
 from bot.services import campaigns
 from bot.services.access import Actor, audit
+from bot.services.broadcasts import queue_round_reminders
 from bot.services.progress import round_progress
 from bot.ui.hr import close_confirmation, round_dashboard, rounds_list
 from handlers.filters import HasPermission
@@ -29,6 +33,8 @@ def create_router() -> Router:
     router.callback_query.register(
         on_dashboard, RoundCb.filter(F.action.in_({RoundAction.SHOW, RoundAction.REFRESH}))
     )
+    router.callback_query.register(on_chart, RoundCb.filter(F.action == RoundAction.CHART))
+    router.callback_query.register(on_remind, RoundCb.filter(F.action == RoundAction.REMIND))
     router.callback_query.register(on_close, RoundCb.filter(F.action == RoundAction.CLOSE))
     router.callback_query.register(on_close_confirmed, RoundCb.filter(F.action == RoundAction.CLOSE_CONFIRM))
     return router
@@ -102,3 +108,52 @@ async def on_close_confirmed(
     await query.answer(
         _("Closed. {count} report(s) are being sent.").format(count=report.reports_queued), show_alert=True
     )
+
+
+async def on_chart(
+    query: CallbackQuery, callback_data: RoundCb, session: AsyncSession, profile: Profile
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    progress = await round_progress(session, profile, callback_data.campaign)
+    units = [UnitProgress(u.unit, u.submitted, u.total) for u in progress.units]
+    title = _("360 evaluation {year}: questionnaires submitted").format(year=progress.campaign.year)
+    chart = await asyncio.to_thread(render_completion_chart, units, title)
+    await message.answer_photo(BufferedInputFile(chart, filename="progress.png"))
+    await query.answer()
+
+
+async def on_remind(
+    query: CallbackQuery,
+    callback_data: RoundCb,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    permissions: frozenset[Permission],
+) -> None:
+    if Permission.BROADCAST not in permissions:
+        await query.answer(_("Only HR officers can send reminders."), show_alert=True)
+        return
+    message = await live_message(query)
+    if message is None:
+        return
+    progress_message = await message.answer(_("Reminders are being sent…"))
+    started = await queue_round_reminders(
+        session,
+        callback_data.campaign,
+        author_telegram_id=actor.telegram_user_id,
+        now=clock.now(),
+        progress_chat_id=progress_message.chat.id,
+        progress_message_id=progress_message.message_id,
+    )
+    await audit(
+        session,
+        actor,
+        "round.remind",
+        "campaign",
+        callback_data.campaign,
+        at=clock.now(),
+        details={"broadcast": started.broadcast_id, "recipients": started.queued},
+    )
+    await query.answer(_("{count} reminder(s) queued.").format(count=started.queued))

@@ -8,7 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Document, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,9 +16,9 @@ from bot.callbacks import StaffImportAction, StaffImportCb
 from bot.clock import Clock
 from bot.domain.access import Permission
 from bot.services.access import Actor, audit
-from bot.services.people import import_staff, preview_import
+from bot.services.people import import_staff, invite_links, invites_csv, preview_import
 from bot.services.staff_files import load_staff_file
-from bot.ui.hr import person_card, staff_errors, staff_imported, staff_preview
+from bot.ui.hr import not_joined_links, person_card, staff_errors, staff_imported, staff_preview
 from handlers.filters import HasPermission
 from handlers.screens import edit_in_place, live_message
 from storage.answers import AnswerRepo
@@ -40,6 +40,7 @@ def create_router() -> Router:
     router.callback_query.register(on_confirm, StaffImportCb.filter(F.action == StaffImportAction.CONFIRM))
     router.callback_query.register(on_cancel, StaffImportCb.filter(F.action == StaffImportAction.CANCEL))
     router.message.register(on_find, Command("find"))
+    router.message.register(on_invites, Command("invites"))
     return router
 
 
@@ -136,3 +137,20 @@ async def on_find(
     ]
     await audit(session, actor, "staff.find", "query", None, at=clock.now(), details={"results": len(found)})
     await message.answer("\n\n".join(cards))
+
+
+async def send_invites(message: Message, session: AsyncSession, bot: Bot) -> None:
+    """The personal links of everyone who has not joined, as a CSV for HR to hand out."""
+    me = await bot.me()
+    links = await invite_links(session, me.username or "")
+    await message.answer(not_joined_links(len(links)))
+    if links:
+        await message.answer_document(
+            BufferedInputFile(invites_csv(links).encode("utf-8-sig"), filename="invites.csv"),
+            protect_content=True,
+        )
+
+
+async def on_invites(message: Message, session: AsyncSession, bot: Bot, actor: Actor, clock: Clock) -> None:
+    await send_invites(message, session, bot)
+    await audit(session, actor, "staff.invites", "staff_list", None, at=clock.now())

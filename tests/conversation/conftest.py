@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.factory import Runtime, create_bot, create_dispatcher, create_runtime
 from bot.services import campaigns, people
+from storage.answers import AnswerRepo
+from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
 from tests.conversation.harness import FakeTelegram, Person, make_user
 from tests.factories import STAFF_CSV, TELEGRAM_IDS, staff_validation
@@ -53,6 +55,21 @@ class World:
                 found = await repo.by_external_ids(TELEGRAM_IDS)
                 for external_id, telegram_id in TELEGRAM_IDS.items():
                     await repo.bind_telegram(found[external_id].id, telegram_id, self.runtime.clock.now())
+
+    async def closed_round(self, employee_ids: list[str]) -> int:
+        """A round in which every questionnaire was answered and submitted, then closed."""
+        campaign_id = await self.running_round(employee_ids)
+        async with self.runtime.sessionmaker() as session, session.begin():
+            answers = AnswerRepo(session)
+            for assignment in await CampaignRepo(session).assignments(campaign_id):
+                task = await answers.task(assignment.id)
+                assert task is not None
+                total = len(self.runtime.profile.questionnaire(task.questionnaire).statements)
+                for statement in range(1, total + 1):
+                    await answers.save_draft(assignment.id, statement, (assignment.id + statement) % 5 + 1)
+                await answers.submit(assignment.id)
+            await campaigns.close(session, campaign_id, self.runtime.clock.now())
+        return campaign_id
 
     async def running_round(self, employee_ids: list[str]) -> int:
         async with self.runtime.sessionmaker() as session, session.begin():

@@ -20,6 +20,7 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
     GetFile,
+    GetMe,
     SendDocument,
     SendMessage,
     SendPhoto,
@@ -37,6 +38,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     MessageEntity,
+    PhotoSize,
     Update,
     User,
 )
@@ -84,12 +86,13 @@ class FakeTelegram(BaseSession):
         self.calls.append(method)
         if self.before_call is not None:
             await self.before_call(method)
+        if isinstance(method, GetMe):
+            return BOT_USER  # type: ignore[return-value]
         if isinstance(method, GetFile):
             if method.file_id not in self.files:
                 raise TelegramBadRequest(method, "Bad Request: invalid file_id")
             return File(file_id=method.file_id, file_unique_id=method.file_id, file_path=method.file_id)  # type: ignore[return-value]
         if isinstance(method, SendDocument):
-            assert isinstance(method.document, BufferedInputFile)
             shown = ShownMessage(
                 next(self._ids),
                 int(method.chat_id),
@@ -98,7 +101,8 @@ class FakeTelegram(BaseSession):
                 protect_content=bool(method.protect_content),
             )
             self.messages[(shown.chat_id, shown.message_id)] = shown
-            self.documents[shown.message_id] = (method.document.filename or "", method.document.data)
+            if isinstance(method.document, BufferedInputFile):
+                self.documents[shown.message_id] = (method.document.filename or "", method.document.data)
             return self._message(shown)  # type: ignore[return-value]
         if isinstance(method, SendMessage | SendPhoto):
             chat_id = int(method.chat_id)
@@ -197,6 +201,11 @@ class Person:
         self.telegram.files[file_id] = data
         document = Document(file_id=file_id, file_unique_id=file_id, file_name=file_name, file_size=len(data))
         await self._feed(message=self._message(document=document))
+
+    async def send_photo(self, caption: str | None = None) -> None:
+        file_id = f"photo{next(_updates)}"
+        photo = [PhotoSize(file_id=file_id, file_unique_id=file_id, width=800, height=600)]
+        await self._feed(message=self._message(photo=photo, caption=caption))
 
     async def send_sticker_like(self) -> None:
         """A message with nothing the bot expects (no text): a photo-less, text-less message."""

@@ -15,7 +15,7 @@ from tests.conversation.harness import Person
 from tests.factories import STAFF_CSV
 
 HR, HR_HEAD, AUTHORISED = 5001, 5002, 5003  # not in the staff list: HR accounts need not be
-EMPLOYEE = 1004  # Dana (E1), no role
+EMPLOYEE = 1005  # John (E2), no role; his staff record says English
 
 
 async def _grant(world: World, telegram_id: int, role: Role) -> None:
@@ -155,6 +155,9 @@ SCREENS = {
     "grant": {Role.HR, Role.HR_HEAD},
     "audit": {Role.HR_HEAD},
     "audit_page": {Role.HR_HEAD},
+    "report": {Role.HR_HEAD},
+    "broadcast": {Role.HR},
+    "new_round": {Role.HR},
 }
 
 
@@ -164,35 +167,43 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
     campaign_id = await world.running_round(["E1", "E2", "E3", "U1"])
     if role is not None:
         await _grant(world, EMPLOYEE, role)
-    dana = world.person(EMPLOYEE, "Dana", "en")
+    john = world.person(EMPLOYEE, "John", "en")
     roles = {role} if role else set()
 
     async def shown(action: str) -> str:
         before = len(world.telegram.alerts)
         if action == "menu":
-            await dana.say("/hr")
+            await john.say("/hr")
         elif action == "find":
-            await dana.say("/find Ерлан")
+            await john.say("/find Ерлан")
         elif action == "staff_upload":
-            await dana.send_document(STAFF_CSV.encode(), "staff.csv")
+            await john.send_document(STAFF_CSV.encode(), "staff.csv")
         elif action == "rounds":
-            await dana.say("/rounds")
+            await john.say("/rounds")
         elif action == "dashboard":
-            await dana.press_data(RoundCb(action=RoundAction.SHOW, campaign=campaign_id).pack(), dana.last)
+            await john.press_data(RoundCb(action=RoundAction.SHOW, campaign=campaign_id).pack(), john.last)
         elif action == "close":
-            await dana.press_data(
-                RoundCb(action=RoundAction.CLOSE_CONFIRM, campaign=campaign_id).pack(), dana.last
+            await john.press_data(
+                RoundCb(action=RoundAction.CLOSE_CONFIRM, campaign=campaign_id).pack(), john.last
             )
         elif action == "roles":
-            await dana.say("/roles")
+            await john.say("/roles")
         elif action == "grant":
-            await dana.say("/grant E4 authorised")
+            await john.say("/grant E4 authorised")
         elif action == "audit":
-            await dana.say("/audit")
+            await john.say("/audit")
         elif action == "audit_page":
-            await dana.press_data(AuditPageCb(offset=0).pack(), dana.last)
+            await john.press_data(AuditPageCb(offset=0).pack(), john.last)
+        elif action == "report":
+            await john.say("/report E1")
+        elif action == "broadcast":
+            await john.say("/broadcast")
+            await john.say("/cancel")
+        elif action == "new_round":
+            await john.say("/newround")
+            await john.say("/cancel")
         alert = world.telegram.alerts[-1][0] if len(world.telegram.alerts) > before else None
-        return f"{dana.last.text}\n{alert or ''}"
+        return f"{john.last.text}\n{alert or ''}"
 
     markers = {
         "menu": "HR tools",
@@ -205,6 +216,9 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
         "grant": "Done: authorised person for E4.",
         "audit": "Audit log",
         "audit_page": "Audit log",
+        "report": "Usage: /report ID",  # the round is still running: no report yet, but the command answers
+        "broadcast": "Stopped: nothing was sent.",
+        "new_round": "Stopped. A draft",
     }
     for action, allowed_roles in SCREENS.items():
         reply = await shown(action)

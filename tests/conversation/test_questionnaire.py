@@ -227,3 +227,16 @@ async def test_buttons_under_messages_too_old_to_edit(world: World) -> None:
     assert (await john.press_on_old_message(AnswerCb(assignment=1, statement=1, score=3).pack()))[0] == stale
     assert (await john.press_on_old_message("t"))[0] == stale
     assert await _drafts(world) == []
+
+
+async def test_an_unexpected_error_gets_an_apology_in_the_persons_language(world: World) -> None:
+    john = await _start(world)
+
+    async def fail(method: object) -> None:
+        if isinstance(method, EditMessageText):
+            world.telegram.before_call = None
+            raise RuntimeError("Telegram had a bad day")
+
+    world.telegram.before_call = fail
+    alert = await john.press("About Дана")
+    assert alert == ("Sorry, something went wrong. Please try again in a minute.", True)

@@ -3,6 +3,12 @@
 The real bot process long-polls this server (``TELEGRAM_API_URL=<base_url>``); tests script users
 (``send_text``, ``press_button`` ...) which become updates, and inspect what the bot sent
 (``messages_for``, ``wait_for_message`` ...).  Everything runs in the test's event loop.
+
+Optionally the stand-in behaves like Telegram under load: ``rate_limits=RateLimits()`` refuses
+sends and edits over the flood limits with 429 "Too Many Requests: retry after N", and
+``latency`` delays every call as a network would.  ``sent_counts`` (accepted sends per chat) and
+``send_log`` (every send and edit with its time and status) let tests and benchmarks check for
+duplicates, losses and the rate actually achieved.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import re
 import secrets
 import struct
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -28,7 +35,16 @@ from aiohttp import web
 
 from .formatting import EntityParseError, format_text, utf16_len
 
-__all__ = ["ApiError", "BotApiStandIn", "ScriptedUser", "SentMessage", "StoredFile", "UploadedFile"]
+__all__ = [
+    "ApiError",
+    "BotApiStandIn",
+    "RateLimits",
+    "ScriptedUser",
+    "SendRecord",
+    "SentMessage",
+    "StoredFile",
+    "UploadedFile",
+]
 
 logger = logging.getLogger("tests.stand_in")
 
@@ -138,6 +154,9 @@ _INLINE_BUTTON_ACTIONS = (
 )
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _BOT_COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+# Calls that put a message in a chat, and calls that change one: what Telegram's flood limits count.
+_SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+_PACED_METHODS = _SEND_METHODS | {"editmessagetext", "editmessagecaption", "editmessagereplymarkup"}
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -168,6 +187,48 @@ class ApiError(Exception):
 
 def _bad(description: str) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Telegram's flood limits, as token buckets: sends and edits over them get 429.
+
+    The bot as a whole may make ``global_per_second`` calls a second, with ``burst_seconds``
+    worth of slack (a sender evenly spaced at the limit passes despite some jitter, a sustained
+    excess is refused within a fraction of a second); each chat ``per_chat_per_second``, with no
+    slack (one a second means at least a second between two calls to the chat, as Telegram
+    sees them).  Over a limit the reply is 429 "Too Many Requests: retry after ``retry_after``"
+    with ``parameters.retry_after``; a refused call uses up nothing.
+    """
+
+    global_per_second: float = 30
+    per_chat_per_second: float = 1
+    retry_after: int = 1
+    burst_seconds: float = 0.1
+
+
+@dataclass
+class _TokenBucket:
+    rate: float
+    capacity: float
+    tokens: float
+    stamp: float
+
+    def available(self, now: float) -> bool:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return self.tokens >= 1 - 1e-9  # float rounding of a gap of exactly 1/rate
+
+
+@dataclass(frozen=True)
+class SendRecord:
+    """A send or edit call as the stand-in saw it (``status`` 200 when accepted)."""
+
+    at: float  # time.monotonic() when the stand-in handled it
+    method: str
+    chat_id: int | None
+    status: int
+    injected: bool = False  # the status came from fail_next, not from the stand-in's own rules
 
 
 @dataclass
@@ -431,7 +492,8 @@ class BotApiStandIn:
     Inspection: ``messages_for``, ``last_message``, ``message``, ``wait_for_message``, ``wait_for``,
     ``requests``/``calls``, ``errors``, ``callback_answers``, ``chat_actions``, ``pending_updates``,
     ``current_reply_keyboard``, ``my_commands``, ``is_polling``/``wait_until_polling``.
-    Faults: ``fail_next``; ``reset`` clears state between tests sharing one server.
+    Faults: ``fail_next``; Telegram under load: ``rate_limits``, ``latency``, with ``sent_counts`` and
+    ``send_log`` to check what got through; ``reset`` clears state between tests sharing one server.
     """
 
     def __init__(
@@ -441,7 +503,11 @@ class BotApiStandIn:
         *,
         bot_first_name: str = "Bagalau Test Bot",
         callback_query_ttl: float = 15.0,
+        rate_limits: RateLimits | None = None,
+        latency: float = 0.0,
     ) -> None:
+        """``rate_limits``: enforce Telegram's flood limits (see RateLimits).  ``latency``: seconds
+        each Bot API call takes (half before it is handled, half after), as over a network."""
         bot_id, sep, secret = token.partition(":")
         if not sep or not bot_id.isdigit() or not secret:
             raise ValueError(f"token must look like '123456:SECRET', got {token!r}")
@@ -450,6 +516,8 @@ class BotApiStandIn:
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.callback_query_ttl = callback_query_ttl
+        self.rate_limits = rate_limits
+        self.latency = latency
 
         self.users: dict[int, ScriptedUser] = {}
         self.requests: list[tuple[str, Params]] = []
@@ -467,6 +535,10 @@ class BotApiStandIn:
         self.webhook_url: str = ""
         self.allowed_updates: list[str] | None = None
         self.bot_settings: dict[str, Params] = {}
+        self.sent_counts: Counter[int] = Counter()
+        """chat id -> how many sendMessage/sendPhoto/sendDocument calls to it were accepted."""
+        self.send_log: list[SendRecord] = []
+        """Every send and edit call, accepted or not, in the order handled."""
 
         self._updates: list[JsonDict] = []
         self._updates_changed = asyncio.Event()
@@ -486,6 +558,8 @@ class BotApiStandIn:
         self._faults: list[_Fault] = []
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._file_counter = itertools.count(1)
+        self._global_bucket: _TokenBucket | None = None
+        self._chat_buckets: dict[int, _TokenBucket] = {}
 
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
@@ -607,6 +681,10 @@ class BotApiStandIn:
         self._reply_keyboards.clear()
         self._callback_queries.clear()
         self._faults.clear()
+        self.sent_counts.clear()
+        self.send_log.clear()
+        self._global_bucket = None
+        self._chat_buckets.clear()
         if not keep_users:
             self.users.clear()
 
@@ -1032,6 +1110,39 @@ class BotApiStandIn:
                 description = _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
         self._faults.append(_Fault(method.lower(), error_code, description, retry_after, times, chat_id))
 
+    def _flood_check(self, method: str, params: Params) -> ApiError | None:
+        """429 if the call is over Telegram's flood limits (only with ``rate_limits``)."""
+        limits = self.rate_limits
+        if limits is None or method.lower() not in _PACED_METHODS:
+            return None
+        now = time.monotonic()
+        if self._global_bucket is None:
+            capacity = max(1.0, limits.global_per_second * limits.burst_seconds)
+            self._global_bucket = _TokenBucket(limits.global_per_second, capacity, capacity, now)
+        buckets = [self._global_bucket]
+        chat_id = _as_int(params.get("chat_id"))
+        if chat_id is not None:
+            if chat_id not in self._chat_buckets:
+                self._chat_buckets[chat_id] = _TokenBucket(limits.per_chat_per_second, 1.0, 1.0, now)
+            buckets.append(self._chat_buckets[chat_id])
+        if all([bucket.available(now) for bucket in buckets]):  # refill every bucket first
+            for bucket in buckets:
+                bucket.tokens -= 1
+            return None
+        return ApiError(
+            429,
+            f"Too Many Requests: retry after {limits.retry_after}",
+            {"retry_after": limits.retry_after},
+        )
+
+    def _log_send(self, method: str, params: Params, status: int, *, injected: bool = False) -> None:
+        if method.lower() not in _PACED_METHODS:
+            return
+        chat_id = _as_int(params.get("chat_id"))
+        self.send_log.append(SendRecord(time.monotonic(), method, chat_id, status, injected))
+        if status == 200 and chat_id is not None and method.lower() in _SEND_METHODS:
+            self.sent_counts[chat_id] += 1
+
     def _take_fault(self, method: str, params: Params) -> ApiError | None:
         for fault in self._faults:
             if fault.method != method.lower():
@@ -1076,6 +1187,15 @@ class BotApiStandIn:
         return params
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        delayed = self.latency > 0 and request.match_info["method"].lower() != "getupdates"
+        if delayed:
+            await asyncio.sleep(self.latency / 2)
+        response = await self._api_call(request)
+        if delayed:
+            await asyncio.sleep(self.latency / 2)
+        return response
+
+    async def _api_call(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return web.json_response(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
@@ -1093,11 +1213,18 @@ class BotApiStandIn:
             return self._error_response(method, ApiError(404, "Not Found"))
         fault = self._take_fault(method, params)
         if fault is not None:
+            self._log_send(method, params, fault.error_code, injected=True)
             return self._error_response(method, fault)
+        flood = self._flood_check(method, params)
+        if flood is not None:
+            self._log_send(method, params, flood.error_code)
+            return self._error_response(method, flood)
         try:
             result = await entry[1](params)
         except ApiError as error:
+            self._log_send(method, params, error.error_code)
             return self._error_response(method, error)
+        self._log_send(method, params, 200)
         if method != "getUpdates" or result:
             logger.debug("%s -> ok", method)
         return web.json_response({"ok": True, "result": result})

@@ -1,0 +1,75 @@
+"""The files HR hands to management, built from a closed round's results. Rendering is CPU
+work: it runs in a worker thread so that the bot keeps answering meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.methodology import Profile
+from bot.reports.archive import build_pdf_archive
+from bot.reports.pdf import build_person_pdf
+from bot.reports.workbook import build_round_workbook
+from bot.services.campaigns import CampaignError
+from bot.services.results import SubjectResult, campaign_results
+from storage.campaigns import CampaignRepo
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    name: str
+    data: bytes
+
+
+async def _closed_results(session: AsyncSession, profile: Profile, campaign_id: int) -> list[SubjectResult]:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None or campaign.status != "closed":
+        raise CampaignError(f"round {campaign_id} is not closed: reports exist for closed rounds only")
+    return await campaign_results(session, profile, campaign_id)
+
+
+async def round_workbook(
+    session: AsyncSession, profile: Profile, campaign_id: int, today: date
+) -> ReportFile:
+    results = await _closed_results(session, profile, campaign_id)
+    data = await asyncio.to_thread(build_round_workbook, results, profile, generated_on=today)
+    return ReportFile(
+        f"360-{results[0].campaign.year if results else campaign_id}-round-{campaign_id}.xlsx", data
+    )
+
+
+async def person_pdf(
+    session: AsyncSession, profile: Profile, campaign_id: int, employee_id: str
+) -> ReportFile:
+    results = await _closed_results(session, profile, campaign_id)
+    found = [r for r in results if r.subject.employee.employee_id == employee_id]
+    if not found:
+        raise CampaignError(f"{employee_id} is not evaluated in round {campaign_id}")
+    data = await asyncio.to_thread(build_person_pdf, found[0], profile)
+    return ReportFile(f"360-{found[0].campaign.year}-{employee_id}.pdf", data)
+
+
+async def round_archive(
+    session: AsyncSession, profile: Profile, campaign_id: int, unit: str | None = None
+) -> ReportFile:
+    results = [
+        r
+        for r in await _closed_results(session, profile, campaign_id)
+        if unit in (None, r.subject.employee.unit)
+    ]
+    if not results:
+        raise CampaignError(f"nobody from {unit!r} is evaluated in round {campaign_id}")
+    data = await asyncio.to_thread(build_pdf_archive, results, profile)
+    return ReportFile(f"360-{results[0].campaign.year}-round-{campaign_id}.zip", data)
+
+
+async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int) -> list[str]:
+    return sorted({r.subject.employee.unit for r in await _closed_results(session, profile, campaign_id)})
+
+
+async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int | None:
+    """The most recent closed round that evaluated this person."""
+    return await CampaignRepo(session).latest_closed_round_of(employee_id)

@@ -1,0 +1,129 @@
+"""The broadcast wizard, and the reports only the head of the HR service may download."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.callbacks import BroadcastAction, BroadcastCb, RoundAction, RoundCb
+from bot.domain.access import Role
+from bot.services.access import COMMAND_LINE, grant_role
+from storage.models import AuditEntry, Broadcast, OutboxMessage
+from tests.conversation.conftest import World
+from tests.conversation.harness import Person
+
+HR, HR_HEAD = 5001, 5002
+
+
+async def _person_with(world: World, telegram_id: int, role: Role) -> Person:
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, telegram_id, role, world.runtime.clock.now())
+    return world.person(telegram_id, "Gulnar", "en")
+
+
+async def _count(world: World, query: object) -> int:
+    async with world.runtime.sessionmaker() as session:
+        return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+async def test_broadcast_to_everyone_previews_then_queues(world: World) -> None:
+    await world.setup_staff()
+    hr = await _person_with(world, HR, Role.HR)
+    await hr.say("/broadcast")
+    await hr.send_sticker_like()
+    assert "Send the text, or a picture or a document" in hr.last.text
+    await hr.say("Meeting at 15:00 <room 4> & bring the plan")
+    await hr.press("Everyone")
+    echo, preview = hr.chat[-2], hr.chat[-1]
+    assert echo.text == "Meeting at 15:00 <room 4> & bring the plan"  # sent as plain text
+    assert preview.text.startswith("Recipients: 8.")
+    assert await _count(world, select(func.count()).select_from(Broadcast)) == 0  # nothing before confirming
+    await hr.press("Send to 8")
+    assert hr.last_with_buttons() is not None
+    assert await _count(world, select(func.count()).where(OutboxMessage.kind == "broadcast")) == 8
+    assert await _count(world, select(func.count()).where(AuditEntry.action == "broadcast.start")) == 1
+    # The old confirmation button does nothing any more.
+    alert = await hr.press_data(BroadcastCb(action=BroadcastAction.SEND).pack(), preview)
+    assert alert == ("This step is over: start again with /broadcast.", True)
+    assert await _count(world, select(func.count()).where(OutboxMessage.kind == "broadcast")) == 8
+
+
+async def test_broadcast_a_picture_to_a_unit_and_cancel(world: World) -> None:
+    await world.setup_staff()
+    hr = await _person_with(world, HR, Role.HR)
+    await hr.say("/broadcast")
+    await hr.send_photo(caption="Schedule")
+    await hr.press("One unit")
+    await hr.press("Правовое управление")
+    assert hr.chat[-2].photo and hr.chat[-2].text == "Schedule"
+    assert hr.last.text.startswith("Recipients: 3.")  # U2, E4, E5
+    await hr.press("Cancel")
+    assert hr.last.text == "Stopped: nothing was sent."
+    assert await _count(world, select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_broadcast_to_people_not_in_the_bot_gives_their_links(world: World) -> None:
+    await world.setup_staff(bind=False)
+    hr = await _person_with(world, HR, Role.HR)
+    await hr.say("/broadcast")
+    await hr.say("Please join the evaluation bot")
+    await hr.press("People not in the bot yet")
+    name, data = world.telegram.documents[hr.last.message_id]
+    assert name == "invites.csv" and hr.last.protect_content
+    rows = data.decode("utf-8-sig").splitlines()
+    assert rows[0] == "employee_id,full_name,link" and len(rows) == 9
+    assert "8 people have not joined the bot" in hr.chat[-2].text
+
+
+async def test_reminders_for_a_rounds_unfinished_respondents(world: World) -> None:
+    await world.setup_staff()
+    campaign_id = await world.running_round(["E1", "E2", "E3", "U1"])
+    hr = await _person_with(world, HR, Role.HR)
+    await hr.say("/rounds")
+    await hr.press("360 · 2025")
+    await hr.press("Remind the unfinished")
+    assert world.telegram.alerts[-1][0] == "6 reminder(s) queued."
+    async with world.runtime.sessionmaker() as session:
+        kind = await session.scalar(
+            select(Broadcast.kind).where(Broadcast.audience_campaign_id == campaign_id)
+        )
+    assert kind == "reminder"
+
+
+async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
+    await world.setup_staff()
+    campaign_id = await world.closed_round(["E1", "E2", "E3", "U1"])
+    hr = await _person_with(world, HR, Role.HR)
+    head = await _person_with(world, HR_HEAD, Role.HR_HEAD)
+    workbook = RoundCb(action=RoundAction.REPORT_XLSX, campaign=campaign_id).pack()
+
+    await hr.say("/rounds")
+    await hr.press("360 · 2025")
+    assert not any("XLSX" in text for text, _ in hr.last.buttons())
+    # Not in the staff list and no results right: to the bot this account is a stranger here.
+    assert await hr.press_data(workbook, hr.last) == ("Please join first: press /start.", True)
+    await hr.say("/report E1")
+    assert "I do not know you yet" in hr.last.text
+    assert not world.telegram.documents
+
+    await head.say("/rounds")
+    await head.press("360 · 2025")
+    await head.press("Workbook (XLSX)")
+    name, data = world.telegram.documents[head.last.message_id]
+    assert name.endswith(".xlsx") and head.last.protect_content
+    book = load_workbook(io.BytesIO(data))
+    assert len(book.sheetnames) >= 2
+    await head.press("All reports (ZIP)", head.chat[-2])
+    name, data = world.telegram.documents[head.last.message_id]
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert len(archive.namelist()) == 4 and all(n.endswith(".pdf") for n in archive.namelist())
+    await head.say("/report E1")
+    name, data = world.telegram.documents[head.last.message_id]
+    assert data.startswith(b"%PDF") and head.last.protect_content
+    await head.say("/report NOBODY")
+    assert head.last.text.startswith("Usage: /report ID")
+    downloads = await _count(world, select(func.count()).where(AuditEntry.action == "report.download"))
+    assert downloads == 3

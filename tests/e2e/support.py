@@ -1,0 +1,210 @@
+"""What the end-to-end tests share: the bot as a real process, the command line, and
+scripted respondents answering through the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.callbacks import AnswerCb, NavCb
+from bot.services.questionnaire import Action
+from storage.db import create_engine
+from storage.models import Assignment, CampaignSubject, Employee
+from tests.factories import TELEGRAM_IDS
+from tests.stand_in import BotApiStandIn, SentMessage
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:TEST"
+LANGUAGES = {"D1": "kk", "U1": "kk", "U2": "ru", "E1": "kk", "E2": "en", "E3": "kk", "E4": "ru", "E5": "kk"}
+
+
+def bot_environment(database_url: str, stand_in: BotApiStandIn, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": TOKEN,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_API_URL": stand_in.base_url,
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "DEFAULT_LOCALE": "kk",
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+def add_staff_users(stand_in: BotApiStandIn) -> None:
+    for person, telegram_id in TELEGRAM_IDS.items():
+        stand_in.add_user(telegram_id, first_name=person, language_code=LANGUAGES[person])
+
+
+def scripted_score(respondent: str, subject: str, statement: int) -> int:
+    """What each respondent answers: varied, deterministic, easy to recompute."""
+    return (ord(respondent[-1]) * 3 + ord(subject[-1]) * 2 + len(respondent) + statement * 7) % 5 + 1
+
+
+def expected_means(answers: dict[tuple[str, str], dict[int, int]]) -> dict[tuple[str, int], tuple[str, int]]:
+    """By hand: per subject and competency (statements 3c-2..3c), the sum of the colleagues'
+    scores over the number of their answers, half up to two decimals; self excluded."""
+    sums: dict[tuple[str, int], list[int]] = defaultdict(list)
+    respondents: dict[str, int] = defaultdict(int)
+    for (respondent, subject), scores in answers.items():
+        if respondent == subject:
+            continue
+        respondents[subject] += 1
+        for statement, score in scores.items():
+            sums[(subject, (statement - 1) // 3 + 1)].append(score)
+    return {
+        key: (
+            str((Decimal(sum(v)) / len(v)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+            respondents[key[0]],
+        )
+        for key, v in sums.items()
+    }
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        handle = self.log.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=self.env, cwd=ROOT, stdout=handle, stderr=handle
+        )
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.process.wait(), 15)
+            except TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+
+
+async def cli(env: dict[str, str], *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, f"{args}: exit {process.returncode}\n{out.decode()}\n{err.decode()}"
+    return out.decode()
+
+
+def callbacks(message: SentMessage) -> list[str]:
+    return [b["callback_data"] for b in message.buttons if b.get("callback_data")]
+
+
+def statement_on_screen(message: SentMessage) -> int | None:
+    answers = [AnswerCb.unpack(d) for d in callbacks(message) if d.startswith("a:")]
+    return answers[0].statement if answers else None
+
+
+def nav_button(message: SentMessage, action: Action) -> str | None:
+    for data in callbacks(message):
+        if data.startswith("n:") and NavCb.unpack(data).action is action:
+            return data
+    return None
+
+
+class Respondents:
+    """Scripted people answering through the stand-in, recording what they answered."""
+
+    def __init__(self, stand_in: BotApiStandIn, assignments: dict[int, tuple[str, str]]) -> None:
+        self.stand_in = stand_in
+        self.assignments = assignments  # assignment id → (respondent, subject)
+        self.answers: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
+
+    async def open_list(self, person: str) -> SentMessage:
+        chat = TELEGRAM_IDS[person]
+        self.stand_in.mark_seen(chat)
+        self.stand_in.send_text(chat, "/start")
+        return await self.stand_in.wait_for_message(
+            chat, predicate=lambda m: m.kind == "text" and m.edit_count == 0
+        )
+
+    async def open_first_task(self, person: str) -> tuple[int, int] | None:
+        """Opens the first questionnaire in the list; returns (assignment id, message id)."""
+        listing = await self.open_list(person)
+        opens = [NavCb.unpack(d) for d in callbacks(listing) if d.startswith("n:")]
+        if not opens:
+            return None
+        chat = TELEGRAM_IDS[person]
+        self.stand_in.press(chat, listing.message_id, opens[0].pack())
+        await self.stand_in.wait_for(
+            lambda: statement_on_screen(self.stand_in.message(chat, listing.message_id)) is not None
+        )
+        return opens[0].assignment, listing.message_id
+
+    async def answer(self, person: str, message_id: int, stop_after: int | None = None) -> None:
+        chat = TELEGRAM_IDS[person]
+        while True:
+            message = self.stand_in.message(chat, message_id)
+            statement = statement_on_screen(message)
+            if statement is None or (stop_after is not None and statement > stop_after):
+                return
+            assignment = AnswerCb.unpack(callbacks(message)[0]).assignment
+            respondent, subject = self.assignments[assignment]
+            score = scripted_score(respondent, subject, statement)
+            self.stand_in.press(
+                chat, message_id, AnswerCb(assignment=assignment, statement=statement, score=score).pack()
+            )
+            self.answers[(respondent, subject)][statement] = score
+            await self._wait_until_moved_on(chat, message_id, statement)
+
+    async def _wait_until_moved_on(self, chat: int, message_id: int, statement: int) -> None:
+        await self.stand_in.wait_for(
+            lambda: statement_on_screen(self.stand_in.message(chat, message_id)) != statement, timeout=15
+        )
+
+    def _button(self, chat: int, message_id: int, action: Action) -> str | None:
+        return nav_button(self.stand_in.message(chat, message_id), action)
+
+    async def submit(self, person: str, message_id: int) -> None:
+        """Submit on the review screen, then confirm."""
+        chat = TELEGRAM_IDS[person]
+        submit = self._button(chat, message_id, Action.SUBMIT)
+        assert submit is not None, self.stand_in.describe_chat(chat)
+        self.stand_in.press(chat, message_id, submit)
+        await self.stand_in.wait_for(lambda: self._button(chat, message_id, Action.CONFIRM) is not None)
+        confirm = self._button(chat, message_id, Action.CONFIRM)
+        assert confirm is not None
+        self.stand_in.press(chat, message_id, confirm)
+        await self.stand_in.wait_for(lambda: self._button(chat, message_id, Action.CONFIRM) is None)
+
+    async def answer_everything(self, person: str) -> None:
+        while (opened := await self.open_first_task(person)) is not None:
+            _, message_id = opened
+            await self.answer(person, message_id)
+            await self.submit(person, message_id)
+
+
+async def assignments_of(database_url: str) -> dict[int, tuple[str, str]]:
+    engine = create_engine(database_url)
+    respondent, subject_person = Employee.__table__.alias(), Employee.__table__.alias()
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                select(Assignment.id, respondent.c.employee_id, subject_person.c.employee_id)
+                .join(respondent, respondent.c.id == Assignment.respondent_id)
+                .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
+                .join(subject_person, subject_person.c.id == CampaignSubject.employee_id)
+            )
+            return {row[0]: (row[1], row[2]) for row in rows.all()}
+    finally:
+        await engine.dispose()
