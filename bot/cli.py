@@ -22,7 +22,7 @@ from bot.config import MissingTokenError, Settings
 from bot.domain.access import Role
 from bot.domain.methodology import load_profile
 from bot.services import campaigns, people, results
-from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_hr_admins
+from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
@@ -206,9 +206,13 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
 
 
 async def _seed_roles(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
-    added = await seed_hr_admins(session, settings.hr_admin_ids, SystemClock(settings.zone).now())
-    if added:
-        logging.getLogger(__name__).info("%d account(s) from HR_ADMIN_IDS now hold the hr role", added)
+    now = SystemClock(settings.zone).now()
+    for ids, role in ((settings.hr_admin_ids, Role.HR), (settings.hr_head_ids, Role.HR_HEAD)):
+        added = await seed_roles(session, ids, role, now)
+        if added:
+            logging.getLogger(__name__).info(
+                "%d configured account(s) now hold the %s role", added, role.value
+            )
     return OK
 
 

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///data/bagalau.db"
     telegram_api_url: str = OFFICIAL_API_URL
     hr_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    hr_head_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Asia/Almaty"
     default_locale: Locale = "kk"
     methodology_profile: str = "kz-2023"
@@ -28,7 +29,7 @@ class Settings(BaseSettings):
     outbox_rate_per_second: float = Field(default=25.0, gt=0, le=30)
     log_level: str = "INFO"
 
-    @field_validator("hr_admin_ids", mode="before")
+    @field_validator("hr_admin_ids", "hr_head_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -44,14 +44,21 @@ async def audit(
     )
 
 
-async def seed_hr_admins(session: AsyncSession, telegram_ids: Iterable[int], now: datetime) -> int:
-    """HR_ADMIN_IDS hold the hr role from the start; returns how many were new."""
+async def seed_roles(session: AsyncSession, telegram_ids: Iterable[int], role: Role, now: datetime) -> int:
+    """Accounts from the configuration (HR_ADMIN_IDS, HR_HEAD_IDS) hold their role from the
+    start; returns how many were new."""
     repo, added = RoleRepo(session), 0
     for telegram_id in sorted(set(telegram_ids)):
-        if await repo.grant(telegram_id, Role.HR, granted_by=None):
+        if await repo.grant(telegram_id, role, granted_by=None):
             added += 1
             await audit(
-                session, COMMAND_LINE, "role.seed", "account", telegram_id, at=now, details={"role": "hr"}
+                session,
+                COMMAND_LINE,
+                "role.seed",
+                "account",
+                telegram_id,
+                at=now,
+                details={"role": role.value},
             )
     return added
 

@@ -88,3 +88,14 @@ def test_round_commands_refuse_what_the_methodology_forbids(
     assert main(["results", "99"]) == 1
     assert main(["campaign-create", "--kind", "360", "--year", "2025", "--deadline", "2020-01-01"]) == 1
     assert "has already passed" in capsys.readouterr().err
+
+
+def test_roles_on_the_server(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["grant-role", "777", "hr_head"]) == 0
+    assert "grant-role hr_head for 777: done" in capsys.readouterr().out
+    assert main(["grant-role", "777", "hr_head"]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    assert main(["revoke-role", "777", "hr_head"]) == 1  # the last head of HR stays
+    assert "last hr_head" in capsys.readouterr().err
+    assert main(["grant-role", "888", "hr_head"]) == 0
+    assert main(["revoke-role", "777", "hr_head"]) == 0
