@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # How often the bot looks for queued notifications, and how fast it sends them:
     # Telegram allows about 30 messages a second overall; we stay below that.
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
-    outbox_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     log_level: str = "INFO"
 
     @field_validator("hr_admin_ids", "hr_head_ids", mode="before")

@@ -72,7 +72,7 @@ from bot.services.broadcasts import REMINDER, DeliveryCounts, broadcast_counts
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.results import SubjectResult, campaign_results
-from bot.ui.formatting import format_date
+from bot.ui.formatting import format_date, progress_bar
 from bot.ui.report import report_chart, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
 from storage.campaigns import CampaignRepo
@@ -89,7 +89,6 @@ PROGRESS_INTERVAL = 2.0  # seconds between two edits of HR's progress message
 STOP_TIMEOUT = 30.0  # how long stop() lets sends in flight finish
 CAPTION_LIMIT = 1024  # Telegram's limit on a caption, in UTF-16 code units
 _FEED_INTERVAL = 0.1  # how often the claimer looks at the local queue
-_BAR_CELLS = 10
 
 
 class Outcome(StrEnum):
@@ -686,17 +685,12 @@ def message_parts(broadcast: BroadcastDTO) -> list[Part]:
     return [Part(text, plain=True), Part(file=file, plain=True)]
 
 
-def progress_bar(fraction: float) -> str:
-    filled = min(_BAR_CELLS, max(0, int(fraction * _BAR_CELLS)))
-    return "▰" * filled + "▱" * (_BAR_CELLS - filled)
-
-
 def progress_text(counts: DeliveryCounts) -> str:
     percent = counts.settled * 100 // counts.total if counts.total else 100
     return _(
         "{bar} {percent}% · {done}/{total} · delivered {delivered}, blocked {blocked}, failed {failed}"
     ).format(
-        bar=progress_bar(percent / 100),
+        bar=progress_bar(counts.settled, counts.total),
         percent=percent,
         done=counts.settled,
         total=counts.total,

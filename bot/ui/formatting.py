@@ -22,3 +22,12 @@ def format_score(value: Decimal) -> str:
     """Two decimals with the language's decimal sign: 3,99 in Kazakh and Russian (as the
     methodology writes it), 3.99 in English."""
     return format_decimal(value, format="0.00", locale=current_locale())
+
+
+BAR_CELLS = 10
+
+
+def progress_bar(done: int, total: int) -> str:
+    """▰▰▰▱▱▱▱▱▱▱ — rounded down, so the bar is full only when everything is done."""
+    filled = min(BAR_CELLS, max(0, BAR_CELLS * done // total)) if total > 0 else 0
+    return "▰" * filled + "▱" * (BAR_CELLS - filled)

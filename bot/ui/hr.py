@@ -27,8 +27,7 @@ from bot.domain.staff import StaffError
 from bot.services.broadcasts import AudiencePreview
 from bot.services.campaigns import CreationReport, RespondentIssue, RespondentProblem
 from bot.services.progress import RoundProgress
-from bot.ui.formatting import format_date
-from bot.ui.questionnaire import progress_bar
+from bot.ui.formatting import format_date, progress_bar
 from storage.dto import CampaignDTO, EmployeeDTO, ImportSummary
 from storage.roles import AuditDTO, GrantDTO
 

@@ -24,15 +24,9 @@ from bot.services.questionnaire import (
     Screen,
     SubmittedScreen,
 )
-from bot.ui.formatting import current_locale, format_date
+from bot.ui.formatting import current_locale, format_date, progress_bar
 
 Rendered = tuple[str, InlineKeyboardMarkup]
-PROGRESS_CELLS = 10
-
-
-def progress_bar(done: int, total: int) -> str:
-    filled = round(PROGRESS_CELLS * done / total) if total else 0
-    return "▰" * filled + "▱" * (PROGRESS_CELLS - filled)
 
 
 def task_title(progress: Progress) -> str:
