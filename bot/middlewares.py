@@ -80,7 +80,8 @@ class CurrentEmployeeMiddleware(BaseMiddleware):
             repo = EmployeeRepo(data["session"])
             found = await repo.by_telegram_id(user.id)
             employee = found if found is not None and found.active else None
-            if found is not None and not _is_blocking_us(event):
+            # Checked on the loaded row first: a write on every update would serialise them all.
+            if found is not None and found.blocked_at is not None and not _is_blocking_us(event):
                 await repo.clear_blocked(user.id)
         data["employee"] = employee
         return await handler(event, data)

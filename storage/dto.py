@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,7 @@ class EmployeeDTO:
     active: bool
     telegram_user_id: int | None
     chosen_locale: str | None
+    blocked_at: datetime | None = None  # when a broadcast got 403: the person blocked the bot
 
     @property
     def locale(self) -> str | None:

@@ -30,6 +30,7 @@ def to_dto(row: Employee) -> EmployeeDTO:
         active=row.active,
         telegram_user_id=row.telegram_user_id,
         chosen_locale=row.chosen_locale,
+        blocked_at=row.blocked_at,
     )
 
 
