@@ -94,6 +94,23 @@ class GradeBand:
 
 
 @dataclass(frozen=True, slots=True)
+class KpiScoreBand:
+    """A row of the percent→score table (appendix 3): an achievement of ``from_percent`` or
+    more (up to the next row) allows a score from ``min_score`` to ``max_score``."""
+
+    from_percent: Decimal
+    min_score: Decimal
+    max_score: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRules:
+    min_kpis: int
+    max_kpis: int
+    score_table: tuple[KpiScoreBand, ...]  # from the highest percentage down to 0
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     code: str
     version: str
@@ -104,6 +121,7 @@ class Profile:
     scale_360: tuple[ScalePoint, ...]
     grade_bands: tuple[GradeBand, ...]  # ordered from the highest band down
     questionnaires: dict[str, Questionnaire]
+    kpi: KpiRules | None = None
 
     def questionnaire(self, code: str) -> Questionnaire:
         return self.questionnaires[code]
@@ -146,6 +164,21 @@ def _parse_questionnaire(code: str, raw: dict[str, Any]) -> Questionnaire:
     )
 
 
+def _parse_kpi(raw: dict[str, Any] | None) -> KpiRules | None:
+    if raw is None:
+        return None
+    table = tuple(
+        KpiScoreBand(Decimal(row["from_percent"]), Decimal(row["min_score"]), Decimal(row["max_score"]))
+        for row in raw["score_table"]
+    )
+    starts = [band.from_percent for band in table]
+    if starts != sorted(starts, reverse=True) or starts[-1] != 0:
+        raise ValueError("the KPI score table must run from the highest percentage down to 0")
+    if any(band.min_score > band.max_score for band in table):
+        raise ValueError("a KPI score band's minimum exceeds its maximum")
+    return KpiRules(min_kpis=int(raw["min_kpis"]), max_kpis=int(raw["max_kpis"]), score_table=table)
+
+
 def parse_profile(raw: dict[str, Any]) -> Profile:
     bands = tuple(
         GradeBand(code=b["code"], min_score=Decimal(str(b["min"])), name=Text.from_json(b["name"]))
@@ -165,6 +198,7 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         ),
         grade_bands=bands,
         questionnaires={code: _parse_questionnaire(code, q) for code, q in raw["questionnaires"].items()},
+        kpi=_parse_kpi(raw.get("kpi")),
     )
 
 
