@@ -80,14 +80,24 @@ class BotProcess:
             sys.executable, "-m", "bot", "run", env=self.env, cwd=ROOT, stdout=handle, stderr=handle
         )
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 15) -> bool:
+        """SIGTERM, as systemd stops it; True if the bot exited by itself within ``timeout``
+        (otherwise it is killed)."""
+        if self.process is None or self.process.returncode is not None:
+            return True
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            await self.kill()
+            return False
+        return True
+
+    async def kill(self) -> None:
+        """A crash: SIGKILL, no chance to record anything."""
         if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(self.process.wait(), 15)
-            except TimeoutError:
-                self.process.kill()
-                await self.process.wait()
+            self.process.kill()
+            await self.process.wait()
 
 
 async def cli(env: dict[str, str], *args: str) -> str:

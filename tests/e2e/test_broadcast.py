@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import signal
 import struct
-import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -46,14 +43,13 @@ from bot.services.staff_files import load_staff_file
 from storage.migrate import upgrade
 from storage.models import Assignment, Broadcast, CampaignSubject, Employee, OutboxMessage
 from storage.outbox import INTERRUPTED
+from tests.e2e.support import TOKEN, BotProcess, bot_environment
 from tests.factories import STAFF_CSV
 from tests.stand_in import BotApiStandIn
 from tests.stand_in.server import RateLimits, SendRecord
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "123456:TEST"
 TELEGRAM_BASE = 700_000_000  # everyone's Telegram id: TELEGRAM_BASE + their employees.id
 TEXT = "Staff meeting on <Friday> at 15:00 & bring the 2025 plan"  # plain text: < and & as typed
 BUTTON = {  # "📋 My questionnaires" as the catalogues translate it
@@ -288,26 +284,6 @@ async def test_broadcast_survives_429_blocks_refusals_and_a_restart(empty_databa
             await stack.close()
 
 
-class BotProcess:
-    """``python -m bot run``: the production process, polling the stand-in."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> None:
-        handle = self.log.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=self.env, cwd=ROOT, stdout=handle, stderr=handle
-        )
-
-    async def end(self, sig: signal.Signals) -> None:
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.send_signal(sig)
-            await asyncio.wait_for(self.process.wait(), 20)
-
-
 async def test_a_crash_mid_broadcast_never_sends_twice(empty_database_url: str, tmp_path: Path) -> None:
     await asyncio.to_thread(upgrade, empty_database_url)
     async with BotApiStandIn(token=TOKEN, rate_limits=RateLimits()) as stand_in:
@@ -329,21 +305,12 @@ async def test_a_crash_mid_broadcast_never_sends_twice(empty_database_url: str, 
             await stack.close()
         for telegram_id in telegram.values():
             stand_in.add_user(telegram_id, language_code=None)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": empty_database_url,
-            "TELEGRAM_API_URL": stand_in.base_url,
-            "OUTBOX_POLL_SECONDS": "0.2",
-            "OUTBOX_RATE_PER_SECOND": "30",
-            "HR_ADMIN_IDS": "",
-        }
+        env = bot_environment(empty_database_url, stand_in, OUTBOX_RATE_PER_SECOND="30", HR_ADMIN_IDS="")
         bot = BotProcess(env, tmp_path / "bot.log")
         await bot.start()
         try:
             await stand_in.wait_for(lambda: sum(stand_in.sent_counts.values()) >= 30, timeout=30)
-            await bot.end(signal.SIGKILL)  # a crash: no chance to record anything
+            await bot.kill()  # a crash: no chance to record anything
             stack = Stack.start(empty_database_url, stand_in)
             try:
                 crashed = Counter(
@@ -368,9 +335,9 @@ async def test_a_crash_mid_broadcast_never_sends_twice(empty_database_url: str, 
                 statuses = await settled()
             finally:
                 await stack.close()
-            await bot.end(signal.SIGTERM)
+            assert await bot.stop(timeout=20)  # a graceful stop: in-flight sends finish
         finally:
-            await bot.end(signal.SIGKILL)
+            await bot.kill()
         log = (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
         assert "interrupted by a crash marked failed" in log
 
