@@ -7,6 +7,7 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 
 from bot.services.questionnaire import Action
+from bot.services.sheets import SheetAction
 
 
 class AnswerCb(CallbackData, prefix="a"):
@@ -109,3 +110,52 @@ class BroadcastAction(StrEnum):
 class BroadcastCb(CallbackData, prefix="bc"):
     action: BroadcastAction
     value: int = 0
+
+
+class SheetCb(CallbackData, prefix="q"):
+    """A navigation button of a quarterly sheet; ``item`` is a parameter's or KPI's number."""
+
+    sheet: int
+    action: SheetAction
+    item: int = 0
+
+
+class SheetScoreCb(CallbackData, prefix="qs"):
+    """A score for one item of a quarterly sheet, in hundredths (4.75 → 475)."""
+
+    sheet: int
+    item: int
+    hundredths: int
+
+
+class AcknowledgeCb(CallbackData, prefix="ack"):
+    """ "I have read it": the evaluated person acknowledges a quarterly result."""
+
+    sheet: int
+
+
+class PlanDecision(StrEnum):
+    APPROVE = "ok"
+    RETURN = "ret"
+
+
+class PlanCb(CallbackData, prefix="wp"):
+    """The superior manager's decision on a work plan (appendix 1)."""
+
+    plan: int
+    decision: PlanDecision
+
+
+class QuarterAction(StrEnum):
+    CREATE_YEAR = "year"
+    SHOW = "show"
+    START = "start"
+    CLOSE = "close"
+    WORKBOOK = "xlsx"
+
+
+class QuarterCb(CallbackData, prefix="qr"):
+    """HR's quarterly rounds screen; ``value``: a year or a round id."""
+
+    action: QuarterAction
+    value: int

@@ -73,6 +73,7 @@ from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.results import SubjectResult, campaign_results
 from bot.ui.formatting import format_date, progress_bar
+from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice
 from bot.ui.report import report_chart, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
 from storage.campaigns import CampaignRepo
@@ -507,6 +508,11 @@ class OutboxDelivery:
             return await self._round_started(session, item.ref_id, recipient)
         if item.kind == REPORT_360:
             return await self._report(session, item.ref_id)
+        if item.kind in QUARTERLY_KINDS:
+            notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
+            if not notices:
+                raise NothingToSend("the sheet is no longer open")
+            return [Part(n.text, n.markup, protect=n.confidential) for n in notices]
         if item.kind == BROADCAST:
             broadcast = await self._broadcast(session, item.ref_id)
             if broadcast.kind == REMINDER:

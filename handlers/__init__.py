@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, fallback, guest, hr, onboarding, respondent
+from handlers import common, evaluator, fallback, guest, hr, onboarding, respondent
 
 
 def create_routers() -> list[Router]:
@@ -13,6 +13,7 @@ def create_routers() -> list[Router]:
         onboarding.create_router(),
         *hr.create_routers(),  # before guest: an HR officer need not be in the staff list
         common.create_router(),
+        evaluator.create_router(),
         respondent.create_router(),
         guest.create_router(),
         fallback.create_router(),

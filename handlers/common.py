@@ -10,9 +10,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import LanguageCb, TasksCb
+from bot.clock import Clock
 from bot.domain.methodology import Profile
 from bot.i18n import LANGUAGE_NAMES, in_locale
 from bot.services.questionnaire import QuestionnaireService
+from bot.services.sheets import SheetService
 from bot.ui.questionnaire import render_task_list
 from handlers.filters import IsEmployee
 from handlers.screens import edit_in_place, live_message
@@ -32,21 +34,30 @@ def create_router() -> Router:
     return router
 
 
-async def on_start(message: Message, employee: EmployeeDTO, session: AsyncSession, profile: Profile) -> None:
-    tasks = await QuestionnaireService(session, profile).open_tasks(employee)
-    text, markup = render_task_list(employee.first_name, tasks)
+async def on_start(
+    message: Message, employee: EmployeeDTO, session: AsyncSession, profile: Profile, clock: Clock
+) -> None:
+    text, markup = await _home(employee, session, profile, clock)
     await message.answer(text, reply_markup=markup)
 
 
 async def on_tasks(
-    query: CallbackQuery, employee: EmployeeDTO, session: AsyncSession, profile: Profile
+    query: CallbackQuery, employee: EmployeeDTO, session: AsyncSession, profile: Profile, clock: Clock
 ) -> None:
     if await live_message(query) is None:
         return
-    tasks = await QuestionnaireService(session, profile).open_tasks(employee)
-    text, markup = render_task_list(employee.first_name, tasks)
+    text, markup = await _home(employee, session, profile, clock)
     await edit_in_place(query, text, markup)
     await query.answer()
+
+
+async def _home(
+    employee: EmployeeDTO, session: AsyncSession, profile: Profile, clock: Clock
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Everything the person has to fill: 360 questionnaires and quarterly sheets."""
+    tasks = await QuestionnaireService(session, profile).open_tasks(employee)
+    sheets = await SheetService(session, profile, clock).open_sheets(employee)
+    return render_task_list(employee.first_name, tasks, sheets)
 
 
 async def on_language(message: Message) -> None:

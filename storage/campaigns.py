@@ -23,6 +23,10 @@ def campaign_dto(row: Campaign) -> CampaignDTO:
         status=row.status,
         profile_code=row.profile_code,
         profile_version=row.profile_version,
+        quarter=row.quarter,
+        heads_notified_by=row.heads_notified_by,
+        employees_notified_by=row.employees_notified_by,
+        actuals_due_by=row.actuals_due_by,
     )
 
 
@@ -178,7 +182,10 @@ class ProgressRepo:
         self.session = session
 
     async def campaigns(self) -> list[CampaignDTO]:
-        rows = await self.session.scalars(select(Campaign).order_by(Campaign.id.desc()))
+        """The 360 rounds, newest first (quarterly rounds have a screen of their own)."""
+        rows = await self.session.scalars(
+            select(Campaign).where(Campaign.kind == "360").order_by(Campaign.id.desc())
+        )
         return [campaign_dto(row) for row in rows]
 
     async def assignment_states(self, campaign_id: int) -> list[AssignmentState]:

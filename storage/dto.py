@@ -58,6 +58,11 @@ class CampaignDTO:
     status: str
     profile_code: str
     profile_version: str
+    # Quarterly rounds only: the quarter and the dates of clauses 22, 26 and 30.
+    quarter: int | None = None
+    heads_notified_by: date | None = None
+    employees_notified_by: date | None = None
+    actuals_due_by: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ answers.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -88,6 +90,11 @@ class Campaign(Base):
     year: Mapped[int] = mapped_column(Integer)
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Quarterly rounds only (kind "quarter"): the quarter and the dates of clauses 22, 26, 30.
+    quarter: Mapped[int | None] = mapped_column(SmallInteger)
+    heads_notified_by: Mapped[date | None] = mapped_column(Date)
+    employees_notified_by: Mapped[date | None] = mapped_column(Date)
+    actuals_due_by: Mapped[date | None] = mapped_column(Date)
     profile_code: Mapped[str] = mapped_column(String(32))
     profile_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -96,7 +103,9 @@ class Campaign(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'running', 'closed')", name="status"),
-        CheckConstraint("kind IN ('360')", name="kind"),
+        CheckConstraint("kind IN ('360', 'quarter')", name="kind"),
+        CheckConstraint("(kind = 'quarter') = (quarter IS NOT NULL)", name="quarter"),
+        UniqueConstraint("kind", "year", "quarter", name="uq_campaigns_quarter"),
     )
 
 
@@ -264,5 +273,157 @@ class Broadcast(Base):
         CheckConstraint("status IN ('draft', 'sending', 'done', 'cancelled')", name="status"),
         CheckConstraint(
             "audience IN ('everyone', 'unit', 'round_unfinished', 'not_joined')", name="audience"
+        ),
+    )
+
+
+class AbsencePeriod(Base):
+    """Leave, sickness, a business trip or training (clause 5): HR marks it; the person is
+    then evaluated without their participation."""
+
+    __tablename__ = "absences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('leave', 'sick', 'trip', 'training')", name="kind"),
+        CheckConstraint("ends_on >= starts_on", name="period"),
+        UniqueConstraint("employee_id", "kind", "starts_on", name="uq_absences_once"),
+    )
+
+
+class WorkPlan(Base):
+    """A head's individual work plan for a year (appendix 1): 3 to 5 KPIs, drafted by the
+    evaluator, approved by the superior manager or returned for correction."""
+
+    __tablename__ = "work_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))  # None: nobody above
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("employee_id", "year", name="uq_work_plans_year"),
+        CheckConstraint("status IN ('submitted', 'approved', 'returned')", name="status"),
+    )
+
+
+class PlanKpi(Base):
+    __tablename__ = "plan_kpis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("work_plans.id", ondelete="CASCADE"), index=True)
+    no: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(64))
+    higher_is_better: Mapped[bool] = mapped_column(Boolean)
+    key_result: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "no", name="uq_plan_kpis_no"),
+        CheckConstraint("no BETWEEN 1 AND 5", name="no"),
+    )
+
+
+class KpiQuarter(Base):
+    """A KPI's plan for one quarter and, once HR enters it, the actual value (clause 22)."""
+
+    __tablename__ = "kpi_quarters"
+
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("plan_kpis.id", ondelete="CASCADE"), primary_key=True)
+    quarter: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    planned: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    actual_entered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("quarter BETWEEN 1 AND 4", name="quarter"),
+        CheckConstraint("planned > 0", name="planned"),
+        CheckConstraint("actual IS NULL OR actual >= 0", name="actual"),
+    )
+
+
+class PlanChange(Base):
+    """The history of a work plan (clause 25): every change, with its reason and the KPIs
+    before and after (JSON)."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("work_plans.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the command line
+    action: Mapped[str] = mapped_column(String(16))  # drafted | changed | approved | returned
+    reason: Mapped[str | None] = mapped_column(Text)
+    kpis_before: Mapped[str | None] = mapped_column(Text)
+    kpis_after: Mapped[str | None] = mapped_column(Text)
+
+
+class QuarterSheet(Base):
+    """One person's evaluation sheet in a quarterly round: KPI (appendix 2) for heads,
+    differentiation (appendix 4) for employees. The screen state (cursor, the text awaited,
+    the live message) is here too, so an evaluator continues where they were after a restart."""
+
+    __tablename__ = "quarter_sheets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    method: Mapped[str] = mapped_column(String(16))
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("work_plans.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    excluded_reason: Mapped[str | None] = mapped_column(String(32))
+    absence: Mapped[str | None] = mapped_column(String(16))
+    cursor: Mapped[int | None] = mapped_column(SmallInteger)
+    awaiting: Mapped[str | None] = mapped_column(String(16))  # score | comment | justification
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    justification: Mapped[str | None] = mapped_column(Text)
+    final_score: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "employee_id", name="uq_quarter_sheets_person"),
+        CheckConstraint("method IN ('kpi', 'differentiation')", name="method"),
+        CheckConstraint("status IN ('open', 'submitted', 'excluded')", name="status"),
+        CheckConstraint("(status = 'excluded') = (excluded_reason IS NOT NULL)", name="excluded"),
+        CheckConstraint("final_score IS NULL OR final_score BETWEEN 0 AND 5", name="final_score"),
+    )
+
+
+class SheetScore(Base):
+    """A score on a sheet: a differentiation parameter or a KPI. The range the methodology
+    allowed when it was given is stored with it, and the database refuses a score outside it
+    (appendix 3 for KPIs, 1-5 for the parameters)."""
+
+    __tablename__ = "sheet_scores"
+
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("quarter_sheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    score: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    allowed_min: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    allowed_max: Mapped[Decimal] = mapped_column(Numeric(4, 2))
+    percent: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))  # KPIs: the achievement
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "allowed_min >= 0 AND allowed_max <= 5 AND score >= allowed_min AND score <= allowed_max",
+            name="allowed",
         ),
     )

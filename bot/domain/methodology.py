@@ -111,6 +111,40 @@ class KpiRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Parameter:
+    """One parameter of the differentiation sheet (appendix 4) with its criterion."""
+
+    no: int
+    name: Text
+    criterion: Text
+
+
+@dataclass(frozen=True, slots=True)
+class DifferentiationRules:
+    appendix: int
+    min_score: int
+    max_score: int
+    parameters: tuple[Parameter, ...]
+
+    @property
+    def scores(self) -> range:
+        return range(self.min_score, self.max_score + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterlyRules:
+    """The quarterly calendar (clauses 4, 22, 26, 30): days of the month after the quarter,
+    and working-day leads."""
+
+    deadline_day: int
+    heads_notified_by_day: int
+    employees_notified_by_day: int
+    actuals_working_days_before_deadline: int
+    plan_working_days: int
+    plan_min_months_remaining: int
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     code: str
     version: str
@@ -122,6 +156,8 @@ class Profile:
     grade_bands: tuple[GradeBand, ...]  # ordered from the highest band down
     questionnaires: dict[str, Questionnaire]
     kpi: KpiRules | None = None
+    differentiation: DifferentiationRules | None = None
+    quarterly: QuarterlyRules | None = None
 
     def questionnaire(self, code: str) -> Questionnaire:
         return self.questionnaires[code]
@@ -179,6 +215,32 @@ def _parse_kpi(raw: dict[str, Any] | None) -> KpiRules | None:
     return KpiRules(min_kpis=int(raw["min_kpis"]), max_kpis=int(raw["max_kpis"]), score_table=table)
 
 
+def _parse_differentiation(raw: dict[str, Any] | None) -> DifferentiationRules | None:
+    if raw is None:
+        return None
+    parameters = tuple(
+        Parameter(no=int(p["no"]), name=Text.from_json(p["name"]), criterion=Text.from_json(p["criterion"]))
+        for p in raw["parameters"]
+    )
+    if [p.no for p in parameters] != list(range(1, len(parameters) + 1)):
+        raise ValueError("differentiation parameters must be numbered 1..N")
+    rules = DifferentiationRules(
+        appendix=int(raw["appendix"]),
+        min_score=int(raw["min_score"]),
+        max_score=int(raw["max_score"]),
+        parameters=parameters,
+    )
+    if not 0 <= rules.min_score < rules.max_score <= 5:
+        raise ValueError("differentiation scores must lie within 0..5")
+    return rules
+
+
+def _parse_quarterly(raw: dict[str, Any] | None) -> QuarterlyRules | None:
+    if raw is None:
+        return None
+    return QuarterlyRules(**{name: int(raw[name]) for name in QuarterlyRules.__dataclass_fields__})
+
+
 def parse_profile(raw: dict[str, Any]) -> Profile:
     bands = tuple(
         GradeBand(code=b["code"], min_score=Decimal(str(b["min"])), name=Text.from_json(b["name"]))
@@ -199,6 +261,8 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         grade_bands=bands,
         questionnaires={code: _parse_questionnaire(code, q) for code, q in raw["questionnaires"].items()},
         kpi=_parse_kpi(raw.get("kpi")),
+        differentiation=_parse_differentiation(raw.get("differentiation")),
+        quarterly=_parse_quarterly(raw.get("quarterly")),
     )
 
 

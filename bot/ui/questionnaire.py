@@ -25,6 +25,8 @@ from bot.services.questionnaire import (
     SubmittedScreen,
 )
 from bot.ui.formatting import current_locale, format_date, progress_bar
+from bot.ui.sheets import sheet_buttons, sheets_summary
+from storage.quarterly import SheetDTO
 
 Rendered = tuple[str, InlineKeyboardMarkup]
 
@@ -47,23 +49,25 @@ def task_button_text(progress: Progress) -> str:
     return f"{title} · {progress.answered}/{progress.total}"
 
 
-def render_task_list(first_name: str, tasks: Sequence[Progress]) -> Rendered:
+def render_task_list(first_name: str, tasks: Sequence[Progress], sheets: Sequence[SheetDTO] = ()) -> Rendered:
+    """The home screen: the person's open questionnaires and the quarterly sheets they fill."""
     builder = InlineKeyboardBuilder()
-    if not tasks:
+    if not tasks and not sheets:
         text = _(
             "Hello, {name}! You have no open questionnaires now. I will write when a round starts."
         ).format(name=escape(first_name))
         return text, builder.as_markup()
-    deadlines = sorted({t.task.campaign.deadline for t in tasks})
-    lines = [
-        _("Hello, {name}!").format(name=escape(first_name)),
-        ngettext(
-            "You have {count} questionnaire to fill by {deadline}.",
-            "You have {count} questionnaires to fill by {deadline}.",
-            len(tasks),
-        ).format(count=len(tasks), deadline=format_date(deadlines[0])),
-        _("Answers about colleagues are anonymous: nobody sees who answered what."),
-    ]
+    lines = [_("Hello, {name}!").format(name=escape(first_name))]
+    if tasks:
+        deadlines = sorted({t.task.campaign.deadline for t in tasks})
+        lines += [
+            ngettext(
+                "You have {count} questionnaire to fill by {deadline}.",
+                "You have {count} questionnaires to fill by {deadline}.",
+                len(tasks),
+            ).format(count=len(tasks), deadline=format_date(deadlines[0])),
+            _("Answers about colleagues are anonymous: nobody sees who answered what."),
+        ]
     for progress in tasks:
         builder.row(
             InlineKeyboardButton(
@@ -71,6 +75,10 @@ def render_task_list(first_name: str, tasks: Sequence[Progress]) -> Rendered:
                 callback_data=NavCb(assignment=progress.task.assignment.id, action=Action.OPEN).pack(),
             )
         )
+    if sheets:
+        lines.append(sheets_summary(sheets))
+        for button in sheet_buttons(sheets):
+            builder.row(button)
     return "\n\n".join(lines), builder.as_markup()
 
 

@@ -1,0 +1,68 @@
+"""Reading the quarterly evaluation's uploads: work plans, KPI actual values and absences.
+
+The bytes are read like a staff list (:func:`bot.services.staff_files.read_table`) and checked by
+the pure validators of :mod:`bot.domain.quarter_files`. Whether the employee ids exist is
+for the caller to check against the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from bot.domain.methodology import KpiRules
+from bot.domain.quarter_files import (
+    AbsenceValidation,
+    ActualsValidation,
+    FileError,
+    FileErrorCode,
+    PlanValidation,
+    Rows,
+    validate_absences,
+    validate_actuals,
+    validate_plans,
+)
+from bot.domain.staff import StaffErrorCode
+from bot.services.staff_files import StaffFileError, read_table
+
+_Validation = TypeVar("_Validation", PlanValidation, ActualsValidation, AbsenceValidation)
+
+_FILE_PROBLEMS = {
+    StaffErrorCode.EMPTY_FILE: FileErrorCode.EMPTY_FILE,
+    StaffErrorCode.UNREADABLE_FILE: FileErrorCode.UNREADABLE_FILE,
+}
+
+
+def load_plans_file(data: bytes, file_name: str, kpi_rules: KpiRules) -> PlanValidation:
+    return _load(
+        data,
+        file_name,
+        lambda header, rows: validate_plans(
+            header, rows, min_kpis=kpi_rules.min_kpis, max_kpis=kpi_rules.max_kpis
+        ),
+        lambda error: PlanValidation(plans=(), errors=(error,)),
+    )
+
+
+def load_actuals_file(data: bytes, file_name: str) -> ActualsValidation:
+    return _load(data, file_name, validate_actuals, lambda error: ActualsValidation(rows=(), errors=(error,)))
+
+
+def load_absences_file(data: bytes, file_name: str) -> AbsenceValidation:
+    return _load(
+        data, file_name, validate_absences, lambda error: AbsenceValidation(rows=(), errors=(error,))
+    )
+
+
+def _load(
+    data: bytes,
+    file_name: str,
+    validate: Callable[[list[str], Rows], _Validation],
+    unreadable: Callable[[FileError], _Validation],
+) -> _Validation:
+    """Read and validate an upload; an unreadable file becomes a validation with one error."""
+    try:
+        header, rows = read_table(data, file_name)
+    except StaffFileError as exc:
+        return unreadable(FileError(line=0, column="", code=_FILE_PROBLEMS[exc.code], value=exc.detail))
+    return validate(header, rows)

@@ -1,0 +1,221 @@
+"""Quarterly rounds (clauses 4-6, 21-32): created for a year in one step, started per quarter
+with a sheet for everyone on the staff, closed; the year's result per person."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.methodology import GradeBand, Profile
+from bot.domain.quarterly import (
+    Absence,
+    AbsencePeriod,
+    Method,
+    QuarterSchedule,
+    method_for,
+    participation,
+    plan_needed,
+    quarter_period,
+    year_schedule,
+    yearly_score,
+)
+from bot.domain.scoring import grade_band
+from bot.domain.workdays import WorkCalendar
+from bot.services.access import Actor, audit
+from storage.campaigns import CampaignRepo
+from storage.dto import CampaignDTO
+from storage.outbox import OutboxRepo
+from storage.quarterly import AbsenceRepo, PlanDTO, PlanRepo, QuarterRepo
+
+QUARTER_STARTED = "quarter_started"  # to an evaluator: your sheets to fill (ref: the round)
+QUARTER_NOTICE = "quarter_notice"  # to an evaluated person: you are evaluated (ref: the sheet)
+QUARTER_RESULT = "quarter_result"  # to an evaluated person: your result (ref: the sheet)
+KPI_ACTUALS = "kpi_actuals"  # to an evaluator: the actual values are in (ref: the sheet)
+
+NO_PLAN = "no_plan"  # a head without an approved work plan for the quarter
+NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
+
+
+class QuarterError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StartReport:
+    campaign: CampaignDTO
+    sheets: int
+    excluded: Counter[str]
+    evaluators: int
+
+
+async def create_year(
+    session: AsyncSession, profile: Profile, year: int, calendar: WorkCalendar, actor: Actor, now: datetime
+) -> list[CampaignDTO]:
+    """The four quarterly rounds of a year with their dates; rounds that exist are kept."""
+    if profile.quarterly is None:
+        raise QuarterError("the methodology has no quarterly evaluation")
+    repo = QuarterRepo(session)
+    rounds = []
+    for schedule in year_schedule(year, profile.quarterly, calendar):
+        found = await repo.find_round(year, schedule.quarter)
+        if found is None:
+            found = await repo.create_round(
+                year=year,
+                quarter=schedule.quarter,
+                deadline=schedule.deadline,
+                heads_notified_by=schedule.heads_notified_by,
+                employees_notified_by=schedule.employees_notified_by,
+                actuals_due_by=schedule.actuals_due_by,
+                profile_code=profile.code,
+                profile_version=profile.version,
+            )
+            await audit(session, actor, "quarter.create", "campaign", found.id, at=now)
+        rounds.append(found)
+    return rounds
+
+
+def quarter_kpis(plan: PlanDTO, quarter: int) -> list[int]:
+    """The numbers of the plan's KPIs that have a planned value in the quarter."""
+    return [kpi.no for kpi in plan.kpis if quarter in kpi.quarters]
+
+
+async def start_round(
+    session: AsyncSession, profile: Profile, campaign_id: int, *, today: date, now: datetime, actor: Actor
+) -> StartReport:
+    """A sheet for everyone on the staff: heads by their KPIs, employees by differentiation,
+    the evaluator being the direct manager. People too short in the post, heads without an
+    approved plan and people with nobody above them are listed as excluded, with the reason."""
+    repo = QuarterRepo(session)
+    campaign = await _draft_round(repo, campaign_id)
+    assert campaign.quarter is not None and profile.quarterly is not None and profile.kpi is not None
+    schedule = round_schedule(campaign)
+    start, end = schedule.period_start, schedule.period_end
+    people = await repo.people_for(start)
+    absences = await _absences(session, [person.id for person, _ in people])
+    plans = PlanRepo(session)
+    excluded: Counter[str] = Counter()
+    evaluators: set[int] = set()
+    notices: list[tuple[int, int]] = []
+    for person, left_on in people:
+        if person.appointed_on > end:
+            continue
+        method = method_for(person.role)
+        state = participation(
+            appointed_on=person.appointed_on,
+            left_on=left_on,
+            absences=absences.get(person.id, []),
+            schedule=schedule,
+            min_months_in_post=profile.min_months_in_post,
+            today=today,
+        )
+        reason = state.excluded.value if state.excluded else None
+        plan_id = None
+        if reason is None and person.manager_id is None:
+            reason = NO_EVALUATOR
+        if reason is None and method is Method.KPI:
+            plan = await plans.plan(person.id, campaign.year)
+            needed = plan_needed(person.appointed_on, end, profile.quarterly)
+            if (
+                not needed
+                or plan is None
+                or plan.status != "approved"
+                or len(quarter_kpis(plan, campaign.quarter)) < profile.kpi.min_kpis
+            ):
+                reason = NO_PLAN
+            else:
+                plan_id = plan.id
+        sheet_id = await repo.add_sheet(
+            campaign_id=campaign.id,
+            employee_pk=person.id,
+            method=method.value,
+            evaluator_id=person.manager_id,
+            plan_id=plan_id,
+            excluded_reason=reason,
+            absence=state.absence.value if state.absence else None,
+        )
+        if reason is not None:
+            excluded[reason] += 1
+            continue
+        assert person.manager_id is not None
+        evaluators.add(person.manager_id)
+        if state.absence is not Absence.DISMISSED:
+            notices.append((person.id, sheet_id))
+    await session.flush()
+    outbox = OutboxRepo(session)
+    await outbox.enqueue_many(sorted(evaluators), QUARTER_STARTED, campaign.id)
+    for person_pk, sheet_id in notices:
+        await outbox.enqueue(person_pk, QUARTER_NOTICE, sheet_id)
+    await CampaignRepo(session).set_status(campaign.id, "running", now)
+    await audit(session, actor, "quarter.start", "campaign", campaign.id, at=now)
+    sheets = len(people) - sum(excluded.values())
+    return StartReport(campaign, sheets, excluded, len(evaluators))
+
+
+async def close_round(session: AsyncSession, campaign_id: int, *, now: datetime, actor: Actor) -> None:
+    repo = QuarterRepo(session)
+    campaign = await repo_round(repo, campaign_id)
+    if campaign.status != "running":
+        raise QuarterError("only a running round can be closed")
+    await repo.close(campaign_id, now)
+    await audit(session, actor, "quarter.close", "campaign", campaign_id, at=now)
+
+
+async def repo_round(repo: QuarterRepo, campaign_id: int) -> CampaignDTO:
+    for campaign in await repo.rounds():
+        if campaign.id == campaign_id:
+            return campaign
+    raise QuarterError(f"no quarterly round {campaign_id}")
+
+
+async def _draft_round(repo: QuarterRepo, campaign_id: int) -> CampaignDTO:
+    campaign = await repo_round(repo, campaign_id)
+    if campaign.status != "draft":
+        raise QuarterError("the round has already been started")
+    return campaign
+
+
+async def _absences(session: AsyncSession, people: list[int]) -> dict[int, list[AbsencePeriod]]:
+    found = await AbsenceRepo(session).of(people)
+    return {
+        person: [AbsencePeriod(Absence(kind), start, end) for kind, start, end in periods]
+        for person, periods in found.items()
+    }
+
+
+def round_schedule(campaign: CampaignDTO) -> QuarterSchedule:
+    """The round's dates as fixed when it was created (HR may have moved the deadline)."""
+    assert campaign.quarter is not None
+    assert campaign.heads_notified_by and campaign.employees_notified_by and campaign.actuals_due_by
+    start, end = quarter_period(campaign.year, campaign.quarter)
+    return QuarterSchedule(
+        year=campaign.year,
+        quarter=campaign.quarter,
+        period_start=start,
+        period_end=end,
+        deadline=campaign.deadline,
+        heads_notified_by=campaign.heads_notified_by,
+        employees_notified_by=campaign.employees_notified_by,
+        actuals_due_by=campaign.actuals_due_by,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class YearResult:
+    year: int
+    quarters: dict[int, Decimal]
+    score: Decimal | None
+    band: GradeBand | None
+
+
+async def year_result(session: AsyncSession, profile: Profile, employee_pk: int, year: int) -> YearResult:
+    """The mean of the quarters' submitted scores with its band (clause 4)."""
+    sheets = await QuarterRepo(session).submitted_of(employee_pk, year)
+    quarters = {
+        s.campaign.quarter: s.final_score for s in sheets if s.campaign.quarter and s.final_score is not None
+    }
+    score = yearly_score(list(quarters.values()))
+    return YearResult(year, quarters, score, grade_band(profile, score) if score is not None else None)

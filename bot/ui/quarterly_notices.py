@@ -1,0 +1,101 @@
+"""The notifications of a quarterly round, composed when they are sent, in the recipient's
+language: the evaluator's prompt, the evaluated person's notice (clauses 26, 30), the
+actual values having arrived (clause 22), and the result with "I have read it"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import SheetCb
+from bot.domain.methodology import Profile
+from bot.domain.quarterly import Method
+from bot.services.quarter_results import sheet_records
+from bot.services.quarterly import KPI_ACTUALS, QUARTER_NOTICE, QUARTER_RESULT, QUARTER_STARTED, year_result
+from bot.services.sheets import SheetAction
+from bot.ui.formatting import format_date
+from bot.ui.sheets import method_name, render_result, round_title, sheet_buttons
+from storage.dto import EmployeeDTO
+from storage.quarterly import QuarterRepo
+
+QUARTERLY_KINDS = frozenset({QUARTER_STARTED, QUARTER_NOTICE, QUARTER_RESULT, KPI_ACTUALS})
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    text: str
+    markup: InlineKeyboardMarkup | None
+    confidential: bool = False  # results: no forwarding or saving (clause 15)
+
+
+async def quarterly_notice(
+    session: AsyncSession, profile: Profile, kind: str, ref_id: int, recipient: EmployeeDTO
+) -> list[Notice]:
+    """The messages owed; empty when they are no longer due."""
+    repo = QuarterRepo(session)
+    if kind == QUARTER_STARTED:
+        sheets = [s for s in await repo.open_sheets_of(recipient.id) if s.campaign.id == ref_id]
+        if not sheets:
+            return []
+        campaign = sheets[0].campaign
+        text = "\n\n".join(
+            [
+                _("The quarterly evaluation for {quarter} has started.").format(
+                    quarter=round_title(campaign.year, campaign.quarter or 0)
+                ),
+                _("Please evaluate your people by {deadline}: {count} sheet(s).").format(
+                    deadline=format_date(campaign.deadline), count=len(sheets)
+                ),
+                _(
+                    "Scores outside what the methodology allows cannot be given; you can review before submitting."
+                ),
+            ]
+        )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button] for button in sheet_buttons(sheets)])
+        return [Notice(text, markup)]
+    sheet = await repo.sheet(ref_id)
+    if sheet is None:
+        return []
+    title = round_title(sheet.campaign.year, sheet.campaign.quarter or 0)
+    if kind == QUARTER_NOTICE:
+        evaluator = (await repo.names([sheet.evaluator_id] if sheet.evaluator_id else [])).get(
+            sheet.evaluator_id or 0
+        )
+        how = (
+            _("by your KPIs (individual work plan)")
+            if sheet.method == Method.KPI
+            else _("by the differentiation method (four parameters)")
+        )
+        text = _(
+            "You are evaluated for {quarter} {how}. Evaluator: {evaluator}. Deadline: {deadline}."
+        ).format(
+            quarter=title,
+            how=how,
+            evaluator=escape(evaluator.full_name) if evaluator else "—",
+            deadline=format_date(sheet.campaign.deadline),
+        )
+        return [Notice(text, None)]
+    if kind == KPI_ACTUALS:
+        if sheet.status != "open":
+            return []
+        text = _(
+            "HR has entered the actual KPI values of {name} for {quarter}. The sheet can be filled now."
+        ).format(name=escape(sheet.employee.full_name), quarter=title)
+        button = InlineKeyboardButton(
+            text=f"📝 {method_name(Method.KPI)} · {sheet.employee.short_name}",
+            callback_data=SheetCb(sheet=sheet.id, action=SheetAction.OPEN).pack(),
+        )
+        return [Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button]]))]
+    if kind == QUARTER_RESULT:
+        records = await sheet_records(session, profile, sheet.campaign.id, sheet_id=sheet.id)
+        if not records or records[0].status != "submitted":
+            return []
+        year = await year_result(session, profile, sheet.employee.id, sheet.campaign.year)
+        text, markup = render_result(records[0], year, profile)
+        return [Notice(text, markup, confidential=True)]
+    raise ValueError(f"unknown quarterly notice {kind!r}")
+

@@ -1,0 +1,443 @@
+"""What an evaluator sees of a quarterly sheet, and what an evaluated person sees of their
+quarterly result, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AcknowledgeCb, SheetCb, SheetScoreCb, TasksCb
+from bot.domain.methodology import Profile, Text
+from bot.domain.quarterly import Method
+from bot.domain.scoring import grade_band
+from bot.services.quarter_results import SheetRecord
+from bot.services.quarterly import YearResult
+from bot.services.sheets import (
+    CommentScreen,
+    ConfirmScreen,
+    Item,
+    ItemScreen,
+    JustificationScreen,
+    ReviewScreen,
+    SheetAction,
+    SheetOutcome,
+    SheetRefusal,
+    SheetScreen,
+    SheetView,
+    SubmittedScreen,
+    WaitingScreen,
+)
+from bot.ui.formatting import current_locale, format_date, format_score
+from storage.quarterly import SheetDTO
+
+Rendered = tuple[str, InlineKeyboardMarkup]
+
+
+def method_name(method: Method) -> str:
+    if method is Method.KPI:
+        return _("KPI sheet")
+    return _("Differentiation sheet")
+
+
+def round_title(year: int, quarter: int) -> str:
+    return _("Q{quarter} {year}").format(quarter=quarter, year=year)
+
+
+def sheet_button_text(sheet: SheetDTO) -> str:
+    quarter = sheet.campaign.quarter or 0
+    return f"📝 {round_title(sheet.campaign.year, quarter)} · {sheet.employee.short_name}"
+
+
+def sheet_buttons(sheets: Sequence[SheetDTO]) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(
+            text=sheet_button_text(sheet),
+            callback_data=SheetCb(sheet=sheet.id, action=SheetAction.OPEN).pack(),
+        )
+        for sheet in sheets
+    ]
+
+
+def sheets_summary(sheets: Sequence[SheetDTO]) -> str:
+    deadline = min(sheet.campaign.deadline for sheet in sheets)
+    return _("Quarterly evaluation: {count} sheet(s) of your people to fill by {deadline}.").format(
+        count=len(sheets), deadline=format_date(deadline)
+    )
+
+
+def _text(value: Text | str) -> str:
+    return value.get(current_locale()) if isinstance(value, Text) else value
+
+
+def _header(view: SheetView) -> str:
+    sheet = view.sheet
+    title = round_title(sheet.campaign.year, sheet.campaign.quarter or 0)
+    lines = [
+        f"<b>{title} · {method_name(view.method)}</b>",
+        _("Evaluated: {name}, {position}").format(
+            name=escape(sheet.employee.full_name), position=escape(sheet.employee.position)
+        ),
+    ]
+    if sheet.absence:
+        lines.append(_("Evaluated without their participation (clauses 5-6)."))
+    return "\n".join(lines)
+
+
+def _score(value: Decimal, method: Method) -> str:
+    return str(int(value)) if method is Method.DIFFERENTIATION else format_score(value)
+
+
+def _range(low: Decimal, high: Decimal) -> str:
+    if low == high:
+        return format_score(low)
+    return f"{format_score(low)}–{format_score(high)}"
+
+
+def _nav(view: SheetView, *, back: bool = True, review: bool = True) -> list[InlineKeyboardButton]:
+    sheet = view.sheet.id
+    row = []
+    if back:
+        row.append(
+            InlineKeyboardButton(
+                text=_("◀ Back"), callback_data=SheetCb(sheet=sheet, action=SheetAction.BACK).pack()
+            )
+        )
+    if review:
+        row.append(
+            InlineKeyboardButton(
+                text=_("📋 Review"), callback_data=SheetCb(sheet=sheet, action=SheetAction.REVIEW).pack()
+            )
+        )
+    return row
+
+
+def _kpi_facts(item: Item) -> str:
+    kpi = item.kpi
+    assert kpi is not None
+    direction = _("more is better") if kpi.higher_is_better else _("less is better")
+    lines = [
+        _("Unit: {unit} ({direction})").format(unit=escape(kpi.unit), direction=direction),
+        _("Planned: {planned} · actual: {actual}").format(
+            planned=_number(item.planned), actual=_number(item.actual) if item.actual is not None else "—"
+        ),
+    ]
+    if item.percent is not None:
+        lines.append(
+            _("Achievement: {percent} % → allowed score {range} (appendix 3)").format(
+                percent=format_score(item.percent), range=_range(item.low, item.high)
+            )
+        )
+    return "\n".join(lines)
+
+
+def _number(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    normalised = value.normalize()
+    return f"{normalised:f}".replace(".", "," if current_locale() != "en" else ".")
+
+
+def render_item(screen: ItemScreen) -> Rendered:
+    view, item = screen.view, screen.item
+    position = [i.no for i in view.items].index(item.no) + 1
+    builder = InlineKeyboardBuilder()
+    current = view.scores.get(item.no)
+    if view.method is Method.DIFFERENTIATION:
+        body = [
+            _("Parameter {number} of {total}: <b>{name}</b>").format(
+                number=position, total=len(view.items), name=escape(_text(item.name))
+            ),
+            _("Criterion: {criterion}").format(criterion=escape(_text(item.criterion or ""))),
+            "",
+            _("Your score from {low} to {high}:").format(low=int(item.low), high=int(item.high)),
+        ]
+    else:
+        body = [
+            _("KPI {number} of {total}: <b>{name}</b>").format(
+                number=position, total=len(view.items), name=escape(_text(item.name))
+            ),
+            _kpi_facts(item),
+            "",
+            _("Choose a score, or type any score inside the range (e.g. {example}).").format(
+                example=format_score(item.high)
+            ),
+        ]
+    if current is not None:
+        body.append(_("Now: {score}").format(score=_score(current.score, view.method)))
+    buttons = [
+        InlineKeyboardButton(
+            text=("• " if current is not None and current.score == value else "")
+            + _score(value, view.method),
+            callback_data=SheetScoreCb(sheet=view.sheet.id, item=item.no, hundredths=int(value * 100)).pack(),
+        )
+        for value in item.choices
+    ]
+    builder.row(*buttons, width=5 if view.method is Method.DIFFERENTIATION else 3)
+    builder.row(*_nav(view, back=position > 1))
+    return "\n\n".join([_header(view), "\n".join(body)]), builder.as_markup()
+
+
+def render_comment(screen: CommentScreen) -> Rendered:
+    view, item = screen.view, screen.item
+    score = view.scores[item.no]
+    text = "\n\n".join(
+        [
+            _header(view),
+            _("KPI {number}: <b>{name}</b> — score {score}.").format(
+                number=item.no, name=escape(_text(item.name)), score=format_score(score.score)
+            ),
+            _("Write a comment on this score as a message, or press “No comment”."),
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        InlineKeyboardButton(
+            text=_("No comment"),
+            callback_data=SheetCb(sheet=view.sheet.id, action=SheetAction.NO_COMMENT).pack(),
+        )
+    )
+    builder.row(*_nav(view, review=False))
+    return text, builder.as_markup()
+
+
+def render_justification(screen: JustificationScreen) -> Rendered:
+    view = screen.view
+    lines = [
+        _header(view),
+        _(
+            "Write the justification of your scores as one message (appendix 4: “justification of the score”)."
+        ),
+    ]
+    if view.sheet.justification:
+        lines.append(_("Now: {text}").format(text=escape(view.sheet.justification)))
+    builder = InlineKeyboardBuilder()
+    builder.row(*_nav(view, review=view.complete))
+    return "\n\n".join(lines), builder.as_markup()
+
+
+def _band_line(final: Decimal, profile: Profile) -> str:
+    band = grade_band(profile, final)
+    return _("Final score: <b>{score}</b> — {band}").format(
+        score=format_score(final), band=escape(band.name.get(current_locale()))
+    )
+
+
+def _summary_lines(view: SheetView) -> list[str]:
+    lines = []
+    for item in view.items:
+        score = view.scores.get(item.no)
+        shown = _score(score.score, view.method) if score else "—"
+        lines.append(f"{item.no}. {escape(_text(item.name))}: <b>{shown}</b>")
+        if score is not None and score.comment:
+            lines.append(f"   💬 {escape(score.comment)}")
+    if view.method is Method.DIFFERENTIATION:
+        justification = view.sheet.justification
+        lines.append(_("Justification: {text}").format(text=escape(justification) if justification else "—"))
+    return lines
+
+
+def render_review(screen: ReviewScreen, profile: Profile) -> Rendered:
+    view = screen.view
+    lines = [_header(view), "\n".join(_summary_lines(view))]
+    if screen.final is not None:
+        lines.append(_band_line(screen.final, profile))
+    else:
+        lines.append(_("Some items are still without a score or justification."))
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        *[
+            InlineKeyboardButton(
+                text=f"✏️ {item.no}",
+                callback_data=SheetCb(sheet=view.sheet.id, action=SheetAction.EDIT, item=item.no).pack(),
+            )
+            for item in view.items
+        ],
+        width=5,
+    )
+    if view.method is Method.DIFFERENTIATION:
+        builder.row(
+            InlineKeyboardButton(
+                text=_("✏️ Justification"),
+                callback_data=SheetCb(sheet=view.sheet.id, action=SheetAction.JUSTIFY).pack(),
+            )
+        )
+    builder.row(
+        InlineKeyboardButton(
+            text=_("✅ Submit"), callback_data=SheetCb(sheet=view.sheet.id, action=SheetAction.SUBMIT).pack()
+        )
+    )
+    return "\n\n".join(lines), builder.as_markup()
+
+
+def render_confirm(screen: ConfirmScreen, profile: Profile) -> Rendered:
+    view = screen.view
+    text = "\n\n".join(
+        [
+            _header(view),
+            _band_line(screen.final, profile),
+            _("Submit the sheet? After that it can be changed only through a calibration session."),
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        InlineKeyboardButton(
+            text=_("✅ Yes, submit"),
+            callback_data=SheetCb(sheet=view.sheet.id, action=SheetAction.CONFIRM).pack(),
+        ),
+        InlineKeyboardButton(
+            text=_("◀ Back to review"),
+            callback_data=SheetCb(sheet=view.sheet.id, action=SheetAction.REVIEW).pack(),
+        ),
+    )
+    return text, builder.as_markup()
+
+
+def _tasks_markup() -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=_("📋 My tasks"), callback_data=TasksCb().pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def render_submitted(screen: SubmittedScreen, profile: Profile) -> Rendered:
+    view = screen.view
+    lines = [
+        _header(view),
+        _("Submitted."),
+        _band_line(screen.final, profile),
+        _("{name} will see the result and confirm they have read it.").format(
+            name=escape(view.sheet.employee.short_name)
+        )
+        if view.sheet.absence != "dismissed"
+        else _("The person has left the body: the result is kept without notifying them (clause 6)."),
+    ]
+    if screen.remaining:
+        lines.append(_("Sheets left to fill: {count}.").format(count=screen.remaining))
+    else:
+        lines.append(_("All your sheets are submitted. Thank you!"))
+    return "\n\n".join(lines), _tasks_markup()
+
+
+def render_waiting(screen: WaitingScreen) -> Rendered:
+    view = screen.view
+    numbers = ", ".join(str(no) for no in view.missing_actuals)
+    text = "\n\n".join(
+        [
+            _header(view),
+            _(
+                "HR has not entered the actual values of KPI {numbers} yet. I will write as soon as they do."
+            ).format(numbers=numbers),
+        ]
+    )
+    return text, _tasks_markup()
+
+
+def render_sheet_screen(screen: SheetScreen, profile: Profile) -> Rendered:
+    match screen:
+        case ItemScreen():
+            return render_item(screen)
+        case CommentScreen():
+            return render_comment(screen)
+        case JustificationScreen():
+            return render_justification(screen)
+        case ReviewScreen():
+            return render_review(screen, profile)
+        case ConfirmScreen():
+            return render_confirm(screen, profile)
+        case SubmittedScreen():
+            return render_submitted(screen, profile)
+        case WaitingScreen():
+            return render_waiting(screen)
+    raise AssertionError(screen)
+
+
+def sheet_refusal_text(outcome: SheetOutcome) -> str:
+    refusal = outcome.refusal
+    if refusal is SheetRefusal.OUT_OF_RANGE and outcome.allowed is not None:
+        low, high = outcome.allowed
+        return _("This score is not allowed here. Allowed: {range}, in hundredths at most.").format(
+            range=_range(low, high)
+        )
+    texts = {
+        SheetRefusal.NOT_YOURS: _("This sheet is not yours."),
+        SheetRefusal.SUBMITTED: _(
+            "This sheet has already been submitted; it can change only through calibration."
+        ),
+        SheetRefusal.ROUND_CLOSED: _("This round is closed."),
+        SheetRefusal.STALE_MESSAGE: _("This message is out of date. Use the latest one, or press /start."),
+        SheetRefusal.NOT_ON_SCREEN: _("Already recorded. Answer the item now on the screen."),
+        SheetRefusal.OUT_OF_RANGE: _("This score is not allowed here."),
+        SheetRefusal.NOT_A_SCORE: _("Please type a number with at most two decimals, e.g. 4,85."),
+        SheetRefusal.INCOMPLETE: _("Some items are still without a score or justification."),
+        SheetRefusal.FIRST_ITEM: _("This is the first item."),
+        SheetRefusal.NO_ACTUALS: _("HR has not entered the actual values yet."),
+        SheetRefusal.EMPTY_TEXT: _("The text is empty. Please write it as a message."),
+        SheetRefusal.TOO_LONG: _("The text is too long. Please shorten it."),
+    }
+    assert refusal is not None
+    return texts[refusal]
+
+
+# ----------------------------------------------------------------- the evaluated person
+
+
+def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Rendered:
+    """The quarterly result as the evaluated person receives it, with "I have read it"."""
+    locale = current_locale()
+    lines = [
+        f"<b>{round_title(record.year, record.quarter)} · {method_name(record.method)}</b>",
+        _("Your evaluation result for the quarter:"),
+    ]
+    if record.method is Method.DIFFERENTIATION:
+        assert profile.differentiation is not None
+        for parameter, score in zip(profile.differentiation.parameters, record.parameters, strict=True):
+            shown = str(score.score) if score.score is not None else "—"
+            lines.append(f"{parameter.no}. {escape(parameter.name.get(locale))}: <b>{shown}</b>")
+        if record.justification:
+            lines.append(_("Justification: {text}").format(text=escape(record.justification)))
+    else:
+        for kpi in record.kpis:
+            line = kpi.quarters.get(record.quarter)
+            if line is None or line.score is None:
+                continue
+            percent = format_score(line.percent) if line.percent is not None else "—"
+            lines.append(
+                _("{number}. {name}: {percent} % → <b>{score}</b>").format(
+                    number=kpi.no, name=escape(kpi.name), percent=percent, score=format_score(line.score)
+                )
+            )
+            if line.comment:
+                lines.append(f"   💬 {escape(line.comment)}")
+    if record.final_score is not None and record.band is not None:
+        lines.append(
+            _("Final score: <b>{score}</b> — {band}").format(
+                score=format_score(record.final_score), band=escape(record.band.name.get(locale))
+            )
+        )
+    if year.score is not None and year.band is not None:
+        lines.append(
+            _("The year {year} so far (mean of {count} quarter(s)): {score} — {band}").format(
+                year=year.year,
+                count=len(year.quarters),
+                score=format_score(year.score),
+                band=escape(year.band.name.get(locale)),
+            )
+        )
+    lines.append(
+        _(
+            "If you disagree, you may apply for a calibration session within 5 working days of reading it "
+            "(clause 12). The result is confidential (clause 20)."
+        )
+    )
+    markup = InlineKeyboardMarkup(inline_keyboard=[])
+    if record.acknowledged_at is None:
+        button = InlineKeyboardButton(
+            text=_("✅ I have read it"), callback_data=AcknowledgeCb(sheet=record.sheet_id).pack()
+        )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    else:
+        lines.append(_("Read on {date}.").format(date=format_date(record.acknowledged_at.date())))
+    return "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]), markup

@@ -1,0 +1,263 @@
+"""A quarter through the real dispatcher: U1 scores their three people (differentiation),
+D1 scores U1's KPIs; forbidden scores, stale and forged buttons and stray text are refused
+and change nothing; each person receives the result and acknowledges it.
+
+The department (tests/factories.py), Q4 2025, deadline 10.01.2026, today 01.12.2025:
+D1 has nobody above (not evaluated: no evaluator), U1 has an approved plan with three KPIs,
+U2 has none (not evaluated: no plan), E5 was appointed 01.11.2025 (too short in the post).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bot.callbacks import AcknowledgeCb, SheetScoreCb
+from bot.domain.workdays import KAZAKHSTAN
+from bot.factory import create_delivery
+from bot.services import quarterly
+from bot.services.access import COMMAND_LINE
+from storage.employees import EmployeeRepo
+from storage.models import QuarterSheet, SheetScore
+from storage.quarterly import NewKpi, PlanRepo
+from tests.conversation.conftest import World
+from tests.conversation.harness import Person
+
+DIRECTOR, U1, E1, E2, E3 = 1001, 1002, 1004, 1005, 1006
+
+
+async def _quarter(world: World) -> int:
+    """Staff, an approved plan for U1 with Q4 actual values, and the started Q4 2025 round."""
+    await world.setup_staff()
+    runtime = world.runtime
+    now, today = runtime.clock.now(), runtime.clock.today()
+    async with runtime.sessionmaker() as session, session.begin():
+        staff = await EmployeeRepo(session).by_external_ids(["D1", "U1"])
+        plans = PlanRepo(session)
+        kpis = [
+            NewKpi(
+                1,
+                "Жобалар саны",
+                "Стратегиялық жоспар 1.1",
+                "дана",
+                True,
+                "Жобалар іске асты",
+                {4: Decimal(10)},
+                {},
+            ),
+            NewKpi(
+                2, "Шарттар", "Стратегиялық жоспар 1.2", "%", True, "Шарттар орындалды", {4: Decimal(100)}, {}
+            ),
+            NewKpi(3, "Өтінім мерзімі", "Келісім 3", "күн", False, "Мерзім қысқарды", {4: Decimal(10)}, {}),
+        ]
+        await plans.save(
+            employee_pk=staff["U1"].id,
+            year=2025,
+            evaluator_id=staff["D1"].id,
+            approver_id=None,
+            kpis=kpis,
+            status="approved",
+            now=now,
+        )
+        # 100 % → 5 only; 96,5 % → 4,75-4,99; less is better, 20 days against 10 → 50 % → 2,50-2,74.
+        for no, actual in ((1, Decimal(10)), (2, Decimal("96.5")), (3, Decimal(20))):
+            assert await plans.set_actual(staff["U1"].id, 2025, no, 4, actual, now)
+        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
+        q4 = rounds[3]
+        report = await quarterly.start_round(
+            session, runtime.profile, q4.id, today=today, now=now, actor=COMMAND_LINE
+        )
+    assert report.sheets == 4 + 1  # E1-E4 and U1
+    assert dict(report.excluded) == {"no_evaluator": 1, "no_plan": 1, "too_short_in_post": 1}
+    await create_delivery(runtime, world.bot).deliver_pending()
+    return q4.id
+
+
+async def _in_english(person: Person) -> Person:
+    await person.say("/language")
+    await person.press("English")
+    return person
+
+
+async def _sheets(world: World) -> dict[str, QuarterSheet]:
+    async with world.runtime.sessionmaker() as session:
+        rows = (await session.execute(select(QuarterSheet))).scalars().all()
+        staff = await EmployeeRepo(session).many([row.employee_id for row in rows])
+        return {staff[row.employee_id].employee_id: row for row in rows}
+
+
+async def _scores(world: World) -> list[tuple[int, int, Decimal, str | None]]:
+    async with world.runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(SheetScore.sheet_id, SheetScore.item_no, SheetScore.score, SheetScore.comment).order_by(
+                SheetScore.sheet_id, SheetScore.item_no
+            )
+        )
+        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def _score_person(manager: Person, name: str, scores: list[int], justification: str) -> None:
+    await manager.say("/start")
+    await manager.press(name)
+    for position, score in enumerate(scores, start=1):
+        assert f"Parameter {position} of 4" in manager.last.text
+        await manager.press(str(score))
+    await manager.say(justification)
+    assert "Final score" in manager.last.text
+    await manager.press("Submit")
+    await manager.press("Yes, submit")
+
+
+async def test_a_manager_scores_three_people_who_then_acknowledge(world: World) -> None:
+    await _quarter(world)
+    manager = world.person(U1, "Ерлан", "en")
+    prompt = next(m for m in manager.chat if "Q4 2025 · John S." in str(m.buttons()))
+    assert "10.01.2026" in prompt.text
+    assert sorted(text for text, _ in prompt.buttons()) == [
+        "📝 Q4 2025 · John S.",
+        "📝 Q4 2025 · Асқар Н.",
+        "📝 Q4 2025 · Дана О.",
+    ]
+    # The people were told they are evaluated (clause 30); E5, too short in the post, was not.
+    dana = world.person(E1, "Дана", "kk")
+    assert "Q4 2025" in dana.last.text and "Ахметов Ерлан Болатұлы" in dana.last.text
+    assert world.telegram.chat(1008) == []
+
+    # Dana: the first parameter with its criterion; a forged 6 and a forged 0 change nothing.
+    await _in_english(manager)
+    await manager.say("/start")
+    await manager.press("Дана")
+    screen = manager.last
+    assert "Parameter 1 of 4: <b>Quality of performing functional duties</b>" in screen.text
+    assert "No justified remarks or complaints" in screen.text
+    assert [text for text, _ in screen.buttons()][:5] == ["1", "2", "3", "4", "5"]
+    sheet_id = (await _sheets(world))["E1"].id
+    for forged in (600, 0, 450):
+        answer, _ = await manager.press_data(SheetScoreCb(sheet=sheet_id, item=1, hundredths=forged).pack())
+        assert answer is not None and "not allowed" in answer
+    # A score for an item not on screen is refused too.
+    answer, _ = await manager.press_data(SheetScoreCb(sheet=sheet_id, item=3, hundredths=500).pack())
+    assert answer is not None and "Already recorded" in answer
+    assert await _scores(world) == []
+
+    await manager.press("4")
+    assert "Parameter 2 of 4" in manager.last.text
+    await manager.press("Back")
+    assert "Parameter 1 of 4" in manager.last.text and "Now: 4" in manager.last.text
+    await manager.press("3")
+    for score in ("5", "4", "4"):
+        await manager.press(score)
+    assert "Write the justification" in manager.last.text
+    # An empty justification is refused; a real one brings the review in a new message.
+    await manager.say("   ")
+    assert "The text is empty" in manager.last.text
+    await manager.say("Жоспар уақытында орындалды.")
+    review = manager.last
+    assert "Final score: <b>4.00</b> — Performs functional duties effectively" in review.text
+    assert "Жоспар уақытында орындалды." in review.text
+    # The review's edit buttons: change parameter 4 from 4 to 5.
+    await manager.press("✏️ 4")
+    await manager.press("5")
+    assert "Final score: <b>4.25</b>" in manager.last.text
+    await manager.press("Submit")
+    assert "can be changed only through a calibration session" in manager.last.text
+    await manager.press("Yes, submit")
+    assert "Submitted." in manager.last.text and "Sheets left to fill: 2." in manager.last.text
+    # The submitted sheet's buttons no longer work.
+    answer, _ = await manager.press_data(SheetScoreCb(sheet=sheet_id, item=1, hundredths=100).pack())
+    assert answer is not None and "already been submitted" in answer
+
+    await _score_person(manager, "John", [5, 5, 5, 5], "Excellent quarter.")
+    await _score_person(manager, "Асқар", [2, 2, 1, 2], "Мерзімдер бұзылды.")
+    assert "All your sheets are submitted." in manager.last.text
+
+    sheets = await _sheets(world)
+    assert (sheets["E1"].status, sheets["E1"].final_score) == ("submitted", Decimal("4.25"))
+    assert sheets["E2"].final_score == Decimal("5.00") and sheets["E3"].final_score == Decimal("1.75")
+
+    # Each person receives the result and acknowledges it, once.
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+    assert "Орташа" not in dana.last.text
+    assert "4,25" in dana.last.text and "Жоспар уақытында орындалды." in dana.last.text
+    answer, alert = await dana.press("✅")
+    assert alert and answer is not None
+    assert (await _sheets(world))["E1"].acknowledged_at is not None
+    answer, _ = await dana.press_data(AcknowledgeCb(sheet=sheet_id).pack())
+    assert answer is not None
+    # Someone else's result cannot be acknowledged for them.
+    john = world.person(E2, "John", "en")
+    assert "Final score: <b>1.75</b>" not in john.last.text and "5.00" in john.last.text
+    await john.press_data(AcknowledgeCb(sheet=sheets["E3"].id).pack(), john.last)
+    assert (await _sheets(world))["E3"].acknowledged_at is None
+
+
+async def test_kpi_scores_stay_inside_the_appendix_3_range(world: World) -> None:
+    await _quarter(world)
+    director = await _in_english(world.person(DIRECTOR, "Айгерім", "en"))
+    await director.say("/start")
+    await director.press("Ерлан")
+    screen = director.last
+    assert "KPI 1 of 3" in screen.text and "Achievement: 100.00 % → allowed score 5.00" in screen.text
+    assert [text for text, _ in screen.buttons()][0] == "5.00"
+    sheet_id = (await _sheets(world))["U1"].id
+    answer, _ = await director.press_data(SheetScoreCb(sheet=sheet_id, item=1, hundredths=499).pack())
+    assert answer is not None and "Allowed: 5.00" in answer
+    await director.press("5.00")
+    assert "Write a comment" in director.last.text
+    await director.press("No comment")
+
+    screen = director.last
+    assert "KPI 2 of 3" in screen.text and "96.50 %" in screen.text and "4.75–4.99" in screen.text
+    assert [text for text, _ in screen.buttons()][:6] == ["4.75", "4.80", "4.85", "4.90", "4.95", "4.99"]
+    await director.say("5")  # typed, outside the range
+    assert "Allowed: 4.75–4.99" in director.last.text
+    await director.say("4,875")  # more than two decimals
+    assert "at most two decimals" in director.last.text
+    await director.say("4,87")
+    assert "score 4.87" in director.last.text
+    await director.say("Контрагенттердің кешігуі.")
+
+    screen = director.last
+    assert "KPI 3 of 3" in screen.text and "less is better" in screen.text and "2.50–2.74" in screen.text
+    await director.say("2,75")
+    assert "Allowed: 2.50–2.74" in director.last.text
+    await director.press("2.60")
+    await director.press("No comment")
+    review = director.last_with_buttons()  # edited in place, above the refusal
+    # (5 + 4,87 + 2,60) / 3 = 4,1566… → 4,16
+    assert "Final score: <b>4.16</b> — Performs functional duties effectively" in review.text
+    assert "Контрагенттердің кешігуі." in review.text
+    await director.press("Submit")
+    await director.press("Yes, submit")
+    assert await _scores(world) == [
+        (sheet_id, 1, Decimal("5.00"), None),
+        (sheet_id, 2, Decimal("4.87"), "Контрагенттердің кешігуі."),
+        (sheet_id, 3, Decimal("2.60"), None),
+    ]
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+    erlan = world.person(U1, "Ерлан", "en")
+    result = erlan.last  # in Kazakh, U1's language: the final score and the year's mean so far
+    assert result.protect_content and result.text.count("<b>4,16</b>") == 1 and result.text.count("4,16") == 2
+
+
+async def test_deadline_dates_of_the_year(world: World) -> None:
+    await world.setup_staff()
+    runtime = world.runtime
+    async with runtime.sessionmaker() as session, session.begin():
+        rounds = await quarterly.create_year(
+            session, runtime.profile, 2026, KAZAKHSTAN, COMMAND_LINE, runtime.clock.now()
+        )
+        again = await quarterly.create_year(
+            session, runtime.profile, 2026, KAZAKHSTAN, COMMAND_LINE, runtime.clock.now()
+        )
+    assert [r.id for r in rounds] == [r.id for r in again]
+    assert [r.deadline for r in rounds] == [
+        date(2026, 4, 10),
+        date(2026, 7, 10),
+        date(2026, 10, 10),
+        date(2027, 1, 10),
+    ]
+    assert [r.heads_notified_by for r in rounds][0] == date(2026, 4, 5)
+    assert all(r.actuals_due_by and r.actuals_due_by < r.deadline - timedelta(days=4) for r in rounds)
