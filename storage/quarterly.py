@@ -362,9 +362,11 @@ class QuarterRepo:
     async def people_for(self, period_start: date) -> list[tuple[EmployeeDTO, date | None]]:
         """Everyone on the staff, with the day they left: the active, and those who left
         during or after the period (evaluated without them, clause 6)."""
-        query = select(Employee).where(
-            (Employee.active.is_(True)) | (Employee.left_on >= period_start)
-        ).order_by(Employee.id)
+        query = (
+            select(Employee)
+            .where((Employee.active.is_(True)) | (Employee.left_on >= period_start))
+            .order_by(Employee.id)
+        )
         return [(employee_dto(row), row.left_on) for row in await self.session.scalars(query)]
 
     async def names(self, employee_pks: Iterable[int]) -> dict[int, EmployeeDTO]:
@@ -511,19 +513,24 @@ class PlanRepo:
         reason: str | None,
         before: Sequence[KpiDTO] | None = None,
         after: Sequence[NewKpi] | None = None,
-    ) -> None:
-        self.session.add(
-            PlanChange(
-                plan_id=plan_id,
-                at=at,
-                actor_telegram_id=actor_telegram_id,
-                action=action,
-                reason=reason,
-                kpis_before=_kpis_json(before) if before is not None else None,
-                kpis_after=_kpis_json(after) if after is not None else None,
-            )
+    ) -> int:
+        """The change's id: notifications about it refer to it, so that each version of a plan
+        is announced once."""
+        change = PlanChange(
+            plan_id=plan_id,
+            at=at,
+            actor_telegram_id=actor_telegram_id,
+            action=action,
+            reason=reason,
+            kpis_before=_kpis_json(before) if before is not None else None,
+            kpis_after=_kpis_json(after) if after is not None else None,
         )
+        self.session.add(change)
         await self.session.flush()
+        return change.id
+
+    async def plan_of_change(self, change_id: int) -> int | None:
+        return await self.session.scalar(select(PlanChange.plan_id).where(PlanChange.id == change_id))
 
     async def history(self, plan_id: int) -> list[PlanChangeDTO]:
         rows = await self.session.scalars(

@@ -35,7 +35,15 @@ from bot.reports.radar import RadarSeries, render_radar
 from bot.services.results import SubjectResult
 from bot.ui.formatting import current_locale, format_score
 
-__all__ = ["band_fill", "build_person_pdf", "form_title", "report_created_at"]
+__all__ = [
+    "FormPDF",
+    "band_fill",
+    "build_person_pdf",
+    "draw_document",
+    "form_title",
+    "report_created_at",
+    "score_text",
+]
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
@@ -90,22 +98,28 @@ def report_created_at(item: SubjectResult) -> datetime:
     return datetime.combine(item.campaign.deadline, time(0, 0), tzinfo=ZONE)
 
 
-class _FormPDF(FPDF):
-    def __init__(self, footer_left: str, page_template: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
+class FormPDF(FPDF):
+    """An A4 form with DejaVu Sans (regular and bold) loaded and a footer: ``footer_left``
+    (e.g. "confidential") and the page number. The footer spans the page's own width, so
+    landscape forms (the KPI sheet) share it."""
+
+    def __init__(self, footer_left: str, page_template: str, orientation: str = "P") -> None:
+        super().__init__(orientation=orientation, unit="mm", format="A4")
         self.footer_left = footer_left
         self.page_template = page_template
+        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
 
     def footer(self) -> None:
         self.set_y(-MARGIN_BOTTOM + 3)
         self.set_draw_color(*RULE)
         self.set_line_width(0.2)
-        self.line(MARGIN_X, self.get_y(), PAGE_W - MARGIN_X, self.get_y())
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.set_font(FONT, "", 7.5)
         self.set_text_color(*MUTED)
-        self.cell(CONTENT_W / 2, 5, self.footer_left, align="L")
+        self.cell(self.epw / 2, 5, self.footer_left, align="L")
         page = self.page_template.format(page=self.page_no(), pages=self.str_alias_nb_pages)
-        self.cell(CONTENT_W / 2, 5, page, align="R")
+        self.cell(self.epw / 2, 5, page, align="R")
 
 
 def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datetime | None = None) -> bytes:
@@ -121,14 +135,12 @@ def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datet
         _draw_withheld(pdf, item, profile)
     else:
         _draw_result(pdf, item, profile, locale)
-    _draw_document(pdf, profile, locale)
+    draw_document(pdf, profile, locale)
     return bytes(pdf.output())
 
 
-def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale: str) -> _FormPDF:
-    pdf = _FormPDF(_("Confidential (clause 20)"), _("Page {page} of {pages}"))
-    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale: str) -> FormPDF:
+    pdf = FormPDF(_("Confidential (clause 20)"), _("Page {page} of {pages}"))
     pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
     pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM + 2)
     pdf.set_creation_date(created_at)
@@ -141,7 +153,7 @@ def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale
     return pdf
 
 
-def _draw_header(pdf: _FormPDF, item: SubjectResult) -> None:
+def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
     person = item.subject.employee
     pdf.set_font(FONT, "", 8)
     pdf.set_text_color(*MUTED)
@@ -186,7 +198,7 @@ def _draw_header(pdf: _FormPDF, item: SubjectResult) -> None:
     pdf.ln(GAP + 1)
 
 
-def _draw_result(pdf: _FormPDF, item: SubjectResult, profile: Profile, locale: str) -> None:
+def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: str) -> None:
     result, questionnaire = item.result, item.questionnaire
     by_no = {c.competency_no: c for c in result.competencies}
     heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
@@ -210,19 +222,19 @@ def _draw_result(pdf: _FormPDF, item: SubjectResult, profile: Profile, locale: s
             row = table.row()
             row.cell(str(competency.no))
             row.cell(competency.result_name.get(locale))
-            row.cell(_score(scored.mean if scored else None), style=mean_style)
-            row.cell(_score(scored.self_score if scored else None))
+            row.cell(score_text(scored.mean if scored else None), style=mean_style)
+            row.cell(score_text(scored.self_score if scored else None))
     pdf.ln(GAP)
 
     result_line = _("Evaluation result: {score} — {band}").format(
-        score=_score(result.overall), band=result.band.name.get(locale) if result.band else "—"
+        score=score_text(result.overall), band=result.band.name.get(locale) if result.band else "—"
     )
     note = _(
         "The average score of each competency is the sum of the colleagues' scores divided by the number "
         "of their answers; the self-assessment is not included. Colleagues' questionnaires counted: {count}."
     ).format(count=result.n_respondents)
     # What goes below the chart: the result box, the note, then the methodology (see
-    # _draw_document); the chart gets the rest of the page.
+    # draw_document); the chart gets the rest of the page.
     below = (
         _text_height(pdf, result_line, "B", 10.5, 5.2)
         + RESULT_PADDING.top
@@ -256,7 +268,7 @@ def _draw_result(pdf: _FormPDF, item: SubjectResult, profile: Profile, locale: s
     pdf.set_text_color(*INK)
 
 
-def _draw_chart(pdf: _FormPDF, item: SubjectResult, locale: str, height: float) -> None:
+def _draw_chart(pdf: FormPDF, item: SubjectResult, locale: str, height: float) -> None:
     """The radar chart, centred, as large as ``height`` (the chart and the gap after it)
     allows; on the next page if that would make it too small to read."""
     result = item.result
@@ -296,7 +308,7 @@ def _cropped(png: bytes) -> Image.Image:
     )
 
 
-def _draw_withheld(pdf: _FormPDF, item: SubjectResult, profile: Profile) -> None:
+def _draw_withheld(pdf: FormPDF, item: SubjectResult, profile: Profile) -> None:
     pdf.set_fill_color(245, 246, 248)
     pdf.set_draw_color(*RULE)
     pdf.set_font(FONT, "B", 12)
@@ -329,17 +341,16 @@ def _draw_withheld(pdf: _FormPDF, item: SubjectResult, profile: Profile) -> None
     pdf.ln(GAP)
 
 
-def _draw_document(pdf: _FormPDF, profile: Profile, locale: str) -> None:
+def draw_document(pdf: FormPDF, profile: Profile, locale: str) -> None:
+    """The methodology's title in small print, the last line of every form."""
     pdf.ln(GAP)
     pdf.set_font(FONT, "", 6.5)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(
-        CONTENT_W, 2.9, profile.document.get(locale), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    pdf.multi_cell(pdf.epw, 2.9, profile.document.get(locale), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
 
 
-def _text_height(pdf: _FormPDF, text: str, style: str, size: float, line_height: float) -> float:
+def _text_height(pdf: FormPDF, text: str, style: str, size: float, line_height: float) -> float:
     pdf.set_font(FONT, style, size)
     # Measured as wide as the narrowest box it goes in (the padded result box).
     width = CONTENT_W - RESULT_PADDING.left - RESULT_PADDING.right
@@ -348,7 +359,7 @@ def _text_height(pdf: _FormPDF, text: str, style: str, size: float, line_height:
     return len(lines) * line_height
 
 
-def _score(value: Decimal | None) -> str:
+def score_text(value: Decimal | None) -> str:
     return "—" if value is None else format_score(value)
 
 

@@ -164,6 +164,18 @@ async def close_round(session: AsyncSession, campaign_id: int, *, now: datetime,
     await audit(session, actor, "quarter.close", "campaign", campaign_id, at=now)
 
 
+async def sheet_of(session: AsyncSession, campaign_id: int, employee_code: str) -> int:
+    """The id of a person's sheet in a round (by the staff list's employee id)."""
+    for sheet in await QuarterRepo(session).sheets(campaign_id):
+        if sheet.employee.employee_id == employee_code:
+            return sheet.id
+    raise QuarterError(f"{employee_code} has no sheet in round {campaign_id}")
+
+
+async def round_of(session: AsyncSession, campaign_id: int) -> CampaignDTO:
+    return await repo_round(QuarterRepo(session), campaign_id)
+
+
 async def repo_round(repo: QuarterRepo, campaign_id: int) -> CampaignDTO:
     for campaign in await repo.rounds():
         if campaign.id == campaign_id:
@@ -219,3 +231,29 @@ async def year_result(session: AsyncSession, profile: Profile, employee_pk: int,
     }
     score = yearly_score(list(quarters.values()))
     return YearResult(year, quarters, score, grade_band(profile, score) if score is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundOverview:
+    campaign: CampaignDTO
+    sheets: int  # people evaluated
+    excluded: int  # listed, not evaluated (with the reason)
+    submitted: int
+    acknowledged: int
+
+
+async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]:
+    repo = QuarterRepo(session)
+    overview = []
+    for campaign in await repo.rounds(year):
+        sheets = await repo.sheets(campaign.id)
+        overview.append(
+            RoundOverview(
+                campaign,
+                sheets=sum(s.status != "excluded" for s in sheets),
+                excluded=sum(s.status == "excluded" for s in sheets),
+                submitted=sum(s.status == "submitted" for s in sheets),
+                acknowledged=sum(s.acknowledged_at is not None for s in sheets),
+            )
+        )
+    return overview

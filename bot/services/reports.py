@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.methodology import Profile
 from bot.reports.archive import build_pdf_archive
 from bot.reports.pdf import build_person_pdf
+from bot.reports.quarter_pdf import build_sheet_pdf
+from bot.reports.quarter_workbook import build_quarter_workbook
 from bot.reports.workbook import build_round_workbook
 from bot.services.campaigns import CampaignError
+from bot.services.quarter_results import sheet_records
 from bot.services.results import SubjectResult, campaign_results
 from storage.campaigns import CampaignRepo
 
@@ -73,3 +76,29 @@ async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int
 async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int | None:
     """The most recent closed round that evaluated this person."""
     return await CampaignRepo(session).latest_closed_round_of(employee_id)
+
+
+async def quarter_workbook(
+    session: AsyncSession, profile: Profile, campaign_id: int, now: datetime
+) -> ReportFile:
+    """The quarter's workbook for HR: every sheet, submitted or not, and who is not evaluated."""
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None or campaign.quarter is None or campaign.status == "draft":
+        raise CampaignError(f"round {campaign_id} is not a started quarterly round")
+    records = await sheet_records(session, profile, campaign_id)
+    data = await asyncio.to_thread(
+        build_quarter_workbook, records, profile, year=campaign.year, quarter=campaign.quarter, created_at=now
+    )
+    return ReportFile(f"quarter-{campaign.year}-Q{campaign.quarter}.xlsx", data)
+
+
+async def sheet_pdf(
+    session: AsyncSession, profile: Profile, campaign_id: int, sheet_id: int, now: datetime
+) -> ReportFile:
+    """One person's sheet (appendix 2 or 4) as a PDF; the caller checks clause 20."""
+    records = await sheet_records(session, profile, campaign_id, sheet_id=sheet_id)
+    if not records or records[0].status != "submitted":
+        raise CampaignError(f"sheet {sheet_id} is not submitted")
+    record = records[0]
+    data = await asyncio.to_thread(build_sheet_pdf, record, profile, created_at=now)
+    return ReportFile(f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)

@@ -57,6 +57,9 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
         lines.append(
             _("📊 /rounds — evaluation rounds and their progress; /newround — start a new 360 round.")
         )
+        lines.append(
+            _("🗓 /quarters — the quarterly evaluation (KPI and differentiation): rounds, uploads, workbooks.")
+        )
     if Permission.MANAGE_ROLES in permissions:
         lines.append(_("👥 /roles — who holds which role; /grant ID ROLE and /revoke ID ROLE."))
     if Permission.BROADCAST in permissions:

@@ -14,15 +14,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import SheetCb
 from bot.domain.methodology import Profile
 from bot.domain.quarterly import Method
+from bot.services.plans import PLAN_APPROVAL, PLAN_DECIDED
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import KPI_ACTUALS, QUARTER_NOTICE, QUARTER_RESULT, QUARTER_STARTED, year_result
 from bot.services.sheets import SheetAction
 from bot.ui.formatting import format_date
-from bot.ui.sheets import method_name, render_result, round_title, sheet_buttons
+from bot.ui.sheets import (
+    method_name,
+    plan_decision_markup,
+    render_plan,
+    render_result,
+    round_title,
+    sheet_buttons,
+)
 from storage.dto import EmployeeDTO
-from storage.quarterly import QuarterRepo
+from storage.quarterly import PlanRepo, QuarterRepo
 
-QUARTERLY_KINDS = frozenset({QUARTER_STARTED, QUARTER_NOTICE, QUARTER_RESULT, KPI_ACTUALS})
+QUARTERLY_KINDS = frozenset(
+    {QUARTER_STARTED, QUARTER_NOTICE, QUARTER_RESULT, KPI_ACTUALS, PLAN_APPROVAL, PLAN_DECIDED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +47,8 @@ async def quarterly_notice(
 ) -> list[Notice]:
     """The messages owed; empty when they are no longer due."""
     repo = QuarterRepo(session)
+    if kind in (PLAN_APPROVAL, PLAN_DECIDED):
+        return await _plan_notice(session, kind, ref_id)
     if kind == QUARTER_STARTED:
         sheets = [s for s in await repo.open_sheets_of(recipient.id) if s.campaign.id == ref_id]
         if not sheets:
@@ -99,3 +111,24 @@ async def quarterly_notice(
         return [Notice(text, markup, confidential=True)]
     raise ValueError(f"unknown quarterly notice {kind!r}")
 
+
+async def _plan_notice(session: AsyncSession, kind: str, change_id: int) -> list[Notice]:
+    plans = PlanRepo(session)
+    plan_id = await plans.plan_of_change(change_id)
+    plan = await plans.get(plan_id) if plan_id is not None else None
+    if plan is None:
+        return []
+    person = (await QuarterRepo(session).names([plan.employee_id]))[plan.employee_id]
+    text = render_plan(plan, person)
+    if kind == PLAN_APPROVAL:
+        if plan.status != "submitted":
+            return []
+        intro = _("A work plan awaits your approval (appendix 1, clause 22).")
+        return [Notice(f"{intro}\n\n{text}", plan_decision_markup(plan.id), confidential=True)]
+    if plan.status == "approved":
+        intro = _("The work plan has been approved.")
+    else:
+        intro = _("The work plan was returned for correction: {comment}").format(
+            comment=escape(plan.return_comment or "")
+        )
+    return [Notice(f"{intro}\n\n{text}", None, confidential=True)]

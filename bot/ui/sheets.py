@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AcknowledgeCb, SheetCb, SheetScoreCb, TasksCb
+from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetScoreCb, TasksCb
 from bot.domain.methodology import Profile, Text
 from bot.domain.quarterly import Method
 from bot.domain.scoring import grade_band
@@ -33,7 +33,8 @@ from bot.services.sheets import (
     WaitingScreen,
 )
 from bot.ui.formatting import current_locale, format_date, format_score
-from storage.quarterly import SheetDTO
+from storage.dto import EmployeeDTO
+from storage.quarterly import PlanDTO, SheetDTO
 
 Rendered = tuple[str, InlineKeyboardMarkup]
 
@@ -441,3 +442,45 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
     else:
         lines.append(_("Read on {date}.").format(date=format_date(record.acknowledged_at.date())))
     return "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]), markup
+
+
+# ----------------------------------------------------------------------- work plans
+
+
+def render_plan(plan: PlanDTO, person: EmployeeDTO) -> str:
+    """A head's individual work plan (appendix 1) as a message."""
+    lines = [
+        _("<b>Individual work plan {year}</b>: {name}, {position}").format(
+            year=plan.year, name=escape(person.full_name), position=escape(person.position)
+        )
+    ]
+    for kpi in plan.kpis:
+        direction = "↑" if kpi.higher_is_better else "↓"
+        planned = "; ".join(
+            _("Q{quarter}: {value}").format(quarter=q, value=_number(line.planned))
+            + (f" ({format_date(line.due_on)})" if line.due_on else "")
+            for q, line in sorted(kpi.quarters.items())
+        )
+        lines.append("")
+        lines.append(f"{kpi.no}. <b>{escape(kpi.name)}</b> {direction} {escape(kpi.unit)}")
+        lines.append(_("Source: {source}").format(source=escape(kpi.source)))
+        lines.append(_("Planned: {values}").format(values=planned))
+        lines.append(_("Key result: {result}").format(result=escape(kpi.key_result)))
+    return "\n".join(lines)
+
+
+def plan_decision_markup(plan_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("✅ Approve"),
+                    callback_data=PlanCb(plan=plan_id, decision=PlanDecision.APPROVE).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_("↩️ Return for correction"),
+                    callback_data=PlanCb(plan=plan_id, decision=PlanDecision.RETURN).pack(),
+                ),
+            ]
+        ]
+    )

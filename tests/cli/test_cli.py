@@ -7,22 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.cli.conftest import write as _write
 from tests.factories import STAFF_CSV
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    return tmp_path
-
-
-def _write(folder: Path, name: str, text: str) -> str:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -200,7 +200,7 @@ async def test_kpi_scores_stay_inside_the_appendix_3_range(world: World) -> None
     await director.press("Ерлан")
     screen = director.last
     assert "KPI 1 of 3" in screen.text and "Achievement: 100.00 % → allowed score 5.00" in screen.text
-    assert [text for text, _ in screen.buttons()][0] == "5.00"
+    assert screen.buttons()[0][0] == "5.00"
     sheet_id = (await _sheets(world))["U1"].id
     answer, _ = await director.press_data(SheetScoreCb(sheet=sheet_id, item=1, hundredths=499).pack())
     assert answer is not None and "Allowed: 5.00" in answer
@@ -259,5 +259,5 @@ async def test_deadline_dates_of_the_year(world: World) -> None:
         date(2026, 10, 10),
         date(2027, 1, 10),
     ]
-    assert [r.heads_notified_by for r in rounds][0] == date(2026, 4, 5)
+    assert rounds[0].heads_notified_by == date(2026, 4, 5)
     assert all(r.actuals_due_by and r.actuals_due_by < r.deadline - timedelta(days=4) for r in rounds)
