@@ -49,11 +49,11 @@ from bot.reports.workbook import (
     BORDER,
     HEADER_FILL,
     INK,
-    _band_ranges,
-    _header_text,
-    _safe_sheet_name,
-    _Styles,
+    WorkbookStyles,
+    band_ranges,
     collation_key,
+    header_text,
+    safe_sheet_name,
 )
 from bot.services.quarter_results import SheetRecord
 from bot.ui.formatting import current_locale, format_date, format_score
@@ -104,15 +104,15 @@ def build_quarter_workbook(
     ordered = sort_records(records)
     employees = [r for r in ordered if r.method is Method.DIFFERENTIATION]
     heads = [r for r in ordered if r.method is Method.KPI]
-    _write_differentiation_sheet(book.add_worksheet(_safe_sheet_name(_("Differentiation"))), employees, ctx)
-    _write_heads_sheet(book.add_worksheet(_safe_sheet_name(_("KPI"))), heads, ctx)
-    _write_kpi_details_sheet(book.add_worksheet(_safe_sheet_name(_("KPI details"))), heads, ctx)
-    _write_summary_sheet(book.add_worksheet(_safe_sheet_name(_("Summary"))), ordered, ctx)
+    _write_differentiation_sheet(book.add_worksheet(safe_sheet_name(_("Differentiation"))), employees, ctx)
+    _write_heads_sheet(book.add_worksheet(safe_sheet_name(_("KPI"))), heads, ctx)
+    _write_kpi_details_sheet(book.add_worksheet(safe_sheet_name(_("KPI details"))), heads, ctx)
+    _write_summary_sheet(book.add_worksheet(safe_sheet_name(_("Summary"))), ordered, ctx)
     book.close()
     return output.getvalue()
 
 
-class _QuarterStyles(_Styles):
+class _QuarterStyles(WorkbookStyles):
     def __init__(self, book: Workbook, profile: Profile) -> None:
         super().__init__(book, profile)
 
@@ -198,7 +198,7 @@ def _write_legend(sheet: Worksheet, ctx: _Context, columns: Sequence[_Column], r
     s = ctx.styles
     name_index = range_col + 1
     sheet.write_string(0, range_col, _("Grade bands (clause 7)"), s.legend_title)
-    for row, (band, low, high) in enumerate(_band_ranges(ctx.profile), start=1):
+    for row, (band, low, high) in enumerate(band_ranges(ctx.profile), start=1):
         sheet.write_string(
             row, range_col, f"{format_score(low)}–{format_score(high)}", s.band_cell[band.code]
         )
@@ -310,9 +310,9 @@ def _page_setup(sheet: Worksheet, ctx: _Context, sheet_title: str) -> None:
     sheet.fit_to_pages(1, 0)  # all columns on the page width, as many pages down as needed
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.hide_gridlines(2)
-    left = _header_text(quarter_title(ctx.year, ctx.quarter))
-    sheet.set_header(f"&L&8{left}&R&8{_header_text(sheet_title)}")
-    sheet.set_footer(f"&L&8{_header_text(_('Confidential (clause 20)'))}&R&8&P / &N")
+    left = header_text(quarter_title(ctx.year, ctx.quarter))
+    sheet.set_header(f"&L&8{left}&R&8{header_text(sheet_title)}")
+    sheet.set_footer(f"&L&8{header_text(_('Confidential (clause 20)'))}&R&8&P / &N")
 
 
 def _reason(record: SheetRecord) -> str:
@@ -549,7 +549,7 @@ def _write_summary_sheet(sheet: Worksheet, records: Sequence[SheetRecord], ctx: 
                 17,
                 style=s.band_header[band.code],  # headed by the band itself, in its colour
             )
-            for band, low, high in _band_ranges(ctx.profile)
+            for band, low, high in band_ranges(ctx.profile)
         ),
         _Column(_("Average score"), 11, centred=True),
     ]

@@ -43,7 +43,17 @@ from bot.reports.pdf import band_fill, form_title
 from bot.services.results import SubjectResult
 from bot.ui.formatting import current_locale, format_date, format_score
 
-__all__ = ["TrainingNeed", "build_round_workbook", "collation_key", "sheet_names", "training_needs"]
+__all__ = [
+    "TrainingNeed",
+    "WorkbookStyles",
+    "band_ranges",
+    "build_round_workbook",
+    "collation_key",
+    "header_text",
+    "safe_sheet_name",
+    "sheet_names",
+    "training_needs",
+]
 
 # Columns of a unit sheet (0-based).
 COL_ID, COL_NAME, COL_POSITION, COL_RESPONDENTS, COL_OVERALL, COL_BAND, COL_FIRST_COMPETENCY = range(7)
@@ -77,7 +87,7 @@ def build_round_workbook(
     generated_on = generated_on or date.today()
     output = io.BytesIO()
     book = Workbook(output, {"in_memory": True})
-    styles = _Styles(book, profile)
+    styles = WorkbookStyles(book, profile)
     year = results[0].campaign.year if results else generated_on.year
     book.set_properties(
         {
@@ -92,7 +102,7 @@ def build_round_workbook(
     context = _Context(profile, styles, year, generated_on)
     for unit, sheet_name in names.items():
         _write_unit_sheet(book.add_worksheet(sheet_name), unit, by_unit[unit], context)
-    _write_training_sheet(book.add_worksheet(_safe_sheet_name(training_name)), names, by_unit, context)
+    _write_training_sheet(book.add_worksheet(safe_sheet_name(training_name)), names, by_unit, context)
     book.close()
     return output.getvalue()
 
@@ -101,10 +111,10 @@ def sheet_names(units: Iterable[str], *, reserved: Iterable[str] = ()) -> dict[s
     """A valid, unique Excel sheet name for each unit, in the given order: at most 31
     characters, none of ``[]:*?/\\``, not starting or ending with an apostrophe, unique
     ignoring case (as Excel compares them) and different from ``reserved`` names."""
-    taken = {_safe_sheet_name(name).casefold() for name in reserved} | RESERVED_SHEET_NAMES
+    taken = {safe_sheet_name(name).casefold() for name in reserved} | RESERVED_SHEET_NAMES
     names: dict[str, str] = {}
     for unit in units:
-        base = _safe_sheet_name(unit)
+        base = safe_sheet_name(unit)
         name, copy = base, 1
         while name.casefold() in taken:
             copy += 1
@@ -115,7 +125,7 @@ def sheet_names(units: Iterable[str], *, reserved: Iterable[str] = ()) -> dict[s
     return names
 
 
-def _safe_sheet_name(text: str) -> str:
+def safe_sheet_name(text: str) -> str:
     name = " ".join(SHEET_NAME_FORBIDDEN.sub(" ", text).split()).strip("'")
     return name[:SHEET_NAME_MAX].rstrip().strip("'").rstrip() or "-"
 
@@ -155,7 +165,7 @@ def _by_questionnaire(items: Sequence[SubjectResult], profile: Profile) -> list[
     ]
 
 
-class _Styles:
+class WorkbookStyles:
     """The workbook's cell formats, created once."""
 
     def __init__(self, book: Workbook, profile: Profile) -> None:
@@ -197,7 +207,7 @@ class _Styles:
 @dataclass(frozen=True, slots=True)
 class _Context:
     profile: Profile
-    styles: _Styles
+    styles: WorkbookStyles
     year: int
     generated_on: date
 
@@ -278,7 +288,7 @@ def _write_legend(sheet: Worksheet, ctx: _Context, first_row: int) -> None:
     sheet.merge_range(
         first_row, COL_OVERALL, first_row, COL_BAND, _("Grade bands (clause 7)"), s.legend_title
     )
-    for offset, (band, low, high) in enumerate(_band_ranges(ctx.profile), start=1):
+    for offset, (band, low, high) in enumerate(band_ranges(ctx.profile), start=1):
         sheet.write_string(
             first_row + offset,
             COL_OVERALL,
@@ -288,7 +298,7 @@ def _write_legend(sheet: Worksheet, ctx: _Context, first_row: int) -> None:
         sheet.write_string(first_row + offset, COL_BAND, band.name.get(locale), s.legend_text)
 
 
-def _band_ranges(profile: Profile) -> list[tuple[GradeBand, Decimal, Decimal]]:
+def band_ranges(profile: Profile) -> list[tuple[GradeBand, Decimal, Decimal]]:
     """Each band with its lowest and highest score as printed (two decimals)."""
     top = Decimal(max(profile.scale_values))
     ranges = []
@@ -409,11 +419,11 @@ def _page_setup(sheet: Worksheet, ctx: _Context, title: str, *, landscape: bool)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.hide_gridlines(2)
     round_title = _("360 evaluation, {year}").format(year=ctx.year)
-    sheet.set_header(f"&L&8{_header_text(round_title)}&R&8{_header_text(title)}")
-    sheet.set_footer(f"&L&8{_header_text(_('Confidential (clause 20)'))}&R&8&P / &N")
+    sheet.set_header(f"&L&8{header_text(round_title)}&R&8{header_text(title)}")
+    sheet.set_footer(f"&L&8{header_text(_('Confidential (clause 20)'))}&R&8&P / &N")
 
 
-def _header_text(text: str, limit: int = 100) -> str:
+def header_text(text: str, limit: int = 100) -> str:
     """Text for a page header or footer: '&' starts a code there, and Excel caps the length."""
     text = " ".join(text.split())
     if len(text) > limit:

@@ -10,8 +10,10 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain.eligibility import Ineligibility
 from bot.domain.quarterly import Absence, Method
+from bot.services.quarterly import NO_EVALUATOR, NO_PLAN
 
 __all__ = [
+    "NO_EVALUATOR",
     "NO_PLAN",
     "STATUSES",
     "absence_label",
@@ -23,9 +25,6 @@ __all__ = [
 
 # A sheet's status (SheetRecord.status), in the order the reports count them.
 STATUSES = ("submitted", "open", "excluded")
-# The exclusion reason of a head without KPIs for the quarter (clause 22), beside the
-# Ineligibility values.
-NO_PLAN = "no_plan"
 
 
 def status_label(status: str) -> str:
@@ -55,6 +54,7 @@ def exclusion_label(reason: str) -> str:
         Ineligibility.TOO_SHORT_IN_POST: _("too short in the post (clause 5)"),
         Ineligibility.APPOINTED_AFTER_PERIOD: _("appointed after the period"),
         NO_PLAN: _("no KPIs set for the quarter (clause 22)"),
+        NO_EVALUATOR: _("no manager above them in the staff list to evaluate them"),
     }
     return labels.get(reason, reason)
 

@@ -4,6 +4,8 @@ scripted respondents answering through the Bot API stand-in."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import os
 import signal
 import sys
@@ -114,6 +116,19 @@ async def cli(env: dict[str, str], *args: str) -> str:
     out, err = await process.communicate()
     assert process.returncode == 0, f"{args}: exit {process.returncode}\n{out.decode()}\n{err.decode()}"
     return out.decode()
+
+
+async def join_with_invites(stand_in: BotApiStandIn, env: dict[str, str], folder: Path) -> int:
+    """Everyone in the staff list opens their personal link (from the `invites` command) in
+    the running bot; returns how many joined."""
+    output = folder / "invites.csv"
+    await cli(env, "invites", "--output", str(output))
+    invites = list(csv.DictReader(io.StringIO(output.read_text("utf-8-sig"))))
+    for row in invites:
+        chat = TELEGRAM_IDS[row["employee_id"]]
+        stand_in.send_text(chat, "/start " + row["link"].split("start=")[1])
+        await stand_in.wait_for_message(chat, contains=row["full_name"], timeout=15)
+    return len(invites)
 
 
 def callbacks(message: SentMessage) -> list[str]:

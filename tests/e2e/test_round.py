@@ -21,6 +21,7 @@ from tests.e2e.support import (
     bot_environment,
     cli,
     expected_means,
+    join_with_invites,
     statement_on_screen,
 )
 from tests.factories import STAFF_CSV, TELEGRAM_IDS
@@ -41,18 +42,11 @@ async def test_a_whole_round(empty_database_url: str, tmp_path: Path) -> None:
         staff = tmp_path / "staff.csv"
         staff.write_text(STAFF_CSV, encoding="utf-8")
         assert "imported 8 people: 8 new" in await cli(env, "import-staff", str(staff))
-        await cli(env, "invites", "--output", str(tmp_path / "invites.csv"))
-        invites = list(csv.DictReader(io.StringIO((tmp_path / "invites.csv").read_text("utf-8-sig"))))
-        assert len(invites) == 8
-
         bot = BotProcess(env, tmp_path / "bot.log")
         await bot.start()
         try:
             await stand_in.wait_until_polling(timeout=30)
-            for row in invites:
-                chat = TELEGRAM_IDS[row["employee_id"]]
-                stand_in.send_text(chat, "/start " + row["link"].split("start=")[1])
-                await stand_in.wait_for_message(chat, contains=row["full_name"], timeout=15)
+            assert await join_with_invites(stand_in, env, tmp_path) == 8
             assert len(stand_in.my_commands(language_code="ru")) == 3
 
             deadline = today + timedelta(days=20)
