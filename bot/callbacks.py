@@ -159,3 +159,9 @@ class QuarterCb(CallbackData, prefix="qr"):
 
     action: QuarterAction
     value: int
+
+
+class SheetPdfCb(CallbackData, prefix="qp"):
+    """A submitted quarterly sheet as a PDF (appendix 2 or 4), for those clause 20 allows."""
+
+    sheet: int

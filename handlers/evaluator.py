@@ -6,23 +6,27 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from aiogram import F, Router
-from aiogram.filters import Filter
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetScoreCb
+from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb
 from bot.clock import Clock
 from bot.domain.methodology import Profile
-from bot.services import plans
+from bot.services import plans, quarterly
 from bot.services.access import Actor
 from bot.services.plans import Decision
+from bot.services.quarterly import DelegationRefusal
+from bot.services.reports import sheet_pdf
 from bot.services.sheets import SheetOutcome, SheetService
-from bot.ui.sheets import render_sheet_screen, sheet_refusal_text
+from bot.ui.sheets import render_sheet_screen, result_markup, sheet_refusal_text
 from handlers.filters import IsEmployee
+from handlers.hr.quarters import read_upload, save_plans, year_and_reason
+from handlers.hr.staff import STAFF_SUFFIXES
 from handlers.screens import edit_in_place, live_message
 from storage.dto import EmployeeDTO
 from storage.quarterly import PlanRepo, QuarterRepo, SheetDTO
@@ -45,6 +49,10 @@ class PlanReturn(StatesGroup):
     comment = State()  # data: the plan's id
 
 
+class PlanDraft(StatesGroup):
+    table = State()  # data: the year and the reason of a change
+
+
 def create_router() -> Router:
     router = Router(name="evaluator")
     router.callback_query.filter(IsEmployee())
@@ -52,7 +60,13 @@ def create_router() -> Router:
     router.callback_query.register(on_navigate, SheetCb.filter())
     router.callback_query.register(on_score, SheetScoreCb.filter())
     router.callback_query.register(on_acknowledge, AcknowledgeCb.filter())
+    router.callback_query.register(on_sheet_pdf, SheetPdfCb.filter())
     router.callback_query.register(on_plan_decision, PlanCb.filter())
+    router.message.register(on_plan_command, Command("plan"))
+    router.message.register(on_delegate, Command("delegate"))
+    router.message.register(
+        on_plan_table, F.document.file_name.lower().endswith(STAFF_SUFFIXES), PlanDraft.table
+    )
     # The comment of a returned plan first: a sheet may await text from the same person.
     router.message.register(on_return_comment, F.text, ~F.text.startswith("/"), PlanReturn.comment)
     router.message.register(on_typed, F.text, ~F.text.startswith("/"), AwaitingSheetText())
@@ -122,10 +136,35 @@ async def on_acknowledge(
 ) -> None:
     if await SheetService(session, profile, clock).acknowledge(employee, callback_data.sheet):
         if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(reply_markup=None)
+            await query.message.edit_reply_markup(
+                reply_markup=result_markup(callback_data.sheet, acknowledged=True)
+            )
         await query.answer(_("Thank you: noted that you have read the result."), show_alert=True)
     else:
         await query.answer(_("Already noted, or this result is not yours."))
+
+
+async def on_sheet_pdf(
+    query: CallbackQuery,
+    callback_data: SheetPdfCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """Clause 20: the evaluated person and their evaluator (HR's head has the workbook)."""
+    sheet = await QuarterRepo(session).sheet(callback_data.sheet)
+    if (
+        sheet is None
+        or employee.id not in (sheet.employee.id, sheet.evaluator_id)
+        or sheet.status != "submitted"
+    ):
+        await query.answer(_("This sheet is not yours to see."), show_alert=True)
+        return
+    await query.answer()
+    file = await sheet_pdf(session, profile, sheet.campaign.id, sheet.id, clock.now())
+    await bot.send_document(query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True)
 
 
 async def _show(query: CallbackQuery, outcome: SheetOutcome, profile: Profile) -> None:
@@ -195,6 +234,92 @@ async def on_return_comment(
     if outcome is not Decision.COMMENT_REQUIRED:
         await state.clear()
     await message.answer(_decision_text(outcome))
+
+
+async def on_plan_command(
+    message: Message,
+    command: CommandObject,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    """An evaluator drafts their heads' work plans (appendix 1): a table with their heads
+    prefilled, to fill in and send back."""
+    year, reason = year_and_reason(command.args, clock)
+    if year is None:
+        await message.answer(_("Write the year after /plan, e.g. /plan 2026."))
+        return
+    template = await plans.plan_template(session, employee)
+    if template is None:
+        await message.answer(
+            _("Nobody reporting to you is a head of unit: work plans with KPIs are for heads.")
+        )
+        return
+    await state.set_state(PlanDraft.table)
+    await state.update_data(year=year, reason=reason)
+    await message.answer_document(
+        BufferedInputFile(template.encode("utf-8-sig"), f"work-plans-{year}.csv"),
+        caption=_(
+            "Work plans {year}: 3 to 5 KPIs per head (appendix 1). Fill in the table (direction: higher or lower; "
+            "a planned value for each quarter the KPI counts in) and send it back. Your manager approves the plans."
+        ).format(year=year),
+    )
+
+
+async def on_plan_table(
+    message: Message,
+    bot: Bot,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    state: FSMContext,
+    event_from_user: User,
+) -> None:
+    read = await read_upload(message, bot)
+    if read is None:
+        return
+    upload = await state.get_data()
+    report = await save_plans(
+        message, *read, session, profile, clock, _actor(event_from_user), upload, drafted_by=employee
+    )
+    if report is not None and report.ok:
+        await state.clear()
+
+
+async def on_delegate(
+    message: Message,
+    command: CommandObject,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    event_from_user: User,
+) -> None:
+    """/delegate EVALUATOR EMPLOYEE...: clause 31, units of over fifty employees."""
+    words = (command.args or "").replace(",", " ").split()
+    if len(words) < 2:
+        await message.answer(
+            _(
+                "Write who evaluates and whom: /delegate EVALUATOR_ID EMPLOYEE_ID … "
+                "(clause 31: in units of over 50 employees the head may name other evaluators)."
+            )
+        )
+        return
+    outcome = await quarterly.delegate_sheets(
+        session, employee, words[0], words[1:], actor=_actor(event_from_user), now=clock.now()
+    )
+    texts = {
+        None: _("{count} sheet(s) handed over; the evaluator has been told.").format(count=outcome.moved),
+        DelegationRefusal.UNIT_TOO_SMALL: _(
+            "Your unit has 50 employees or fewer: the head evaluates everyone (clause 31)."
+        ),
+        DelegationRefusal.UNKNOWN_EVALUATOR: _("The evaluator must be someone else in your unit."),
+        DelegationRefusal.NOT_YOUR_SHEETS: _(
+            "You have no open sheet for: {codes}. Nothing was handed over."
+        ).format(codes=", ".join(outcome.unknown) or "—"),
+    }
+    await message.answer(texts[outcome.refusal])
 
 
 def _actor(user: User) -> Actor:

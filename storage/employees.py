@@ -44,6 +44,15 @@ class EmployeeRepo:
             query = query.where(Employee.active.is_(True))
         return [to_dto(row) for row in await self.session.scalars(query)]
 
+    async def subordinates(self, manager_pk: int) -> list[EmployeeDTO]:
+        """The active people who report directly to this manager, by name."""
+        rows = await self.session.scalars(
+            select(Employee)
+            .where(Employee.manager_id == manager_pk, Employee.active.is_(True))
+            .order_by(Employee.full_name)
+        )
+        return [to_dto(row) for row in rows]
+
     async def get(self, employee_pk: int) -> EmployeeDTO | None:
         row = await self.session.get(Employee, employee_pk)
         return to_dto(row) if row else None

@@ -279,6 +279,13 @@ class QuarterRepo:
             )
         row.cursor, row.awaiting, row.message_id = cursor, awaiting, message_id
 
+    async def reassign(self, sheet_id: int, evaluator_pk: int) -> None:
+        await self.session.execute(
+            update(QuarterSheet)
+            .where(QuarterSheet.id == sheet_id)
+            .values(evaluator_id=evaluator_pk, cursor=None, awaiting=None, message_id=None)
+        )
+
     async def scores(self, sheet_id: int) -> dict[int, ScoreDTO]:
         rows = await self.session.scalars(select(SheetScore).where(SheetScore.sheet_id == sheet_id))
         return {

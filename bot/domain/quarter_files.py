@@ -677,3 +677,14 @@ def _absence_kind(checker: _Checker, row: _Row) -> Absence | None:
         checker.add(row.line, "kind", FileErrorCode.DISMISSAL, text)
         return None
     return checker.choice(row, "kind", _ABSENCE_KINDS, FileErrorCode.BAD_KIND)
+
+
+def plans_template(people: Sequence[tuple[str, str]], kpis_each: int = 3) -> str:
+    """A work-plan table to fill in: the columns, and for every (employee id, full name) as
+    many rows as KPIs, numbered; semicolons, as Excel in Kazakhstan and Russia expects."""
+    lines = [";".join(_PLANS.names)]
+    blanks = [""] * (len(_PLANS.names) - 3)
+    for code, name in people:
+        for number in range(1, kpis_each + 1):
+            lines.append(";".join([code, name.replace(";", ","), str(number), *blanks]))
+    return "\r\n".join(lines) + "\r\n"

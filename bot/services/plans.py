@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.methodology import Profile
-from bot.domain.quarter_files import AbsenceValidation, ActualsValidation, PlanValidation
+from bot.domain.quarter_files import AbsenceValidation, ActualsValidation, PlanValidation, plans_template
 from bot.domain.quarterly import plan_due_by, quarter_period
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
@@ -37,6 +37,7 @@ class PlanProblem(StrEnum):
     NOT_A_HEAD = "not_a_head"  # KPIs are for heads of units (chapter 2)
     NO_EVALUATOR = "no_evaluator"
     REASON_REQUIRED = "reason_required"  # an approved plan changes only with a reason
+    NOT_YOUR_REPORT = "not_your_report"  # an evaluator drafts plans of their own heads only
     NO_SUCH_KPI = "no_such_kpi"  # an actual value for a KPI or quarter the plan lacks
 
 
@@ -77,8 +78,11 @@ async def import_plans(
     actor: Actor,
     now: datetime,
     today: date,
+    drafted_by: EmployeeDTO | None = None,
 ) -> ImportReport:
-    """Save the uploaded plans as drafted by each head's evaluator and send them for approval."""
+    """Save the uploaded plans as drafted by each head's evaluator and send them for approval.
+    ``drafted_by``: an evaluator uploading in the bot, who may draft their own heads' plans only
+    (HR, None, may upload anyone's)."""
     assert validation.ok and profile.quarterly is not None
     report = ImportReport()
     staff = await EmployeeRepo(session).by_external_ids(p.employee_code for p in validation.plans)
@@ -94,6 +98,9 @@ async def import_plans(
             continue
         if person.manager_id is None:
             report.problems.append(Problem(rows.employee_code, PlanProblem.NO_EVALUATOR))
+            continue
+        if drafted_by is not None and person.manager_id != drafted_by.id:
+            report.problems.append(Problem(rows.employee_code, PlanProblem.NOT_YOUR_REPORT))
             continue
         existing = await plans.plan(person.id, year)
         if existing is not None and existing.status == "approved" and not (reason or "").strip():
@@ -240,3 +247,9 @@ async def import_absences(
     report.count = len(validation.rows)
     await audit(session, actor, "absences.import", "employee", None, at=now, details={"rows": report.count})
     return report
+
+
+async def plan_template(session: AsyncSession, evaluator: EmployeeDTO) -> str | None:
+    """A work-plan table for the evaluator's own heads of units, or None if they have none."""
+    heads = [p for p in await EmployeeRepo(session).subordinates(evaluator.id) if p.role == "head"]
+    return plans_template([(p.employee_id, p.full_name) for p in heads]) if heads else None

@@ -4,9 +4,11 @@ with a sheet for everyone on the staff, closed; the year's result per person."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +29,8 @@ from bot.domain.scoring import grade_band
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from storage.campaigns import CampaignRepo
-from storage.dto import CampaignDTO
+from storage.dto import CampaignDTO, EmployeeDTO
+from storage.employees import EmployeeRepo
 from storage.outbox import OutboxRepo
 from storage.quarterly import AbsenceRepo, PlanDTO, PlanRepo, QuarterRepo
 
@@ -257,3 +260,62 @@ async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]
             )
         )
     return overview
+
+
+DELEGATION_MIN_UNIT = 50  # clause 31: "over fifty" corps B employees in the unit
+SHEETS_DELEGATED = "sheets_delegated"  # to a named evaluator: sheets handed to you (ref: the round)
+
+
+class DelegationRefusal(StrEnum):
+    UNIT_TOO_SMALL = "unit_too_small"
+    UNKNOWN_EVALUATOR = "unknown_evaluator"
+    NOT_YOUR_SHEETS = "not_your_sheets"
+
+
+@dataclass(frozen=True, slots=True)
+class Delegation:
+    moved: int = 0
+    refusal: DelegationRefusal | None = None
+    unknown: tuple[str, ...] = ()  # employee ids without an open sheet of the head's
+
+
+async def delegate_sheets(
+    session: AsyncSession,
+    head: EmployeeDTO,
+    evaluator_code: str,
+    employee_codes: Sequence[str],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> Delegation:
+    """Clause 31: in a unit of over fifty corps B employees the head may have other people
+    evaluate; the head's open sheets of those employees go to the person they name."""
+    staff = await EmployeeRepo(session).all(active_only=True)
+    unit_size = sum(1 for p in staff if p.unit == head.unit and p.role == "employee")
+    if unit_size <= DELEGATION_MIN_UNIT:
+        return Delegation(refusal=DelegationRefusal.UNIT_TOO_SMALL)
+    evaluator = next((p for p in staff if p.employee_id == evaluator_code), None)
+    if evaluator is None or evaluator.id == head.id or evaluator.unit != head.unit:
+        return Delegation(refusal=DelegationRefusal.UNKNOWN_EVALUATOR)
+    repo = QuarterRepo(session)
+    open_sheets = {s.employee.employee_id: s for s in await repo.open_sheets_of(head.id)}
+    unknown = tuple(code for code in employee_codes if code not in open_sheets or code == evaluator_code)
+    if unknown or not employee_codes:
+        return Delegation(refusal=DelegationRefusal.NOT_YOUR_SHEETS, unknown=unknown)
+    rounds = set()
+    for code in employee_codes:
+        sheet = open_sheets[code]
+        await repo.reassign(sheet.id, evaluator.id)
+        rounds.add(sheet.campaign.id)
+        await audit(
+            session,
+            actor,
+            "quarter.delegate",
+            "sheet",
+            sheet.id,
+            at=now,
+            details={"to": evaluator.employee_id},
+        )
+    for campaign_id in rounds:
+        await OutboxRepo(session).enqueue(evaluator.id, SHEETS_DELEGATED, campaign_id)
+    return Delegation(moved=len(employee_codes))

@@ -124,6 +124,9 @@ def problem_text(problem: Problem) -> str:
         PlanProblem.REASON_REQUIRED: _(
             "{code}: the plan is approved; it changes only with a reason (clause 25): /plans YEAR REASON"
         ),
+        PlanProblem.NOT_YOUR_REPORT: _(
+            "{code}: does not report to you; you draft the plans of your own heads only"
+        ),
         PlanProblem.NO_SUCH_KPI: _("{code}: the plan has no KPI {detail} (KPI/quarter) planned"),
     }
     return texts[problem.problem].format(code=escape(problem.employee_code), detail=escape(problem.detail))

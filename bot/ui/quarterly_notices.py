@@ -16,7 +16,14 @@ from bot.domain.methodology import Profile
 from bot.domain.quarterly import Method
 from bot.services.plans import PLAN_APPROVAL, PLAN_DECIDED
 from bot.services.quarter_results import sheet_records
-from bot.services.quarterly import KPI_ACTUALS, QUARTER_NOTICE, QUARTER_RESULT, QUARTER_STARTED, year_result
+from bot.services.quarterly import (
+    KPI_ACTUALS,
+    QUARTER_NOTICE,
+    QUARTER_RESULT,
+    QUARTER_STARTED,
+    SHEETS_DELEGATED,
+    year_result,
+)
 from bot.services.sheets import SheetAction
 from bot.ui.formatting import format_date
 from bot.ui.sheets import (
@@ -31,7 +38,15 @@ from storage.dto import EmployeeDTO
 from storage.quarterly import PlanRepo, QuarterRepo
 
 QUARTERLY_KINDS = frozenset(
-    {QUARTER_STARTED, QUARTER_NOTICE, QUARTER_RESULT, KPI_ACTUALS, PLAN_APPROVAL, PLAN_DECIDED}
+    {
+        QUARTER_STARTED,
+        SHEETS_DELEGATED,
+        QUARTER_NOTICE,
+        QUARTER_RESULT,
+        KPI_ACTUALS,
+        PLAN_APPROVAL,
+        PLAN_DECIDED,
+    }
 )
 
 
@@ -49,16 +64,20 @@ async def quarterly_notice(
     repo = QuarterRepo(session)
     if kind in (PLAN_APPROVAL, PLAN_DECIDED):
         return await _plan_notice(session, kind, ref_id)
-    if kind == QUARTER_STARTED:
+    if kind in (QUARTER_STARTED, SHEETS_DELEGATED):
         sheets = [s for s in await repo.open_sheets_of(recipient.id) if s.campaign.id == ref_id]
         if not sheets:
             return []
         campaign = sheets[0].campaign
+        quarter = round_title(campaign.year, campaign.quarter or 0)
+        intro = (
+            _("The quarterly evaluation for {quarter} has started.")
+            if kind == QUARTER_STARTED
+            else _("The head of your unit has named you an evaluator for {quarter} (clause 31).")
+        )
         text = "\n\n".join(
             [
-                _("The quarterly evaluation for {quarter} has started.").format(
-                    quarter=round_title(campaign.year, campaign.quarter or 0)
-                ),
+                intro.format(quarter=quarter),
                 _("Please evaluate your people by {deadline}: {count} sheet(s).").format(
                     deadline=format_date(campaign.deadline), count=len(sheets)
                 ),

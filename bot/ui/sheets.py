@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetScoreCb, TasksCb
+from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb, TasksCb
 from bot.domain.methodology import Profile, Text
 from bot.domain.quarterly import Method
 from bot.domain.scoring import grade_band
@@ -433,15 +433,27 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
             "(clause 12). The result is confidential (clause 20)."
         )
     )
-    markup = InlineKeyboardMarkup(inline_keyboard=[])
-    if record.acknowledged_at is None:
-        button = InlineKeyboardButton(
-            text=_("✅ I have read it"), callback_data=AcknowledgeCb(sheet=record.sheet_id).pack()
-        )
-        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
-    else:
+    if record.acknowledged_at is not None:
         lines.append(_("Read on {date}.").format(date=format_date(record.acknowledged_at.date())))
+    markup = result_markup(record.sheet_id, acknowledged=record.acknowledged_at is not None)
     return "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]), markup
+
+
+def result_markup(sheet_id: int, *, acknowledged: bool) -> InlineKeyboardMarkup:
+    """Under a result: "I have read it" until it is pressed, and the sheet as a PDF."""
+    rows = []
+    if not acknowledged:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("✅ I have read it"), callback_data=AcknowledgeCb(sheet=sheet_id).pack()
+                )
+            ]
+        )
+    rows.append(
+        [InlineKeyboardButton(text=_("📄 The sheet as PDF"), callback_data=SheetPdfCb(sheet=sheet_id).pack())]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 # ----------------------------------------------------------------------- work plans

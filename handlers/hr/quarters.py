@@ -3,6 +3,8 @@ uploads of work plans, KPI actual values and absences."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -25,6 +27,7 @@ from bot.ui.quarterly_hr import file_errors_text, import_text, quarters_screen, 
 from handlers.filters import HasPermission
 from handlers.hr.staff import MAX_FILE_BYTES, STAFF_SUFFIXES
 from handlers.screens import edit_in_place, live_message
+from storage.dto import EmployeeDTO
 
 
 class QuarterUpload(StatesGroup):
@@ -49,11 +52,59 @@ def create_router() -> Router:
     return router
 
 
-def _year(args: str | None, clock: Clock) -> int | None:
-    word = (args or "").split(maxsplit=1)[0] if (args or "").strip() else ""
-    if not word:
-        return clock.today().year
-    return int(word) if word.isdigit() and 2000 <= int(word) <= 2100 else None
+def year_and_reason(args: str | None, clock: Clock) -> tuple[int | None, str | None]:
+    """ "/plans 2026 the unit was reorganised": the year (this year when left out; None when it
+    is not a year) and the rest as the reason."""
+    words = (args or "").split(maxsplit=1)
+    if not words:
+        return clock.today().year, None
+    year = int(words[0]) if words[0].isdigit() and 2000 <= int(words[0]) <= 2100 else None
+    return year, (words[1].strip() if len(words) > 1 else None) or None
+
+
+async def read_upload(message: Message, bot: Bot) -> tuple[bytes, str] | None:
+    """The document's bytes and name; None (with a reply) when it is too large."""
+    document = message.document
+    assert document is not None and document.file_name is not None
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await message.answer(_("The file is larger than 5 MB."))
+        return None
+    downloaded = await bot.download(document.file_id)
+    assert downloaded is not None
+    return downloaded.read(), document.file_name
+
+
+async def save_plans(
+    message: Message,
+    data: bytes,
+    name: str,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    actor: Actor,
+    upload: dict[str, Any],
+    drafted_by: EmployeeDTO | None = None,
+) -> plans.ImportReport | None:
+    """Validate and save an uploaded plans table, and say how it went."""
+    assert profile.kpi is not None
+    validation = load_plans_file(data, name, profile.kpi)
+    if not validation.ok:
+        await message.answer(file_errors_text(name, validation.errors))
+        return None
+    report = await plans.import_plans(
+        session,
+        profile,
+        validation,
+        year=int(upload["year"]),
+        reason=upload.get("reason"),
+        calendar=KAZAKHSTAN,
+        actor=actor,
+        now=clock.now(),
+        today=clock.today(),
+        drafted_by=drafted_by,
+    )
+    await message.answer(import_text(name, report))
+    return report
 
 
 async def on_quarters(
@@ -63,7 +114,7 @@ async def on_quarters(
     clock: Clock,
     permissions: frozenset[Permission],
 ) -> None:
-    year = _year(command.args, clock)
+    year, _reason = year_and_reason(command.args, clock)
     if year is None:
         await message.answer(_("Write the year after /quarters, e.g. /quarters 2026."))
         return
@@ -127,17 +178,12 @@ async def on_upload_command(
         await message.answer(_("Only HR officers upload the quarterly evaluation's files."))
         return
     kind = command.command
-    reason = None
-    year: int | None = clock.today().year
-    if kind != "absences":
-        year = _year(command.args, clock)
-        if year is None:
-            await message.answer(
-                _("Write the year after the command, e.g. /{command} 2026.").format(command=kind)
-            )
-            return
-        parts = (command.args or "").split(maxsplit=1)
-        reason = parts[1].strip() if len(parts) > 1 else None
+    year, reason = year_and_reason(command.args if kind != "absences" else None, clock)
+    if year is None:
+        await message.answer(
+            _("Write the year after the command, e.g. /{command} 2026.").format(command=kind)
+        )
+        return
     await state.set_state(getattr(QuarterUpload, kind))
     await state.update_data(year=year, reason=reason)
     prompts = {
@@ -162,34 +208,18 @@ async def on_upload(
     state: FSMContext,
     actor: Actor,
 ) -> None:
-    document = message.document
-    assert document is not None and document.file_name is not None
-    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
-        await message.answer(_("The file is larger than 5 MB."))
+    read = await read_upload(message, bot)
+    if read is None:
         return
-    downloaded = await bot.download(document.file_id)
-    assert downloaded is not None
-    data, name = downloaded.read(), document.file_name
+    data, name = read
     kind, upload = await state.get_state(), await state.get_data()
     year, now = int(upload["year"]), clock.now()
     if kind == QuarterUpload.plans.state:
-        assert profile.kpi is not None
-        validation = load_plans_file(data, name, profile.kpi)
-        if not validation.ok:
-            await message.answer(file_errors_text(name, validation.errors))
-            return
-        report = await plans.import_plans(
-            session,
-            profile,
-            validation,
-            year=year,
-            reason=upload.get("reason"),
-            calendar=KAZAKHSTAN,
-            actor=actor,
-            now=now,
-            today=clock.today(),
-        )
-    elif kind == QuarterUpload.actuals.state:
+        report = await save_plans(message, data, name, session, profile, clock, actor, upload)
+        if report is not None and report.ok:
+            await state.clear()
+        return
+    if kind == QuarterUpload.actuals.state:
         actuals = load_actuals_file(data, name)
         if not actuals.ok:
             await message.answer(file_errors_text(name, actuals.errors))

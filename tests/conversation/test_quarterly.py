@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot.callbacks import AcknowledgeCb, SheetScoreCb
+from bot.callbacks import AcknowledgeCb, SheetPdfCb, SheetScoreCb
 from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery
 from bot.services import quarterly
@@ -24,6 +24,7 @@ from storage.models import QuarterSheet, SheetScore
 from storage.quarterly import NewKpi, PlanRepo
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
+from tests.factories import STAFF_CSV
 
 DIRECTOR, U1, E1, E2, E3 = 1001, 1002, 1004, 1005, 1006
 
@@ -186,6 +187,17 @@ async def test_a_manager_scores_three_people_who_then_acknowledge(world: World) 
     assert (await _sheets(world))["E1"].acknowledged_at is not None
     answer, _ = await dana.press_data(AcknowledgeCb(sheet=sheet_id).pack())
     assert answer is not None
+    # The sheet as a PDF, for Dana and for her evaluator only (clause 20).
+    await dana.press("PDF")
+    name, data = world.telegram.documents[max(world.telegram.documents)]
+    assert name == "quarter-2025-Q4-E1.pdf" and data.startswith(b"%PDF")
+    john = world.person(E2, "John", "en")
+    answer, _ = await john.press_data(SheetPdfCb(sheet=sheet_id).pack(), john.last)
+    assert answer == "This sheet is not yours to see."
+    await manager.press_data(SheetPdfCb(sheet=sheet_id).pack(), manager.last_with_buttons())
+    assert max(world.telegram.documents) > max(
+        k for k in world.telegram.documents if k != max(world.telegram.documents)
+    )
     # Someone else's result cannot be acknowledged for them.
     john = world.person(E2, "John", "en")
     assert "Final score: <b>1.75</b>" not in john.last.text and "5.00" in john.last.text
@@ -261,3 +273,40 @@ async def test_deadline_dates_of_the_year(world: World) -> None:
     ]
     assert rounds[0].heads_notified_by == date(2026, 4, 5)
     assert all(r.actuals_due_by and r.actuals_due_by < r.deadline - timedelta(days=4) for r in rounds)
+
+
+BIG_UNIT = STAFF_CSV + "".join(
+    f"X{n:02},Қызметкер Сынақ {n:02},Сарапшы,employee,Жоспарлау басқармасы,U1,,kk,2020-01-01\n"
+    for n in range(1, 51)
+)
+
+
+async def test_a_head_of_a_large_unit_names_other_evaluators(world: World) -> None:
+    """Clause 31: over 50 employees in the unit (here 53), the head may have others evaluate."""
+    await world.setup_staff(csv_text=BIG_UNIT)
+    runtime = world.runtime
+    async with runtime.sessionmaker() as session, session.begin():
+        now = runtime.clock.now()
+        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
+        await quarterly.start_round(
+            session, runtime.profile, rounds[3].id, today=runtime.clock.today(), now=now, actor=COMMAND_LINE
+        )
+    head = await _in_english(world.person(U1, "Ерлан", "en"))
+    await head.say("/delegate E1 E2 E4")  # E4 is not U1's
+    assert "You have no open sheet for: E4. Nothing was handed over." in head.last.text
+    await head.say("/delegate U2 E2")  # not in the unit
+    assert "The evaluator must be someone else in your unit." in head.last.text
+    await head.say("/delegate E1 E2 X07")
+    assert "2 sheet(s) handed over" in head.last.text
+    sheets = await _sheets(world)
+    staff = {code: sheet.evaluator_id for code, sheet in sheets.items()}
+    assert staff["E2"] == staff["X07"] == sheets["E1"].employee_id
+    assert staff["E3"] == sheets["E1"].evaluator_id  # the rest stay with U1
+    await create_delivery(runtime, world.bot).deliver_pending()
+    delegate = world.person(E1, "Дана", "kk")
+    named = next(m for m in delegate.chat if "(clause 31)" in m.text)
+    assert sorted(text for text, _ in named.buttons()) == ["📝 Q4 2025 · John S.", "📝 Q4 2025 · Сынақ Қ."]
+    # A head of a small unit evaluates everyone themself.
+    small = await _in_english(world.person(1003, "Ольга", "ru"))
+    await small.say("/delegate E4 E5")
+    assert "50 employees or fewer" in small.last.text

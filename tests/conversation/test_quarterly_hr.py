@@ -191,3 +191,38 @@ async def test_hr_runs_a_quarter_from_the_chat(world: World) -> None:
 async def _q4_id(world: World) -> int:
     async with world.runtime.sessionmaker() as session:
         return int(await session.scalar(select(QuarterSheet.campaign_id).limit(1)) or 0)
+
+
+async def test_an_evaluator_drafts_their_heads_plans_in_the_chat(world: World) -> None:
+    await _staff_and_roles(world)
+    director = world.person(DIRECTOR, "Айгерім", "en")
+    await director.say("/language")
+    await director.press("English")
+    await director.say("/plan 2025")
+    name, template = world.telegram.documents[max(world.telegram.documents)]
+    assert name == "work-plans-2025.csv"
+    lines = template.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("employee_id;full_name;kpi_no;name;source;unit;direction")
+    assert [line.split(";")[:3] for line in lines[1:]] == [
+        ["U1", "Ахметов Ерлан Болатұлы", "1"],
+        ["U1", "Ахметов Ерлан Болатұлы", "2"],
+        ["U1", "Ахметов Ерлан Болатұлы", "3"],
+        ["U2", "Иванова Ольга Петровна", "1"],
+        ["U2", "Иванова Ольга Петровна", "2"],
+        ["U2", "Иванова Ольга Петровна", "3"],
+    ]
+    # A plan for someone who does not report to the director: nothing saved.
+    await director.send_document(PLANS.replace("U2,", "D1,").encode(), "plans.csv")  # their own
+    assert "D1: does not report to you" in director.last.text
+    assert await _plans(world) == {}
+    await director.send_document(PLANS.encode(), "plans.csv")
+    assert "2 plan(s) saved" in director.last.text
+    plans = await _plans(world)
+    assert {code: plan.status for code, plan in plans.items()} == {"U1": "submitted", "U2": "submitted"}
+    await _deliver(world)
+    minister = world.person(MINISTER, "Бауыржан", "en")
+    assert len([m for m in minister.chat if "awaits your approval" in m.text]) == 2
+    # Someone with no heads reporting to them has no plans to draft.
+    employee = world.person(1004, "Дана", "en")
+    await employee.say("/plan 2025")
+    assert "work plans with KPIs are for heads" in employee.last.text
