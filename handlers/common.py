@@ -91,9 +91,11 @@ async def on_help(message: Message) -> None:
     await message.answer(
         _(
             "I walk you through the evaluation questionnaires.\n\n"
-            "/start — your open questionnaires\n"
+            "/start — your open questionnaires and evaluation sheets\n"
             "/language — change the language\n"
             "/help — this message\n\n"
+            "Managers: /plan YEAR — draft the work plans (KPIs) of the heads reporting to you; "
+            "/delegate EVALUATOR_ID EMPLOYEE_ID … — in a unit of over 50 employees, name another evaluator.\n\n"
             "Every answer is saved the moment you give it; nothing counts until you press Submit. "
             "Answers about colleagues are anonymous."
         )
