@@ -159,6 +159,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "report-xlsx": _report_file,
         "report-pdf": _report_file,
         "report-zip": _report_file,
+        "quarter-xlsx": _report_file,
+        "sheet-pdf": _report_file,
         "grant-role": _change_role,
         "revoke-role": _change_role,
         **cli_quarters.HANDLERS,
@@ -192,8 +194,13 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
             file = await reports.round_workbook(session, profile, args.campaign_id, clock.today())
         elif args.command == "report-pdf":
             file = await reports.person_pdf(session, profile, args.campaign_id, args.employee_id)
-        else:
+        elif args.command == "report-zip":
             file = await reports.round_archive(session, profile, args.campaign_id, args.unit)
+        elif args.command == "quarter-xlsx":
+            file = await reports.quarter_workbook(session, profile, args.campaign_id, clock.now())
+        else:
+            sheet_id = await quarterly.sheet_of(session, args.campaign_id, args.employee_id)
+            file = await reports.sheet_pdf(session, profile, args.campaign_id, sheet_id, clock.now())
     args.output.write_bytes(file.data)
     await audit(
         session,

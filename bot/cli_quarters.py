@@ -15,7 +15,7 @@ from bot.domain.methodology import load_profile
 from bot.domain.quarter_files import FileError
 from bot.domain.workdays import KAZAKHSTAN
 from bot.services import plans, quarterly
-from bot.services.access import COMMAND_LINE, audit
+from bot.services.access import COMMAND_LINE
 from bot.services.quarter_files import load_absences_file, load_actuals_file, load_plans_file
 
 OK, INPUT_ERROR = 0, 1
@@ -159,33 +159,6 @@ async def _absences(session: AsyncSession, args: argparse.Namespace, settings: S
     return OK
 
 
-async def _report(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
-    # Imported here: rendering needs aiogram's i18n, which HR's other commands do not.
-    from bot.i18n import create_i18n, in_locale
-    from bot.services import reports
-
-    profile, clock = load_profile(settings.methodology_profile), SystemClock(settings.zone)
-    with in_locale(create_i18n(settings.default_locale), args.lang or settings.default_locale):
-        if args.command == "quarter-xlsx":
-            file = await reports.quarter_workbook(session, profile, args.campaign_id, clock.now())
-        else:
-            sheet_id = await quarterly.sheet_of(session, args.campaign_id, args.employee_id)
-            file = await reports.sheet_pdf(session, profile, args.campaign_id, sheet_id, clock.now())
-    args.output.write_bytes(file.data)
-    details = {"file": file.name}
-    await audit(
-        session,
-        COMMAND_LINE,
-        "report.download",
-        "campaign",
-        args.campaign_id,
-        at=clock.now(),
-        details=details,
-    )
-    print(f"{args.output}: {len(file.data)} bytes ({file.name})")
-    return OK
-
-
 HANDLERS: dict[str, Command] = {
     "quarters-create": _create,
     "quarter-start": _start,
@@ -193,8 +166,6 @@ HANDLERS: dict[str, Command] = {
     "plans-import": _plans,
     "actuals-import": _actuals,
     "absences-import": _absences,
-    "quarter-xlsx": _report,
-    "sheet-pdf": _report,
 }
 
 __all__ = ["HANDLERS", "add_commands"]

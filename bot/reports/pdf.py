@@ -17,10 +17,10 @@ fpdf): call from a worker thread in the bot.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import matplotlib
 from aiogram.utils.i18n import gettext as _
@@ -33,7 +33,7 @@ from PIL import Image, ImageChops
 from bot.domain.methodology import GradeBand, Profile, Questionnaire
 from bot.reports.radar import RadarSeries, render_radar
 from bot.services.results import SubjectResult
-from bot.ui.formatting import current_locale, format_score
+from bot.ui.formatting import KAZAKHSTAN_TIME, current_locale, format_score
 
 __all__ = [
     "FormPDF",
@@ -47,7 +47,6 @@ __all__ = [
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT = "DejaVu"
-ZONE = ZoneInfo("Asia/Almaty")
 
 # Page geometry in millimetres (A4 portrait).
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -95,7 +94,7 @@ def form_title(questionnaire: Questionnaire) -> str:
 def report_created_at(item: SubjectResult) -> datetime:
     """The date written into a report when none is given: the round's deadline, so that the
     same round always gives the same bytes."""
-    return datetime.combine(item.campaign.deadline, time(0, 0), tzinfo=ZONE)
+    return datetime.combine(item.campaign.deadline, time(0, 0), tzinfo=KAZAKHSTAN_TIME)
 
 
 class FormPDF(FPDF):
@@ -153,6 +152,49 @@ def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale
     return pdf
 
 
+def draw_box(pdf: FPDF, text: str, fill: str) -> None:
+    """A bold line of text (a result) in a filled, framed box across the page."""
+    # The fill colour is local: a table drawn later would take it for its cells' background.
+    with pdf.local_context(fill_color=fill, draw_color=RULE):
+        pdf.set_font(FONT, "B", 10.5)
+        pdf.multi_cell(
+            pdf.epw,
+            5.2,
+            text,
+            border=1,
+            fill=True,
+            align="L",
+            padding=RESULT_PADDING,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+
+
+def draw_facts(
+    pdf: FPDF, rows: Sequence[tuple[str, str]], *, col_widths: tuple[float, float], width: float | None = None
+) -> None:
+    """The form's opening lines: a muted label and the value in bold, ruled between rows."""
+    label_style = FontFace(family=FONT, emphasis="", size_pt=8.5, color=MUTED)
+    value_style = FontFace(family=FONT, emphasis="B", size_pt=10, color=INK)
+    pdf.set_draw_color(*RULE)
+    with pdf.table(
+        width=width,
+        align="LEFT" if width is not None else "CENTER",
+        col_widths=col_widths,
+        first_row_as_headings=False,
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+        text_align=("LEFT", "LEFT"),
+        line_height=4.6,
+        padding=(1.0, 1.2),
+        v_align=VAlign.M,
+    ) as table:
+        for label, value in rows:
+            row = table.row()
+            row.cell(label, style=label_style)
+            row.cell(value, style=value_style)
+    pdf.ln(GAP + 1)
+
+
 def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
     person = item.subject.employee
     pdf.set_font(FONT, "", 8)
@@ -173,29 +215,13 @@ def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
     )
     pdf.ln(GAP)
 
-    label_style = FontFace(family=FONT, emphasis="", size_pt=8.5, color=MUTED)
-    value_style = FontFace(family=FONT, emphasis="B", size_pt=10, color=INK)
     rows = (
         (_("Full name"), person.full_name),
         (_("Position"), person.position),
         (_("Unit"), person.unit),
         (_("Evaluation round"), _("360 evaluation, {year}").format(year=item.campaign.year)),
     )
-    pdf.set_draw_color(*RULE)
-    with pdf.table(
-        col_widths=(0.22, 0.78),
-        first_row_as_headings=False,
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        text_align=("LEFT", "LEFT"),
-        line_height=4.6,
-        padding=(1.0, 1.2),
-        v_align=VAlign.M,
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=label_style)
-            row.cell(value, style=value_style)
-    pdf.ln(GAP + 1)
+    draw_facts(pdf, rows, col_widths=(0.22, 0.78))
 
 
 def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: str) -> None:
@@ -246,21 +272,7 @@ def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: st
     )
     _draw_chart(pdf, item, locale, CONTENT_BOTTOM - pdf.get_y() - below)
 
-    fill = band_fill(profile, result.band) if result.band else "#FFFFFF"
-    pdf.set_fill_color(fill)
-    pdf.set_draw_color(*RULE)
-    pdf.set_font(FONT, "B", 10.5)
-    pdf.multi_cell(
-        CONTENT_W,
-        5.2,
-        result_line,
-        border=1,
-        fill=True,
-        align="L",
-        padding=RESULT_PADDING,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    draw_box(pdf, result_line, band_fill(profile, result.band) if result.band else "#FFFFFF")
     pdf.ln(NOTE_GAP)
     pdf.set_font(FONT, "", 7.5)
     pdf.set_text_color(*MUTED)

@@ -45,19 +45,19 @@ from bot.reports.pdf import (
     MARGIN_TOP,
     MARGIN_X,
     MUTED,
-    RESULT_PADDING,
     RULE,
-    ZONE,
     FormPDF,
     band_fill,
+    draw_box,
     draw_document,
+    draw_facts,
     score_text,
 )
 from bot.services.quarter_results import KpiLine, SheetRecord
-from bot.ui.formatting import current_locale, format_date
+from bot.ui.formatting import current_locale, format_date, local_time
 from bot.ui.quarterly_labels import participation_label
 
-__all__ = ["KPI_SHEET_APPENDIX", "build_sheet_pdf", "local_time", "scores_shown", "sheet_title", "shown_band"]
+__all__ = ["KPI_SHEET_APPENDIX", "build_sheet_pdf", "scores_shown", "sheet_title", "shown_band"]
 
 KPI_SHEET_APPENDIX = 2  # the KPI evaluation sheet's appendix in the methodology
 
@@ -121,14 +121,6 @@ def shown_band(record: SheetRecord, profile: Profile) -> GradeBand | None:
     return record.band or grade_band(profile, record.final_score)
 
 
-def local_time(moment: datetime) -> datetime:
-    """A stored moment as the clock in Kazakhstan showed it, without a time zone (naive
-    moments are taken as local already)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(ZONE).replace(tzinfo=None)
-
-
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -180,8 +172,6 @@ def _draw_header(pdf: FormPDF, record: SheetRecord, profile: Profile) -> None:
     )
     pdf.ln(GAP)
 
-    label_style = FontFace(family=FONT, emphasis="", size_pt=8.5, color=MUTED)
-    value_style = FontFace(family=FONT, emphasis="B", size_pt=10, color=INK)
     rows = (
         (_("Evaluated person"), record.full_name),
         (_("Position"), record.position),
@@ -189,41 +179,11 @@ def _draw_header(pdf: FormPDF, record: SheetRecord, profile: Profile) -> None:
         (_("Evaluator"), record.evaluator_name or "—"),
         (_("Evaluation deadline"), format_date(record.deadline)),
     )
-    pdf.set_draw_color(*RULE)
-    with pdf.table(
-        width=PORTRAIT_CONTENT_W,
-        align="LEFT",
-        col_widths=(0.27, 0.73),
-        first_row_as_headings=False,
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        text_align=("LEFT", "LEFT"),
-        line_height=4.6,
-        padding=(1.0, 1.2),
-        v_align=VAlign.M,
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=label_style)
-            row.cell(value, style=value_style)
-    pdf.ln(GAP + 1)
+    draw_facts(pdf, rows, col_widths=(0.27, 0.73), width=PORTRAIT_CONTENT_W)
 
 
 def _draw_box(pdf: FormPDF, text: str, fill: str) -> None:
-    """A bold line of text in a filled, framed box across the page."""
-    # The fill colour is local: a table drawn later would take it for its cells' background.
-    with pdf.local_context(fill_color=fill, draw_color=RULE):
-        pdf.set_font(FONT, "B", 10.5)
-        pdf.multi_cell(
-            pdf.epw,
-            5.2,
-            text,
-            border=1,
-            fill=True,
-            align="L",
-            padding=RESULT_PADDING,
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
+    draw_box(pdf, text, fill)
     pdf.ln(GAP)
 
 

@@ -42,7 +42,7 @@ from bot.domain.methodology import GradeBand, Profile
 from bot.domain.quarterly import Method
 from bot.domain.scoring import round_score
 from bot.reports.pdf import band_fill
-from bot.reports.quarter_pdf import KPI_SHEET_APPENDIX, local_time, scores_shown, shown_band
+from bot.reports.quarter_pdf import KPI_SHEET_APPENDIX, scores_shown, shown_band
 
 # The 360 workbook's cell formats and helpers: both workbooks look alike to HR.
 from bot.reports.workbook import (
@@ -56,7 +56,7 @@ from bot.reports.workbook import (
     safe_sheet_name,
 )
 from bot.services.quarter_results import SheetRecord
-from bot.ui.formatting import current_locale, format_date, format_score
+from bot.ui.formatting import current_locale, format_date, format_score, local_time
 from bot.ui.quarterly_labels import absence_label, exclusion_label, method_label, status_label
 
 __all__ = ["build_quarter_workbook", "quarter_title", "sort_records"]

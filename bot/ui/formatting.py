@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
 from babel.numbers import format_decimal
@@ -16,6 +17,17 @@ def current_locale() -> str:
 def format_date(day: date) -> str:
     """DD.MM.YYYY: how dates are written in Kazakhstan, whatever the language."""
     return day.strftime("%d.%m.%Y")
+
+
+KAZAKHSTAN_TIME = ZoneInfo("Asia/Almaty")
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored moment as the clock in Kazakhstan showed it, without a time zone (naive
+    moments are taken as local already)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(KAZAKHSTAN_TIME).replace(tzinfo=None)
 
 
 def format_score(value: Decimal) -> str:

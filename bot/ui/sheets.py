@@ -32,7 +32,7 @@ from bot.services.sheets import (
     SubmittedScreen,
     WaitingScreen,
 )
-from bot.ui.formatting import current_locale, format_date, format_score
+from bot.ui.formatting import current_locale, format_date, format_score, local_time
 from storage.dto import EmployeeDTO
 from storage.quarterly import PlanDTO, SheetDTO
 
@@ -434,7 +434,7 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
         )
     )
     if record.acknowledged_at is not None:
-        lines.append(_("Read on {date}.").format(date=format_date(record.acknowledged_at.date())))
+        lines.append(_("Read on {date}.").format(date=format_date(local_time(record.acknowledged_at).date())))
     markup = result_markup(record.sheet_id, acknowledged=record.acknowledged_at is not None)
     return "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]), markup
 
