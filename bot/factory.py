@@ -16,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -79,7 +80,14 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 def create_dispatcher(runtime: Runtime) -> Dispatcher:
     dispatcher = Dispatcher(
-        profile=runtime.profile, clock=runtime.clock, settings=runtime.settings, error_i18n=runtime.i18n
+        # One update at a time per person: a tap on the message a typed answer has just
+        # brought waits until that message is recorded as the sheet's live one, instead of
+        # racing it and being refused as out of date.
+        events_isolation=SimpleEventIsolation(),
+        profile=runtime.profile,
+        clock=runtime.clock,
+        settings=runtime.settings,
+        error_i18n=runtime.i18n,
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
     dispatcher.update.outer_middleware(CurrentEmployeeMiddleware())

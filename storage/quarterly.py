@@ -267,6 +267,14 @@ class QuarterRepo:
         row = (await self.session.execute(query.limit(1))).first()
         return _sheet_dto(row) if row else None
 
+    async def stop_awaiting(self, evaluator_pk: int) -> None:
+        """The evaluator left the sheets (e.g. for /start): typed text is no longer an answer."""
+        await self.session.execute(
+            update(QuarterSheet)
+            .where(QuarterSheet.evaluator_id == evaluator_pk, QuarterSheet.awaiting.is_not(None))
+            .values(awaiting=None)
+        )
+
     async def set_screen(self, sheet_id: int, *, cursor: int, awaiting: str | None, message_id: int) -> None:
         row = await self.session.get(QuarterSheet, sheet_id)
         assert row is not None

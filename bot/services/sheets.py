@@ -218,6 +218,10 @@ class SheetService:
         self.clock = clock
 
     async def open_sheets(self, evaluator: EmployeeDTO) -> list[SheetDTO]:
+        """The home screen's sheets. Whatever a sheet's screen awaited is no longer awaited:
+        text typed from now on is not taken for a comment or a justification."""
+        if await self.repo.awaiting_text(evaluator.id) is not None:  # no write on every /start
+            await self.repo.stop_awaiting(evaluator.id)
         return await self.repo.open_sheets_of(evaluator.id)
 
     async def open(self, evaluator: EmployeeDTO, sheet_id: int, message_id: int) -> SheetOutcome:

@@ -74,6 +74,12 @@ async def _plans(world: World) -> dict[str, WorkPlan]:
         return {staff[row.employee_id].employee_id: row for row in rows}
 
 
+async def _in_english(person: Person) -> Person:
+    await person.say("/language")
+    await person.press("English")
+    return person
+
+
 async def _upload(hr: Person, command: str, content: str, name: str) -> str:
     await hr.say(command)
     await hr.send_document(content.encode("utf-8"), name)
@@ -105,7 +111,7 @@ async def test_hr_runs_a_quarter_from_the_chat(world: World) -> None:
     assert "Planned: Q4: 10" in u1_request.text
 
     # The director (the evaluator) cannot approve: the plan awaits the minister.
-    director = world.person(DIRECTOR, "Айгерім", "en")
+    director = await _in_english(world.person(DIRECTOR, "Айгерім", "en"))
     answer, _ = await director.press_data(
         next(d for t, d in u1_request.buttons() if "Approve" in t), u1_request
     )
@@ -195,9 +201,7 @@ async def _q4_id(world: World) -> int:
 
 async def test_an_evaluator_drafts_their_heads_plans_in_the_chat(world: World) -> None:
     await _staff_and_roles(world)
-    director = world.person(DIRECTOR, "Айгерім", "en")
-    await director.say("/language")
-    await director.press("English")
+    director = await _in_english(world.person(DIRECTOR, "Айгерім", "en"))
     await director.say("/plan 2025")
     name, template = world.telegram.documents[max(world.telegram.documents)]
     assert name == "work-plans-2025.csv"
@@ -223,6 +227,6 @@ async def test_an_evaluator_drafts_their_heads_plans_in_the_chat(world: World) -
     minister = world.person(MINISTER, "Бауыржан", "en")
     assert len([m for m in minister.chat if "awaits your approval" in m.text]) == 2
     # Someone with no heads reporting to them has no plans to draft.
-    employee = world.person(1004, "Дана", "en")
+    employee = await _in_english(world.person(1004, "Дана", "en"))
     await employee.say("/plan 2025")
     assert "work plans with KPIs are for heads" in employee.last.text

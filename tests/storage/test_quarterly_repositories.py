@@ -19,6 +19,7 @@ from bot.domain.methodology import Profile
 from bot.domain.quarterly import quarter_schedule
 from bot.domain.workdays import KAZAKHSTAN
 from bot.services import people
+from bot.services.quarterly import year_result
 from storage.campaigns import CampaignRepo
 from storage.dto import CampaignDTO
 from storage.employees import EmployeeRepo
@@ -445,6 +446,12 @@ async def test_submitted_of_a_year_by_quarter(session: AsyncSession, today: date
     assert [s.final_score for s in await repo.submitted_of(staff["E1"], 2026)] == [D("2.00")]
     assert await repo.submitted_of(staff["E1"], 2024) == []
     assert len(await repo.submitted_of(staff["E2"], 2025)) == 4
+
+    # The year's result: the mean of the submitted quarters, (4,25 + 3,50 + 4,00) / 3 = 3,916… → 3,92.
+    result = await year_result(session, profile, staff["E1"], 2025)
+    assert (result.quarters, result.score) == ({1: D("4.25"), 2: D("3.50"), 3: D("4.00")}, D("3.92"))
+    assert result.band is not None and result.band.code == "proper"
+    assert (await year_result(session, profile, staff["E1"], 2024)).score is None
 
 
 # --------------------------------------------------------------------- work plans
