@@ -125,7 +125,9 @@ class EmployeeRepo:
         left = 0
         for external_id, row in existing.items():
             if external_id not in in_file and row.active:
-                row.active, row.left_on, row.manager_id = False, today, None
+                # The manager stays: a person who left is still evaluated for the quarter by
+                # them, without their participation (clause 6).
+                row.active, row.left_on = False, today
                 left += 1
         await self.session.flush()
         return ImportSummary(new=len(created), changed=changed, left=left, unchanged=unchanged)

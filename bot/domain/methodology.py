@@ -266,8 +266,18 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
     )
 
 
+def _profile_data(code: str) -> dict[str, Any]:
+    """A bundled profile's JSON. A profile may extend another (``"extends": CODE``): a body's
+    methodology that differs from the typical one in a few settings gives only those, and
+    takes the rest (questionnaires, tables, bands) from the one it extends."""
+    raw: dict[str, Any] = json.loads(
+        resources.files("bot.methodology").joinpath(f"{code}.json").read_text("utf-8")
+    )
+    base = raw.pop("extends", None)
+    return {**_profile_data(base), **raw} if base else raw
+
+
 @cache
 def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
     """Load a bundled profile by code (file ``bot/methodology/<code>.json``)."""
-    text = resources.files("bot.methodology").joinpath(f"{code}.json").read_text("utf-8")
-    return parse_profile(json.loads(text))
+    return parse_profile(_profile_data(code))

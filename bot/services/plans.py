@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.methodology import Profile
 from bot.domain.quarter_files import AbsenceValidation, ActualsValidation, PlanValidation, plans_template
-from bot.domain.quarterly import plan_due_by, quarter_period
+from bot.domain.quarterly import plan_due_by, plan_needed, quarter_period
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from bot.services.quarterly import KPI_ACTUALS
@@ -38,6 +38,7 @@ class PlanProblem(StrEnum):
     NO_EVALUATOR = "no_evaluator"
     REASON_REQUIRED = "reason_required"  # an approved plan changes only with a reason
     NOT_YOUR_REPORT = "not_your_report"  # an evaluator drafts plans of their own heads only
+    TOO_LATE_FOR_KPIS = "too_late_for_kpis"  # less than 3 months left in the year (clause 22)
     NO_SUCH_KPI = "no_such_kpi"  # an actual value for a KPI or quarter the plan lacks
 
 
@@ -98,6 +99,9 @@ async def import_plans(
             continue
         if person.manager_id is None:
             report.problems.append(Problem(rows.employee_code, PlanProblem.NO_EVALUATOR))
+            continue
+        if not plan_needed(person.appointed_on, date(year, 12, 31), profile.quarterly):
+            report.problems.append(Problem(rows.employee_code, PlanProblem.TOO_LATE_FOR_KPIS))
             continue
         if drafted_by is not None and person.manager_id != drafted_by.id:
             report.problems.append(Problem(rows.employee_code, PlanProblem.NOT_YOUR_REPORT))

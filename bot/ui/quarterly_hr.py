@@ -127,6 +127,9 @@ def problem_text(problem: Problem) -> str:
         PlanProblem.NOT_YOUR_REPORT: _(
             "{code}: does not report to you; you draft the plans of your own heads only"
         ),
+        PlanProblem.TOO_LATE_FOR_KPIS: _(
+            "{code}: appointed with less than 3 months left in the year: no KPIs are set (clause 22)"
+        ),
         PlanProblem.NO_SUCH_KPI: _("{code}: the plan has no KPI {detail} (KPI/quarter) planned"),
     }
     return texts[problem.problem].format(code=escape(problem.employee_code), detail=escape(problem.detail))

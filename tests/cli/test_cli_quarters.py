@@ -71,3 +71,12 @@ def test_a_quarter_from_the_command_line(env: Path, capsys: pytest.CaptureFixtur
     # Nobody has submitted yet: no sheet to print.
     assert main(["sheet-pdf", "4", "E1", "--output", str(env / "e1.pdf")]) == 1
     assert "is not submitted" in capsys.readouterr().err
+
+
+def test_no_kpis_for_a_head_appointed_late_in_the_year(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Clause 22: less than three months from the appointment to the end of the period."""
+    late = STAFF_CSV.replace(",ru,2021-06-01", ",ru,2025-10-02")  # U2
+    assert main(["import-staff", write(env, "staff.csv", late)]) == 0
+    assert main(["plans-import", write(env, "plans.csv", PLANS), "--year", "2025"]) == 1
+    assert "U2: too_late_for_kpis" in capsys.readouterr().err
+    assert main(["plans-import", str(env / "plans.csv"), "--year", "2026"]) == 0

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from bot.callbacks import AcknowledgeCb, SheetPdfCb, SheetScoreCb
 from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery
-from bot.services import quarterly
+from bot.services import people, quarterly
 from bot.services.access import COMMAND_LINE
 from storage.employees import EmployeeRepo
 from storage.models import QuarterSheet, SheetScore
-from storage.quarterly import NewKpi, PlanRepo
+from storage.quarterly import AbsenceRepo, NewKpi, PlanRepo
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
-from tests.factories import STAFF_CSV
+from tests.factories import STAFF_CSV, staff_validation
 
 DIRECTOR, U1, E1, E2, E3 = 1001, 1002, 1004, 1005, 1006
 
@@ -315,3 +315,32 @@ async def test_a_head_of_a_large_unit_names_other_evaluators(world: World) -> No
     small = await _in_english(world.person(1003, "Ольга", "ru"))
     await small.say("/delegate E4 E5")
     assert "50 employees or fewer" in small.last.text
+
+
+async def test_people_who_left_or_are_away_are_evaluated_without_them(world: World) -> None:
+    """Clauses 5-6: E3 leaves during the quarter (missing from the next staff list), E4 is on
+    leave over the evaluation: both are evaluated by their manager; E3 is not messaged."""
+    await world.setup_staff()
+    runtime = world.runtime
+    today, now = runtime.clock.today(), runtime.clock.now()
+    async with runtime.sessionmaker() as session, session.begin():
+        without_e3 = "\n".join(line for line in STAFF_CSV.splitlines() if not line.startswith("E3,")) + "\n"
+        await people.import_staff(session, staff_validation(today, without_e3), today)
+        staff = await EmployeeRepo(session).by_external_ids(["E4"])
+        await AbsenceRepo(session).add(staff["E4"].id, "leave", date(2025, 12, 20), date(2026, 1, 20))
+        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
+        await quarterly.start_round(
+            session, runtime.profile, rounds[3].id, today=today, now=now, actor=COMMAND_LINE
+        )
+    sheets = await _sheets(world)
+    assert (sheets["E3"].status, sheets["E3"].absence) == ("open", "dismissed")
+    assert (sheets["E4"].status, sheets["E4"].absence) == ("open", "leave")
+    assert sheets["E3"].evaluator_id == sheets["E1"].evaluator_id  # U1, their last manager
+
+    manager = await _in_english(world.person(U1, "Ерлан", "en"))
+    await _score_person(manager, "Асқар", [3, 3, 3, 3], "Тоқсан ішінде жұмыстан шықты.")
+    assert "The person has left the body" in manager.last.text
+    await create_delivery(runtime, world.bot).deliver_pending()
+    assert world.telegram.chat(1006) == []  # E3: neither the notice nor the result
+    on_leave = world.person(1007, "Игорь", "ru")
+    assert len(on_leave.chat) == 1  # the notice (clause 30); the result comes when U2 submits

@@ -155,3 +155,14 @@ def test_questionnaire_heading_and_result_line_are_both_kept(profile: Profile) -
     assert employees.competency(2).name.kk == "Әдеп нормаларын және қағидаларын ұстану"
     assert employees.competency(2).result_name.kk == "Әдеп нормалары мен қағидаларын ұстану"
     assert employees.competency(6).name.kk == "Ынтымақтастық"
+
+
+def test_a_profile_extends_another_with_its_own_settings() -> None:
+    """Seed 000 (2024) keeps the typical forms and asks for 1 month in the post, not 3
+    (clause 5): kz-2024 gives only what differs."""
+    typical, current = load_profile("kz-2023"), load_profile("kz-2024")
+    assert (current.code, current.version, current.min_months_in_post) == ("kz-2024", "2024-10-22", 1)
+    assert typical.min_months_in_post == 3
+    assert current.questionnaires == typical.questionnaires and current.kpi == typical.kpi
+    assert current.differentiation == typical.differentiation and current.grade_bands == typical.grade_bands
+    assert "10-27" in current.document.kk and current.document != typical.document

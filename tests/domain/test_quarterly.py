@@ -314,6 +314,21 @@ def test_time_in_the_post(appointed_on: date, expected: Participation) -> None:
 
 
 @pytest.mark.parametrize(
+    ("appointed_on", "excluded"),
+    [
+        (date(2026, 12, 1), None),  # 1-31 Dec: one full month
+        (date(2026, 12, 2), Ineligibility.TOO_SHORT_IN_POST),
+    ],
+)
+def test_time_in_the_post_under_the_2024_profile(appointed_on: date, excluded: Ineligibility | None) -> None:
+    """Seed 000 (profile kz-2024) asks for one month, not three (clause 5)."""
+    months = load_profile("kz-2024").min_months_in_post
+    assert _participation(appointed_on=appointed_on, min_months_in_post=months) == Participation(
+        excluded, None
+    )
+
+
+@pytest.mark.parametrize(
     ("left_on", "absence"),
     [
         (date(2026, 11, 15), Absence.DISMISSED),  # left during the quarter
