@@ -388,38 +388,40 @@ def sheet_refusal_text(outcome: SheetOutcome) -> str:
 def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Rendered:
     """The quarterly result as the evaluated person receives it, with "I have read it"."""
     locale = current_locale()
-    lines = [
+    heading = [
         f"<b>{round_title(record.year, record.quarter)} · {method_name(record.method)}</b>",
         _("Your evaluation result for the quarter:"),
     ]
+    items: list[str] = []
     if record.method is Method.DIFFERENTIATION:
         assert profile.differentiation is not None
         for parameter, score in zip(profile.differentiation.parameters, record.parameters, strict=True):
             shown = str(score.score) if score.score is not None else "—"
-            lines.append(f"{parameter.no}. {escape(parameter.name.get(locale))}: <b>{shown}</b>")
+            items.append(f"{parameter.no}. {escape(parameter.name.get(locale))}: <b>{shown}</b>")
         if record.justification:
-            lines.append(_("Justification: {text}").format(text=escape(record.justification)))
+            items.append(_("Justification: {text}").format(text=escape(record.justification)))
     else:
         for kpi in record.kpis:
             line = kpi.quarters.get(record.quarter)
             if line is None or line.score is None:
                 continue
             percent = format_score(line.percent) if line.percent is not None else "—"
-            lines.append(
+            items.append(
                 _("{number}. {name}: {percent} % → <b>{score}</b>").format(
                     number=kpi.no, name=escape(kpi.name), percent=percent, score=format_score(line.score)
                 )
             )
             if line.comment:
-                lines.append(f"   💬 {escape(line.comment)}")
+                items.append(f"   💬 {escape(line.comment)}")
+    summary = []
     if record.final_score is not None and record.band is not None:
-        lines.append(
+        summary.append(
             _("Final score: <b>{score}</b> — {band}").format(
                 score=format_score(record.final_score), band=escape(record.band.name.get(locale))
             )
         )
     if year.score is not None and year.band is not None:
-        lines.append(
+        summary.append(
             _("The year {year} so far (mean of {count} quarter(s)): {score} — {band}").format(
                 year=year.year,
                 count=len(year.quarters),
@@ -427,16 +429,16 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
                 band=escape(year.band.name.get(locale)),
             )
         )
-    lines.append(
+    note = [
         _(
             "If you disagree, you may apply for a calibration session within 5 working days of reading it "
             "(clause 12). The result is confidential (clause 20)."
         )
-    )
+    ]
     if record.acknowledged_at is not None:
-        lines.append(_("Read on {date}.").format(date=format_date(local_time(record.acknowledged_at).date())))
+        note.append(_("Read on {date}.").format(date=format_date(local_time(record.acknowledged_at).date())))
     markup = result_markup(record.sheet_id, acknowledged=record.acknowledged_at is not None)
-    return "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:]), markup
+    return "\n\n".join("\n".join(block) for block in (heading, items, summary, note) if block), markup
 
 
 def result_markup(sheet_id: int, *, acknowledged: bool) -> InlineKeyboardMarkup:
