@@ -243,6 +243,7 @@ class RoundOverview:
     excluded: int  # listed, not evaluated (with the reason)
     submitted: int
     acknowledged: int
+    behind: tuple[tuple[str, int], ...] = ()  # evaluators with open sheets: name, how many
 
 
 async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]:
@@ -250,6 +251,13 @@ async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]
     overview = []
     for campaign in await repo.rounds(year):
         sheets = await repo.sheets(campaign.id)
+        open_by_evaluator = Counter(s.evaluator_id for s in sheets if s.status == "open" and s.evaluator_id)
+        names = await repo.names(open_by_evaluator)
+        behind = tuple(
+            sorted(
+                ((names[pk].full_name, count) for pk, count in open_by_evaluator.items()), key=lambda b: -b[1]
+            )
+        )
         overview.append(
             RoundOverview(
                 campaign,
@@ -257,6 +265,7 @@ async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]
                 excluded=sum(s.status == "excluded" for s in sheets),
                 submitted=sum(s.status == "submitted" for s in sheets),
                 acknowledged=sum(s.acknowledged_at is not None for s in sheets),
+                behind=behind if campaign.status == "running" else (),
             )
         )
     return overview

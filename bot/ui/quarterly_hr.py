@@ -20,6 +20,7 @@ from bot.ui.sheets import round_title
 
 Rendered = tuple[str, InlineKeyboardMarkup]
 MAX_LISTED = 25
+MAX_BEHIND = 10  # evaluators named on the screen; the workbook has everyone
 
 
 def status_name(status: str) -> str:
@@ -75,6 +76,13 @@ def quarters_screen(
                     read=item.acknowledged,
                     excluded=item.excluded,
                 )
+            )
+        if item.behind:
+            shown = ", ".join(f"{escape(name)} ({count})" for name, count in item.behind[:MAX_BEHIND])
+            more = len(item.behind) - MAX_BEHIND
+            lines.append(
+                _("Sheets still open with: {evaluators}").format(evaluators=shown)
+                + (_(" and {count} more").format(count=more) if more > 0 else "")
             )
         buttons = []
         if campaign.status == "draft" and Permission.RUN_ROUNDS in permissions:

@@ -178,6 +178,11 @@ async def test_hr_runs_a_quarter_from_the_chat(world: World) -> None:
         "too_short_in_post",  # E5
     ]
 
+    # The dashboard names the evaluators who have sheets to fill, the busiest first.
+    await hr.say("/quarters 2025")
+    assert "Sheets still open with: Ахметов Ерлан Болатұлы (3), " in hr.last.text
+    assert "submitted 0/5, read by the person 0; not evaluated 4" in hr.last.text
+
     # The workbook: refused to an HR officer even with a forged button, sent to the head of HR.
     q4 = await _q4_id(world)
     answer, alert = await hr.press_data(QuarterCb(action=QuarterAction.WORKBOOK, value=q4).pack())
