@@ -102,15 +102,21 @@ class SheetView:
 
     @property
     def complete(self) -> bool:
-        scored = all(item.no in self.scores for item in self.items)
+        scored = all(self.scored(item) for item in self.items)
         return scored and (self.method is Method.KPI or bool(self.sheet.justification))
+
+    def scored(self, item: Item) -> bool:
+        """Scored inside the range allowed now: if HR corrects an actual value after the KPI
+        was scored, the new range may no longer hold the score, and it must be given again."""
+        score = self.scores.get(item.no)
+        return score is not None and item.allows(score.score)
 
     def item(self, no: int) -> Item | None:
         return next((item for item in self.items if item.no == no), None)
 
     def first_open_step(self) -> int:
         for item in self.items:
-            if item.no not in self.scores:
+            if not self.scored(item):
                 return item.no
         if self.method is Method.DIFFERENTIATION and not self.sheet.justification:
             return JUSTIFICATION

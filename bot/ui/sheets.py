@@ -231,7 +231,7 @@ def _band_line(final: Decimal, profile: Profile) -> str:
 def _summary_lines(view: SheetView) -> list[str]:
     lines = []
     for item in view.items:
-        score = view.scores.get(item.no)
+        score = view.scores.get(item.no) if view.scored(item) else None
         shown = _score(score.score, view.method) if score else "—"
         lines.append(f"{item.no}. {escape(_text(item.name))}: <b>{shown}</b>")
         if score is not None and score.comment:

@@ -242,7 +242,24 @@ async def test_kpi_scores_stay_inside_the_appendix_3_range(world: World) -> None
     assert "Allowed: 2.50–2.74" in director.last.text
     await director.press("2.60")
     await director.press("No comment")
-    review = director.last_with_buttons()  # edited in place, above the refusal
+    # HR corrects KPI 2's actual value: 96,5 → 90 % allows 4,50-4,74, so 4,87 must be given again.
+    async with world.runtime.sessionmaker() as session, session.begin():
+        u1 = (await EmployeeRepo(session).by_external_ids(["U1"]))["U1"]
+        await PlanRepo(session).set_actual(u1.id, 2025, 2, 4, Decimal(90), world.runtime.clock.now())
+    answer, _ = await director.press("Submit", director.last_with_buttons())
+    assert answer is not None and "Some items are still without a score" in answer
+    review = director.last_with_buttons()
+    assert "2. Шарттар: <b>—</b>" in review.text and "Final score" not in review.text
+    await director.press("✏️ 2")
+    assert "90.00 %" in director.last_with_buttons().text and "4.50–4.74" in director.last_with_buttons().text
+    await director.press("4.70")
+    await director.press("No comment")
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await PlanRepo(session).set_actual(u1.id, 2025, 2, 4, Decimal("96.5"), world.runtime.clock.now())
+    await director.press("✏️ 2")
+    await director.say("4,87")
+    await director.say("Контрагенттердің кешігуі.")
+    review = director.last_with_buttons()
     # (5 + 4,87 + 2,60) / 3 = 4,1566… → 4,16
     assert "Final score: <b>4.16</b> — Performs functional duties effectively" in review.text
     assert "Контрагенттердің кешігуі." in review.text
