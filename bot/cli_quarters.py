@@ -13,7 +13,6 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.methodology import load_profile
 from bot.domain.quarter_files import FileError
-from bot.domain.workdays import KAZAKHSTAN
 from bot.services import plans, quarterly
 from bot.services.access import COMMAND_LINE
 from bot.services.quarter_files import load_absences_file, load_actuals_file, load_plans_file
@@ -70,7 +69,7 @@ def _problems(report: plans.ImportReport) -> int:
 async def _create(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     profile, clock = load_profile(settings.methodology_profile), SystemClock(settings.zone)
     for campaign in await quarterly.create_year(
-        session, profile, args.year, KAZAKHSTAN, COMMAND_LINE, clock.now()
+        session, profile, args.year, settings.calendar, COMMAND_LINE, clock.now()
     ):
         print(
             f"round {campaign.id}: Q{campaign.quarter} {campaign.year} ({campaign.status}), deadline {campaign.deadline}, "
@@ -121,7 +120,7 @@ async def _plans(session: AsyncSession, args: argparse.Namespace, settings: Sett
         validation,
         year=args.year,
         reason=args.reason,
-        calendar=KAZAKHSTAN,
+        calendar=settings.calendar,
         actor=COMMAND_LINE,
         now=clock.now(),
         today=clock.today(),

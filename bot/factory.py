@@ -28,6 +28,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
+from bot.domain.workdays import WorkCalendar
 from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale, pick_locale
 from bot.middlewares import (
     CommitBeforeSending,
@@ -51,6 +52,7 @@ class Runtime:
     i18n: I18n
     profile: Profile
     clock: Clock
+    calendar: WorkCalendar
 
 
 def create_runtime(
@@ -65,6 +67,7 @@ def create_runtime(
         i18n=create_i18n(settings.default_locale),
         profile=load_profile(settings.methodology_profile),
         clock=clock or SystemClock(settings.zone),
+        calendar=settings.calendar,
     )
 
 
@@ -86,6 +89,7 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
         events_isolation=SimpleEventIsolation(),
         profile=runtime.profile,
         clock=runtime.clock,
+        calendar=runtime.calendar,
         settings=runtime.settings,
         error_i18n=runtime.i18n,
     )

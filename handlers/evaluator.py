@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb
 from bot.clock import Clock
 from bot.domain.methodology import Profile
+from bot.domain.workdays import WorkCalendar
 from bot.services import plans, quarterly
 from bot.services.access import Actor
 from bot.services.plans import Decision
@@ -274,6 +275,7 @@ async def on_plan_table(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
     state: FSMContext,
     event_from_user: User,
 ) -> None:
@@ -282,7 +284,15 @@ async def on_plan_table(
         return
     upload = await state.get_data()
     report = await save_plans(
-        message, *read, session, profile, clock, _actor(event_from_user), upload, drafted_by=employee
+        message,
+        *read,
+        session,
+        profile,
+        clock,
+        _actor(event_from_user),
+        upload,
+        calendar,
+        drafted_by=employee,
     )
     if report is not None and report.ok:
         await state.clear()

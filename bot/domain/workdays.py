@@ -2,15 +2,19 @@
 
 A working day is neither a weekend day nor a public holiday of Kazakhstan; the ``holidays``
 package knows the holidays, the days off moved onto weekdays and the weekend days made
-working ones. Days a government decree moves after the package's release can be given
-as ``extra_days_off`` / ``extra_working_days``.
+working ones. Days a government decree moves after the package's release are data: the
+bundled ``bot/methodology/calendar-kz.json`` and, for HR, the file ``CALENDAR_FILE`` names
+(the same shape), given here as ``extra_days_off`` / ``extra_working_days``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache
+from importlib import resources
+from typing import Any
 
 import holidays
 
@@ -42,6 +46,25 @@ class WorkCalendar:
                 remaining -= 1
         return day
 
+    def on_or_before(self, day: date) -> date:
+        """The last working day on or before ``day`` (a deadline on a holiday falls back)."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    def on_or_after(self, day: date) -> date:
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def merged(self, raw: dict[str, Any]) -> WorkCalendar:
+        """This calendar with a calendar file's days added (``days_off``, ``working_days``:
+        ISO dates)."""
+        return WorkCalendar(
+            self.extra_days_off | {date.fromisoformat(day) for day in raw.get("days_off", [])},
+            self.extra_working_days | {date.fromisoformat(day) for day in raw.get("working_days", [])},
+        )
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end``."""
         count, day = 0, start
@@ -51,4 +74,10 @@ class WorkCalendar:
         return count
 
 
-KAZAKHSTAN = WorkCalendar()
+def bundled_calendar() -> WorkCalendar:
+    """Kazakhstan's calendar with the bundled file of moved days."""
+    text = resources.files("bot.methodology").joinpath("calendar-kz.json").read_text("utf-8")
+    return WorkCalendar().merged(json.loads(text))
+
+
+KAZAKHSTAN = bundled_calendar()

@@ -17,7 +17,7 @@ from bot.callbacks import QuarterAction, QuarterCb
 from bot.clock import Clock
 from bot.domain.access import Permission
 from bot.domain.methodology import Profile
-from bot.domain.workdays import KAZAKHSTAN
+from bot.domain.workdays import WorkCalendar
 from bot.services import plans, quarterly
 from bot.services.access import Actor, audit
 from bot.services.campaigns import CampaignError
@@ -83,6 +83,7 @@ async def save_plans(
     clock: Clock,
     actor: Actor,
     upload: dict[str, Any],
+    calendar: WorkCalendar,
     drafted_by: EmployeeDTO | None = None,
 ) -> plans.ImportReport | None:
     """Validate and save an uploaded plans table, and say how it went."""
@@ -97,7 +98,7 @@ async def save_plans(
         validation,
         year=int(upload["year"]),
         reason=upload.get("reason"),
-        calendar=KAZAKHSTAN,
+        calendar=calendar,
         actor=actor,
         now=clock.now(),
         today=clock.today(),
@@ -128,6 +129,7 @@ async def on_round_action(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
     actor: Actor,
     permissions: frozenset[Permission],
 ) -> None:
@@ -141,7 +143,7 @@ async def on_round_action(
     year = value
     try:
         if action is QuarterAction.CREATE_YEAR:
-            await quarterly.create_year(session, profile, value, KAZAKHSTAN, actor, clock.now())
+            await quarterly.create_year(session, profile, value, calendar, actor, clock.now())
         elif action is QuarterAction.START:
             report = await quarterly.start_round(
                 session, profile, value, today=clock.today(), now=clock.now(), actor=actor
@@ -205,6 +207,7 @@ async def on_upload(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
     state: FSMContext,
     actor: Actor,
 ) -> None:
@@ -215,7 +218,7 @@ async def on_upload(
     kind, upload = await state.get_state(), await state.get_data()
     year, now = int(upload["year"]), clock.now()
     if kind == QuarterUpload.plans.state:
-        report = await save_plans(message, data, name, session, profile, clock, actor, upload)
+        report = await save_plans(message, data, name, session, profile, clock, actor, upload, calendar)
         if report is not None and report.ok:
             await state.clear()
         return
