@@ -67,13 +67,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.callbacks import TasksCb
 from bot.clock import Clock
 from bot.domain.methodology import Profile
+from bot.domain.reminders import Reminder
 from bot.i18n import in_locale
 from bot.services.broadcasts import REMINDER, DeliveryCounts, broadcast_counts
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.results import SubjectResult, campaign_results
 from bot.ui.formatting import format_date, progress_bar
-from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice
+from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
 from bot.ui.report import report_chart, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
 from storage.campaigns import CampaignRepo
@@ -90,6 +91,7 @@ PROGRESS_INTERVAL = 2.0  # seconds between two edits of HR's progress message
 STOP_TIMEOUT = 30.0  # how long stop() lets sends in flight finish
 CAPTION_LIMIT = 1024  # Telegram's limit on a caption, in UTF-16 code units
 _FEED_INTERVAL = 0.1  # how often the claimer looks at the local queue
+REMINDER_KINDS = frozenset(reminder.value for reminder in Reminder)
 
 
 class Outcome(StrEnum):
@@ -388,7 +390,7 @@ class OutboxDelivery:
     async def _claim(self, limit: int) -> list[Claimed]:
         async with self.sessionmaker.begin() as session:
             # Personal notices (round started, reports) go before bulk broadcasts.
-            items = await OutboxRepo(session).claim(limit, later_kinds=(BROADCAST,))
+            items = await OutboxRepo(session).claim(limit, now=self.clock.now(), later_kinds=(BROADCAST,))
             people = await EmployeeRepo(session).many({i.recipient_id for i in items}) if items else {}
         return [Claimed(item, people.get(item.recipient_id)) for item in items]
 
@@ -508,6 +510,8 @@ class OutboxDelivery:
             return await self._round_started(session, item.ref_id, recipient)
         if item.kind == REPORT_360:
             return await self._report(session, item.ref_id)
+        if item.kind in REMINDER_KINDS:
+            return await self._deadline_reminder(session, item.ref_id, recipient)
         if item.kind in QUARTERLY_KINDS:
             notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
             if not notices:
@@ -579,6 +583,23 @@ class OutboxDelivery:
             raise NothingToSend("every questionnaire was submitted meanwhile")
         text = reminder_text(count, campaign.year, campaign.deadline)
         return [Part(text, _tasks_button(), plain=True)]
+
+    async def _deadline_reminder(
+        self, session: AsyncSession, campaign_id: int, recipient: EmployeeDTO
+    ) -> list[Part]:
+        """A deadline reminder, composed when it is due: nothing if the work is done."""
+        campaign = await CampaignRepo(session).get(campaign_id)
+        if campaign is None or campaign.status != "running":
+            raise NothingToSend("the round is no longer running")
+        if campaign.kind == "360":
+            count = await BroadcastRepo(session).unfinished_count(campaign.id, recipient.id)
+            if count == 0:
+                raise NothingToSend("every questionnaire was submitted meanwhile")
+            return [Part(reminder_text(count, campaign.year, campaign.deadline), _tasks_button(), plain=True)]
+        notice = await sheets_reminder(session, campaign, recipient)
+        if notice is None:
+            raise NothingToSend("every sheet was submitted meanwhile")
+        return [Part(notice.text, notice.markup)]
 
     # -------------------------------------------------------------------------- progress
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -36,6 +38,7 @@ from bot.middlewares import (
     DbSessionMiddleware,
     RolesMiddleware,
 )
+from bot.services.reminders import plan_reminders
 from handlers import create_routers
 from storage.db import create_engine, create_sessionmaker
 
@@ -146,12 +149,29 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
         coalesce=True,
         replace_existing=True,
     )
+    # The planner only writes rows; it runs at start (next_run_time) and every 5 minutes, so a
+    # round started from the command line or a moved deadline is picked up soon enough.
+    scheduler.add_job(
+        partial(plan_reminders_now, runtime),
+        IntervalTrigger(minutes=5),
+        id="reminders",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+        next_run_time=datetime.now(runtime.settings.zone),
+    )
     return scheduler
+
+
+async def plan_reminders_now(runtime: Runtime) -> int:
+    async with runtime.sessionmaker.begin() as session:
+        return await plan_reminders(session, runtime.calendar, runtime.settings.zone, runtime.clock.now())
 
 
 def _command_menu() -> list[BotCommand]:
     return [
         BotCommand(command="start", description=_("My questionnaires")),
+        BotCommand(command="deadlines", description=_("My deadlines")),
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="help", description=_("Help")),
     ]

@@ -15,11 +15,13 @@ from bot.domain.methodology import Profile
 from bot.i18n import LANGUAGE_NAMES, in_locale
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.sheets import SheetService
+from bot.ui.deadlines import render_deadlines
 from bot.ui.questionnaire import render_task_list
 from handlers.filters import IsEmployee
 from handlers.screens import edit_in_place, live_message
 from storage.dto import EmployeeDTO
 from storage.employees import EmployeeRepo
+from storage.quarterly import PlanRepo
 
 
 def create_router() -> Router:
@@ -29,6 +31,7 @@ def create_router() -> Router:
     router.message.register(on_start, CommandStart())
     router.message.register(on_language, Command("language"))
     router.message.register(on_help, Command("help"))
+    router.message.register(on_deadlines, Command("deadlines"))
     router.callback_query.register(on_language_chosen, LanguageCb.filter())
     router.callback_query.register(on_tasks, TasksCb.filter())
     return router
@@ -58,6 +61,15 @@ async def _home(
     tasks = await QuestionnaireService(session, profile).open_tasks(employee)
     sheets = await SheetService(session, profile, clock).open_sheets(employee)
     return render_task_list(employee.first_name, tasks, sheets)
+
+
+async def on_deadlines(
+    message: Message, employee: EmployeeDTO, session: AsyncSession, profile: Profile, clock: Clock
+) -> None:
+    tasks = await QuestionnaireService(session, profile).open_tasks(employee)
+    sheets = await SheetService(session, profile, clock).open_sheets(employee)
+    plans = await PlanRepo(session).awaiting_approval_by(employee.id)
+    await message.answer(render_deadlines(tasks, sheets, plans, clock.today()))
 
 
 async def on_language(message: Message) -> None:
@@ -92,6 +104,7 @@ async def on_help(message: Message) -> None:
         _(
             "I walk you through the evaluation questionnaires.\n\n"
             "/start — your open questionnaires and evaluation sheets\n"
+            "/deadlines — what is due from you and by when\n"
             "/language — change the language\n"
             "/help — this message\n\n"
             "Managers: /plan YEAR — draft the work plans (KPIs) of the heads reporting to you; "

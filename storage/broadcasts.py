@@ -59,7 +59,7 @@ def _dto(row: Broadcast) -> BroadcastDTO:
     )
 
 
-def _unfinished_respondents(campaign_id: int) -> Select[int]:
+def unfinished_respondents(campaign_id: int) -> Select[int]:
     """Respondents (self-assessment included) with an unsubmitted questionnaire in the round
     while it runs; people excluded from the round do not count as work to do."""
     return (
@@ -80,7 +80,7 @@ def _audience(unit: str | None, campaign_id: int | None) -> ColumnElement[bool]:
     if unit is not None:
         conditions.append(Employee.unit == unit)
     if campaign_id is not None:
-        conditions.append(Employee.id.in_(_unfinished_respondents(campaign_id)))
+        conditions.append(Employee.id.in_(unfinished_respondents(campaign_id)))
     return and_(*conditions)
 
 
@@ -167,6 +167,6 @@ class BroadcastRepo:
     async def unfinished_count(self, campaign_id: int, employee_pk: int) -> int:
         """How many questionnaires the person still has to submit in the running round."""
         query = select(func.count()).select_from(
-            _unfinished_respondents(campaign_id).where(Assignment.respondent_id == employee_pk).subquery()
+            unfinished_respondents(campaign_id).where(Assignment.respondent_id == employee_pk).subquery()
         )
         return int(await self.session.scalar(query) or 0)

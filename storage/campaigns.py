@@ -27,6 +27,7 @@ def campaign_dto(row: Campaign) -> CampaignDTO:
         heads_notified_by=row.heads_notified_by,
         employees_notified_by=row.employees_notified_by,
         actuals_due_by=row.actuals_due_by,
+        started_at=row.started_at,
     )
 
 

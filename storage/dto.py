@@ -63,6 +63,7 @@ class CampaignDTO:
     heads_notified_by: date | None = None
     employees_notified_by: date | None = None
     actuals_due_by: date | None = None
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,6 +205,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Not to be sent before this moment (reminders wait for their day and for working hours).
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "recipient_id", name="uq_outbox_once"),

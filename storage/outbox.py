@@ -24,7 +24,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, case, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import OutboxDTO
@@ -82,18 +82,62 @@ class OutboxRepo:
         )
         return [_dto(row) for row in await self.session.scalars(query)]
 
-    async def claim(self, limit: int, *, later_kinds: Collection[str] = ()) -> list[OutboxDTO]:
-        """Take up to ``limit`` pending rows for sending (``pending`` → ``sending``), oldest
-        first, ``later_kinds`` (bulk broadcasts) after everything else.
+    async def schedule(
+        self, recipient_pks: Sequence[int], kind: str, ref_id: int, not_before: datetime
+    ) -> None:
+        """Queue a notification that waits until ``not_before``; one already queued and still
+        pending is moved to the new moment (a deadline was extended), one already sent stays
+        sent."""
+        for start in range(0, len(recipient_pks), _CHUNK):
+            rows = [
+                {
+                    "recipient_id": pk,
+                    "kind": kind,
+                    "ref_id": ref_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": not_before,
+                }
+                for pk in recipient_pks[start : start + _CHUNK]
+            ]
+            insert = insert_for(self.session, OutboxMessage).values(rows)
+            await self.session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["kind", "ref_id", "recipient_id"],
+                    set_={"not_before": insert.excluded.not_before},
+                    where=OutboxMessage.status == "pending",
+                )
+            )
+
+    async def drop_pending(self, kind: str, ref_id: int, *, keep: Sequence[int]) -> None:
+        """Forget queued notifications of this kind no longer owed to anyone but ``keep``."""
+        await self.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.ref_id == ref_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.recipient_id.not_in(list(keep)),
+            )
+        )
+
+    async def claim(
+        self, limit: int, *, now: datetime | None = None, later_kinds: Collection[str] = ()
+    ) -> list[OutboxDTO]:
+        """Take up to ``limit`` pending rows that are due at ``now`` for sending (``pending`` →
+        ``sending``), oldest first, ``later_kinds`` (bulk broadcasts) after everything else.
+        Without ``now`` only rows that wait for nothing are taken.
 
         Only rows this call switched are returned: the update re-checks ``status = 'pending'``,
         so a row another sender claimed in the meantime is left to it. On PostgreSQL the
         candidates are also locked with SKIP LOCKED, so concurrent senders take different rows
         instead of queueing behind each other; SQLite runs one writer at a time anyway."""
         later = case((OutboxMessage.kind.in_(list(later_kinds)), 1), else_=0) if later_kinds else None
+        due: ColumnElement[bool] = OutboxMessage.not_before.is_(None)
+        if now is not None:
+            due = or_(due, OutboxMessage.not_before <= now)
         candidates = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending")
+            .where(OutboxMessage.status == "pending", due)
             .order_by(*([later] if later is not None else []), OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

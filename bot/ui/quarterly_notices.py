@@ -34,7 +34,7 @@ from bot.ui.sheets import (
     round_title,
     sheet_buttons,
 )
-from storage.dto import EmployeeDTO
+from storage.dto import CampaignDTO, EmployeeDTO
 from storage.quarterly import PlanRepo, QuarterRepo
 
 QUARTERLY_KINDS = frozenset(
@@ -151,3 +151,22 @@ async def _plan_notice(session: AsyncSession, kind: str, change_id: int) -> list
             comment=escape(plan.return_comment or "")
         )
     return [Notice(f"{intro}\n\n{text}", None, confidential=True)]
+
+
+async def sheets_reminder(
+    session: AsyncSession, campaign: CampaignDTO, recipient: EmployeeDTO
+) -> Notice | None:
+    """A deadline reminder to an evaluator with sheets still open in the round."""
+    sheets = [
+        s for s in await QuarterRepo(session).open_sheets_of(recipient.id) if s.campaign.id == campaign.id
+    ]
+    if not sheets:
+        return None
+    text = _(
+        "Reminder: {count} evaluation sheet(s) of your people in {quarter} to fill by {deadline}."
+    ).format(
+        count=len(sheets),
+        quarter=round_title(campaign.year, campaign.quarter or 0),
+        deadline=format_date(campaign.deadline),
+    )
+    return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button] for button in sheet_buttons(sheets)]))

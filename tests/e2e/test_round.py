@@ -47,7 +47,7 @@ async def test_a_whole_round(empty_database_url: str, tmp_path: Path) -> None:
         try:
             await stand_in.wait_until_polling(timeout=30)
             assert await join_with_invites(stand_in, env, tmp_path) == 8
-            assert len(stand_in.my_commands(language_code="ru")) == 3
+            assert len(stand_in.my_commands(language_code="ru")) == 4
 
             deadline = today + timedelta(days=20)
             created = await cli(

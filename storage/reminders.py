@@ -1,0 +1,40 @@
+"""Who still has work in a running round: the people deadline reminders are for."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.broadcasts import unfinished_respondents
+from storage.campaigns import campaign_dto
+from storage.dto import CampaignDTO
+from storage.models import Campaign, QuarterSheet
+
+
+class ReminderRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def running(self) -> list[CampaignDTO]:
+        rows = await self.session.scalars(
+            select(Campaign).where(Campaign.status == "running").order_by(Campaign.id)
+        )
+        return [campaign_dto(row) for row in rows]
+
+    async def with_work_left(self, campaign: CampaignDTO) -> list[int]:
+        """360: respondents with an unsubmitted questionnaire; quarterly: evaluators with an
+        open sheet."""
+        query: Select[int] | Select[int | None]
+        if campaign.kind == "360":
+            query = unfinished_respondents(campaign.id).distinct()
+        else:
+            query = (
+                select(QuarterSheet.evaluator_id)
+                .where(
+                    QuarterSheet.campaign_id == campaign.id,
+                    QuarterSheet.status == "open",
+                    QuarterSheet.evaluator_id.is_not(None),
+                )
+                .distinct()
+            )
+        return sorted(pk for pk in await self.session.scalars(query) if pk is not None)

@@ -1,0 +1,168 @@
+"""Deadline reminders driven by a fake clock through a 360 round and a quarter: who gets what,
+when, in which language; never at night, never twice (a restart, two bot instances); a
+moved deadline moves them; someone who has finished gets nothing.
+
+The 360 round of the conversation tests: started 01.12.2025 11:00 Almaty, deadline Saturday
+10.01.2026, so its last working day is Friday the 9th; reminders at 09:00 Almaty (04:00 UTC)
+on 5 January (3 working days before: 7 January is a holiday), 8 January and 9 January.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select, update
+
+from bot.factory import create_delivery, plan_reminders_now
+from bot.services import campaigns, progress
+from bot.services.access import COMMAND_LINE
+from storage.answers import AnswerRepo
+from storage.employees import EmployeeRepo
+from storage.models import OutboxMessage
+from tests.conversation.conftest import FixedClock, World
+from tests.factories import TELEGRAM_IDS
+
+JOHN, DANA, ERLAN = TELEGRAM_IDS["E2"], TELEGRAM_IDS["E1"], TELEGRAM_IDS["U1"]
+
+
+def _at(world: World, moment: datetime) -> None:
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    clock.current = moment
+
+
+def _reminders(world: World, chat: int) -> list[str]:
+    return [m.text for m in world.telegram.chat(chat) if "Reminder" in m.text or "Еске салу" in m.text]
+
+
+async def _deliver(world: World) -> None:
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+
+
+async def _rows(world: World, kind: str) -> list[tuple[int, datetime | None, str]]:
+    async with world.runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(OutboxMessage.recipient_id, OutboxMessage.not_before, OutboxMessage.status)
+            .where(OutboxMessage.kind == kind)
+            .order_by(OutboxMessage.recipient_id)
+        )
+        return [
+            (pk, at.replace(tzinfo=UTC) if at and at.tzinfo is None else at, status)
+            for pk, at, status in rows
+        ]
+
+
+async def _submit_everything_of(world: World, external_id: str) -> None:
+    async with world.runtime.sessionmaker() as session, session.begin():
+        person = (await EmployeeRepo(session).by_external_ids([external_id]))[external_id]
+        answers = AnswerRepo(session)
+        for progress_item in await answers.open_tasks(person.id):
+            task = await answers.task(progress_item.assignment.id)
+            assert task is not None
+            total = len(world.runtime.profile.questionnaire(task.questionnaire).statements)
+            for statement in range(1, total + 1):
+                await answers.save_draft(task.assignment.id, statement, 4)
+            await answers.submit(task.assignment.id)
+
+
+async def test_a_360_round_reminds_itself(world: World) -> None:
+    await world.setup_staff()
+    campaign_id = await world.running_round(["E1", "E2", "E3"])
+    await _deliver(world)  # the opening notices
+    assert await plan_reminders_now(world.runtime) > 0
+    three_days = await _rows(world, "remind_3d")
+    assert {at for _, at, _ in three_days} == {datetime(2026, 1, 5, 4, 0, tzinfo=UTC)}
+    assert {at for _, at, _ in await _rows(world, "remind_1d")} == {datetime(2026, 1, 8, 4, 0, tzinfo=UTC)}
+    assert {at for _, at, _ in await _rows(world, "remind_due")} == {datetime(2026, 1, 9, 4, 0, tzinfo=UTC)}
+
+    # What is due, by when: /deadlines.
+    john = world.person(JOHN, "John", "en")
+    await john.say("/deadlines")
+    assert (
+        "🗓 10.01.2026: 360 evaluation 2025, questionnaires to submit: 3" in john.last.text
+    )  # E1, E3 and self
+
+    # Dana finishes everything before the first reminder; the others do not.
+    await _submit_everything_of(world, "E1")
+    _at(world, datetime(2026, 1, 4, 18, 0, tzinfo=UTC))  # 23:00 the night before: nothing
+    await _deliver(world)
+    _at(world, datetime(2026, 1, 5, 3, 59, tzinfo=UTC))  # 08:59: still nothing
+    await _deliver(world)
+    assert _reminders(world, JOHN) == []
+    _at(world, datetime(2026, 1, 5, 4, 0, tzinfo=UTC))
+    await _deliver(world)
+    sent = _reminders(world, JOHN)
+    assert len(sent) == 1 and sent[0].startswith("Reminder: you have") and "10.01.2026" in sent[0]
+    assert len(_reminders(world, ERLAN)) == 1 and "Еске салу" in _reminders(world, ERLAN)[0]  # Kazakh
+    assert _reminders(world, DANA) == []  # finished: nothing to remind of
+    # A restart (a new delivery) and a second planning run send nothing again.
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    assert len(_reminders(world, JOHN)) == 1
+
+    # The bot was down on the 8th; it comes back on the 8th at 15:00: the day's reminder goes
+    # out once, even with two bot instances delivering at the same moment.
+    _at(world, datetime(2026, 1, 8, 10, 0, tzinfo=UTC))
+    await asyncio.gather(_deliver(world), _deliver(world))
+    assert len(_reminders(world, JOHN)) == 2
+
+    _at(world, datetime(2026, 1, 12, 4, 0, tzinfo=UTC))  # past the deadline
+    await john.say("/deadlines")
+    assert "(⚠️ already passed)" in john.last.text and "⚠️ 10.01.2026" in john.last.text
+    _at(world, datetime(2026, 1, 8, 10, 0, tzinfo=UTC))
+
+    # HR moves the deadline to Tuesday 20 January: the deadline-day reminder moves with it.
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await progress.extend_deadline(
+            session,
+            COMMAND_LINE,
+            campaign_id,
+            date(2026, 1, 20),
+            today=date(2026, 1, 8),
+            now=world.runtime.clock.now(),
+        )
+    await plan_reminders_now(world.runtime)
+    assert {at for _, at, _ in await _rows(world, "remind_due")} == {datetime(2026, 1, 20, 4, 0, tzinfo=UTC)}
+    assert {status for _, _, status in await _rows(world, "remind_1d")} == {"sent"}
+    _at(world, datetime(2026, 1, 9, 5, 0, tzinfo=UTC))
+    await _deliver(world)
+    assert len(_reminders(world, JOHN)) == 2
+    _at(world, datetime(2026, 1, 20, 4, 0, tzinfo=UTC))
+    await _deliver(world)
+    assert len(_reminders(world, JOHN)) == 3 and "20.01.2026" in _reminders(world, JOHN)[-1]
+
+    # A closed round reminds nobody, even of what was still queued when HR closed it.
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await campaigns.close(session, campaign_id, world.runtime.clock.now())
+        person = await EmployeeRepo(session).by_telegram_id(JOHN)
+        assert person is not None
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.kind == "remind_due", OutboxMessage.recipient_id == person.id)
+            .values(status="pending")
+        )
+    await _deliver(world)
+    assert len(_reminders(world, JOHN)) == 3
+    assert [status for pk, _, status in await _rows(world, "remind_due") if pk == person.id] == ["failed"]
+
+
+async def test_evaluators_are_reminded_of_their_open_sheets(world: World) -> None:
+    from tests.conversation.test_quarterly import _quarter, _score_person
+
+    await _quarter(world)  # Q4 2025: U1 evaluates E1-E3, D1 evaluates U1's KPIs
+    await plan_reminders_now(world.runtime)
+    manager = world.person(ERLAN, "Ерлан", "kk")
+    await manager.say("/language")
+    await manager.press("English")
+    await _score_person(manager, "Дана", [4, 4, 4, 4], "Жақсы.")
+    await plan_reminders_now(world.runtime)
+    _at(world, datetime(2026, 1, 5, 4, 0, tzinfo=UTC))
+    await _deliver(world)
+    reminder = world.telegram.chat(ERLAN)[-1]
+    assert reminder.text.startswith("Reminder: 2 evaluation sheet(s) of your people in Q4 2025")
+    assert sorted(text.split(" · ")[1] for text, _ in reminder.buttons()) == ["John S.", "Асқар Н."]
+    director = world.telegram.chat(TELEGRAM_IDS["D1"])[-1]  # in Kazakh: D1 has not scored U1's KPIs
+    assert "10.01.2026" in director.text and [t.split(" · ")[1] for t, _ in director.buttons()] == [
+        "Ерлан А."
+    ]
