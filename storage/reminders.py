@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.broadcasts import unfinished_respondents
@@ -38,3 +40,15 @@ class ReminderRepo:
                 .distinct()
             )
         return sorted(pk for pk in await self.session.scalars(query) if pk is not None)
+
+    async def unread_results(self) -> list[tuple[int, int, datetime]]:
+        """Submitted quarterly results their person has not confirmed reading: (sheet,
+        person, submitted at); people who left are not asked (clause 6)."""
+        rows = await self.session.execute(
+            select(QuarterSheet.id, QuarterSheet.employee_id, QuarterSheet.submitted_at).where(
+                QuarterSheet.status == "submitted",
+                QuarterSheet.acknowledged_at.is_(None),
+                or_(QuarterSheet.absence.is_(None), QuarterSheet.absence != "dismissed"),
+            )
+        )
+        return [(sheet, person, at) for sheet, person, at in rows.all() if at is not None]

@@ -38,6 +38,9 @@ QUARTER_STARTED = "quarter_started"  # to an evaluator: your sheets to fill (ref
 QUARTER_NOTICE = "quarter_notice"  # to an evaluated person: you are evaluated (ref: the sheet)
 QUARTER_RESULT = "quarter_result"  # to an evaluated person: your result (ref: the sheet)
 KPI_ACTUALS = "kpi_actuals"  # to an evaluator: the actual values are in (ref: the sheet)
+# To an evaluated person who has not confirmed reading their result within the 2 working
+# days of clause 11 (ref: the sheet).
+RESULT_AGAIN = "result_again"
 
 NO_PLAN = "no_plan"  # a head without an approved work plan for the quarter
 NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list

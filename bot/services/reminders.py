@@ -12,13 +12,14 @@ someone who has finished meanwhile gets nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.reminders import deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
+from bot.services.quarterly import RESULT_AGAIN
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 
@@ -29,7 +30,7 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
     repo, outbox = ReminderRepo(session), OutboxRepo(session)
     planned = 0
     for campaign in await repo.running():
-        opened = (campaign.started_at or now).astimezone(zone).replace(tzinfo=None)
+        opened = _local(campaign.started_at or now, zone)
         due = deadline_reminders(campaign.deadline, calendar, opened_at=opened)
         if not due:
             continue
@@ -41,4 +42,26 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
                 moment = next_send_slot(reminder.at, calendar).replace(tzinfo=zone).astimezone(UTC)
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)
                 planned += len(people)
+    planned += await _plan_result_reminders(session, calendar, zone)
     return planned
+
+
+ACKNOWLEDGE_WITHIN = 2  # working days (clause 11)
+
+
+async def _plan_result_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo) -> int:
+    """A result still unread 2 working days after it was sent is sent again, once."""
+    outbox, planned = OutboxRepo(session), 0
+    for sheet_id, person_pk, submitted_at in await ReminderRepo(session).unread_results():
+        sent_on = _local(submitted_at, zone)
+        due = datetime.combine(calendar.add(sent_on.date(), ACKNOWLEDGE_WITHIN), time(9, 0))
+        moment = next_send_slot(due, calendar).replace(tzinfo=zone).astimezone(UTC)
+        await outbox.schedule([person_pk], RESULT_AGAIN, sheet_id, moment)
+        planned += 1
+    return planned
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A stored moment in local time, naive (SQLite hands timestamps back without a zone, in UTC)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).replace(tzinfo=None)

@@ -21,6 +21,7 @@ from bot.services.quarterly import (
     QUARTER_NOTICE,
     QUARTER_RESULT,
     QUARTER_STARTED,
+    RESULT_AGAIN,
     SHEETS_DELEGATED,
     year_result,
 )
@@ -43,6 +44,7 @@ QUARTERLY_KINDS = frozenset(
         SHEETS_DELEGATED,
         QUARTER_NOTICE,
         QUARTER_RESULT,
+        RESULT_AGAIN,
         KPI_ACTUALS,
         PLAN_APPROVAL,
         PLAN_DECIDED,
@@ -121,12 +123,16 @@ async def quarterly_notice(
             callback_data=SheetCb(sheet=sheet.id, action=SheetAction.OPEN).pack(),
         )
         return [Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button]]))]
-    if kind == QUARTER_RESULT:
+    if kind in (QUARTER_RESULT, RESULT_AGAIN):
         records = await sheet_records(session, profile, sheet.campaign.id, sheet_id=sheet.id)
         if not records or records[0].status != "submitted":
             return []
+        if kind == RESULT_AGAIN and records[0].acknowledged_at is not None:
+            return []  # read meanwhile
         year = await year_result(session, profile, sheet.employee.id, sheet.campaign.year)
         text, markup = render_result(records[0], year, profile)
+        if kind == RESULT_AGAIN:
+            text = _("Please read your evaluation result and confirm it (clause 11).") + "\n\n" + text
         return [Notice(text, markup, confidential=True)]
     raise ValueError(f"unknown quarterly notice {kind!r}")
 

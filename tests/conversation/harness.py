@@ -18,6 +18,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
+    EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
     GetMe,
@@ -125,6 +126,14 @@ class FakeTelegram(BaseSession):
             if edited.text == method.text and edited.markup == method.reply_markup:
                 raise TelegramBadRequest(method, "Bad Request: message is not modified")
             edited.text, edited.markup = method.text or "", method.reply_markup
+            edited.edits += 1
+            return self._message(edited)  # type: ignore[return-value]
+        if isinstance(method, EditMessageReplyMarkup):
+            assert method.chat_id is not None and method.message_id is not None
+            edited = self.messages.get((int(method.chat_id), method.message_id))
+            if edited is None:
+                raise TelegramBadRequest(method, "Bad Request: message to edit not found")
+            edited.markup = method.reply_markup
             edited.edits += 1
             return self._message(edited)  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery):

@@ -166,3 +166,38 @@ async def test_evaluators_are_reminded_of_their_open_sheets(world: World) -> Non
     assert "10.01.2026" in director.text and [t.split(" · ")[1] for t, _ in director.buttons()] == [
         "Ерлан А."
     ]
+
+
+async def test_an_unread_result_is_sent_again_after_two_working_days(world: World) -> None:
+    from bot.callbacks import AcknowledgeCb
+    from tests.conversation.test_quarterly import _quarter, _score_person
+
+    await _quarter(world)
+    manager = world.person(ERLAN, "Ерлан", "kk")
+    await manager.say("/language")
+    await manager.press("English")
+    await _score_person(manager, "Дана", [4, 4, 4, 4], "Жақсы.")  # Monday 01.12.2025, 11:00
+    await _score_person(manager, "John", [5, 5, 5, 5], "Excellent.")
+    await _deliver(world)
+    john = world.person(JOHN, "John", "en")
+    await john.press("I have read it")
+
+    def results(chat: int) -> int:
+        """Result messages (they carry the sheet's PDF button)."""
+        return sum(1 for m in world.telegram.chat(chat) if any(d.startswith("qp:") for _, d in m.buttons()))
+
+    assert results(DANA) == 1
+    await plan_reminders_now(world.runtime)
+    _at(world, datetime(2025, 12, 3, 3, 59, tzinfo=UTC))  # Wednesday 08:59: not yet
+    await _deliver(world)
+    assert results(DANA) == 1
+    _at(world, datetime(2025, 12, 3, 4, 0, tzinfo=UTC))  # two working days later, 09:00
+    await _deliver(world)
+    assert results(DANA) == 2 and results(JOHN) == 1  # John has read his: not asked again
+    again = world.telegram.chat(DANA)[-1]
+    assert (AcknowledgeCb.__prefix__ + ":") in str(again.buttons()) and again.protect_content
+    # Once only, whatever the planner and the senders do afterwards.
+    await plan_reminders_now(world.runtime)
+    _at(world, datetime(2025, 12, 10, 4, 0, tzinfo=UTC))
+    await _deliver(world)
+    assert results(DANA) == 2
