@@ -13,7 +13,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.methodology import load_profile
 from bot.domain.quarter_files import FileError
-from bot.services import plans, quarterly
+from bot.services import plans, quarterly, retention
 from bot.services.access import COMMAND_LINE
 from bot.services.quarter_files import load_absences_file, load_actuals_file, load_plans_file
 
@@ -40,6 +40,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     actuals.add_argument("--year", type=int, required=True)
     absences = commands.add_parser("absences-import", help="import leave, sickness, trips, training")
     absences.add_argument("file", type=Path)
+
+    purge = commands.add_parser(
+        "purge-expired", help="remove evaluation records older than the keeping period (clause 14)"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
 
     workbook = commands.add_parser("quarter-xlsx", help="the workbook of a started quarterly round")
     workbook.add_argument("campaign_id", type=int)
@@ -158,6 +163,19 @@ async def _absences(session: AsyncSession, args: argparse.Namespace, settings: S
     return OK
 
 
+async def _purge(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    profile, clock = load_profile(settings.methodology_profile), SystemClock(settings.zone)
+    purged = await retention.purge_expired(
+        session, profile, today=clock.today(), now=clock.now(), actor=COMMAND_LINE, dry_run=args.dry_run
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    print(
+        f"{verb}: {purged.rounds} round(s) with {purged.evaluated} evaluated, {purged.plans} work plan(s), "
+        f"{purged.absences} absence(s) (kept: {profile.retention_years} years)"
+    )
+    return OK
+
+
 HANDLERS: dict[str, Command] = {
     "quarters-create": _create,
     "quarter-start": _start,
@@ -165,6 +183,7 @@ HANDLERS: dict[str, Command] = {
     "plans-import": _plans,
     "actuals-import": _actuals,
     "absences-import": _absences,
+    "purge-expired": _purge,
 }
 
 __all__ = ["HANDLERS", "add_commands"]

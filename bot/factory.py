@@ -23,6 +23,7 @@ from aiogram.types import BotCommand, ErrorEvent, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -38,7 +39,9 @@ from bot.middlewares import (
     DbSessionMiddleware,
     RolesMiddleware,
 )
+from bot.services.access import COMMAND_LINE
 from bot.services.reminders import plan_reminders
+from bot.services.retention import purge_expired
 from handlers import create_routers
 from storage.db import create_engine, create_sessionmaker
 
@@ -160,7 +163,23 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
         replace_existing=True,
         next_run_time=datetime.now(runtime.settings.zone),
     )
+    # Clause 14: records past their keeping period go at night, when nobody is working.
+    scheduler.add_job(
+        partial(purge_expired_now, runtime),
+        CronTrigger(hour=2, minute=30, timezone=runtime.settings.zone),
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
     return scheduler
+
+
+async def purge_expired_now(runtime: Runtime) -> None:
+    async with runtime.sessionmaker.begin() as session:
+        await purge_expired(
+            session, runtime.profile, today=runtime.clock.today(), now=runtime.clock.now(), actor=COMMAND_LINE
+        )
 
 
 async def plan_reminders_now(runtime: Runtime) -> int:

@@ -158,6 +158,7 @@ class Profile:
     kpi: KpiRules | None = None
     differentiation: DifferentiationRules | None = None
     quarterly: QuarterlyRules | None = None
+    retention_years: int = 3  # evaluation documents are kept 3 years (clause 14)
 
     def questionnaire(self, code: str) -> Questionnaire:
         return self.questionnaires[code]
@@ -263,6 +264,7 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         kpi=_parse_kpi(raw.get("kpi")),
         differentiation=_parse_differentiation(raw.get("differentiation")),
         quarterly=_parse_quarterly(raw.get("quarterly")),
+        retention_years=int(raw.get("retention_years", 3)),
     )
 
 

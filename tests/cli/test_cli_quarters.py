@@ -80,3 +80,12 @@ def test_no_kpis_for_a_head_appointed_late_in_the_year(env: Path, capsys: pytest
     assert main(["plans-import", write(env, "plans.csv", PLANS), "--year", "2025"]) == 1
     assert "U2: too_late_for_kpis" in capsys.readouterr().err
     assert main(["plans-import", str(env / "plans.csv"), "--year", "2026"]) == 0
+
+
+def test_purge_expired_reports_what_it_removes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import-staff", write(env, "staff.csv", STAFF_CSV)]) == 0
+    capsys.readouterr()
+    assert main(["purge-expired", "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "would remove: 0 round(s) with 0 evaluated, 0 work plan(s), 0 absence(s) (kept: 3 years)"
+    )
