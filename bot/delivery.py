@@ -74,6 +74,7 @@ from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.results import SubjectResult, campaign_results
 from bot.ui.formatting import format_date, progress_bar
+from bot.ui.hr_notices import HR_KINDS, hr_notice
 from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
 from bot.ui.report import report_chart, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
@@ -391,8 +392,16 @@ class OutboxDelivery:
         async with self.sessionmaker.begin() as session:
             # Personal notices (round started, reports) go before bulk broadcasts.
             items = await OutboxRepo(session).claim(limit, now=self.clock.now(), later_kinds=(BROADCAST,))
-            people = await EmployeeRepo(session).many({i.recipient_id for i in items}) if items else {}
-        return [Claimed(item, people.get(item.recipient_id)) for item in items]
+            employees = EmployeeRepo(session)
+            people = await employees.many({i.recipient_id for i in items if i.recipient_id is not None})
+            # An HR account may be someone in the staff list too: then it speaks their language.
+            accounts = await employees.by_telegram_ids({i.chat_id for i in items if i.chat_id is not None})
+        return [
+            Claimed(
+                item, people.get(item.recipient_id) if item.recipient_id else accounts.get(item.chat_id or 0)
+            )
+            for item in items
+        ]
 
     async def _worker(self, queue: asyncio.Queue[Claimed | None], outcomes: Counter[Outcome]) -> None:
         while (entry := await queue.get()) is not None:
@@ -425,7 +434,7 @@ class OutboxDelivery:
             outbox = OutboxRepo(session)
             if outcome is Outcome.RELEASED:
                 await outbox.release([item.id])
-            elif outcome is Outcome.BLOCKED:
+            elif outcome is Outcome.BLOCKED and item.recipient_id is not None:
                 await outbox.finish_blocked(item.id, item.recipient_id, now, error or "blocked")
             else:
                 await outbox.finish(item.id, outcome.value, now, error)
@@ -434,13 +443,17 @@ class OutboxDelivery:
 
     async def _deliver(self, entry: Claimed) -> tuple[Outcome, str | None]:
         item, recipient = entry.item, entry.recipient
-        if recipient is None or recipient.telegram_user_id is None or not recipient.active:
+        if item.chat_id is not None:  # an HR account
+            chat_id = item.chat_id
+        elif recipient is None or recipient.telegram_user_id is None or not recipient.active:
             return Outcome.FAILED, "recipient has not joined or has left"
-        chat_id = recipient.telegram_user_id
+        else:
+            chat_id = recipient.telegram_user_id
+        locale = (recipient.locale if recipient else None) or self.i18n.default_locale
         # The chat's turn is taken before anything is awaited: rows for one person leave in
         # the order they were queued (workers take them off the queue in that order).
         async with self.chats.turn(chat_id):
-            with in_locale(self.i18n, recipient.locale or self.i18n.default_locale):
+            with in_locale(self.i18n, locale):
                 try:
                     async with self.sessionmaker() as session:
                         parts = await self._compose(session, item, recipient)
@@ -505,7 +518,15 @@ class OutboxDelivery:
 
     # ----------------------------------------------------------------------- composition
 
-    async def _compose(self, session: AsyncSession, item: OutboxDTO, recipient: EmployeeDTO) -> list[Part]:
+    async def _compose(
+        self, session: AsyncSession, item: OutboxDTO, recipient: EmployeeDTO | None
+    ) -> list[Part]:
+        if item.kind in HR_KINDS:
+            text = await hr_notice(session, self.profile, item.kind, item.ref_id, self.clock.today())
+            if text is None:
+                raise NothingToSend("nothing to report")
+            return [Part(text)]
+        assert recipient is not None, f"{item.kind} is for a person in the staff list"
         if item.kind == ROUND_STARTED:
             return await self._round_started(session, item.ref_id, recipient)
         if item.kind == REPORT_360:

@@ -101,7 +101,8 @@ class TaskDTO:
 @dataclass(frozen=True, slots=True)
 class OutboxDTO:
     id: int
-    recipient_id: int
+    recipient_id: int | None  # a person in the staff list, or
     kind: str
     ref_id: int
     attempts: int
+    chat_id: int | None = None  # a Telegram account (HR's role holders)

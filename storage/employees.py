@@ -71,6 +71,13 @@ class EmployeeRepo:
         )
         return {tg: name for tg, name in (await self.session.execute(query)).all() if tg is not None}
 
+    async def by_telegram_ids(self, telegram_user_ids: Iterable[int]) -> dict[int, EmployeeDTO]:
+        ids = set(telegram_user_ids)
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(Employee).where(Employee.telegram_user_id.in_(ids)))
+        return {row.telegram_user_id: to_dto(row) for row in rows if row.telegram_user_id is not None}
+
     async def by_telegram_id(self, telegram_user_id: int) -> EmployeeDTO | None:
         row = await self.session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
         return to_dto(row) if row else None

@@ -197,7 +197,11 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    # Or a Telegram account that need not be in the staff list: HR's role holders.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     ref_id: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
@@ -210,6 +214,8 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "recipient_id", name="uq_outbox_once"),
+        UniqueConstraint("kind", "ref_id", "chat_id", name="uq_outbox_once_chat"),
+        CheckConstraint("(recipient_id IS NULL) <> (chat_id IS NULL)", name="one_recipient"),
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'blocked', 'failed')", name="status"),
     )
 

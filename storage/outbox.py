@@ -38,7 +38,12 @@ _CHUNK = 500
 
 def _dto(row: OutboxMessage) -> OutboxDTO:
     return OutboxDTO(
-        id=row.id, recipient_id=row.recipient_id, kind=row.kind, ref_id=row.ref_id, attempts=row.attempts
+        id=row.id,
+        recipient_id=row.recipient_id,
+        kind=row.kind,
+        ref_id=row.ref_id,
+        attempts=row.attempts,
+        chat_id=row.chat_id,
     )
 
 
@@ -108,6 +113,28 @@ class OutboxRepo:
                     where=OutboxMessage.status == "pending",
                 )
             )
+
+    async def schedule_chats(
+        self, chat_ids: Sequence[int], kind: str, ref_id: int, not_before: datetime
+    ) -> None:
+        """Queue a notification to Telegram accounts (HR's role holders), once per account."""
+        if not chat_ids:
+            return
+        rows = [
+            {
+                "chat_id": chat,
+                "kind": kind,
+                "ref_id": ref_id,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": not_before,
+            }
+            for chat in chat_ids
+        ]
+        insert = insert_for(self.session, OutboxMessage).values(rows)
+        await self.session.execute(
+            insert.on_conflict_do_nothing(index_elements=["kind", "ref_id", "chat_id"])
+        )
 
     async def drop_pending(self, kind: str, ref_id: int, *, keep: Sequence[int]) -> None:
         """Forget queued notifications of this kind no longer owed to anyone but ``keep``."""

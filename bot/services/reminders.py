@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.reminders import deadline_reminders, next_send_slot
+from bot.domain.access import Role
+from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
 from bot.services.quarterly import RESULT_AGAIN
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
+from storage.roles import RoleRepo
 
 
 async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime) -> int:
@@ -43,10 +45,38 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)
                 planned += len(people)
     planned += await _plan_result_reminders(session, calendar, zone)
+    planned += await _plan_hr_notices(session, calendar, zone, now)
+    return planned
+
+
+async def _plan_hr_notices(
+    session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+) -> int:
+    """HR's role holders: a digest each working day while rounds run, and an alert once a
+    round's deadline has passed with work left."""
+    running = await ReminderRepo(session).running()
+    roles = RoleRepo(session)
+    accounts = sorted(set(await roles.holders(Role.HR)) | set(await roles.holders(Role.HR_HEAD)))
+    if not running or not accounts:
+        return 0
+    local, outbox, planned = _local(now, zone), OutboxRepo(session), 0
+    today = local.date()
+    # Today's digest only while today's window is open, so that it never goes out tomorrow.
+    if calendar.is_working_day(today) and local.time() < CLOSES:
+        moment = max(datetime.combine(today, OPENS), local).replace(tzinfo=zone).astimezone(UTC)
+        await outbox.schedule_chats(accounts, HR_DIGEST, today.toordinal(), moment)
+        planned += len(accounts)
+    alert_at = next_send_slot(local, calendar).replace(tzinfo=zone).astimezone(UTC)
+    for campaign in running:
+        if campaign.deadline < today and await ReminderRepo(session).with_work_left(campaign):
+            await outbox.schedule_chats(accounts, DEADLINE_PASSED, campaign.id, alert_at)
+            planned += len(accounts)
     return planned
 
 
 ACKNOWLEDGE_WITHIN = 2  # working days (clause 11)
+HR_DIGEST = "hr_digest"  # to HR's role holders: the running rounds (ref: the day's ordinal)
+DEADLINE_PASSED = "deadline_passed"  # to HR's role holders: work left after it (ref: the round)
 
 
 async def _plan_result_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo) -> int:

@@ -40,7 +40,7 @@ async def _deliver(world: World) -> None:
     await create_delivery(world.runtime, world.bot).deliver_pending()
 
 
-async def _rows(world: World, kind: str) -> list[tuple[int, datetime | None, str]]:
+async def _rows(world: World, kind: str) -> list[tuple[int | None, datetime | None, str]]:
     async with world.runtime.sessionmaker() as session:
         rows = await session.execute(
             select(OutboxMessage.recipient_id, OutboxMessage.not_before, OutboxMessage.status)
@@ -201,3 +201,47 @@ async def test_an_unread_result_is_sent_again_after_two_working_days(world: Worl
     _at(world, datetime(2025, 12, 10, 4, 0, tzinfo=UTC))
     await _deliver(world)
     assert results(DANA) == 2
+
+
+async def test_hr_gets_a_daily_digest_and_an_alert_when_a_deadline_passes(world: World) -> None:
+    from bot.domain.access import Role
+    from bot.services.access import grant_role
+
+    hr_account = 5001  # not in the staff list
+    await world.setup_staff()
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, hr_account, Role.HR, world.runtime.clock.now())
+    await world.running_round(["E1", "E2"])
+
+    # The account is not in the staff list: it is written to in the default language, Kazakh.
+    def digests() -> list[str]:
+        return [m.text for m in world.telegram.chat(hr_account) if "Бүгінгі бағалау кезеңдері" in m.text]
+
+    await plan_reminders_now(world.runtime)  # Monday 01.12.2025, 11:00
+    await asyncio.gather(_deliver(world), _deliver(world))
+    assert len(digests()) == 1
+    assert "<b>2025 жылғы 360 бағалау</b>, мерзімі 10.01.2026" in digests()[0]
+    assert "жіберілген сауалнамалар 0/" in digests()[0]
+    _at(world, datetime(2025, 12, 1, 15, 0, tzinfo=UTC))  # 20:00: no second digest today
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    _at(world, datetime(2025, 12, 2, 3, 0, tzinfo=UTC))  # Tuesday 08:00: planned, waits for 09:00
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    assert len(digests()) == 1
+    _at(world, datetime(2025, 12, 2, 4, 0, tzinfo=UTC))
+    await _deliver(world)
+    assert len(digests()) == 2 and "02.12.2025" in digests()[1]
+    _at(world, datetime(2025, 12, 6, 6, 0, tzinfo=UTC))  # Saturday: no digest
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    assert len(digests()) == 2
+
+    # Monday 12 January 2026: the deadline (10th) has passed with questionnaires unsubmitted.
+    _at(world, datetime(2026, 1, 12, 5, 0, tzinfo=UTC))
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    alerts = [m.text for m in world.telegram.chat(hr_account) if m.text.startswith("⚠️")]
+    assert len(alerts) == 1 and "мерзімі өтті" in alerts[0] and "/rounds" in alerts[0]

@@ -183,6 +183,7 @@ async def test_each_recipient_once_and_counts(session: AsyncSession, today: date
     assert [c.ref_id for c in claimed] == [first] * 4
     sent, blocked, failed, released = claimed
     await outbox.finish(sent.id, "sent", NOW)
+    assert blocked.recipient_id is not None
     await outbox.finish_blocked(
         blocked.id, blocked.recipient_id, NOW, "Forbidden: bot was blocked by the user"
     )

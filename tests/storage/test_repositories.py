@@ -169,6 +169,7 @@ async def test_start_queues_one_message_per_respondent(
     pending = await outbox.pending(100)
     assert len(pending) == 6 and {p.kind for p in pending} == {"round_started"}
     for item in pending:  # queueing again keeps one
+        assert item.recipient_id is not None
         await outbox.enqueue(item.recipient_id, item.kind, campaign_id)
     assert len(await outbox.pending(100)) == 6
     with pytest.raises(CampaignError, match="only a draft round can start"):

@@ -1,0 +1,77 @@
+"""What HR's role holders are told without asking: the daily digest of the running rounds and
+the alert when a deadline passes with work left (composed when sent, in their language)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.methodology import Profile
+from bot.services.progress import round_progress
+from bot.services.quarterly import year_overview
+from bot.services.reminders import DEADLINE_PASSED, HR_DIGEST
+from bot.ui.formatting import format_date, progress_bar
+from bot.ui.sheets import round_title
+from storage.dto import CampaignDTO
+from storage.reminders import ReminderRepo
+
+HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED})
+
+
+def _title(campaign: CampaignDTO) -> str:
+    if campaign.kind == "360":
+        return _("360 evaluation {year}").format(year=campaign.year)
+    return round_title(campaign.year, campaign.quarter or 0)
+
+
+async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, today: date) -> str:
+    overdue = " ⚠️ " + _("deadline passed") if campaign.deadline < today else ""
+    head = _("<b>{title}</b>, deadline {deadline}{overdue}").format(
+        title=_title(campaign), deadline=format_date(campaign.deadline), overdue=overdue
+    )
+    if campaign.kind == "360":
+        progress = await round_progress(session, profile, campaign.id)
+        detail = _(
+            "{bar} questionnaires submitted {done}/{total}; below the anonymity threshold: {below}"
+        ).format(
+            bar=progress_bar(progress.submitted, progress.total),
+            done=progress.submitted,
+            total=progress.total,
+            below=len(progress.below_threshold),
+        )
+    else:
+        overview = next(
+            o for o in await year_overview(session, campaign.year) if o.campaign.id == campaign.id
+        )
+        detail = _("{bar} sheets submitted {done}/{total}; results not yet read: {unread}").format(
+            bar=progress_bar(overview.submitted, overview.sheets),
+            done=overview.submitted,
+            total=overview.sheets,
+            unread=overview.submitted - overview.acknowledged,
+        )
+    return f"{head}\n{detail}"
+
+
+async def hr_notice(
+    session: AsyncSession, profile: Profile, kind: str, ref_id: int, today: date
+) -> str | None:
+    repo = ReminderRepo(session)
+    running = await repo.running()
+    if kind == HR_DIGEST:
+        if not running:
+            return None
+        lines = [await _line(session, profile, campaign, today) for campaign in running]
+        return "\n\n".join(
+            [_("<b>Evaluation rounds today, {day}</b>").format(day=format_date(today)), *lines]
+        )
+    campaign = next((c for c in running if c.id == ref_id), None)
+    if campaign is None or not await repo.with_work_left(campaign):
+        return None
+    return "\n\n".join(
+        [
+            _("⚠️ The deadline has passed with work left: /rounds or /quarters to remind, extend or close."),
+            await _line(session, profile, campaign, today),
+        ]
+    )
