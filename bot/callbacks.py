@@ -165,3 +165,9 @@ class SheetPdfCb(CallbackData, prefix="qp"):
     """A submitted quarterly sheet as a PDF (appendix 2 or 4), for those clause 20 allows."""
 
     sheet: int
+
+
+class AppealCb(CallbackData, prefix="ap"):
+    """ "I disagree": apply for a calibration session about a quarterly result (clause 12)."""
+
+    sheet: int

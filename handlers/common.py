@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -38,8 +39,14 @@ def create_router() -> Router:
 
 
 async def on_start(
-    message: Message, employee: EmployeeDTO, session: AsyncSession, profile: Profile, clock: Clock
+    message: Message,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    state: FSMContext,
 ) -> None:
+    await state.clear()  # start over: a half-typed comment or application is dropped
     text, markup = await _home(employee, session, profile, clock)
     await message.answer(text, reply_markup=markup)
 

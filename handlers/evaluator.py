@@ -14,17 +14,19 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObj
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb
+from bot.callbacks import AcknowledgeCb, AppealCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb
 from bot.clock import Clock
+from bot.config import Settings
 from bot.domain.methodology import Profile
 from bot.domain.workdays import WorkCalendar
-from bot.services import plans, quarterly
+from bot.services import appeals, plans, quarterly
 from bot.services.access import Actor
+from bot.services.appeals import AppealRefusal
 from bot.services.plans import Decision
 from bot.services.quarterly import DelegationRefusal
 from bot.services.reports import sheet_pdf
 from bot.services.sheets import SheetOutcome, SheetService
-from bot.ui.sheets import render_sheet_screen, result_markup, sheet_refusal_text
+from bot.ui.sheets import appeal_text, render_sheet_screen, result_markup, sheet_refusal_text
 from handlers.filters import IsEmployee
 from handlers.hr.quarters import read_upload, save_plans, year_and_reason
 from handlers.hr.staff import STAFF_SUFFIXES
@@ -50,6 +52,10 @@ class PlanReturn(StatesGroup):
     comment = State()  # data: the plan's id
 
 
+class AppealText(StatesGroup):
+    text = State()  # data: the sheet
+
+
 class PlanDraft(StatesGroup):
     table = State()  # data: the year and the reason of a change
 
@@ -62,6 +68,8 @@ def create_router() -> Router:
     router.callback_query.register(on_score, SheetScoreCb.filter())
     router.callback_query.register(on_acknowledge, AcknowledgeCb.filter())
     router.callback_query.register(on_sheet_pdf, SheetPdfCb.filter())
+    router.callback_query.register(on_appeal, AppealCb.filter())
+    router.message.register(on_appeal_text, F.text, ~F.text.startswith("/"), AppealText.text)
     router.callback_query.register(on_plan_decision, PlanCb.filter())
     router.message.register(on_plan_command, Command("plan"))
     router.message.register(on_delegate, Command("delegate"))
@@ -166,6 +174,55 @@ async def on_sheet_pdf(
     await query.answer()
     file = await sheet_pdf(session, profile, sheet.campaign.id, sheet.id, clock.now())
     await bot.send_document(query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True)
+
+
+async def on_appeal(
+    query: CallbackQuery,
+    callback_data: AppealCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
+    settings: Settings,
+    state: FSMContext,
+) -> None:
+    outcome = await appeals.check_appeal(
+        session, employee, callback_data.sheet, today=clock.today(), calendar=calendar, zone=settings.zone
+    )
+    if outcome.refusal is not None:
+        await query.answer(appeal_text(outcome), show_alert=True)
+        return
+    await state.set_state(AppealText.text)
+    await state.update_data(sheet=callback_data.sheet)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(appeal_text(outcome))
+
+
+async def on_appeal_text(
+    message: Message,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
+    settings: Settings,
+    state: FSMContext,
+    event_from_user: User,
+) -> None:
+    data = await state.get_data()
+    outcome = await appeals.file_appeal(
+        session,
+        employee,
+        int(data["sheet"]),
+        message.text or "",
+        calendar=calendar,
+        zone=settings.zone,
+        now=clock.now(),
+        actor=_actor(event_from_user),
+    )
+    if outcome.refusal not in (AppealRefusal.EMPTY, AppealRefusal.TOO_LONG):
+        await state.clear()
+    await message.answer(appeal_text(outcome))
 
 
 async def _show(query: CallbackQuery, outcome: SheetOutcome, profile: Profile) -> None:

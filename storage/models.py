@@ -435,3 +435,19 @@ class SheetScore(Base):
             name="allowed",
         ),
     )
+
+
+class Appeal(Base):
+    """An application for a calibration session (clause 12): the evaluated person disagrees
+    with a quarterly result, within 5 working days of reading it."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("quarter_sheets.id", ondelete="CASCADE"), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decide_by: Mapped[date] = mapped_column(Date)  # the authorised person's 3 working days (clause 38)
+    status: Mapped[str] = mapped_column(String(16), default="filed")
+
+    __table_args__ = (CheckConstraint("status IN ('filed', 'session', 'decided')", name="status"),)

@@ -4,20 +4,25 @@ the alert when a deadline passes with work left (composed when sent, in their la
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.methodology import Profile
+from bot.services.appeals import APPEAL_FILED
 from bot.services.progress import round_progress
+from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import year_overview
 from bot.services.reminders import DEADLINE_PASSED, HR_DIGEST
-from bot.ui.formatting import format_date, progress_bar
-from bot.ui.sheets import round_title
+from bot.ui.formatting import current_locale, format_date, format_score, local_time, progress_bar
+from bot.ui.sheets import method_name, round_title
+from storage.appeals import AppealRepo
 from storage.dto import CampaignDTO
+from storage.quarterly import QuarterRepo
 from storage.reminders import ReminderRepo
 
-HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED})
+HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED, APPEAL_FILED})
 
 
 def _title(campaign: CampaignDTO) -> str:
@@ -54,9 +59,42 @@ async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, 
     return f"{head}\n{detail}"
 
 
+async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> str | None:
+    appeal = await AppealRepo(session).get(appeal_id)
+    sheet = await QuarterRepo(session).sheet(appeal.sheet_id) if appeal else None
+    if appeal is None or sheet is None:
+        return None
+    record = (await sheet_records(session, profile, sheet.campaign.id, sheet_id=sheet.id))[0]
+    assert record.final_score is not None and record.band is not None
+    return "\n\n".join(
+        [
+            _("⚖️ <b>An application for a calibration session</b> (clause 12)"),
+            _("{name}, {position}, {unit}: {quarter}, {method}, score {score} — {band}.").format(
+                name=escape(record.full_name),
+                position=escape(record.position),
+                unit=escape(record.unit),
+                quarter=round_title(record.year, record.quarter),
+                method=method_name(record.method),
+                score=format_score(record.final_score),
+                band=escape(record.band.name.get(current_locale())),
+            ),
+            _("Evaluator: {evaluator}. Applied on {day}.").format(
+                evaluator=escape(record.evaluator_name or "—"),
+                day=format_date(local_time(appeal.filed_at).date()),
+            ),
+            escape(appeal.text),
+            _("Please decide whether to hold a session and name its members by {date} (clause 38).").format(
+                date=format_date(appeal.decide_by)
+            ),
+        ]
+    )
+
+
 async def hr_notice(
     session: AsyncSession, profile: Profile, kind: str, ref_id: int, today: date
 ) -> str | None:
+    if kind == APPEAL_FILED:
+        return await _appeal(session, profile, ref_id)
     repo = ReminderRepo(session)
     running = await repo.running()
     if kind == HR_DIGEST:

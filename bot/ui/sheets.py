@@ -11,10 +11,20 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AcknowledgeCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb, TasksCb
+from bot.callbacks import (
+    AcknowledgeCb,
+    AppealCb,
+    PlanCb,
+    PlanDecision,
+    SheetCb,
+    SheetPdfCb,
+    SheetScoreCb,
+    TasksCb,
+)
 from bot.domain.methodology import Profile, Text
 from bot.domain.quarterly import Method
 from bot.domain.scoring import grade_band
+from bot.services.appeals import AppealOutcome, AppealRefusal
 from bot.services.quarter_results import SheetRecord
 from bot.services.quarterly import YearResult
 from bot.services.sheets import (
@@ -455,7 +465,42 @@ def result_markup(sheet_id: int, *, acknowledged: bool) -> InlineKeyboardMarkup:
     rows.append(
         [InlineKeyboardButton(text=_("📄 The sheet as PDF"), callback_data=SheetPdfCb(sheet=sheet_id).pack())]
     )
+    if acknowledged:  # the appeal window opens when the result has been read (clause 12)
+        rows.append(
+            [InlineKeyboardButton(text=_("⚖️ I disagree"), callback_data=AppealCb(sheet=sheet_id).pack())]
+        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def appeal_text(outcome: AppealOutcome) -> str:
+    match outcome.refusal:
+        case None if outcome.decide_by is not None:
+            return _(
+                "Your application is registered. The authorised person decides on a calibration session "
+                "by {date} (clause 38); you will be told."
+            ).format(date=format_date(outcome.decide_by))
+        case None:
+            assert outcome.closes_on is not None
+            return _(
+                "Write your application for a calibration session in one message: why you disagree with the "
+                "result (clause 12). You can apply until {date}."
+            ).format(date=format_date(outcome.closes_on))
+        case AppealRefusal.NOT_YOURS:
+            return _("This result is not yours.")
+        case AppealRefusal.NOT_READ:
+            return _("Confirm that you have read the result first: the 5 working days to apply start then.")
+        case AppealRefusal.WINDOW_CLOSED:
+            assert outcome.closes_on is not None
+            return _("The 5 working days to apply ended on {date} (clause 12).").format(
+                date=format_date(outcome.closes_on)
+            )
+        case AppealRefusal.ALREADY_FILED:
+            return _("You have already applied about this result.")
+        case AppealRefusal.EMPTY:
+            return _("The application is empty. Please write it as a message.")
+        case AppealRefusal.TOO_LONG:
+            return _("The application is too long. Please shorten it.")
+    raise AssertionError(outcome)
 
 
 # ----------------------------------------------------------------------- work plans

@@ -1,0 +1,86 @@
+"""Clause 12: within 5 working days of reading a quarterly result the person may apply for a
+calibration session; the window closes by itself; the authorised person is told at once and
+has 3 working days to decide (clause 38)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.callbacks import AppealCb
+from bot.domain.access import Role
+from bot.factory import create_delivery
+from bot.services.access import COMMAND_LINE, grant_role
+from storage.models import Appeal
+from tests.conversation.conftest import FixedClock, World
+from tests.conversation.harness import Person
+from tests.conversation.test_quarterly import _in_english, _quarter, _score_person, _sheets
+from tests.factories import TELEGRAM_IDS
+
+AUTHORISED = 5003
+ERLAN, DANA, JOHN, ASKAR = (TELEGRAM_IDS[p] for p in ("U1", "E1", "E2", "E3"))
+
+
+async def _deliver(world: World) -> None:
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+
+
+def _result(person: Person) -> str:
+    """The callback data of the result message's appeal button."""
+    return next(d for m in reversed(person.chat) for _, d in m.buttons() if d.startswith("ap:"))
+
+
+async def test_applying_for_a_calibration_session(world: World) -> None:
+    await _quarter(world)  # Monday 01.12.2025
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
+    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
+    for name in ("Дана", "John", "Асқар"):
+        await _score_person(manager, name, [3, 3, 3, 3], "Орташа.")
+    await _deliver(world)
+    sheets = await _sheets(world)
+
+    john = world.person(JOHN, "John", "en")
+    # Not read yet: the window has not opened.
+    answer, alert = await john.press_data(AppealCb(sheet=sheets["E2"].id).pack(), john.last)
+    assert (
+        alert
+        and answer == "Confirm that you have read the result first: the 5 working days to apply start then."
+    )
+    await john.press("I have read it")
+    # Someone else's result cannot be appealed.
+    answer, _ = await john.press_data(AppealCb(sheet=sheets["E1"].id).pack(), john.last)
+    assert answer == "This result is not yours."
+
+    # John applies on the day he read it; the window runs to the 5th working day after.
+    await john.press("I disagree", john.last_with_buttons())
+    assert "You can apply until 08.12.2025." in john.last.text
+    await john.say("   ")
+    assert "The application is empty" in john.last.text
+    await john.say("Мерзімдер бойынша ескертулер негізсіз: тапсырмалар уақытында орындалды.")
+    assert "The authorised person decides on a calibration session by 04.12.2025" in john.last.text
+    answer, _ = await john.press_data(_result(john), john.last_with_buttons())
+    assert answer == "You have already applied about this result."
+    async with world.runtime.sessionmaker() as session:
+        appeals = (await session.execute(select(Appeal.sheet_id, Appeal.text, Appeal.status))).all()
+    assert appeals == [
+        (sheets["E2"].id, "Мерзімдер бойынша ескертулер негізсіз: тапсырмалар уақытында орындалды.", "filed")
+    ]
+
+    # The authorised person (not in the staff list: in the default language, Kazakh) is told.
+    await _deliver(world)
+    notice = world.telegram.chat(AUTHORISED)[-1].text
+    assert "Smith John" in notice and "3,00" in notice and "04.12.2025" in notice
+    assert "Мерзімдер бойынша ескертулер негізсіз" in notice
+
+    # Dana read hers on the 1st too, but asks on Tuesday the 9th: the window closed on the 8th.
+    dana = world.person(DANA, "Дана", "kk")
+    await dana.press("✅")
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    clock.current = datetime(2025, 12, 9, 5, 0, tzinfo=UTC)
+    answer, alert = await dana.press_data(_result(dana), dana.last_with_buttons())
+    assert alert and answer is not None and "08.12.2025" in answer
+    async with world.runtime.sessionmaker() as session:
+        assert len((await session.execute(select(Appeal.id))).all()) == 1
