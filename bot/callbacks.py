@@ -171,3 +171,16 @@ class AppealCb(CallbackData, prefix="ap"):
     """ "I disagree": apply for a calibration session about a quarterly result (clause 12)."""
 
     sheet: int
+
+
+class CalibrationCb(CallbackData, prefix="cs"):
+    """The authorised person's "hold a session" on an application (clause 38)."""
+
+    appeal: int
+
+
+class CalibrationVoteCb(CallbackData, prefix="cv"):
+    """A member's vote: support the evaluator's score, or propose another (typed next)."""
+
+    appeal: int
+    support: bool

@@ -73,6 +73,7 @@ from bot.services.broadcasts import REMINDER, DeliveryCounts, broadcast_counts
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.results import SubjectResult, campaign_results
+from bot.ui.calibration import CALIBRATION_KINDS, calibration_notice
 from bot.ui.formatting import format_date, progress_bar
 from bot.ui.hr_notices import HR_KINDS, hr_notice
 from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
@@ -111,6 +112,7 @@ class Part:
     photo: bytes | None = None  # a picture we made, uploaded with the message
     chart: SubjectResult | None = None  # a radar chart still to draw (see _render)
     file: tuple[str, str] | None = None  # ("photo" | "document", file_id) already on Telegram
+    document: tuple[str, bytes] | None = None  # (file name, bytes) of a file we made
     protect: bool = False
     plain: bool = False  # someone's own words: sent as they are, without HTML parsing
 
@@ -506,6 +508,9 @@ class OutboxDelivery:
         if part.photo is not None:
             photo = BufferedInputFile(part.photo, filename="radar.png")
             await self.bot.send_photo(chat_id, photo, caption=part.text, **options)
+        elif part.document is not None:
+            name, data = part.document
+            await self.bot.send_document(chat_id, BufferedInputFile(data, name), caption=part.text, **options)
         elif part.file is not None:
             kind, file_id = part.file
             if kind == "photo":
@@ -522,10 +527,16 @@ class OutboxDelivery:
         self, session: AsyncSession, item: OutboxDTO, recipient: EmployeeDTO | None
     ) -> list[Part]:
         if item.kind in HR_KINDS:
-            text = await hr_notice(session, self.profile, item.kind, item.ref_id, self.clock.today())
-            if text is None:
+            notices = await hr_notice(session, self.profile, item.kind, item.ref_id, self.clock.today())
+        elif item.kind in CALIBRATION_KINDS:
+            assert recipient is not None
+            notices = await calibration_notice(session, self.profile, item.kind, item.ref_id, recipient)
+        else:
+            notices = None
+        if notices is not None:
+            if not notices:
                 raise NothingToSend("nothing to report")
-            return [Part(text)]
+            return [Part(n.text, n.markup, protect=n.confidential, document=n.document) for n in notices]
         assert recipient is not None, f"{item.kind} is for a person in the staff list"
         if item.kind == ROUND_STARTED:
             return await self._round_started(session, item.ref_id, recipient)

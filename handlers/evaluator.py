@@ -14,18 +14,29 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObj
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AcknowledgeCb, AppealCb, PlanCb, PlanDecision, SheetCb, SheetPdfCb, SheetScoreCb
+from bot.callbacks import (
+    AcknowledgeCb,
+    AppealCb,
+    CalibrationVoteCb,
+    PlanCb,
+    PlanDecision,
+    SheetCb,
+    SheetPdfCb,
+    SheetScoreCb,
+)
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.methodology import Profile
 from bot.domain.workdays import WorkCalendar
-from bot.services import appeals, plans, quarterly
+from bot.services import appeals, calibration, plans, quarterly
 from bot.services.access import Actor
 from bot.services.appeals import AppealRefusal
+from bot.services.calibration import VoteRefusal
 from bot.services.plans import Decision
 from bot.services.quarterly import DelegationRefusal
 from bot.services.reports import sheet_pdf
-from bot.services.sheets import SheetOutcome, SheetService
+from bot.services.sheets import SheetOutcome, SheetService, parse_score
+from bot.ui.calibration import vote_text
 from bot.ui.sheets import appeal_text, render_sheet_screen, result_markup, sheet_refusal_text
 from handlers.filters import IsEmployee
 from handlers.hr.quarters import read_upload, save_plans, year_and_reason
@@ -56,6 +67,10 @@ class AppealText(StatesGroup):
     text = State()  # data: the sheet
 
 
+class VoteProposal(StatesGroup):
+    score_and_reason = State()  # data: the appeal
+
+
 class PlanDraft(StatesGroup):
     table = State()  # data: the year and the reason of a change
 
@@ -69,6 +84,8 @@ def create_router() -> Router:
     router.callback_query.register(on_acknowledge, AcknowledgeCb.filter())
     router.callback_query.register(on_sheet_pdf, SheetPdfCb.filter())
     router.callback_query.register(on_appeal, AppealCb.filter())
+    router.callback_query.register(on_vote, CalibrationVoteCb.filter())
+    router.message.register(on_proposal, F.text, ~F.text.startswith("/"), VoteProposal.score_and_reason)
     router.message.register(on_appeal_text, F.text, ~F.text.startswith("/"), AppealText.text)
     router.callback_query.register(on_plan_decision, PlanCb.filter())
     router.message.register(on_plan_command, Command("plan"))
@@ -223,6 +240,70 @@ async def on_appeal_text(
     if outcome.refusal not in (AppealRefusal.EMPTY, AppealRefusal.TOO_LONG):
         await state.clear()
     await message.answer(appeal_text(outcome))
+
+
+async def on_vote(
+    query: CallbackQuery,
+    callback_data: CalibrationVoteCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    state: FSMContext,
+    event_from_user: User,
+) -> None:
+    if not callback_data.support:
+        await state.set_state(VoteProposal.score_and_reason)
+        await state.update_data(appeal=callback_data.appeal)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(
+                _("Write the score you propose, then the reason, e.g. “3,75 deadlines were met”.")
+            )
+        return
+    outcome = await calibration.cast_vote(
+        session,
+        profile,
+        callback_data.appeal,
+        employee,
+        None,
+        None,
+        now=clock.now(),
+        actor=_actor(event_from_user),
+    )
+    if outcome.refusal is None and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    await query.answer(vote_text(outcome), show_alert=True)
+
+
+async def on_proposal(
+    message: Message,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    state: FSMContext,
+    event_from_user: User,
+) -> None:
+    words = (message.text or "").split(maxsplit=1)
+    score = parse_score(words[0]) if words else None
+    if score is None:
+        await message.answer(_("Please start with the score, e.g. “3,75 deadlines were met”."))
+        return
+    data = await state.get_data()
+    outcome = await calibration.cast_vote(
+        session,
+        profile,
+        int(data["appeal"]),
+        employee,
+        score,
+        words[1] if len(words) > 1 else None,
+        now=clock.now(),
+        actor=_actor(event_from_user),
+    )
+    if outcome.refusal not in (VoteRefusal.OUT_OF_RANGE, VoteRefusal.REASON_REQUIRED):
+        await state.clear()
+    await message.answer(vote_text(outcome))
 
 
 async def _show(query: CallbackQuery, outcome: SheetOutcome, profile: Profile) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Appeal
+from storage.models import Appeal, CalibrationVote
 from storage.upsert import insert_for
 
 
@@ -20,10 +21,32 @@ class AppealDTO:
     filed_at: datetime
     decide_by: date
     status: str
+    session_at: datetime | None = None
+    score_before: Decimal | None = None
+    score_after: Decimal | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberVote:
+    employee_id: int
+    score: Decimal | None  # None until the member has voted
+    reason: str | None
 
 
 def _dto(row: Appeal) -> AppealDTO:
-    return AppealDTO(row.id, row.sheet_id, row.text, row.filed_at, row.decide_by, row.status)
+    return AppealDTO(
+        row.id,
+        row.sheet_id,
+        row.text,
+        row.filed_at,
+        row.decide_by,
+        row.status,
+        row.session_at,
+        row.score_before,
+        row.score_after,
+        row.outcome,
+    )
 
 
 class AppealRepo:
@@ -43,6 +66,58 @@ class AppealRepo:
     async def get(self, appeal_id: int) -> AppealDTO | None:
         row = await self.session.get(Appeal, appeal_id)
         return _dto(row) if row else None
+
+    async def get_for_update(self, appeal_id: int) -> AppealDTO | None:
+        query = select(Appeal).where(Appeal.id == appeal_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()  # two last votes at once are counted one after the other
+        row = await self.session.scalar(query)
+        return _dto(row) if row else None
+
+    async def set_session(self, appeal_id: int, session_at: datetime, members: list[int]) -> bool:
+        """Only an application still waiting for the decision; False otherwise."""
+        result = await self.session.execute(
+            update(Appeal)
+            .where(Appeal.id == appeal_id, Appeal.status == "filed")
+            .values(status="session", session_at=session_at)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        self.session.add_all(CalibrationVote(appeal_id=appeal_id, employee_id=pk) for pk in members)
+        await self.session.flush()
+        return True
+
+    async def members(self, appeal_id: int) -> list[MemberVote]:
+        rows = await self.session.scalars(
+            select(CalibrationVote)
+            .where(CalibrationVote.appeal_id == appeal_id)
+            .order_by(CalibrationVote.employee_id)
+        )
+        return [MemberVote(r.employee_id, r.score, r.reason) for r in rows]
+
+    async def vote(
+        self, appeal_id: int, member_pk: int, score: Decimal, reason: str | None, now: datetime
+    ) -> bool:
+        """False if the member has voted already (a vote is final) or is not a member."""
+        result = await self.session.execute(
+            update(CalibrationVote)
+            .where(
+                CalibrationVote.appeal_id == appeal_id,
+                CalibrationVote.employee_id == member_pk,
+                CalibrationVote.score.is_(None),
+            )
+            .values(score=score, reason=reason, voted_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def decide(
+        self, appeal_id: int, before: Decimal, after: Decimal, outcome: str, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(Appeal)
+            .where(Appeal.id == appeal_id)
+            .values(status="decided", score_before=before, score_after=after, outcome=outcome, decided_at=now)
+        )
 
     async def of_sheet(self, sheet_id: int) -> AppealDTO | None:
         row = await self.session.scalar(select(Appeal).where(Appeal.sheet_id == sheet_id))

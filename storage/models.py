@@ -449,5 +449,26 @@ class Appeal(Base):
     filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     decide_by: Mapped[date] = mapped_column(Date)  # the authorised person's 3 working days (clause 38)
     status: Mapped[str] = mapped_column(String(16), default="filed")
+    # The session (clause 39) and its decision (clause 41): the result before and after.
+    session_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score_before: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    score_after: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (CheckConstraint("status IN ('filed', 'session', 'decided')", name="status"),)
+
+
+class CalibrationVote(Base):
+    """A member of a calibration session and, once given, their vote: the evaluator's score
+    supported, or a corrected one with its reason."""
+
+    __tablename__ = "calibration_votes"
+
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    reason: Mapped[str | None] = mapped_column(Text)
+    voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("score IS NULL OR score BETWEEN 0 AND 5", name="score"),)

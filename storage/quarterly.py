@@ -348,6 +348,12 @@ class QuarterRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def calibrate(self, sheet_id: int, final_score: Decimal) -> None:
+        """The calibration session's score replaces the evaluator's (the appeal keeps both)."""
+        await self.session.execute(
+            update(QuarterSheet).where(QuarterSheet.id == sheet_id).values(final_score=final_score)
+        )
+
     async def acknowledge(self, sheet_id: int, employee_pk: int, now: datetime) -> bool:
         result = await self.session.execute(
             update(QuarterSheet)

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     VIEW_RESULTS = "view_results"
     MANAGE_ROLES = "manage_roles"
     VIEW_AUDIT = "view_audit"
+    DECIDE_CALIBRATION = "decide_calibration"  # hold a calibration session, name its members (clause 38)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -41,9 +42,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HR_HEAD: frozenset(
         {Permission.VIEW_PROGRESS, Permission.VIEW_RESULTS, Permission.MANAGE_ROLES, Permission.VIEW_AUDIT}
     ),
-    # The authorised person's powers (approving schedules, calibration) come with the
-    # deadlines and calibration features; holding the role alone shows nothing yet.
-    Role.AUTHORISED: frozenset(),
+    # The authorised person decides on calibration sessions (clause 38); approving the
+    # schedule is still done outside the bot.
+    Role.AUTHORISED: frozenset({Permission.DECIDE_CALIBRATION}),
 }
 
 # Roles an HR officer may hand out. Granting hr_head, which opens every result, takes the

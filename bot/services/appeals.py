@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Role
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
+from bot.services.calibration import deciders
 from storage.appeals import AppealRepo
 from storage.dto import EmployeeDTO
 from storage.outbox import OutboxRepo
 from storage.quarterly import QuarterRepo, SheetDTO
-from storage.roles import RoleRepo
 
 APPEAL_WITHIN = 5  # working days from reading the result (clause 12)
 DECIDE_WITHIN = 3  # working days for the authorised person (clause 38)
@@ -101,9 +100,7 @@ async def file_appeal(
     appeal_id = await AppealRepo(session).file(sheet_id, application, now, decide_by)
     if appeal_id is None:
         return AppealOutcome(AppealRefusal.ALREADY_FILED)
-    roles = RoleRepo(session)
     # The authorised person decides; without one configured, the head of HR is told instead.
-    deciders = await roles.holders(Role.AUTHORISED) or await roles.holders(Role.HR_HEAD)
-    await OutboxRepo(session).schedule_chats(sorted(deciders), APPEAL_FILED, appeal_id, now)
+    await OutboxRepo(session).schedule_chats(await deciders(session), APPEAL_FILED, appeal_id, now)
     await audit(session, actor, "appeal.file", "sheet", sheet_id, at=now)
     return AppealOutcome(closes_on=checked.closes_on, decide_by=decide_by)

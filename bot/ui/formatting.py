@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,11 +23,10 @@ KAZAKHSTAN_TIME = ZoneInfo("Asia/Almaty")
 
 
 def local_time(moment: datetime) -> datetime:
-    """A stored moment as the clock in Kazakhstan showed it, without a time zone (naive
-    moments are taken as local already)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(KAZAKHSTAN_TIME).replace(tzinfo=None)
+    """A stored moment as the clock in Kazakhstan showed it, without a time zone. Moments are
+    stored in UTC; SQLite hands them back without a zone, so a naive one is taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(KAZAKHSTAN_TIME).replace(tzinfo=None)
 
 
 def format_score(value: Decimal) -> str:

@@ -6,23 +6,28 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import CalibrationCb
 from bot.domain.methodology import Profile
 from bot.services.appeals import APPEAL_FILED
+from bot.services.calibration import CALIBRATION_PROTOCOL
 from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import year_overview
 from bot.services.reminders import DEADLINE_PASSED, HR_DIGEST
+from bot.ui.calibration import protocol_notice
 from bot.ui.formatting import current_locale, format_date, format_score, local_time, progress_bar
+from bot.ui.quarterly_notices import Notice
 from bot.ui.sheets import method_name, round_title
 from storage.appeals import AppealRepo
 from storage.dto import CampaignDTO
 from storage.quarterly import QuarterRepo
 from storage.reminders import ReminderRepo
 
-HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED, APPEAL_FILED})
+HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED, APPEAL_FILED, CALIBRATION_PROTOCOL})
 
 
 def _title(campaign: CampaignDTO) -> str:
@@ -59,14 +64,14 @@ async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, 
     return f"{head}\n{detail}"
 
 
-async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> str | None:
+async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> Notice | None:
     appeal = await AppealRepo(session).get(appeal_id)
     sheet = await QuarterRepo(session).sheet(appeal.sheet_id) if appeal else None
     if appeal is None or sheet is None:
         return None
     record = (await sheet_records(session, profile, sheet.campaign.id, sheet_id=sheet.id))[0]
     assert record.final_score is not None and record.band is not None
-    return "\n\n".join(
+    text = "\n\n".join(
         [
             _("⚖️ <b>An application for a calibration session</b> (clause 12)"),
             _("{name}, {position}, {unit}: {quarter}, {method}, score {score} — {band}.").format(
@@ -88,28 +93,31 @@ async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> st
             ),
         ]
     )
+    button = InlineKeyboardButton(
+        text=_("📅 Hold a session"), callback_data=CalibrationCb(appeal=appeal.id).pack()
+    )
+    return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button]]), confidential=True)
 
 
 async def hr_notice(
     session: AsyncSession, profile: Profile, kind: str, ref_id: int, today: date
-) -> str | None:
+) -> list[Notice]:
+    """The messages owed to an HR account; empty when there is nothing to say any more."""
     if kind == APPEAL_FILED:
-        return await _appeal(session, profile, ref_id)
+        notice = await _appeal(session, profile, ref_id)
+        return [notice] if notice else []
+    if kind == CALIBRATION_PROTOCOL:
+        return await protocol_notice(session, profile, ref_id)
     repo = ReminderRepo(session)
     running = await repo.running()
     if kind == HR_DIGEST:
         if not running:
-            return None
+            return []
         lines = [await _line(session, profile, campaign, today) for campaign in running]
-        return "\n\n".join(
-            [_("<b>Evaluation rounds today, {day}</b>").format(day=format_date(today)), *lines]
-        )
+        day = _("<b>Evaluation rounds today, {day}</b>").format(day=format_date(today))
+        return [Notice("\n\n".join([day, *lines]), None)]
     campaign = next((c for c in running if c.id == ref_id), None)
     if campaign is None or not await repo.with_work_left(campaign):
-        return None
-    return "\n\n".join(
-        [
-            _("⚠️ The deadline has passed with work left: /rounds or /quarters to remind, extend or close."),
-            await _line(session, profile, campaign, today),
-        ]
-    )
+        return []
+    alert = _("⚠️ The deadline has passed with work left: /rounds or /quarters to remind, extend or close.")
+    return [Notice("\n\n".join([alert, await _line(session, profile, campaign, today)]), None)]

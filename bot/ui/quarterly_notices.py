@@ -57,6 +57,7 @@ class Notice:
     text: str
     markup: InlineKeyboardMarkup | None
     confidential: bool = False  # results: no forwarding or saving (clause 15)
+    document: tuple[str, bytes] | None = None  # a file we made, sent with the text as its caption
 
 
 async def quarterly_notice(

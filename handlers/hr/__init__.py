@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.hr import audit, broadcast, menu, new_round, quarters, results, roles, rounds, staff
+from handlers.hr import (
+    audit,
+    broadcast,
+    calibration,
+    menu,
+    new_round,
+    quarters,
+    results,
+    roles,
+    rounds,
+    staff,
+)
 
 
 def create_routers() -> list[Router]:
     return [
         menu.create_router(),
         quarters.create_router(),  # its uploads' states come before the staff list's
+        calibration.create_router(),
         staff.create_router(),
         results.create_router(),
         broadcast.create_router(),

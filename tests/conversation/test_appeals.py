@@ -84,3 +84,97 @@ async def test_applying_for_a_calibration_session(world: World) -> None:
     assert alert and answer is not None and "08.12.2025" in answer
     async with world.runtime.sessionmaker() as session:
         assert len((await session.execute(select(Appeal.id))).all()) == 1
+
+
+async def test_a_calibration_session_with_five_members_raises_the_score(world: World) -> None:
+    from decimal import Decimal
+
+    from bot.callbacks import CalibrationCb, CalibrationVoteCb
+    from storage.models import QuarterSheet
+
+    await _quarter(world)  # Monday 01.12.2025
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
+    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
+    await _score_person(manager, "John", [3, 3, 3, 3], "Мерзімдер бұзылды.")
+    await _deliver(world)
+    john = world.person(JOHN, "John", "en")
+    await john.press("I have read it")
+    await john.press("I disagree", john.last_with_buttons())
+    await john.say("Барлық тапсырмалар уақытында орындалды.")
+    await _deliver(world)
+    appeal_id = (await _appeal_row(world))[0]
+
+    # The authorised person holds the session; bad compositions and times are refused.
+    authorised = world.person(AUTHORISED, "Нұрлан", "en")
+    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-1])
+    for bad, reason in (
+        ("D1 U2 10.12.2025 15:00", "at least 3 members"),
+        ("D1 U2 E4 E5 E2 10.12.2025 15:00", "cannot be a member of their own session"),
+        ("D1 U2 E4 E5 X9 10.12.2025 15:00", "Not in the staff list: X9"),
+        ("D1 U2 E4 E5 E1 16.12.2025 15:00", "not later than 15.12.2025"),  # and a holiday
+        ("D1 U2 E4 E5 E1 10.12.2025 20:00", "between 09:00 and 19:00"),
+        ("D1 U2 E4 E5 E1 tomorrow", "Please write the employee ids"),
+    ):
+        await authorised.say(bad)
+        assert reason in authorised.last.text, (bad, authorised.last.text)
+    await authorised.say("D1 U2 E4 E5 E1 10.12.2025 15:00")
+    assert "The session is set" in authorised.last.text
+    await _deliver(world)
+    assert any("10.12.2025 15:00" in m.text for m in john.chat)  # the person is told when
+
+    votes = {
+        "D1": None,  # supports 3,00
+        "U2": "4,00 Барлық мерзімдер сақталған",
+        "E4": "4,00 Тапсырмалар уақытында",
+        "E5": "4,00 Келісемін",
+        "E1": None,
+    }
+    for code, proposal in votes.items():
+        member = world.person(TELEGRAM_IDS[code], code, "en")
+        case = next(m for m in member.chat if any(d.startswith("cv:") for _, d in m.buttons()))
+        assert "Smith John" in case.text and "Барлық тапсырмалар уақытында орындалды." in case.text
+        if proposal is None:
+            answer, _ = await member.press_data(
+                CalibrationVoteCb(appeal=appeal_id, support=True).pack(), case
+            )
+            assert answer is not None
+            continue
+        await member.press_data(CalibrationVoteCb(appeal=appeal_id, support=False).pack(), case)
+        if code == "E5":  # out of the range, then without a reason, then right
+            await member.say("6 өте жақсы")
+            await member.say("4,00")
+        await member.say(proposal)
+    # A vote is final.
+    d1 = world.person(TELEGRAM_IDS["D1"], "D1", "en")
+    answer, _ = await d1.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), d1.chat[-1])
+    assert answer is not None and answer != ""
+
+    row = await _appeal_row(world)
+    assert row[1:5] == ("decided", Decimal("3.00"), Decimal("4.00"), "raised")
+    async with world.runtime.sessionmaker() as session:
+        assert await session.scalar(
+            select(QuarterSheet.final_score).where(QuarterSheet.id == row[5])
+        ) == Decimal("4.00")
+    await _deliver(world)
+    assert "the score is raised" in john.chat[-1].text and "<b>4.00</b>" in john.chat[-1].text
+    assert "feedback meeting" in manager.chat[-1].text
+    name, data = world.telegram.documents[max(world.telegram.documents)]
+    assert name == f"calibration-{appeal_id}.pdf" and data.startswith(b"%PDF")
+
+
+async def _appeal_row(world: World) -> tuple:  # type: ignore[type-arg]
+    async with world.runtime.sessionmaker() as session:
+        row = (
+            await session.execute(
+                select(
+                    Appeal.id,
+                    Appeal.status,
+                    Appeal.score_before,
+                    Appeal.score_after,
+                    Appeal.outcome,
+                    Appeal.sheet_id,
+                )
+            )
+        ).one()
+    return (row[0], row[1], row[2], row[3], row[4], row[5])

@@ -1,0 +1,202 @@
+"""Calibration sessions (chapter 5, clauses 37-42).
+
+The authorised person decides to hold a session about an application and names its members
+(clause 38); the session is held within 10 working days of the application (clause 39) and
+everyone concerned is told when. Each member sees the case in front of them only — the
+evaluated person, the score and the evaluator's justification, the application — and votes in
+the bot: support the score, or a corrected score inside the method's range with a reason. When
+the last member has voted, the majority decides (clause 41, ``bot.domain.calibration``): the
+sheet's score is replaced, the appeal keeps the score before and after, the person and the
+evaluator are told, and the evaluator is reminded to hold the feedback meeting (clause 42).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.access import Role
+from bot.domain.calibration import Decision, Vote, decide
+from bot.domain.methodology import Profile
+from bot.domain.quarterly import Absence, Method
+from bot.domain.reminders import CLOSES, OPENS
+from bot.domain.workdays import WorkCalendar
+from bot.services.access import Actor, audit
+from storage.appeals import AppealDTO, AppealRepo, MemberVote
+from storage.dto import EmployeeDTO
+from storage.employees import EmployeeRepo
+from storage.outbox import OutboxRepo
+from storage.quarterly import QuarterRepo, SheetDTO
+from storage.roles import RoleRepo
+
+HOLD_WITHIN = 10  # working days from the application (clause 39)
+MIN_MEMBERS = 3
+CALIBRATION_SET = "calibration_set"  # to the person and the evaluator: when (ref: the appeal)
+CALIBRATION_VOTE = "calibration_vote"  # to each member: the case and the vote (ref: the appeal)
+CALIBRATION_RESULT = "calibration_result"  # to the person and the evaluator (ref: the appeal)
+CALIBRATION_PROTOCOL = "calibration_protocol"  # to the deciders: the protocol PDF (ref: the appeal)
+
+
+class SessionRefusal(StrEnum):
+    NOT_WAITING = "not_waiting"  # no such application, or decided already
+    UNKNOWN_MEMBERS = "unknown_members"
+    TOO_FEW_MEMBERS = "too_few_members"
+    PARTY_AS_MEMBER = "party_as_member"  # the evaluated person cannot sit on their own session
+    BAD_TIME = "bad_time"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOutcome:
+    refusal: SessionRefusal | None = None
+    unknown: tuple[str, ...] = ()
+    latest: date | None = None  # the last day the session may be held on
+
+
+def latest_session_day(filed_at: datetime, calendar: WorkCalendar, zone: ZoneInfo) -> date:
+    return calendar.add(_local(filed_at, zone).date(), HOLD_WITHIN)
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
+
+
+async def hold_session(
+    session: AsyncSession,
+    appeal_id: int,
+    member_codes: Sequence[str],
+    session_at: datetime,
+    *,
+    calendar: WorkCalendar,
+    zone: ZoneInfo,
+    now: datetime,
+    actor: Actor,
+) -> SessionOutcome:
+    """``session_at``: local time, naive."""
+    appeals = AppealRepo(session)
+    appeal = await appeals.get_for_update(appeal_id)
+    sheet = await QuarterRepo(session).sheet(appeal.sheet_id) if appeal else None
+    if appeal is None or sheet is None or appeal.status != "filed":
+        return SessionOutcome(SessionRefusal.NOT_WAITING)
+    latest = latest_session_day(appeal.filed_at, calendar, zone)
+    staff = await EmployeeRepo(session).by_external_ids(member_codes)
+    unknown = tuple(code for code in member_codes if code not in staff or not staff[code].active)
+    if unknown:
+        return SessionOutcome(SessionRefusal.UNKNOWN_MEMBERS, unknown=unknown, latest=latest)
+    members = sorted({staff[code].id for code in member_codes})
+    if sheet.employee.id in members:
+        return SessionOutcome(SessionRefusal.PARTY_AS_MEMBER, latest=latest)
+    if len(members) < MIN_MEMBERS:
+        return SessionOutcome(SessionRefusal.TOO_FEW_MEMBERS, latest=latest)
+    in_hours = OPENS <= session_at.time() < CLOSES and calendar.is_working_day(session_at.date())
+    if not in_hours or session_at < _local(now, zone) or session_at.date() > latest:
+        return SessionOutcome(SessionRefusal.BAD_TIME, latest=latest)
+    if not await appeals.set_session(appeal_id, session_at.replace(tzinfo=zone).astimezone(UTC), members):
+        return SessionOutcome(SessionRefusal.NOT_WAITING)
+    outbox = OutboxRepo(session)
+    await outbox.enqueue_many(members, CALIBRATION_VOTE, appeal_id)
+    await outbox.enqueue_many(_parties(sheet), CALIBRATION_SET, appeal_id)
+    await audit(
+        session, actor, "calibration.hold", "appeal", appeal_id, at=now, details={"members": len(members)}
+    )
+    return SessionOutcome(latest=latest)
+
+
+def _parties(sheet: SheetDTO) -> list[int]:
+    """Who is told about the session and its result: the person (unless they left) and the evaluator."""
+    people = [] if sheet.absence == Absence.DISMISSED else [sheet.employee.id]
+    return sorted({*people, *([sheet.evaluator_id] if sheet.evaluator_id else [])})
+
+
+class VoteRefusal(StrEnum):
+    NOT_A_MEMBER = "not_a_member"
+    NOT_IN_SESSION = "not_in_session"
+    VOTED = "voted"  # a vote is final
+    OUT_OF_RANGE = "out_of_range"
+    REASON_REQUIRED = "reason_required"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    refusal: VoteRefusal | None = None
+    allowed: tuple[Decimal, Decimal] | None = None
+    decision: Decision | None = None  # when this was the last vote
+
+
+def score_range(profile: Profile, method: str) -> tuple[Decimal, Decimal]:
+    """A corrected score stays inside what the method can give: the differentiation mean lies
+    within the parameters' scale, a KPI score within 0..5."""
+    if method == Method.DIFFERENTIATION and profile.differentiation is not None:
+        return Decimal(profile.differentiation.min_score), Decimal(profile.differentiation.max_score)
+    return Decimal(0), Decimal(5)
+
+
+async def cast_vote(
+    session: AsyncSession,
+    profile: Profile,
+    appeal_id: int,
+    member: EmployeeDTO,
+    score: Decimal | None,
+    reason: str | None,
+    *,
+    now: datetime,
+    actor: Actor,
+) -> VoteOutcome:
+    """``score`` None supports the evaluator's score."""
+    appeals = AppealRepo(session)
+    appeal = await appeals.get_for_update(appeal_id)
+    members = await appeals.members(appeal_id) if appeal else []
+    if appeal is None or member.id not in {m.employee_id for m in members}:
+        return VoteOutcome(VoteRefusal.NOT_A_MEMBER)
+    if appeal.status != "session":
+        return VoteOutcome(VoteRefusal.NOT_IN_SESSION)
+    sheet = await QuarterRepo(session).sheet(appeal.sheet_id)
+    assert sheet is not None and sheet.final_score is not None
+    low, high = score_range(profile, sheet.method)
+    chosen = sheet.final_score if score is None else score
+    if not low <= chosen <= high or chosen != chosen.quantize(Decimal("0.01")):
+        return VoteOutcome(VoteRefusal.OUT_OF_RANGE, allowed=(low, high))
+    reason = (reason or "").strip() or None
+    if chosen != sheet.final_score and reason is None:
+        return VoteOutcome(VoteRefusal.REASON_REQUIRED)
+    if not await appeals.vote(appeal_id, member.id, chosen, reason, now):
+        return VoteOutcome(VoteRefusal.VOTED)
+    await audit(session, actor, "calibration.vote", "appeal", appeal_id, at=now)
+    members = await appeals.members(appeal_id)
+    if any(m.score is None for m in members):
+        return VoteOutcome()
+    return VoteOutcome(decision=await _conclude(session, appeal, sheet, members, profile, now))
+
+
+async def _conclude(
+    session: AsyncSession,
+    appeal: AppealDTO,
+    sheet: SheetDTO,
+    members: Sequence[MemberVote],
+    profile: Profile,
+    now: datetime,
+) -> Decision:
+    assert sheet.final_score is not None
+    low, high = score_range(profile, sheet.method)
+    votes = [Vote(m.employee_id, m.score, m.reason) for m in members if m.score is not None]
+    decision = decide(sheet.final_score, votes, len(members), low=low, high=high)
+    if decision.score != sheet.final_score:
+        await QuarterRepo(session).calibrate(sheet.id, decision.score)
+    await AppealRepo(session).decide(
+        appeal.id, sheet.final_score, decision.score, decision.outcome.value, now
+    )
+    outbox = OutboxRepo(session)
+    await outbox.enqueue_many(_parties(sheet), CALIBRATION_RESULT, appeal.id)
+    await outbox.schedule_chats(await deciders(session), CALIBRATION_PROTOCOL, appeal.id, now)
+    return decision
+
+
+async def deciders(session: AsyncSession) -> list[int]:
+    """The authorised person's accounts; without one, the head of HR's."""
+    roles = RoleRepo(session)
+    return sorted(await roles.holders(Role.AUTHORISED) or await roles.holders(Role.HR_HEAD))

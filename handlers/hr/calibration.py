@@ -1,0 +1,93 @@
+"""The authorised person holds a calibration session about an application (clause 38)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import CalibrationCb
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.access import Permission
+from bot.domain.workdays import WorkCalendar
+from bot.services.access import Actor
+from bot.services.calibration import SessionOutcome, SessionRefusal, hold_session
+from bot.ui.calibration import session_text
+from handlers.filters import HasPermission
+
+
+class SessionSetup(StatesGroup):
+    members_and_time = State()  # data: the appeal
+
+
+def create_router() -> Router:
+    router = Router(name="hr-calibration")
+    router.message.filter(HasPermission(Permission.DECIDE_CALIBRATION))
+    router.callback_query.filter(HasPermission(Permission.DECIDE_CALIBRATION))
+    router.callback_query.register(on_hold, CalibrationCb.filter())
+    router.message.register(
+        on_members_and_time, F.text, ~F.text.startswith("/"), SessionSetup.members_and_time
+    )
+    return router
+
+
+async def on_hold(query: CallbackQuery, callback_data: CalibrationCb, state: FSMContext) -> None:
+    await state.set_state(SessionSetup.members_and_time)
+    await state.update_data(appeal=callback_data.appeal)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _(
+                "Send the members' employee ids, then the session's date and time, in one message, "
+                "e.g. <code>D1 U2 E4 E5 M0 10.12.2025 15:00</code>."
+            )
+        )
+
+
+def parse_members_and_time(text: str) -> tuple[list[str], datetime] | None:
+    words = text.replace(",", " ").split()
+    if len(words) < 3:
+        return None
+    try:
+        at = datetime.strptime(" ".join(words[-2:]), "%d.%m.%Y %H:%M")
+    except ValueError:
+        return None
+    return words[:-2], at
+
+
+async def on_members_and_time(
+    message: Message,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
+    settings: Settings,
+    state: FSMContext,
+    actor: Actor,
+) -> None:
+    parsed = parse_members_and_time(message.text or "")
+    if parsed is None:
+        await message.answer(
+            _("Please write the employee ids, then the date and time, e.g. D1 U2 E4 10.12.2025 15:00.")
+        )
+        return
+    members, at = parsed
+    data = await state.get_data()
+    outcome: SessionOutcome = await hold_session(
+        session,
+        int(data["appeal"]),
+        members,
+        at,
+        calendar=calendar,
+        zone=settings.zone,
+        now=clock.now(),
+        actor=actor,
+    )
+    if outcome.refusal in (None, SessionRefusal.NOT_WAITING):
+        await state.clear()
+    await message.answer(session_text(outcome))
