@@ -138,18 +138,27 @@ def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datet
     return bytes(pdf.output())
 
 
-def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale: str) -> FormPDF:
-    pdf = FormPDF(_("Confidential (clause 20)"), _("Page {page} of {pages}"))
+def new_form(title: str, profile: Profile, created_at: datetime, orientation: str = "P") -> FormPDF:
+    """A confidential form's first page, in the current locale; ``created_at`` goes into the
+    metadata, so the same input always gives the same bytes."""
+    locale = current_locale()
+    pdf = FormPDF(_("Confidential (clause 20)"), _("Page {page} of {pages}"), orientation)
     pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
     pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM + 2)
     pdf.set_creation_date(created_at)
     pdf.set_lang(locale)
-    pdf.set_title(f"{form_title(item.questionnaire)}: {item.subject.employee.full_name}")
+    pdf.set_title(title)
     pdf.set_subject(profile.document.get(locale))
     pdf.set_creator("Bagalau")
     pdf.add_page()
     pdf.set_text_color(*INK)
     return pdf
+
+
+def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale: str) -> FormPDF:
+    return new_form(
+        f"{form_title(item.questionnaire)}: {item.subject.employee.full_name}", profile, created_at
+    )
 
 
 def draw_box(pdf: FPDF, text: str, fill: str) -> None:

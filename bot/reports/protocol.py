@@ -18,13 +18,10 @@ from bot.reports.pdf import (
     GAP,
     HEADING_FILL,
     INK,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
-    FormPDF,
     band_fill,
     draw_box,
     draw_facts,
+    new_form,
 )
 from bot.ui.formatting import current_locale, format_date, format_score, local_time
 
@@ -55,15 +52,7 @@ class Protocol:
 
 
 def build_protocol_pdf(protocol: Protocol, profile: Profile, *, created_at: datetime) -> bytes:
-    pdf = FormPDF(_("Confidential (clause 20)"), _("Page {page} of {pages}"))
-    pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
-    pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM + 2)
-    pdf.set_creation_date(created_at)
-    pdf.set_lang(current_locale())
-    pdf.set_title(_("Protocol of the calibration session"))
-    pdf.set_creator("Bagalau")
-    pdf.add_page()
-    pdf.set_text_color(*INK)
+    pdf = new_form(_("Protocol of the calibration session"), profile, created_at)
     pdf.set_font(FONT, "B", 12.5)
     pdf.multi_cell(
         pdf.epw, 6, _("Protocol of the calibration session"), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT

@@ -41,9 +41,6 @@ from bot.reports.pdf import (
     GAP,
     HEADING_FILL,
     INK,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     MUTED,
     RULE,
     FormPDF,
@@ -51,6 +48,7 @@ from bot.reports.pdf import (
     draw_box,
     draw_document,
     draw_facts,
+    new_form,
     score_text,
 )
 from bot.services.quarter_results import KpiLine, SheetRecord
@@ -81,16 +79,8 @@ def build_sheet_pdf(record: SheetRecord, profile: Profile, *, created_at: dateti
     ``created_at`` goes into the metadata, so the same sheet always gives the same bytes."""
     locale = current_locale()
     landscape = record.method is Method.KPI
-    pdf = FormPDF(_("Confidential (clause 20)"), _("Page {page} of {pages}"), "L" if landscape else "P")
-    pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
-    pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM + 2)
-    pdf.set_creation_date(created_at)
-    pdf.set_lang(locale)
-    pdf.set_title(f"{sheet_title(record.method)}: {record.full_name}")
-    pdf.set_subject(profile.document.get(locale))
-    pdf.set_creator("Bagalau")
-    pdf.add_page()
-    pdf.set_text_color(*INK)
+    title = f"{sheet_title(record.method)}: {record.full_name}"
+    pdf = new_form(title, profile, created_at, "L" if landscape else "P")
 
     _draw_header(pdf, record, profile)
     participation = participation_label(excluded_reason=record.excluded_reason, absence=record.absence)

@@ -60,18 +60,23 @@ async def _case(session: AsyncSession, profile: Profile, appeal: AppealDTO) -> t
     return (sheet.employee.id, records[0]) if records else None
 
 
-def _case_lines(record: SheetRecord, profile: Profile, score: str) -> list[str]:
+def case_line(record: SheetRecord) -> str:
+    """Who, which evaluation, and the score under appeal, in one line."""
+    return _("{name}, {position}, {unit}: {quarter}, {method}, score {score} — {band}.").format(
+        name=escape(record.full_name),
+        position=escape(record.position),
+        unit=escape(record.unit),
+        quarter=round_title(record.year, record.quarter),
+        method=method_name(record.method),
+        score=format_score(record.final_score) if record.final_score is not None else "—",
+        band=escape(record.band.name.get(current_locale())) if record.band else "—",
+    )
+
+
+def _case_lines(record: SheetRecord, profile: Profile) -> list[str]:
     locale = current_locale()
     lines = [
-        _("{name}, {position}, {unit}: {quarter}, {method}, score {score} — {band}.").format(
-            name=escape(record.full_name),
-            position=escape(record.position),
-            unit=escape(record.unit),
-            quarter=round_title(record.year, record.quarter),
-            method=method_name(record.method),
-            score=score,
-            band=escape(record.band.name.get(locale)) if record.band else "—",
-        ),
+        case_line(record),
         _("Evaluator: {evaluator}").format(evaluator=escape(record.evaluator_name or "—")),
     ]
     if profile.differentiation is not None and record.parameters:
@@ -106,7 +111,7 @@ async def calibration_notice(
                 _("⚖️ <b>You are a member of a calibration session</b> on {when} (clauses 39-41).").format(
                     when=_when(appeal.session_at)
                 ),
-                "\n".join(_case_lines(record, profile, score)),
+                "\n".join(_case_lines(record, profile)),
                 _("The application: {text}").format(text=escape(appeal.text)),
                 _(
                     "Vote when the session has heard the evaluator: support the score, or propose another with its reason."

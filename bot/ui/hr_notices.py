@@ -18,10 +18,10 @@ from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import year_overview
 from bot.services.reminders import DEADLINE_PASSED, HR_DIGEST
-from bot.ui.calibration import protocol_notice
-from bot.ui.formatting import current_locale, format_date, format_score, local_time, progress_bar
+from bot.ui.calibration import case_line, protocol_notice
+from bot.ui.formatting import format_date, local_time, progress_bar
 from bot.ui.quarterly_notices import Notice
-from bot.ui.sheets import method_name, round_title
+from bot.ui.sheets import round_title
 from storage.appeals import AppealRepo
 from storage.dto import CampaignDTO
 from storage.quarterly import QuarterRepo
@@ -74,15 +74,7 @@ async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> No
     text = "\n\n".join(
         [
             _("⚖️ <b>An application for a calibration session</b> (clause 12)"),
-            _("{name}, {position}, {unit}: {quarter}, {method}, score {score} — {band}.").format(
-                name=escape(record.full_name),
-                position=escape(record.position),
-                unit=escape(record.unit),
-                quarter=round_title(record.year, record.quarter),
-                method=method_name(record.method),
-                score=format_score(record.final_score),
-                band=escape(record.band.name.get(current_locale())),
-            ),
+            case_line(record),
             _("Evaluator: {evaluator}. Applied on {day}.").format(
                 evaluator=escape(record.evaluator_name or "—"),
                 day=format_date(local_time(appeal.filed_at).date()),
