@@ -119,6 +119,11 @@ class AppealRepo:
             .values(status="decided", score_before=before, score_after=after, outcome=outcome, decided_at=now)
         )
 
+    async def open(self) -> list[AppealDTO]:
+        """Applications still waiting for a decision or for votes."""
+        rows = await self.session.scalars(select(Appeal).where(Appeal.status.in_(("filed", "session"))))
+        return [_dto(row) for row in rows]
+
     async def of_sheet(self, sheet_id: int) -> AppealDTO | None:
         row = await self.session.scalar(select(Appeal).where(Appeal.sheet_id == sheet_id))
         return _dto(row) if row else None

@@ -41,6 +41,8 @@ CALIBRATION_SET = "calibration_set"  # to the person and the evaluator: when (re
 CALIBRATION_VOTE = "calibration_vote"  # to each member: the case and the vote (ref: the appeal)
 CALIBRATION_RESULT = "calibration_result"  # to the person and the evaluator (ref: the appeal)
 CALIBRATION_PROTOCOL = "calibration_protocol"  # to the deciders: the protocol PDF (ref: the appeal)
+APPEAL_DUE = "appeal_due"  # to the deciders: the day to decide has come (ref: the appeal)
+VOTE_DUE = "vote_due"  # to members who have not voted: the session's day (ref: the appeal)
 
 
 class SessionRefusal(StrEnum):

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.access import Role
 from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
+from bot.services.calibration import APPEAL_DUE, VOTE_DUE, deciders
 from bot.services.quarterly import RESULT_AGAIN
+from storage.appeals import AppealRepo
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 from storage.roles import RoleRepo
@@ -46,7 +48,32 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
                 planned += len(people)
     planned += await _plan_result_reminders(session, calendar, zone)
     planned += await _plan_hr_notices(session, calendar, zone, now)
+    planned += await _plan_calibration_reminders(session, calendar, zone)
     return planned
+
+
+async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo) -> int:
+    """The deciders on the last day of clause 38's 3 working days if they have not decided; the
+    members who have not voted on the session's morning."""
+    appeals, outbox, planned = AppealRepo(session), OutboxRepo(session), 0
+    for appeal in await appeals.open():
+        if appeal.status == "filed":
+            moment = next_send_slot(datetime.combine(appeal.decide_by, OPENS), calendar)
+            await outbox.schedule_chats(await deciders(session), APPEAL_DUE, appeal.id, _utc(moment, zone))
+            planned += 1
+        elif appeal.session_at is not None:
+            waiting = [m.employee_id for m in await appeals.members(appeal.id) if m.score is None]
+            await outbox.drop_pending(VOTE_DUE, appeal.id, keep=waiting)
+            if waiting:
+                day = _local(appeal.session_at, zone).date()
+                moment = next_send_slot(datetime.combine(day, OPENS), calendar)
+                await outbox.schedule(waiting, VOTE_DUE, appeal.id, _utc(moment, zone))
+                planned += len(waiting)
+    return planned
+
+
+def _utc(local: datetime, zone: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 async def _plan_hr_notices(

@@ -20,6 +20,7 @@ from bot.services.calibration import (
     CALIBRATION_RESULT,
     CALIBRATION_SET,
     CALIBRATION_VOTE,
+    VOTE_DUE,
     SessionOutcome,
     SessionRefusal,
     VoteOutcome,
@@ -34,7 +35,7 @@ from storage.dto import EmployeeDTO
 from storage.employees import EmployeeRepo
 from storage.quarterly import QuarterRepo
 
-CALIBRATION_KINDS = frozenset({CALIBRATION_SET, CALIBRATION_VOTE, CALIBRATION_RESULT})
+CALIBRATION_KINDS = frozenset({CALIBRATION_SET, CALIBRATION_VOTE, CALIBRATION_RESULT, VOTE_DUE})
 
 
 def _when(moment: datetime | None) -> str:
@@ -102,6 +103,15 @@ async def calibration_notice(
     evaluated, record = case
     assert record.final_score is not None
     title = round_title(record.year, record.quarter)
+    if kind == VOTE_DUE:
+        members = await AppealRepo(session).members(appeal.id)
+        if appeal.status != "session" or all(
+            m.score is not None for m in members if m.employee_id == recipient.id
+        ):
+            return []
+        notices = await calibration_notice(session, profile, CALIBRATION_VOTE, appeal_id, recipient)
+        reminder = _("Reminder: the calibration session is today; please vote.")
+        return [Notice(f"{reminder}\n\n{n.text}", n.markup, n.confidential) for n in notices]
     if kind == CALIBRATION_VOTE:
         if appeal.status != "session":
             return []

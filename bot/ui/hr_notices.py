@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import CalibrationCb
 from bot.domain.methodology import Profile
 from bot.services.appeals import APPEAL_FILED
-from bot.services.calibration import CALIBRATION_PROTOCOL
+from bot.services.calibration import APPEAL_DUE, CALIBRATION_PROTOCOL
 from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import year_overview
@@ -27,7 +27,7 @@ from storage.dto import CampaignDTO
 from storage.quarterly import QuarterRepo
 from storage.reminders import ReminderRepo
 
-HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED, APPEAL_FILED, CALIBRATION_PROTOCOL})
+HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED, APPEAL_FILED, APPEAL_DUE, CALIBRATION_PROTOCOL})
 
 
 def _title(campaign: CampaignDTO) -> str:
@@ -95,9 +95,15 @@ async def hr_notice(
     session: AsyncSession, profile: Profile, kind: str, ref_id: int, today: date
 ) -> list[Notice]:
     """The messages owed to an HR account; empty when there is nothing to say any more."""
-    if kind == APPEAL_FILED:
+    if kind in (APPEAL_FILED, APPEAL_DUE):
         notice = await _appeal(session, profile, ref_id)
-        return [notice] if notice else []
+        if notice is None or kind == APPEAL_FILED:
+            return [notice] if notice else []
+        appeal = await AppealRepo(session).get(ref_id)
+        if appeal is None or appeal.status != "filed":
+            return []  # decided meanwhile
+        reminder = _("Reminder: today is the last day to decide on this application (clause 38).")
+        return [Notice(f"{reminder}\n\n{notice.text}", notice.markup, notice.confidential)]
     if kind == CALIBRATION_PROTOCOL:
         return await protocol_notice(session, profile, ref_id)
     repo = ReminderRepo(session)

@@ -178,3 +178,55 @@ async def _appeal_row(world: World) -> tuple:  # type: ignore[type-arg]
             )
         ).one()
     return (row[0], row[1], row[2], row[3], row[4], row[5])
+
+
+async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: World) -> None:
+    from bot.callbacks import CalibrationCb, CalibrationVoteCb
+    from bot.factory import plan_reminders_now
+
+    await _quarter(world)  # Monday 01.12.2025
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
+    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
+    await _score_person(manager, "John", [3, 3, 3, 3], "Орташа.")
+    await _deliver(world)
+    john = world.person(JOHN, "John", "en")
+    await john.press("I have read it")
+    await john.press("I disagree", john.last_with_buttons())
+    await john.say("Келіспеймін.")
+    await _deliver(world)
+    appeal_id = (await _appeal_row(world))[0]
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+
+    def with_buttons(chat: int, prefix: str) -> int:
+        """Messages carrying the case's buttons: the first notice, then any reminder."""
+        return sum(1 for m in world.telegram.chat(chat) if any(d.startswith(prefix) for _, d in m.buttons()))
+
+    # Undecided on Thursday the 4th, the last of the 3 working days: the decider is reminded, once.
+    await plan_reminders_now(world.runtime)
+    clock.current = datetime(2025, 12, 4, 3, 59, tzinfo=UTC)
+    await _deliver(world)
+    assert with_buttons(AUTHORISED, "cs:") == 1
+    clock.current = datetime(2025, 12, 4, 4, 0, tzinfo=UTC)
+    await _deliver(world)
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    assert with_buttons(AUTHORISED, "cs:") == 2
+
+    authorised = world.person(AUTHORISED, "Нұрлан", "en")
+    notice = next(
+        m for m in world.telegram.chat(AUTHORISED) if any(d.startswith("cs:") for _, d in m.buttons())
+    )
+    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), notice)
+    await authorised.say("D1 U2 E4 10.12.2025 15:00")
+    await _deliver(world)
+    d1 = world.person(TELEGRAM_IDS["D1"], "D1", "en")
+    case = next(m for m in d1.chat if any(d.startswith("cv:") for _, d in m.buttons()))
+    await d1.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), case)
+    # On the session's morning the members who have not voted are reminded; D1 has voted.
+    await plan_reminders_now(world.runtime)
+    clock.current = datetime(2025, 12, 10, 4, 0, tzinfo=UTC)
+    await _deliver(world)
+    assert with_buttons(TELEGRAM_IDS["U2"], "cv:") == 2 and with_buttons(TELEGRAM_IDS["E4"], "cv:") == 2
+    assert with_buttons(TELEGRAM_IDS["D1"], "cv:") == 0  # voted: the buttons went, no reminder
