@@ -7,6 +7,18 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
+def local_naive(moment: datetime, zone: ZoneInfo) -> datetime:
+    """A stored moment as the clock in ``zone`` showed it, without a time zone. Moments are
+    stored in UTC; SQLite hands them back without a zone, so a naive one is taken as UTC."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).replace(tzinfo=None)
+
+
+def utc_from_local(local: datetime, zone: ZoneInfo) -> datetime:
+    """A naive local time in ``zone`` as an aware UTC moment, to store or compare."""
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """An aware datetime in UTC."""

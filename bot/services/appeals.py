@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_naive
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from bot.services.calibration import deciders
 from storage.appeals import AppealRepo
 from storage.dto import EmployeeDTO
 from storage.outbox import OutboxRepo
-from storage.quarterly import QuarterRepo, SheetDTO
+from storage.quarterly import QuarterRepo
 
 APPEAL_WITHIN = 5  # working days from reading the result (clause 12)
 DECIDE_WITHIN = 3  # working days for the authorised person (clause 38)
@@ -46,13 +47,6 @@ def window_closes(read_on: date, calendar: WorkCalendar) -> date:
     return calendar.add(read_on, APPEAL_WITHIN)
 
 
-def _read_on(sheet: SheetDTO, zone: ZoneInfo) -> date | None:
-    if sheet.acknowledged_at is None:
-        return None
-    moment = sheet.acknowledged_at
-    return (moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))).astimezone(zone).date()
-
-
 async def check_appeal(
     session: AsyncSession,
     employee: EmployeeDTO,
@@ -65,9 +59,9 @@ async def check_appeal(
     sheet = await QuarterRepo(session).sheet(sheet_id)
     if sheet is None or sheet.employee.id != employee.id or sheet.status != "submitted":
         return AppealOutcome(AppealRefusal.NOT_YOURS)
-    read_on = _read_on(sheet, zone)
-    if read_on is None:
+    if sheet.acknowledged_at is None:
         return AppealOutcome(AppealRefusal.NOT_READ)
+    read_on = local_naive(sheet.acknowledged_at, zone).date()
     closes = window_closes(read_on, calendar)
     if today > closes:
         return AppealOutcome(AppealRefusal.WINDOW_CLOSED, closes_on=closes)
@@ -87,7 +81,7 @@ async def file_appeal(
     now: datetime,
     actor: Actor,
 ) -> AppealOutcome:
-    today = now.astimezone(zone).date()
+    today = local_naive(now, zone).date()
     checked = await check_appeal(session, employee, sheet_id, today=today, calendar=calendar, zone=zone)
     if checked.refusal is not None:
         return checked

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_naive, utc_from_local
 from bot.domain.access import Role
 from bot.domain.calibration import Decision, Vote, decide
 from bot.domain.methodology import Profile
@@ -61,11 +62,7 @@ class SessionOutcome:
 
 
 def latest_session_day(filed_at: datetime, calendar: WorkCalendar, zone: ZoneInfo) -> date:
-    return calendar.add(_local(filed_at, zone).date(), HOLD_WITHIN)
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).replace(tzinfo=None)
+    return calendar.add(local_naive(filed_at, zone).date(), HOLD_WITHIN)
 
 
 async def hold_session(
@@ -96,9 +93,9 @@ async def hold_session(
     if len(members) < MIN_MEMBERS:
         return SessionOutcome(SessionRefusal.TOO_FEW_MEMBERS, latest=latest)
     in_hours = OPENS <= session_at.time() < CLOSES and calendar.is_working_day(session_at.date())
-    if not in_hours or session_at < _local(now, zone) or session_at.date() > latest:
+    if not in_hours or session_at < local_naive(now, zone) or session_at.date() > latest:
         return SessionOutcome(SessionRefusal.BAD_TIME, latest=latest)
-    if not await appeals.set_session(appeal_id, session_at.replace(tzinfo=zone).astimezone(UTC), members):
+    if not await appeals.set_session(appeal_id, utc_from_local(session_at, zone), members):
         return SessionOutcome(SessionRefusal.NOT_WAITING)
     outbox = OutboxRepo(session)
     await outbox.enqueue_many(members, CALIBRATION_VOTE, appeal_id)

@@ -12,11 +12,12 @@ someone who has finished meanwhile gets nothing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_naive, utc_from_local
 from bot.domain.access import Role
 from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
@@ -34,7 +35,7 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
     repo, outbox = ReminderRepo(session), OutboxRepo(session)
     planned = 0
     for campaign in await repo.running():
-        opened = _local(campaign.started_at or now, zone)
+        opened = local_naive(campaign.started_at or now, zone)
         due = deadline_reminders(campaign.deadline, calendar, opened_at=opened)
         if not due:
             continue
@@ -43,7 +44,7 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
             # Whoever has finished since the last run is owed nothing.
             await outbox.drop_pending(reminder.reminder.value, campaign.id, keep=people)
             if people:
-                moment = next_send_slot(reminder.at, calendar).replace(tzinfo=zone).astimezone(UTC)
+                moment = utc_from_local(next_send_slot(reminder.at, calendar), zone)
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)
                 planned += len(people)
     planned += await _plan_result_reminders(session, calendar, zone)
@@ -59,21 +60,19 @@ async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalen
     for appeal in await appeals.open():
         if appeal.status == "filed":
             moment = next_send_slot(datetime.combine(appeal.decide_by, OPENS), calendar)
-            await outbox.schedule_chats(await deciders(session), APPEAL_DUE, appeal.id, _utc(moment, zone))
+            await outbox.schedule_chats(
+                await deciders(session), APPEAL_DUE, appeal.id, utc_from_local(moment, zone)
+            )
             planned += 1
         elif appeal.session_at is not None:
             waiting = [m.employee_id for m in await appeals.members(appeal.id) if m.score is None]
             await outbox.drop_pending(VOTE_DUE, appeal.id, keep=waiting)
             if waiting:
-                day = _local(appeal.session_at, zone).date()
+                day = local_naive(appeal.session_at, zone).date()
                 moment = next_send_slot(datetime.combine(day, OPENS), calendar)
-                await outbox.schedule(waiting, VOTE_DUE, appeal.id, _utc(moment, zone))
+                await outbox.schedule(waiting, VOTE_DUE, appeal.id, utc_from_local(moment, zone))
                 planned += len(waiting)
     return planned
-
-
-def _utc(local: datetime, zone: ZoneInfo) -> datetime:
-    return local.replace(tzinfo=zone).astimezone(UTC)
 
 
 async def _plan_hr_notices(
@@ -86,14 +85,14 @@ async def _plan_hr_notices(
     accounts = sorted(set(await roles.holders(Role.HR)) | set(await roles.holders(Role.HR_HEAD)))
     if not running or not accounts:
         return 0
-    local, outbox, planned = _local(now, zone), OutboxRepo(session), 0
+    local, outbox, planned = local_naive(now, zone), OutboxRepo(session), 0
     today = local.date()
     # Today's digest only while today's window is open, so that it never goes out tomorrow.
     if calendar.is_working_day(today) and local.time() < CLOSES:
-        moment = max(datetime.combine(today, OPENS), local).replace(tzinfo=zone).astimezone(UTC)
+        moment = utc_from_local(max(datetime.combine(today, OPENS), local), zone)
         await outbox.schedule_chats(accounts, HR_DIGEST, today.toordinal(), moment)
         planned += len(accounts)
-    alert_at = next_send_slot(local, calendar).replace(tzinfo=zone).astimezone(UTC)
+    alert_at = utc_from_local(next_send_slot(local, calendar), zone)
     for campaign in running:
         if campaign.deadline < today and await ReminderRepo(session).with_work_left(campaign):
             await outbox.schedule_chats(accounts, DEADLINE_PASSED, campaign.id, alert_at)
@@ -110,15 +109,9 @@ async def _plan_result_reminders(session: AsyncSession, calendar: WorkCalendar, 
     """A result still unread 2 working days after it was sent is sent again, once."""
     outbox, planned = OutboxRepo(session), 0
     for sheet_id, person_pk, submitted_at in await ReminderRepo(session).unread_results():
-        sent_on = _local(submitted_at, zone)
+        sent_on = local_naive(submitted_at, zone)
         due = datetime.combine(calendar.add(sent_on.date(), ACKNOWLEDGE_WITHIN), time(9, 0))
-        moment = next_send_slot(due, calendar).replace(tzinfo=zone).astimezone(UTC)
+        moment = utc_from_local(next_send_slot(due, calendar), zone)
         await outbox.schedule([person_pk], RESULT_AGAIN, sheet_id, moment)
         planned += 1
     return planned
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    """A stored moment in local time, naive (SQLite hands timestamps back without a zone, in UTC)."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).replace(tzinfo=None)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
 from babel.numbers import format_decimal
+
+from bot.clock import local_naive
 
 
 def current_locale() -> str:
@@ -23,10 +25,8 @@ KAZAKHSTAN_TIME = ZoneInfo("Asia/Almaty")
 
 
 def local_time(moment: datetime) -> datetime:
-    """A stored moment as the clock in Kazakhstan showed it, without a time zone. Moments are
-    stored in UTC; SQLite hands them back without a zone, so a naive one is taken as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(KAZAKHSTAN_TIME).replace(tzinfo=None)
+    """A stored moment as the clock in Kazakhstan showed it, without a time zone."""
+    return local_naive(moment, KAZAKHSTAN_TIME)
 
 
 def format_score(value: Decimal) -> str:
