@@ -75,9 +75,11 @@ async def sheet_records(
 ) -> list[SheetRecord]:
     """The round's sheets (or one of them) as records; the caller checks who may see them."""
     repo = QuarterRepo(session)
-    sheets = await repo.sheets(campaign_id)
-    if sheet_id is not None:
-        sheets = [sheet for sheet in sheets if sheet.id == sheet_id]
+    if sheet_id is None:
+        sheets = await repo.sheets(campaign_id)
+    else:  # one person's: not the whole round (a result is composed per notification)
+        found = await repo.sheet(sheet_id)
+        sheets = [found] if found is not None and found.campaign.id == campaign_id else []
     evaluators = await repo.names(s.evaluator_id for s in sheets if s.evaluator_id is not None)
     plans = PlanRepo(session)
     records = []

@@ -422,7 +422,8 @@ class SheetService:
         return await self._view(sheet), None
 
     async def _view(self, sheet: SheetDTO) -> SheetView:
-        sheet = await self._reload(sheet.id)
+        """The sheet as given (callers pass a fresh one after changing its own fields) with its
+        scores and items read now."""
         scores = await self.repo.scores(sheet.id)
         if sheet.method == Method.DIFFERENTIATION:
             rules = self.profile.differentiation
