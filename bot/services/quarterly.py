@@ -32,7 +32,7 @@ from storage.campaigns import CampaignRepo
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.employees import EmployeeRepo
 from storage.outbox import OutboxRepo
-from storage.quarterly import AbsenceRepo, PlanDTO, PlanRepo, QuarterRepo
+from storage.quarterly import QUARTER, AbsenceRepo, PlanDTO, PlanRepo, QuarterRepo
 
 QUARTER_STARTED = "quarter_started"  # to an evaluator: your sheets to fill (ref: the round)
 QUARTER_NOTICE = "quarter_notice"  # to an evaluated person: you are evaluated (ref: the sheet)
@@ -96,7 +96,7 @@ async def start_round(
     the evaluator being the direct manager. People too short in the post, heads without an
     approved plan and people with nobody above them are listed as excluded, with the reason."""
     repo = QuarterRepo(session)
-    campaign = await _draft_round(repo, campaign_id)
+    campaign = await _draft_round(session, campaign_id)
     assert campaign.quarter is not None and profile.quarterly is not None and profile.kpi is not None
     schedule = round_schedule(campaign)
     start, end = schedule.period_start, schedule.period_end
@@ -163,7 +163,7 @@ async def start_round(
 
 async def close_round(session: AsyncSession, campaign_id: int, *, now: datetime, actor: Actor) -> None:
     repo = QuarterRepo(session)
-    campaign = await repo_round(repo, campaign_id)
+    campaign = await round_of(session, campaign_id)
     if campaign.status != "running":
         raise QuarterError("only a running round can be closed")
     await repo.close(campaign_id, now)
@@ -179,18 +179,14 @@ async def sheet_of(session: AsyncSession, campaign_id: int, employee_code: str) 
 
 
 async def round_of(session: AsyncSession, campaign_id: int) -> CampaignDTO:
-    return await repo_round(QuarterRepo(session), campaign_id)
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None or campaign.kind != QUARTER:
+        raise QuarterError(f"no quarterly round {campaign_id}")
+    return campaign
 
 
-async def repo_round(repo: QuarterRepo, campaign_id: int) -> CampaignDTO:
-    for campaign in await repo.rounds():
-        if campaign.id == campaign_id:
-            return campaign
-    raise QuarterError(f"no quarterly round {campaign_id}")
-
-
-async def _draft_round(repo: QuarterRepo, campaign_id: int) -> CampaignDTO:
-    campaign = await repo_round(repo, campaign_id)
+async def _draft_round(session: AsyncSession, campaign_id: int) -> CampaignDTO:
+    campaign = await round_of(session, campaign_id)
     if campaign.status != "draft":
         raise QuarterError("the round has already been started")
     return campaign
@@ -250,28 +246,25 @@ class RoundOverview:
 
 
 async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]:
+    return [await round_overview(session, campaign) for campaign in await QuarterRepo(session).rounds(year)]
+
+
+async def round_overview(session: AsyncSession, campaign: CampaignDTO) -> RoundOverview:
     repo = QuarterRepo(session)
-    overview = []
-    for campaign in await repo.rounds(year):
-        sheets = await repo.sheets(campaign.id)
-        open_by_evaluator = Counter(s.evaluator_id for s in sheets if s.status == "open" and s.evaluator_id)
-        names = await repo.names(open_by_evaluator)
-        behind = tuple(
-            sorted(
-                ((names[pk].full_name, count) for pk, count in open_by_evaluator.items()), key=lambda b: -b[1]
-            )
-        )
-        overview.append(
-            RoundOverview(
-                campaign,
-                sheets=sum(s.status != "excluded" for s in sheets),
-                excluded=sum(s.status == "excluded" for s in sheets),
-                submitted=sum(s.status == "submitted" for s in sheets),
-                acknowledged=sum(s.acknowledged_at is not None for s in sheets),
-                behind=behind if campaign.status == "running" else (),
-            )
-        )
-    return overview
+    sheets = await repo.sheets(campaign.id)
+    open_by_evaluator = Counter(s.evaluator_id for s in sheets if s.status == "open" and s.evaluator_id)
+    names = await repo.names(open_by_evaluator)
+    behind = tuple(
+        sorted(((names[pk].full_name, count) for pk, count in open_by_evaluator.items()), key=lambda b: -b[1])
+    )
+    return RoundOverview(
+        campaign,
+        sheets=sum(s.status != "excluded" for s in sheets),
+        excluded=sum(s.status == "excluded" for s in sheets),
+        submitted=sum(s.status == "submitted" for s in sheets),
+        acknowledged=sum(s.acknowledged_at is not None for s in sheets),
+        behind=behind if campaign.status == "running" else (),
+    )
 
 
 DELEGATION_MIN_UNIT = 50  # clause 31: "over fifty" corps B employees in the unit

@@ -16,7 +16,7 @@ from bot.services.appeals import APPEAL_FILED
 from bot.services.calibration import APPEAL_DUE, CALIBRATION_PROTOCOL
 from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
-from bot.services.quarterly import year_overview
+from bot.services.quarterly import round_overview
 from bot.services.reminders import DEADLINE_PASSED, HR_DIGEST
 from bot.ui.calibration import case_line, protocol_notice
 from bot.ui.formatting import format_date, local_time, progress_bar
@@ -52,9 +52,7 @@ async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, 
             below=len(progress.below_threshold),
         )
     else:
-        overview = next(
-            o for o in await year_overview(session, campaign.year) if o.campaign.id == campaign.id
-        )
+        overview = await round_overview(session, campaign)
         detail = _("{bar} sheets submitted {done}/{total}; results not yet read: {unread}").format(
             bar=progress_bar(overview.submitted, overview.sheets),
             done=overview.submitted,
