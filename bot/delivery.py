@@ -606,15 +606,10 @@ class OutboxDelivery:
     async def _reminder(
         self, session: AsyncSession, broadcast: BroadcastDTO, recipient: EmployeeDTO
     ) -> list[Part]:
-        campaign_id = broadcast.audience_campaign_id
-        campaign = await CampaignRepo(session).get(campaign_id) if campaign_id is not None else None
-        if campaign is None or campaign.status != "running":
+        """HR's "remind the unfinished": the same message as the deadline reminders."""
+        if broadcast.audience_campaign_id is None:
             raise NothingToSend("the round is no longer running")
-        count = await BroadcastRepo(session).unfinished_count(campaign.id, recipient.id)
-        if count == 0:
-            raise NothingToSend("every questionnaire was submitted meanwhile")
-        text = reminder_text(count, campaign.year, campaign.deadline)
-        return [Part(text, _tasks_button(), plain=True)]
+        return await self._deadline_reminder(session, broadcast.audience_campaign_id, recipient)
 
     async def _deadline_reminder(
         self, session: AsyncSession, campaign_id: int, recipient: EmployeeDTO
