@@ -134,6 +134,12 @@ class AcknowledgeCb(CallbackData, prefix="ack"):
     sheet: int
 
 
+class ReportAckCb(CallbackData, prefix="ack3"):
+    """ "I have read it": the evaluated person acknowledges their 360 report (clause 11)."""
+
+    subject: int
+
+
 class PlanDecision(StrEnum):
     APPROVE = "ok"
     RETURN = "ret"

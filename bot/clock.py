@@ -7,11 +7,15 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored moment, aware. Moments are stored in UTC; SQLite hands them back without a
+    zone, so a naive one is taken as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def local_naive(moment: datetime, zone: ZoneInfo) -> datetime:
-    """A stored moment as the clock in ``zone`` showed it, without a time zone. Moments are
-    stored in UTC; SQLite hands them back without a zone, so a naive one is taken as UTC."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).replace(tzinfo=None)
+    """A stored moment as the clock in ``zone`` showed it, without a time zone."""
+    return as_utc(moment).astimezone(zone).replace(tzinfo=None)
 
 
 def utc_from_local(local: datetime, zone: ZoneInfo) -> datetime:

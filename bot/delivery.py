@@ -44,6 +44,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -68,22 +69,25 @@ from bot.callbacks import TasksCb
 from bot.clock import Clock
 from bot.domain.methodology import Profile
 from bot.domain.reminders import Reminder
+from bot.domain.workdays import WorkCalendar
 from bot.i18n import in_locale
 from bot.services.broadcasts import REMINDER, DeliveryCounts, broadcast_counts
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
+from bot.services.reminders import REPORT_AGAIN
 from bot.services.results import SubjectResult, campaign_results
 from bot.ui.calibration import CALIBRATION_KINDS, calibration_notice
 from bot.ui.formatting import format_date, progress_bar
 from bot.ui.hr_notices import HR_KINDS, hr_notice
 from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
-from bot.ui.report import report_chart, report_text
+from bot.ui.report import report_chart, report_markup, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
 from storage.campaigns import CampaignRepo
 from storage.dto import EmployeeDTO, OutboxDTO
 from storage.employees import EmployeeRepo
 from storage.models import CampaignSubject
 from storage.outbox import OutboxRepo
+from storage.roles import AccountRepo
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +125,7 @@ class Part:
 class Claimed:
     item: OutboxDTO
     recipient: EmployeeDTO | None
+    account_locale: str | None = None  # the language an HR account outside the staff list chose
 
 
 class NothingToSend(Exception):
@@ -264,6 +269,8 @@ class OutboxDelivery:
         clock: Clock,
         rate_per_second: float,
         *,
+        calendar: WorkCalendar,
+        zone: ZoneInfo,
         concurrency: int | None = None,
         chat_interval: float = CHAT_INTERVAL,
         progress_interval: float = PROGRESS_INTERVAL,
@@ -275,6 +282,7 @@ class OutboxDelivery:
             profile,
             clock,
         )
+        self.calendar, self.zone = calendar, zone  # to compose notices about working-day deadlines
         self.limiter = RateLimiter(rate_per_second)
         self.chats = ChatSpacing(chat_interval)
         # Enough requests in flight for the rate even at a second of latency per request.
@@ -397,11 +405,13 @@ class OutboxDelivery:
             employees = EmployeeRepo(session)
             people = await employees.many({i.recipient_id for i in items if i.recipient_id is not None})
             # An HR account may be someone in the staff list too: then it speaks their language.
-            accounts = await employees.by_telegram_ids({i.chat_id for i in items if i.chat_id is not None})
+            chats = {i.chat_id for i in items if i.chat_id is not None}
+            accounts = await employees.by_telegram_ids(chats)
+            chosen = await AccountRepo(session).locales(chats)
         return [
-            Claimed(
-                item, people.get(item.recipient_id) if item.recipient_id else accounts.get(item.chat_id or 0)
-            )
+            Claimed(item, people.get(item.recipient_id))
+            if item.recipient_id
+            else Claimed(item, accounts.get(item.chat_id or 0), chosen.get(item.chat_id or 0))
             for item in items
         ]
 
@@ -451,7 +461,7 @@ class OutboxDelivery:
             return Outcome.FAILED, "recipient has not joined or has left"
         else:
             chat_id = recipient.telegram_user_id
-        locale = (recipient.locale if recipient else None) or self.i18n.default_locale
+        locale = (recipient.locale if recipient else entry.account_locale) or self.i18n.default_locale
         # The chat's turn is taken before anything is awaited: rows for one person leave in
         # the order they were queued (workers take them off the queue in that order).
         async with self.chats.turn(chat_id):
@@ -502,7 +512,7 @@ class OutboxDelivery:
             await OutboxRepo(session).record_attempt(message_id, error)
 
     async def _send_part(self, chat_id: int, part: Part) -> None:
-        options: dict[str, Any] = {"protect_content": part.protect}
+        options: dict[str, Any] = {"protect_content": part.protect, "reply_markup": part.markup}
         if part.plain:
             options["parse_mode"] = None
         if part.photo is not None:
@@ -519,7 +529,7 @@ class OutboxDelivery:
                 await self.bot.send_document(chat_id, file_id, caption=part.text, **options)
         else:
             assert part.text is not None
-            await self.bot.send_message(chat_id, part.text, reply_markup=part.markup, **options)
+            await self.bot.send_message(chat_id, part.text, **options)
 
     # ----------------------------------------------------------------------- composition
 
@@ -527,7 +537,16 @@ class OutboxDelivery:
         self, session: AsyncSession, item: OutboxDTO, recipient: EmployeeDTO | None
     ) -> list[Part]:
         if item.kind in HR_KINDS:
-            notices = await hr_notice(session, self.profile, item.kind, item.ref_id, self.clock.today())
+            notices = await hr_notice(
+                session,
+                self.profile,
+                item.kind,
+                item.ref_id,
+                self.clock.today(),
+                self.calendar,
+                self.zone,
+                self.clock.now(),
+            )
         elif item.kind in CALIBRATION_KINDS:
             assert recipient is not None
             notices = await calibration_notice(session, self.profile, item.kind, item.ref_id, recipient)
@@ -540,8 +559,8 @@ class OutboxDelivery:
         assert recipient is not None, f"{item.kind} is for a person in the staff list"
         if item.kind == ROUND_STARTED:
             return await self._round_started(session, item.ref_id, recipient)
-        if item.kind == REPORT_360:
-            return await self._report(session, item.ref_id)
+        if item.kind in (REPORT_360, REPORT_AGAIN):
+            return await self._report(session, item.ref_id, again=item.kind == REPORT_AGAIN)
         if item.kind in REMINDER_KINDS:
             return await self._deadline_reminder(session, item.ref_id, recipient)
         if item.kind in QUARTERLY_KINDS:
@@ -584,15 +603,22 @@ class OutboxDelivery:
         )
         return [Part(text, _tasks_button())]
 
-    async def _report(self, session: AsyncSession, subject_id: int) -> list[Part]:
+    async def _report(self, session: AsyncSession, subject_id: int, *, again: bool) -> list[Part]:
+        """The 360 report, with "I have read it" under its last message (clause 11)."""
         subject = await session.get(CampaignSubject, subject_id)
         assert subject is not None
+        if again and subject.acknowledged_at is not None:
+            raise NothingToSend("read meanwhile")
         results = await campaign_results(session, self.profile, subject.campaign_id, subject_id=subject_id)
         item = results[0]
-        parts = [Part(report_text(item, self.profile.min_respondents), protect=True)]
+        text = report_text(item, self.profile.min_respondents)
+        if again:
+            text = _("Reminder: please read your result and confirm with the button below.") + "\n\n" + text
+        parts = [Part(text, protect=True)]
         if not item.result.withheld:
             caption = _("Radar chart: colleagues' average and your self-assessment.")
             parts.append(Part(caption, chart=item, protect=True))
+        parts[-1] = replace(parts[-1], markup=report_markup(subject_id, acknowledged=False))
         return parts
 
     async def _broadcast(self, session: AsyncSession, broadcast_id: int) -> BroadcastDTO:

@@ -40,6 +40,7 @@ from bot.middlewares import (
     RolesMiddleware,
 )
 from bot.services.access import COMMAND_LINE
+from bot.services.calibration import close_sessions
 from bot.services.reminders import plan_reminders
 from bot.services.retention import purge_expired
 from handlers import create_routers
@@ -138,6 +139,8 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
         runtime.profile,
         runtime.clock,
         runtime.settings.outbox_rate_per_second,
+        calendar=runtime.calendar,
+        zone=runtime.settings.zone,
     )
 
 
@@ -183,8 +186,13 @@ async def purge_expired_now(runtime: Runtime) -> None:
 
 
 async def plan_reminders_now(runtime: Runtime) -> int:
+    """The deadline keeper's run: calibration sessions whose day has ended are decided, then the
+    reminders still ahead are planned."""
+    zone, now = runtime.settings.zone, runtime.clock.now()
     async with runtime.sessionmaker.begin() as session:
-        return await plan_reminders(session, runtime.calendar, runtime.settings.zone, runtime.clock.now())
+        await close_sessions(session, runtime.profile, zone, now=now, actor=COMMAND_LINE)
+    async with runtime.sessionmaker.begin() as session:
+        return await plan_reminders(session, runtime.profile, runtime.calendar, zone, now)
 
 
 def _command_menu() -> list[BotCommand]:

@@ -36,16 +36,24 @@ def telegram_locale(user: User | None) -> str | None:
     return code if code in LANGUAGE_NAMES else None
 
 
-def pick_locale(employee: EmployeeDTO | None, user: User | None, default: str) -> str:
-    """/language first, then the staff list, then the Telegram app's language, then the default.
-    The staff list goes before Telegram because Telegram has no official Kazakh interface:
-    most Kazakh speakers run it in Russian."""
-    return (employee.locale if employee else None) or telegram_locale(user) or default
+def pick_locale(
+    employee: EmployeeDTO | None, user: User | None, default: str, account_locale: str | None = None
+) -> str:
+    """/language first (an employee's, or that of an account outside the staff list), then the
+    staff list, then the Telegram app's language, then the default. The staff list goes before
+    Telegram because Telegram has no official Kazakh interface: most Kazakh speakers run it in
+    Russian."""
+    return (employee.locale if employee else account_locale) or telegram_locale(user) or default
 
 
 class LocaleMiddleware(I18nMiddleware):
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        return pick_locale(data.get("employee"), data.get("event_from_user"), self.i18n.default_locale)
+        return pick_locale(
+            data.get("employee"),
+            data.get("event_from_user"),
+            self.i18n.default_locale,
+            data.get("account_locale"),
+        )
 
 
 @contextmanager

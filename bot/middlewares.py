@@ -16,7 +16,7 @@ from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.employees import EmployeeRepo
-from storage.roles import RoleRepo
+from storage.roles import AccountRepo, RoleRepo
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -95,9 +95,13 @@ def _is_blocking_us(event: TelegramObject) -> bool:
 
 class RolesMiddleware(BaseMiddleware):
     """Puts ``roles`` (the HR-side roles of the sender's account) into the data, looked up
-    once per update so that a revoked role stops working at once."""
+    once per update so that a revoked role stops working at once; for a role holder outside
+    the staff list, also ``account_locale``, the language they chose with /language."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        data["roles"] = await RoleRepo(data["session"]).roles_of(user.id) if user is not None else frozenset()
+        roles = await RoleRepo(data["session"]).roles_of(user.id) if user is not None else frozenset()
+        data["roles"] = roles
+        if roles and user is not None and data.get("employee") is None:
+            data["account_locale"] = await AccountRepo(data["session"]).locale(user.id)
         return await handler(event, data)

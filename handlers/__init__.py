@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, evaluator, fallback, guest, hr, onboarding, respondent
+from handlers import common, evaluator, fallback, guest, hr, language, onboarding, respondent
 
 
 def create_routers() -> list[Router]:
     """Fresh routers: a router belongs to one dispatcher, and tests build several."""
     return [
         onboarding.create_router(),
+        language.create_router(),  # before HR's: an HR officer outside the staff list chooses too
         *hr.create_routers(),  # before guest: an HR officer need not be in the staff list
         common.create_router(),
         evaluator.create_router(),

@@ -5,15 +5,13 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import LanguageCb, TasksCb
+from bot.callbacks import TasksCb
 from bot.clock import Clock
 from bot.domain.methodology import Profile
-from bot.i18n import LANGUAGE_NAMES, in_locale
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.sheets import SheetService
 from bot.ui.deadlines import render_deadlines
@@ -21,7 +19,6 @@ from bot.ui.questionnaire import render_task_list
 from handlers.filters import IsEmployee
 from handlers.screens import edit_in_place, live_message
 from storage.dto import EmployeeDTO
-from storage.employees import EmployeeRepo
 from storage.quarterly import PlanRepo
 
 
@@ -30,10 +27,8 @@ def create_router() -> Router:
     router.message.filter(IsEmployee())
     router.callback_query.filter(IsEmployee())
     router.message.register(on_start, CommandStart())
-    router.message.register(on_language, Command("language"))
     router.message.register(on_help, Command("help"))
     router.message.register(on_deadlines, Command("deadlines"))
-    router.callback_query.register(on_language_chosen, LanguageCb.filter())
     router.callback_query.register(on_tasks, TasksCb.filter())
     return router
 
@@ -77,33 +72,6 @@ async def on_deadlines(
     sheets = await SheetService(session, profile, clock).open_sheets(employee)
     plans = await PlanRepo(session).awaiting_approval_by(employee.id)
     await message.answer(render_deadlines(tasks, sheets, plans, clock.today()))
-
-
-async def on_language(message: Message) -> None:
-    buttons = [
-        [InlineKeyboardButton(text=name, callback_data=LanguageCb(code=code).pack())]
-        for code, name in LANGUAGE_NAMES.items()
-    ]
-    await message.answer(
-        _("Choose your language:"), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
-    )
-
-
-async def on_language_chosen(
-    query: CallbackQuery, callback_data: LanguageCb, employee: EmployeeDTO, session: AsyncSession, i18n: I18n
-) -> None:
-    code = callback_data.code.value
-    await EmployeeRepo(session).set_locale(employee.id, code)
-    with in_locale(i18n, code):
-        text = _("Language: {name}. Press /start to see your questionnaires.").format(
-            name=LANGUAGE_NAMES[code]
-        )
-    # The choice counts even from an old menu; only a message we may still edit shows it.
-    if isinstance(query.message, Message):
-        await edit_in_place(query, text, InlineKeyboardMarkup(inline_keyboard=[]))
-        await query.answer()
-    else:
-        await query.answer(text, show_alert=True)
 
 
 async def on_help(message: Message) -> None:

@@ -1,5 +1,5 @@
-"""Evaluators (managers): filling the quarterly sheets of their people, and the evaluated
-person's "I have read it"."""
+"""Evaluators (managers): filling the quarterly sheets of their people; and the evaluated
+person's side: "I have read it" on a quarterly result or a 360 report, the appeal."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from bot.callbacks import (
     CalibrationVoteCb,
     PlanCb,
     PlanDecision,
+    ReportAckCb,
     SheetCb,
     SheetPdfCb,
     SheetScoreCb,
@@ -35,6 +36,7 @@ from bot.services.calibration import VoteRefusal
 from bot.services.plans import Decision
 from bot.services.quarterly import DelegationRefusal
 from bot.services.reports import sheet_pdf
+from bot.services.results import acknowledge_report
 from bot.services.sheets import SheetOutcome, SheetService, parse_score
 from bot.ui.calibration import vote_text
 from bot.ui.sheets import appeal_text, render_sheet_screen, result_markup, sheet_refusal_text
@@ -82,6 +84,7 @@ def create_router() -> Router:
     router.callback_query.register(on_navigate, SheetCb.filter())
     router.callback_query.register(on_score, SheetScoreCb.filter())
     router.callback_query.register(on_acknowledge, AcknowledgeCb.filter())
+    router.callback_query.register(on_report_acknowledge, ReportAckCb.filter())
     router.callback_query.register(on_sheet_pdf, SheetPdfCb.filter())
     router.callback_query.register(on_appeal, AppealCb.filter())
     router.callback_query.register(on_vote, CalibrationVoteCb.filter())
@@ -165,6 +168,21 @@ async def on_acknowledge(
             await query.message.edit_reply_markup(
                 reply_markup=result_markup(callback_data.sheet, acknowledged=True)
             )
+        await query.answer(_("Thank you: noted that you have read the result."), show_alert=True)
+    else:
+        await query.answer(_("Already noted, or this result is not yours."))
+
+
+async def on_report_acknowledge(
+    query: CallbackQuery,
+    callback_data: ReportAckCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+) -> None:
+    if await acknowledge_report(session, employee, callback_data.subject, clock.now()):
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
         await query.answer(_("Thank you: noted that you have read the result."), show_alert=True)
     else:
         await query.answer(_("Already noted, or this result is not yours."))

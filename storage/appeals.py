@@ -32,6 +32,7 @@ class MemberVote:
     employee_id: int
     score: Decimal | None  # None until the member has voted
     reason: str | None
+    is_chair: bool = False
 
 
 def _dto(row: Appeal) -> AppealDTO:
@@ -74,7 +75,9 @@ class AppealRepo:
         row = await self.session.scalar(query)
         return _dto(row) if row else None
 
-    async def set_session(self, appeal_id: int, session_at: datetime, members: list[int]) -> bool:
+    async def set_session(
+        self, appeal_id: int, session_at: datetime, members: list[int], chair: int | None = None
+    ) -> bool:
         """Only an application still waiting for the decision; False otherwise."""
         result = await self.session.execute(
             update(Appeal)
@@ -83,7 +86,9 @@ class AppealRepo:
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             return False
-        self.session.add_all(CalibrationVote(appeal_id=appeal_id, employee_id=pk) for pk in members)
+        self.session.add_all(
+            CalibrationVote(appeal_id=appeal_id, employee_id=pk, is_chair=pk == chair) for pk in members
+        )
         await self.session.flush()
         return True
 
@@ -93,7 +98,7 @@ class AppealRepo:
             .where(CalibrationVote.appeal_id == appeal_id)
             .order_by(CalibrationVote.employee_id)
         )
-        return [MemberVote(r.employee_id, r.score, r.reason) for r in rows]
+        return [MemberVote(r.employee_id, r.score, r.reason, r.is_chair) for r in rows]
 
     async def vote(
         self, appeal_id: int, member_pk: int, score: Decimal, reason: str | None, now: datetime
@@ -118,6 +123,13 @@ class AppealRepo:
             .where(Appeal.id == appeal_id)
             .values(status="decided", score_before=before, score_after=after, outcome=outcome, decided_at=now)
         )
+
+    async def in_session_before(self, moment: datetime) -> list[AppealDTO]:
+        """Sessions set for a time before ``moment`` and not yet decided."""
+        rows = await self.session.scalars(
+            select(Appeal).where(Appeal.status == "session", Appeal.session_at < moment).order_by(Appeal.id)
+        )
+        return [_dto(row) for row in rows]
 
     async def open(self) -> list[AppealDTO]:
         """Applications still waiting for a decision or for votes."""

@@ -115,9 +115,27 @@ class CampaignRepo:
                 employee=employee_dto(employee),
                 questionnaire=subject.questionnaire,
                 excluded_reason=subject.excluded_reason,
+                acknowledged_at=subject.acknowledged_at,
             )
             for subject, employee in (await self.session.execute(query)).all()
         ]
+
+    async def acknowledge_report(self, subject_id: int, employee_pk: int, now: datetime) -> bool:
+        """The person's "I have read it" on their 360 report; False if it is not theirs, the
+        round is not closed (no report yet) or it was noted before."""
+        closed = select(Campaign.id).where(Campaign.status == "closed")
+        result = await self.session.execute(
+            update(CampaignSubject)
+            .where(
+                CampaignSubject.id == subject_id,
+                CampaignSubject.employee_id == employee_pk,
+                CampaignSubject.excluded_reason.is_(None),
+                CampaignSubject.acknowledged_at.is_(None),
+                CampaignSubject.campaign_id.in_(closed),
+            )
+            .values(acknowledged_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_respondents(self, subject_id: int, respondents: Sequence[tuple[int, str]]) -> None:
         """Replace the colleagues who answer about a person; the self-assessment stays."""

@@ -73,6 +73,7 @@ class SubjectDTO:
     employee: EmployeeDTO
     questionnaire: str
     excluded_reason: str | None
+    acknowledged_at: datetime | None = None  # "I have read it" on the report (clause 11)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -121,6 +122,8 @@ class CampaignSubject(Base):
     # Set when the person is left out of the round (e.g. too short in post, too few
     # respondents); they stay listed so that HR sees why.
     excluded_reason: Mapped[str | None] = mapped_column(String(32))
+    # "I have read it" on the 360 report (clause 11); the report went out when the round closed.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("campaign_id", "employee_id", name="uq_campaign_subjects_person"),)
 
@@ -236,6 +239,17 @@ class RoleGrant(Base):
         UniqueConstraint("telegram_user_id", "role", name="uq_role_grants_account_role"),
         CheckConstraint("role IN ('hr', 'hr_head', 'authorised')", name="role"),
     )
+
+
+class Account(Base):
+    """A Telegram account's own settings when it is not in the staff list (an HR officer or the
+    authorised person from outside the body): the language it chose with /language."""
+
+    __tablename__ = "accounts"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    locale: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class AuditEntry(Base):
@@ -470,5 +484,7 @@ class CalibrationVote(Base):
     score: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     reason: Mapped[str | None] = mapped_column(Text)
     voted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The member whose vote breaks a tie, when the profile gives the chair that vote.
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (CheckConstraint("score IS NULL OR score BETWEEN 0 AND 5", name="score"),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, or_, select
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.broadcasts import unfinished_respondents
 from storage.campaigns import campaign_dto
 from storage.dto import CampaignDTO
-from storage.models import Campaign, QuarterSheet
+from storage.models import Campaign, CampaignSubject, Employee, QuarterSheet
 
 
 class ReminderRepo:
@@ -41,14 +42,50 @@ class ReminderRepo:
             )
         return sorted(pk for pk in await self.session.scalars(query) if pk is not None)
 
-    async def unread_results(self) -> list[tuple[int, int, datetime]]:
-        """Submitted quarterly results their person has not confirmed reading: (sheet,
-        person, submitted at); people who left are not asked (clause 6)."""
-        rows = await self.session.execute(
-            select(QuarterSheet.id, QuarterSheet.employee_id, QuarterSheet.submitted_at).where(
+    async def unread_results(self, sent_since: datetime) -> list[UnreadResult]:
+        """Results sent since ``sent_since`` their person has not confirmed reading (clause 11):
+        quarterly sheets from their submission, 360 reports from their round's close. People
+        who left are not asked (clause 6)."""
+        columns = (Employee.id, Employee.telegram_user_id, Campaign.year, Campaign.quarter)
+        sheets = await self.session.execute(
+            select(QuarterSheet.id, QuarterSheet.submitted_at, *columns)
+            .join(Employee, Employee.id == QuarterSheet.employee_id)
+            .join(Campaign, Campaign.id == QuarterSheet.campaign_id)
+            .where(
                 QuarterSheet.status == "submitted",
                 QuarterSheet.acknowledged_at.is_(None),
+                QuarterSheet.submitted_at >= sent_since,
                 or_(QuarterSheet.absence.is_(None), QuarterSheet.absence != "dismissed"),
             )
         )
-        return [(sheet, person, at) for sheet, person, at in rows.all() if at is not None]
+        reports = await self.session.execute(
+            select(CampaignSubject.id, Campaign.closed_at, *columns)
+            .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
+            .join(Employee, Employee.id == CampaignSubject.employee_id)
+            .where(
+                Campaign.kind == "360",
+                Campaign.status == "closed",
+                Campaign.closed_at >= sent_since,
+                CampaignSubject.excluded_reason.is_(None),
+                CampaignSubject.acknowledged_at.is_(None),
+                Employee.active.is_(True),
+            )
+        )
+        found = [
+            UnreadResult(kind, ref, person, sent_at, chat is not None, year, quarter)
+            for kind, rows in (("quarter", sheets), ("360", reports))
+            for ref, sent_at, person, chat, year, quarter in rows.all()
+            if sent_at is not None
+        ]
+        return sorted(found, key=lambda item: (item.sent_at, item.kind, item.ref))
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadResult:
+    kind: str  # "quarter" (ref: the sheet) or "360" (ref: the campaign subject)
+    ref: int
+    person: int
+    sent_at: datetime
+    in_bot: bool  # False: the person has not joined the bot, only HR can acquaint them
+    year: int
+    quarter: int | None  # None for a 360 report

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import Role
-from storage.models import AuditEntry, RoleGrant
+from storage.models import Account, AuditEntry, RoleGrant
 from storage.upsert import insert_for
 
 
@@ -68,6 +68,35 @@ class RoleRepo:
     async def holders(self, role: Role) -> list[int]:
         query = select(RoleGrant.telegram_user_id).where(RoleGrant.role == role.value)
         return list(await self.session.scalars(query))
+
+
+class AccountRepo:
+    """Settings of Telegram accounts outside the staff list (HR officers, the authorised person)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def locale(self, telegram_user_id: int) -> str | None:
+        return await self.session.scalar(
+            select(Account.locale).where(Account.telegram_user_id == telegram_user_id)
+        )
+
+    async def locales(self, telegram_user_ids: Iterable[int]) -> dict[int, str]:
+        wanted = sorted(set(telegram_user_ids))
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(Account.telegram_user_id, Account.locale).where(Account.telegram_user_id.in_(wanted))
+        )
+        return {account: locale for account, locale in rows.all()}
+
+    async def set_locale(self, telegram_user_id: int, locale: str) -> None:
+        insert = insert_for(self.session, Account).values(telegram_user_id=telegram_user_id, locale=locale)
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["telegram_user_id"], set_={"locale": locale, "updated_at": func.now()}
+            )
+        )
 
 
 class AuditRepo:

@@ -3,7 +3,9 @@
 Each member either supports the evaluator's score or proposes a corrected one (up or down,
 inside the method's range) with a reason. The final score is the one more than half of the
 members voted for (clause 41: "by majority"); when no score has a majority — a tie — the
-evaluator's score stands, unless the profile lets the chair's vote decide.
+evaluator's score stands, unless the profile lets the chair's vote decide. A member who did not
+vote by the end of the session's day is absent: the majority is still of all the members, so
+absences never let a minority change the score.
 """
 
 from __future__ import annotations
@@ -49,20 +51,26 @@ def decide(
     high: Decimal,
     chair: int | None = None,
 ) -> Decision:
-    """The session's decision once every member has voted. ``chair``: the member whose vote
-    decides a tie, when the profile says so; None keeps the evaluator's score on a tie."""
-    if len(votes) != members or len({v.member for v in votes}) != members:
-        raise VotingError(f"{len(votes)} votes from {members} members: every member votes once")
+    """The session's decision from the votes cast (every member's, or fewer when the session's
+    day has ended). ``chair``: the member whose vote decides a tie, when the profile says so;
+    None keeps the evaluator's score on a tie."""
+    if len({v.member for v in votes}) != len(votes):
+        raise VotingError("a member votes once")
+    if len(votes) > members:
+        raise VotingError(f"{len(votes)} votes from {members} members")
     for vote in votes:
         if not low <= vote.score <= high:
             raise VotingError(f"{vote.score} is outside {low}..{high}")
         if vote.score != current and not (vote.reason or "").strip():
             raise VotingError("a corrected score needs its reason")
     tally = Counter(vote.score for vote in votes)
+    if not tally:
+        return Decision(Outcome.TIE_KEPT, current, {})
     score, count = max(tally.items(), key=lambda item: (item[1], item[0] == current))
     if count * 2 <= members:
+        # The chair breaks a tie between the most-voted scores; a chair in the minority does not.
         chair_vote = next((v for v in votes if v.member == chair), None)
-        if chair_vote is None:
+        if chair_vote is None or tally[chair_vote.score] != count:
             return Decision(Outcome.TIE_KEPT, current, dict(tally))
         score = chair_vote.score
     if score == current:

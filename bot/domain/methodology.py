@@ -159,6 +159,9 @@ class Profile:
     differentiation: DifferentiationRules | None = None
     quarterly: QuarterlyRules | None = None
     retention_years: int = 3  # evaluation documents are kept 3 years (clause 14)
+    # Clause 41 says "by majority" and nothing of a tie: the evaluator's score then stands,
+    # unless a body's methodology gives the session's chair the deciding vote.
+    chair_decides_tie: bool = False
 
     def questionnaire(self, code: str) -> Questionnaire:
         return self.questionnaires[code]
@@ -265,6 +268,7 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         differentiation=_parse_differentiation(raw.get("differentiation")),
         quarterly=_parse_quarterly(raw.get("quarterly")),
         retention_years=int(raw.get("retention_years", 3)),
+        chair_decides_tie=bool(raw.get("calibration", {}).get("chair_decides_tie", False)),
     )
 
 

@@ -29,9 +29,10 @@ from bot.ui.formatting import current_locale, format_date, format_score, local_t
 @dataclass(frozen=True, slots=True)
 class ProtocolVote:
     member: str
-    score: Decimal
+    score: Decimal | None  # None: the member did not vote by the end of the session's day
     supports: bool
     reason: str | None
+    chair: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,13 @@ class Protocol:
     outcome: str  # already in words
     band: GradeBand
     votes: Sequence[ProtocolVote]
+
+
+def _vote_words(vote: ProtocolVote) -> str:
+    if vote.score is None:
+        return _("did not vote")
+    shown = _("supports {score}") if vote.supports else _("proposes {score}")
+    return shown.format(score=format_score(vote.score))
 
 
 def build_protocol_pdf(protocol: Protocol, profile: Profile, *, created_at: datetime) -> bytes:
@@ -88,10 +96,8 @@ def build_protocol_pdf(protocol: Protocol, profile: Profile, *, created_at: date
     ) as table:
         table.row(["№", _("Member"), _("Vote"), _("Reason")])
         for number, vote in enumerate(protocol.votes, start=1):
-            shown = _("supports {score}") if vote.supports else _("proposes {score}")
-            table.row(
-                [str(number), vote.member, shown.format(score=format_score(vote.score)), vote.reason or ""]
-            )
+            member = _("{name} (chair)").format(name=vote.member) if vote.chair else vote.member
+            table.row([str(number), member, _vote_words(vote), vote.reason or ""])
     pdf.ln(GAP)
     decision = _("Decision: {outcome}; final score {score} — {band}").format(
         outcome=protocol.outcome,

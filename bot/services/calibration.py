@@ -8,6 +8,10 @@ the bot: support the score, or a corrected score inside the method's range with 
 the last member has voted, the majority decides (clause 41, ``bot.domain.calibration``): the
 sheet's score is replaced, the appeal keeps the score before and after, the person and the
 evaluator are told, and the evaluator is reminded to hold the feedback meeting (clause 42).
+
+Votes are taken from the session's time to the end of its day; when the day ends with votes
+missing, the session decides on those cast (``close_sessions``, run by the scheduler), so that
+the protocol goes out on the session's day, well inside the 3 working days it is due in.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import local_naive, utc_from_local
+from bot.clock import as_utc, local_naive, utc_from_local
 from bot.domain.access import Role
 from bot.domain.calibration import Decision, Vote, decide
 from bot.domain.methodology import Profile
@@ -67,6 +71,7 @@ def latest_session_day(filed_at: datetime, calendar: WorkCalendar, zone: ZoneInf
 
 async def hold_session(
     session: AsyncSession,
+    profile: Profile,
     appeal_id: int,
     member_codes: Sequence[str],
     session_at: datetime,
@@ -76,7 +81,8 @@ async def hold_session(
     now: datetime,
     actor: Actor,
 ) -> SessionOutcome:
-    """``session_at``: local time, naive."""
+    """``session_at``: local time, naive. When the profile gives the chair the deciding vote,
+    the first member named chairs the session."""
     appeals = AppealRepo(session)
     appeal = await appeals.get_for_update(appeal_id)
     sheet = await QuarterRepo(session).sheet(appeal.sheet_id) if appeal else None
@@ -95,7 +101,8 @@ async def hold_session(
     in_hours = OPENS <= session_at.time() < CLOSES and calendar.is_working_day(session_at.date())
     if not in_hours or session_at < local_naive(now, zone) or session_at.date() > latest:
         return SessionOutcome(SessionRefusal.BAD_TIME, latest=latest)
-    if not await appeals.set_session(appeal_id, utc_from_local(session_at, zone), members):
+    chair = staff[member_codes[0]].id if profile.chair_decides_tie else None
+    if not await appeals.set_session(appeal_id, utc_from_local(session_at, zone), members, chair):
         return SessionOutcome(SessionRefusal.NOT_WAITING)
     outbox = OutboxRepo(session)
     await outbox.enqueue_many(members, CALIBRATION_VOTE, appeal_id)
@@ -115,6 +122,7 @@ def _parties(sheet: SheetDTO) -> list[int]:
 class VoteRefusal(StrEnum):
     NOT_A_MEMBER = "not_a_member"
     NOT_IN_SESSION = "not_in_session"
+    TOO_EARLY = "too_early"  # members vote once the session has heard the evaluator
     VOTED = "voted"  # a vote is final
     OUT_OF_RANGE = "out_of_range"
     REASON_REQUIRED = "reason_required"
@@ -125,6 +133,7 @@ class VoteOutcome:
     refusal: VoteRefusal | None = None
     allowed: tuple[Decimal, Decimal] | None = None
     decision: Decision | None = None  # when this was the last vote
+    opens_at: datetime | None = None  # the session's time, for a vote too early
 
 
 def score_range(profile: Profile, method: str) -> tuple[Decimal, Decimal]:
@@ -154,6 +163,8 @@ async def cast_vote(
         return VoteOutcome(VoteRefusal.NOT_A_MEMBER)
     if appeal.status != "session":
         return VoteOutcome(VoteRefusal.NOT_IN_SESSION)
+    if appeal.session_at is not None and now < as_utc(appeal.session_at):
+        return VoteOutcome(VoteRefusal.TOO_EARLY, opens_at=appeal.session_at)
     sheet = await QuarterRepo(session).sheet(appeal.sheet_id)
     assert sheet is not None and sheet.final_score is not None
     low, high = score_range(profile, sheet.method)
@@ -183,7 +194,8 @@ async def _conclude(
     assert sheet.final_score is not None
     low, high = score_range(profile, sheet.method)
     votes = [Vote(m.employee_id, m.score, m.reason) for m in members if m.score is not None]
-    decision = decide(sheet.final_score, votes, len(members), low=low, high=high)
+    chair = next((m.employee_id for m in members if m.is_chair), None)
+    decision = decide(sheet.final_score, votes, len(members), low=low, high=high, chair=chair)
     if decision.score != sheet.final_score:
         await QuarterRepo(session).calibrate(sheet.id, decision.score)
     await AppealRepo(session).decide(
@@ -193,6 +205,31 @@ async def _conclude(
     await outbox.enqueue_many(_parties(sheet), CALIBRATION_RESULT, appeal.id)
     await outbox.schedule_chats(await deciders(session), CALIBRATION_PROTOCOL, appeal.id, now)
     return decision
+
+
+def session_ends(session_at: datetime, zone: ZoneInfo) -> datetime:
+    """Votes are taken until the end of the working day the session is held on."""
+    return utc_from_local(datetime.combine(local_naive(session_at, zone).date(), CLOSES), zone)
+
+
+async def close_sessions(
+    session: AsyncSession, profile: Profile, zone: ZoneInfo, *, now: datetime, actor: Actor
+) -> int:
+    """Decide every session whose day has ended on the votes cast; members who did not vote are
+    absent (the majority stays one of all members). Returns how many were decided."""
+    appeals, decided = AppealRepo(session), 0
+    for candidate in await appeals.in_session_before(now):
+        assert candidate.session_at is not None
+        if session_ends(candidate.session_at, zone) > now:
+            continue
+        appeal = await appeals.get_for_update(candidate.id)  # a last vote may be landing now
+        sheet = await QuarterRepo(session).sheet(candidate.sheet_id)
+        if appeal is None or appeal.status != "session" or sheet is None:
+            continue
+        await _conclude(session, appeal, sheet, await appeals.members(appeal.id), profile, now)
+        await audit(session, actor, "calibration.close", "appeal", appeal.id, at=now)
+        decided += 1
+    return decided
 
 
 async def deciders(session: AsyncSession) -> list[int]:

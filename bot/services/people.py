@@ -15,6 +15,7 @@ from bot.domain.staff import StaffValidation, normalise_phone
 from storage.dto import EmployeeDTO, ImportSummary
 from storage.employees import EmployeeRepo
 from storage.invites import InviteRepo
+from storage.roles import AccountRepo
 
 
 async def import_staff(
@@ -143,3 +144,14 @@ async def preview_import(
         summary = await import_staff(session, validation, today)
         await savepoint.rollback()
     return summary
+
+
+async def choose_language(
+    session: AsyncSession, employee: EmployeeDTO | None, telegram_user_id: int, code: str
+) -> None:
+    """/language: kept on the person's record, or on the account of a role holder outside the
+    staff list, so that notices the bot sends them later speak it too."""
+    if employee is not None:
+        await EmployeeRepo(session).set_locale(employee.id, code)
+    else:
+        await AccountRepo(session).set_locale(telegram_user_id, code)

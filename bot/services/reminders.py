@@ -12,24 +12,30 @@ someone who has finished meanwhile gets nothing.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_naive, utc_from_local
 from bot.domain.access import Role
+from bot.domain.methodology import Profile
 from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
 from bot.services.calibration import APPEAL_DUE, VOTE_DUE, deciders
+from bot.services.progress import round_progress
 from bot.services.quarterly import RESULT_AGAIN
 from storage.appeals import AppealRepo
+from storage.dto import CampaignDTO
 from storage.outbox import OutboxRepo
 from storage.reminders import ReminderRepo
 from storage.roles import RoleRepo
 
 
-async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime) -> int:
+async def plan_reminders(
+    session: AsyncSession, profile: Profile, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+) -> int:
     """Queue the reminders still ahead in every running round; returns how many rows were
     planned (queued anew or moved)."""
     repo, outbox = ReminderRepo(session), OutboxRepo(session)
@@ -47,8 +53,8 @@ async def plan_reminders(session: AsyncSession, calendar: WorkCalendar, zone: Zo
                 moment = utc_from_local(next_send_slot(reminder.at, calendar), zone)
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)
                 planned += len(people)
-    planned += await _plan_result_reminders(session, calendar, zone)
-    planned += await _plan_hr_notices(session, calendar, zone, now)
+    planned += await _plan_result_reminders(session, calendar, zone, now)
+    planned += await _plan_hr_notices(session, profile, calendar, zone, now)
     planned += await _plan_calibration_reminders(session, calendar, zone)
     return planned
 
@@ -76,13 +82,12 @@ async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalen
 
 
 async def _plan_hr_notices(
-    session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+    session: AsyncSession, profile: Profile, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
 ) -> int:
     """HR's role holders: a digest each working day while rounds run, and an alert once a
-    round's deadline has passed with work left."""
+    round's deadline has passed with work left or with people below the anonymity threshold."""
     running = await ReminderRepo(session).running()
-    roles = RoleRepo(session)
-    accounts = sorted(set(await roles.holders(Role.HR)) | set(await roles.holders(Role.HR_HEAD)))
+    accounts = await _hr_accounts(session)
     if not running or not accounts:
         return 0
     local, outbox, planned = local_naive(now, zone), OutboxRepo(session), 0
@@ -94,24 +99,72 @@ async def _plan_hr_notices(
         planned += len(accounts)
     alert_at = utc_from_local(next_send_slot(local, calendar), zone)
     for campaign in running:
-        if campaign.deadline < today and await ReminderRepo(session).with_work_left(campaign):
+        if campaign.deadline < today and await overdue_problems(session, profile, campaign):
             await outbox.schedule_chats(accounts, DEADLINE_PASSED, campaign.id, alert_at)
             planned += len(accounts)
     return planned
 
 
-ACKNOWLEDGE_WITHIN = 2  # working days (clause 11)
+@dataclass(frozen=True, slots=True)
+class OverdueProblems:
+    """What is wrong with a round whose deadline has passed."""
+
+    work_left: int  # people with unsubmitted questionnaires or open sheets
+    below_threshold: int  # 360: people whose result would be withheld (too few respondents)
+
+    def __bool__(self) -> bool:
+        return bool(self.work_left or self.below_threshold)
+
+
+async def overdue_problems(session: AsyncSession, profile: Profile, campaign: CampaignDTO) -> OverdueProblems:
+    work_left = len(await ReminderRepo(session).with_work_left(campaign))
+    below = 0
+    if campaign.kind == "360":
+        below = len((await round_progress(session, profile, campaign.id)).below_threshold)
+    return OverdueProblems(work_left, below)
+
+
+ACKNOWLEDGE_WITHIN = 2  # working days HR has to acquaint the person with the result (clause 11)
+RESEND_AFTER = 1  # working days: an unread result is sent again the next working morning
+CHASE_DAYS = 30  # older unread results are not chased (a new installation stays quiet about the past)
 HR_DIGEST = "hr_digest"  # to HR's role holders: the running rounds (ref: the day's ordinal)
 DEADLINE_PASSED = "deadline_passed"  # to HR's role holders: work left after it (ref: the round)
+RESULTS_UNREAD = (
+    "results_unread"  # to HR's role holders: still unread on clause 11's last day (ref: that day's ordinal)
+)
+REPORT_AGAIN = "report_360_again"  # to an evaluated person: the unread 360 report (ref: the campaign subject)
 
 
-async def _plan_result_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo) -> int:
-    """A result still unread 2 working days after it was sent is sent again, once."""
+def acknowledgement_due(sent_at: datetime, calendar: WorkCalendar, zone: ZoneInfo) -> date:
+    """The last day of clause 11's 2 working days for a result sent at ``sent_at``."""
+    return calendar.add(local_naive(sent_at, zone).date(), ACKNOWLEDGE_WITHIN)
+
+
+async def _plan_result_reminders(
+    session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+) -> int:
+    """A result still unread the next working morning is sent again, once; one still unread on
+    the last of clause 11's 2 working days goes to HR, who must then acquaint the person
+    themselves (with everyone else due that day, in one message)."""
     outbox, planned = OutboxRepo(session), 0
-    for sheet_id, person_pk, submitted_at in await ReminderRepo(session).unread_results():
-        sent_on = local_naive(submitted_at, zone)
-        due = datetime.combine(calendar.add(sent_on.date(), ACKNOWLEDGE_WITHIN), time(9, 0))
-        moment = utc_from_local(next_send_slot(due, calendar), zone)
-        await outbox.schedule([person_pk], RESULT_AGAIN, sheet_id, moment)
-        planned += 1
+    last_days: set[date] = set()
+    for unread in await ReminderRepo(session).unread_results(now - timedelta(days=CHASE_DAYS)):
+        if unread.in_bot:
+            sent_on = local_naive(unread.sent_at, zone).date()
+            again = datetime.combine(calendar.add(sent_on, RESEND_AFTER), OPENS)
+            kind = RESULT_AGAIN if unread.kind == "quarter" else REPORT_AGAIN
+            moment = utc_from_local(next_send_slot(again, calendar), zone)
+            await outbox.schedule([unread.person], kind, unread.ref, moment)
+            planned += 1
+        last_days.add(acknowledgement_due(unread.sent_at, calendar, zone))
+    accounts = await _hr_accounts(session)
+    for day in sorted(last_days) if accounts else ():
+        moment = utc_from_local(next_send_slot(datetime.combine(day, OPENS), calendar), zone)
+        await outbox.schedule_chats(accounts, RESULTS_UNREAD, day.toordinal(), moment)
+        planned += len(accounts)
     return planned
+
+
+async def _hr_accounts(session: AsyncSession) -> list[int]:
+    roles = RoleRepo(session)
+    return sorted(set(await roles.holders(Role.HR)) | set(await roles.holders(Role.HR_HEAD)))

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,7 @@ from bot.domain.methodology import Profile, Questionnaire
 from bot.domain.scoring import Result360, compute_360_result
 from storage.answers import AnswerRepo
 from storage.campaigns import CampaignRepo
-from storage.dto import CampaignDTO, SubjectDTO
+from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,13 @@ async def campaign_results(
         )
         results.append(SubjectResult(campaign, subject, questionnaire, result))
     return results
+
+
+async def acknowledge_report(
+    session: AsyncSession, employee: EmployeeDTO, subject_id: int, now: datetime
+) -> bool:
+    """The person has read their 360 report (clause 11); False if it is not theirs or was noted."""
+    return await CampaignRepo(session).acknowledge_report(subject_id, employee.id, now)
 
 
 CSV_COLUMNS = ("employee_id", "competency_no", "mean", "n_responses")

@@ -116,15 +116,20 @@ async def calibration_notice(
         if appeal.status != "session":
             return []
         score = format_score(record.final_score)
+        members = await AppealRepo(session).members(appeal.id)
+        chairing = any(m.is_chair for m in members if m.employee_id == recipient.id)
         text = "\n\n".join(
             [
                 _("⚖️ <b>You are a member of a calibration session</b> on {when} (clauses 39-41).").format(
                     when=_when(appeal.session_at)
                 ),
+                *([_("You chair the session: your vote decides a tie.")] if chairing else []),
                 "\n".join(_case_lines(record, profile)),
                 _("The application: {text}").format(text=escape(appeal.text)),
                 _(
-                    "Vote when the session has heard the evaluator: support the score, or propose another with its reason."
+                    "Vote when the session has heard the evaluator, by the end of the session's day: support "
+                    "the score, or propose another with its reason. A member who has not voted by then "
+                    "counts as absent."
                 ),
             ]
         )
@@ -187,9 +192,8 @@ async def protocol_notice(session: AsyncSession, profile: Profile, appeal_id: in
     names = await EmployeeRepo(session).many(m.employee_id for m in members)
     before = appeal.score_before or appeal.score_after
     votes = [
-        ProtocolVote(names[m.employee_id].full_name, m.score, m.score == before, m.reason)
+        ProtocolVote(names[m.employee_id].full_name, m.score, m.score == before, m.reason, m.is_chair)
         for m in members
-        if m.score is not None
     ]
     protocol = Protocol(
         person=record.full_name,
@@ -248,6 +252,10 @@ def vote_text(outcome: VoteOutcome) -> str:
             return _("This session has decided already.")
         case VoteRefusal.VOTED:
             return _("You have voted already: a vote is final.")
+        case VoteRefusal.TOO_EARLY:
+            return _(
+                "Voting opens when the session starts, on {when}, and runs to the end of that day."
+            ).format(when=_when(outcome.opens_at))
         case VoteRefusal.OUT_OF_RANGE:
             assert outcome.allowed is not None
             low, high = outcome.allowed

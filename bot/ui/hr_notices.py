@@ -1,33 +1,48 @@
-"""What HR's role holders are told without asking: the daily digest of the running rounds and
-the alert when a deadline passes with work left (composed when sent, in their language)."""
+"""What HR's role holders are told without asking: the daily digest of the running rounds, the
+alert when a deadline passes with work left, and the results still unread on the last day HR
+has to acquaint people with them (composed when sent, in their language)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from html import escape
+from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import CalibrationCb
 from bot.domain.methodology import Profile
+from bot.domain.workdays import WorkCalendar
 from bot.services.appeals import APPEAL_FILED
 from bot.services.calibration import APPEAL_DUE, CALIBRATION_PROTOCOL
 from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import round_overview
-from bot.services.reminders import DEADLINE_PASSED, HR_DIGEST
+from bot.services.reminders import (
+    CHASE_DAYS,
+    DEADLINE_PASSED,
+    HR_DIGEST,
+    RESULTS_UNREAD,
+    acknowledgement_due,
+    overdue_problems,
+)
 from bot.ui.calibration import case_line, protocol_notice
 from bot.ui.formatting import format_date, local_time, progress_bar
 from bot.ui.quarterly_notices import Notice
 from bot.ui.sheets import round_title
 from storage.appeals import AppealRepo
 from storage.dto import CampaignDTO
+from storage.employees import EmployeeRepo
 from storage.quarterly import QuarterRepo
 from storage.reminders import ReminderRepo
 
-HR_KINDS = frozenset({HR_DIGEST, DEADLINE_PASSED, APPEAL_FILED, APPEAL_DUE, CALIBRATION_PROTOCOL})
+HR_KINDS = frozenset(
+    {HR_DIGEST, DEADLINE_PASSED, RESULTS_UNREAD, APPEAL_FILED, APPEAL_DUE, CALIBRATION_PROTOCOL}
+)
+MAX_LISTED = 40  # people named in one message; the rest are counted
 
 
 def _title(campaign: CampaignDTO) -> str:
@@ -89,10 +104,51 @@ async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> No
     return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button]]), confidential=True)
 
 
+async def _unread(
+    session: AsyncSession, day: date, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+) -> list[Notice]:
+    """The results whose clause 11 deadline is ``day`` and that are still unread."""
+    due = [
+        unread
+        for unread in await ReminderRepo(session).unread_results(now - timedelta(days=CHASE_DAYS))
+        if acknowledgement_due(unread.sent_at, calendar, zone) == day
+    ]
+    if not due:
+        return []
+    people = await EmployeeRepo(session).many(unread.person for unread in due)
+    lines = [
+        _(
+            "📋 <b>Results not yet read</b>: the 2 working days to acquaint people with them end on {day} "
+            "(clause 11). Please acquaint these people in person:"
+        ).format(day=format_date(day))
+    ]
+    for unread in due[:MAX_LISTED]:
+        person = people[unread.person]
+        what = (
+            _("360 evaluation {year}").format(year=unread.year)
+            if unread.quarter is None
+            else round_title(unread.year, unread.quarter)
+        )
+        absent = "" if unread.in_bot else " — " + _("not in the bot")
+        lines.append(f"• {escape(person.full_name)} ({escape(person.employee_id)}), {what}{absent}")
+    if len(due) > MAX_LISTED:
+        lines.append(_("…and {count} more.").format(count=len(due) - MAX_LISTED))
+    return [Notice("\n".join(lines), None)]
+
+
 async def hr_notice(
-    session: AsyncSession, profile: Profile, kind: str, ref_id: int, today: date
+    session: AsyncSession,
+    profile: Profile,
+    kind: str,
+    ref_id: int,
+    today: date,
+    calendar: WorkCalendar,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> list[Notice]:
     """The messages owed to an HR account; empty when there is nothing to say any more."""
+    if kind == RESULTS_UNREAD:
+        return await _unread(session, date.fromordinal(ref_id), calendar, zone, now)
     if kind in (APPEAL_FILED, APPEAL_DUE):
         notice = await _appeal(session, profile, ref_id)
         if notice is None or kind == APPEAL_FILED:
@@ -113,7 +169,19 @@ async def hr_notice(
         day = _("<b>Evaluation rounds today, {day}</b>").format(day=format_date(today))
         return [Notice("\n\n".join([day, *lines]), None)]
     campaign = next((c for c in running if c.id == ref_id), None)
-    if campaign is None or not await repo.with_work_left(campaign):
+    problems = await overdue_problems(session, profile, campaign) if campaign else None
+    if campaign is None or not problems:
         return []
-    alert = _("⚠️ The deadline has passed with work left: /rounds or /quarters to remind, extend or close.")
+    if problems.work_left:
+        alert = _(
+            "⚠️ The deadline has passed with work left: /rounds or /quarters to remind, extend or close."
+        )
+    else:
+        alert = ngettext(
+            "⚠️ The deadline has passed; everything is submitted, but {count} person has too few "
+            "respondents and their result would be withheld: /rounds to add respondents or extend.",
+            "⚠️ The deadline has passed; everything is submitted, but {count} people have too few "
+            "respondents and their results would be withheld: /rounds to add respondents or extend.",
+            problems.below_threshold,
+        ).format(count=problems.below_threshold)
     return [Notice("\n\n".join([alert, await _line(session, profile, campaign, today)]), None)]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.callbacks import ReportAckCb
 from bot.reports.radar import RadarSeries, render_radar
 from bot.services.results import SubjectResult
 from bot.ui.formatting import current_locale, format_score
@@ -50,6 +52,16 @@ def report_text(item: SubjectResult, min_respondents: int) -> str:
         )
         lines.append(_("Competencies to develop first: {names}.").format(names=names))
     return "\n".join(lines)
+
+
+def report_markup(subject_id: int, *, acknowledged: bool) -> InlineKeyboardMarkup | None:
+    """ "I have read it" until the person has pressed it."""
+    if acknowledged:
+        return None
+    button = InlineKeyboardButton(
+        text=_("✅ I have read it"), callback_data=ReportAckCb(subject=subject_id).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def report_chart(item: SubjectResult) -> bytes:

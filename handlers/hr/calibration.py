@@ -15,6 +15,7 @@ from bot.callbacks import CalibrationCb
 from bot.clock import Clock
 from bot.config import Settings
 from bot.domain.access import Permission
+from bot.domain.methodology import Profile
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor
 from bot.services.calibration import SessionOutcome, SessionRefusal, hold_session
@@ -37,17 +38,23 @@ def create_router() -> Router:
     return router
 
 
-async def on_hold(query: CallbackQuery, callback_data: CalibrationCb, state: FSMContext) -> None:
+async def on_hold(
+    query: CallbackQuery, callback_data: CalibrationCb, state: FSMContext, profile: Profile
+) -> None:
     await state.set_state(SessionSetup.members_and_time)
     await state.update_data(appeal=callback_data.appeal)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(
+        lines = [
             _(
                 "Send the members' employee ids, then the session's date and time, in one message, "
                 "e.g. <code>D1 U2 E4 E5 M0 10.12.2025 15:00</code>."
             )
-        )
+        ]
+        if profile.chair_decides_tie:
+            lines.append(_("The first member named chairs the session: their vote decides a tie."))
+        lines.append(_("Members vote from the session's time to the end of its day."))
+        await query.message.answer("\n\n".join(lines))
 
 
 def parse_members_and_time(text: str) -> tuple[list[str], datetime] | None:
@@ -67,6 +74,7 @@ async def on_members_and_time(
     clock: Clock,
     calendar: WorkCalendar,
     settings: Settings,
+    profile: Profile,
     state: FSMContext,
     actor: Actor,
 ) -> None:
@@ -80,6 +88,7 @@ async def on_members_and_time(
     data = await state.get_data()
     outcome: SessionOutcome = await hold_session(
         session,
+        profile,
         int(data["appeal"]),
         members,
         at,

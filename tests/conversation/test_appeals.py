@@ -4,8 +4,11 @@ has 3 working days to decide (clause 38)."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.callbacks import AppealCb
@@ -87,8 +90,6 @@ async def test_applying_for_a_calibration_session(world: World) -> None:
 
 
 async def test_a_calibration_session_with_five_members_raises_the_score(world: World) -> None:
-    from decimal import Decimal
-
     from bot.callbacks import CalibrationCb, CalibrationVoteCb
     from storage.models import QuarterSheet
 
@@ -122,6 +123,16 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
     assert "The session is set" in authorised.last.text
     await _deliver(world)
     assert any("10.12.2025 15:00" in m.text for m in john.chat)  # the person is told when
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    d1 = world.person(TELEGRAM_IDS["D1"], "D1", "en")
+    case = next(m for m in d1.chat if any(d.startswith("cv:") for _, d in m.buttons()))
+    answer, _ = await d1.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), case)
+    assert (
+        answer
+        == "Дауыс беру сессия басталғанда, 10.12.2025 15:00 ашылады және сол күннің соңына дейін жалғасады."  # D1: kk
+    )
+    clock.current = datetime(2025, 12, 10, 10, 0, tzinfo=UTC)  # 15:00 in Almaty: the session
 
     votes = {
         "D1": None,  # supports 3,00
@@ -146,7 +157,6 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
             await member.say("4,00")
         await member.say(proposal)
     # A vote is final.
-    d1 = world.person(TELEGRAM_IDS["D1"], "D1", "en")
     answer, _ = await d1.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), d1.chat[-1])
     assert answer is not None and answer != ""
 
@@ -215,6 +225,9 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
     assert with_buttons(AUTHORISED, "cs:") == 2
 
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
+    # Outside the staff list, the authorised person chooses a language; the protocol speaks it.
+    await authorised.say("/language")
+    await authorised.press("English")
     notice = next(
         m for m in world.telegram.chat(AUTHORISED) if any(d.startswith("cs:") for _, d in m.buttons())
     )
@@ -222,11 +235,36 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
     await authorised.say("D1 U2 E4 10.12.2025 15:00")
     await _deliver(world)
     d1 = world.person(TELEGRAM_IDS["D1"], "D1", "en")
-    case = next(m for m in d1.chat if any(d.startswith("cv:") for _, d in m.buttons()))
-    await d1.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), case)
-    # On the session's morning the members who have not voted are reminded; D1 has voted.
+    # On the session's morning the members who have not voted are reminded.
     await plan_reminders_now(world.runtime)
     clock.current = datetime(2025, 12, 10, 4, 0, tzinfo=UTC)
     await _deliver(world)
-    assert with_buttons(TELEGRAM_IDS["U2"], "cv:") == 2 and with_buttons(TELEGRAM_IDS["E4"], "cv:") == 2
-    assert with_buttons(TELEGRAM_IDS["D1"], "cv:") == 0  # voted: the buttons went, no reminder
+    for code in ("D1", "U2", "E4"):
+        assert with_buttons(TELEGRAM_IDS[code], "cv:") == 2
+    # At the session D1 votes; U2 and E4 never do.
+    clock.current = datetime(2025, 12, 10, 10, 30, tzinfo=UTC)
+    reminder = d1.chat[-1]
+    await d1.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), reminder)
+    await plan_reminders_now(world.runtime)  # the day is not over: nothing is decided yet
+    assert (await _appeal_row(world))[1] == "session"
+
+    # At 19:00 the session's day ends: the keeper decides on the votes cast. One of three is no
+    # majority, so the evaluator's score stands; the protocol lists the absent members.
+    clock.current = datetime(2025, 12, 10, 14, 0, tzinfo=UTC)
+    await plan_reminders_now(world.runtime)
+    row = await _appeal_row(world)
+    assert row[1:5] == ("decided", Decimal("3.00"), Decimal("3.00"), "tie_kept")
+    await _deliver(world)
+    assert "no majority: the evaluator's score stands" in john.chat[-1].text
+    name, data = world.telegram.documents[max(world.telegram.documents)]
+    assert name == f"calibration-{appeal_id}.pdf"
+    text = _pdf_text(data)
+    assert text.count("did not vote") == 2 and "supports 3.00" in text
+    # A vote after the day has ended changes nothing.
+    u2 = world.person(TELEGRAM_IDS["U2"], "U2", "en")
+    answer, _ = await u2.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), u2.chat[-1])
+    assert answer == "Эта сессия уже приняла решение."  # U2 speaks Russian (staff list)
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -168,11 +168,15 @@ async def test_evaluators_are_reminded_of_their_open_sheets(world: World) -> Non
     ]
 
 
-async def test_an_unread_result_is_sent_again_after_two_working_days(world: World) -> None:
+async def test_an_unread_result_is_sent_again_then_escalated_to_hr(world: World) -> None:
+    """Clause 11: HR acquaints the person with the result within 2 working days. Unread the next
+    working morning, it is sent again, once; still unread on the last of the 2 days, HR is told
+    who, so that they acquaint the person themselves."""
     from bot.callbacks import AcknowledgeCb
     from tests.conversation.test_quarterly import _quarter, _score_person
 
     await _quarter(world)
+    await _hr_account(world)
     manager = world.person(ERLAN, "Ерлан", "kk")
     await manager.say("/language")
     await manager.press("English")
@@ -188,29 +192,93 @@ async def test_an_unread_result_is_sent_again_after_two_working_days(world: Worl
 
     assert results(DANA) == 1
     await plan_reminders_now(world.runtime)
-    _at(world, datetime(2025, 12, 3, 3, 59, tzinfo=UTC))  # Wednesday 08:59: not yet
+    _at(world, datetime(2025, 12, 2, 3, 59, tzinfo=UTC))  # Tuesday 08:59: not yet
     await _deliver(world)
     assert results(DANA) == 1
-    _at(world, datetime(2025, 12, 3, 4, 0, tzinfo=UTC))  # two working days later, 09:00
+    _at(world, datetime(2025, 12, 2, 4, 0, tzinfo=UTC))  # the next working day, 09:00
     await _deliver(world)
     assert results(DANA) == 2 and results(JOHN) == 1  # John has read his: not asked again
     again = world.telegram.chat(DANA)[-1]
     assert (AcknowledgeCb.__prefix__ + ":") in str(again.buttons()) and again.protect_content
+    assert _escalations(world) == []
+    # Wednesday 09:00, the last of the 2 working days: HR is told Dana has not read hers.
+    _at(world, datetime(2025, 12, 3, 4, 0, tzinfo=UTC))
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    [escalation] = _escalations(world)
+    assert "03.12.2025" in escalation and "E1" in escalation and "E2" not in escalation
     # Once only, whatever the planner and the senders do afterwards.
     await plan_reminders_now(world.runtime)
     _at(world, datetime(2025, 12, 10, 4, 0, tzinfo=UTC))
     await _deliver(world)
-    assert results(DANA) == 2
+    assert results(DANA) == 2 and len(_escalations(world)) == 1
 
 
-async def test_hr_gets_a_daily_digest_and_an_alert_when_a_deadline_passes(world: World) -> None:
+HR_ACCOUNT = 5001  # not in the staff list: written to in the default language, Kazakh
+
+
+async def _hr_account(world: World) -> None:
     from bot.domain.access import Role
     from bot.services.access import grant_role
 
-    hr_account = 5001  # not in the staff list
-    await world.setup_staff()
     async with world.runtime.sessionmaker() as session, session.begin():
-        await grant_role(session, COMMAND_LINE, hr_account, Role.HR, world.runtime.clock.now())
+        await grant_role(session, COMMAND_LINE, HR_ACCOUNT, Role.HR, world.runtime.clock.now())
+
+
+def _escalations(world: World) -> list[str]:
+    return [m.text for m in world.telegram.chat(HR_ACCOUNT) if m.text.startswith("📋")]
+
+
+async def test_a_360_report_is_acknowledged_resent_and_escalated(world: World) -> None:
+    from bot.callbacks import ReportAckCb
+
+    await world.setup_staff()
+    await _hr_account(world)
+    await world.closed_round(["E1", "E2", "E3", "U1"])  # closed Monday 01.12.2025, 11:00
+    await _deliver(world)
+    john, dana = world.person(JOHN, "John", "en"), world.person(DANA, "Дана", "kk")
+
+    def acknowledge_buttons(chat: int) -> list[str]:
+        return [d for m in world.telegram.chat(chat) for _, d in m.buttons() if d.startswith("ack3:")]
+
+    # The button sits under the report's last message, the radar chart.
+    [john_button] = acknowledge_buttons(JOHN)
+    assert world.telegram.chat(JOHN)[-1].buttons() and john.last.protect_content
+    # Someone else's report cannot be acknowledged for them.
+    [dana_button] = acknowledge_buttons(DANA)
+    answer, _ = await john.press_data(dana_button, john.last)
+    assert answer == "Already noted, or this result is not yours."
+    answer, alert = await john.press_data(john_button, john.last)
+    assert alert and answer == "Thank you: noted that you have read the result."
+    assert world.telegram.chat(JOHN)[-1].buttons() == []  # the button goes once pressed
+    subject = ReportAckCb.unpack(john_button).subject
+    async with world.runtime.sessionmaker() as session:
+        from storage.models import CampaignSubject
+
+        assert (await session.get(CampaignSubject, subject)).acknowledged_at is not None  # type: ignore[union-attr]
+
+    # The others are sent their report again on Tuesday morning, John is not.
+    await plan_reminders_now(world.runtime)
+    _at(world, datetime(2025, 12, 2, 4, 0, tzinfo=UTC))
+    await _deliver(world)
+    assert len(acknowledge_buttons(DANA)) == 2 and acknowledge_buttons(JOHN) == []
+    assert dana.chat[-2].text.startswith("Еске салу")
+    await dana.press_data(acknowledge_buttons(DANA)[-1], dana.chat[-1])
+    # Wednesday: HR is told who still has not read theirs: not Dana, not John.
+    _at(world, datetime(2025, 12, 3, 4, 0, tzinfo=UTC))
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+    [escalation] = _escalations(world)
+    assert "2025 жылғы 360 бағалау" in escalation
+    assert "(E3)" in escalation and "(U1)" in escalation
+    assert "(E1)" not in escalation and "(E2)" not in escalation
+
+
+async def test_hr_gets_a_daily_digest_and_an_alert_when_a_deadline_passes(world: World) -> None:
+
+    hr_account = HR_ACCOUNT
+    await world.setup_staff()
+    await _hr_account(world)
     await world.running_round(["E1", "E2"])
 
     # The account is not in the staff list: it is written to in the default language, Kazakh.
