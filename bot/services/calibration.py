@@ -48,6 +48,7 @@ CALIBRATION_RESULT = "calibration_result"  # to the person and the evaluator (re
 CALIBRATION_PROTOCOL = "calibration_protocol"  # to the deciders: the protocol PDF (ref: the appeal)
 APPEAL_DUE = "appeal_due"  # to the deciders: the day to decide has come (ref: the appeal)
 VOTE_DUE = "vote_due"  # to members who have not voted: the session's day (ref: the appeal)
+APPEAL_OVERDUE = "appeal_overdue"  # to the head of HR: undecided after clause 38 (ref: the appeal)
 
 
 class SessionRefusal(StrEnum):

@@ -23,7 +23,7 @@ from bot.domain.access import Role
 from bot.domain.methodology import Profile
 from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
-from bot.services.calibration import APPEAL_DUE, VOTE_DUE, deciders
+from bot.services.calibration import APPEAL_DUE, APPEAL_OVERDUE, VOTE_DUE, deciders
 from bot.services.progress import round_progress
 from bot.services.quarterly import RESULT_AGAIN
 from storage.appeals import AppealRepo
@@ -60,8 +60,10 @@ async def plan_reminders(
 
 
 async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo) -> int:
-    """The deciders on the last day of clause 38's 3 working days if they have not decided; the
-    members who have not voted on the session's morning."""
+    """The deciders on the last day of clause 38's 3 working days if they have not decided, and
+    the head of HR the working day after if they still have not (HR organises the sessions,
+    clause 40, and of HR only its head may see a result, clause 20); the members who have not
+    voted on the session's morning."""
     appeals, outbox, planned = AppealRepo(session), OutboxRepo(session), 0
     for appeal in await appeals.open():
         if appeal.status == "filed":
@@ -69,7 +71,10 @@ async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalen
             await outbox.schedule_chats(
                 await deciders(session), APPEAL_DUE, appeal.id, utc_from_local(moment, zone)
             )
-            planned += 1
+            overdue = datetime.combine(calendar.add(appeal.decide_by, 1), OPENS)
+            heads = sorted(await RoleRepo(session).holders(Role.HR_HEAD))
+            await outbox.schedule_chats(heads, APPEAL_OVERDUE, appeal.id, utc_from_local(overdue, zone))
+            planned += 1 + len(heads)
         elif appeal.session_at is not None:
             waiting = [m.employee_id for m in await appeals.members(appeal.id) if m.score is None]
             await outbox.drop_pending(VOTE_DUE, appeal.id, keep=waiting)

@@ -17,7 +17,7 @@ from bot.callbacks import CalibrationCb
 from bot.domain.methodology import Profile
 from bot.domain.workdays import WorkCalendar
 from bot.services.appeals import APPEAL_FILED
-from bot.services.calibration import APPEAL_DUE, CALIBRATION_PROTOCOL
+from bot.services.calibration import APPEAL_DUE, APPEAL_OVERDUE, CALIBRATION_PROTOCOL, latest_session_day
 from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import round_overview
@@ -40,7 +40,15 @@ from storage.quarterly import QuarterRepo
 from storage.reminders import ReminderRepo
 
 HR_KINDS = frozenset(
-    {HR_DIGEST, DEADLINE_PASSED, RESULTS_UNREAD, APPEAL_FILED, APPEAL_DUE, CALIBRATION_PROTOCOL}
+    {
+        HR_DIGEST,
+        DEADLINE_PASSED,
+        RESULTS_UNREAD,
+        APPEAL_FILED,
+        APPEAL_DUE,
+        APPEAL_OVERDUE,
+        CALIBRATION_PROTOCOL,
+    }
 )
 MAX_LISTED = 40  # people named in one message; the rest are counted
 
@@ -77,7 +85,11 @@ async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, 
     return f"{head}\n{detail}"
 
 
-async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> Notice | None:
+async def _appeal(
+    session: AsyncSession, profile: Profile, appeal_id: int, *, actionable: bool = True
+) -> Notice | None:
+    """The application as the deciders see it; ``actionable`` False leaves the button out (for
+    HR, who may not decide)."""
     appeal = await AppealRepo(session).get(appeal_id)
     sheet = await QuarterRepo(session).sheet(appeal.sheet_id) if appeal else None
     if appeal is None or sheet is None:
@@ -101,7 +113,8 @@ async def _appeal(session: AsyncSession, profile: Profile, appeal_id: int) -> No
     button = InlineKeyboardButton(
         text=_("📅 Hold a session"), callback_data=CalibrationCb(appeal=appeal.id).pack()
     )
-    return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button]]), confidential=True)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[button]]) if actionable else None
+    return Notice(text, markup, confidential=True)
 
 
 async def _unread(
@@ -149,14 +162,20 @@ async def hr_notice(
     """The messages owed to an HR account; empty when there is nothing to say any more."""
     if kind == RESULTS_UNREAD:
         return await _unread(session, date.fromordinal(ref_id), calendar, zone, now)
-    if kind in (APPEAL_FILED, APPEAL_DUE):
-        notice = await _appeal(session, profile, ref_id)
+    if kind in (APPEAL_FILED, APPEAL_DUE, APPEAL_OVERDUE):
+        notice = await _appeal(session, profile, ref_id, actionable=kind != APPEAL_OVERDUE)
         if notice is None or kind == APPEAL_FILED:
             return [notice] if notice else []
         appeal = await AppealRepo(session).get(ref_id)
         if appeal is None or appeal.status != "filed":
             return []  # decided meanwhile
-        reminder = _("Reminder: today is the last day to decide on this application (clause 38).")
+        if kind == APPEAL_DUE:
+            reminder = _("Reminder: today is the last day to decide on this application (clause 38).")
+        else:
+            reminder = _(
+                "⚠️ The authorised person has not decided on this application within the 3 working days "
+                "of clause 38. The session must still be held by {date} (clause 39)."
+            ).format(date=format_date(latest_session_day(appeal.filed_at, calendar, zone)))
         return [Notice(f"{reminder}\n\n{notice.text}", notice.markup, notice.confidential)]
     if kind == CALIBRATION_PROTOCOL:
         return await protocol_notice(session, profile, ref_id)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.callbacks import AppealCb
+from bot.callbacks import AppealCb, CalibrationVoteCb
 from bot.domain.access import Role
 from bot.factory import create_delivery
 from bot.services.access import COMMAND_LINE, grant_role
@@ -22,6 +22,7 @@ from tests.conversation.test_quarterly import _in_english, _quarter, _score_pers
 from tests.factories import TELEGRAM_IDS
 
 AUTHORISED = 5003
+HR_HEAD, HR_OFFICER = 5002, 5001
 ERLAN, DANA, JOHN, ASKAR = (TELEGRAM_IDS[p] for p in ("U1", "E1", "E2", "E3"))
 
 
@@ -90,7 +91,7 @@ async def test_applying_for_a_calibration_session(world: World) -> None:
 
 
 async def test_a_calibration_session_with_five_members_raises_the_score(world: World) -> None:
-    from bot.callbacks import CalibrationCb, CalibrationVoteCb
+    from bot.callbacks import CalibrationCb
     from storage.models import QuarterSheet
 
     await _quarter(world)  # Monday 01.12.2025
@@ -191,7 +192,7 @@ async def _appeal_row(world: World) -> tuple:  # type: ignore[type-arg]
 
 
 async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: World) -> None:
-    from bot.callbacks import CalibrationCb, CalibrationVoteCb
+    from bot.callbacks import CalibrationCb
     from bot.factory import plan_reminders_now
 
     await _quarter(world)  # Monday 01.12.2025
@@ -223,6 +224,22 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
     await plan_reminders_now(world.runtime)
     await _deliver(world)
     assert with_buttons(AUTHORISED, "cs:") == 2
+
+    # Still undecided the working day after: the head of HR is told (not HR's other officers,
+    # who may not see a result, clause 20), without the button to decide.
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, HR_HEAD, Role.HR_HEAD, clock.now())
+        await grant_role(session, COMMAND_LINE, HR_OFFICER, Role.HR, clock.now())
+    clock.current = datetime(2025, 12, 5, 4, 0, tzinfo=UTC)  # Friday 09:00
+    await plan_reminders_now(world.runtime)
+    await _deliver(world)
+
+    def about_the_case(chat: int) -> list[str]:
+        return [m.text for m in world.telegram.chat(chat) if "Келіспеймін." in m.text and not m.buttons()]
+
+    [overdue] = about_the_case(HR_HEAD)
+    assert overdue.startswith("⚠️") and "15.12.2025" in overdue
+    assert about_the_case(HR_OFFICER) == []
 
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
     # Outside the staff list, the authorised person chooses a language; the protocol speaks it.
@@ -268,3 +285,55 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
 
 def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+async def test_the_chair_decides_a_tie_when_the_profile_says_so(world: World) -> None:
+    """A body whose methodology gives the chair the deciding vote: the first member named chairs,
+    is told so, and breaks a 2-2 tie; the protocol marks the chair."""
+    from dataclasses import replace
+
+    from bot.callbacks import CalibrationCb
+    from bot.factory import create_dispatcher
+
+    world.runtime = replace(world.runtime, profile=replace(world.runtime.profile, chair_decides_tie=True))
+    world.dispatcher = create_dispatcher(world.runtime)
+    await _quarter(world)
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
+    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
+    await _score_person(manager, "John", [3, 3, 3, 3], "Орташа.")
+    await _deliver(world)
+    john = world.person(JOHN, "John", "en")
+    await john.press("I have read it")
+    await john.press("I disagree", john.last_with_buttons())
+    await john.say("Келіспеймін.")
+    await _deliver(world)
+    appeal_id = (await _appeal_row(world))[0]
+    authorised = world.person(AUTHORISED, "Нұрлан", "en")
+    await authorised.say("/language")
+    await authorised.press("English")
+    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-2])
+    assert "The first member named chairs the session" in authorised.last.text
+    await authorised.say("E4 D1 U2 E5 10.12.2025 15:00")
+    await _deliver(world)
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    clock.current = datetime(2025, 12, 10, 10, 0, tzinfo=UTC)
+    for code, proposal in (("E4", "4,00 Мерзімдер сақталды"), ("D1", None), ("U2", None), ("E5", "4,00 Иә")):
+        member = world.person(TELEGRAM_IDS[code], code, "en")
+        case = next(m for m in member.chat if any(d.startswith("cv:") for _, d in m.buttons()))
+        chairs = any(
+            phrase in case.text
+            for phrase in ("You chair", "Сіз сессияны басқарасыз", "Вы председательствуете")
+        )
+        assert chairs == (code == "E4"), (code, case.text)
+        if proposal is None:
+            await member.press_data(CalibrationVoteCb(appeal=appeal_id, support=True).pack(), case)
+        else:
+            await member.press_data(CalibrationVoteCb(appeal=appeal_id, support=False).pack(), case)
+            await member.say(proposal)
+    row = await _appeal_row(world)
+    assert row[1:5] == ("decided", Decimal("3.00"), Decimal("4.00"), "raised")  # 2-2: E4 decides
+    await _deliver(world)
+    name, data = world.telegram.documents[max(world.telegram.documents)]
+    assert name == f"calibration-{appeal_id}.pdf" and "(chair)" in _pdf_text(data)
