@@ -66,16 +66,22 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
         lines.append(_("📣 /broadcast — a message to everyone, a unit, or a round's unfinished respondents."))
     if Permission.VIEW_AUDIT in permissions:
         lines.append(_("🧾 /audit — the log of HR actions."))
+    if Permission.DECIDE_CALIBRATION in permissions:
+        lines.append(
+            _("⚖️ Applications for calibration sessions come here as messages, with a button to hold one.")
+        )
     if Permission.VIEW_RESULTS in permissions:
         lines.append(
             _(
                 "📄 /report ID — one person's latest 360 report as PDF; the round dashboard has the workbook and the archives."
             )
         )
+    lines.append(_("🌐 /language — change the language."))
     return "\n\n".join(lines)
 
 
-def _listed(lines: Sequence[str]) -> list[str]:
+def listed(lines: Sequence[str]) -> list[str]:
+    """At most MAX_LISTED lines, then how many more there are."""
     shown = list(lines[:MAX_LISTED])
     if len(lines) > MAX_LISTED:
         shown.append(_("… and {count} more").format(count=len(lines) - MAX_LISTED))
@@ -86,7 +92,7 @@ def staff_errors(file_name: str, errors: Sequence[StaffError]) -> str:
     head = _(
         "<b>{file}</b>: {count} problem(s), nothing was imported. Correct the file and send it again."
     ).format(file=escape(file_name), count=len(errors))
-    return "\n".join([head, "", *_listed([escape(e.describe(), quote=False) for e in errors])])
+    return "\n".join([head, "", *listed([escape(e.describe(), quote=False) for e in errors])])
 
 
 def staff_preview(file_name: str, people: int, summary: ImportSummary) -> Rendered:
@@ -184,12 +190,12 @@ def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission])
         _("<b>Below the anonymity threshold</b> (results would be withheld): {count}").format(
             count=len(progress.below_threshold)
         ),
-        *_listed([f"• {escape(s.employee.full_name)}" for s in progress.below_threshold]),
+        *listed([f"• {escape(s.employee.full_name)}" for s in progress.below_threshold]),
         "",
         _("<b>Not finished yet</b>: {count} people ({not_joined} not in the bot)").format(
             count=len(progress.unfinished), not_joined=progress.not_joined
         ),
-        *_listed(
+        *listed(
             [
                 f"• {escape(u.respondent.full_name)} — {u.remaining}"
                 + ("" if u.respondent.telegram_user_id else " ⚠")
@@ -359,8 +365,8 @@ def draft_preview(
                 minimum=profile.min_respondents
             )
         )
-        lines += _listed([f"• {escape(p.subject.employee.full_name)} ({p.respondents})" for p in short])
-    lines += _listed(
+        lines += listed([f"• {escape(p.subject.employee.full_name)} ({p.respondents})" for p in short])
+    lines += listed(
         [
             f"• {escape(s.employee.full_name)}: {exclusion_reason(s.excluded_reason or '')}"
             for s in report.excluded
@@ -373,7 +379,7 @@ def draft_preview(
             )
         )
     lines += ["", _("<b>Respondents</b>:")]
-    lines += _listed(
+    lines += listed(
         [
             f"• {escape(p.subject.employee.full_name)} ({escape(p.subject.employee.employee_id)}): "
             + ", ".join(
@@ -396,7 +402,7 @@ def start_blocked(names: Sequence[str], campaign_id: int) -> Rendered:
     text = "\n".join(
         [
             _("These people have fewer than 3 respondents, so the round cannot start with them:"),
-            *_listed([f"• {escape(n)}" for n in names]),
+            *listed([f"• {escape(n)}" for n in names]),
             "",
             _("Assign them respondents, or start without them: they are then recorded as not evaluated."),
         ]

@@ -31,6 +31,7 @@ from bot.services.reminders import (
 )
 from bot.ui.calibration import case_line, protocol_notice
 from bot.ui.formatting import format_date, local_time, progress_bar
+from bot.ui.hr import listed
 from bot.ui.quarterly_notices import Notice
 from bot.ui.sheets import round_title
 from storage.appeals import AppealRepo
@@ -50,7 +51,6 @@ HR_KINDS = frozenset(
         CALIBRATION_PROTOCOL,
     }
 )
-MAX_LISTED = 40  # people named in one message; the rest are counted
 
 
 def _title(campaign: CampaignDTO) -> str:
@@ -135,7 +135,7 @@ async def _unread(
             "(clause 11). Please acquaint these people in person:"
         ).format(day=format_date(day))
     ]
-    for unread in due[:MAX_LISTED]:
+    for unread in due:
         person = people[unread.person]
         what = (
             _("360 evaluation {year}").format(year=unread.year)
@@ -144,9 +144,7 @@ async def _unread(
         )
         absent = "" if unread.in_bot else " — " + _("not in the bot")
         lines.append(f"• {escape(person.full_name)} ({escape(person.employee_id)}), {what}{absent}")
-    if len(due) > MAX_LISTED:
-        lines.append(_("…and {count} more.").format(count=len(due) - MAX_LISTED))
-    return [Notice("\n".join(lines), None)]
+    return [Notice("\n".join([lines[0], *listed(lines[1:])]), None)]
 
 
 async def hr_notice(
