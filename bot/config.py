@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.workdays import KAZAKHSTAN, WorkCalendar
 
 Locale = Literal["kk", "ru", "en"]
 OFFICIAL_API_URL = "https://api.telegram.org"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
 class Settings(BaseSettings):
@@ -36,6 +40,16 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     log_level: str = "INFO"
+    # Several instances (README, "Running for a large organisation"). Unset: one process,
+    # conversation state in memory, long polling.
+    redis_url: str | None = None  # conversation state, per-person ordering, scheduler locks
+    # This instance's name, unique among the instances (default: the host's name): the outbox
+    # rows it claims carry it, so that on restart it settles exactly the sends it interrupted.
+    instance_name: str = Field(default_factory=socket.gethostname, min_length=1, max_length=64)
+    webhook_url: str | None = None  # the public https URL Telegram posts updates to
+    webhook_secret: SecretStr | None = None  # checked on every request (X-Telegram-Bot-Api-Secret-Token)
+    webhook_listen_host: str = "127.0.0.1"  # where the bot's web server listens, behind the proxy
+    webhook_listen_port: int = Field(default=8080, gt=0, lt=65536)
 
     @field_validator("hr_admin_ids", "hr_head_ids", mode="before")
     @classmethod
@@ -61,10 +75,38 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("calendar_file", mode="before")
+    @field_validator("calendar_file", "redis_url", "webhook_url", "webhook_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("instance_name", mode="before")
+    @classmethod
+    def _host_by_default(cls, value: object) -> object:
+        return socket.gethostname() if value in (None, "") else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("https://") and urlsplit(value).hostname):
+            raise ValueError("WEBHOOK_URL must be an https:// URL (Telegram posts only to HTTPS)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not WEBHOOK_SECRET.fullmatch(secret):
+            raise ValueError(
+                "WEBHOOK_SECRET is required with WEBHOOK_URL: 1-256 characters A-Z, a-z, 0-9, _ and -"
+            )
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the bot's web server takes updates on: that of WEBHOOK_URL."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @field_validator("calendar_file")
     @classmethod

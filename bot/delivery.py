@@ -41,7 +41,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -92,6 +92,10 @@ from storage.roles import AccountRepo
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # tries of one row against network errors and Telegram's 5xx
+# Far longer than a row stays claimed (5 tries with back-off, a flood-control pause): a row
+# "sending" for longer belongs to an instance that died.
+STALE_CLAIM = timedelta(minutes=10)
+STALE_CHECK_SECONDS = 60.0
 CHAT_INTERVAL = 1.0  # seconds between two requests to the same chat
 PROGRESS_INTERVAL = 2.0  # seconds between two edits of HR's progress message
 STOP_TIMEOUT = 30.0  # how long stop() lets sends in flight finish
@@ -271,6 +275,7 @@ class OutboxDelivery:
         *,
         calendar: WorkCalendar,
         zone: ZoneInfo,
+        instance: str = "bot",
         concurrency: int | None = None,
         chat_interval: float = CHAT_INTERVAL,
         progress_interval: float = PROGRESS_INTERVAL,
@@ -283,6 +288,8 @@ class OutboxDelivery:
             clock,
         )
         self.calendar, self.zone = calendar, zone  # to compose notices about working-day deadlines
+        self.instance = instance  # recorded on the rows it claims (see recover_interrupted)
+        self._stale_checked = 0.0
         self.limiter = RateLimiter(rate_per_second)
         self.chats = ChatSpacing(chat_interval)
         # Enough requests in flight for the rate even at a second of latency per request.
@@ -303,10 +310,16 @@ class OutboxDelivery:
 
     # ------------------------------------------------------------------------- lifecycle
 
-    async def recover_interrupted(self) -> int:
-        """At start-up, before the first run: rows a crash left ``sending`` become failed."""
+    async def recover_interrupted(self, *, at_start: bool = True) -> int:
+        """Rows a crash left ``sending`` become failed: at start-up, before the first run, this
+        instance's own; at any time, anyone's claimed longer ago than a send can take (an
+        instance that died and stayed away)."""
+        stale = self.clock.now() - STALE_CLAIM
         async with self.sessionmaker.begin() as session:
-            count = await OutboxRepo(session).recover_interrupted()
+            repo = OutboxRepo(session)
+            count = await repo.recover_interrupted(
+                by=self.instance if at_start else None, claimed_before=stale
+            )
         if count:
             log.warning(
                 "outbox: %d message(s) interrupted by a crash marked failed (delivery unknown)", count
@@ -316,6 +329,9 @@ class OutboxDelivery:
     async def tick(self) -> None:
         """For the scheduler: start a run in the background unless one is going; returns at
         once, so that a long broadcast does not hold the scheduler's job."""
+        if time.monotonic() - self._stale_checked > STALE_CHECK_SECONDS:
+            self._stale_checked = time.monotonic()
+            await self.recover_interrupted(at_start=False)
         if self._idle.is_set() and not self._stopping.is_set():
             self._idle.clear()
             self._background = asyncio.create_task(self._run_once())
@@ -401,7 +417,9 @@ class OutboxDelivery:
     async def _claim(self, limit: int) -> list[Claimed]:
         async with self.sessionmaker.begin() as session:
             # Personal notices (round started, reports) go before bulk broadcasts.
-            items = await OutboxRepo(session).claim(limit, now=self.clock.now(), later_kinds=(BROADCAST,))
+            items = await OutboxRepo(session).claim(
+                limit, now=self.clock.now(), later_kinds=(BROADCAST,), by=self.instance
+            )
             employees = EmployeeRepo(session)
             people = await employees.many({i.recipient_id for i in items if i.recipient_id is not None})
             # An HR account may be someone in the staff list too: then it speaks their language.

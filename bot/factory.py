@@ -7,8 +7,9 @@ there is no module-level bot or dispatcher anywhere.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -18,13 +19,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, ErrorEvent, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -39,10 +40,12 @@ from bot.middlewares import (
     DbSessionMiddleware,
     RolesMiddleware,
 )
+from bot.scaleout import JobGate, connect_redis, conversation_state
 from bot.services.access import COMMAND_LINE
 from bot.services.calibration import close_sessions
 from bot.services.reminders import plan_reminders
 from bot.services.retention import purge_expired
+from bot.webhook import serve_webhook
 from handlers import create_routers
 from storage.db import create_engine, create_sessionmaker
 
@@ -60,6 +63,8 @@ class Runtime:
     profile: Profile
     clock: Clock
     calendar: WorkCalendar
+    redis: Redis | None = None  # REDIS_URL: shared by several instances (bot/scaleout.py)
+    gate: JobGate = field(default_factory=lambda: JobGate(None))
 
 
 def create_runtime(
@@ -67,6 +72,7 @@ def create_runtime(
 ) -> Runtime:
     # hide_parameters: SQL errors in logs never carry names, phones or answers.
     engine = engine or create_engine(settings.database_url, hide_parameters=True)
+    redis = connect_redis(settings.redis_url)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -75,6 +81,8 @@ def create_runtime(
         profile=load_profile(settings.methodology_profile),
         clock=clock or SystemClock(settings.zone),
         calendar=settings.calendar,
+        redis=redis,
+        gate=JobGate(redis, settings.instance_name),
     )
 
 
@@ -89,11 +97,13 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def create_dispatcher(runtime: Runtime) -> Dispatcher:
+    storage, isolation = conversation_state(runtime.redis)
     dispatcher = Dispatcher(
+        storage=storage,
         # One update at a time per person: a tap on the message a typed answer has just
         # brought waits until that message is recorded as the sheet's live one, instead of
         # racing it and being refused as out of date.
-        events_isolation=SimpleEventIsolation(),
+        events_isolation=isolation,
         profile=runtime.profile,
         clock=runtime.clock,
         calendar=runtime.calendar,
@@ -141,6 +151,7 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
         runtime.settings.outbox_rate_per_second,
         calendar=runtime.calendar,
         zone=runtime.settings.zone,
+        instance=runtime.settings.instance_name,
     )
 
 
@@ -156,10 +167,11 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
         replace_existing=True,
     )
     # The planner only writes rows; it runs at start (next_run_time) and every 5 minutes, so a
-    # round started from the command line or a moved deadline is picked up soon enough.
+    # round started from the command line or a moved deadline is picked up soon enough. With
+    # several instances, one of them a period (bot/scaleout.py).
     scheduler.add_job(
-        partial(plan_reminders_now, runtime),
-        IntervalTrigger(minutes=5),
+        partial(_gated, runtime, "keeper", KEEPER_PERIOD.total_seconds(), plan_reminders_now),
+        IntervalTrigger(seconds=KEEPER_PERIOD.total_seconds()),
         id="reminders",
         max_instances=1,
         coalesce=True,
@@ -168,7 +180,7 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
     )
     # Clause 14: records past their keeping period go at night, when nobody is working.
     scheduler.add_job(
-        partial(purge_expired_now, runtime),
+        partial(_gated, runtime, "retention", timedelta(hours=1).total_seconds(), purge_expired_now),
         CronTrigger(hour=2, minute=30, timezone=runtime.settings.zone),
         id="retention",
         max_instances=1,
@@ -176,6 +188,16 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
         replace_existing=True,
     )
     return scheduler
+
+
+KEEPER_PERIOD = timedelta(minutes=5)
+
+
+async def _gated(
+    runtime: Runtime, job: str, period_seconds: float, run: Callable[[Runtime], Awaitable[object]]
+) -> None:
+    if await runtime.gate.claim(job, period_seconds):
+        await run(runtime)
 
 
 async def purge_expired_now(runtime: Runtime) -> None:
@@ -214,7 +236,8 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
 
 
 async def run_bot(settings: Settings, **polling: Any) -> None:
-    """Long-poll until stopped (SIGINT/SIGTERM), delivering the outbox meanwhile."""
+    """Long-poll, or serve the webhook when WEBHOOK_URL is set, until stopped (SIGINT/SIGTERM),
+    delivering the outbox meanwhile."""
     bot = create_bot(settings)
     runtime = create_runtime(settings)
     dispatcher = create_dispatcher(runtime)
@@ -226,10 +249,17 @@ async def run_bot(settings: Settings, **polling: Any) -> None:
         await set_commands(bot, runtime.i18n)
         await delivery.recover_interrupted()
         scheduler.start()
-        await dispatcher.start_polling(bot, **polling)
+        if settings.webhook_url:
+            await serve_webhook(settings, dispatcher, bot, runtime.engine)
+        else:
+            # Back from webhook mode: Telegram refuses getUpdates while a webhook is set.
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dispatcher.start_polling(bot, **polling)
     finally:
         await delivery.stop()  # stops claiming; the sends in flight finish and are recorded
         if scheduler.running:
             scheduler.shutdown(wait=False)
         await bot.session.close()
         await runtime.engine.dispose()
+        if runtime.redis is not None:
+            await runtime.redis.aclose()

@@ -3,6 +3,7 @@ and the employee behind the Telegram account."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.employees import EmployeeRepo
 from storage.roles import AccountRepo, RoleRepo
+from storage.updates import UpdateLog
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -27,7 +31,8 @@ _update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", 
 
 class DbSessionMiddleware(BaseMiddleware):
     """One session per update, committed when the handler returns and rolled back when it
-    raises, so an update is applied whole or not at all."""
+    raises, so an update is applied whole or not at all; an update delivered again (Telegram
+    does, when it did not see the first delivery confirmed) is recognised and skipped."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
@@ -37,6 +42,9 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             token = _update_session.set(session)
             try:
+                if isinstance(event, Update) and not await UpdateLog(session).first_time(event.update_id):
+                    log.info("update %s delivered again: handled before, skipped", event.update_id)
+                    return None
                 result = await handler(event, data)
                 await session.commit()
                 return result

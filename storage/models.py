@@ -214,6 +214,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Not to be sent before this moment (reminders wait for their day and for working hours).
     not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # Which bot instance claimed the row for sending, and when: a restarted instance settles
+    # its own interrupted rows, and any instance those of one that died and stayed away.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         UniqueConstraint("kind", "ref_id", "recipient_id", name="uq_outbox_once"),
@@ -238,6 +242,19 @@ class RoleGrant(Base):
     __table_args__ = (
         UniqueConstraint("telegram_user_id", "role", name="uq_role_grants_account_role"),
         CheckConstraint("role IN ('hr', 'hr_head', 'authorised')", name="role"),
+    )
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update the bot has handled. Telegram delivers an update again when it did not
+    see it confirmed (a crash before the getUpdates offset moved, a webhook answer lost); the
+    record, committed with the update's own changes, makes the second delivery a no-op."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
     )
 
 

@@ -24,7 +24,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import OutboxDTO
@@ -148,11 +148,17 @@ class OutboxRepo:
         )
 
     async def claim(
-        self, limit: int, *, now: datetime | None = None, later_kinds: Collection[str] = ()
+        self,
+        limit: int,
+        *,
+        now: datetime | None = None,
+        later_kinds: Collection[str] = (),
+        by: str | None = None,
     ) -> list[OutboxDTO]:
         """Take up to ``limit`` pending rows that are due at ``now`` for sending (``pending`` →
         ``sending``), oldest first, ``later_kinds`` (bulk broadcasts) after everything else.
-        Without ``now`` only rows that wait for nothing are taken.
+        Without ``now`` only rows that wait for nothing are taken. ``by``: the claiming
+        instance, recorded with the time for :meth:`recover_interrupted`.
 
         Only rows this call switched are returned: the update re-checks ``status = 'pending'``,
         so a row another sender claimed in the meantime is left to it. On PostgreSQL the
@@ -175,7 +181,7 @@ class OutboxRepo:
         claimed = await self.session.scalars(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
-            .values(status="sending")
+            .values(status="sending", claimed_by=by, claimed_at=now or func.now())
             .returning(OutboxMessage)
             .execution_options(synchronize_session=False)
         )
@@ -233,13 +239,28 @@ class OutboxRepo:
         )
         return cast("CursorResult[Any]", result).rowcount
 
-    async def recover_interrupted(self) -> int:
-        """At start-up: rows a crashed process left ``sending`` become ``failed`` with
-        :data:`INTERRUPTED`: they may or may not have reached the person, and sending them
-        again could deliver twice (see the module docstring). Returns how many."""
+    async def recover_interrupted(
+        self, *, by: str | None = None, claimed_before: datetime | None = None
+    ) -> int:
+        """Rows a crashed process left ``sending`` become ``failed`` with :data:`INTERRUPTED`:
+        they may or may not have reached the person, and sending them again could deliver
+        twice (see the module docstring). Returns how many.
+
+        At an instance's start-up, ``by`` settles its own rows (and those claimed before
+        instances were recorded); ``claimed_before`` settles anyone's rows claimed longer ago
+        than any send takes, left by an instance that died and has not come back. Neither:
+        every ``sending`` row (one process, starting)."""
+        settled = []
+        if by is not None:
+            settled.append(or_(OutboxMessage.claimed_by == by, OutboxMessage.claimed_by.is_(None)))
+        if claimed_before is not None:
+            settled.append(OutboxMessage.claimed_at < claimed_before)
+        which: ColumnElement[bool] = OutboxMessage.status == "sending"
+        if settled:
+            which = and_(which, or_(*settled))
         result = await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == "sending")
+            .where(which)
             .values(status="failed", last_error=INTERRUPTED)
             .execution_options(synchronize_session=False)
         )

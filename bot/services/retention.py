@@ -5,7 +5,7 @@ counts, never names."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,8 +13,12 @@ from bot.domain.methodology import Profile
 from bot.domain.retention import retention_cutoffs
 from bot.services.access import Actor, audit
 from storage.retention import Purged, RetentionRepo
+from storage.updates import UpdateLog
 
 log = logging.getLogger(__name__)
+
+# How long handled update ids are remembered: Telegram stops re-delivering well within a day.
+UPDATE_MEMORY = timedelta(days=2)
 
 
 async def purge_expired(
@@ -33,6 +37,8 @@ async def purge_expired(
         absences_ended_before=cutoffs.absences_ended_before,
         dry_run=dry_run,
     )
+    if not dry_run:
+        await UpdateLog(session).forget_before(now - UPDATE_MEMORY)
     if not dry_run and (purged.rounds or purged.plans or purged.absences):
         log.info(
             "retention (%d years): removed %d round(s) with %d evaluated, %d work plan(s), %d absence(s)",

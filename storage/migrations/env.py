@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
@@ -14,7 +15,15 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Any fixed number: the key of the advisory lock every migrating process takes first.
+MIGRATION_LOCK = 0x6261676C  # "bagl"
+
+
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several instances starting at once each run `upgrade`: one migrates, the others wait
+        # for it and then find nothing left to do. Held to the end of the transaction.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

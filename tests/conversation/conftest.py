@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
@@ -36,10 +37,15 @@ class World:
     bot: Bot
     dispatcher: Dispatcher
     campaign_id: int = 0
+    after_update: Callable[[Update], Awaitable[None]] | None = None  # see Person
 
     def person(self, telegram_id: int, first_name: str = "Test", language_code: str | None = "kk") -> Person:
         return Person(
-            self.dispatcher, self.bot, self.telegram, make_user(telegram_id, first_name, language_code)
+            self.dispatcher,
+            self.bot,
+            self.telegram,
+            make_user(telegram_id, first_name, language_code),
+            self.after_update,
         )
 
     def restart(self) -> World:

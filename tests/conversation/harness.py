@@ -168,8 +168,16 @@ _updates = itertools.count(1)
 class Person:
     """A Telegram user talking to the bot through the real dispatcher."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, telegram: FakeTelegram, user: User) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        telegram: FakeTelegram,
+        user: User,
+        after_update: Callable[[Update], Awaitable[None]] | None = None,
+    ) -> None:
         self.dispatcher, self.bot, self.telegram, self.user = dispatcher, bot, telegram, user
+        self.after_update = after_update  # e.g. deliver it again, as Telegram does after a crash
 
     @property
     def chat(self) -> list[ShownMessage]:
@@ -185,6 +193,8 @@ class Person:
     async def _feed(self, **payload: Any) -> None:
         update = Update(update_id=next(_updates), **payload)
         await self.dispatcher.feed_update(self.bot, update)
+        if self.after_update is not None:
+            await self.after_update(update)
 
     def _message(self, **fields: Any) -> Message:
         return Message(

@@ -30,7 +30,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from .formatting import EntityParseError, format_text, utf16_len
@@ -533,6 +535,15 @@ class BotApiStandIn:
         """Updates dropped because their type was not in the bot's allowed_updates."""
         self.files: dict[str, StoredFile] = {}
         self.webhook_url: str = ""
+        self.webhook_secret: str = ""
+        self.webhook_targets: list[str] = []
+        """Where webhook updates really go (``http://host:port`` of each bot instance), as a
+        TLS-terminating load balancer would forward ``webhook_url``: set by the test. With a
+        webhook set and targets given, updates are POSTed, one at a time and in order, to the
+        targets in turn; an update not answered with 200 is tried again on the next target."""
+        self.webhook_deliveries: list[tuple[int, str, int]] = []
+        """(update_id, target, HTTP status or 0 for no answer) of every webhook POST."""
+        self._pusher: asyncio.Task[None] | None = None
         self.allowed_updates: list[str] | None = None
         self.bot_settings: dict[str, Params] = {}
         self.sent_counts: Counter[int] = Counter()
@@ -628,6 +639,10 @@ class BotApiStandIn:
     async def stop(self) -> None:
         self._closing = True
         self._notify_updates()  # release long polls so shutdown is immediate
+        if self._pusher is not None:
+            self._pusher.cancel()
+            await asyncio.gather(self._pusher, return_exceptions=True)
+            self._pusher = None
         runner, self._runner, self._site = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
@@ -1653,12 +1668,44 @@ class BotApiStandIn:
         if url and not url.startswith("https://"):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
         self.webhook_url = url
+        self.webhook_secret = _opt_str(params, "secret_token") or ""
         allowed = _opt_json(params, "allowed_updates")
         if isinstance(allowed, list):
             self.allowed_updates = [str(item) for item in allowed] or None
         if _opt_bool(params, "drop_pending_updates"):
             self._updates.clear()
+        if url and self.webhook_targets and self._pusher is None:
+            self._pusher = asyncio.create_task(self._push_updates())
         return True
+
+    async def _push_updates(self) -> None:
+        """Telegram's side of a webhook: each pending update is POSTed until an instance
+        answers 200, then the next; a failed try waits a little and goes to the next target."""
+        path = urlsplit(self.webhook_url).path or "/"
+        turn = itertools.count()
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while not self._closing:
+                self._drop_disallowed()
+                if not self.webhook_url or not self._updates:
+                    changed = self._updates_changed
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), 0.5)
+                    continue
+                update = self._updates[0]
+                target = self.webhook_targets[next(turn) % len(self.webhook_targets)]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret}
+                try:
+                    async with http.post(target + path, json=update, headers=headers) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                self.webhook_deliveries.append((update["update_id"], target, status))
+                if status == 200:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                else:
+                    await asyncio.sleep(0.2)
 
     async def _delete_webhook(self, params: Params) -> bool:
         self.webhook_url = ""

@@ -1,0 +1,85 @@
+"""Webhook mode (WEBHOOK_URL set): Telegram posts each update to the bot's web server, which a
+reverse proxy (nginx) exposes over HTTPS; several instances may stand behind one proxy.
+
+- Every request must carry the secret Telegram was given (X-Telegram-Bot-Api-Secret-Token);
+  anything else is refused before it reaches the dispatcher.
+- An update is answered only once it has been handled and its transaction committed. If the
+  instance dies first, Telegram gets no answer and delivers the update again (to this or
+  another instance), so an update is never lost; the handlers make a repeated one harmless.
+- ``GET /healthz`` answers the proxy's health checks: 200 while the database answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+
+
+def create_web_app(
+    settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine
+) -> web.Application:
+    assert settings.webhook_secret is not None  # Settings refuses WEBHOOK_URL without one
+    app = web.Application()
+    SimpleRequestHandler(
+        dispatcher,
+        bot,
+        handle_in_background=False,
+        secret_token=settings.webhook_secret.get_secret_value(),
+    ).register(app, path=settings.webhook_path)
+
+    async def health(request: web.Request) -> web.Response:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return web.Response(status=503, text="database unavailable")
+        return web.Response(text="ok")
+
+    app.router.add_get(HEALTH_PATH, health)
+    setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+async def serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> None:
+    """Serve until SIGINT or SIGTERM. Every instance registers the same URL and secret, which
+    is idempotent; none removes it on the way out, since the others still serve it."""
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    runner = web.AppRunner(create_web_app(settings, dispatcher, bot, engine), handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_listen_host, settings.webhook_listen_port)
+    await site.start()
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        drop_pending_updates=False,
+    )
+    log.info(
+        "webhook: listening on %s:%s%s",
+        settings.webhook_listen_host,
+        settings.webhook_listen_port,
+        settings.webhook_path,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()

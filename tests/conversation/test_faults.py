@@ -1,0 +1,155 @@
+"""Faults of the kind Telegram, crashes and lost services produce, through the real dispatcher.
+
+- Every update delivered twice (Telegram re-sends an update whose delivery it did not see
+  confirmed): after each second delivery the database is exactly what the first left.
+- Redis lost: the conversation state in it goes, nobody's place in a questionnaire or a sheet
+  does (it is in the database).
+- The scheduler's gate: one instance a period, and every instance when Redis is away.
+(Random updates in every state: test_fuzz.py; two instances and a SIGKILL: e2e/test_scaleout.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import Update
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.access import Role
+from bot.factory import create_delivery, create_dispatcher
+from bot.scaleout import JobGate
+from bot.services.access import COMMAND_LINE, grant_role
+from storage.models import Base
+from tests.conversation.conftest import FixedClock, World
+from tests.conversation.test_quarterly import _in_english, _quarter, _score_person
+from tests.factories import TELEGRAM_IDS
+
+AUTHORISED = 5003
+
+
+async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    async with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            rows = (await connection.execute(select(table))).all()
+            tables[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return tables
+
+
+async def test_every_update_delivered_twice_changes_nothing_the_first_did_not(world: World) -> None:
+    engine = world.runtime.engine
+    repeated: list[int] = []
+
+    async def deliver_again(update: Update) -> None:
+        before = await snapshot(engine)
+        shown = len(world.telegram.messages)
+        await world.dispatcher.feed_update(world.bot, update)
+        assert await snapshot(engine) == before, f"update {update.update_id} changed the database again"
+        assert len(world.telegram.messages) == shown  # and the person is not answered twice
+        repeated.append(update.update_id)
+
+    await _quarter(world)
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
+    world.after_update = deliver_again
+    # A manager scores a sheet (buttons, a typed justification, submit), the person reads the
+    # result and appeals, the authorised person sets a session, the members vote.
+    manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Ерлан", "en"))
+    await _score_person(manager, "John", [3, 4, 3, 4], "Орташа.")
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+    john = world.person(TELEGRAM_IDS["E2"], "John", "en")
+    await john.press("I have read it")
+    await john.press("I disagree", john.last_with_buttons())
+    await john.say("Келіспеймін.")
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+    authorised = world.person(AUTHORISED, "Нұрлан", "en")
+    appeal = next(d for m in world.telegram.chat(AUTHORISED) for _, d in m.buttons() if d.startswith("cs:"))
+    await authorised.press_data(appeal, world.telegram.chat(AUTHORISED)[-1])
+    await authorised.say("D1 U2 E4 10.12.2025 15:00")
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    clock.current = datetime(2025, 12, 10, 10, 0, tzinfo=UTC)
+    for code in ("D1", "U2", "E4"):
+        member = world.person(TELEGRAM_IDS[code], code, "en")
+        case = next(m for m in member.chat if any(d.startswith("cv:") for _, d in m.buttons()))
+        await member.press("✅", case)
+    assert len(repeated) >= 15
+    outcome = (await snapshot(engine))["appeals"][0]
+    assert "decided" in outcome
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(REDIS_URL is None, reason="TEST_REDIS_URL is not set")
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    assert REDIS_URL is not None
+    client = Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
+@needs_redis
+async def test_losing_redis_loses_no_place_in_a_questionnaire_or_a_sheet(world: World, redis: Redis) -> None:
+    """With REDIS_URL, conversation state lives in Redis. Redis wiped mid-way (a restart without
+    persistence): the respondent and the manager go on where they were, because where they are
+    is in the database."""
+    world.runtime = replace(world.runtime, redis=redis, gate=JobGate(redis, "a"))
+    world.dispatcher = create_dispatcher(world.runtime)
+    await _quarter(world)
+    await world.running_round(["E1", "E3", "U1"])
+    john = world.person(TELEGRAM_IDS["E2"], "John", "en")
+    await john.say("/start")
+    await john.press("Дана")
+    for score in ("4 ·", "3 ·", "5 ·"):
+        await john.press(score)
+    manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Ерлан", "en"))
+    await manager.say("/start")
+    await manager.press("John")
+    for score in ("3", "4", "3", "4"):
+        await manager.press(score)
+    assert isinstance(world.dispatcher.fsm.storage, RedisStorage)
+
+    await redis.flushall()
+    world.dispatcher = create_dispatcher(world.runtime)  # and the bot restarted, for good measure
+    john, manager = world.person(john.user.id, "John", "en"), world.person(manager.user.id, "Ерлан", "en")
+    await john.say("/start")
+    await john.press("Дана")
+    assert "Statement 4 of 24" in john.last.text
+    await manager.say("Жақсы жұмыс.")  # the justification the sheet was waiting for
+    assert "Final score" in manager.last.text
+
+
+@needs_redis
+async def test_one_instance_a_period_runs_a_scheduled_job(redis: Redis) -> None:
+    first, second = JobGate(redis, "a"), JobGate(redis, "b")
+    assert await first.claim("keeper", 0.5)
+    assert not await second.claim("keeper", 0.5)  # same period: already taken
+    assert not await first.claim("keeper", 0.5)
+    await asyncio.sleep(0.5)
+    assert await second.claim("keeper", 0.5)  # the next period: whoever comes first
+    assert await JobGate(None).claim("keeper", 0.5)  # one process: always itself
+
+
+async def test_with_redis_unreachable_the_jobs_run_anyway() -> None:
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    try:
+        assert await JobGate(unreachable, "a").claim("keeper", 60)
+    finally:
+        await unreachable.aclose()
