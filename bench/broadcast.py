@@ -29,27 +29,23 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
+from bench.support import fresh_database
 from bot.config import Settings
 from bot.factory import Runtime, create_bot, create_delivery, create_runtime
 from bot.services import people
 from bot.services.broadcasts import Audience, AudienceKind, DeliveryCounts, broadcast_counts, start_broadcast
 from bot.services.staff_files import load_staff_file
-from storage.db import create_engine, normalise_url
 from storage.migrate import upgrade
 from storage.models import Employee
 from tests.stand_in.server import BotApiStandIn, RateLimits, SendRecord
@@ -141,27 +137,8 @@ class StandInThread:
         return await self.run(on_its_loop())
 
 
-@asynccontextmanager
-async def fresh_database(kind: str) -> AsyncIterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as folder:
-            yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        return
-    admin_url = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"bench_broadcast_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield normalise_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-
 async def run_scenario(name: str, recipients: int, database: str, rate: float, latency: float) -> Outcome:
-    async with fresh_database(database) as url:
+    async with fresh_database(database, "broadcast") as url:
         await asyncio.to_thread(upgrade, url)
         limits = RateLimits(global_per_second=LIMIT, per_chat_per_second=1, retry_after=1)
         async with StandInThread(limits, latency) as server:

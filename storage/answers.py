@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
-from sqlalchemy import Row, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from bot.domain.scoring import AnswerCount
+from bot.domain.scoring import Total
 from storage.campaigns import assignment_dto, campaign_dto
 from storage.dto import TaskDTO
 from storage.employees import to_dto as employee_dto
@@ -21,6 +23,8 @@ from storage.models import (
     SelfAnswer,
 )
 from storage.upsert import insert_for
+
+StatementMap = Iterable[tuple[str, int, int]]  # (questionnaire code, statement no, competency no)
 
 
 class AnswerRepo:
@@ -135,16 +139,54 @@ class AnswerRepo:
         await self.session.flush()
         return True
 
-    async def tallies(self, subject_ids: list[int]) -> dict[int, list[AnswerCount]]:
-        query = select(AnswerTally).where(AnswerTally.subject_id.in_(subject_ids))
-        result: dict[int, list[AnswerCount]] = defaultdict(list)
-        for row in await self.session.scalars(query):
-            result[row.subject_id].append(AnswerCount(row.statement_no, row.score, row.count))
-        return result
+    async def competency_totals(
+        self, campaign_id: int, statements: StatementMap, subject_id: int | None = None
+    ) -> tuple[dict[int, dict[int, Total]], dict[int, dict[int, Total]]]:
+        """The colleagues' answers and the self-assessments of a round (or of one person in
+        it), added up by the database per person and competency: (colleagues, self), each
+        subject → competency → total. ``statements``: (questionnaire, statement, competency)
+        of the profile, which becomes a CASE the database evaluates row by row (cheaper on
+        SQLite than a join); a round of 10,000 people comes back as some 200,000 small rows."""
+        by_questionnaire: dict[str, dict[int, int]] = defaultdict(dict)
+        for code, statement, competency_no in statements:
+            by_questionnaire[code][statement] = competency_no
 
-    async def self_answers(self, subject_ids: list[int]) -> dict[int, dict[int, int]]:
-        query = select(SelfAnswer).where(SelfAnswer.subject_id.in_(subject_ids))
-        result: dict[int, dict[int, int]] = defaultdict(dict)
-        for row in await self.session.scalars(query):
-            result[row.subject_id][row.statement_no] = row.score
-        return result
+        def per_competency(
+            subject: InstrumentedAttribute[int],
+            statement_no: InstrumentedAttribute[int],
+            points: ColumnElement[int],
+            answers: ColumnElement[int],
+        ) -> Select[int, int, int, int]:
+            competency = case(
+                *(
+                    (CampaignSubject.questionnaire == code, case(mapping, value=statement_no))
+                    for code, mapping in by_questionnaire.items()
+                )
+            ).label("competency_no")
+            query = (
+                select(subject, competency, points, answers)
+                .join(CampaignSubject, CampaignSubject.id == subject)
+                .where(CampaignSubject.campaign_id == campaign_id)
+                .group_by(subject, competency)
+            )
+            return query if subject_id is None else query.where(subject == subject_id)
+
+        queries = (
+            per_competency(
+                AnswerTally.subject_id,
+                AnswerTally.statement_no,
+                func.sum(AnswerTally.score * AnswerTally.count),
+                func.sum(AnswerTally.count),
+            ),
+            per_competency(
+                SelfAnswer.subject_id, SelfAnswer.statement_no, func.sum(SelfAnswer.score), func.count()
+            ),
+        )
+        totals: tuple[dict[int, dict[int, Total]], dict[int, dict[int, Total]]] = (
+            defaultdict(dict),
+            defaultdict(dict),
+        )
+        for into, query in zip(totals, queries, strict=True):
+            for subject, competency_no, total_points, total_answers in await self.session.execute(query):
+                into[subject][competency_no] = Total(int(total_points), int(total_answers))
+        return totals

@@ -37,6 +37,32 @@ class AnswerCount:
 
 
 @dataclass(frozen=True, slots=True)
+class Total:
+    """Answers to one competency's statements: the sum of their scores and how many there are.
+    A round's are added up by the database (storage/answers.py); the means are built here."""
+
+    points: int
+    answers: int
+
+
+def competency_totals(questionnaire: Questionnaire, counts: Iterable[AnswerCount]) -> dict[int, Total]:
+    """Colleagues' answer counts added up per competency."""
+    competency_of = {s.no: s.competency_no for s in questionnaire.statements}
+    points: dict[int, int] = {}
+    answers: dict[int, int] = {}
+    for count in counts:
+        competency_no = competency_of[count.statement_no]
+        points[competency_no] = points.get(competency_no, 0) + count.score * count.count
+        answers[competency_no] = answers.get(competency_no, 0) + count.count
+    return {no: Total(points[no], answers[no]) for no in points}
+
+
+def self_totals(questionnaire: Questionnaire, self_answers: Mapping[int, int]) -> dict[int, Total]:
+    """The self-assessment (statement → score) added up per competency."""
+    return competency_totals(questionnaire, (AnswerCount(no, score, 1) for no, score in self_answers.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class CompetencyResult:
     competency_no: int
     mean: Decimal | None  # None when withheld or nobody answered
@@ -66,37 +92,51 @@ def is_withheld(profile: Profile, n_respondents: int) -> bool:
 def compute_360_result(
     profile: Profile,
     questionnaire: Questionnaire,
-    others: Iterable[AnswerCount],
-    self_answers: Mapping[int, int],
+    others: Mapping[int, Total],
+    own: Mapping[int, Total],
     n_respondents: int,
 ) -> Result360:
-    """Per-competency means of the colleagues' answers; the self-assessment is shown beside
-    them and never enters a mean (clause 35)."""
+    """Per-competency means of the colleagues' answers (``others``, by competency); the
+    self-assessment (``own``) is shown beside them and never enters a mean (clause 35)."""
     withheld = is_withheld(profile, n_respondents)
-    sums: dict[int, int] = {}
-    counts: dict[int, int] = {}
-    for answer in others:
-        competency_no = questionnaire.statement(answer.statement_no).competency_no
-        sums[competency_no] = sums.get(competency_no, 0) + answer.score * answer.count
-        counts[competency_no] = counts.get(competency_no, 0) + answer.count
-
     results = []
     for competency in questionnaire.competencies:
-        n = counts.get(competency.no, 0)
-        mean = None if withheld or n == 0 else round_score(Decimal(sums[competency.no]) / n)
-        own = [self_answers[s.no] for s in competency.statements if s.no in self_answers]
-        self_score = round_score(Decimal(sum(own)) / len(own)) if own else None
+        colleagues, self_assessed = others.get(competency.no), own.get(competency.no)
+        n = colleagues.answers if colleagues else 0
+        mean = None if withheld or not colleagues or n == 0 else round_score(Decimal(colleagues.points) / n)
+        self_score = (
+            round_score(Decimal(self_assessed.points) / self_assessed.answers)
+            if self_assessed and self_assessed.answers
+            else None
+        )
         results.append(CompetencyResult(competency.no, mean, self_score, 0 if withheld else n))
 
-    total = sum(counts.values())
+    total = sum(t.answers for t in others.values())
     overall = None
     if not withheld and total:
         # Every answer weighs the same: the mean over all answers, not a mean of rounded means.
-        overall = round_score(Decimal(sum(sums.values())) / total)
+        overall = round_score(Decimal(sum(t.points for t in others.values())) / total)
     return Result360(
         competencies=tuple(results),
         overall=overall,
         band=grade_band(profile, overall) if overall is not None else None,
         n_respondents=n_respondents,
         withheld=withheld,
+    )
+
+
+def result_from_answers(
+    profile: Profile,
+    questionnaire: Questionnaire,
+    counts: Iterable[AnswerCount],
+    self_answers: Mapping[int, int],
+    n_respondents: int,
+) -> Result360:
+    """:func:`compute_360_result` from answer counts and the self-assessment by statement."""
+    return compute_360_result(
+        profile,
+        questionnaire,
+        competency_totals(questionnaire, counts),
+        self_totals(questionnaire, self_answers),
+        n_respondents,
     )

@@ -34,20 +34,15 @@ async def campaign_results(
     if campaign is None:
         return []
     subjects = [s for s in await repo.subjects(campaign_id, included_only=True) if subject_id in (None, s.id)]
-    ids = [s.id for s in subjects]
-    answers = AnswerRepo(session)
-    tallies, own, submitted = (
-        await answers.tallies(ids),
-        await answers.self_answers(ids),
-        await repo.submitted_counts(campaign_id),
-    )
+    others, own = await AnswerRepo(session).competency_totals(campaign_id, profile.statement_map, subject_id)
+    submitted = await repo.submitted_counts(campaign_id)
     results = []
     for subject in subjects:
         questionnaire = profile.questionnaire(subject.questionnaire)
         result = compute_360_result(
             profile,
             questionnaire,
-            tallies.get(subject.id, []),
+            others.get(subject.id, {}),
             own.get(subject.id, {}),
             submitted.get(subject.id, 0),
         )

@@ -30,7 +30,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bot.domain.methodology import load_profile
-from bot.domain.scoring import AnswerCount, compute_360_result
+from bot.domain.scoring import AnswerCount, result_from_answers
 from bot.i18n import create_i18n, in_locale
 from bot.reports.archive import build_pdf_archive, member_name
 from bot.reports.pdf import build_person_pdf, form_title
@@ -178,7 +178,7 @@ def subject_result(person: Person, no: int) -> SubjectResult:
         telegram_user_id=None,
         chosen_locale=None,
     )
-    result = compute_360_result(PROFILE, questionnaire, answers, own, n_respondents=len(person.scores[0]))
+    result = result_from_answers(PROFILE, questionnaire, answers, own, n_respondents=len(person.scores[0]))
     return SubjectResult(
         CAMPAIGN, SubjectDTO(no, CAMPAIGN.id, employee, person.questionnaire, None), questionnaire, result
     )

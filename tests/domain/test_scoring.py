@@ -3,7 +3,13 @@ from decimal import Decimal
 import pytest
 
 from bot.domain.methodology import Profile
-from bot.domain.scoring import AnswerCount, compute_360_result, grade_band, is_withheld, round_score
+from bot.domain.scoring import (
+    AnswerCount,
+    grade_band,
+    is_withheld,
+    result_from_answers,
+    round_score,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +56,7 @@ def test_means_exclude_the_self_assessment(profile: Profile) -> None:
     questionnaire = profile.questionnaire("employees")
     others = _answers(24, [3, 4, 5])
     self_answers = dict.fromkeys(range(1, 25), 1)
-    result = compute_360_result(profile, questionnaire, others, self_answers, n_respondents=3)
+    result = result_from_answers(profile, questionnaire, others, self_answers, n_respondents=3)
     assert not result.withheld
     assert all(c.mean == Decimal("4.00") for c in result.competencies)
     assert all(c.self_score == Decimal("1.00") for c in result.competencies)
@@ -72,7 +78,7 @@ def test_competency_mean_is_sum_over_answers(profile: Profile) -> None:
         AnswerCount(3, 3, 1),
         AnswerCount(3, 2, 1),
     ]
-    result = compute_360_result(profile, questionnaire, others, {}, n_respondents=3)
+    result = result_from_answers(profile, questionnaire, others, {}, n_respondents=3)
     first = result.competencies[0]
     assert first.mean == Decimal("3.78")
     assert first.self_score is None
@@ -85,7 +91,7 @@ def test_overall_is_mean_of_all_answers_not_of_rounded_means(profile: Profile) -
     # Competency 1: 13/3 = 4.333…, competency 2: 14/3 = 4.666…; overall 27/6 = 4.50.
     others = [AnswerCount(1, 5, 1), AnswerCount(2, 4, 1), AnswerCount(3, 4, 1)]
     others += [AnswerCount(4, 5, 1), AnswerCount(5, 5, 1), AnswerCount(6, 4, 1)]
-    result = compute_360_result(profile, questionnaire, others, {}, n_respondents=3)
+    result = result_from_answers(profile, questionnaire, others, {}, n_respondents=3)
     assert result.competencies[0].mean == Decimal("4.33")
     assert result.competencies[1].mean == Decimal("4.67")
     assert result.overall == Decimal("4.50")
@@ -95,7 +101,7 @@ def test_overall_is_mean_of_all_answers_not_of_rounded_means(profile: Profile) -
 def test_anonymity_threshold(profile: Profile, respondents: int, withheld: bool) -> None:
     assert is_withheld(profile, respondents) is withheld
     questionnaire = profile.questionnaire("employees")
-    result = compute_360_result(profile, questionnaire, _answers(24, [4] * respondents), {}, respondents)
+    result = result_from_answers(profile, questionnaire, _answers(24, [4] * respondents), {}, respondents)
     assert result.withheld is withheld
     if withheld:
         assert result.overall is None and result.band is None
@@ -105,5 +111,5 @@ def test_anonymity_threshold(profile: Profile, respondents: int, withheld: bool)
 def test_weakest_competencies_for_training(profile: Profile) -> None:
     questionnaire = profile.questionnaire("employees")
     others = [AnswerCount(s, 2 if s <= 3 else 5 if s > 6 else 3, 3) for s in range(1, 25)]
-    result = compute_360_result(profile, questionnaire, others, {}, n_respondents=3)
+    result = result_from_answers(profile, questionnaire, others, {}, n_respondents=3)
     assert [c.competency_no for c in result.weakest(2)] == [1, 2]
