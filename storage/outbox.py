@@ -24,7 +24,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, case, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import OutboxDTO
@@ -136,14 +136,17 @@ class OutboxRepo:
             insert.on_conflict_do_nothing(index_elements=["kind", "ref_id", "chat_id"])
         )
 
-    async def drop_pending(self, kind: str, ref_id: int, *, keep: Sequence[int]) -> None:
-        """Forget queued notifications of this kind no longer owed to anyone but ``keep``."""
+    async def drop_pending(self, kind: str, ref_id: int, *, keep: Sequence[int] | Select[Any]) -> None:
+        """Forget queued notifications of this kind no longer owed to anyone but ``keep``: a
+        few ids, or a query of them (a whole round's respondents would overflow the drivers'
+        limit of 32,767 parameters a statement)."""
+        kept = keep if isinstance(keep, Select) else list(keep)
         await self.session.execute(
             delete(OutboxMessage).where(
                 OutboxMessage.kind == kind,
                 OutboxMessage.ref_id == ref_id,
                 OutboxMessage.status == "pending",
-                OutboxMessage.recipient_id.not_in(list(keep)),
+                OutboxMessage.recipient_id.not_in(kept),
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,20 +28,7 @@ class ReminderRepo:
     async def with_work_left(self, campaign: CampaignDTO) -> list[int]:
         """360: respondents with an unsubmitted questionnaire; quarterly: evaluators with an
         open sheet."""
-        query: Select[int] | Select[int | None]
-        if campaign.kind == "360":
-            query = unfinished_respondents(campaign.id).distinct()
-        else:
-            query = (
-                select(QuarterSheet.evaluator_id)
-                .where(
-                    QuarterSheet.campaign_id == campaign.id,
-                    QuarterSheet.status == "open",
-                    QuarterSheet.evaluator_id.is_not(None),
-                )
-                .distinct()
-            )
-        return sorted(pk for pk in await self.session.scalars(query) if pk is not None)
+        return sorted(pk for pk in await self.session.scalars(work_left(campaign)) if pk is not None)
 
     async def unread_results(self, sent_since: datetime) -> list[UnreadResult]:
         """Results sent since ``sent_since`` their person has not confirmed reading (clause 11):
@@ -78,6 +66,21 @@ class ReminderRepo:
             if sent_at is not None
         ]
         return sorted(found, key=lambda item: (item.sent_at, item.kind, item.ref))
+
+
+def work_left(campaign: CampaignDTO) -> Select[Any]:
+    """The query of :meth:`ReminderRepo.with_work_left`, to use inside another statement."""
+    if campaign.kind == "360":
+        return unfinished_respondents(campaign.id).distinct()
+    return (
+        select(QuarterSheet.evaluator_id)
+        .where(
+            QuarterSheet.campaign_id == campaign.id,
+            QuarterSheet.status == "open",
+            QuarterSheet.evaluator_id.is_not(None),
+        )
+        .distinct()
+    )
 
 
 @dataclass(frozen=True, slots=True)

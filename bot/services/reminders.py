@@ -29,7 +29,7 @@ from bot.services.quarterly import RESULT_AGAIN
 from storage.appeals import AppealRepo
 from storage.dto import CampaignDTO
 from storage.outbox import OutboxRepo
-from storage.reminders import ReminderRepo
+from storage.reminders import ReminderRepo, work_left
 from storage.roles import RoleRepo
 
 
@@ -48,7 +48,7 @@ async def plan_reminders(
         people = await repo.with_work_left(campaign)
         for reminder in due:
             # Whoever has finished since the last run is owed nothing.
-            await outbox.drop_pending(reminder.reminder.value, campaign.id, keep=people)
+            await outbox.drop_pending(reminder.reminder.value, campaign.id, keep=work_left(campaign))
             if people:
                 moment = utc_from_local(next_send_slot(reminder.at, calendar), zone)
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)

@@ -1,0 +1,322 @@
+"""How fast people can answer, and how much memory the bot takes doing it, against a bare
+aiogram bot making the same Telegram calls (bench/bare_bot.py).
+
+    python -m bench.answering [--staff 100000] [--evaluated 20000] [--respondents 20]
+                              [--answers 24] [--database sqlite|postgresql|both]
+
+The database holds ``--staff`` people bound to Telegram and a running 360 round evaluating
+``--evaluated`` of them, each with 5 colleagues and a self-assessment to fill (the bot plans
+their reminders at start, as it would). The real bot (``python -m bot run``) long-polls the
+Bot API stand-in; ``--respondents`` scripted people at once open their first questionnaire
+and answer ``--answers`` statements each, every press waiting for the bot's edit. Then the
+same people do the same against the bare bot.
+
+Figures, for each database: answers a second (presses answered over the wall time of the
+answering, which everyone starts together once their questionnaire is open), the p95 time from a press to the bot's edit, and the process's peak RSS (VmHWM)
+after the run; each as a ratio to the bare bot's in the same run. Goals: throughput at least
+0.5 of the bare bot's; peak memory at most 2 times. Writes bench/results/answering.json; each
+bot's log goes to the temporary directory (bench-answering-*.log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from bench.support import fresh_database
+from bot.domain.methodology import load_profile
+from storage.db import create_engine
+from storage.migrate import upgrade
+from storage.models import Assignment, Campaign, CampaignSubject, Employee, OutboxMessage
+from tests.stand_in.server import BotApiStandIn, JsonDict
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "answering.json"
+TOKEN = "123456:BENCH"  # noqa: S105 (the stand-in's, not a secret)
+TELEGRAM_BASE = 700_000_000
+COLLEAGUES = 5
+CHUNK = 20_000
+GOAL_THROUGHPUT, GOAL_MEMORY = 0.5, 2.0
+
+
+@dataclass(frozen=True)
+class Run:
+    bot: str  # "bagalau/sqlite", "bagalau/postgresql" or "bare"
+    presses: int
+    answers_per_second: float
+    p95_ms: float
+    median_ms: float
+    peak_rss_mib: float
+
+
+async def fill(url: str, staff: int, evaluated: int, respondents: int, seed: int = 11) -> list[int]:
+    """The people and the round; returns the Telegram ids of ``respondents`` people with a
+    colleague's questionnaire to fill."""
+    rng = random.Random(seed)
+    profile = load_profile()
+    now = datetime.now(UTC)
+    people = [
+        {
+            "id": pk,
+            "employee_id": f"P{pk:06d}",
+            "full_name": f"Surname{pk} Name{pk}",
+            "name_key": f"surname{pk} name{pk}",
+            "position": "Expert",
+            "role": "head" if pk % 10 == 0 else "employee",
+            "unit": f"Unit {pk // 50}",
+            "language": "en",
+            "appointed_on": date(2020, 1, 1),
+            "active": True,
+            "telegram_user_id": TELEGRAM_BASE + pk,
+            "joined_at": now,
+        }
+        for pk in range(1, staff + 1)
+    ]
+    subjects: list[dict[str, Any]] = []
+    assignments: list[dict[str, Any]] = []
+    actors: list[int] = []
+    for pk in range(1, evaluated + 1):
+        subjects.append(
+            {
+                "id": pk,
+                "campaign_id": 1,
+                "employee_id": pk,
+                "questionnaire": "heads" if pk % 10 == 0 else "employees",
+            }
+        )
+        assignments.append({"subject_id": pk, "respondent_id": pk, "relation": "self", "submitted": False})
+        colleagues = [c for c in rng.sample(range(1, staff + 1), COLLEAGUES + 1) if c != pk][:COLLEAGUES]
+        for colleague in colleagues:
+            assignments.append(
+                {"subject_id": pk, "respondent_id": colleague, "relation": "peer", "submitted": False}
+            )
+            if len(actors) < respondents and colleague not in actors:
+                actors.append(colleague)
+    campaign = {
+        "id": 1,
+        "kind": "360",
+        "year": now.year,
+        "deadline": date.today() + timedelta(days=20),
+        "status": "running",
+        "profile_code": profile.code,
+        "profile_version": profile.version,
+        "started_at": now,
+    }
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(Campaign), [campaign])
+            for table, rows in ((Employee, people), (CampaignSubject, subjects), (Assignment, assignments)):
+                for start in range(0, len(rows), CHUNK):
+                    await connection.execute(insert(table), rows[start : start + CHUNK])
+    finally:
+        await engine.dispose()
+    return [TELEGRAM_BASE + pk for pk in actors]
+
+
+class Answers:
+    """Futures resolved by the stand-in as the bot answers: the next message sent or edited
+    in each chat."""
+
+    def __init__(self, stand_in: BotApiStandIn) -> None:
+        self.waiting: dict[int, asyncio.Future[float]] = {}
+        stand_in.on_call = self._seen
+
+    def _seen(self, method: str, params: JsonDict) -> None:
+        if method not in ("sendMessage", "editMessageText"):
+            return
+        future = self.waiting.pop(int(params.get("chat_id") or 0), None)
+        if future is not None and not future.done():
+            future.set_result(time.perf_counter())
+
+    def expect(self, chat: int) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting[chat] = future
+        return future
+
+
+class Barrier:
+    """Everyone opens their questionnaire first; the answering, which is what is timed,
+    starts together."""
+
+    def __init__(self, parties: int) -> None:
+        self.parties, self.arrived, self.event = parties, 0, asyncio.Event()
+        self.released_at = 0.0
+
+    async def wait(self) -> None:
+        self.arrived += 1
+        if self.arrived == self.parties:
+            self.released_at = time.perf_counter()
+            self.event.set()
+        await self.event.wait()
+
+
+def _buttons(stand_in: BotApiStandIn, chat: int, message_id: int) -> list[str]:
+    message = stand_in.message(chat, message_id)
+    return [b["callback_data"] for b in message.buttons if b.get("callback_data")]
+
+
+async def respondent(
+    stand_in: BotApiStandIn, answers: Answers, chat: int, count: int, bare: bool, ready: Barrier
+) -> list[float]:
+    """Open the first questionnaire, wait for everyone else to have theirs open, and answer
+    ``count`` statements; the latency of each."""
+    reply = answers.expect(chat)
+    stand_in.send_text(chat, "/start")
+    await asyncio.wait_for(reply, 60)
+    message_id = stand_in.last_message(chat).message_id
+    if not bare:  # the task list first: open the first questionnaire
+        opening = next(d for d in _buttons(stand_in, chat, message_id) if d.startswith("n:"))
+        reply = answers.expect(chat)
+        stand_in.press(chat, message_id, opening)
+        await asyncio.wait_for(reply, 60)
+    await ready.wait()
+    latencies = []
+    for _ in range(count):
+        scores = [d for d in _buttons(stand_in, chat, message_id) if d.startswith("a:")]
+        if not scores:
+            break
+        reply = answers.expect(chat)
+        pressed = time.perf_counter()
+        stand_in.press(chat, message_id, scores[len(scores) // 2])
+        latencies.append(await asyncio.wait_for(reply, 60) - pressed)
+    return latencies
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+async def _outbox_settled(url: str) -> None:
+    """The bot plans every respondent's reminders at start; the answering waits for that."""
+    engine = create_engine(url)
+    try:
+        previous = -1
+        while True:
+            async with engine.connect() as connection:
+                rows = int(await connection.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+            if rows == previous and rows > 0:
+                return
+            previous = rows
+            await asyncio.sleep(2)
+    finally:
+        await engine.dispose()
+
+
+async def drive(
+    label: str, command: list[str], env: dict[str, str], actors: list[int], count: int, settle: str | None
+) -> Run:
+    async with BotApiStandIn(token=TOKEN) as stand_in:
+        for chat in actors:
+            stand_in.add_user(chat, first_name=f"R{chat}", language_code="en")
+        answers = Answers(stand_in)
+        full_env = {
+            **os.environ,
+            **env,
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": stand_in.base_url,
+        }
+        log = (Path(tempfile.gettempdir()) / f"bench-answering-{label.replace('/', '-')}.log").open("wb")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *command, env=full_env, cwd=ROOT, stdout=log, stderr=log
+        )
+        try:
+            await stand_in.wait_until_polling(timeout=300)
+            if settle is not None:
+                await _outbox_settled(settle)
+            ready = Barrier(len(actors))
+            results = await asyncio.gather(
+                *(respondent(stand_in, answers, chat, count, label == "bare", ready) for chat in actors)
+            )
+            wall = time.perf_counter() - ready.released_at
+            peak = peak_rss_mib(process.pid)
+        finally:
+            process.terminate()
+            await process.wait()
+            log.close()
+    latencies = sorted(latency for person in results for latency in person)
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    return Run(
+        label, len(latencies), len(latencies) / wall, p95 * 1000, statistics.median(latencies) * 1000, peak
+    )
+
+
+async def measure(database: str, args: argparse.Namespace) -> tuple[Run, Run]:
+    async with fresh_database(database, "answering") as url:
+        await asyncio.to_thread(upgrade, url)
+        actors = await fill(url, args.staff, args.evaluated, args.respondents)
+        env = {
+            "DATABASE_URL": url,
+            "LOG_LEVEL": "WARNING",
+            "OUTBOX_POLL_SECONDS": "0.5",
+            "DEFAULT_LOCALE": "en",
+        }
+        ours = await drive(f"bagalau/{database}", ["-m", "bot", "run"], env, actors, args.answers, settle=url)
+        bare = await drive("bare", ["-m", "bench.bare_bot"], {}, actors, args.answers, settle=None)
+    return ours, bare
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--staff", type=int, default=100_000)
+    parser.add_argument("--evaluated", type=int, default=20_000)
+    parser.add_argument("--respondents", type=int, default=20)
+    parser.add_argument("--answers", type=int, default=24)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args(argv)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    kinds = ("sqlite", "postgresql") if args.database == "both" else (args.database,)
+    rows: list[dict[str, Any]] = []
+    ok = True
+    print(
+        f"{'bot':<20} {'answers/s':>9} {'p95 ms':>7} {'median':>7} {'peak MiB':>8} {'speed':>6} {'memory':>6}"
+    )
+    for kind in kinds:
+        ours, bare = asyncio.run(measure(kind, args))
+        speed, memory = (
+            ours.answers_per_second / bare.answers_per_second,
+            ours.peak_rss_mib / bare.peak_rss_mib,
+        )
+        ok = ok and speed >= GOAL_THROUGHPUT and memory <= GOAL_MEMORY
+        for run in (ours, bare):
+            print(
+                f"{run.bot:<20} {run.answers_per_second:>9.1f} {run.p95_ms:>7.1f} {run.median_ms:>7.1f} "
+                f"{run.peak_rss_mib:>8.1f}" + (f" {speed:>6.2f} {memory:>6.2f}" if run is ours else "")
+            )
+        rows.append(
+            {
+                "database": kind,
+                "staff": args.staff,
+                "evaluated": args.evaluated,
+                "respondents": args.respondents,
+                "bagalau": asdict(ours),
+                "bare": asdict(bare),
+                "throughput_ratio": round(speed, 2),
+                "p95_ratio": round(ours.p95_ms / bare.p95_ms, 2),
+                "memory_ratio": round(memory, 2),
+                "goals": {"throughput_ratio_at_least": GOAL_THROUGHPUT, "memory_ratio_at_most": GOAL_MEMORY},
+            }
+        )
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
