@@ -14,11 +14,13 @@ from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram import methods as aiogram_methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import BotCommand, ErrorEvent, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -84,6 +86,17 @@ def create_runtime(
         redis=redis,
         gate=JobGate(redis, settings.instance_name),
     )
+
+
+# aiogram reads every Bot API answer through ``Response[T]``, a pydantic generic model built on
+# first use and kept by pydantic only weakly. Its classes sit in reference cycles, so each
+# garbage collection drops them and the next answer builds the model again, schema and all:
+# in bench/answering.py that was a tenth of the bot's time. Holding them keeps them built.
+_RESPONSE_MODELS = tuple(
+    Response[method.__returning__]  # type: ignore[name-defined]
+    for method in vars(aiogram_methods).values()
+    if isinstance(method, type) and issubclass(method, TelegramMethod) and method is not TelegramMethod
+)
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
