@@ -28,6 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -132,18 +133,42 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
     return dispatcher
 
 
+def database_unavailable(exception: BaseException) -> bool:
+    """The database cannot be reached (stopped, restarting, the network to it down), as opposed
+    to a fault in the bot: the driver's connection errors, which SQLAlchemy wraps or not."""
+    if isinstance(exception, DBAPIError):
+        return exception.connection_invalidated or isinstance(exception, OperationalError | InterfaceError)
+    return isinstance(exception, OSError | TimeoutError)
+
+
 async def on_error(event: ErrorEvent, error_i18n: I18n) -> bool:
-    """Log what failed without personal data, and tell the person something went wrong. Runs
-    outside the update's middlewares, so it sets the language itself."""
-    log.error(
-        "update %s failed: %s",
-        event.update.update_id,
-        type(event.exception).__name__,
-        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
-    )
+    """Log what failed without personal data, and tell the person something went wrong: that
+    the service is unavailable for a while when the database is (nothing of theirs was lost,
+    since an update is stored whole or not at all), else that something failed. Runs outside
+    the update's middlewares, so it sets the language itself."""
+    unavailable = database_unavailable(event.exception)
+    if unavailable:
+        log.warning(
+            "update %s: the database is unavailable (%s)",
+            event.update.update_id,
+            type(event.exception).__name__,
+        )
+    else:
+        log.error(
+            "update %s failed: %s",
+            event.update.update_id,
+            type(event.exception).__name__,
+            exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+        )
     user: User | None = getattr(event.update.event, "from_user", None)
     with in_locale(error_i18n, pick_locale(None, user, error_i18n.default_locale)):
-        text = _("Sorry, something went wrong. Please try again in a minute.")
+        if unavailable:
+            text = _(
+                "⏳ The service is temporarily unavailable. Everything you have answered so far is saved; "
+                "please try again in a minute."
+            )
+        else:
+            text = _("Sorry, something went wrong. Please try again in a minute.")
     try:
         if event.update.callback_query is not None:
             await event.update.callback_query.answer(text, show_alert=True)
