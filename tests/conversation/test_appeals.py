@@ -94,17 +94,9 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
     from bot.callbacks import CalibrationCb
     from storage.models import QuarterSheet
 
-    await _quarter(world)  # Monday 01.12.2025
-    async with world.runtime.sessionmaker() as session, session.begin():
-        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
-    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
-    await _score_person(manager, "John", [3, 3, 3, 3], "Мерзімдер бұзылды.")
-    await _deliver(world)
-    john = world.person(JOHN, "John", "en")
-    await john.press("I have read it")
-    await john.press("I disagree", john.last_with_buttons())
-    await john.say("Барлық тапсырмалар уақытында орындалды.")
-    await _deliver(world)
+    manager, john = await john_appeals(
+        world, justification="Мерзімдер бұзылды.", application="Барлық тапсырмалар уақытында орындалды."
+    )
     appeal_id = (await _appeal_row(world))[0]
 
     # The authorised person holds the session; bad compositions and times are refused.
@@ -195,17 +187,7 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
     from bot.callbacks import CalibrationCb
     from bot.factory import plan_reminders_now
 
-    await _quarter(world)  # Monday 01.12.2025
-    async with world.runtime.sessionmaker() as session, session.begin():
-        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
-    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
-    await _score_person(manager, "John", [3, 3, 3, 3], "Орташа.")
-    await _deliver(world)
-    john = world.person(JOHN, "John", "en")
-    await john.press("I have read it")
-    await john.press("I disagree", john.last_with_buttons())
-    await john.say("Келіспеймін.")
-    await _deliver(world)
+    _, john = await john_appeals(world)
     appeal_id = (await _appeal_row(world))[0]
     clock = world.runtime.clock
     assert isinstance(clock, FixedClock)
@@ -287,6 +269,29 @@ def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
+async def john_appeals(
+    world: World,
+    *,
+    scores: tuple[int, ...] = (3, 3, 3, 3),
+    justification: str = "Орташа.",
+    application: str = "Келіспеймін.",
+) -> tuple[Person, Person]:
+    """The Q4 2025 round started on Monday 01.12.2025 with an authorised person; U1 scores John,
+    John reads the result and applies. Returns (the manager, John), both in English."""
+    await _quarter(world)
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
+    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
+    await _score_person(manager, "John", list(scores), justification)
+    await _deliver(world)
+    john = world.person(JOHN, "John", "en")
+    await john.press("I have read it")
+    await john.press("I disagree", john.last_with_buttons())
+    await john.say(application)
+    await _deliver(world)
+    return manager, john
+
+
 async def test_the_chair_decides_a_tie_when_the_profile_says_so(world: World) -> None:
     """A body whose methodology gives the chair the deciding vote: the first member named chairs,
     is told so, and breaks a 2-2 tie; the protocol marks the chair."""
@@ -297,17 +302,7 @@ async def test_the_chair_decides_a_tie_when_the_profile_says_so(world: World) ->
 
     world.runtime = replace(world.runtime, profile=replace(world.runtime.profile, chair_decides_tie=True))
     world.dispatcher = create_dispatcher(world.runtime)
-    await _quarter(world)
-    async with world.runtime.sessionmaker() as session, session.begin():
-        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
-    manager = await _in_english(world.person(ERLAN, "Ерлан", "en"))
-    await _score_person(manager, "John", [3, 3, 3, 3], "Орташа.")
-    await _deliver(world)
-    john = world.person(JOHN, "John", "en")
-    await john.press("I have read it")
-    await john.press("I disagree", john.last_with_buttons())
-    await john.say("Келіспеймін.")
-    await _deliver(world)
+    await john_appeals(world)
     appeal_id = (await _appeal_row(world))[0]
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
     await authorised.say("/language")

@@ -19,11 +19,10 @@ from bot.factory import create_delivery, plan_reminders_now
 from bot.services.access import COMMAND_LINE, grant_role
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.harness import Person, ShownMessage
-from tests.conversation.test_appeals import _appeal_row, _pdf_text
+from tests.conversation.test_appeals import AUTHORISED, _appeal_row, _pdf_text
 from tests.conversation.test_quarterly import _in_english, _quarter, _score_person
 from tests.factories import TELEGRAM_IDS
 
-AUTHORISED = 5003
 TICKS_UTC = (4, 10, 14)  # 09:00, 15:00 and 19:00 in Almaty
 
 

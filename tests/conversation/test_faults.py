@@ -24,16 +24,13 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.access import Role
 from bot.factory import create_delivery, create_dispatcher
 from bot.scaleout import JobGate
-from bot.services.access import COMMAND_LINE, grant_role
 from storage.models import Base
 from tests.conversation.conftest import FixedClock, World
-from tests.conversation.test_quarterly import _in_english, _quarter, _score_person
+from tests.conversation.test_appeals import AUTHORISED, john_appeals
+from tests.conversation.test_quarterly import _in_english, _quarter
 from tests.factories import TELEGRAM_IDS
-
-AUTHORISED = 5003
 
 
 async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[Any, ...]]]:
@@ -58,20 +55,10 @@ async def test_every_update_delivered_twice_changes_nothing_the_first_did_not(wo
         assert len(world.telegram.messages) == shown  # and the person is not answered twice
         repeated.append(update.update_id)
 
-    await _quarter(world)
-    async with world.runtime.sessionmaker() as session, session.begin():
-        await grant_role(session, COMMAND_LINE, AUTHORISED, Role.AUTHORISED, world.runtime.clock.now())
     world.after_update = deliver_again
     # A manager scores a sheet (buttons, a typed justification, submit), the person reads the
     # result and appeals, the authorised person sets a session, the members vote.
-    manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Ерлан", "en"))
-    await _score_person(manager, "John", [3, 4, 3, 4], "Орташа.")
-    await create_delivery(world.runtime, world.bot).deliver_pending()
-    john = world.person(TELEGRAM_IDS["E2"], "John", "en")
-    await john.press("I have read it")
-    await john.press("I disagree", john.last_with_buttons())
-    await john.say("Келіспеймін.")
-    await create_delivery(world.runtime, world.bot).deliver_pending()
+    await john_appeals(world, scores=(3, 4, 3, 4))
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
     appeal = next(d for m in world.telegram.chat(AUTHORISED) for _, d in m.buttons() if d.startswith("cs:"))
     await authorised.press_data(appeal, world.telegram.chat(AUTHORISED)[-1])
