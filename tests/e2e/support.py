@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections import defaultdict
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -116,6 +117,28 @@ async def cli(env: dict[str, str], *args: str) -> str:
     out, err = await process.communicate()
     assert process.returncode == 0, f"{args}: exit {process.returncode}\n{out.decode()}\n{err.decode()}"
     return out.decode()
+
+
+async def start_360_round(env: dict[str, str], employees: list[str], *, days: int = 20) -> str:
+    """Create and start a 360 round of these people with a deadline ``days`` away, from the
+    command line; the round's id."""
+    deadline = (date.today() + timedelta(days=days)).isoformat()
+    created = await cli(
+        env, "campaign-create", "--kind", "360", "--year", str(date.today().year), "--deadline", deadline,
+        "--employees", ",".join(employees),
+    )  # fmt: skip
+    campaign_id = created.split()[1]
+    await cli(env, "campaign-start", campaign_id)
+    return campaign_id
+
+
+async def exported_means(env: dict[str, str], campaign_id: str) -> dict[tuple[str, int], tuple[str, int]]:
+    """`results ID --format csv`, keyed like :func:`expected_means`."""
+    exported = await cli(env, "results", campaign_id, "--format", "csv")
+    return {
+        (row["employee_id"], int(row["competency_no"])): (row["mean"], int(row["n_responses"]))
+        for row in csv.DictReader(io.StringIO(exported))
+    }
 
 
 async def join_with_invites(stand_in: BotApiStandIn, env: dict[str, str], folder: Path) -> int:

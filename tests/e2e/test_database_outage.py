@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
-import io
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -29,7 +26,9 @@ from tests.e2e.support import (
     callbacks,
     cli,
     expected_means,
+    exported_means,
     join_with_invites,
+    start_360_round,
     statement_on_screen,
 )
 from tests.factories import STAFF_CSV, TELEGRAM_IDS
@@ -114,13 +113,7 @@ async def test_the_database_away_for_30_seconds_loses_nothing(
         try:
             await stand_in.wait_until_polling(timeout=30)
             await join_with_invites(stand_in, direct, tmp_path)
-            deadline = (date.today() + timedelta(days=20)).isoformat()
-            created = await cli(
-                direct, "campaign-create", "--kind", "360", "--year", str(date.today().year),
-                "--deadline", deadline, "--employees", "U1,E1,E2,E3",
-            )  # fmt: skip
-            campaign_id = created.split()[1]
-            await cli(direct, "campaign-start", campaign_id)
+            campaign_id = await start_360_round(direct, ["U1", "E1", "E2", "E3"])
             respondents = Respondents(stand_in, await assignments_of(empty_database_url))
             opened = await respondents.open_first_task("U2")
             assert opened is not None
@@ -152,7 +145,4 @@ async def test_the_database_away_for_30_seconds_loses_nothing(
         finally:
             await bot.stop()
             await proxy.cut()
-    exported = await cli(direct, "results", campaign_id, "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(exported)))
-    got = {(r["employee_id"], int(r["competency_no"])): (r["mean"], int(r["n_responses"])) for r in rows}
-    assert got == expected_means(respondents.answers)
+    assert await exported_means(direct, campaign_id) == expected_means(respondents.answers)

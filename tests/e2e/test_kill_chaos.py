@@ -13,7 +13,7 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from tests.e2e.support import (
     callbacks,
     cli,
     nav_button,
+    start_360_round,
     statement_on_screen,
 )
 from tests.stand_in import BotApiStandIn
@@ -170,12 +171,7 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
         staff.write_text(staff_csv(), encoding="utf-8")
         await cli(env, "import-staff", str(staff))
         await _bind_everyone(empty_database_url)
-        deadline = (date.today() + timedelta(days=20)).isoformat()
-        created = await cli(
-            env, "campaign-create", "--kind", "360", "--year", str(date.today().year), "--deadline", deadline,
-            "--employees", ",".join(f"P{n:02d}" for n in range(1, PEOPLE + 1)),
-        )  # fmt: skip
-        await cli(env, "campaign-start", created.split()[1])
+        await start_360_round(env, [f"P{n:02d}" for n in range(1, PEOPLE + 1)])
         bot = BotProcess(env, tmp_path / "bot.log")
         await bot.start()
         people = [Person(stand_in, f"P{n:02d}") for n in range(1, PEOPLE + 1)]

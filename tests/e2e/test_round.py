@@ -3,8 +3,6 @@ long-polling bot, against the local Bot API stand-in, with scripted users."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from tests.e2e.support import (
     bot_environment,
     cli,
     expected_means,
+    exported_means,
     join_with_invites,
     statement_on_screen,
 )
@@ -125,8 +124,6 @@ async def test_a_whole_round(empty_database_url: str, tmp_path: Path) -> None:
         finally:
             await bot.stop()
 
-    exported = await cli(env, "results", campaign_id, "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(exported)))
-    got = {(r["employee_id"], int(r["competency_no"])): (r["mean"], int(r["n_responses"])) for r in rows}
+    got = await exported_means(env, campaign_id)
     assert got == expected_means(respondents.answers)
-    assert len(rows) == 12 + 8 * 3
+    assert len(got) == 12 + 8 * 3

@@ -10,11 +10,8 @@ refused before they reach the bot."""
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
 import socket
-from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -33,7 +30,9 @@ from tests.e2e.support import (
     bot_environment,
     cli,
     expected_means,
+    exported_means,
     join_with_invites,
+    start_360_round,
 )
 from tests.factories import STAFF_CSV, TELEGRAM_IDS
 from tests.stand_in import BotApiStandIn
@@ -140,21 +139,7 @@ async def test_two_instances_share_the_work_and_survive_a_kill(
                         assert answer.status == 401
 
             assert await join_with_invites(stand_in, base, tmp_path) == 8
-            deadline = date.today() + timedelta(days=20)
-            created = await cli(
-                base,
-                "campaign-create",
-                "--kind",
-                "360",
-                "--year",
-                str(date.today().year),
-                "--deadline",
-                deadline.isoformat(),
-                "--employees",
-                ",".join(EVALUATED),
-            )
-            campaign_id = created.split()[1]
-            await cli(base, "campaign-start", campaign_id)
+            campaign_id = await start_360_round(base, EVALUATED)
             respondents = Respondents(stand_in, await assignments_of(empty_database_url))
 
             # E3 answers part of a questionnaire; instance a dies; the rest goes to b (the
@@ -189,10 +174,7 @@ async def test_two_instances_share_the_work_and_survive_a_kill(
 
     # Every answer once: one submission per questionnaire, means equal to what was pressed.
     assert await _submitted(empty_database_url) == len(respondents.answers)
-    exported = await cli(base, "results", campaign_id, "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(exported)))
-    got = {(r["employee_id"], int(r["competency_no"])): (r["mean"], int(r["n_responses"])) for r in rows}
-    assert got == expected_means(respondents.answers)
+    assert await exported_means(base, campaign_id) == expected_means(respondents.answers)
     assert await _count(empty_database_url, SelfAnswer) == sum(
         len(scores) for (who, about), scores in respondents.answers.items() if who == about
     )
