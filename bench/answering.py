@@ -34,9 +34,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from bench.support import fresh_database
+from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of
 from bot.domain.methodology import load_profile
 from storage.db import create_engine
 from storage.migrate import upgrade
@@ -48,7 +48,6 @@ RESULTS = Path(__file__).parent / "results" / "answering.json"
 TOKEN = "123456:BENCH"  # noqa: S105 (the stand-in's, not a secret)
 TELEGRAM_BASE = 700_000_000
 COLLEAGUES = 5
-CHUNK = 20_000
 GOAL_THROUGHPUT, GOAL_MEMORY = 0.5, 2.0
 
 
@@ -90,16 +89,10 @@ async def fill(url: str, staff: int, evaluated: int, respondents: int, seed: int
     actors: list[int] = []
     for pk in range(1, evaluated + 1):
         subjects.append(
-            {
-                "id": pk,
-                "campaign_id": 1,
-                "employee_id": pk,
-                "questionnaire": "heads" if pk % 10 == 0 else "employees",
-            }
+            {"id": pk, "campaign_id": 1, "employee_id": pk, "questionnaire": questionnaire_of(pk)}
         )
         assignments.append({"subject_id": pk, "respondent_id": pk, "relation": "self", "submitted": False})
-        colleagues = [c for c in rng.sample(range(1, staff + 1), COLLEAGUES + 1) if c != pk][:COLLEAGUES]
-        for colleague in colleagues:
+        for colleague in colleagues_of(pk, staff, COLLEAGUES, rng):
             assignments.append(
                 {"subject_id": pk, "respondent_id": colleague, "relation": "peer", "submitted": False}
             )
@@ -118,10 +111,15 @@ async def fill(url: str, staff: int, evaluated: int, respondents: int, seed: int
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(insert(Campaign), [campaign])
-            for table, rows in ((Employee, people), (CampaignSubject, subjects), (Assignment, assignments)):
-                for start in range(0, len(rows), CHUNK):
-                    await connection.execute(insert(table), rows[start : start + CHUNK])
+            await insert_in_chunks(
+                connection,
+                (
+                    (Campaign, [campaign]),
+                    (Employee, people),
+                    (CampaignSubject, subjects),
+                    (Assignment, assignments),
+                ),
+            )
     finally:
         await engine.dispose()
     return [TELEGRAM_BASE + pk for pk in actors]

@@ -34,10 +34,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.support import fresh_database
+from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of, staff_rows
 from bot.domain.methodology import load_profile
 from bot.services.results import campaign_results
 from storage.db import create_engine, create_sessionmaker
@@ -47,7 +47,6 @@ from storage.models import AnswerTally, Assignment, Campaign, CampaignSubject, E
 RESULTS = Path(__file__).parent / "results" / "results_360.json"
 GOAL = 2.0
 COLLEAGUES = 5
-CHUNK = 20_000
 
 
 @dataclass(frozen=True)
@@ -64,47 +63,29 @@ class Figures:
         return self.bot_seconds / self.bare_sql_seconds
 
 
-def _people(count: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": pk,
-            "employee_id": f"B{pk:06d}",
-            "full_name": f"Person {pk}",
-            "name_key": f"person {pk}",
-            "position": "Expert",
-            "role": "head" if pk % 10 == 0 else "employee",
-            "unit": f"Unit {pk // 50}",
-            "appointed_on": date(2020, 1, 1),
-            "active": True,
-        }
-        for pk in range(1, count + 1)
-    ]
-
-
 async def _fill(engine: AsyncEngine, people: int, seed: int = 7) -> tuple[int, int]:
     """Returns (answers, tally rows)."""
     rng = random.Random(seed)
     profile = load_profile()
-    questionnaire = {"head": "heads", "employee": "employees"}
-    sizes = {role: len(profile.questionnaire(code).statements) for role, code in questionnaire.items()}
-    staff = _people(people)
+    sizes = {code: len(q.statements) for code, q in profile.questionnaires.items()}
+    staff = staff_rows(people)
     subjects: list[dict[str, Any]] = []
     assignments: list[dict[str, Any]] = []
     selves: list[dict[str, Any]] = []
     tallies: list[dict[str, Any]] = []
     answers = 0
     for person in staff:
-        pk, role = person["id"], person["role"]
-        subjects.append({"id": pk, "campaign_id": 1, "employee_id": pk, "questionnaire": questionnaire[role]})
-        colleagues = rng.sample(range(1, people + 1), COLLEAGUES + 1)
-        colleagues = [c for c in colleagues if c != pk][:COLLEAGUES]
+        pk = person["id"]
+        questionnaire = questionnaire_of(pk)
+        subjects.append({"id": pk, "campaign_id": 1, "employee_id": pk, "questionnaire": questionnaire})
+        colleagues = colleagues_of(pk, people, COLLEAGUES, rng)
         assignments.append({"subject_id": pk, "respondent_id": pk, "relation": "self", "submitted": True})
         for colleague in colleagues:
             assignments.append(
                 {"subject_id": pk, "respondent_id": colleague, "relation": "peer", "submitted": True}
             )
         bias = rng.randint(2, 4)
-        for statement in range(1, sizes[role] + 1):
+        for statement in range(1, sizes[questionnaire] + 1):
             counts: dict[int, int] = {}
             for _ in colleagues:
                 score = min(5, max(1, bias + rng.randint(-1, 1)))
@@ -127,16 +108,17 @@ async def _fill(engine: AsyncEngine, people: int, seed: int = 7) -> tuple[int, i
         "closed_at": datetime(2026, 1, 12, tzinfo=UTC),
     }
     async with engine.begin() as connection:
-        await connection.execute(insert(Campaign), [campaign])
-        for table, rows in (
-            (Employee, staff),
-            (CampaignSubject, subjects),
-            (Assignment, assignments),
-            (SelfAnswer, selves),
-            (AnswerTally, tallies),
-        ):
-            for start in range(0, len(rows), CHUNK):
-                await connection.execute(insert(table), rows[start : start + CHUNK])
+        await insert_in_chunks(
+            connection,
+            (
+                (Campaign, [campaign]),
+                (Employee, staff),
+                (CampaignSubject, subjects),
+                (Assignment, assignments),
+                (SelfAnswer, selves),
+                (AnswerTally, tallies),
+            ),
+        )
     return answers, len(tallies)
 
 
