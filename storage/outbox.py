@@ -93,7 +93,14 @@ class OutboxRepo:
         """Queue a notification that waits until ``not_before``; one already queued and still
         pending is moved to the new moment (a deadline was extended), one already sent stays
         sent."""
-        for start in range(0, len(recipient_pks), _CHUNK):
+        await self.schedule_each([(pk, ref_id) for pk in recipient_pks], kind, not_before)
+
+    async def schedule_each(
+        self, recipients_and_refs: Sequence[tuple[int, int]], kind: str, not_before: datetime
+    ) -> None:
+        """:meth:`schedule` for many (recipient, ref) pairs at once: each person their own
+        result, say, in a few statements rather than one each."""
+        for start in range(0, len(recipients_and_refs), _CHUNK):
             rows = [
                 {
                     "recipient_id": pk,
@@ -103,7 +110,7 @@ class OutboxRepo:
                     "attempts": 0,
                     "not_before": not_before,
                 }
-                for pk in recipient_pks[start : start + _CHUNK]
+                for pk, ref_id in recipients_and_refs[start : start + _CHUNK]
             ]
             insert = insert_for(self.session, OutboxMessage).values(rows)
             await self.session.execute(

@@ -12,6 +12,8 @@ someone who has finished meanwhile gets nothing.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -39,8 +41,9 @@ async def plan_reminders(
     """Queue the reminders still ahead in every running round; returns how many rows were
     planned (queued anew or moved)."""
     repo, outbox = ReminderRepo(session), OutboxRepo(session)
+    running, hr_accounts = await repo.running(), await _hr_accounts(session)
     planned = 0
-    for campaign in await repo.running():
+    for campaign in running:
         opened = local_naive(campaign.started_at or now, zone)
         due = deadline_reminders(campaign.deadline, calendar, opened_at=opened)
         if not due:
@@ -53,8 +56,8 @@ async def plan_reminders(
                 moment = utc_from_local(next_send_slot(reminder.at, calendar), zone)
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)
                 planned += len(people)
-    planned += await _plan_result_reminders(session, calendar, zone, now)
-    planned += await _plan_hr_notices(session, profile, calendar, zone, now)
+    planned += await _plan_result_reminders(session, hr_accounts, calendar, zone, now)
+    planned += await _plan_hr_notices(session, profile, running, hr_accounts, calendar, zone, now)
     planned += await _plan_calibration_reminders(session, calendar, zone)
     return planned
 
@@ -65,14 +68,16 @@ async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalen
     clause 40, and of HR only its head may see a result, clause 20); the members who have not
     voted on the session's morning."""
     appeals, outbox, planned = AppealRepo(session), OutboxRepo(session), 0
-    for appeal in await appeals.open():
+    open_appeals = await appeals.open()
+    decide: list[int] = []
+    heads: list[int] = []
+    if any(appeal.status == "filed" for appeal in open_appeals):  # who to tell, asked once a run
+        decide, heads = await deciders(session), sorted(await RoleRepo(session).holders(Role.HR_HEAD))
+    for appeal in open_appeals:
         if appeal.status == "filed":
             moment = next_send_slot(datetime.combine(appeal.decide_by, OPENS), calendar)
-            await outbox.schedule_chats(
-                await deciders(session), APPEAL_DUE, appeal.id, utc_from_local(moment, zone)
-            )
+            await outbox.schedule_chats(decide, APPEAL_DUE, appeal.id, utc_from_local(moment, zone))
             overdue = datetime.combine(calendar.add(appeal.decide_by, 1), OPENS)
-            heads = sorted(await RoleRepo(session).holders(Role.HR_HEAD))
             await outbox.schedule_chats(heads, APPEAL_OVERDUE, appeal.id, utc_from_local(overdue, zone))
             planned += 1 + len(heads)
         elif appeal.session_at is not None:
@@ -87,12 +92,16 @@ async def _plan_calibration_reminders(session: AsyncSession, calendar: WorkCalen
 
 
 async def _plan_hr_notices(
-    session: AsyncSession, profile: Profile, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+    session: AsyncSession,
+    profile: Profile,
+    running: Sequence[CampaignDTO],
+    accounts: Sequence[int],
+    calendar: WorkCalendar,
+    zone: ZoneInfo,
+    now: datetime,
 ) -> int:
     """HR's role holders: a digest each working day while rounds run, and an alert once a
     round's deadline has passed with work left or with people below the anonymity threshold."""
-    running = await ReminderRepo(session).running()
-    accounts = await _hr_accounts(session)
     if not running or not accounts:
         return 0
     local, outbox, planned = local_naive(now, zone), OutboxRepo(session), 0
@@ -146,23 +155,26 @@ def acknowledgement_due(sent_at: datetime, calendar: WorkCalendar, zone: ZoneInf
 
 
 async def _plan_result_reminders(
-    session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+    session: AsyncSession, accounts: Sequence[int], calendar: WorkCalendar, zone: ZoneInfo, now: datetime
 ) -> int:
     """A result still unread the next working morning is sent again, once; one still unread on
     the last of clause 11's 2 working days goes to HR, who must then acquaint the person
     themselves (with everyone else due that day, in one message)."""
     outbox, planned = OutboxRepo(session), 0
     last_days: set[date] = set()
+    # A round's results go out together: one statement per kind and moment, not one a person.
+    again_at: dict[tuple[str, datetime], list[tuple[int, int]]] = defaultdict(list)
     for unread in await ReminderRepo(session).unread_results(now - timedelta(days=CHASE_DAYS)):
         if unread.in_bot:
             sent_on = local_naive(unread.sent_at, zone).date()
             again = datetime.combine(calendar.add(sent_on, RESEND_AFTER), OPENS)
             kind = RESULT_AGAIN if unread.kind == "quarter" else REPORT_AGAIN
             moment = utc_from_local(next_send_slot(again, calendar), zone)
-            await outbox.schedule([unread.person], kind, unread.ref, moment)
-            planned += 1
+            again_at[(kind, moment)].append((unread.person, unread.ref))
         last_days.add(acknowledgement_due(unread.sent_at, calendar, zone))
-    accounts = await _hr_accounts(session)
+    for (kind, moment), recipients_and_refs in again_at.items():
+        await outbox.schedule_each(recipients_and_refs, kind, moment)
+        planned += len(recipients_and_refs)
     for day in sorted(last_days) if accounts else ():
         moment = utc_from_local(next_send_slot(datetime.combine(day, OPENS), calendar), zone)
         await outbox.schedule_chats(accounts, RESULTS_UNREAD, day.toordinal(), moment)
