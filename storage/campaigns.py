@@ -99,7 +99,10 @@ class CampaignRepo:
             update(CampaignSubject).where(CampaignSubject.id == subject_id).values(excluded_reason=reason)
         )
 
-    async def subjects(self, campaign_id: int, *, included_only: bool = False) -> list[SubjectDTO]:
+    async def subjects(
+        self, campaign_id: int, *, included_only: bool = False, subject_id: int | None = None
+    ) -> list[SubjectDTO]:
+        """The people a round evaluates (or the one ``subject_id``), by employee id."""
         # The subject's own columns rather than its ORM object: a ministry's round lists
         # thousands, and building objects nobody changes is most of the cost.
         query = (
@@ -116,16 +119,18 @@ class CampaignRepo:
         )
         if included_only:
             query = query.where(CampaignSubject.excluded_reason.is_(None))
+        if subject_id is not None:
+            query = query.where(CampaignSubject.id == subject_id)
         return [
             SubjectDTO(
-                id=subject_id,
+                id=subject_pk,
                 campaign_id=campaign_id,
                 employee=employee_dto(employee),
                 questionnaire=questionnaire,
                 excluded_reason=excluded_reason,
                 acknowledged_at=acknowledged_at,
             )
-            for subject_id, questionnaire, excluded_reason, acknowledged_at, employee in await self.session.execute(
+            for subject_pk, questionnaire, excluded_reason, acknowledged_at, employee in await self.session.execute(
                 query
             )
         ]
@@ -181,8 +186,9 @@ class CampaignRepo:
         )
         return {subject_id: count for subject_id, count in (await self.session.execute(query)).all()}
 
-    async def submitted_counts(self, campaign_id: int) -> dict[int, int]:
-        """Submitted colleagues' questionnaires per subject id (the self-assessment excluded)."""
+    async def submitted_counts(self, campaign_id: int, subject_id: int | None = None) -> dict[int, int]:
+        """Submitted colleagues' questionnaires per subject id (the self-assessment excluded),
+        of the round or of one person in it."""
         query = (
             select(Assignment.subject_id, func.count())
             .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
@@ -193,7 +199,9 @@ class CampaignRepo:
             )
             .group_by(Assignment.subject_id)
         )
-        return {subject_id: count for subject_id, count in (await self.session.execute(query)).all()}
+        if subject_id is not None:
+            query = query.where(Assignment.subject_id == subject_id)
+        return {subject: count for subject, count in (await self.session.execute(query)).all()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,10 @@ async def campaign_results(
     campaign = await repo.get(campaign_id)
     if campaign is None:
         return []
-    subjects = [s for s in await repo.subjects(campaign_id, included_only=True) if subject_id in (None, s.id)]
+    # One person's report (as the delivery sends them) asks the database about that person only.
+    subjects = await repo.subjects(campaign_id, included_only=True, subject_id=subject_id)
     others, own = await AnswerRepo(session).competency_totals(campaign_id, profile.statement_map, subject_id)
-    submitted = await repo.submitted_counts(campaign_id)
+    submitted = await repo.submitted_counts(campaign_id, subject_id)
     results = []
     for subject in subjects:
         questionnaire = profile.questionnaire(subject.questionnaire)
