@@ -568,11 +568,16 @@ class OutboxDelivery:
         elif item.kind in CALIBRATION_KINDS:
             assert recipient is not None
             notices = await calibration_notice(session, self.profile, item.kind, item.ref_id, recipient)
+        elif item.kind in QUARTERLY_KINDS:
+            assert recipient is not None
+            notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
         else:
             notices = None
         if notices is not None:
             if not notices:
-                raise NothingToSend("nothing to report")
+                raise NothingToSend(
+                    "the sheet is no longer open" if item.kind in QUARTERLY_KINDS else "nothing to report"
+                )
             return [Part(n.text, n.markup, protect=n.confidential, document=n.document) for n in notices]
         assert recipient is not None, f"{item.kind} is for a person in the staff list"
         if item.kind == ROUND_STARTED:
@@ -581,11 +586,6 @@ class OutboxDelivery:
             return await self._report(session, item.ref_id, again=item.kind == REPORT_AGAIN)
         if item.kind in REMINDER_KINDS:
             return await self._deadline_reminder(session, item.ref_id, recipient)
-        if item.kind in QUARTERLY_KINDS:
-            notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
-            if not notices:
-                raise NothingToSend("the sheet is no longer open")
-            return [Part(n.text, n.markup, protect=n.confidential) for n in notices]
         if item.kind == BROADCAST:
             broadcast = await self._broadcast(session, item.ref_id)
             if broadcast.kind == REMINDER:
