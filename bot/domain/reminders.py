@@ -32,10 +32,15 @@ class Due:
     at: datetime  # local, naive
 
 
+def in_working_hours(moment: datetime, calendar: WorkCalendar) -> bool:
+    """A working day, between 09:00 and 19:00."""
+    return calendar.is_working_day(moment.date()) and OPENS <= moment.time() < CLOSES
+
+
 def next_send_slot(moment: datetime, calendar: WorkCalendar) -> datetime:
     """``moment`` if a message may go out then, else the next working day's 09:00."""
     day = moment.date()
-    if calendar.is_working_day(day) and OPENS <= moment.time() < CLOSES:
+    if in_working_hours(moment, calendar):
         return moment
     if calendar.is_working_day(day) and moment.time() < OPENS:
         return datetime.combine(day, OPENS)

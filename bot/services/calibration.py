@@ -30,7 +30,7 @@ from bot.domain.access import Role
 from bot.domain.calibration import Decision, Vote, decide
 from bot.domain.methodology import Profile
 from bot.domain.quarterly import Absence, Method
-from bot.domain.reminders import CLOSES, OPENS
+from bot.domain.reminders import CLOSES, in_working_hours
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from storage.appeals import AppealDTO, AppealRepo, MemberVote
@@ -99,8 +99,11 @@ async def hold_session(
         return SessionOutcome(SessionRefusal.PARTY_AS_MEMBER, latest=latest)
     if len(members) < MIN_MEMBERS:
         return SessionOutcome(SessionRefusal.TOO_FEW_MEMBERS, latest=latest)
-    in_hours = OPENS <= session_at.time() < CLOSES and calendar.is_working_day(session_at.date())
-    if not in_hours or session_at < local_naive(now, zone) or session_at.date() > latest:
+    if (
+        not in_working_hours(session_at, calendar)
+        or session_at < local_naive(now, zone)
+        or session_at.date() > latest
+    ):
         return SessionOutcome(SessionRefusal.BAD_TIME, latest=latest)
     chair = staff[member_codes[0]].id if profile.chair_decides_tie else None
     if not await appeals.set_session(appeal_id, utc_from_local(session_at, zone), members, chair):
