@@ -36,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of
+from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of, staff_rows
 from bot.domain.methodology import load_profile
 from storage.db import create_engine
 from storage.migrate import upgrade
@@ -67,23 +67,7 @@ async def fill(url: str, staff: int, evaluated: int, respondents: int, seed: int
     rng = random.Random(seed)
     profile = load_profile()
     now = datetime.now(UTC)
-    people = [
-        {
-            "id": pk,
-            "employee_id": f"P{pk:06d}",
-            "full_name": f"Surname{pk} Name{pk}",
-            "name_key": f"surname{pk} name{pk}",
-            "position": "Expert",
-            "role": "head" if pk % 10 == 0 else "employee",
-            "unit": f"Unit {pk // 50}",
-            "language": "en",
-            "appointed_on": date(2020, 1, 1),
-            "active": True,
-            "telegram_user_id": TELEGRAM_BASE + pk,
-            "joined_at": now,
-        }
-        for pk in range(1, staff + 1)
-    ]
+    people = staff_rows(staff, telegram_base=TELEGRAM_BASE, joined_at=now)
     subjects: list[dict[str, Any]] = []
     assignments: list[dict[str, Any]] = []
     actors: list[int] = []
