@@ -1,6 +1,7 @@
 """How close a broadcast gets to Telegram's limit, without sending anyone anything twice.
 
     python -m bench.broadcast [--recipients 3000] [--database sqlite|postgresql]
+    python -m bench.broadcast --instances 2 [--no-shared-budget]   (PostgreSQL and Redis)
 
 Each scenario builds a fresh database with N staff bound to Telegram ids, starts the Bot API
 stand-in with Telegram's limits (30 messages a second for the bot, one a second per chat,
@@ -19,6 +20,12 @@ no chat got the message twice, every reachable chat got it, the database's count
 what the stand-in accepted, and the stand-in never had to refuse a call on its own.
 Writes bench/results/broadcast.json and prints a table.
 
+With ``--instances N`` (the scale-out configuration: PostgreSQL, Redis) the delivery runs in N
+bot processes of its own (``--serve-as``), each with its own engine, Bot session and outbox
+worker pool, claiming rows from the same queue and pacing themselves through the budget they
+share in Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14). ``--no-shared-budget``
+runs the same instances without Redis, to show what the shared budget prevents.
+
 PostgreSQL: a throwaway database on BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), dropped afterwards.
 """
@@ -29,6 +36,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -38,6 +46,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from bench.support import fresh_database
@@ -137,19 +146,24 @@ class StandInThread:
         return await self.run(on_its_loop())
 
 
-async def run_scenario(name: str, recipients: int, database: str, rate: float, latency: float) -> Outcome:
-    async with fresh_database(database, "broadcast") as url:
+@dataclass(frozen=True)
+class Setup:
+    recipients: int
+    database: str
+    rate: float
+    latency: float
+    instances: int = 1
+    redis_url: str | None = None  # shared by the instances; None: each paces itself
+
+
+async def run_scenario(name: str, setup: Setup) -> Outcome:
+    recipients = setup.recipients
+    async with fresh_database(setup.database, "broadcast") as url:
         await asyncio.to_thread(upgrade, url)
         limits = RateLimits(global_per_second=LIMIT, per_chat_per_second=1, retry_after=1)
-        async with StandInThread(limits, latency) as server:
+        async with StandInThread(limits, setup.latency) as server:
             stand_in = server.stand_in
-            settings = Settings(
-                _env_file=None,
-                bot_token=TOKEN,
-                database_url=url,
-                telegram_api_url=stand_in.base_url,
-                outbox_rate_per_second=rate,
-            )
+            settings = _settings(url, stand_in.base_url, setup.rate)
             runtime = create_runtime(settings)
             bot = create_bot(settings)
             delivery = create_delivery(runtime, bot)
@@ -172,7 +186,10 @@ async def run_scenario(name: str, recipients: int, database: str, rate: float, l
                 assert started.queued == recipients
 
                 begun = time.monotonic()
-                run = asyncio.create_task(delivery.deliver_pending())
+                if setup.instances == 1:
+                    run = asyncio.create_task(delivery.deliver_pending())
+                else:
+                    run = asyncio.create_task(_instances(setup, url, stand_in.base_url))
                 if name == "burst_429":
                     await _burst_when(server, run, recipients // 3)
                 await run
@@ -185,6 +202,69 @@ async def run_scenario(name: str, recipients: int, database: str, rate: float, l
             log, sent = await server.call(lambda: (list(stand_in.send_log), Counter(stand_in.sent_counts)))
             edits = await server.call(lambda: stand_in.message(HR_CHAT, progress.message_id).edit_count)
             return _measure(name, log, sent, set(chats), blocked, counts, wall, edits)
+
+
+def _settings(url: str, api: str, rate: float, **more: Any) -> Settings:
+    return Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        database_url=url,
+        telegram_api_url=api,
+        outbox_rate_per_second=rate,
+        **more,
+    )
+
+
+async def _instances(setup: Setup, url: str, api: str) -> int:
+    """Run the delivery in ``setup.instances`` processes at once, until the queue is empty."""
+    if setup.redis_url is not None:
+        redis = Redis.from_url(setup.redis_url)
+        await redis.flushdb()  # the budget's keys from an earlier scenario
+        await redis.aclose()
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.broadcast",
+            "--serve-as",
+            f"bench-{number}",
+            env={
+                **os.environ,
+                "BENCH_SERVE_DATABASE": url,
+                "BENCH_SERVE_API": api,
+                "BENCH_SERVE_REDIS": setup.redis_url or "",
+                "BENCH_SERVE_RATE": str(setup.rate),
+            },
+        )
+        for number in range(1, setup.instances + 1)
+    ]
+    codes = [await process.wait() for process in processes]
+    if any(codes):
+        raise RuntimeError(f"an instance failed: exit codes {codes}")
+    return 0
+
+
+async def serve_as(instance: str) -> int:
+    """One instance of the bot's delivery, as ``python -m bot`` runs it, until nothing is left."""
+    env = os.environ
+    settings = _settings(
+        env["BENCH_SERVE_DATABASE"],
+        env["BENCH_SERVE_API"],
+        float(env["BENCH_SERVE_RATE"]),
+        redis_url=env["BENCH_SERVE_REDIS"] or None,
+        instance_name=instance,
+    )
+    runtime = create_runtime(settings)
+    bot = create_bot(settings)
+    delivery = create_delivery(runtime, bot)
+    try:
+        await delivery.deliver_pending()
+    finally:
+        await bot.session.close()
+        await runtime.engine.dispose()
+        if runtime.redis is not None:
+            await runtime.redis.aclose()
+    return 0
 
 
 def _users(stand_in: BotApiStandIn, chats: list[int], blocked: set[int]) -> None:
@@ -267,23 +347,47 @@ def _table(outcomes: list[Outcome]) -> str:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    if args.serve_as:
+        return await serve_as(args.serve_as)
+    if args.instances > 1 and args.database != "postgresql":
+        raise SystemExit("several instances run on PostgreSQL: add --database postgresql")
+    shared = args.instances > 1 and not args.no_shared_budget
+    setup = Setup(
+        recipients=args.recipients,
+        database=args.database,
+        rate=args.rate,
+        latency=args.latency,
+        instances=args.instances,
+        redis_url=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14") if shared else None,
+    )
     outcomes = []
     for name in ("clean", "blocked_5pct", "burst_429"):
-        print(f"{name}: {args.recipients} recipients on {args.database} …", file=sys.stderr, flush=True)
-        outcomes.append(await run_scenario(name, args.recipients, args.database, args.rate, args.latency))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        print(
+            f"{name}: {args.recipients} recipients on {args.database}, {args.instances} instance(s) …",
+            file=sys.stderr,
+            flush=True,
+        )
+        outcomes.append(await run_scenario(name, setup))
     report = {
         "recipients": args.recipients,
         "database": args.database,
+        "instances": args.instances,
+        "shared_budget": shared,
         "outbox_rate_per_second": args.rate,
         "telegram_limit_per_second": LIMIT,
         "latency_s": args.latency,
         "goal_share": GOAL,
         "scenarios": [{**asdict(o), "goal_met": o.goal_met} for o in outcomes],
     }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    results = (
+        RESULTS if args.instances == 1 else RESULTS.with_name(f"broadcast-{args.instances}-instances.json")
+    )
+    if args.instances > 1 and not shared:
+        results = results.with_name(results.stem + "-unshared.json")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(_table(outcomes))
-    print(f"written to {RESULTS}")
+    print(f"written to {results}")
     return 0 if all(o.goal_met for o in outcomes) else 1
 
 
@@ -293,6 +397,9 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rate", type=float, default=LIMIT, help="OUTBOX_RATE_PER_SECOND (default 30)")
     parser.add_argument("--latency", type=float, default=0.15, help="seconds per Bot API call (default 0.15)")
+    parser.add_argument("--instances", type=int, default=1, help="bot processes sending (default 1)")
+    parser.add_argument("--no-shared-budget", action="store_true", help="instances without Redis")
+    parser.add_argument("--serve-as", help=argparse.SUPPRESS)  # one instance, started by the benchmark
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     raise SystemExit(asyncio.run(main_async(args)))

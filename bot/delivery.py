@@ -37,13 +37,13 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -63,6 +63,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.callbacks import TasksCb
@@ -71,6 +72,7 @@ from bot.domain.methodology import Profile
 from bot.domain.reminders import Reminder
 from bot.domain.workdays import WorkCalendar
 from bot.i18n import in_locale
+from bot.scaleout import JobGate, SharedBudget
 from bot.services.broadcasts import REMINDER, DeliveryCounts, broadcast_counts
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
 from bot.services.questionnaire import QuestionnaireService
@@ -98,9 +100,11 @@ STALE_CLAIM = timedelta(minutes=10)
 STALE_CHECK_SECONDS = 60.0
 CHAT_INTERVAL = 1.0  # seconds between two requests to the same chat
 PROGRESS_INTERVAL = 2.0  # seconds between two edits of HR's progress message
+FINAL_HOLD = 60.0  # seconds one instance has to show a broadcast's totals before another may
 STOP_TIMEOUT = 30.0  # how long stop() lets sends in flight finish
 CAPTION_LIMIT = 1024  # Telegram's limit on a caption, in UTF-16 code units
 _FEED_INTERVAL = 0.1  # how often the claimer looks at the local queue
+T = TypeVar("T")
 REMINDER_KINDS = frozenset(reminder.value for reminder in Reminder)
 
 
@@ -157,25 +161,38 @@ class RateLimiter:
     429. Waiters queue (first come, first served) and are let through on a grid ``1/rate``
     apart. A slot granted a little late keeps the grid, so wake-up delays do not add up and
     lower the rate; one granted after a stall (later than a whole interval) starts a new
-    grid from now, so the sends held up by the stall never go out in a burst."""
+    grid from now, so the sends held up by the stall never go out in a burst.
 
-    def __init__(self, rate: float) -> None:
+    With several instances (``shared``, in Redis) the grid and the pause are kept there, for
+    all of them; this instance's own waiters still queue here first, so that it asks Redis
+    for one slot at a time."""
+
+    def __init__(self, rate: float, shared: SharedBudget | None = None) -> None:
         self.interval = 1.0 / rate
+        self.shared = shared
         self._free_at = 0.0  # when the next slot may be granted
         self._paused_until = 0.0
         self._queue = asyncio.Lock()
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         """Nobody sends for ``seconds``: Telegram's flood control counts the whole bot."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        if self.shared is not None:
+            await _shared(self.shared.pause(seconds))
 
-    def take_slot(self) -> None:
+    async def take_slot(self) -> None:
         """A request sent without waiting (not by the outbox) still uses up a slot."""
+        if self.shared is not None and await _shared(self.shared.reserve(self.interval)) is not None:
+            return
         self._free_at = max(self._free_at, time.monotonic()) + self.interval
 
     async def acquire(self, stopping: asyncio.Event | None = None) -> bool:
         """Wait for the next slot; False if ``stopping`` was set meanwhile."""
         async with self._queue:
+            if self.shared is not None:
+                wait = await _shared(self.shared.reserve(self.interval))
+                if wait is not None:
+                    return await _wait(wait, stopping)
             while True:
                 now = time.monotonic()
                 due = max(self._free_at, self._paused_until)
@@ -190,10 +207,12 @@ class RateLimiter:
 class ChatSpacing:
     """One request at a time per chat, and ``interval`` seconds from the end of one request
     to the start of the next: Telegram allows about one message a second per chat. Measured
-    from the end, so that however long a request travels, Telegram sees the gap."""
+    from the end, so that however long a request travels, Telegram sees the gap. With
+    several instances (``shared``) a chat's turn is also claimed in Redis."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, shared: SharedBudget | None = None) -> None:
         self.interval = interval
+        self.shared = shared
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: Counter[int] = Counter()
         self._free_at: dict[int, float] = {}
@@ -211,13 +230,42 @@ class ChatSpacing:
                 del self._holders[chat_id], self._locks[chat_id]
 
     async def ready(self, chat_id: int, stopping: asyncio.Event | None = None) -> bool:
-        return await _wait(self._free_at.get(chat_id, 0.0) - time.monotonic(), stopping)
+        if not await _wait(self._free_at.get(chat_id, 0.0) - time.monotonic(), stopping):
+            return False
+        while self.shared is not None:
+            wait = await _shared(self.shared.chat_turn(chat_id, self.interval))
+            if not wait:  # ours, or Redis is away (then this instance's own spacing is all)
+                break
+            if not await _wait(wait, stopping):
+                return False
+        return True
 
-    def used(self, chat_id: int) -> None:
+    async def used(self, chat_id: int) -> None:
         now = time.monotonic()
         self._free_at[chat_id] = now + self.interval
         if len(self._free_at) > 10_000:  # forget chats whose gap is over
             self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
+        if self.shared is not None:
+            await _shared(self.shared.chat_used(chat_id, self.interval))
+
+
+_shared_trouble = False
+
+
+async def _shared(call: Awaitable[T]) -> T | None:
+    """A call to the shared budget; None when Redis fails (logged once per outage)."""
+    global _shared_trouble
+    try:
+        result = await call
+    except RedisError as exc:
+        if not _shared_trouble:
+            log.warning("sending budget: Redis is unavailable (%s); pacing this instance alone", exc)
+        _shared_trouble = True
+        return None
+    if _shared_trouble:
+        log.warning("sending budget: Redis is back; pacing shared again")
+    _shared_trouble = False
+    return result
 
 
 def _utf16_len(text: str) -> int:
@@ -254,13 +302,13 @@ class RequestObserver(BaseRequestMiddleware):
             or name in _NOT_MESSAGES
         ):
             return await make_request(bot, method)
-        self.limiter.take_slot()
+        await self.limiter.take_slot()
         try:
             return await make_request(bot, method)
         finally:
             chat_id = getattr(method, "chat_id", None)
             if isinstance(chat_id, int):
-                self.chats.used(chat_id)
+                await self.chats.used(chat_id)
 
 
 class OutboxDelivery:
@@ -276,6 +324,8 @@ class OutboxDelivery:
         calendar: WorkCalendar,
         zone: ZoneInfo,
         instance: str = "bot",
+        shared: SharedBudget | None = None,
+        gate: JobGate | None = None,
         concurrency: int | None = None,
         chat_interval: float = CHAT_INTERVAL,
         progress_interval: float = PROGRESS_INTERVAL,
@@ -290,8 +340,12 @@ class OutboxDelivery:
         self.calendar, self.zone = calendar, zone  # to compose notices about working-day deadlines
         self.instance = instance  # recorded on the rows it claims (see recover_interrupted)
         self._stale_checked = 0.0
-        self.limiter = RateLimiter(rate_per_second)
-        self.chats = ChatSpacing(chat_interval)
+        # The budget is the bot's: with several instances it is kept in Redis (bot/scaleout.py).
+        self.limiter = RateLimiter(rate_per_second, shared)
+        self.chats = ChatSpacing(chat_interval, shared)
+        # With several instances one of them at a time edits HR's progress message: each editing
+        # it would crowd HR's chat towards Telegram's one message a second.
+        self.gate = gate or JobGate(None)
         # Enough requests in flight for the rate even at a second of latency per request.
         self.concurrency = concurrency or max(4, math.ceil(rate_per_second))
         # About half a second's worth: enough to keep the workers busy, and what a crash can
@@ -507,7 +561,7 @@ class OutboxDelivery:
                     break
                 except TelegramRetryAfter as exc:
                     log.warning("outbox: Telegram asks to wait %s s", exc.retry_after)
-                    self.limiter.pause(exc.retry_after)
+                    await self.limiter.pause(exc.retry_after)
                 except TelegramForbiddenError as exc:
                     return Outcome.BLOCKED, exc.message
                 except (TelegramNetworkError, TelegramServerError, TelegramUnauthorizedError) as exc:
@@ -522,7 +576,7 @@ class OutboxDelivery:
                 except TelegramAPIError as exc:  # 400 and any other refusal
                     return Outcome.FAILED, exc.message
                 finally:
-                    self.chats.used(chat_id)
+                    await self.chats.used(chat_id)
         return Outcome.SENT, None
 
     async def _record_attempt(self, message_id: int, error: str) -> None:
@@ -691,6 +745,11 @@ class OutboxDelivery:
                 for b in active
             ]
         for broadcast, counts, locale in states:
+            # The totals are shown once (the hold outlasts an edit's retries); if the instance
+            # that claimed them dies first, another shows them after its next run.
+            hold = FINAL_HOLD if counts.pending == 0 else self.progress_interval
+            if not await self.gate.claim(f"progress:{broadcast.id}:{counts.pending == 0}", hold):
+                continue
             with in_locale(self.i18n, locale):
                 if counts.pending == 0:
                     await self._show(broadcast, done_text(counts), final=True)
@@ -723,7 +782,7 @@ class OutboxDelivery:
                         text=text, chat_id=chat_id, message_id=message_id, parse_mode=None
                     )
             except TelegramRetryAfter as exc:
-                self.limiter.pause(exc.retry_after)
+                await self.limiter.pause(exc.retry_after)
                 continue
             except TelegramBadRequest as exc:
                 if "not modified" not in exc.message:
@@ -751,7 +810,7 @@ class OutboxDelivery:
             try:
                 yield
             finally:
-                self.chats.used(chat_id)
+                await self.chats.used(chat_id)
 
 
 def _tasks_button() -> InlineKeyboardMarkup:

@@ -43,7 +43,7 @@ from bot.middlewares import (
     DbSessionMiddleware,
     RolesMiddleware,
 )
-from bot.scaleout import JobGate, connect_redis, conversation_state
+from bot.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
 from bot.services.access import COMMAND_LINE
 from bot.services.calibration import close_sessions
 from bot.services.reminders import plan_reminders
@@ -190,6 +190,8 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
         calendar=runtime.calendar,
         zone=runtime.settings.zone,
         instance=runtime.settings.instance_name,
+        shared=SharedBudget(runtime.redis) if runtime.redis is not None else None,
+        gate=runtime.gate,
     )
 
 

@@ -9,8 +9,11 @@
   period's key in Redis runs the job; the key expires just before the next period. Each job is
   idempotent anyway (the outbox's unique keys, the sessions' row locks), so the gate saves work
   and log noise rather than guarding correctness.
-- Sending the outbox needs nothing here: instances claim rows with ``FOR UPDATE SKIP LOCKED``
-  on PostgreSQL (storage/outbox.py), so each row goes to one of them.
+- Sending the outbox: instances claim rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
+  (storage/outbox.py), so each row goes to one of them. Telegram's budget, though, is the
+  bot's, not an instance's: 30 messages a second in all, one a second per chat, and a 429's
+  pause for everyone. ``SharedBudget`` keeps that budget in Redis, on Redis's clock, so that
+  two instances together send no faster than one (bot/delivery.py's pacing asks it first).
 """
 
 from __future__ import annotations
@@ -64,3 +67,73 @@ class JobGate:
         if not claimed:
             log.debug("job %s: another instance has this period", job)
         return bool(claimed)
+
+
+# Reserves the next slot on a grid ``interval`` apart, on Redis's clock (microseconds), so that
+# every instance takes its turn from one queue. A slot claimed a little late keeps the grid;
+# after a stall (more than an interval idle) the grid starts again from now, so the sends held
+# up by it never go out in a burst. A 429's pause holds every slot until it ends. Returns how
+# long the caller waits for its slot.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), tonumber(redis.call('GET', KEYS[2]) or '0'))
+local base = due
+if now - due >= interval then base = now end
+local free_at = base + interval
+redis.call('SET', KEYS[1], string.format('%d', free_at), 'PX', math.floor((free_at - now) / 1000) + 60000)
+return math.max(0, base - now)
+"""
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local until_at = math.max(now + tonumber(ARGV[1]), tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%d', until_at), 'PX', math.floor((until_at - now) / 1000) + 1000)
+return until_at - now
+"""
+# Claims a chat's turn: the key lives while the chat must not get another message.
+_CHAT_TURN = """
+local left = redis.call('PTTL', KEYS[1])
+if left > 0 then return left end
+redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+return 0
+"""
+_MICRO = 1_000_000
+
+
+class SharedBudget:
+    """Telegram's sending budget in Redis, for every instance of the bot (see the module's
+    docstring). Each call may raise ``RedisError``; the pacing then falls back to its own
+    process-local bookkeeping, which is right for one instance and merely optimistic for more
+    (Telegram answers 429 and everyone waits)."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._reserve = redis.register_script(_RESERVE)
+        self._pause = redis.register_script(_PAUSE)
+        self._chat_turn = redis.register_script(_CHAT_TURN)
+        self._slots, self._paused = f"{KEY_PREFIX}:send:next", f"{KEY_PREFIX}:send:paused"
+
+    async def reserve(self, interval: float) -> float:
+        """Take the bot's next send slot; the seconds until it comes."""
+        wait = await self._reserve(keys=[self._slots, self._paused], args=[round(interval * _MICRO)])
+        return int(wait) / _MICRO
+
+    async def pause(self, seconds: float) -> None:
+        """Nobody sends for ``seconds`` (Telegram answered 429)."""
+        await self._pause(keys=[self._paused], args=[round(seconds * _MICRO)])
+
+    async def chat_turn(self, chat_id: int, interval: float) -> float:
+        """Claim ``chat_id``'s next message for this instance: 0 if it is ours (the chat is
+        then held for ``interval``, until ``chat_used`` measures the gap from the send's end),
+        else the seconds to wait before asking again."""
+        wait = await self._chat_turn(keys=[self._chat(chat_id)], args=[max(1, round(interval * 1000))])
+        return int(wait) / 1000
+
+    async def chat_used(self, chat_id: int, interval: float) -> None:
+        await self.redis.set(self._chat(chat_id), 1, px=max(1, round(interval * 1000)))
+
+    @staticmethod
+    def _chat(chat_id: int) -> str:
+        return f"{KEY_PREFIX}:send:chat:{chat_id}"

@@ -5,6 +5,7 @@
 - Redis lost: the conversation state in it goes, nobody's place in a questionnaire or a sheet
   does (it is in the database).
 - The scheduler's gate: one instance a period, and every instance when Redis is away.
+- Telegram's sending budget: one for all instances (in Redis), each its own when Redis is away.
 (Random updates in every state: test_fuzz.py; two instances and a SIGKILL: e2e/test_scaleout.py.)
 """
 
@@ -24,8 +25,9 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.delivery import ChatSpacing, RateLimiter
 from bot.factory import create_delivery, create_dispatcher
-from bot.scaleout import JobGate
+from bot.scaleout import JobGate, SharedBudget
 from storage.models import Base
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_appeals import AUTHORISED, john_appeals
@@ -138,5 +140,54 @@ async def test_with_redis_unreachable_the_jobs_run_anyway() -> None:
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     try:
         assert await JobGate(unreachable, "a").claim("keeper", 60)
+    finally:
+        await unreachable.aclose()
+
+
+@needs_redis
+async def test_two_instances_share_one_sending_budget(redis: Redis) -> None:
+    """Telegram counts the bot, not an instance: slots come from one grid in Redis, whichever
+    instance asks, and a 429 seen by one holds the other too."""
+    a, b = RateLimiter(10, SharedBudget(redis)), RateLimiter(10, SharedBudget(redis))
+    assert await a.acquire()  # the first slot is now
+    waits = [await SharedBudget(redis).reserve(0.1) for _ in range(4)]
+    # The grid is 0.1 s: the next slots are 0.1, 0.2, 0.3, 0.4 s away, less the time the
+    # calls took (a few milliseconds).
+    assert [round(w, 1) for w in waits] == [0.1, 0.2, 0.3, 0.4]
+    await b.take_slot()  # a reply sent by instance b uses a slot of the same grid
+    assert round(await SharedBudget(redis).reserve(0.1), 1) == 0.6
+    await redis.flushdb()
+
+    await a.pause(0.5)
+    assert 0.4 < await SharedBudget(redis).reserve(0.1) <= 0.5
+    started = asyncio.get_running_loop().time()
+    assert await b.acquire()  # b waits for a's pause too (its next slot is after the one above)
+    assert asyncio.get_running_loop().time() - started >= 0.5
+
+
+@needs_redis
+async def test_two_instances_take_turns_in_a_chat(redis: Redis) -> None:
+    a, b = ChatSpacing(0.5, SharedBudget(redis)), ChatSpacing(0.5, SharedBudget(redis))
+    assert await a.ready(7)  # a claims chat 7's next message
+    assert await SharedBudget(redis).chat_turn(7, 0.5) > 0.4  # b would have to wait for it
+    assert await SharedBudget(redis).chat_turn(8, 0.5) == 0  # another chat is free
+    await a.used(7)  # a's message is out: the gap is measured from now
+    assert 0.4 < await SharedBudget(redis).chat_turn(7, 0.5) <= 0.5
+    started = asyncio.get_running_loop().time()
+    assert await b.ready(7)  # waits out the gap, then it is b's turn
+    assert asyncio.get_running_loop().time() - started > 0.3
+
+
+async def test_with_redis_unreachable_each_instance_paces_itself() -> None:
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    try:
+        limiter = RateLimiter(1000, SharedBudget(unreachable))
+        chats = ChatSpacing(0.3, SharedBudget(unreachable))
+        assert await limiter.acquire() and await chats.ready(7)  # not stuck, not failed
+        await chats.used(7)
+        await limiter.pause(0.3)
+        started = asyncio.get_running_loop().time()
+        assert await chats.ready(7) and await limiter.acquire()  # its own spacing and pause hold
+        assert asyncio.get_running_loop().time() - started >= 0.29
     finally:
         await unreachable.aclose()
