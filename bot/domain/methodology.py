@@ -145,6 +145,94 @@ class QuarterlyRules:
 
 
 @dataclass(frozen=True, slots=True)
+class CountGrade:
+    """A grade of the KPI count method: given when at least ``min_met`` KPIs were met."""
+
+    code: str
+    min_met: int
+    name: Text
+
+
+@dataclass(frozen=True, slots=True)
+class KpiCountRules:
+    """The 2018 KPI count method (004 clauses 9-24; 003 clauses 44-56): exactly ``kpis`` KPIs a
+    year, each met or not; the number met gives the grade. The superior manager agrees or
+    returns the sheet, which comes back within ``resubmit_working_days``."""
+
+    kpis: int
+    grades: tuple[CountGrade, ...]  # from the most KPIs met down to a grade for 0
+    plan_appendix: int
+    sheet_appendix: int
+    resubmit_working_days: int
+    to_commission_working_days: int  # HR puts the signed sheet before the commission
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorGroup:
+    """The behaviour indicators of one competency for a set of position categories."""
+
+    categories: tuple[str, ...]
+    effective: tuple[Text, ...]
+    ineffective: tuple[Text, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    code: str  # E-1 … E-G-4 (appendix 4)
+    name: Text
+    also_printed_as: Text | None = None  # E-3 is printed with two descriptions (NOTES-kz-2018.md)
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyCompetency:
+    no: int  # the row of the competency sheet (appendix 3)
+    code: str
+    name: Text  # as appendix 4 names it
+    sheet_name: Text  # as the sheet (appendix 3) prints it
+    public_service_only: bool  # only for posts whose duties include public services
+    groups: tuple[IndicatorGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyRules:
+    """The competency assessment by behaviour indicators (004 clauses 25-28, appendices 3-4):
+    a competency "meets expectations" when at least ``meets_numerator/meets_denominator`` of
+    its indicators were seen."""
+
+    sheet_appendix: int
+    indicators_appendix: int
+    meets_numerator: int
+    meets_denominator: int
+    categories: dict[str, Category]
+    competencies: tuple[LegacyCompetency, ...]  # in the order of the sheet
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionRules:
+    """The evaluation commission (004 clauses 5, 29-43; 003 clauses 57-71)."""
+
+    min_members: int
+    quorum_numerator: int  # a sitting is valid with at least this share of the members present
+    quorum_denominator: int
+    notice_working_days: int  # the schedule reaches the evaluators this many working days ahead
+    chair_decides_tie: bool
+    acquaintance_working_days: int  # HR acquaints the person with the result within this
+    agency_appeal_working_days: int  # appeal to the civil service agency within this
+    protocol_appendix: int
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyRules:
+    """The 2018 method: a yearly KPI count, a competency sheet, and a commission that approves
+    or revises both. ``competencies`` is None where a body's text has no competency part
+    (003's chapter 6)."""
+
+    kpi_count: KpiCountRules
+    commission: CommissionRules
+    competencies: CompetencyRules | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     code: str
     version: str
@@ -162,6 +250,11 @@ class Profile:
     # Clause 41 says "by majority" and nothing of a tie: the evaluator's score then stands,
     # unless a body's methodology gives the session's chair the deciding vote.
     chair_decides_tie: bool = False
+    legacy: LegacyRules | None = None  # the 2018 method (kz-2018 profiles)
+
+    @property
+    def has_360(self) -> bool:
+        return bool(self.questionnaires)
 
     def questionnaire(self, code: str) -> Questionnaire:
         return self.questionnaires[code]
@@ -255,40 +348,146 @@ def _parse_quarterly(raw: dict[str, Any] | None) -> QuarterlyRules | None:
     return QuarterlyRules(**{name: int(raw[name]) for name in QuarterlyRules.__dataclass_fields__})
 
 
+def _texts(raw: list[dict[str, str]]) -> tuple[Text, ...]:
+    return tuple(Text.from_json(item) for item in raw)
+
+
+def _parse_kpi_count(raw: dict[str, Any]) -> KpiCountRules:
+    grades = tuple(
+        CountGrade(code=g["code"], min_met=int(g["min_met"]), name=Text.from_json(g["name"]))
+        for g in raw["grades"]
+    )
+    thresholds = [g.min_met for g in grades]
+    if thresholds != sorted(thresholds, reverse=True) or thresholds[-1] != 0 or thresholds[0] > raw["kpis"]:
+        raise ValueError("KPI count grades must run from the most KPIs met down to 0")
+    return KpiCountRules(
+        kpis=int(raw["kpis"]),
+        grades=grades,
+        plan_appendix=int(raw["plan_appendix"]),
+        sheet_appendix=int(raw["sheet_appendix"]),
+        resubmit_working_days=int(raw["resubmit_working_days"]),
+        to_commission_working_days=int(raw["to_commission_working_days"]),
+    )
+
+
+def _parse_competency_rules(raw: dict[str, Any]) -> CompetencyRules:
+    catalogue = _json_data(raw["indicators"])  # the appendix 4 catalogue is a file of its own
+    categories = {
+        code: Category(
+            code=code,
+            name=Text.from_json(item),
+            also_printed_as=Text.from_json(item["also_printed_as"]) if "also_printed_as" in item else None,
+        )
+        for code, item in catalogue["categories"].items()
+    }
+    competencies = tuple(
+        LegacyCompetency(
+            no=int(item["sheet_no"]),
+            code=item["code"],
+            name=Text.from_json(item["name"]),
+            sheet_name=Text.from_json(item["sheet_name"]),
+            public_service_only=bool(item["public_service_only"]),
+            groups=tuple(
+                IndicatorGroup(
+                    categories=tuple(group["categories"]),
+                    effective=_texts(group["effective"]),
+                    ineffective=_texts(group["ineffective"]),
+                )
+                for group in item["groups"]
+            ),
+        )
+        for item in sorted(catalogue["competencies"], key=lambda item: int(item["sheet_no"]))
+    )
+    if [c.no for c in competencies] != list(range(1, len(competencies) + 1)):
+        raise ValueError("the competency sheet's rows must be numbered 1..N")
+    for competency in competencies:
+        for group in competency.groups:
+            unknown = set(group.categories) - set(categories)
+            if unknown:
+                raise ValueError(f"{competency.code}: unknown position categories {sorted(unknown)}")
+            if not 0 < len(group.effective) <= int(raw["max_indicators"]):
+                raise ValueError(f"{competency.code}: 1 to {raw['max_indicators']} indicators a competency")
+    share = raw["meets_share"]
+    return CompetencyRules(
+        sheet_appendix=int(raw["sheet_appendix"]),
+        indicators_appendix=int(raw["indicators_appendix"]),
+        meets_numerator=int(share[0]),
+        meets_denominator=int(share[1]),
+        categories=categories,
+        competencies=competencies,
+    )
+
+
+def _parse_legacy(raw: dict[str, Any] | None) -> LegacyRules | None:
+    if raw is None:
+        return None
+    commission = raw["commission"]
+    rules = CommissionRules(
+        min_members=int(commission["min_members"]),
+        quorum_numerator=int(commission["quorum"][0]),
+        quorum_denominator=int(commission["quorum"][1]),
+        notice_working_days=int(commission["notice_working_days"]),
+        chair_decides_tie=bool(commission["chair_decides_tie"]),
+        acquaintance_working_days=int(commission["acquaintance_working_days"]),
+        agency_appeal_working_days=int(commission["agency_appeal_working_days"]),
+        protocol_appendix=int(commission["protocol_appendix"]),
+    )
+    competencies = raw.get("competencies")
+    return LegacyRules(
+        kpi_count=_parse_kpi_count(raw["kpi_count"]),
+        commission=rules,
+        competencies=_parse_competency_rules(competencies) if competencies else None,
+    )
+
+
 def parse_profile(raw: dict[str, Any]) -> Profile:
     bands = tuple(
         GradeBand(code=b["code"], min_score=Decimal(str(b["min"])), name=Text.from_json(b["name"]))
-        for b in raw["grade_bands"]
+        for b in raw.get("grade_bands", ())
     )
-    if list(bands) != sorted(bands, key=lambda b: b.min_score, reverse=True) or bands[-1].min_score != 0:
+    # The 2018 method gives grades by a count, not a score: its profiles have no bands.
+    if bands and (
+        list(bands) != sorted(bands, key=lambda b: b.min_score, reverse=True) or bands[-1].min_score != 0
+    ):
         raise ValueError("grade bands must run from the highest down to a band starting at 0")
+    respondents = raw.get("respondents", {"min": 0, "max": 0})
     return Profile(
         code=raw["code"],
         version=raw["version"],
         document=Text.from_json(raw["document"]),
         min_months_in_post=int(raw["min_months_in_post"]),
-        min_respondents=int(raw["respondents"]["min"]),
-        max_respondents=int(raw["respondents"]["max"]),
+        min_respondents=int(respondents["min"]),
+        max_respondents=int(respondents["max"]),
         scale_360=tuple(
-            ScalePoint(value=int(p["value"]), label=Text.from_json(p["label"])) for p in raw["scale_360"]
+            ScalePoint(value=int(p["value"]), label=Text.from_json(p["label"]))
+            for p in raw.get("scale_360", ())
         ),
         grade_bands=bands,
-        questionnaires={code: _parse_questionnaire(code, q) for code, q in raw["questionnaires"].items()},
+        questionnaires={
+            code: _parse_questionnaire(code, q) for code, q in raw.get("questionnaires", {}).items()
+        },
         kpi=_parse_kpi(raw.get("kpi")),
         differentiation=_parse_differentiation(raw.get("differentiation")),
         quarterly=_parse_quarterly(raw.get("quarterly")),
         retention_years=int(raw.get("retention_years", 3)),
         chair_decides_tie=bool(raw.get("calibration", {}).get("chair_decides_tie", False)),
+        legacy=_parse_legacy(raw.get("legacy")),
     )
+
+
+def _json_data(name: str) -> dict[str, Any]:
+    """A bundled data file, ``bot/methodology/<name>.json``."""
+    raw: dict[str, Any] = json.loads(
+        resources.files("bot.methodology").joinpath(f"{name}.json").read_text("utf-8")
+    )
+    return raw
 
 
 def _profile_data(code: str) -> dict[str, Any]:
     """A bundled profile's JSON. A profile may extend another (``"extends": CODE``): a body's
     methodology that differs from the typical one in a few settings gives only those, and
     takes the rest (questionnaires, tables, bands) from the one it extends."""
-    raw: dict[str, Any] = json.loads(
-        resources.files("bot.methodology").joinpath(f"{code}.json").read_text("utf-8")
-    )
+    raw = _json_data(code)
     base = raw.pop("extends", None)
     return {**_profile_data(base), **raw} if base else raw
 
