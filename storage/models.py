@@ -69,6 +69,10 @@ class Employee(Base):
     joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set when Telegram answered 403 (the person blocked the bot): skipped until they write again.
     blocked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The 2018 method (kz-2018 profiles) only: the post's category of appendix 4 (E-1 … E-G-4),
+    # and whether its duties include public services (appendix 3's two starred competencies).
+    position_category: Mapped[str | None] = mapped_column(String(8))
+    serves_public: Mapped[bool | None] = mapped_column(Boolean)
 
     __table_args__ = (CheckConstraint("role IN ('head', 'employee')", name="role"),)
 
@@ -87,7 +91,7 @@ class Campaign(Base):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # 360 | quarter | legacy (the 2018 year)
     year: Mapped[int] = mapped_column(Integer)
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
@@ -104,7 +108,7 @@ class Campaign(Base):
 
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'running', 'closed')", name="status"),
-        CheckConstraint("kind IN ('360', 'quarter')", name="kind"),
+        CheckConstraint("kind IN ('360', 'quarter', 'legacy')", name="kind"),
         CheckConstraint("(kind = 'quarter') = (quarter IS NOT NULL)", name="quarter"),
         UniqueConstraint("kind", "year", "quarter", name="uq_campaigns_quarter"),
     )
@@ -505,3 +509,164 @@ class CalibrationVote(Base):
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (CheckConstraint("score IS NULL OR score BETWEEN 0 AND 5", name="score"),)
+
+
+class LegacySheet(Base):
+    """One person's year under the 2018 method (a round of kind "legacy"): the individual work
+    plan with its 5 KPIs (appendix 1), the KPI sheet (appendix 2) agreed by the superior manager
+    or returned, the competency sheet (appendix 3), the commission's decision, and the person's
+    acquaintance with the result. Every grade is stored as the profile's grade code, with the
+    round's profile code and version on the campaign."""
+
+    __tablename__ = "legacy_sheets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)  # direct manager
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))  # superior manager
+    excluded_reason: Mapped[str | None] = mapped_column(String(32))
+    # What the competency sheet was filled for (copied from the staff list when the round began).
+    position_category: Mapped[str | None] = mapped_column(String(8))
+    heads_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    serves_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The plan (appendix 1): drafted → approved, or returned and resubmitted within 2 working days.
+    plan_status: Mapped[str] = mapped_column(String(16), default="draft")
+    # The KPI sheet (appendix 2): open → submitted → agreed, or returned (clauses 21-23).
+    kpi_status: Mapped[str] = mapped_column(String(16), default="open")
+    kpi_met: Mapped[int | None] = mapped_column(SmallInteger)
+    kpi_grade: Mapped[str | None] = mapped_column(String(32))
+    return_comment: Mapped[str | None] = mapped_column(Text)
+    resubmit_by: Mapped[date | None] = mapped_column(Date)
+    kpi_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kpi_agreed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    competencies_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The commission (clauses 37-39): approved, or revised with the corrected grade.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    corrected_grade: Mapped[str | None] = mapped_column(String(32))
+    recommendation: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Acquaintance (clauses 40-42): read in the bot, or refused (an act is drawn up instead).
+    acquaint_by: Mapped[date | None] = mapped_column(Date)
+    acquainted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    refusal_note: Mapped[str | None] = mapped_column(Text)
+    # An appeal to the civil service agency (clause 43), noted: the bot does not decide it.
+    agency_appeal_by: Mapped[date | None] = mapped_column(Date)
+    agency_appeal_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "employee_id", name="uq_legacy_sheets_person"),
+        CheckConstraint("plan_status IN ('draft', 'submitted', 'approved', 'returned')", name="plan_status"),
+        CheckConstraint("kpi_status IN ('open', 'submitted', 'agreed', 'returned')", name="kpi_status"),
+        CheckConstraint("kpi_met IS NULL OR kpi_met BETWEEN 0 AND 5", name="kpi_met"),
+        CheckConstraint("decision IS NULL OR decision IN ('approve', 'revise')", name="decision"),
+        CheckConstraint("(decision = 'revise') = (corrected_grade IS NOT NULL)", name="corrected"),
+        CheckConstraint("acquainted_at IS NULL OR refused_at IS NULL", name="acquaintance"),
+    )
+
+
+class LegacyKpi(Base):
+    """A KPI of the plan (appendix 1) and, at the year's end, its line of the sheet (appendix 2):
+    the actual value, met or not, and the facts that prove it (clause 22)."""
+
+    __tablename__ = "legacy_kpis"
+
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("legacy_sheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(64))
+    planned: Mapped[str] = mapped_column(String(64))
+    due: Mapped[str] = mapped_column(String(64))
+    key_result: Mapped[str] = mapped_column(Text)
+    actual: Mapped[str | None] = mapped_column(String(64))
+    met: Mapped[bool | None] = mapped_column(Boolean)
+    facts: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("no BETWEEN 1 AND 5", name="no"),)
+
+
+class LegacyIndicatorSeen(Base):
+    """An effective behaviour indicator the direct manager saw (appendix 4), by its place in the
+    person's group; a competency sheet row with none is a competency with nothing seen."""
+
+    __tablename__ = "legacy_indicators_seen"
+
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("legacy_sheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    indicator: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+
+
+class LegacyCompetencyResult(Base):
+    """The sheet's verdict on a competency when it was submitted, kept as given."""
+
+    __tablename__ = "legacy_competency_results"
+
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("legacy_sheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    competency_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    seen: Mapped[int] = mapped_column(SmallInteger)
+    total: Mapped[int] = mapped_column(SmallInteger)
+    meets: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (CheckConstraint("seen BETWEEN 0 AND total", name="seen"),)
+
+
+class Commission(Base):
+    """The evaluation commission of a legacy round (004 clauses 5, 29-39): its sitting, agreed
+    with the chair and announced to the evaluators ahead, and its protocol (appendix 5)."""
+
+    __tablename__ = "commissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), unique=True)
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))  # HR; does not vote
+    sitting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="named")
+    conclusion: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # by the authorised person
+
+    __table_args__ = (
+        CheckConstraint("status IN ('named', 'scheduled', 'sitting', 'closed', 'no_quorum')", name="status"),
+    )
+
+
+class CommissionMember(Base):
+    __tablename__ = "commission_members"
+
+    commission_id: Mapped[int] = mapped_column(
+        ForeignKey("commissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
+    present_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CommissionVoteCast(Base):
+    """A member's open vote on one person's result: approve, or revise to a corrected grade."""
+
+    __tablename__ = "commission_votes"
+
+    commission_id: Mapped[int] = mapped_column(
+        ForeignKey("commissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("legacy_sheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(16))
+    corrected_grade: Mapped[str | None] = mapped_column(String(32))
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("choice IN ('approve', 'revise')", name="choice"),
+        CheckConstraint("(choice = 'revise') = (corrected_grade IS NOT NULL)", name="corrected"),
+    )

@@ -1,0 +1,536 @@
+"""The 2018 method's year (kz-2018 profiles): sheets, their KPIs and indicators, the commission.
+
+Every state change is a conditional UPDATE on the state it leaves, so that a repeated or stale
+press (two managers' phones, an update delivered twice) changes nothing the second time; the
+methods return whether they changed anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Commission,
+    CommissionMember,
+    CommissionVoteCast,
+    LegacyCompetencyResult,
+    LegacyIndicatorSeen,
+    LegacyKpi,
+    LegacySheet,
+)
+from storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class LegacySheetDTO:
+    id: int
+    campaign_id: int
+    employee_id: int
+    evaluator_id: int | None
+    approver_id: int | None
+    excluded_reason: str | None
+    position_category: str | None
+    heads_unit: bool
+    serves_public: bool
+    plan_status: str
+    kpi_status: str
+    kpi_met: int | None
+    kpi_grade: str | None
+    return_comment: str | None
+    resubmit_by: date | None
+    competencies_submitted_at: datetime | None
+    decision: str | None
+    corrected_grade: str | None
+    recommendation: str | None
+    acquaint_by: date | None
+    acquainted_at: datetime | None
+    refused_at: datetime | None
+    agency_appeal_by: date | None
+    agency_appeal_on: date | None
+
+    @property
+    def final_grade(self) -> str | None:
+        """The result as the commission left it: corrected, or the KPI count's own grade."""
+        if self.decision is None:
+            return None
+        return self.corrected_grade if self.decision == "revise" else self.kpi_grade
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyKpiRow:
+    no: int
+    name: str
+    source: str
+    unit: str
+    planned: str
+    due: str
+    key_result: str
+    actual: str | None = None
+    met: bool | None = None
+    facts: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewSheet:
+    employee_id: int
+    evaluator_id: int | None
+    approver_id: int | None
+    position_category: str | None
+    heads_unit: bool
+    serves_public: bool
+    excluded_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyOutcome:
+    competency_no: int
+    seen: int
+    total: int
+    meets: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionDTO:
+    id: int
+    campaign_id: int
+    secretary_id: int | None
+    sitting_at: datetime | None
+    status: str
+    members: tuple[int, ...]
+    chair_id: int | None
+    present: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class CastVote:
+    member_id: int
+    choice: str
+    corrected_grade: str | None
+
+
+def _sheet(row: LegacySheet) -> LegacySheetDTO:
+    return LegacySheetDTO(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        employee_id=row.employee_id,
+        evaluator_id=row.evaluator_id,
+        approver_id=row.approver_id,
+        excluded_reason=row.excluded_reason,
+        position_category=row.position_category,
+        heads_unit=row.heads_unit,
+        serves_public=row.serves_public,
+        plan_status=row.plan_status,
+        kpi_status=row.kpi_status,
+        kpi_met=row.kpi_met,
+        kpi_grade=row.kpi_grade,
+        return_comment=row.return_comment,
+        resubmit_by=row.resubmit_by,
+        competencies_submitted_at=row.competencies_submitted_at,
+        decision=row.decision,
+        corrected_grade=row.corrected_grade,
+        recommendation=row.recommendation,
+        acquaint_by=row.acquaint_by,
+        acquainted_at=row.acquainted_at,
+        refused_at=row.refused_at,
+        agency_appeal_by=row.agency_appeal_by,
+        agency_appeal_on=row.agency_appeal_on,
+    )
+
+
+class LegacyRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # ------------------------------------------------------------------------ sheets
+
+    async def create_sheets(self, campaign_id: int, sheets: Iterable[NewSheet]) -> int:
+        rows = [
+            LegacySheet(
+                campaign_id=campaign_id,
+                employee_id=s.employee_id,
+                evaluator_id=s.evaluator_id,
+                approver_id=s.approver_id,
+                position_category=s.position_category,
+                heads_unit=s.heads_unit,
+                serves_public=s.serves_public,
+                excluded_reason=s.excluded_reason,
+                plan_status="draft",
+                kpi_status="open",
+            )
+            for s in sheets
+        ]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return len(rows)
+
+    async def sheet(self, sheet_id: int) -> LegacySheetDTO | None:
+        row = await self.session.get(LegacySheet, sheet_id)
+        return _sheet(row) if row is not None else None
+
+    async def sheet_of(self, campaign_id: int, employee_id: int) -> LegacySheetDTO | None:
+        row = await self.session.scalar(
+            select(LegacySheet).where(
+                LegacySheet.campaign_id == campaign_id, LegacySheet.employee_id == employee_id
+            )
+        )
+        return _sheet(row) if row is not None else None
+
+    async def sheets(self, campaign_id: int) -> list[LegacySheetDTO]:
+        rows = await self.session.scalars(
+            select(LegacySheet).where(LegacySheet.campaign_id == campaign_id).order_by(LegacySheet.id)
+        )
+        return [_sheet(row) for row in rows]
+
+    async def evaluated_by(self, campaign_id: int, evaluator_id: int) -> list[LegacySheetDTO]:
+        rows = await self.session.scalars(
+            select(LegacySheet)
+            .where(
+                LegacySheet.campaign_id == campaign_id,
+                LegacySheet.evaluator_id == evaluator_id,
+                LegacySheet.excluded_reason.is_(None),
+            )
+            .order_by(LegacySheet.id)
+        )
+        return [_sheet(row) for row in rows]
+
+    async def awaiting_approval(self, campaign_id: int, approver_id: int) -> list[LegacySheetDTO]:
+        """Plans and KPI sheets the superior manager has to decide on."""
+        rows = await self.session.scalars(
+            select(LegacySheet)
+            .where(
+                LegacySheet.campaign_id == campaign_id,
+                LegacySheet.approver_id == approver_id,
+                (LegacySheet.plan_status == "submitted") | (LegacySheet.kpi_status == "submitted"),
+            )
+            .order_by(LegacySheet.id)
+        )
+        return [_sheet(row) for row in rows]
+
+    async def _move(self, sheet_id: int, where: Mapping[str, object], **values: object) -> bool:
+        conditions = [getattr(LegacySheet, column) == value for column, value in where.items()]
+        result = await self.session.execute(
+            update(LegacySheet).where(LegacySheet.id == sheet_id, *conditions).values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # -------------------------------------------------------------------- the plan
+
+    async def save_plan(self, sheet_id: int, kpis: Sequence[LegacyKpiRow]) -> bool:
+        """Replace the plan's KPIs while it is a draft or returned."""
+        sheet = await self.session.get(LegacySheet, sheet_id, with_for_update=True)
+        if sheet is None or sheet.plan_status not in ("draft", "returned"):
+            return False
+        await self.session.execute(delete(LegacyKpi).where(LegacyKpi.sheet_id == sheet_id))
+        self.session.add_all(
+            LegacyKpi(
+                sheet_id=sheet_id,
+                no=k.no,
+                name=k.name,
+                source=k.source,
+                unit=k.unit,
+                planned=k.planned,
+                due=k.due,
+                key_result=k.key_result,
+            )
+            for k in kpis
+        )
+        await self.session.flush()
+        return True
+
+    async def kpis(self, sheet_id: int) -> list[LegacyKpiRow]:
+        rows = await self.session.scalars(
+            select(LegacyKpi).where(LegacyKpi.sheet_id == sheet_id).order_by(LegacyKpi.no)
+        )
+        return [
+            LegacyKpiRow(
+                r.no, r.name, r.source, r.unit, r.planned, r.due, r.key_result, r.actual, r.met, r.facts
+            )
+            for r in rows
+        ]
+
+    async def submit_plan(self, sheet_id: int) -> bool:
+        for state in ("draft", "returned"):
+            if await self._move(
+                sheet_id, {"plan_status": state}, plan_status="submitted", return_comment=None
+            ):
+                return True
+        return False
+
+    async def approve_plan(self, sheet_id: int) -> bool:
+        return await self._move(sheet_id, {"plan_status": "submitted"}, plan_status="approved")
+
+    async def return_plan(self, sheet_id: int, comment: str, resubmit_by: date) -> bool:
+        return await self._move(
+            sheet_id,
+            {"plan_status": "submitted"},
+            plan_status="returned",
+            return_comment=comment,
+            resubmit_by=resubmit_by,
+        )
+
+    # --------------------------------------------------------------- the KPI sheet
+
+    async def record_kpi(self, sheet_id: int, no: int, *, actual: str, met: bool, facts: str) -> bool:
+        """The year's line for one KPI, while the sheet is open or returned."""
+        editable = (
+            select(LegacySheet.id)
+            .where(LegacySheet.id == sheet_id, LegacySheet.kpi_status.in_(("open", "returned")))
+            .scalar_subquery()
+        )
+        result = await self.session.execute(
+            update(LegacyKpi)
+            .where(LegacyKpi.sheet_id == editable, LegacyKpi.no == no)
+            .values(actual=actual, met=met, facts=facts)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def submit_kpi_sheet(self, sheet_id: int, met: int, grade: str, at: datetime) -> bool:
+        for state in ("open", "returned"):
+            if await self._move(
+                sheet_id,
+                {"kpi_status": state, "plan_status": "approved"},
+                kpi_status="submitted",
+                kpi_met=met,
+                kpi_grade=grade,
+                kpi_submitted_at=at,
+                return_comment=None,
+            ):
+                return True
+        return False
+
+    async def agree_kpi_sheet(self, sheet_id: int, at: datetime) -> bool:
+        return await self._move(sheet_id, {"kpi_status": "submitted"}, kpi_status="agreed", kpi_agreed_at=at)
+
+    async def return_kpi_sheet(self, sheet_id: int, comment: str, resubmit_by: date) -> bool:
+        return await self._move(
+            sheet_id,
+            {"kpi_status": "submitted"},
+            kpi_status="returned",
+            return_comment=comment,
+            resubmit_by=resubmit_by,
+        )
+
+    # ---------------------------------------------------------- the competency sheet
+
+    async def toggle_indicator(self, sheet_id: int, competency_no: int, indicator: int) -> bool | None:
+        """Mark an indicator seen, or unmark it; the new state, None once the sheet is submitted."""
+        sheet = await self.session.get(LegacySheet, sheet_id, with_for_update=True)
+        if sheet is None or sheet.competencies_submitted_at is not None:
+            return None
+        key = (sheet_id, competency_no, indicator)
+        existing = await self.session.get(LegacyIndicatorSeen, key)
+        if existing is not None:
+            await self.session.delete(existing)
+            await self.session.flush()
+            return False
+        self.session.add(
+            LegacyIndicatorSeen(sheet_id=sheet_id, competency_no=competency_no, indicator=indicator)
+        )
+        await self.session.flush()
+        return True
+
+    async def indicators_seen(self, sheet_id: int) -> dict[int, set[int]]:
+        rows = await self.session.execute(
+            select(LegacyIndicatorSeen.competency_no, LegacyIndicatorSeen.indicator).where(
+                LegacyIndicatorSeen.sheet_id == sheet_id
+            )
+        )
+        seen: dict[int, set[int]] = defaultdict(set)
+        for competency_no, indicator in rows:
+            seen[competency_no].add(indicator)
+        return dict(seen)
+
+    async def submit_competencies(
+        self, sheet_id: int, outcomes: Sequence[CompetencyOutcome], at: datetime
+    ) -> bool:
+        if not await self._move(sheet_id, {"competencies_submitted_at": None}, competencies_submitted_at=at):
+            return False
+        self.session.add_all(
+            LegacyCompetencyResult(
+                sheet_id=sheet_id, competency_no=o.competency_no, seen=o.seen, total=o.total, meets=o.meets
+            )
+            for o in outcomes
+        )
+        await self.session.flush()
+        return True
+
+    async def competency_results(self, sheet_id: int) -> list[CompetencyOutcome]:
+        rows = await self.session.scalars(
+            select(LegacyCompetencyResult)
+            .where(LegacyCompetencyResult.sheet_id == sheet_id)
+            .order_by(LegacyCompetencyResult.competency_no)
+        )
+        return [CompetencyOutcome(r.competency_no, r.seen, r.total, r.meets) for r in rows]
+
+    # ------------------------------------------------------------------ commission
+
+    async def name_commission(
+        self, campaign_id: int, members: Sequence[int], chair_id: int, secretary_id: int | None
+    ) -> int | None:
+        """The commission of a round, once; None if it was named already."""
+        insert = (
+            insert_for(self.session, Commission)
+            .values(campaign_id=campaign_id, secretary_id=secretary_id, status="named")
+            .on_conflict_do_nothing(index_elements=["campaign_id"])
+            .returning(Commission.id)
+        )
+        commission_id: int | None = await self.session.scalar(insert)
+        if commission_id is None:
+            return None
+        self.session.add_all(
+            CommissionMember(commission_id=commission_id, employee_id=m, is_chair=m == chair_id)
+            for m in members
+        )
+        await self.session.flush()
+        return commission_id
+
+    async def commission(self, campaign_id: int) -> CommissionDTO | None:
+        row = await self.session.scalar(select(Commission).where(Commission.campaign_id == campaign_id))
+        if row is None:
+            return None
+        members = (
+            await self.session.scalars(
+                select(CommissionMember)
+                .where(CommissionMember.commission_id == row.id)
+                .order_by(CommissionMember.employee_id)
+            )
+        ).all()
+        return CommissionDTO(
+            id=row.id,
+            campaign_id=row.campaign_id,
+            secretary_id=row.secretary_id,
+            sitting_at=row.sitting_at,
+            status=row.status,
+            members=tuple(m.employee_id for m in members),
+            chair_id=next((m.employee_id for m in members if m.is_chair), None),
+            present=frozenset(m.employee_id for m in members if m.present_at is not None),
+        )
+
+    async def schedule(self, commission_id: int, sitting_at: datetime, announced_at: datetime) -> bool:
+        result = await self.session.execute(
+            update(Commission)
+            .where(Commission.id == commission_id, Commission.status.in_(("named", "scheduled")))
+            .values(sitting_at=sitting_at, announced_at=announced_at, status="scheduled")
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def open_sitting(self, commission_id: int) -> bool:
+        result = await self.session.execute(
+            update(Commission)
+            .where(Commission.id == commission_id, Commission.status == "scheduled")
+            .values(status="sitting")
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def mark_present(self, commission_id: int, member_id: int, at: datetime) -> bool:
+        result = await self.session.execute(
+            update(CommissionMember)
+            .where(
+                CommissionMember.commission_id == commission_id,
+                CommissionMember.employee_id == member_id,
+                CommissionMember.present_at.is_(None),
+            )
+            .values(present_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cast_vote(
+        self,
+        commission_id: int,
+        sheet_id: int,
+        member_id: int,
+        choice: str,
+        corrected: str | None,
+        at: datetime,
+    ) -> bool:
+        """A member's vote on a result, once (an open vote is not taken back)."""
+        insert = (
+            insert_for(self.session, CommissionVoteCast)
+            .values(
+                commission_id=commission_id,
+                sheet_id=sheet_id,
+                member_id=member_id,
+                choice=choice,
+                corrected_grade=corrected,
+                voted_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["commission_id", "sheet_id", "member_id"])
+        )
+        result = await self.session.execute(insert)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def votes(self, commission_id: int, sheet_id: int) -> list[CastVote]:
+        rows = await self.session.scalars(
+            select(CommissionVoteCast)
+            .where(CommissionVoteCast.commission_id == commission_id, CommissionVoteCast.sheet_id == sheet_id)
+            .order_by(CommissionVoteCast.member_id)
+        )
+        return [CastVote(r.member_id, r.choice, r.corrected_grade) for r in rows]
+
+    async def vote_counts(self, commission_id: int) -> dict[int, int]:
+        """How many members voted on each sheet."""
+        rows = await self.session.execute(
+            select(CommissionVoteCast.sheet_id, func.count())
+            .where(CommissionVoteCast.commission_id == commission_id)
+            .group_by(CommissionVoteCast.sheet_id)
+        )
+        return {sheet_id: count for sheet_id, count in rows}
+
+    async def record_decision(
+        self,
+        sheet_id: int,
+        decision: str,
+        corrected: str | None,
+        recommendation: str | None,
+        at: datetime,
+        acquaint_by: date,
+    ) -> bool:
+        return await self._move(
+            sheet_id,
+            {"decision": None},
+            decision=decision,
+            corrected_grade=corrected,
+            recommendation=recommendation,
+            decided_at=at,
+            acquaint_by=acquaint_by,
+        )
+
+    async def close_commission(
+        self, commission_id: int, status: str, conclusion: str | None, at: datetime
+    ) -> bool:
+        result = await self.session.execute(
+            update(Commission)
+            .where(Commission.id == commission_id, Commission.status == "sitting")
+            .values(status=status, conclusion=conclusion, closed_at=at)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # ----------------------------------------------------------------- acquaintance
+
+    async def acquaint(self, sheet_id: int, at: datetime, appeal_by: date) -> bool:
+        return await self._move(
+            sheet_id,
+            {"acquainted_at": None, "refused_at": None},
+            acquainted_at=at,
+            agency_appeal_by=appeal_by,
+        )
+
+    async def refuse(self, sheet_id: int, at: datetime, note: str, appeal_by: date) -> bool:
+        """The person refused to sign (clause 41): HR's act is recorded instead; the result still
+        stands (clause 42)."""
+        return await self._move(
+            sheet_id,
+            {"acquainted_at": None, "refused_at": None},
+            refused_at=at,
+            refusal_note=note,
+            agency_appeal_by=appeal_by,
+        )
+
+    async def note_agency_appeal(self, sheet_id: int, filed_on: date) -> bool:
+        return await self._move(sheet_id, {"agency_appeal_on": None}, agency_appeal_on=filed_on)
