@@ -22,6 +22,8 @@ class EmployeeDTO:
     telegram_user_id: int | None
     chosen_locale: str | None
     blocked_at: datetime | None = None  # when a broadcast got 403: the person blocked the bot
+    position_category: str | None = None  # the 2018 method's post category (E-1 … E-G-4)
+    serves_public: bool | None = None  # the post's duties include public services
 
     @property
     def locale(self) -> str | None:

@@ -31,6 +31,8 @@ def to_dto(row: Employee) -> EmployeeDTO:
         telegram_user_id=row.telegram_user_id,
         chosen_locale=row.chosen_locale,
         blocked_at=row.blocked_at,
+        position_category=row.position_category,
+        serves_public=row.serves_public,
     )
 
 
@@ -143,6 +145,8 @@ class EmployeeRepo:
     def _values(record: StaffRecord) -> dict[str, object]:
         values: dict[str, object] = {name: getattr(record, name) for name in _IMPORTED_FIELDS}
         values["name_key"] = record.full_name.casefold()
+        values["position_category"] = record.category
+        values["serves_public"] = record.serves_public
         return values
 
     async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> None:

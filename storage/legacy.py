@@ -15,7 +15,10 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.campaigns import campaign_dto
+from storage.dto import CampaignDTO
 from storage.models import (
+    Campaign,
     Commission,
     CommissionMember,
     CommissionVoteCast,
@@ -25,6 +28,8 @@ from storage.models import (
     LegacySheet,
 )
 from storage.upsert import insert_for
+
+LEGACY = "legacy"  # the kind of a round under the 2018 method
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,7 @@ class LegacySheetDTO:
     decision: str | None
     corrected_grade: str | None
     recommendation: str | None
+    decided_at: datetime | None
     acquaint_by: date | None
     acquainted_at: datetime | None
     refused_at: datetime | None
@@ -135,6 +141,7 @@ def _sheet(row: LegacySheet) -> LegacySheetDTO:
         decision=row.decision,
         corrected_grade=row.corrected_grade,
         recommendation=row.recommendation,
+        decided_at=row.decided_at,
         acquaint_by=row.acquaint_by,
         acquainted_at=row.acquainted_at,
         refused_at=row.refused_at,
@@ -146,6 +153,12 @@ def _sheet(row: LegacySheet) -> LegacySheetDTO:
 class LegacyRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def find_round(self, year: int) -> CampaignDTO | None:
+        row = await self.session.scalar(
+            select(Campaign).where(Campaign.kind == LEGACY, Campaign.year == year)
+        )
+        return campaign_dto(row) if row is not None else None
 
     # ------------------------------------------------------------------------ sheets
 

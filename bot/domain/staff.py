@@ -28,6 +28,11 @@ REQUIRED_COLUMNS = (
     "appointed_on",
 )
 
+# Columns a staff list may have, for the 2018 method (kz-2018 profiles): the post's category
+# of appendix 4 (E-1 … E-G-4) and whether its duties include public services.
+OPTIONAL_COLUMNS = ("category", "serves_public")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
 # Columns that must hold a value on every row (manager_id, phone and language may be empty).
 _MANDATORY_VALUES = ("employee_id", "full_name", "position", "role", "unit", "appointed_on")
 
@@ -71,6 +76,17 @@ _LANGUAGES: dict[str, str] = {
 
 _EARLIEST_YEAR = 1900
 
+# A post category as the 2018 typical methodology writes it: a letter, an optional letter for
+# the body's level (R, G, O …) and a number, e.g. E-4, E-R-2, C-O-5. Staff lists typed in Kazakh
+# or Russian often use the Cyrillic look-alikes (Е, С, В, А, О, Р): they are read as Latin.
+_CATEGORY = re.compile(r"([A-E])-(?:([A-Z])-)?(\d{1,2})")
+_LOOKALIKES = str.maketrans("АВСЕОРКМНТХ", "ABCEOPKMHTX")
+
+_YES_NO: dict[str, bool] = {
+    **dict.fromkeys(("yes", "y", "true", "1", "иә", "иа", "да", "+"), True),
+    **dict.fromkeys(("no", "n", "false", "0", "жоқ", "жок", "нет", "-"), False),
+}
+
 
 class StaffErrorCode(StrEnum):
     MISSING_VALUE = "missing_value"
@@ -84,6 +100,8 @@ class StaffErrorCode(StrEnum):
     BAD_PHONE = "bad_phone"
     DUPLICATE_PHONE = "duplicate_phone"
     BAD_LANGUAGE = "bad_language"
+    BAD_CATEGORY = "bad_category"
+    BAD_YES_NO = "bad_yes_no"
     MISSING_COLUMN = "missing_column"
     UNKNOWN_COLUMN = "unknown_column"
     EMPTY_FILE = "empty_file"
@@ -102,6 +120,8 @@ class StaffRecord:
     phone: str | None  # "+7XXXXXXXXXX" for Kazakh numbers, "+<digits>" for other international ones
     language: str | None  # "kk", "ru" or "en"; None when the file leaves it empty
     appointed_on: date
+    category: str | None = None  # the 2018 method's post category, e.g. "E-R-4"
+    serves_public: bool | None = None  # None when the file does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +167,16 @@ class StaffError:
                 return f"phone number '{v}' already appears on an earlier line"
             case StaffErrorCode.BAD_LANGUAGE:
                 return f"unknown language '{v}' (expected kk, ru or en)"
+            case StaffErrorCode.BAD_CATEGORY:
+                return f"unreadable post category '{v}' (expected e.g. E-4 or E-R-2)"
+            case StaffErrorCode.BAD_YES_NO:
+                return f"'{v}' is neither yes nor no"
             case StaffErrorCode.MISSING_COLUMN:
                 return "this required column is missing from the header"
             case StaffErrorCode.UNKNOWN_COLUMN:
                 if not v:
                     return "a column without a header holds data"
-                return f"unexpected column '{v}' (allowed: {', '.join(REQUIRED_COLUMNS)})"
+                return f"unexpected column '{v}' (allowed: {', '.join(KNOWN_COLUMNS)})"
             case StaffErrorCode.EMPTY_FILE:
                 return "the file contains no staff rows"
             case StaffErrorCode.UNREADABLE_FILE:
@@ -236,6 +260,20 @@ def normalise_language(raw: str) -> str | None:
     return _LANGUAGES.get(raw.strip().rstrip(".").casefold())
 
 
+def normalise_category(raw: str) -> str | None:
+    """``raw`` as a post category ("е-r-4" → "E-R-4"); ``None`` when it is not one."""
+    text = raw.strip().upper().translate(_LOOKALIKES).replace(" ", "").replace("–", "-")
+    match = _CATEGORY.fullmatch(text)
+    if match is None:
+        return None
+    letter, level, number = match.groups()
+    return f"{letter}-{level}-{int(number)}" if level else f"{letter}-{int(number)}"
+
+
+def parse_yes_no(raw: str) -> bool | None:
+    return _YES_NO.get(raw.strip().casefold())
+
+
 def normalise_role(raw: str) -> Role | None:
     return _ROLES.get(raw.strip().casefold())
 
@@ -284,7 +322,7 @@ class _Collector:
 
     def sorted(self) -> tuple[StaffError, ...]:
         """File problems first, then the header's (as found), then by line and column order."""
-        order = {name: i for i, name in enumerate(REQUIRED_COLUMNS)}
+        order = {name: i for i, name in enumerate(KNOWN_COLUMNS)}
         return tuple(
             sorted(self.errors, key=lambda e: (e.line, order.get(e.column, -1) if e.line > 1 else 0))
         )
@@ -328,7 +366,7 @@ def _check_header(header: Sequence[str], out: _Collector) -> set[str] | None:
     for raw, norm in names:
         if not norm:
             continue  # a nameless column is only a problem if it holds data (see _collect_rows)
-        if norm not in REQUIRED_COLUMNS or norm in seen:  # unknown, or the same column twice
+        if norm not in KNOWN_COLUMNS or norm in seen:  # unknown, or the same column twice
             unknown.append(raw.replace("\ufeff", "").strip())
         seen.add(norm)
     for column in REQUIRED_COLUMNS:
@@ -336,7 +374,7 @@ def _check_header(header: Sequence[str], out: _Collector) -> set[str] | None:
             out.add(1, column, StaffErrorCode.MISSING_COLUMN)
     for shown in unknown:
         out.add(1, shown, StaffErrorCode.UNKNOWN_COLUMN, shown)
-    return seen & set(REQUIRED_COLUMNS)
+    return seen & set(KNOWN_COLUMNS)
 
 
 def _collect_rows(rows: Sequence[tuple[int, Mapping[str, str | date | None]]], out: _Collector) -> list[_Row]:
@@ -349,7 +387,7 @@ def _collect_rows(rows: Sequence[tuple[int, Mapping[str, str | date | None]]], o
         for key, value in mapping.items():
             column = normalise_column(str(key))
             text = cell_text(value)
-            if column in REQUIRED_COLUMNS:
+            if column in KNOWN_COLUMNS:
                 values[column] = text
                 if column == "appointed_on":
                     raw_date = value
@@ -397,6 +435,16 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
     if language_text and language is None:
         out.add(row.line, "language", StaffErrorCode.BAD_LANGUAGE, language_text)
 
+    category_text = get("category", "")
+    category = normalise_category(category_text) if category_text else None
+    if category_text and category is None:
+        out.add(row.line, "category", StaffErrorCode.BAD_CATEGORY, category_text)
+
+    public_text = get("serves_public", "")
+    serves_public = parse_yes_no(public_text) if public_text else None
+    if public_text and serves_public is None:
+        out.add(row.line, "serves_public", StaffErrorCode.BAD_YES_NO, public_text)
+
     if len(out.errors) > errors_before or role is None or appointed is None:
         return None
     return StaffRecord(
@@ -410,6 +458,8 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
         phone=phone,
         language=language,
         appointed_on=appointed,
+        category=category,
+        serves_public=serves_public,
     )
 
 

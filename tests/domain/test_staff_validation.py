@@ -298,6 +298,16 @@ CASES: list[tuple[StaffErrorCode, Mutation, tuple[int, str, str]]] = [
         lambda: validate(GOOD, header=[*HEADER, "Email"]),
         (1, "Email", "Email"),
     ),
+    (
+        StaffErrorCode.BAD_CATEGORY,
+        lambda: validate(with_change(1, category="senior"), header=[*HEADER, "category"]),
+        (3, "category", "senior"),
+    ),
+    (
+        StaffErrorCode.BAD_YES_NO,
+        lambda: validate(with_change(1, serves_public="maybe"), header=[*HEADER, "serves_public"]),
+        (3, "serves_public", "maybe"),
+    ),
     (StaffErrorCode.EMPTY_FILE, lambda: validate([]), (0, "", "")),
 ]
 
@@ -595,3 +605,43 @@ def test_role_normalisation(raw: str, expected: str | None) -> None:
 )
 def test_date_parsing(raw: str | date, expected: date | None) -> None:
     assert parse_date(raw) == expected
+
+
+def test_the_2018_methods_columns_are_optional_and_read_leniently() -> None:
+    """``category`` and ``serves_public`` (kz-2018 profiles) may be added; Cyrillic look-alikes
+    and the three languages' yes and no are read."""
+    people = [
+        {**person, "category": category, "serves_public": public}
+        for person, category, public in zip(
+            GOOD,
+            ["E-1", "е-r-2", "Е-G-4", "E-4", "c-o-5", "", "E-R-1", "E-3"],
+            ["жоқ", "да", "иә", "no", "TRUE", "", "Нет", "1"],
+            strict=False,
+        )
+    ]
+    result = validate(people, [*HEADER, "category", "Serves public"])
+    assert result.ok, [e.describe() for e in result.errors]
+    records = {r.employee_id: r for r in result.records}
+    assert [
+        (records[p["employee_id"]].category, records[p["employee_id"]].serves_public) for p in people
+    ] == [
+        ("E-1", False),
+        ("E-R-2", True),
+        ("E-G-4", True),
+        ("E-4", False),
+        ("C-O-5", True),
+        (None, None),
+        ("E-R-1", False),
+        ("E-3", True),
+    ][: len(people)]
+    assert validate(GOOD).records[0].category is None  # without the columns: not said
+
+
+def test_an_unreadable_category_or_yes_no_is_reported() -> None:
+    people = [{**GOOD[0], "category": "senior", "serves_public": "maybe"}, *GOOD[1:]]
+    result = validate(people, [*HEADER, "category", "serves_public"])
+    assert [(e.column, e.code) for e in result.errors] == [
+        ("category", StaffErrorCode.BAD_CATEGORY),
+        ("serves_public", StaffErrorCode.BAD_YES_NO),
+    ]
+    assert "E-4" in result.errors[0].describe()

@@ -1,0 +1,556 @@
+"""A year under the 2018 method (kz-2018 profiles; seed 004, and seed 003's chapter 6).
+
+A round of kind "legacy" is scored by the profile it records (code and version), not by the
+profile the bot runs with: a body on the current rules may run a chapter 6 year for people who
+were on leave, and an old year stays scored by its own rules. Every step checks who acts:
+the direct manager drafts the plan and fills both sheets, the superior manager agrees or
+returns them, the commission's members vote, and the person acquaints themselves.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.eligibility import ineligibility
+from bot.domain.legacy import (
+    Choice,
+    CommissionVote,
+    assess_competency,
+    category_problem,
+    competencies_for,
+    composition_problems,
+    decide,
+    indicator_group,
+    kpi_count_grade,
+    kpi_sheet_problems,
+)
+from bot.domain.methodology import CompetencyRules, LegacyRules, Profile, load_profile
+from bot.domain.workdays import WorkCalendar
+from bot.services.access import Actor, audit
+from storage.campaigns import CampaignRepo
+from storage.dto import CampaignDTO, EmployeeDTO
+from storage.employees import EmployeeRepo
+from storage.legacy import (
+    LEGACY,
+    CommissionDTO,
+    CompetencyOutcome,
+    LegacyKpiRow,
+    LegacyRepo,
+    LegacySheetDTO,
+    NewSheet,
+)
+from storage.quarterly import QuarterRepo
+
+NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
+PLAN_DAYS = 10  # working days after the period starts to set the plan (004 clause 9)
+
+
+class LegacyError(Exception):
+    """A step the method does not allow; the message says why (for HR and the logs)."""
+
+
+class Refusal(StrEnum):
+    """Why a press or an upload changed nothing (the handlers say it in the person's language)."""
+
+    NOT_YOURS = "not_yours"
+    WRONG_STATE = "wrong_state"
+    INCOMPLETE = "incomplete"
+    NO_CATEGORY = "no_category"
+    NOT_A_MEMBER = "not_a_member"
+    NOT_READY = "not_ready"
+    TOO_SOON = "too_soon"
+    BAD_COMPOSITION = "bad_composition"
+
+
+@dataclass(frozen=True, slots=True)
+class YearStart:
+    campaign: CampaignDTO
+    sheets: int
+    excluded: Counter[str]
+    without_category: list[str]  # staff ids whose competency sheet cannot be filled yet
+    plan_due: date
+
+
+def rules_of(campaign: CampaignDTO) -> tuple[Profile, LegacyRules]:
+    """The profile that scores a round: the one it recorded, in the version it recorded."""
+    profile = load_profile(campaign.profile_code)
+    if profile.version != campaign.profile_version or profile.legacy is None:
+        raise LegacyError(
+            f"round {campaign.id} was scored under {campaign.profile_code} {campaign.profile_version}, "
+            f"which this version of the bot does not have"
+        )
+    return profile, profile.legacy
+
+
+async def start_year(
+    session: AsyncSession,
+    profile: Profile,
+    year: int,
+    deadline: date,
+    calendar: WorkCalendar,
+    *,
+    today: date,
+    now: datetime,
+    actor: Actor,
+) -> YearStart:
+    """A legacy round for ``year`` scored by ``profile``: a sheet for everyone on the staff in
+    the year, with the direct manager as evaluator and the superior manager as approver.
+    People too short in the post (the profile's minimum) or with nobody above them are listed
+    as excluded, with the reason."""
+    if profile.legacy is None:
+        raise LegacyError(f"{profile.code} is not a 2018 methodology profile")
+    repo = LegacyRepo(session)
+    if await repo.find_round(year) is not None:
+        raise LegacyError(f"a {year} round under the 2018 method exists already")
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if deadline <= end:
+        raise LegacyError("the deadline falls after the year it evaluates")
+    campaign = await CampaignRepo(session).create(
+        kind=LEGACY, year=year, deadline=deadline, profile_code=profile.code, profile_version=profile.version
+    )
+    people = await QuarterRepo(session).people_for(start)
+    managers = {person.id: person.manager_id for person, _ in people}
+    sheet_rules = profile.legacy.competencies
+    sheets, excluded, without_category = [], Counter[str](), []
+    for person, _left_on in people:
+        reason = ineligibility(person.appointed_on, end, profile.min_months_in_post)
+        evaluator = person.manager_id
+        excluded_reason = reason.value if reason else (NO_EVALUATOR if evaluator is None else None)
+        if excluded_reason:
+            excluded[excluded_reason] += 1
+        elif sheet_rules is not None and category_problem(sheet_rules, person.position_category):
+            without_category.append(person.employee_id)
+        sheets.append(
+            NewSheet(
+                employee_id=person.id,
+                evaluator_id=evaluator,
+                # The superior manager; a direct manager with nobody above (the body's first
+                # head) approves the plan and agrees the sheet themselves (004 clauses 11, 20).
+                approver_id=managers.get(evaluator) if evaluator is not None else None,
+                position_category=person.position_category,
+                heads_unit=person.role == "head",
+                serves_public=bool(person.serves_public),
+                excluded_reason=excluded_reason,
+            )
+        )
+    await repo.create_sheets(campaign.id, sheets)
+    await CampaignRepo(session).set_status(campaign.id, "running", now)
+    await audit(session, actor, "legacy.start", "campaign", campaign.id, at=now)
+    return YearStart(
+        campaign=campaign,
+        sheets=len(sheets) - sum(excluded.values()),
+        excluded=excluded,
+        without_category=without_category,
+        plan_due=calendar.add(start, PLAN_DAYS),
+    )
+
+
+async def _sheet(session: AsyncSession, sheet_id: int) -> tuple[LegacySheetDTO, CampaignDTO, LegacyRules]:
+    repo = LegacyRepo(session)
+    sheet = await repo.sheet(sheet_id)
+    if sheet is None or sheet.excluded_reason is not None:
+        raise LookupError(sheet_id)
+    campaign = await CampaignRepo(session).get(sheet.campaign_id)
+    assert campaign is not None
+    _profile, rules = rules_of(campaign)
+    return sheet, campaign, rules
+
+
+def _evaluator_of(sheet: LegacySheetDTO, employee: EmployeeDTO) -> bool:
+    return sheet.evaluator_id == employee.id
+
+
+def _approver_of(sheet: LegacySheetDTO, employee: EmployeeDTO) -> bool:
+    # With nobody above the evaluator, the evaluator decides (004 clauses 11, 20).
+    return (sheet.approver_id or sheet.evaluator_id) == employee.id
+
+
+# ---------------------------------------------------------------------------- the plan
+
+
+async def submit_plan(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, kpis: Sequence[LegacyKpiRow]
+) -> Refusal | None:
+    """The direct manager's plan (appendix 1): exactly the profile's number of KPIs, each with
+    every column filled. Goes to the superior manager, or is approved at once when there is
+    nobody above."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if not _evaluator_of(sheet, evaluator):
+        return Refusal.NOT_YOURS
+    complete = all(k.name and k.source and k.unit and k.planned and k.due and k.key_result for k in kpis)
+    if (
+        len(kpis) != rules.kpi_count.kpis
+        or not complete
+        or [k.no for k in kpis] != list(range(1, len(kpis) + 1))
+    ):
+        return Refusal.INCOMPLETE
+    repo = LegacyRepo(session)
+    if not (await repo.save_plan(sheet_id, kpis) and await repo.submit_plan(sheet_id)):
+        return Refusal.WRONG_STATE
+    if sheet.approver_id is None:
+        await repo.approve_plan(sheet_id)
+    return None
+
+
+async def decide_plan(
+    session: AsyncSession,
+    sheet_id: int,
+    approver: EmployeeDTO,
+    *,
+    approve: bool,
+    comment: str | None,
+    today: date,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    """Approve the plan, or return it with what to correct: it comes back within the profile's
+    working days (004 clause 12)."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if not _approver_of(sheet, approver):
+        return Refusal.NOT_YOURS
+    repo = LegacyRepo(session)
+    if approve:
+        done = await repo.approve_plan(sheet_id)
+    elif not (comment or "").strip():
+        return Refusal.INCOMPLETE
+    else:
+        resubmit_by = calendar.add(today, rules.kpi_count.resubmit_working_days)
+        done = await repo.return_plan(sheet_id, (comment or "").strip(), resubmit_by)
+    return None if done else Refusal.WRONG_STATE
+
+
+# ----------------------------------------------------------------------- the KPI sheet
+
+
+async def record_kpi(
+    session: AsyncSession,
+    sheet_id: int,
+    evaluator: EmployeeDTO,
+    no: int,
+    *,
+    actual: str,
+    met: bool,
+    facts: str,
+) -> Refusal | None:
+    sheet, _campaign, _rules = await _sheet(session, sheet_id)
+    if not _evaluator_of(sheet, evaluator):
+        return Refusal.NOT_YOURS
+    if not facts.strip() or not actual.strip():
+        return Refusal.INCOMPLETE  # "met" rests on facts (004 clause 22)
+    done = await LegacyRepo(session).record_kpi(
+        sheet_id, no, actual=actual.strip(), met=met, facts=facts.strip()
+    )
+    return None if done else Refusal.WRONG_STATE
+
+
+async def submit_kpi_sheet(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, now: datetime
+) -> Refusal | None:
+    """The KPI sheet (appendix 2) with its grade by the count of KPIs met (004 clause 18)."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if not _evaluator_of(sheet, evaluator):
+        return Refusal.NOT_YOURS
+    repo = LegacyRepo(session)
+    kpis = await repo.kpis(sheet_id)
+    if kpi_sheet_problems(rules.kpi_count, [k.facts for k in kpis]) or any(k.met is None for k in kpis):
+        return Refusal.INCOMPLETE
+    met = sum(1 for k in kpis if k.met)
+    grade = kpi_count_grade(rules.kpi_count, met)
+    if not await repo.submit_kpi_sheet(sheet_id, met, grade.code, now):
+        return Refusal.WRONG_STATE
+    if sheet.approver_id is None:
+        await repo.agree_kpi_sheet(sheet_id, now)
+    return None
+
+
+async def decide_kpi_sheet(
+    session: AsyncSession,
+    sheet_id: int,
+    approver: EmployeeDTO,
+    *,
+    agree: bool,
+    comment: str | None,
+    today: date,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    """Agree with the sheet, or return it when the facts are too thin (004 clauses 21-23)."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if not _approver_of(sheet, approver):
+        return Refusal.NOT_YOURS
+    repo = LegacyRepo(session)
+    if agree:
+        done = await repo.agree_kpi_sheet(sheet_id, now)
+    elif not (comment or "").strip():
+        return Refusal.INCOMPLETE
+    else:
+        resubmit_by = calendar.add(today, rules.kpi_count.resubmit_working_days)
+        done = await repo.return_kpi_sheet(sheet_id, (comment or "").strip(), resubmit_by)
+    return None if done else Refusal.WRONG_STATE
+
+
+# ------------------------------------------------------------------ the competency sheet
+
+
+def _sheet_rules(rules: LegacyRules) -> CompetencyRules:
+    if rules.competencies is None:
+        raise LegacyError("this profile has no competency assessment")
+    return rules.competencies
+
+
+async def toggle_indicator(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, competency_no: int, indicator: int
+) -> bool | Refusal:
+    """Mark an effective indicator seen, or unmark it: the new state."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if not _evaluator_of(sheet, evaluator):
+        return Refusal.NOT_YOURS
+    sheet_rules = _sheet_rules(rules)
+    if category_problem(sheet_rules, sheet.position_category):
+        return Refusal.NO_CATEGORY
+    competency = next(
+        (
+            c
+            for c in competencies_for(sheet_rules, serves_public=sheet.serves_public)
+            if c.no == competency_no
+        ),
+        None,
+    )
+    assert sheet.position_category is not None
+    if competency is None:
+        return Refusal.WRONG_STATE
+    group = indicator_group(competency, sheet.position_category, heads_unit=sheet.heads_unit)
+    if not 0 <= indicator < len(group.effective):
+        return Refusal.WRONG_STATE
+    state = await LegacyRepo(session).toggle_indicator(sheet_id, competency_no, indicator)
+    return Refusal.WRONG_STATE if state is None else state
+
+
+async def submit_competencies(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, now: datetime
+) -> list[CompetencyOutcome] | Refusal:
+    """The competency sheet (appendix 3): each competency meets expectations or does not, by
+    the indicators seen (004 clause 27); the verdicts are kept as given."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if not _evaluator_of(sheet, evaluator):
+        return Refusal.NOT_YOURS
+    sheet_rules = _sheet_rules(rules)
+    if category_problem(sheet_rules, sheet.position_category):
+        return Refusal.NO_CATEGORY
+    assert sheet.position_category is not None
+    repo = LegacyRepo(session)
+    seen = await repo.indicators_seen(sheet_id)
+    outcomes = []
+    for competency in competencies_for(sheet_rules, serves_public=sheet.serves_public):
+        group = indicator_group(competency, sheet.position_category, heads_unit=sheet.heads_unit)
+        verdict = assess_competency(sheet_rules, competency, group, seen.get(competency.no, set()))
+        outcomes.append(CompetencyOutcome(competency.no, len(verdict.seen), verdict.total, verdict.meets))
+    if not await repo.submit_competencies(sheet_id, outcomes, now):
+        return Refusal.WRONG_STATE
+    return outcomes
+
+
+# -------------------------------------------------------------------------- commission
+
+
+def ready_for_commission(sheet: LegacySheetDTO, rules: LegacyRules) -> bool:
+    """Both sheets signed: the KPI sheet agreed, the competency sheet submitted (if any)."""
+    competencies_done = rules.competencies is None or sheet.competencies_submitted_at is not None
+    return sheet.excluded_reason is None and sheet.kpi_status == "agreed" and competencies_done
+
+
+async def name_commission(
+    session: AsyncSession,
+    campaign: CampaignDTO,
+    members: Sequence[int],
+    chair_id: int,
+    secretary_id: int | None,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> int | Refusal:
+    _profile, rules = rules_of(campaign)
+    if composition_problems(rules.commission, set(members), chair_id, secretary_id):
+        return Refusal.BAD_COMPOSITION
+    commission_id = await LegacyRepo(session).name_commission(campaign.id, members, chair_id, secretary_id)
+    if commission_id is None:
+        return Refusal.WRONG_STATE
+    await audit(session, actor, "legacy.commission", "campaign", campaign.id, at=now)
+    return commission_id
+
+
+async def schedule_sitting(
+    session: AsyncSession,
+    campaign: CampaignDTO,
+    sitting_at: datetime,
+    *,
+    today: date,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    """The sitting's time: on a working day, and announced to the evaluators at least the
+    profile's working days ahead (7 in 004 clause 29, 3 in 003 clause 57)."""
+    _profile, rules = rules_of(campaign)
+    repo = LegacyRepo(session)
+    commission = await repo.commission(campaign.id)
+    if commission is None:
+        return Refusal.WRONG_STATE
+    day = sitting_at.date()
+    if not calendar.is_working_day(day) or day < calendar.add(today, rules.commission.notice_working_days):
+        return Refusal.TOO_SOON
+    return None if await repo.schedule(commission.id, sitting_at, now) else Refusal.WRONG_STATE
+
+
+async def vote(
+    session: AsyncSession,
+    campaign: CampaignDTO,
+    member: EmployeeDTO,
+    sheet_id: int,
+    choice: Choice,
+    corrected: str | None,
+    now: datetime,
+) -> Refusal | None:
+    """A member's open vote on one result during the sitting; the secretary has none."""
+    _profile, rules = rules_of(campaign)
+    repo = LegacyRepo(session)
+    commission = await repo.commission(campaign.id)
+    if commission is None or commission.status != "sitting":
+        return Refusal.WRONG_STATE
+    if member.id not in commission.members:
+        return Refusal.NOT_A_MEMBER
+    sheet = await repo.sheet(sheet_id)
+    if sheet is None or sheet.campaign_id != campaign.id or not ready_for_commission(sheet, rules):
+        return Refusal.NOT_READY
+    grades = {g.code for g in rules.kpi_count.grades}
+    if (choice is Choice.REVISE) != (corrected is not None) or (
+        corrected is not None and corrected not in grades
+    ):
+        return Refusal.INCOMPLETE
+    await repo.mark_present(commission.id, member.id, now)
+    if not await repo.cast_vote(commission.id, sheet_id, member.id, choice.value, corrected, now):
+        return Refusal.WRONG_STATE
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SittingOutcome:
+    quorate: bool
+    decided: int  # results approved or revised
+    revised: int
+
+
+async def close_sitting(
+    session: AsyncSession,
+    campaign: CampaignDTO,
+    *,
+    conclusion: str | None,
+    today: date,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> SittingOutcome:
+    """The sitting ends: without a quorum nothing is decided (another sitting is needed);
+    with one, each ready result is decided by the votes cast (004 clauses 30-38), and HR has
+    the profile's working days to acquaint each person with it."""
+    _profile, rules = rules_of(campaign)
+    repo = LegacyRepo(session)
+    commission = await repo.commission(campaign.id)
+    if commission is None or commission.status != "sitting":
+        raise LegacyError("no sitting is under way")
+    assert commission.chair_id is not None
+    acquaint_by = calendar.add(today, rules.commission.acquaintance_working_days)
+    decided = revised = 0
+    quorate = True
+    for sheet in await repo.sheets(campaign.id):
+        if not ready_for_commission(sheet, rules) or sheet.decision is not None:
+            continue
+        votes = await repo.votes(commission.id, sheet.id)
+        decision = decide(
+            rules.commission,
+            set(commission.members),
+            commission.chair_id,
+            set(commission.present),
+            [CommissionVote(v.member_id, Choice(v.choice), v.corrected_grade) for v in votes],
+        )
+        if not decision.quorate or decision.choice is None:
+            quorate = False
+            break
+        await repo.record_decision(
+            sheet.id, decision.choice.value, decision.corrected, None, now, acquaint_by
+        )
+        decided += 1
+        revised += decision.choice is Choice.REVISE
+    await repo.close_commission(commission.id, "closed" if quorate else "no_quorum", conclusion, now)
+    return SittingOutcome(quorate, decided, revised)
+
+
+async def open_sitting(session: AsyncSession, campaign: CampaignDTO) -> CommissionDTO | Refusal:
+    repo = LegacyRepo(session)
+    commission = await repo.commission(campaign.id)
+    if commission is None or not await repo.open_sitting(commission.id):
+        return Refusal.WRONG_STATE
+    opened = await repo.commission(campaign.id)
+    assert opened is not None
+    return opened
+
+
+# ------------------------------------------------------------------------ acquaintance
+
+
+def _appeal_by(sheet: LegacySheetDTO, rules: LegacyRules, calendar: WorkCalendar) -> date:
+    """The last day to appeal to the civil service agency: 10 working days from the day of the
+    commission's decision (004 clause 43). The bot notes an appeal; it does not decide it.
+    Sittings are held in working hours, when the UTC date is Almaty's date too."""
+    assert sheet.decided_at is not None
+    return calendar.add(sheet.decided_at.date(), rules.commission.agency_appeal_working_days)
+
+
+async def acquaint(
+    session: AsyncSession,
+    sheet_id: int,
+    person: EmployeeDTO,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if sheet.employee_id != person.id:
+        return Refusal.NOT_YOURS
+    if sheet.decision is None:
+        return Refusal.NOT_READY
+    done = await LegacyRepo(session).acquaint(sheet_id, now, _appeal_by(sheet, rules, calendar))
+    return None if done else Refusal.WRONG_STATE
+
+
+async def record_refusal(
+    session: AsyncSession,
+    sheet_id: int,
+    note: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    """HR records that the person refused to acquaint themselves (004 clause 41: an act signed
+    by HR and two other servants); the result still goes on their record (clause 42)."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if sheet.decision is None:
+        return Refusal.NOT_READY
+    if not note.strip():
+        return Refusal.INCOMPLETE
+    done = await LegacyRepo(session).refuse(sheet_id, now, note.strip(), _appeal_by(sheet, rules, calendar))
+    if done:
+        await audit(session, actor, "legacy.refusal", "legacy_sheet", sheet_id, at=now)
+    return None if done else Refusal.WRONG_STATE
+
+
+async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:
+    """Whom the sitting is announced to (004 clause 29): the evaluators of the ready results."""
+    _profile, rules = rules_of(campaign)
+    sheets = [s for s in await LegacyRepo(session).sheets(campaign.id) if ready_for_commission(s, rules)]
+    people = await EmployeeRepo(session).many({s.evaluator_id for s in sheets if s.evaluator_id is not None})
+    return sorted(people.values(), key=lambda e: e.id)

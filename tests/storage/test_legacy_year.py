@@ -1,0 +1,293 @@
+"""A year under the 2018 method through its services (bot/services/legacy.py), on SQLite and
+PostgreSQL: the plan returned and approved, the KPI sheet agreed, the competency sheet, the
+commission's sitting with a tie the chair decides, acquaintance; and every refusal on the way.
+
+The department of tests/factories.py in 2025, with the post categories of appendix 4 added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.legacy import Choice
+from bot.domain.methodology import load_profile
+from bot.domain.workdays import KAZAKHSTAN
+from bot.services import legacy, people
+from bot.services.access import COMMAND_LINE
+from bot.services.legacy import LegacyError, Refusal
+from storage.dto import CampaignDTO, EmployeeDTO
+from storage.employees import EmployeeRepo
+from storage.legacy import LegacyKpiRow, LegacyRepo
+from tests.factories import STAFF_CSV, staff_validation
+
+PROFILE = load_profile("kz-2018")
+NOW = datetime(2025, 12, 22, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, a Monday
+TODAY = NOW.date()
+CATEGORIES = {
+    "D1": "E-1",
+    "U1": "E-3",
+    "U2": "E-3",
+    "E1": "E-4",
+    "E2": "E-4",
+    "E3": "E-G-4",
+    "E4": "E-4",
+    "E5": "E-4",
+}
+
+
+def staff_with_categories() -> str:
+    lines = STAFF_CSV.strip().splitlines()
+    rows = [lines[0] + ",category,serves_public"]
+    for line in lines[1:]:
+        code = line.split(",", 1)[0]
+        rows.append(f"{line},{CATEGORIES[code]},{'иә' if code == 'E4' else 'жоқ'}")
+    return "\n".join(rows) + "\n"
+
+
+def plan(count: int = 5) -> list[LegacyKpiRow]:
+    return [
+        LegacyKpiRow(no, f"Indicator {no}", "the district's plan", "%", "100", "31.12.2025", f"result {no}")
+        for no in range(1, count + 1)
+    ]
+
+
+async def _start(session: AsyncSession) -> tuple[CampaignDTO, dict[str, EmployeeDTO]]:
+    await people.import_staff(session, staff_validation(date(2025, 12, 1), staff_with_categories()), TODAY)
+    staff = await EmployeeRepo(session).by_external_ids(list(CATEGORIES))
+    started = await legacy.start_year(
+        session, PROFILE, 2025, date(2026, 1, 30), KAZAKHSTAN, today=TODAY, now=NOW, actor=COMMAND_LINE
+    )
+    assert started.campaign.profile_code == "kz-2018" and started.campaign.profile_version == "2018-03-29"
+    # D1 has nobody above; E5 came in November (3 months in the post are needed, clause 4).
+    assert started.sheets == 6 and dict(started.excluded) == {"no_evaluator": 1, "too_short_in_post": 1}
+    assert started.without_category == []
+    return started.campaign, staff
+
+
+async def _sheet_id(session: AsyncSession, campaign: CampaignDTO, person: EmployeeDTO) -> int:
+    sheet = await LegacyRepo(session).sheet_of(campaign.id, person.id)
+    assert sheet is not None
+    return sheet.id
+
+
+async def _ready(
+    session: AsyncSession, campaign: CampaignDTO, staff: dict[str, EmployeeDTO], code: str
+) -> int:
+    """A sheet through plan, KPI sheet and competency sheet: ready for the commission."""
+    sheet_id = await _sheet_id(session, campaign, staff[code])
+    evaluator, approver = staff["U1"], staff["D1"]
+    assert await legacy.submit_plan(session, sheet_id, evaluator, plan()) is None
+    assert (
+        await legacy.decide_plan(
+            session, sheet_id, approver, approve=True, comment=None, today=TODAY, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+    for no in range(1, 6):
+        assert (
+            await legacy.record_kpi(session, sheet_id, evaluator, no, actual="100", met=no != 5, facts="act")
+            is None
+        )
+    assert await legacy.submit_kpi_sheet(session, sheet_id, evaluator, NOW) is None
+    assert (
+        await legacy.decide_kpi_sheet(
+            session, sheet_id, approver, agree=True, comment=None, today=TODAY, now=NOW, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+    outcomes = await legacy.submit_competencies(session, sheet_id, evaluator, NOW)
+    assert not isinstance(outcomes, Refusal)
+    return sheet_id
+
+
+async def test_a_whole_year(session: AsyncSession) -> None:
+    campaign, staff = await _start(session)
+    d1, u1, u2, e1, e2 = (staff[code] for code in ("D1", "U1", "U2", "E1", "E2"))
+    repo = LegacyRepo(session)
+    sheet_id = await _sheet_id(session, campaign, e1)
+
+    # The plan: exactly 5 complete KPIs, by the direct manager only.
+    assert await legacy.submit_plan(session, sheet_id, u2, plan()) is Refusal.NOT_YOURS
+    assert await legacy.submit_plan(session, sheet_id, u1, plan(4)) is Refusal.INCOMPLETE
+    assert await legacy.submit_plan(session, sheet_id, u1, plan()) is None
+    decide_plan = legacy.decide_plan
+    assert (
+        await decide_plan(session, sheet_id, u1, approve=True, comment=None, today=TODAY, calendar=KAZAKHSTAN)
+        is Refusal.NOT_YOURS
+    )  # the superior manager decides, not the evaluator
+    assert (
+        await decide_plan(session, sheet_id, d1, approve=False, comment=" ", today=TODAY, calendar=KAZAKHSTAN)
+        is Refusal.INCOMPLETE
+    )
+    assert (
+        await decide_plan(
+            session,
+            sheet_id,
+            d1,
+            approve=False,
+            comment="Indicator 3: no baseline",
+            today=TODAY,
+            calendar=KAZAKHSTAN,
+        )
+        is None
+    )
+    returned = await repo.sheet(sheet_id)
+    assert returned is not None and returned.plan_status == "returned"
+    assert returned.resubmit_by == date(2025, 12, 24)  # 2 working days (004 clause 12)
+    assert await legacy.submit_plan(session, sheet_id, u1, plan()) is None
+    assert (
+        await decide_plan(session, sheet_id, d1, approve=True, comment=None, today=TODAY, calendar=KAZAKHSTAN)
+        is None
+    )
+
+    # The head of a unit reports to the body's first head, who approves directly (clause 11).
+    u1_sheet = await _sheet_id(session, campaign, u1)
+    assert await legacy.submit_plan(session, u1_sheet, d1, plan()) is None
+    approved = await repo.sheet(u1_sheet)
+    assert approved is not None and approved.plan_status == "approved"
+
+    # The KPI sheet: a line without facts is refused; 4 of 5 met → "тиімді".
+    assert (
+        await legacy.record_kpi(session, sheet_id, u1, 1, actual="100", met=True, facts="  ")
+        is Refusal.INCOMPLETE
+    )
+    assert await legacy.submit_kpi_sheet(session, sheet_id, u1, NOW) is Refusal.INCOMPLETE
+    for no in range(1, 6):
+        assert (
+            await legacy.record_kpi(session, sheet_id, u1, no, actual="100", met=no != 5, facts=f"act {no}")
+            is None
+        )
+    assert await legacy.submit_kpi_sheet(session, sheet_id, u1, NOW) is None
+    submitted = await repo.sheet(sheet_id)
+    assert submitted is not None and (submitted.kpi_met, submitted.kpi_grade) == (4, "effective")
+    assert (
+        await legacy.decide_kpi_sheet(
+            session, sheet_id, d1, agree=True, comment=None, today=TODAY, now=NOW, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+
+    # The competency sheet: E1 (E-4, no public services) is assessed on 9 competencies; in the
+    # first, 2 of its 4 indicators are seen (less than three quarters); all the others in full.
+    assert await legacy.toggle_indicator(session, sheet_id, u1, 6, 0) is Refusal.WRONG_STATE  # public service
+    assert await legacy.toggle_indicator(session, sheet_id, u1, 1, 4) is Refusal.WRONG_STATE  # 4 indicators
+    assert await legacy.toggle_indicator(session, sheet_id, u2, 1, 0) is Refusal.NOT_YOURS
+    for competency in (1, 2, 3, 4, 5, 8, 9, 10, 11):
+        count = 2 if competency == 1 else 10
+        for indicator in range(count):
+            await legacy.toggle_indicator(session, sheet_id, u1, competency, indicator)
+    outcomes = await legacy.submit_competencies(session, sheet_id, u1, NOW)
+    assert not isinstance(outcomes, Refusal)
+    assert [(o.competency_no, o.seen, o.total, o.meets) for o in outcomes][:2] == [
+        (1, 2, 4, False),
+        (2, 3, 3, True),
+    ]
+    assert [o.competency_no for o in outcomes] == [1, 2, 3, 4, 5, 8, 9, 10, 11]
+    assert await legacy.submit_competencies(session, sheet_id, u1, NOW) is Refusal.WRONG_STATE
+
+    # The commission: at least 5 members with a chair among them; the secretary votes not.
+    four = [staff[c].id for c in ("D1", "U1", "U2", "E3")]
+    assert (
+        await legacy.name_commission(session, campaign, four, d1.id, e2.id, actor=COMMAND_LINE, now=NOW)
+        is Refusal.BAD_COMPOSITION
+    )
+    members = [*four, staff["E4"].id]
+    commission_id = await legacy.name_commission(
+        session, campaign, members, d1.id, e2.id, actor=COMMAND_LINE, now=NOW
+    )
+    assert isinstance(commission_id, int)
+    too_soon = datetime(2025, 12, 29, 5, 0, tzinfo=UTC)  # 5 working days ahead: 7 are needed
+    assert (
+        await legacy.schedule_sitting(session, campaign, too_soon, today=TODAY, now=NOW, calendar=KAZAKHSTAN)
+        is Refusal.TOO_SOON
+    )
+    sitting_at = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
+    assert (
+        await legacy.schedule_sitting(
+            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+    assert [e.employee_id for e in await legacy.evaluators_to_notify(session, campaign)] == ["U1"]
+    assert not isinstance(await legacy.open_sitting(session, campaign), Refusal)
+
+    vote = legacy.vote
+    assert await vote(session, campaign, e2, sheet_id, Choice.APPROVE, None, NOW) is Refusal.NOT_A_MEMBER
+    assert await vote(session, campaign, d1, u1_sheet, Choice.APPROVE, None, NOW) is Refusal.NOT_READY
+    assert await vote(session, campaign, d1, sheet_id, Choice.REVISE, "best", NOW) is Refusal.INCOMPLETE
+    assert await vote(session, campaign, d1, sheet_id, Choice.REVISE, "excellent", NOW) is None
+    assert (
+        await vote(session, campaign, d1, sheet_id, Choice.APPROVE, None, NOW) is Refusal.WRONG_STATE
+    )  # final
+    assert await vote(session, campaign, u1, sheet_id, Choice.REVISE, "excellent", NOW) is None
+    assert await vote(session, campaign, u2, sheet_id, Choice.APPROVE, None, NOW) is None
+    assert await vote(session, campaign, staff["E3"], sheet_id, Choice.APPROVE, None, NOW) is None
+
+    decided_at = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+    outcome = await legacy.close_sitting(
+        session,
+        campaign,
+        conclusion="approved as in the protocol",
+        today=date(2026, 1, 5),
+        now=decided_at,
+        calendar=KAZAKHSTAN,
+    )
+    assert (outcome.quorate, outcome.decided, outcome.revised) == (True, 1, 1)  # 2 to 2: the chair's side
+    decided = await repo.sheet(sheet_id)
+    assert decided is not None
+    assert (decided.final_grade, decided.kpi_grade, decided.acquaint_by) == (
+        "excellent",
+        "effective",
+        date(2026, 1, 8),
+    )
+
+    # Acquaintance: the person only; the agency appeal window runs from the decision.
+    assert (
+        await legacy.acquaint(session, sheet_id, e2, now=decided_at, calendar=KAZAKHSTAN) is Refusal.NOT_YOURS
+    )
+    assert await legacy.acquaint(session, sheet_id, e1, now=decided_at, calendar=KAZAKHSTAN) is None
+    final = await repo.sheet(sheet_id)
+    assert final is not None and final.agency_appeal_by == date(2026, 1, 20)  # 7 January is a holiday
+
+
+async def test_without_a_quorum_nothing_is_decided(session: AsyncSession) -> None:
+    campaign, staff = await _start(session)
+    sheet_id = await _ready(session, campaign, staff, "E1")
+    members = [staff[c].id for c in ("D1", "U1", "U2", "E3", "E4")]
+    await legacy.name_commission(
+        session, campaign, members, staff["D1"].id, None, actor=COMMAND_LINE, now=NOW
+    )
+    sitting_at = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
+    assert (
+        await legacy.schedule_sitting(
+            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+    await legacy.open_sitting(session, campaign)
+    for code in ("D1", "U1", "U2"):  # 3 of 5 present: two thirds is 4
+        assert await legacy.vote(session, campaign, staff[code], sheet_id, Choice.APPROVE, None, NOW) is None
+    outcome = await legacy.close_sitting(
+        session, campaign, conclusion=None, today=date(2026, 1, 5), now=NOW, calendar=KAZAKHSTAN
+    )
+    assert (outcome.quorate, outcome.decided) == (False, 0)
+    sheet = await LegacyRepo(session).sheet(sheet_id)
+    assert sheet is not None and sheet.decision is None
+    commission = await LegacyRepo(session).commission(campaign.id)
+    assert commission is not None and commission.status == "no_quorum"
+
+
+async def test_a_round_is_scored_by_the_profile_it_recorded(session: AsyncSession) -> None:
+    campaign, _staff = await _start(session)
+    profile, rules = legacy.rules_of(campaign)
+    assert profile.code == "kz-2018" and rules.kpi_count.grades[0].name.kk == "өте жақсы"
+    with pytest.raises(LegacyError):  # a second round for the same year
+        await legacy.start_year(
+            session, PROFILE, 2025, date(2026, 1, 30), KAZAKHSTAN, today=TODAY, now=NOW, actor=COMMAND_LINE
+        )
+    with pytest.raises(LegacyError):  # a version this bot does not carry
+        legacy.rules_of(replace(campaign, profile_version="2017-01-01"))
