@@ -8,7 +8,8 @@ Then start the bot with ``TELEGRAM_API_URL=<printed base url>`` and drive it via
     curl -d user_id=1001 -d text=Қазақша http://127.0.0.1:8081/_stand_in/press_button
     curl 'http://127.0.0.1:8081/_stand_in/messages?chat_id=1001'
 
-(other actions: add_user, share_contact, press, requests).
+(other actions: add_user, share_contact, press, requests). With ``--webhook-target`` it plays
+Telegram in webhook mode too: once the bot calls setWebhook, updates are POSTed to the targets.
 """
 
 from __future__ import annotations
@@ -34,12 +35,21 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="ID:FIRST_NAME[:PHONE]",
         help="pre-register a scripted user (repeatable)",
     )
+    parser.add_argument(
+        "--webhook-target",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="once the bot sets a webhook, POST updates here (e.g. http://127.0.0.1:8443, a proxy in "
+        "front of the instances) instead of serving getUpdates; repeatable: taken in turn",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every API call")
     return parser.parse_args(argv)
 
 
 async def _serve(args: argparse.Namespace) -> None:
     stand_in = BotApiStandIn(token=args.token, bot_username=args.bot_username)
+    stand_in.webhook_targets = list(args.webhook_target)
     for spec in args.user:
         user_id, _, rest = spec.partition(":")
         first_name, _, phone = rest.partition(":")
