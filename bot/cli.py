@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, TextIO
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cli_quarters
+from bot import cli_legacy, cli_quarters
 from bot.clock import SystemClock
 from bot.config import MissingTokenError, Settings
 from bot.domain.access import Role
 from bot.domain.methodology import load_profile
-from bot.services import campaigns, people, quarterly, results
+from bot.services import campaigns, legacy, people, quarterly, results
 from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.db import create_engine, create_sessionmaker
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["csv"], default="csv")
     report.add_argument("--output", type=Path, help="write here instead of standard output")
     cli_quarters.add_commands(commands)
+    cli_legacy.add_commands(commands)
     return parser
 
 
@@ -140,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingTokenError as exc:
         print(exc, file=sys.stderr)
         return CONFIG_ERROR
-    except (CommandError, campaigns.CampaignError, quarterly.QuarterError) as exc:
+    except (CommandError, campaigns.CampaignError, quarterly.QuarterError, legacy.LegacyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return INPUT_ERROR
     except KeyboardInterrupt:
@@ -164,6 +165,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "grant-role": _change_role,
         "revoke-role": _change_role,
         **cli_quarters.HANDLERS,
+        **cli_legacy.HANDLERS,
     }
     return await _in_transaction(settings, handlers[args.command], args)
 

@@ -1,0 +1,162 @@
+"""The 2018 method's commands of ``python -m bot`` (see bot/cli.py): a year's round under a
+kz-2018 profile, where it stands, and its evaluation commission."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.domain.methodology import load_profile
+from bot.services import legacy
+from bot.services.access import COMMAND_LINE
+from bot.services.legacy import LegacyError, Refusal
+from storage.campaigns import CampaignRepo
+from storage.dto import CampaignDTO
+from storage.employees import EmployeeRepo
+from storage.legacy import LEGACY, LegacyRepo
+
+OK, INPUT_ERROR = 0, 1
+Command = Callable[[AsyncSession, argparse.Namespace, Settings], Awaitable[int]]
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    start = commands.add_parser(
+        "legacy-start", help="start a year under the 2018 method (a kz-2018 profile): a sheet for everyone"
+    )
+    start.add_argument("--year", type=int, required=True)
+    start.add_argument(
+        "--deadline", type=date.fromisoformat, required=True, help="YYYY-MM-DD, after the year"
+    )
+    start.add_argument("--profile", help="the profile that scores the round (default: METHODOLOGY_PROFILE)")
+    status = commands.add_parser("legacy-status", help="where a 2018-method round stands")
+    status.add_argument("campaign_id", type=int)
+    commission = commands.add_parser("legacy-commission", help="name a round's evaluation commission")
+    commission.add_argument("campaign_id", type=int)
+    commission.add_argument("--members", required=True, help="staff ids, comma-separated (at least 5)")
+    commission.add_argument("--chair", required=True, help="the chair's staff id (one of the members)")
+    commission.add_argument("--secretary", help="the secretary's staff id (HR; does not vote)")
+    schedule = commands.add_parser("legacy-schedule", help="set the commission's sitting (local time)")
+    schedule.add_argument("campaign_id", type=int)
+    schedule.add_argument("--at", type=datetime.fromisoformat, required=True, help="YYYY-MM-DD HH:MM")
+
+
+async def _round(session: AsyncSession, campaign_id: int) -> CampaignDTO:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None or campaign.kind != LEGACY:
+        raise LegacyError(f"there is no 2018-method round {campaign_id}")
+    return campaign
+
+
+async def _start(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    profile = load_profile(args.profile or settings.methodology_profile)
+    clock = SystemClock(settings.zone)
+    started = await legacy.start_year(
+        session,
+        profile,
+        args.year,
+        args.deadline,
+        settings.calendar,
+        today=clock.today(),
+        now=clock.now(),
+        actor=COMMAND_LINE,
+    )
+    print(
+        f"round {started.campaign.id}: {args.year} under {profile.code} ({profile.version}), "
+        f"{started.sheets} people to evaluate; plans (5 KPIs each) due by {started.plan_due}"
+    )
+    for reason, count in sorted(started.excluded.items()):
+        print(f"  not evaluated ({reason}): {count}")
+    if started.without_category:
+        shown = ", ".join(started.without_category[:20])
+        print(f"  no post category of appendix 4 in the staff list, so no competency sheet yet: {shown}")
+    return OK
+
+
+async def _status(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    _profile, rules = legacy.rules_of(campaign)
+    sheets = [s for s in await LegacyRepo(session).sheets(campaign.id) if s.excluded_reason is None]
+    counts = Counter[str]()
+    for sheet in sheets:
+        counts[f"plan {sheet.plan_status}"] += 1
+        counts[f"KPI sheet {sheet.kpi_status}"] += 1
+        counts[
+            "competency sheet submitted" if sheet.competencies_submitted_at else "competency sheet open"
+        ] += 1
+        counts["ready for the commission" if legacy.ready_for_commission(sheet, rules) else "not ready"] += 1
+        if sheet.decision:
+            counts[f"decided: {sheet.decision}"] += 1
+    print(f"round {campaign.id}: {campaign.year} under {campaign.profile_code} ({campaign.profile_version})")
+    for label, count in sorted(counts.items()):
+        print(f"  {label}: {count}")
+    commission = await LegacyRepo(session).commission(campaign.id)
+    if commission is not None:
+        print(
+            f"  commission: {len(commission.members)} members, {commission.status}, sitting {commission.sitting_at}"
+        )
+    return OK
+
+
+async def _commission(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    codes = [code.strip() for code in args.members.split(",") if code.strip()]
+    wanted = [*codes, args.chair, *([args.secretary] if args.secretary else [])]
+    found = await EmployeeRepo(session).by_external_ids(wanted)
+    unknown = [code for code in wanted if code not in found]
+    if unknown:
+        raise LegacyError(f"not in the staff list: {', '.join(unknown)}")
+    outcome = await legacy.name_commission(
+        session,
+        campaign,
+        [found[code].id for code in codes],
+        found[args.chair].id,
+        found[args.secretary].id if args.secretary else None,
+        actor=COMMAND_LINE,
+        now=SystemClock(settings.zone).now(),
+    )
+    if outcome is Refusal.BAD_COMPOSITION:
+        _profile, rules = legacy.rules_of(campaign)
+        raise LegacyError(
+            f"a commission needs at least {rules.commission.min_members} members with the chair among them, "
+            f"and a secretary who is not a member"
+        )
+    if isinstance(outcome, Refusal):
+        raise LegacyError("the round has a commission already")
+    print(f"round {campaign.id}: commission of {len(codes)} named, chaired by {args.chair}")
+    return OK
+
+
+async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    clock = SystemClock(settings.zone)
+    at: datetime = args.at if args.at.tzinfo else args.at.replace(tzinfo=settings.zone)
+    outcome = await legacy.schedule_sitting(
+        session, campaign, at, today=clock.today(), now=clock.now(), calendar=settings.calendar
+    )
+    if outcome is Refusal.TOO_SOON:
+        _profile, rules = legacy.rules_of(campaign)
+        raise LegacyError(
+            f"the sitting must be on a working day at least {rules.commission.notice_working_days} "
+            f"working days from today, so that the evaluators are told in time"
+        )
+    if outcome is not None:
+        raise LegacyError("name the commission first (legacy-commission)")
+    evaluators = await legacy.evaluators_to_notify(session, campaign)
+    print(f"round {campaign.id}: sitting on {at:%Y-%m-%d %H:%M}; {len(evaluators)} evaluator(s) to be told")
+    return OK
+
+
+HANDLERS: dict[str, Command] = {
+    "legacy-start": _start,
+    "legacy-status": _status,
+    "legacy-commission": _commission,
+    "legacy-schedule": _schedule,
+}
+
+__all__ = ["HANDLERS", "add_commands"]

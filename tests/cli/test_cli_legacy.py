@@ -1,0 +1,53 @@
+"""The 2018 method's commands of `python -m bot`: a year's round under kz-2018, its status, the
+commission named and its sitting set; a refused step exits 1 and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.clock import SystemClock
+from bot.config import Settings
+from tests.cli.conftest import write
+from tests.storage.test_legacy_year import staff_with_categories
+
+
+def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["import-staff", write(env, "staff.csv", staff_with_categories())]) == 0
+    assert main(["legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"]) == 0
+    out = capsys.readouterr().out
+    assert "round 1: 2025 under kz-2018 (2018-03-29), 6 people to evaluate" in out
+    # 10 working days (004 clause 9): 1-3 and 7 January are off, Sunday 5 January was worked.
+    assert "plans (5 KPIs each) due by 2025-01-17" in out
+    assert "not evaluated (no_evaluator): 1" in out and "not evaluated (too_short_in_post): 1" in out
+    # The same year twice is refused.
+    assert main(["legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"]) == 1
+    assert "exists already" in capsys.readouterr().err
+    # A profile of the current method has no KPI count.
+    assert main(["legacy-start", "--year", "2024", "--deadline", "2025-01-30", "--profile", "kz-2024"]) == 1
+    assert "not a 2018 methodology profile" in capsys.readouterr().err
+
+    assert main(["legacy-commission", "1", "--members", "D1,U1,U2,E3", "--chair", "D1"]) == 1
+    assert "at least 5 members" in capsys.readouterr().err
+    assert (
+        main(["legacy-commission", "1", "--members", "D1,U1,U2,E3,E4", "--chair", "D1", "--secretary", "E5"])
+        == 0
+    )
+    assert "commission of 5 named, chaired by D1" in capsys.readouterr().out
+
+    today = SystemClock(Settings(_env_file=None).zone).today()
+    soon = today + timedelta(days=2)
+    assert main(["legacy-schedule", "1", "--at", f"{soon.isoformat()} 10:00"]) == 1
+    assert "at least 7 working days" in capsys.readouterr().err
+    later = today + timedelta(days=28)
+    while later.weekday() >= 5:
+        later += timedelta(days=1)
+    assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 10:00"]) == 0
+    assert f"sitting on {later.isoformat()} 10:00" in capsys.readouterr().out
+
+    assert main(["legacy-status", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "plan draft: 6" in out and "commission: 5 members, scheduled" in out
