@@ -190,3 +190,19 @@ class CalibrationVoteCb(CallbackData, prefix="cv"):
 
     appeal: int
     support: bool
+
+
+class LegacyAction(StrEnum):
+    SHOW = "show"  # a competency of the sheet (``competency``; 0: the first)
+    TOGGLE = "tog"  # mark or unmark indicator ``item`` of ``competency``
+    REVIEW = "rev"  # every competency's verdict, before submitting
+    SUBMIT = "sub"
+
+
+class LegacyCb(CallbackData, prefix="lg"):
+    """The competency sheet of the 2018 method (appendices 3-4)."""
+
+    sheet: int
+    action: LegacyAction
+    competency: int = 0
+    item: int = 0

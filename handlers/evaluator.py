@@ -40,6 +40,7 @@ from bot.services.results import acknowledge_report
 from bot.services.sheets import SheetOutcome, SheetService, parse_score
 from bot.ui.calibration import vote_text
 from bot.ui.sheets import appeal_text, render_sheet_screen, result_markup, sheet_refusal_text
+from handlers import legacy_sheets
 from handlers.filters import IsEmployee
 from handlers.hr.quarters import read_upload, save_plans, year_and_reason
 from handlers.hr.staff import STAFF_SUFFIXES
@@ -99,6 +100,7 @@ def create_router() -> Router:
     # The comment of a returned plan first: a sheet may await text from the same person.
     router.message.register(on_return_comment, F.text, ~F.text.startswith("/"), PlanReturn.comment)
     router.message.register(on_typed, F.text, ~F.text.startswith("/"), AwaitingSheetText())
+    legacy_sheets.register(router)  # the 2018 method's competency sheet
     return router
 
 

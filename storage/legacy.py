@@ -212,6 +212,21 @@ class LegacyRepo:
         )
         return [_sheet(row) for row in rows]
 
+    async def to_fill_by(self, evaluator_id: int) -> list[tuple[CampaignDTO, LegacySheetDTO]]:
+        """The evaluator's sheets in running rounds of kind "legacy", oldest round first."""
+        rows = await self.session.execute(
+            select(Campaign, LegacySheet)
+            .join(LegacySheet, LegacySheet.campaign_id == Campaign.id)
+            .where(
+                Campaign.kind == LEGACY,
+                Campaign.status == "running",
+                LegacySheet.evaluator_id == evaluator_id,
+                LegacySheet.excluded_reason.is_(None),
+            )
+            .order_by(Campaign.year, LegacySheet.id)
+        )
+        return [(campaign_dto(campaign), _sheet(sheet)) for campaign, sheet in rows]
+
     async def awaiting_approval(self, campaign_id: int, approver_id: int) -> list[LegacySheetDTO]:
         """Plans and KPI sheets the superior manager has to decide on."""
         rows = await self.session.scalars(

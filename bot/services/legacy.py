@@ -21,6 +21,7 @@ from bot.domain.eligibility import ineligibility
 from bot.domain.legacy import (
     Choice,
     CommissionVote,
+    CompetencyVerdict,
     assess_competency,
     category_problem,
     competencies_for,
@@ -29,8 +30,17 @@ from bot.domain.legacy import (
     indicator_group,
     kpi_count_grade,
     kpi_sheet_problems,
+    meets_expectations,
 )
-from bot.domain.methodology import CompetencyRules, LegacyRules, Profile, load_profile
+from bot.domain.methodology import (
+    Category,
+    CompetencyRules,
+    IndicatorGroup,
+    LegacyCompetency,
+    LegacyRules,
+    Profile,
+    load_profile,
+)
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from storage.campaigns import CampaignRepo
@@ -331,28 +341,111 @@ async def toggle_indicator(
     return Refusal.WRONG_STATE if state is None else state
 
 
-async def submit_competencies(
-    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, now: datetime
-) -> list[CompetencyOutcome] | Refusal:
-    """The competency sheet (appendix 3): each competency meets expectations or does not, by
-    the indicators seen (004 clause 27); the verdicts are kept as given."""
-    sheet, _campaign, rules = await _sheet(session, sheet_id)
+@dataclass(frozen=True, slots=True)
+class CompetencyScreen:
+    """One competency of a person's sheet as the direct manager fills it."""
+
+    sheet: LegacySheetDTO
+    person: EmployeeDTO
+    year: int
+    rules: CompetencyRules
+    category: Category
+    competencies: tuple[LegacyCompetency, ...]  # the person's, in the sheet's order
+    position: int  # of the competency shown, in ``competencies``
+    group: IndicatorGroup
+    seen: frozenset[int]
+
+    @property
+    def competency(self) -> LegacyCompetency:
+        return self.competencies[self.position]
+
+    @property
+    def needed(self) -> int:
+        """The fewest indicators seen that meet three quarters."""
+        total = len(self.group.effective)
+        return next(n for n in range(total + 1) if meets_expectations(self.rules, n, total))
+
+
+async def _sheet_to_fill(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO
+) -> tuple[LegacySheetDTO, CampaignDTO, CompetencyRules] | Refusal:
+    try:
+        sheet, campaign, rules = await _sheet(session, sheet_id)
+    except LookupError:
+        return Refusal.NOT_YOURS
     if not _evaluator_of(sheet, evaluator):
         return Refusal.NOT_YOURS
-    sheet_rules = _sheet_rules(rules)
-    if category_problem(sheet_rules, sheet.position_category):
+    if rules.competencies is None:
+        return Refusal.WRONG_STATE
+    if category_problem(rules.competencies, sheet.position_category):
         return Refusal.NO_CATEGORY
+    return sheet, campaign, rules.competencies
+
+
+async def competency_screen(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, competency_no: int | None = None
+) -> CompetencyScreen | Refusal:
+    """The competency ``competency_no`` of the sheet (the first when None) with what is marked."""
+    found = await _sheet_to_fill(session, sheet_id, evaluator)
+    if isinstance(found, Refusal):
+        return found
+    sheet, campaign, sheet_rules = found
     assert sheet.position_category is not None
-    repo = LegacyRepo(session)
-    seen = await repo.indicators_seen(sheet_id)
-    outcomes = []
+    competencies = competencies_for(sheet_rules, serves_public=sheet.serves_public)
+    numbers = [c.no for c in competencies]
+    position = numbers.index(competency_no) if competency_no in numbers else 0
+    competency = competencies[position]
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    seen = (await LegacyRepo(session).indicators_seen(sheet_id)).get(competency.no, set())
+    return CompetencyScreen(
+        sheet=sheet,
+        person=person,
+        year=campaign.year,
+        rules=sheet_rules,
+        category=sheet_rules.categories[sheet.position_category],
+        competencies=competencies,
+        position=position,
+        group=indicator_group(competency, sheet.position_category, heads_unit=sheet.heads_unit),
+        seen=frozenset(seen),
+    )
+
+
+async def competency_outcomes(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO
+) -> list[CompetencyVerdict] | Refusal:
+    """Each competency's verdict by what is marked now: for the review before submitting."""
+    found = await _sheet_to_fill(session, sheet_id, evaluator)
+    if isinstance(found, Refusal):
+        return found
+    sheet, _campaign, sheet_rules = found
+    assert sheet.position_category is not None
+    seen = await LegacyRepo(session).indicators_seen(sheet_id)
+    verdicts = []
     for competency in competencies_for(sheet_rules, serves_public=sheet.serves_public):
         group = indicator_group(competency, sheet.position_category, heads_unit=sheet.heads_unit)
-        verdict = assess_competency(sheet_rules, competency, group, seen.get(competency.no, set()))
-        outcomes.append(CompetencyOutcome(competency.no, len(verdict.seen), verdict.total, verdict.meets))
-    if not await repo.submit_competencies(sheet_id, outcomes, now):
+        verdicts.append(assess_competency(sheet_rules, competency, group, seen.get(competency.no, set())))
+    return verdicts
+
+
+async def submit_competencies(
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, now: datetime
+) -> list[CompetencyVerdict] | Refusal:
+    """The competency sheet (appendix 3): each competency meets expectations or does not, by
+    the indicators seen (004 clause 27); the verdicts are kept as given."""
+    verdicts = await competency_outcomes(session, sheet_id, evaluator)
+    if isinstance(verdicts, Refusal):
+        return verdicts
+    outcomes = [CompetencyOutcome(v.competency.no, len(v.seen), v.total, v.meets) for v in verdicts]
+    if not await LegacyRepo(session).submit_competencies(sheet_id, outcomes, now):
         return Refusal.WRONG_STATE
-    return outcomes
+    return verdicts
+
+
+async def sheets_to_fill(
+    session: AsyncSession, evaluator: EmployeeDTO
+) -> list[tuple[CampaignDTO, LegacySheetDTO]]:
+    """The evaluator's sheets in running rounds under the 2018 method, oldest round first."""
+    return await LegacyRepo(session).to_fill_by(evaluator.id)
 
 
 # -------------------------------------------------------------------------- commission

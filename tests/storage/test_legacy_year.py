@@ -182,11 +182,14 @@ async def test_a_whole_year(session: AsyncSession) -> None:
             await legacy.toggle_indicator(session, sheet_id, u1, competency, indicator)
     outcomes = await legacy.submit_competencies(session, sheet_id, u1, NOW)
     assert not isinstance(outcomes, Refusal)
-    assert [(o.competency_no, o.seen, o.total, o.meets) for o in outcomes][:2] == [
+    assert [(o.competency.no, len(o.seen), o.total, o.meets) for o in outcomes][:2] == [
         (1, 2, 4, False),
         (2, 3, 3, True),
     ]
-    assert [o.competency_no for o in outcomes] == [1, 2, 3, 4, 5, 8, 9, 10, 11]
+    assert [o.competency.no for o in outcomes] == [1, 2, 3, 4, 5, 8, 9, 10, 11]
+    assert outcomes[0].not_seen == (2, 3)  # what the sheet lists for a competency below three quarters
+    kept = await repo.competency_results(sheet_id)
+    assert [(k.competency_no, k.seen, k.total, k.meets) for k in kept][:1] == [(1, 2, 4, False)]
     assert await legacy.submit_competencies(session, sheet_id, u1, NOW) is Refusal.WRONG_STATE
 
     # The commission: at least 5 members with a chair among them; the secretary votes not.

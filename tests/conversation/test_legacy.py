@@ -1,0 +1,147 @@
+"""The 2018 method's competency sheet through the real dispatcher: U1 marks the behaviour
+indicators of E1's post category, competency by competency, reviews the verdicts and submits;
+someone else's press, a press after submitting and a person without a post category are
+refused and change nothing.
+
+The department of tests/factories.py with the categories of tests/storage/test_legacy_year.py;
+a 2025 round under kz-2018; E1 is E-4 and does not serve the public (9 competencies).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.callbacks import LegacyAction, LegacyCb
+from bot.domain.methodology import load_profile
+from bot.domain.workdays import KAZAKHSTAN
+from bot.services import legacy
+from bot.services.access import COMMAND_LINE
+from storage.employees import EmployeeRepo
+from storage.legacy import LegacyRepo
+from storage.models import LegacyIndicatorSeen
+from tests.conversation.conftest import World
+from tests.conversation.test_quarterly import _in_english
+from tests.factories import TELEGRAM_IDS
+from tests.storage.test_legacy_year import staff_with_categories
+
+
+async def _year(world: World, csv_text: str | None = None) -> dict[str, int]:
+    """The staff and a started 2025 round under kz-2018; the sheet ids by staff id."""
+    await world.setup_staff(csv_text=csv_text or staff_with_categories())
+    runtime = world.runtime
+    async with runtime.sessionmaker() as session, session.begin():
+        started = await legacy.start_year(
+            session,
+            load_profile("kz-2018"),
+            2025,
+            date(2026, 1, 30),
+            KAZAKHSTAN,
+            today=runtime.clock.today(),
+            now=runtime.clock.now(),
+            actor=COMMAND_LINE,
+        )
+        staff = await EmployeeRepo(session).many(
+            [s.employee_id for s in await LegacyRepo(session).sheets(started.campaign.id)]
+        )
+        sheets = await LegacyRepo(session).sheets(started.campaign.id)
+        return {staff[s.employee_id].employee_id: s.id for s in sheets}
+
+
+async def _seen(world: World) -> list[tuple[int, int, int]]:
+    async with world.runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(
+                LegacyIndicatorSeen.sheet_id, LegacyIndicatorSeen.competency_no, LegacyIndicatorSeen.indicator
+            ).order_by(
+                LegacyIndicatorSeen.sheet_id, LegacyIndicatorSeen.competency_no, LegacyIndicatorSeen.indicator
+            )
+        )
+        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def test_a_manager_fills_a_competency_sheet(world: World) -> None:
+    sheets = await _year(world)
+    manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Erlan"))
+    await manager.say("/legacy")
+    listed = [text for text, _ in manager.last.buttons()]
+    assert manager.last.text.startswith("Competency sheets of your people")
+    assert len(listed) == 3 and all(text.startswith("📋 2025 · ") for text in listed)  # E1-E3
+
+    await manager.press("Дана")  # E1: Омарова Дана
+    screen = manager.last.text
+    assert "Competency sheet · 2025" in screen and "Post category: E-4 (chief specialists)" in screen
+    assert "Competency 1 of 9: Managing activities" in screen
+    assert "Seen: 0 of 4. Meets expectations from 3." in screen
+    assert "⬜ 1. Ranks tasks in order of importance according to priorities" in screen
+
+    await manager.press("⬜ 1")
+    await manager.press("⬜ 2")
+    await manager.press("✅ 2")  # unmarked again
+    assert "Seen: 1 of 4." in manager.last.text and "✅ 1." in manager.last.text
+    await manager.press("Next ▶")
+    assert "Competency 2 of 9: Cooperation" in manager.last.text
+    for number in (1, 2, 3):
+        await manager.press(f"⬜ {number}")
+    assert "Seen: 3 of 3. Meets expectations from 3." in manager.last.text
+    assert await _seen(world) == [
+        (sheets["E1"], 1, 0),
+        (sheets["E1"], 2, 0),
+        (sheets["E1"], 2, 1),
+        (sheets["E1"], 2, 2),
+    ]
+
+    # Someone else's sheet, by a forged button: refused, nothing written.
+    other = await _in_english(world.person(TELEGRAM_IDS["E2"], "John"))
+    await other.say("/legacy")
+    assert "no competency sheets" in other.last.text
+    forged = LegacyCb(sheet=sheets["E1"], action=LegacyAction.TOGGLE, competency=1, item=3).pack()
+    text, alert = await other.press_data(forged, manager.last)
+    assert alert and text == "This sheet is not yours to fill."
+    # A button for an indicator the category does not have, and a competency not on the sheet.
+    for competency, item in ((1, 4), (6, 0)):
+        bad = LegacyCb(
+            sheet=sheets["E1"], action=LegacyAction.TOGGLE, competency=competency, item=item
+        ).pack()
+        text, alert = await manager.press_data(bad)
+        assert alert and text == "This sheet can no longer be changed."
+    assert len(await _seen(world)) == 4
+
+    await manager.press("Review and submit")
+    review = manager.last.text
+    assert "❌ Managing activities: does not meet expectations (not seen: 2, 3, 4)" in review
+    assert "✅ Cooperation: meets expectations" in review
+    assert review.count("❌") == 8  # the other seven with nothing seen, and the first
+    await manager.press("Back to the sheet")
+    assert "Competency 1 of 9" in manager.last.text
+    await manager.press("Review and submit")
+    await manager.press("✅ Submit")
+    assert manager.last.text.startswith("📤 The competency sheet of Омарова Дана Серікқызы is submitted.")
+
+    # After submitting: the old screen's buttons change nothing.
+    stale = LegacyCb(sheet=sheets["E1"], action=LegacyAction.TOGGLE, competency=1, item=1).pack()
+    text, alert = await manager.press_data(stale, manager.chat[-1])
+    assert alert and text == "This sheet can no longer be changed."
+    assert len(await _seen(world)) == 4
+    async with world.runtime.sessionmaker() as session:
+        kept = await LegacyRepo(session).competency_results(sheets["E1"])
+    assert [(k.competency_no, k.seen, k.total, k.meets) for k in kept][:2] == [
+        (1, 1, 4, False),
+        (2, 3, 3, True),
+    ]
+    await manager.say("/legacy")
+    assert any(text.startswith("✅ 2025 · Дана") for text, _ in manager.last.buttons())
+
+
+async def test_a_person_without_a_post_category_cannot_be_assessed_yet(world: World) -> None:
+    csv_text = staff_with_categories().replace(",E-4,жоқ\n", ",,жоқ\n", 1)  # E1 loses its category
+    sheets = await _year(world, csv_text)
+    manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Erlan"))
+    await manager.say("/legacy")
+    text, alert = await manager.press("Дана")
+    assert (
+        alert and text == "The staff list gives this person no post category of appendix 4; ask HR to add it."
+    )
+    assert await _seen(world) == []
+    assert sheets["E1"]
