@@ -4,9 +4,11 @@ kz-2018 profile, where it stands, and its evaluation commission."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +18,7 @@ from bot.domain.methodology import load_profile
 from bot.services import legacy
 from bot.services.access import COMMAND_LINE
 from bot.services.legacy import LegacyError, Refusal
+from bot.services.quarter_files import load_legacy_plans_file
 from storage.campaigns import CampaignRepo
 from storage.dto import CampaignDTO
 from storage.employees import EmployeeRepo
@@ -34,6 +37,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--deadline", type=date.fromisoformat, required=True, help="YYYY-MM-DD, after the year"
     )
     start.add_argument("--profile", help="the profile that scores the round (default: METHODOLOGY_PROFILE)")
+    plans = commands.add_parser(
+        "legacy-plans-import", help="import the 2018 method's work plans (appendix 1, 5 KPIs a person)"
+    )
+    plans.add_argument("campaign_id", type=int)
+    plans.add_argument("file", type=Path)
     status = commands.add_parser("legacy-status", help="where a 2018-method round stands")
     status.add_argument("campaign_id", type=int)
     commission = commands.add_parser("legacy-commission", help="name a round's evaluation commission")
@@ -75,6 +83,29 @@ async def _start(session: AsyncSession, args: argparse.Namespace, settings: Sett
     if started.without_category:
         shown = ", ".join(started.without_category[:20])
         print(f"  no post category of appendix 4 in the staff list, so no competency sheet yet: {shown}")
+    return OK
+
+
+async def _plans(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    _profile, rules = legacy.rules_of(campaign)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise LegacyError(f"cannot read {args.file}: {exc.strerror}") from exc
+    validation = load_legacy_plans_file(data, args.file.name, rules.kpi_count.kpis)
+    if not validation.ok:
+        print(f"{args.file}: {len(validation.errors)} problem(s), nothing saved:", file=sys.stderr)
+        for error in validation.errors:
+            print(f"  {error.describe()}", file=sys.stderr)
+        return INPUT_ERROR
+    report = await legacy.import_plans(session, campaign, validation.plans, None)
+    if not report.ok:
+        print(f"{len(report.problems)} problem(s), nothing saved:", file=sys.stderr)
+        for code, problem in report.problems:
+            print(f"  {code}: {problem}", file=sys.stderr)
+        return INPUT_ERROR
+    print(f"round {campaign.id}: plans of {len(report.saved)} people saved ({', '.join(report.saved)})")
     return OK
 
 
@@ -154,6 +185,7 @@ async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: S
 
 HANDLERS: dict[str, Command] = {
     "legacy-start": _start,
+    "legacy-plans-import": _plans,
     "legacy-status": _status,
     "legacy-commission": _commission,
     "legacy-schedule": _schedule,

@@ -182,6 +182,36 @@ class PlanValidation:
 
 
 @dataclass(frozen=True, slots=True)
+class LegacyPlanKpi:
+    """A line of the 2018 method's individual work plan (004 appendix 1): the planned value and
+    the deadlines are written as the plan words them."""
+
+    no: int
+    name: str
+    source: str
+    unit: str
+    planned: str
+    due: str
+    key_result: str
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyPlanRows:
+    employee_code: str
+    kpis: tuple[LegacyPlanKpi, ...]  # sorted by no
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyPlanValidation:
+    plans: tuple[LegacyPlanRows, ...]
+    errors: tuple[FileError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True, slots=True)
 class ActualRow:
     employee_code: str
     kpi_no: int
@@ -283,6 +313,18 @@ _PLANS = _Layout(
     _Column("direction", ("направление", "бағыт", "бағыты")),
     _Column("key_result", ("ключевой результат", "түйінді нәтиже")),
     *_PLAN_QUARTER_COLUMNS,
+)
+# The 2018 method's plan (004 appendix 1): exactly the profile's number of KPIs a person.
+_LEGACY_PLANS = _Layout(
+    _EMPLOYEE_ID,
+    _FULL_NAME,
+    _KPI_NO,
+    _Column("name", ("наименование", "наименование нци", "нми атауы", "атауы")),
+    _Column("source", ("источник", "көзі", "негіз")),
+    _Column("unit", ("единица измерения", "ед. изм.", "өлшем бірлігі")),
+    _Column("planned", ("плановое значение", "план", "жоспарлы мәні")),
+    _Column("due", ("сроки достижения", "срок", "қол жеткізу мерзімдері", "мерзімі")),
+    _Column("key_result", ("ключевой результат", "түйінді нәтиже")),
 )
 _ACTUALS = _Layout(
     _EMPLOYEE_ID,
@@ -559,8 +601,41 @@ def validate_plans(header: Sequence[str], rows: Rows, *, min_kpis: int, max_kpis
     return PlanValidation(plans, ())
 
 
-def _by_no(kpi: PlanKpiRow) -> int:
+def _by_no(kpi: PlanKpiRow | LegacyPlanKpi) -> int:
     return kpi.no
+
+
+def validate_legacy_plans(header: Sequence[str], rows: Rows, *, kpis: int) -> LegacyPlanValidation:
+    """Check a table of the 2018 method's plans: each employee needs exactly ``kpis`` KPIs
+    numbered 1..N, every column filled."""
+    checker = _Checker(_LEGACY_PLANS)
+    by_employee: dict[str, list[tuple[_PlanLine, LegacyPlanKpi | None]]] = {}
+    for row in checker.read(header, rows):
+        errors_before = len(checker.errors)
+        employee, no = checker.text(row, "employee_id"), checker.kpi_no(row)
+        texts = [
+            checker.text(row, column) for column in ("name", "source", "unit", "planned", "due", "key_result")
+        ]
+        kpi = None
+        if len(checker.errors) == errors_before and no is not None and all(t is not None for t in texts):
+            name, source, unit, planned, due, key_result = (t or "" for t in texts)
+            kpi = LegacyPlanKpi(no, name, source, unit, planned, due, key_result)
+        if employee is not None:
+            by_employee.setdefault(employee, []).append((_PlanLine(row, employee, no, None), kpi))
+    for lines in by_employee.values():
+        _check_plan(checker, [line for line, _kpi in lines], kpis, kpis)
+    errors = checker.sorted()
+    if errors:
+        return LegacyPlanValidation((), errors)
+    return LegacyPlanValidation(
+        tuple(
+            LegacyPlanRows(
+                employee, tuple(sorted((kpi for _line, kpi in lines if kpi is not None), key=_by_no))
+            )
+            for employee, lines in by_employee.items()
+        ),
+        (),
+    )
 
 
 def _plan_line(checker: _Checker, row: _Row) -> _PlanLine:

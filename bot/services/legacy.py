@@ -41,6 +41,7 @@ from bot.domain.methodology import (
     Profile,
     load_profile,
 )
+from bot.domain.quarter_files import LegacyPlanRows
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from storage.campaigns import CampaignRepo
@@ -185,13 +186,13 @@ def _approver_of(sheet: LegacySheetDTO, employee: EmployeeDTO) -> bool:
 
 
 async def submit_plan(
-    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO, kpis: Sequence[LegacyKpiRow]
+    session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO | None, kpis: Sequence[LegacyKpiRow]
 ) -> Refusal | None:
-    """The direct manager's plan (appendix 1): exactly the profile's number of KPIs, each with
-    every column filled. Goes to the superior manager, or is approved at once when there is
-    nobody above."""
+    """The plan (appendix 1) by the direct manager (``evaluator``; None: HR from the command
+    line): exactly the profile's number of KPIs, each with every column filled. Goes to the
+    superior manager, or is approved at once when there is nobody above."""
     sheet, _campaign, rules = await _sheet(session, sheet_id)
-    if not _evaluator_of(sheet, evaluator):
+    if evaluator is not None and not _evaluator_of(sheet, evaluator):
         return Refusal.NOT_YOURS
     complete = all(k.name and k.source and k.unit and k.planned and k.due and k.key_result for k in kpis)
     if (
@@ -206,6 +207,50 @@ async def submit_plan(
     if sheet.approver_id is None:
         await repo.approve_plan(sheet_id)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanImport:
+    saved: list[str]  # staff ids whose plan went to the superior manager (or was approved)
+    problems: list[tuple[str, Refusal | str]]  # staff id and why; nothing is saved when any
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+async def import_plans(
+    session: AsyncSession,
+    campaign: CampaignDTO,
+    plans: Sequence[LegacyPlanRows],
+    evaluator: EmployeeDTO | None,
+) -> PlanImport:
+    """Plans from a table (``quarter_files.validate_legacy_plans``): the uploading manager's own
+    people only (any, from the command line). All or nothing: one problem and nothing is saved."""
+    repo = LegacyRepo(session)
+    people = await EmployeeRepo(session).by_external_ids([plan.employee_code for plan in plans])
+    problems: list[tuple[str, Refusal | str]] = []
+    targets = []
+    for plan in plans:
+        person = people.get(plan.employee_code)
+        sheet = await repo.sheet_of(campaign.id, person.id) if person is not None else None
+        if sheet is None or sheet.excluded_reason is not None:
+            problems.append((plan.employee_code, "not evaluated in this round"))
+        elif evaluator is not None and sheet.evaluator_id != evaluator.id:
+            problems.append((plan.employee_code, Refusal.NOT_YOURS))
+        elif sheet.plan_status not in ("draft", "returned"):
+            problems.append((plan.employee_code, Refusal.WRONG_STATE))
+        else:
+            targets.append((plan, sheet))
+    if problems:
+        return PlanImport([], problems)
+    for plan, sheet in targets:
+        rows = [
+            LegacyKpiRow(k.no, k.name, k.source, k.unit, k.planned, k.due, k.key_result) for k in plan.kpis
+        ]
+        refusal = await submit_plan(session, sheet.id, evaluator, rows)
+        assert refusal is None, (plan.employee_code, refusal)  # checked above
+    return PlanImport([plan.employee_code for plan, _ in targets], [])
 
 
 async def decide_plan(

@@ -16,16 +16,20 @@ from bot.domain.quarter_files import (
     ActualsValidation,
     FileError,
     FileErrorCode,
+    LegacyPlanValidation,
     PlanValidation,
     Rows,
     validate_absences,
     validate_actuals,
+    validate_legacy_plans,
     validate_plans,
 )
 from bot.domain.staff import StaffErrorCode
 from bot.services.staff_files import StaffFileError, read_table
 
-_Validation = TypeVar("_Validation", PlanValidation, ActualsValidation, AbsenceValidation)
+_Validation = TypeVar(
+    "_Validation", PlanValidation, LegacyPlanValidation, ActualsValidation, AbsenceValidation
+)
 
 _FILE_PROBLEMS = {
     StaffErrorCode.EMPTY_FILE: FileErrorCode.EMPTY_FILE,
@@ -41,6 +45,15 @@ def load_plans_file(data: bytes, file_name: str, kpi_rules: KpiRules) -> PlanVal
             header, rows, min_kpis=kpi_rules.min_kpis, max_kpis=kpi_rules.max_kpis
         ),
         lambda error: PlanValidation(plans=(), errors=(error,)),
+    )
+
+
+def load_legacy_plans_file(data: bytes, file_name: str, kpis: int) -> LegacyPlanValidation:
+    return _load(
+        data,
+        file_name,
+        lambda header, rows: validate_legacy_plans(header, rows, kpis=kpis),
+        lambda error: LegacyPlanValidation(plans=(), errors=(error,)),
     )
 
 

@@ -30,6 +30,19 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     assert main(["legacy-start", "--year", "2024", "--deadline", "2025-01-30", "--profile", "kz-2024"]) == 1
     assert "not a 2018 methodology profile" in capsys.readouterr().err
 
+    # Plans (appendix 1): exactly 5 KPIs a person; one short plan and nothing is saved.
+    short = legacy_plans(("E1", 4), ("E2", 5))
+    assert main(["legacy-plans-import", "1", write(env, "short.csv", short)]) == 1
+    err = capsys.readouterr().err
+    assert "1 problem(s), nothing saved" in err and "has 4 KPIs; at least 5 are required" in err
+    assert main(["legacy-plans-import", "1", write(env, "e5.csv", legacy_plans(("E5", 5)))]) == 1
+    assert "E5: not evaluated in this round" in capsys.readouterr().err
+    both = legacy_plans(("E1", 5), ("U1", 5))
+    assert main(["legacy-plans-import", "1", write(env, "plans.csv", both)]) == 0
+    assert "plans of 2 people saved (E1, U1)" in capsys.readouterr().out
+    assert main(["legacy-plans-import", "1", write(env, "again.csv", legacy_plans(("E1", 5)))]) == 1
+    assert "E1: wrong_state" in capsys.readouterr().err  # submitted: the superior manager decides now
+
     assert main(["legacy-commission", "1", "--members", "D1,U1,U2,E3", "--chair", "D1"]) == 1
     assert "at least 5 members" in capsys.readouterr().err
     assert (
@@ -50,4 +63,20 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
 
     assert main(["legacy-status", "1"]) == 0
     out = capsys.readouterr().out
-    assert "plan draft: 6" in out and "commission: 5 members, scheduled" in out
+    assert (
+        "plan draft: 4" in out and "plan submitted: 1" in out and "plan approved: 1" in out
+    )  # U1: D1 approves
+    assert "commission: 5 members, scheduled" in out
+
+
+PLAN_HEADER = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n"
+
+
+def legacy_plans(*people: tuple[str, int]) -> str:
+    """A plans table: ``count`` KPIs for each staff id."""
+    rows = [
+        f"{code},{no},Indicator {no},District plan 1.{no},%,100,31.12.2025,Result {no}\n"
+        for code, count in people
+        for no in range(1, count + 1)
+    ]
+    return PLAN_HEADER + "".join(rows)
