@@ -206,3 +206,25 @@ class LegacyCb(CallbackData, prefix="lg"):
     action: LegacyAction
     competency: int = 0
     item: int = 0
+
+
+class CommissionAction(StrEnum):
+    LIST = "list"  # every result before the member's sitting commission
+    SHOW = "show"  # one result (``sheet``)
+    APPROVE = "ok"
+    REVISE = "rev"  # the grades to revise to
+    GRADE = "grade"  # revise to ``grade``
+
+
+class CommissionCb(CallbackData, prefix="cm"):
+    """A member of the 2018 method's evaluation commission voting in the bot."""
+
+    action: CommissionAction
+    sheet: int = 0
+    grade: str = ""
+
+
+class LegacyAckCb(CallbackData, prefix="lga"):
+    """ "I have read it" on a result of the 2018 method (acquaintance, 004 clauses 40-41)."""
+
+    sheet: int

@@ -52,6 +52,28 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     schedule = commands.add_parser("legacy-schedule", help="set the commission's sitting (local time)")
     schedule.add_argument("campaign_id", type=int)
     schedule.add_argument("--at", type=datetime.fromisoformat, required=True, help="YYYY-MM-DD HH:MM")
+    opening = commands.add_parser(
+        "legacy-open", help="open the commission's sitting: its members vote in the bot"
+    )
+    opening.add_argument("campaign_id", type=int)
+    closing = commands.add_parser(
+        "legacy-close", help="close the sitting: each result decided by the votes cast, people told"
+    )
+    closing.add_argument("campaign_id", type=int)
+    closing.add_argument("--conclusion", help="the commission's conclusion for the protocol")
+    refusal = commands.add_parser(
+        "legacy-refusal",
+        help="record that a person refused to acquaint themselves with the result (clause 41)",
+    )
+    refusal.add_argument("campaign_id", type=int)
+    refusal.add_argument("employee_id")
+    refusal.add_argument("--act", required=True, help="the act: its date and who signed it")
+    appeal = commands.add_parser(
+        "legacy-appeal", help="note an appeal to the civil service agency (clause 43)"
+    )
+    appeal.add_argument("campaign_id", type=int)
+    appeal.add_argument("employee_id")
+    appeal.add_argument("--filed-on", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
 
 
 async def _round(session: AsyncSession, campaign_id: int) -> CampaignDTO:
@@ -183,12 +205,89 @@ async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: S
     return OK
 
 
+async def _open(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    opened = await legacy.open_sitting(session, campaign)
+    if isinstance(opened, Refusal):
+        raise LegacyError("the commission has no sitting scheduled (legacy-schedule)")
+    ready = await legacy.ready_count(session, campaign)
+    print(
+        f"round {campaign.id}: sitting open; {len(opened.members)} members asked to vote on {ready} result(s)"
+    )
+    return OK
+
+
+async def _close(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    clock = SystemClock(settings.zone)
+    outcome = await legacy.close_sitting(
+        session,
+        campaign,
+        conclusion=args.conclusion,
+        today=clock.today(),
+        now=clock.now(),
+        calendar=settings.calendar,
+    )
+    if not outcome.quorate:
+        print(f"round {campaign.id}: no quorum (two thirds of the members must vote); nothing decided")
+        return INPUT_ERROR
+    print(
+        f"round {campaign.id}: sitting closed; {outcome.decided} result(s) decided, {outcome.revised} revised; "
+        f"the people are told by the bot"
+    )
+    return OK
+
+
+async def _person_sheet(session: AsyncSession, campaign: CampaignDTO, employee_id: str) -> int:
+    person = (await EmployeeRepo(session).by_external_ids([employee_id])).get(employee_id)
+    sheet = await LegacyRepo(session).sheet_of(campaign.id, person.id) if person else None
+    if sheet is None:
+        raise LegacyError(f"{employee_id} has no sheet in round {campaign.id}")
+    return sheet.id
+
+
+async def _refusal(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    sheet_id = await _person_sheet(session, campaign, args.employee_id)
+    refused = await legacy.record_refusal(
+        session,
+        sheet_id,
+        args.act,
+        actor=COMMAND_LINE,
+        now=SystemClock(settings.zone).now(),
+        calendar=settings.calendar,
+    )
+    if refused is Refusal.NOT_READY:
+        raise LegacyError("the commission has not decided this result yet")
+    if refused is not None:
+        raise LegacyError("the person's acquaintance (or refusal) is recorded already")
+    print(f"{args.employee_id}: refusal recorded; the result stands (clause 42)")
+    return OK
+
+
+async def _appeal(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    sheet_id = await _person_sheet(session, campaign, args.employee_id)
+    noted = await legacy.note_appeal(
+        session, sheet_id, args.filed_on, actor=COMMAND_LINE, now=SystemClock(settings.zone).now()
+    )
+    if isinstance(noted, Refusal):
+        raise LegacyError("the result is not decided yet, or an appeal is noted already")
+    late = " (after the 10 working days of clause 43)" if noted else ""
+    print(f"{args.employee_id}: appeal to the agency noted, filed on {args.filed_on}{late}")
+    return OK
+
+
 HANDLERS: dict[str, Command] = {
     "legacy-start": _start,
     "legacy-plans-import": _plans,
     "legacy-status": _status,
     "legacy-commission": _commission,
     "legacy-schedule": _schedule,
+    "legacy-open": _open,
+    "legacy-close": _close,
+    "legacy-refusal": _refusal,
+    "legacy-appeal": _appeal,
 }
 
 __all__ = ["HANDLERS", "add_commands"]

@@ -81,6 +81,7 @@ from bot.services.results import SubjectResult, campaign_results
 from bot.ui.calibration import CALIBRATION_KINDS, calibration_notice
 from bot.ui.formatting import format_date, progress_bar
 from bot.ui.hr_notices import HR_KINDS, hr_notice
+from bot.ui.legacy_notices import LEGACY_KINDS, legacy_notice
 from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
 from bot.ui.report import report_chart, report_markup, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
@@ -625,12 +626,17 @@ class OutboxDelivery:
         elif item.kind in QUARTERLY_KINDS:
             assert recipient is not None
             notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
+        elif item.kind in LEGACY_KINDS:
+            assert recipient is not None
+            notices = await legacy_notice(session, item.kind, item.ref_id, recipient, self.calendar)
         else:
             notices = None
         if notices is not None:
             if not notices:
                 raise NothingToSend(
-                    "the sheet is no longer open" if item.kind in QUARTERLY_KINDS else "nothing to report"
+                    "the sheet is no longer open"
+                    if item.kind in QUARTERLY_KINDS | LEGACY_KINDS
+                    else "nothing to report"
                 )
             return [Part(n.text, n.markup, protect=n.confidential, document=n.document) for n in notices]
         assert recipient is not None, f"{item.kind} is for a person in the staff list"

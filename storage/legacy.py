@@ -440,6 +440,23 @@ class LegacyRepo:
             present=frozenset(m.employee_id for m in members if m.present_at is not None),
         )
 
+    async def commission_by_id(self, commission_id: int) -> CommissionDTO | None:
+        campaign_id = await self.session.scalar(
+            select(Commission.campaign_id).where(Commission.id == commission_id)
+        )
+        return await self.commission(campaign_id) if campaign_id is not None else None
+
+    async def sittings_of(self, member_id: int) -> list[CommissionDTO]:
+        """The commissions sitting now that ``member_id`` belongs to."""
+        campaign_ids = await self.session.scalars(
+            select(Commission.campaign_id)
+            .join(CommissionMember, CommissionMember.commission_id == Commission.id)
+            .where(CommissionMember.employee_id == member_id, Commission.status == "sitting")
+            .order_by(Commission.id)
+        )
+        found = [await self.commission(campaign_id) for campaign_id in campaign_ids.all()]
+        return [c for c in found if c is not None]
+
     async def schedule(self, commission_id: int, sitting_at: datetime, announced_at: datetime) -> bool:
         result = await self.session.execute(
             update(Commission)

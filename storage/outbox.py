@@ -60,6 +60,28 @@ class OutboxRepo:
             insert.on_conflict_do_nothing(index_elements=["kind", "ref_id", "recipient_id"])
         )
 
+    async def enqueue_again(self, recipient_pk: int, kind: str, ref_id: int) -> None:
+        """Queue a notification that may be owed more than once for the same thing (a sitting
+        moved, a sheet submitted again): one that went out, or failed, is sent anew; one still
+        waiting is left to go once, composed as things stand when it goes."""
+        insert = insert_for(self.session, OutboxMessage).values(
+            recipient_id=recipient_pk, kind=kind, ref_id=ref_id, status="pending", attempts=0
+        )
+        await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["kind", "ref_id", "recipient_id"],
+                set_={
+                    "status": "pending",
+                    "attempts": 0,
+                    "last_error": None,
+                    "sent_at": None,
+                    "claimed_by": None,
+                    "claimed_at": None,
+                },
+                where=OutboxMessage.status.in_(("sent", "failed")),
+            )
+        )
+
     async def enqueue_many(self, recipient_pks: Sequence[int], kind: str, ref_id: int) -> int:
         """Queue one notification per recipient; returns how many were new (a recipient
         already queued for this ``kind`` and ``ref_id`` is not queued again)."""

@@ -49,6 +49,7 @@ from storage.dto import CampaignDTO, EmployeeDTO
 from storage.employees import EmployeeRepo
 from storage.legacy import (
     LEGACY,
+    CastVote,
     CommissionDTO,
     CompetencyOutcome,
     LegacyKpiRow,
@@ -56,9 +57,14 @@ from storage.legacy import (
     LegacySheetDTO,
     NewSheet,
 )
+from storage.outbox import OutboxRepo
 from storage.quarterly import QuarterRepo
 
 NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
+# Notices (outbox kinds; composed in bot/ui/legacy_notices.py when they go out).
+LEGACY_SITTING = "legacy_sitting"  # to an evaluator: the commission sits then (ref: the commission)
+LEGACY_VOTE = "legacy_vote"  # to a member: the sitting is open, vote (ref: the commission)
+LEGACY_RESULT = "legacy_result"  # to the evaluated person: the commission's result (ref: the sheet)
 PLAN_DAYS = 10  # working days after the period starts to set the plan (004 clause 9)
 
 
@@ -541,7 +547,12 @@ async def schedule_sitting(
     day = sitting_at.date()
     if not calendar.is_working_day(day) or day < calendar.add(today, rules.commission.notice_working_days):
         return Refusal.TOO_SOON
-    return None if await repo.schedule(commission.id, sitting_at, now) else Refusal.WRONG_STATE
+    if not await repo.schedule(commission.id, sitting_at, now):
+        return Refusal.WRONG_STATE
+    outbox = OutboxRepo(session)
+    for evaluator in await evaluators_to_notify(session, campaign):  # 004 clause 29
+        await outbox.enqueue_again(evaluator.id, LEGACY_SITTING, commission.id)
+    return None
 
 
 async def vote(
@@ -573,6 +584,50 @@ async def vote(
     if not await repo.cast_vote(commission.id, sheet_id, member.id, choice.value, corrected, now):
         return Refusal.WRONG_STATE
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A result before the commission, as a member sees it."""
+
+    campaign: CampaignDTO
+    commission: CommissionDTO
+    sheet: LegacySheetDTO
+    person: EmployeeDTO
+    kpis: list[LegacyKpiRow]
+    competencies: list[CompetencyOutcome]
+    my_vote: CastVote | None
+
+
+async def cases(session: AsyncSession, member: EmployeeDTO) -> list[Case]:
+    """Every result before a sitting commission of which ``member`` is a member."""
+    repo = LegacyRepo(session)
+    found = []
+    for commission in await repo.sittings_of(member.id):
+        campaign = await CampaignRepo(session).get(commission.campaign_id)
+        assert campaign is not None
+        _profile, rules = rules_of(campaign)
+        sheets = [s for s in await repo.sheets(campaign.id) if ready_for_commission(s, rules)]
+        people = await EmployeeRepo(session).many({s.employee_id for s in sheets})
+        for sheet in sheets:
+            votes = {v.member_id: v for v in await repo.votes(commission.id, sheet.id)}
+            found.append(
+                Case(
+                    campaign,
+                    commission,
+                    sheet,
+                    people[sheet.employee_id],
+                    await repo.kpis(sheet.id),
+                    await repo.competency_results(sheet.id),
+                    votes.get(member.id),
+                )
+            )
+    return found
+
+
+async def case(session: AsyncSession, member: EmployeeDTO, sheet_id: int) -> Case | Refusal:
+    found = next((c for c in await cases(session, member) if c.sheet.id == sheet_id), None)
+    return found if found is not None else Refusal.NOT_A_MEMBER
 
 
 @dataclass(frozen=True, slots=True)
@@ -620,6 +675,7 @@ async def close_sitting(
         await repo.record_decision(
             sheet.id, decision.choice.value, decision.corrected, None, now, acquaint_by
         )
+        await OutboxRepo(session).enqueue(sheet.employee_id, LEGACY_RESULT, sheet.id)
         decided += 1
         revised += decision.choice is Choice.REVISE
     await repo.close_commission(commission.id, "closed" if quorate else "no_quorum", conclusion, now)
@@ -633,6 +689,7 @@ async def open_sitting(session: AsyncSession, campaign: CampaignDTO) -> Commissi
         return Refusal.WRONG_STATE
     opened = await repo.commission(campaign.id)
     assert opened is not None
+    await OutboxRepo(session).enqueue_many(list(opened.members), LEGACY_VOTE, opened.id)
     return opened
 
 
@@ -684,6 +741,23 @@ async def record_refusal(
     if done:
         await audit(session, actor, "legacy.refusal", "legacy_sheet", sheet_id, at=now)
     return None if done else Refusal.WRONG_STATE
+
+
+async def ready_count(session: AsyncSession, campaign: CampaignDTO) -> int:
+    _profile, rules = rules_of(campaign)
+    return sum(1 for s in await LegacyRepo(session).sheets(campaign.id) if ready_for_commission(s, rules))
+
+
+async def note_appeal(
+    session: AsyncSession, sheet_id: int, filed_on: date, *, actor: Actor, now: datetime
+) -> bool | Refusal:
+    """Note an appeal to the civil service agency (004 clause 43): the bot records it, the agency
+    decides. True when it was filed after the 10 working days."""
+    sheet, _campaign, _rules = await _sheet(session, sheet_id)
+    if sheet.decision is None or not await LegacyRepo(session).note_agency_appeal(sheet_id, filed_on):
+        return Refusal.WRONG_STATE
+    await audit(session, actor, "legacy.agency_appeal", "legacy_sheet", sheet_id, at=now)
+    return sheet.agency_appeal_by is not None and filed_on > sheet.agency_appeal_by
 
 
 async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:

@@ -9,17 +9,19 @@ a 2025 round under kz-2018; E1 is E-4 and does not serve the public (9 competenc
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot.callbacks import LegacyAction, LegacyCb
+from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb, LegacyAction, LegacyCb
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
+from bot.factory import create_delivery
 from bot.services import legacy
 from bot.services.access import COMMAND_LINE
+from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from storage.legacy import LegacyKpiRow, LegacyRepo
 from storage.models import LegacyIndicatorSeen
 from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import _in_english
@@ -145,3 +147,136 @@ async def test_a_person_without_a_post_category_cannot_be_assessed_yet(world: Wo
     )
     assert await _seen(world) == []
     assert sheets["E1"]
+
+
+async def _ready_for_commission(world: World, sheets: dict[str, int]) -> None:
+    """E1's and E2's plans, KPI sheets and competency sheets done (by the services, as the
+    manager's screens would), and the commission of D1 (chair), U1, U2, E3, E4 named."""
+    runtime = world.runtime
+    now, today = runtime.clock.now(), runtime.clock.today()
+    async with runtime.sessionmaker() as session, session.begin():
+        staff = await EmployeeRepo(session).by_external_ids(list(TELEGRAM_IDS))
+        u1, d1 = staff["U1"], staff["D1"]
+        for code, met in (("E1", 4), ("E2", 5)):
+            sheet_id = sheets[code]
+            kpis = [
+                LegacyKpiRow(no, f"Indicator {no}", "plan", "%", "100", "31.12.2025", f"result {no}")
+                for no in range(1, 6)
+            ]
+            assert await legacy.submit_plan(session, sheet_id, u1, kpis) is None
+            assert (
+                await legacy.decide_plan(
+                    session, sheet_id, d1, approve=True, comment=None, today=today, calendar=KAZAKHSTAN
+                )
+                is None
+            )
+            for no in range(1, 6):
+                assert (
+                    await legacy.record_kpi(
+                        session, sheet_id, u1, no, actual="100", met=no <= met, facts=f"act {no}"
+                    )
+                    is None
+                )
+            assert await legacy.submit_kpi_sheet(session, sheet_id, u1, now) is None
+            assert (
+                await legacy.decide_kpi_sheet(
+                    session, sheet_id, d1, agree=True, comment=None, today=today, now=now, calendar=KAZAKHSTAN
+                )
+                is None
+            )
+            assert not isinstance(
+                await legacy.submit_competencies(session, sheet_id, u1, now), legacy.Refusal
+            )
+        campaign = await LegacyRepo(session).sheet(sheets["E1"])
+        assert campaign is not None
+        found = await CampaignRepo(session).get(campaign.campaign_id)
+        assert found is not None
+        members = [staff[c].id for c in ("D1", "U1", "U2", "E3", "E4")]
+        assert isinstance(
+            await legacy.name_commission(
+                session, found, members, d1.id, staff["E5"].id, actor=COMMAND_LINE, now=now
+            ),
+            int,
+        )
+        sitting = datetime(2025, 12, 11, 5, 0, tzinfo=UTC)  # 10:00 in Almaty, 7 working days ahead
+        assert (
+            await legacy.schedule_sitting(session, found, sitting, today=today, now=now, calendar=KAZAKHSTAN)
+            is None
+        )
+        world.campaign_id = found.id
+
+
+async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselves(world: World) -> None:
+    sheets = await _year(world)
+    await _ready_for_commission(world, sheets)
+    delivery = create_delivery(world.runtime, world.bot)
+    await delivery.deliver_pending()
+    manager = world.person(TELEGRAM_IDS["U1"], "Erlan")
+    assert "11.12.2025 10:00" in manager.last.text  # the sitting announced to the evaluator (clause 29)
+
+    async with world.runtime.sessionmaker() as session, session.begin():
+        campaign = await CampaignRepo(session).get(world.campaign_id)
+        assert campaign is not None
+        assert not isinstance(await legacy.open_sitting(session, campaign), legacy.Refusal)
+    await delivery.deliver_pending()
+    chair, u2, e3 = [await _in_english(world.person(TELEGRAM_IDS[c])) for c in ("D1", "U2", "E3")]
+    manager = await _in_english(manager)
+    for member in (chair, manager, u2, e3):
+        await member.say("/commission")
+        assert "The evaluation commission is sitting on the 2025 results" in member.last.text
+    assert "You chair the commission" in chair.last.text
+
+    # E1: 4 of 5 KPIs → "тиімді"; two members revise it to "өте жақсы", two approve: the chair decides.
+    for member, revise in ((chair, True), (manager, True), (u2, False), (e3, False)):
+        await member.press("Дана")
+        assert "KPI sheet: 4 of 5 met" in member.last.text
+        if revise:
+            await member.press("Revise")
+            await member.press("excellent")
+        else:
+            await member.press("Approve")
+        assert "Your vote:" in member.last.text and "not given" not in member.last.text
+    # E2: everyone present approves.
+    for member in (chair, manager, u2, e3):
+        await member.say("/commission")
+        await member.press("John")
+        await member.press("Approve")
+
+    # The secretary (E5) is not a member; a second vote is not taken; forged buttons change nothing.
+    secretary = await _in_english(world.person(TELEGRAM_IDS["E5"]))
+    forged = CommissionCb(action=CommissionAction.APPROVE, sheet=sheets["E1"]).pack()
+    text, alert = await secretary.press_data(forged, chair.last)
+    assert alert and text == "This result is not before a commission you sit on."
+    again = CommissionCb(action=CommissionAction.GRADE, sheet=sheets["E1"], grade="satisfactory").pack()
+    text, alert = await u2.press_data(again)
+    assert alert and text == "Your vote on this result is already given; an open vote is not taken back."
+
+    async with world.runtime.sessionmaker() as session, session.begin():
+        campaign = await CampaignRepo(session).get(world.campaign_id)
+        assert campaign is not None
+        outcome = await legacy.close_sitting(
+            session,
+            campaign,
+            conclusion=None,
+            today=world.runtime.clock.today(),
+            now=world.runtime.clock.now(),
+            calendar=KAZAKHSTAN,
+        )
+    assert (outcome.quorate, outcome.decided, outcome.revised) == (True, 2, 1)  # 4 of 5 voted: a quorum
+
+    dana = await _in_english(world.person(TELEGRAM_IDS["E1"], "Dana"))
+    await delivery.deliver_pending()
+    result = next(m for m in reversed(dana.chat) if "Your evaluation result for 2025" in (m.text or ""))
+    assert "KPIs met: 4 of 5; grade by the KPI sheet: «effective»." in result.text
+    assert "The evaluation commission revised the result: «excellent»." in result.text
+    assert "civil service agency by 15.12.2025" in result.text  # 10 working days from 1 December
+    john = await _in_english(world.person(TELEGRAM_IDS["E2"], "John"))
+    text, alert = await john.press_data(LegacyAckCb(sheet=sheets["E1"]).pack(), result)
+    assert alert and text == "This result is not yours."
+    text, alert = await dana.press("I have read it", result)
+    assert not alert and text == "Thank you: your acquaintance with the result is recorded."
+    async with world.runtime.sessionmaker() as session:
+        read = await LegacyRepo(session).sheet(sheets["E1"])
+        unread = await LegacyRepo(session).sheet(sheets["E2"])
+    assert read is not None and read.acquainted_at is not None and read.final_grade == "excellent"
+    assert unread is not None and unread.acquainted_at is None and unread.final_grade == "excellent"  # 5 of 5

@@ -623,7 +623,8 @@ def test_the_2018_methods_columns_are_optional_and_read_leniently() -> None:
     assert result.ok, [e.describe() for e in result.errors]
     records = {r.employee_id: r for r in result.records}
     assert [
-        (records[p["employee_id"]].category, records[p["employee_id"]].serves_public) for p in people
+        (records[str(p["employee_id"])].category, records[str(p["employee_id"])].serves_public)
+        for p in people
     ] == [
         ("E-1", False),
         ("E-R-2", True),

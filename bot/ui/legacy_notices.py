@@ -1,0 +1,229 @@
+"""What the 2018 method's commission and results look like in a chat: the sitting announced to
+evaluators, the cases a member votes on, and the result the evaluated person acquaints
+themselves with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb
+from bot.domain.methodology import LegacyRules
+from bot.domain.workdays import WorkCalendar
+from bot.services import legacy
+from bot.services.legacy import LEGACY_RESULT, LEGACY_SITTING, LEGACY_VOTE, Case, Refusal
+from bot.ui.formatting import current_locale, format_date, local_time
+from bot.ui.quarterly_notices import Notice
+from storage.campaigns import CampaignRepo
+from storage.dto import EmployeeDTO
+from storage.legacy import CompetencyOutcome, LegacyRepo, LegacySheetDTO
+
+LEGACY_KINDS = frozenset({LEGACY_SITTING, LEGACY_VOTE, LEGACY_RESULT})
+Rendered = tuple[str, InlineKeyboardMarkup]
+
+
+def grade_name(rules: LegacyRules, code: str | None) -> str:
+    grade = next((g for g in rules.kpi_count.grades if g.code == code), None)
+    return f"«{escape(grade.name.get(current_locale()))}»" if grade else "—"
+
+
+async def legacy_notice(
+    session: AsyncSession, kind: str, ref_id: int, recipient: EmployeeDTO, calendar: WorkCalendar
+) -> list[Notice]:
+    """The messages owed; empty when they are no longer due."""
+    repo = LegacyRepo(session)
+    if kind in (LEGACY_SITTING, LEGACY_VOTE):
+        commission = await repo.commission_by_id(ref_id)
+        if commission is None:
+            return []
+        campaign = await CampaignRepo(session).get(commission.campaign_id)
+        assert campaign is not None
+        if kind == LEGACY_SITTING:
+            if commission.sitting_at is None or commission.status != "scheduled":
+                return []
+            text = _(
+                "📅 The evaluation commission will consider the {year} results of your people on {when} "
+                "(clause 29). Please be ready to present them."
+            ).format(year=campaign.year, when=local_time(commission.sitting_at).strftime("%d.%m.%Y %H:%M"))
+            return [Notice(text, None)]
+        if commission.status != "sitting" or recipient.id not in commission.members:
+            return []
+        text, markup = cases_screen(await legacy.cases(session, recipient), recipient)
+        return [Notice(text, markup, confidential=True)]
+    sheet = await repo.sheet(ref_id)
+    if sheet is None or sheet.decision is None or sheet.acquainted_at or sheet.refused_at:
+        return []
+    campaign = await CampaignRepo(session).get(sheet.campaign_id)
+    assert campaign is not None
+    _profile, rules = legacy.rules_of(campaign)
+    text = result_text(sheet, rules, campaign.year, await repo.competency_results(sheet.id), calendar)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("✅ I have read it"), callback_data=LegacyAckCb(sheet=sheet.id).pack()
+                )
+            ]
+        ]
+    )
+    return [Notice(text, markup, confidential=True)]
+
+
+def result_text(
+    sheet: LegacySheetDTO,
+    rules: LegacyRules,
+    year: int,
+    competencies: Sequence[CompetencyOutcome],
+    calendar: WorkCalendar,
+) -> str:
+    """The person's result after the commission (004 clauses 18, 27, 37-43)."""
+    locale = current_locale()
+    names = {
+        c.no: c.sheet_name.get(locale)
+        for c in (rules.competencies.competencies if rules.competencies else ())
+    }
+    lines = [
+        _("📋 <b>Your evaluation result for {year}</b>").format(year=year),
+        "",
+        _("KPIs met: {met} of {total}; grade by the KPI sheet: {grade}.").format(
+            met=sheet.kpi_met, total=rules.kpi_count.kpis, grade=grade_name(rules, sheet.kpi_grade)
+        ),
+    ]
+    if sheet.decision == "revise":
+        lines.append(
+            _("The evaluation commission revised the result: {grade}.").format(
+                grade=grade_name(rules, sheet.corrected_grade)
+            )
+        )
+    else:
+        lines.append(_("The evaluation commission approved the result."))
+    if competencies:
+        lines += ["", _("Competencies (to plan your development; they do not affect bonuses):")]
+        for outcome in competencies:
+            name = escape(names.get(outcome.competency_no, str(outcome.competency_no)))
+            if outcome.meets:
+                lines.append(_("✅ {name}: meets expectations").format(name=name))
+            else:
+                lines.append(_("❌ {name}: does not meet expectations").format(name=name))
+    if sheet.decided_at is not None:
+        appeal_by = calendar.add(sheet.decided_at.date(), rules.commission.agency_appeal_working_days)
+        lines += [
+            "",
+            _(
+                "If you disagree, you may appeal the commission's decision to the civil service agency "
+                "by {date} (within {days} working days, clause 43), or to court (clause 44)."
+            ).format(date=format_date(appeal_by), days=rules.commission.agency_appeal_working_days),
+        ]
+    lines += ["", _("Please confirm that you have read it.")]
+    return "\n".join(lines)
+
+
+def cases_screen(found: Sequence[Case], member: EmployeeDTO) -> Rendered:
+    if not found:
+        return _("No evaluation commission you belong to is sitting now."), InlineKeyboardMarkup(
+            inline_keyboard=[]
+        )
+    commission = found[0].commission
+    lines = [
+        _("🗳 <b>The evaluation commission is sitting on the {year} results</b>").format(
+            year=found[0].campaign.year
+        ),
+        _("Vote openly on each result: approve it, or revise it with the corrected grade (clauses 32-38)."),
+    ]
+    if commission.chair_id == member.id:
+        lines.append(_("You chair the commission: your vote decides a tie."))
+    builder = InlineKeyboardBuilder()
+    for item in found:
+        mark = "✅" if item.my_vote else "🗳"
+        builder.button(
+            text=f"{mark} {item.person.short_name}",
+            callback_data=CommissionCb(action=CommissionAction.SHOW, sheet=item.sheet.id).pack(),
+        )
+    builder.adjust(1)
+    return "\n".join(lines), builder.as_markup()
+
+
+def case_screen(item: Case, rules: LegacyRules) -> Rendered:
+    locale = current_locale()
+    sheet, person = item.sheet, item.person
+    lines = [
+        f"<b>{escape(person.full_name)}</b> · {escape(person.position)} · {item.campaign.year}",
+        "",
+        _("KPI sheet: {met} of {total} met → {grade}").format(
+            met=sheet.kpi_met, total=rules.kpi_count.kpis, grade=grade_name(rules, sheet.kpi_grade)
+        ),
+    ]
+    for kpi in item.kpis:
+        mark = "✅" if kpi.met else "❌"
+        lines.append(
+            f"{mark} {kpi.no}. {escape(kpi.name)}: {escape(kpi.actual or '—')} / {escape(kpi.planned)} — "
+            f"{escape(kpi.facts or '')}"
+        )
+    if item.competencies and rules.competencies is not None:
+        names = {c.no: c.sheet_name.get(locale) for c in rules.competencies.competencies}
+        lines += ["", _("Competency sheet:")]
+        lines += [
+            f"{'✅' if c.meets else '❌'} {escape(names[c.competency_no])} ({c.seen}/{c.total})"
+            for c in item.competencies
+        ]
+    lines.append("")
+    if item.my_vote is None:
+        lines.append(_("Your vote: not given yet."))
+    elif item.my_vote.choice == "approve":
+        lines.append(_("Your vote: approve."))
+    else:
+        lines.append(
+            _("Your vote: revise to {grade}.").format(grade=grade_name(rules, item.my_vote.corrected_grade))
+        )
+    builder = InlineKeyboardBuilder()
+    if item.my_vote is None:
+        builder.row(
+            _button(_("✅ Approve"), CommissionCb(action=CommissionAction.APPROVE, sheet=sheet.id)),
+            _button(_("✏️ Revise"), CommissionCb(action=CommissionAction.REVISE, sheet=sheet.id)),
+        )
+    builder.row(_button(_("◀ All results"), CommissionCb(action=CommissionAction.LIST)))
+    return "\n".join(lines), builder.as_markup()
+
+
+def revise_screen(item: Case, rules: LegacyRules) -> Rendered:
+    text = _("Revise the result of {name} to which grade? (Now: {grade}.)").format(
+        name=escape(item.person.full_name), grade=grade_name(rules, item.sheet.kpi_grade)
+    )
+    builder = InlineKeyboardBuilder()
+    for grade in rules.kpi_count.grades:
+        if grade.code != item.sheet.kpi_grade:
+            builder.row(
+                _button(
+                    grade.name.get(current_locale()),
+                    CommissionCb(action=CommissionAction.GRADE, sheet=item.sheet.id, grade=grade.code),
+                )
+            )
+    builder.row(_button(_("◀ Back"), CommissionCb(action=CommissionAction.SHOW, sheet=item.sheet.id)))
+    return text, builder.as_markup()
+
+
+def vote_refusal_text(refusal: Refusal) -> str:
+    match refusal:
+        case Refusal.NOT_A_MEMBER:
+            return _("This result is not before a commission you sit on.")
+        case Refusal.WRONG_STATE:
+            return _("Your vote on this result is already given; an open vote is not taken back.")
+        case _:
+            return _("This vote cannot be taken.")
+
+
+def acknowledgement_text(refusal: Refusal | None) -> str:
+    if refusal is None:
+        return _("Thank you: your acquaintance with the result is recorded.")
+    if refusal is Refusal.NOT_YOURS:
+        return _("This result is not yours.")
+    return _("Your acquaintance with this result is recorded already.")
+
+
+def _button(text: str, data: CommissionCb) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
