@@ -162,6 +162,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "report-zip": _report_file,
         "quarter-xlsx": _report_file,
         "sheet-pdf": _report_file,
+        "legacy-protocol": _report_file,
         "grant-role": _change_role,
         "revoke-role": _change_role,
         **cli_quarters.HANDLERS,
@@ -200,6 +201,10 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
             file = await reports.round_archive(session, profile, args.campaign_id, args.unit)
         elif args.command == "quarter-xlsx":
             file = await reports.quarter_workbook(session, profile, args.campaign_id, clock.now())
+        elif args.command == "legacy-protocol":
+            file = await reports.legacy_protocol(
+                session, args.campaign_id, settings.organisation_name, clock.now()
+            )
         else:
             sheet_id = await quarterly.sheet_of(session, args.campaign_id, args.employee_id)
             file = await reports.sheet_pdf(session, profile, args.campaign_id, sheet_id, clock.now())

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Almaty"
     default_locale: Locale = "kk"
     methodology_profile: str = "kz-2023"
+    # The state body's name as its forms print it (the 2018 method's protocol, appendix 5).
+    organisation_name: str = ""
     # Moved days off a decree added after the holidays package's release (JSON, see
     # bot/methodology/calendar-kz.json); empty: the bundled calendar only.
     calendar_file: Path | None = None

@@ -327,6 +327,7 @@ class OutboxDelivery:
         instance: str = "bot",
         shared: SharedBudget | None = None,
         gate: JobGate | None = None,
+        organisation: str = "",
         concurrency: int | None = None,
         chat_interval: float = CHAT_INTERVAL,
         progress_interval: float = PROGRESS_INTERVAL,
@@ -340,6 +341,7 @@ class OutboxDelivery:
         )
         self.calendar, self.zone = calendar, zone  # to compose notices about working-day deadlines
         self.instance = instance  # recorded on the rows it claims (see recover_interrupted)
+        self.organisation = organisation  # the state body's name on the forms it sends
         self._stale_checked = 0.0
         # The budget is the bot's: with several instances it is kept in Redis (bot/scaleout.py).
         self.limiter = RateLimiter(rate_per_second, shared)
@@ -628,7 +630,15 @@ class OutboxDelivery:
             notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
         elif item.kind in LEGACY_KINDS:
             assert recipient is not None
-            notices = await legacy_notice(session, item.kind, item.ref_id, recipient, self.calendar)
+            notices = await legacy_notice(
+                session,
+                item.kind,
+                item.ref_id,
+                recipient,
+                self.calendar,
+                organisation=self.organisation,
+                now=self.clock.now(),
+            )
         else:
             notices = None
         if notices is not None:

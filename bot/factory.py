@@ -192,6 +192,7 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
         instance=runtime.settings.instance_name,
         shared=SharedBudget(runtime.redis) if runtime.redis is not None else None,
         gate=runtime.gate,
+        organisation=runtime.settings.organisation_name,
     )
 
 

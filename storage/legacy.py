@@ -457,6 +457,9 @@ class LegacyRepo:
         found = [await self.commission(campaign_id) for campaign_id in campaign_ids.all()]
         return [c for c in found if c is not None]
 
+    async def conclusion(self, commission_id: int) -> str | None:
+        return await self.session.scalar(select(Commission.conclusion).where(Commission.id == commission_id))
+
     async def schedule(self, commission_id: int, sitting_at: datetime, announced_at: datetime) -> bool:
         result = await self.session.execute(
             update(Commission)

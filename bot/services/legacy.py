@@ -65,6 +65,7 @@ NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
 LEGACY_SITTING = "legacy_sitting"  # to an evaluator: the commission sits then (ref: the commission)
 LEGACY_VOTE = "legacy_vote"  # to a member: the sitting is open, vote (ref: the commission)
 LEGACY_RESULT = "legacy_result"  # to the evaluated person: the commission's result (ref: the sheet)
+LEGACY_PROTOCOL = "legacy_protocol"  # to the secretary and the chair: the protocol (ref: the commission)
 PLAN_DAYS = 10  # working days after the period starts to set the plan (004 clause 9)
 
 
@@ -679,6 +680,11 @@ async def close_sitting(
         decided += 1
         revised += decision.choice is Choice.REVISE
     await repo.close_commission(commission.id, "closed" if quorate else "no_quorum", conclusion, now)
+    # The protocol to sign (appendix 5): drawn up by the secretary, signed by the chair.
+    signers = {commission.chair_id, commission.secretary_id} - {None}
+    await OutboxRepo(session).enqueue_many(
+        sorted(s for s in signers if s is not None), LEGACY_PROTOCOL, commission.id
+    )
     return SittingOutcome(quorate, decided, revised)
 
 

@@ -4,21 +4,28 @@ work: it runs in a worker thread so that the bot keeps answering meanwhile."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.legacy import quorum
 from bot.domain.methodology import Profile
 from bot.reports.archive import build_pdf_archive
+from bot.reports.legacy_protocol import LegacyProtocol, ProtocolLine, build_legacy_protocol_pdf
 from bot.reports.pdf import build_person_pdf
 from bot.reports.quarter_pdf import build_sheet_pdf
 from bot.reports.quarter_workbook import build_quarter_workbook
 from bot.reports.workbook import build_round_workbook
+from bot.services import legacy
 from bot.services.campaigns import CampaignError
 from bot.services.quarter_results import sheet_records
 from bot.services.results import SubjectResult, campaign_results
+from bot.ui.formatting import current_locale
 from storage.campaigns import CampaignRepo
+from storage.employees import EmployeeRepo
+from storage.legacy import LegacyRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +109,58 @@ async def sheet_pdf(
     record = records[0]
     data = await asyncio.to_thread(build_sheet_pdf, record, profile, created_at=now)
     return ReportFile(f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
+
+
+async def legacy_protocol(
+    session: AsyncSession, campaign_id: int, organisation: str, now: datetime
+) -> ReportFile:
+    """The commission's protocol of a 2018-method round (004 appendix 5), once it has sat."""
+    repo = LegacyRepo(session)
+    campaign = await CampaignRepo(session).get(campaign_id)
+    commission = await repo.commission(campaign_id) if campaign is not None else None
+    if campaign is None or commission is None or commission.status not in ("closed", "no_quorum"):
+        raise legacy.LegacyError(f"the commission of round {campaign_id} has not sat yet")
+    profile, rules = legacy.rules_of(campaign)
+    locale = current_locale()
+    grades = {g.code: g.name.get(locale) for g in rules.kpi_count.grades}
+    sheets = [s for s in await repo.sheets(campaign_id) if legacy.ready_for_commission(s, rules)]
+    names = await EmployeeRepo(session).many(
+        {s.employee_id for s in sheets} | set(commission.members) | {commission.secretary_id or 0}
+    )
+    lines = []
+    for sheet in sheets:
+        votes = await repo.votes(commission.id, sheet.id)
+        competencies = await repo.competency_results(sheet.id)
+        revised = Counter(v.corrected_grade for v in votes if v.choice == "revise" and v.corrected_grade)
+        person = names[sheet.employee_id]
+        lines.append(
+            ProtocolLine(
+                person=person.full_name,
+                position=person.position,
+                kpi_met=sheet.kpi_met or 0,
+                kpis=rules.kpi_count.kpis,
+                grade=grades.get(sheet.kpi_grade or "", "—"),
+                competencies_met=sum(c.meets for c in competencies) if rules.competencies else None,
+                competencies=len(competencies) if rules.competencies else None,
+                corrected=grades.get(sheet.corrected_grade or "") if sheet.decision == "revise" else None,
+                proposal=sheet.recommendation or "",
+                approve_votes=sum(1 for v in votes if v.choice == "approve"),
+                revise_votes=[(grades[code], count) for code, count in sorted(revised.items())],
+            )
+        )
+    conclusion = await repo.conclusion(commission.id)
+    chair = names.get(commission.chair_id or 0)
+    protocol = LegacyProtocol(
+        organisation=organisation,
+        year=campaign.year,
+        sitting_at=commission.sitting_at,
+        lines=lines,
+        conclusion=conclusion or "",
+        secretary=names[commission.secretary_id].full_name if commission.secretary_id in names else "",
+        chair=chair.full_name if chair else "",
+        members=[names[m].full_name for m in commission.members if m != commission.chair_id and m in names],
+        present=len(commission.present),
+        quorum=quorum(rules.commission, len(commission.members)),
+    )
+    data = await asyncio.to_thread(build_legacy_protocol_pdf, protocol, profile, created_at=now)
+    return ReportFile(f"protocol-{campaign.year}-{campaign_id}.pdf", data)

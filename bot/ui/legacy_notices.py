@@ -5,6 +5,7 @@ themselves with."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,14 +17,15 @@ from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb
 from bot.domain.methodology import LegacyRules
 from bot.domain.workdays import WorkCalendar
 from bot.services import legacy
-from bot.services.legacy import LEGACY_RESULT, LEGACY_SITTING, LEGACY_VOTE, Case, Refusal
+from bot.services.legacy import LEGACY_PROTOCOL, LEGACY_RESULT, LEGACY_SITTING, LEGACY_VOTE, Case, Refusal
+from bot.services.reports import legacy_protocol
 from bot.ui.formatting import current_locale, format_date, local_time
 from bot.ui.quarterly_notices import Notice
 from storage.campaigns import CampaignRepo
 from storage.dto import EmployeeDTO
 from storage.legacy import CompetencyOutcome, LegacyRepo, LegacySheetDTO
 
-LEGACY_KINDS = frozenset({LEGACY_SITTING, LEGACY_VOTE, LEGACY_RESULT})
+LEGACY_KINDS = frozenset({LEGACY_SITTING, LEGACY_VOTE, LEGACY_RESULT, LEGACY_PROTOCOL})
 Rendered = tuple[str, InlineKeyboardMarkup]
 
 
@@ -33,10 +35,24 @@ def grade_name(rules: LegacyRules, code: str | None) -> str:
 
 
 async def legacy_notice(
-    session: AsyncSession, kind: str, ref_id: int, recipient: EmployeeDTO, calendar: WorkCalendar
+    session: AsyncSession,
+    kind: str,
+    ref_id: int,
+    recipient: EmployeeDTO,
+    calendar: WorkCalendar,
+    *,
+    organisation: str,
+    now: datetime,
 ) -> list[Notice]:
     """The messages owed; empty when they are no longer due."""
     repo = LegacyRepo(session)
+    if kind == LEGACY_PROTOCOL:
+        commission = await repo.commission_by_id(ref_id)
+        if commission is None:
+            return []
+        file = await legacy_protocol(session, commission.campaign_id, organisation, now)
+        caption = _("📄 The protocol of the evaluation commission's sitting (appendix 5), to be signed.")
+        return [Notice(caption, None, confidential=True, document=(file.name, file.data))]
     if kind in (LEGACY_SITTING, LEGACY_VOTE):
         commission = await repo.commission_by_id(ref_id)
         if commission is None:

@@ -9,8 +9,10 @@ a 2025 round under kz-2018; E1 is E-4 and does not serve the public (9 competenc
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb, LegacyAction, LegacyCb
@@ -266,6 +268,22 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
 
     dana = await _in_english(world.person(TELEGRAM_IDS["E1"], "Dana"))
     await delivery.deliver_pending()
+    # The protocol (appendix 5) to the chair and the secretary, who signs it on paper.
+    protocols = [
+        (name, data) for name, data in world.telegram.documents.values() if name.startswith("protocol-")
+    ]
+    assert len(protocols) == 2
+    text = " ".join(PdfReader(io.BytesIO(protocols[0][1])).pages[0].extract_text().split())
+    for expected in (
+        "Protocol of the sitting of the evaluation commission",
+        "Омарова Дана Серікқызы",
+        "KPIs met: 4 of 5 — «effective»",
+        "«excellent»",
+        "Smith John",
+    ):
+        assert expected in text, expected
+    full = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(protocols[0][1])).pages).split())
+    assert "approve: 2; revise to «excellent»: 2" in full and "approve: 4" in full
     result = next(m for m in reversed(dana.chat) if "Your evaluation result for 2025" in (m.text or ""))
     assert "KPIs met: 4 of 5; grade by the KPI sheet: «effective»." in result.text
     assert "The evaluation commission revised the result: «excellent»." in result.text
