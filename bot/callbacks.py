@@ -193,6 +193,11 @@ class CalibrationVoteCb(CallbackData, prefix="cv"):
 
 
 class LegacyAction(StrEnum):
+    MENU = "menu"  # the person's year: plan, KPI sheet, competency sheet
+    KPI = "kpi"  # KPI ``item`` of the KPI sheet (0: the first)
+    MET = "met"  # KPI ``item`` met: the actual value and facts are asked for
+    NOT_MET = "miss"  # KPI ``item`` not met: likewise
+    KPI_SUBMIT = "ksub"  # the KPI sheet to the superior manager
     SHOW = "show"  # a competency of the sheet (``competency``; 0: the first)
     TOGGLE = "tog"  # mark or unmark indicator ``item`` of ``competency``
     REVIEW = "rev"  # every competency's verdict, before submitting
@@ -228,3 +233,20 @@ class LegacyAckCb(CallbackData, prefix="lga"):
     """ "I have read it" on a result of the 2018 method (acquaintance, 004 clauses 40-41)."""
 
     sheet: int
+
+
+class LegacyStage(StrEnum):
+    PLAN = "plan"  # the individual work plan (appendix 1)
+    KPI = "kpi"  # the KPI sheet (appendix 2)
+
+
+class LegacyDecideCb(CallbackData, prefix="lgd"):
+    """The superior manager approves (agrees) or returns a plan or a KPI sheet."""
+
+    sheet: int
+    stage: LegacyStage
+    agree: bool
+
+
+class LegacyPlansCb(CallbackData, prefix="lgp"):
+    """Upload the 2018 method's plans of one's people (appendix 1) as a table."""

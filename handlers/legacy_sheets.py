@@ -5,18 +5,46 @@ state); a refused press is answered and changes nothing."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb, LegacyAction, LegacyCb
+from bot.callbacks import (
+    CommissionAction,
+    CommissionCb,
+    LegacyAckCb,
+    LegacyAction,
+    LegacyCb,
+    LegacyDecideCb,
+    LegacyPlansCb,
+    LegacyStage,
+)
 from bot.clock import Clock
 from bot.domain.legacy import Choice
 from bot.domain.workdays import WorkCalendar
 from bot.services import legacy
 from bot.services.legacy import Refusal
-from bot.ui.legacy import competency_screen, refusal_text, review_screen, sheets_list, submitted_screen
+from bot.services.quarter_files import load_legacy_plans_file
+from bot.ui.legacy import (
+    competency_screen,
+    decision_refusal_text,
+    facts_prompt,
+    kpi_screen,
+    menu_screen,
+    plans_problems,
+    plans_prompt,
+    plans_saved,
+    refusal_text,
+    refusal_words,
+    return_prompt,
+    review_screen,
+    sheets_list,
+    submitted_screen,
+)
 from bot.ui.legacy_notices import (
     acknowledgement_text,
     case_screen,
@@ -24,15 +52,31 @@ from bot.ui.legacy_notices import (
     revise_screen,
     vote_refusal_text,
 )
+from handlers.hr.quarters import read_upload
+from handlers.hr.staff import STAFF_SUFFIXES
 from handlers.screens import edit_in_place, live_message
 from storage.dto import EmployeeDTO
 from storage.employees import EmployeeRepo
 from storage.legacy import LegacyRepo
 
 
+class LegacyText(StatesGroup):
+    facts = State()  # data: sheet, no, met — the actual value and the facts of one KPI
+    return_comment = State()  # data: sheet, stage — why a plan or KPI sheet is returned
+    plans = State()  # a plans table (appendix 1) is awaited
+
+
 def register(router: Router) -> None:
     router.message.register(on_legacy_command, Command("legacy"))
+    router.callback_query.register(on_kpi_sheet, LegacyCb.filter(F.action.in_(KPI_ACTIONS)))
     router.callback_query.register(on_legacy, LegacyCb.filter())
+    router.message.register(on_facts, F.text, ~F.text.startswith("/"), LegacyText.facts)
+    router.callback_query.register(on_decide, LegacyDecideCb.filter())
+    router.message.register(on_return_comment, F.text, ~F.text.startswith("/"), LegacyText.return_comment)
+    router.callback_query.register(on_plans_button, LegacyPlansCb.filter())
+    router.message.register(
+        on_plans_table, F.document.file_name.lower().endswith(STAFF_SUFFIXES), LegacyText.plans
+    )
     router.message.register(on_commission_command, Command("commission"))
     router.callback_query.register(on_commission, CommissionCb.filter())
     router.callback_query.register(on_acknowledge, LegacyAckCb.filter())
@@ -157,3 +201,214 @@ async def on_acknowledge(
     await query.answer(acknowledgement_text(refused), show_alert=refused is not None)
     if refused is None and isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
+
+
+# ---------------------------------------------------------------- the year and the KPI sheet
+
+KPI_ACTIONS = (
+    LegacyAction.MENU,
+    LegacyAction.KPI,
+    LegacyAction.MET,
+    LegacyAction.NOT_MET,
+    LegacyAction.KPI_SUBMIT,
+)
+
+
+async def on_kpi_sheet(
+    query: CallbackQuery,
+    callback_data: LegacyCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    if await live_message(query) is None:
+        return
+    view = await legacy.overview(session, callback_data.sheet, employee)
+    if isinstance(view, Refusal):
+        await query.answer(refusal_text(view), show_alert=True)
+        return
+    action, no = callback_data.action, callback_data.item
+    if action is LegacyAction.MENU:
+        await edit_in_place(query, *menu_screen(view))
+    elif action is LegacyAction.KPI:
+        if not view.kpis:
+            await query.answer(refusal_text(Refusal.WRONG_STATE), show_alert=True)
+            return
+        await edit_in_place(query, *kpi_screen(view, no))
+    elif action in (LegacyAction.MET, LegacyAction.NOT_MET):
+        if not view.kpi_editable or all(k.no != no for k in view.kpis):
+            await query.answer(refusal_text(Refusal.WRONG_STATE), show_alert=True)
+            return
+        met = action is LegacyAction.MET
+        await state.set_state(LegacyText.facts)
+        await state.update_data(sheet=view.sheet.id, no=no, met=met)
+        await edit_in_place(query, facts_prompt(no, met), None)
+    else:
+        refused = await legacy.submit_kpi_sheet(session, view.sheet.id, employee, clock.now())
+        if refused is not None:
+            await query.answer(refusal_text(refused), show_alert=True)
+            return
+        submitted = await legacy.overview(session, view.sheet.id, employee)
+        assert not isinstance(submitted, Refusal)
+        await edit_in_place(query, *menu_screen(submitted))
+    await query.answer()
+
+
+async def on_facts(message: Message, employee: EmployeeDTO, session: AsyncSession, state: FSMContext) -> None:
+    """The actual value (first line) and the facts (below) of the KPI asked about."""
+    data = await state.get_data()
+    actual, _newline, facts = (message.text or "").strip().partition("\n")
+    if not actual.strip() or not facts.strip():
+        await message.answer(facts_prompt(int(data["no"]), bool(data["met"])))
+        return
+    refused = await legacy.record_kpi(
+        session,
+        int(data["sheet"]),
+        employee,
+        int(data["no"]),
+        actual=actual,
+        met=bool(data["met"]),
+        facts=facts,
+    )
+    await state.clear()
+    if refused is not None:
+        await message.answer(refusal_text(refused))
+        return
+    view = await legacy.overview(session, int(data["sheet"]), employee)
+    assert not isinstance(view, Refusal)
+    following = (
+        min(int(data["no"]) + 1, len(view.kpis)) if view.kpis_entered < len(view.kpis) else int(data["no"])
+    )
+    text, markup = kpi_screen(view, following)
+    await message.answer(text, reply_markup=markup)
+
+
+# ------------------------------------------------------------- the superior manager's decision
+
+
+async def on_decide(
+    query: CallbackQuery,
+    callback_data: LegacyDecideCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
+    state: FSMContext,
+) -> None:
+    if await live_message(query) is None:
+        return
+    if not callback_data.agree:
+        # Checked now as well as when the comment comes: a stale button is refused at once.
+        found = await LegacyRepo(session).sheet(callback_data.sheet)
+        waiting = found is not None and (
+            found.plan_status == "submitted"
+            if callback_data.stage is LegacyStage.PLAN
+            else found.kpi_status == "submitted"
+        )
+        if found is None or (found.approver_id or found.evaluator_id) != employee.id or not waiting:
+            await query.answer(
+                decision_refusal_text(Refusal.NOT_YOURS if waiting else Refusal.WRONG_STATE), show_alert=True
+            )
+            return
+        await state.set_state(LegacyText.return_comment)
+        await state.update_data(sheet=callback_data.sheet, stage=callback_data.stage.value)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(return_prompt())
+        return
+    refused = await _decide(
+        session, employee, callback_data.sheet, callback_data.stage, None, clock, calendar
+    )
+    await query.answer(decision_refusal_text(refused), show_alert=refused is not None)
+    if refused is None and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+
+
+async def on_return_comment(
+    message: Message,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
+    state: FSMContext,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    refused = await _decide(
+        session, employee, int(data["sheet"]), LegacyStage(data["stage"]), message.text or "", clock, calendar
+    )
+    await message.answer(decision_refusal_text(refused))
+
+
+async def _decide(
+    session: AsyncSession,
+    approver: EmployeeDTO,
+    sheet_id: int,
+    stage: LegacyStage,
+    comment: str | None,
+    clock: Clock,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    agree = comment is None
+    try:
+        if stage is LegacyStage.PLAN:
+            return await legacy.decide_plan(
+                session,
+                sheet_id,
+                approver,
+                approve=agree,
+                comment=comment,
+                today=clock.today(),
+                calendar=calendar,
+            )
+        return await legacy.decide_kpi_sheet(
+            session,
+            sheet_id,
+            approver,
+            agree=agree,
+            comment=comment,
+            today=clock.today(),
+            now=clock.now(),
+            calendar=calendar,
+        )
+    except LookupError:
+        return Refusal.NOT_YOURS
+
+
+# ----------------------------------------------------------------------------- the plans
+
+
+async def on_plans_button(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(LegacyText.plans)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(plans_prompt())
+
+
+async def on_plans_table(
+    message: Message, bot: Bot, employee: EmployeeDTO, session: AsyncSession, state: FSMContext
+) -> None:
+    """The manager's plans table: their own people only, exactly 5 KPIs each; all or nothing."""
+    read = await read_upload(message, bot)
+    if read is None:
+        return
+    found = await legacy.sheets_to_fill(session, employee)
+    if not found:
+        await state.clear()
+        await message.answer(sheets_list([])[0])
+        return
+    campaign = found[-1][0]  # the latest round the manager evaluates in
+    _profile, rules = legacy.rules_of(campaign)
+    validation = load_legacy_plans_file(*read, rules.kpi_count.kpis)
+    if not validation.ok:
+        await message.answer(plans_problems([e.describe(_) for e in validation.errors]))
+        return
+    report = await legacy.import_plans(session, campaign, validation.plans, employee)
+    if not report.ok:
+        await message.answer(
+            plans_problems([f"{code}: {refusal_words(problem)}" for code, problem in report.problems])
+        )
+        return
+    await state.clear()
+    await message.answer(plans_saved(len(report.saved)))

@@ -66,6 +66,8 @@ LEGACY_SITTING = "legacy_sitting"  # to an evaluator: the commission sits then (
 LEGACY_VOTE = "legacy_vote"  # to a member: the sitting is open, vote (ref: the commission)
 LEGACY_RESULT = "legacy_result"  # to the evaluated person: the commission's result (ref: the sheet)
 LEGACY_PROTOCOL = "legacy_protocol"  # to the secretary and the chair: the protocol (ref: the commission)
+LEGACY_DECIDE = "legacy_decide"  # to the superior manager: a plan or KPI sheet to decide on (ref: the sheet)
+LEGACY_DECIDED = "legacy_decided"  # to the direct manager: approved, agreed or returned (ref: the sheet)
 PLAN_DAYS = 10  # working days after the period starts to set the plan (004 clause 9)
 
 
@@ -213,6 +215,8 @@ async def submit_plan(
         return Refusal.WRONG_STATE
     if sheet.approver_id is None:
         await repo.approve_plan(sheet_id)
+    else:
+        await OutboxRepo(session).enqueue_again(sheet.approver_id, LEGACY_DECIDE, sheet_id)
     return None
 
 
@@ -283,10 +287,44 @@ async def decide_plan(
     else:
         resubmit_by = calendar.add(today, rules.kpi_count.resubmit_working_days)
         done = await repo.return_plan(sheet_id, (comment or "").strip(), resubmit_by)
-    return None if done else Refusal.WRONG_STATE
+    if not done:
+        return Refusal.WRONG_STATE
+    if sheet.evaluator_id is not None and sheet.evaluator_id != approver.id:
+        await OutboxRepo(session).enqueue_again(sheet.evaluator_id, LEGACY_DECIDED, sheet_id)
+    return None
 
 
 # ----------------------------------------------------------------------- the KPI sheet
+
+
+@dataclass(frozen=True, slots=True)
+class SheetOverview:
+    """A person's year as their direct manager sees it."""
+
+    campaign: CampaignDTO
+    rules: LegacyRules
+    sheet: LegacySheetDTO
+    person: EmployeeDTO
+    kpis: list[LegacyKpiRow]
+
+    @property
+    def kpi_editable(self) -> bool:
+        return self.sheet.plan_status == "approved" and self.sheet.kpi_status in ("open", "returned")
+
+    @property
+    def kpis_entered(self) -> int:
+        return sum(1 for k in self.kpis if k.met is not None and k.facts)
+
+
+async def overview(session: AsyncSession, sheet_id: int, evaluator: EmployeeDTO) -> SheetOverview | Refusal:
+    try:
+        sheet, campaign, rules = await _sheet(session, sheet_id)
+    except LookupError:
+        return Refusal.NOT_YOURS
+    if not _evaluator_of(sheet, evaluator):
+        return Refusal.NOT_YOURS
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    return SheetOverview(campaign, rules, sheet, person, await LegacyRepo(session).kpis(sheet_id))
 
 
 async def record_kpi(
@@ -327,6 +365,8 @@ async def submit_kpi_sheet(
         return Refusal.WRONG_STATE
     if sheet.approver_id is None:
         await repo.agree_kpi_sheet(sheet_id, now)
+    else:
+        await OutboxRepo(session).enqueue_again(sheet.approver_id, LEGACY_DECIDE, sheet_id)
     return None
 
 
@@ -353,7 +393,11 @@ async def decide_kpi_sheet(
     else:
         resubmit_by = calendar.add(today, rules.kpi_count.resubmit_working_days)
         done = await repo.return_kpi_sheet(sheet_id, (comment or "").strip(), resubmit_by)
-    return None if done else Refusal.WRONG_STATE
+    if not done:
+        return Refusal.WRONG_STATE
+    if sheet.evaluator_id is not None and sheet.evaluator_id != approver.id:
+        await OutboxRepo(session).enqueue_again(sheet.evaluator_id, LEGACY_DECIDED, sheet_id)
+    return None
 
 
 # ------------------------------------------------------------------ the competency sheet

@@ -1,4 +1,5 @@
-"""What a direct manager sees of the 2018 method's competency sheet (appendices 3-4)."""
+"""What a direct manager sees of a person's year under the 2018 method: the plan's state, the KPI sheet
+and the competency sheet (004 appendices 1-4)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import LegacyAction, LegacyCb
+from bot.callbacks import LegacyAction, LegacyCb, LegacyPlansCb
 from bot.domain.legacy import CompetencyVerdict
-from bot.services.legacy import CompetencyScreen, Refusal
-from bot.ui.formatting import current_locale
+from bot.services.legacy import CompetencyScreen, Refusal, SheetOverview
+from bot.ui.formatting import current_locale, format_date
+from bot.ui.legacy_notices import grade_name, kpi_line
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.legacy import LegacySheetDTO
 
@@ -21,18 +23,22 @@ Rendered = tuple[str, InlineKeyboardMarkup]
 
 def sheets_list(found: Sequence[tuple[CampaignDTO, LegacySheetDTO, EmployeeDTO]]) -> Rendered:
     if not found:
-        return _("You have no competency sheets to fill under the 2018 methodology."), InlineKeyboardMarkup(
+        return _("You have nobody to evaluate under the 2018 methodology."), InlineKeyboardMarkup(
             inline_keyboard=[]
         )
     builder = InlineKeyboardBuilder()
     for campaign, sheet, person in found:
-        mark = "✅" if sheet.competencies_submitted_at else "📋"
+        done = sheet.kpi_status == "agreed" and sheet.competencies_submitted_at is not None
+        mark = "✅" if done else "📋"
         builder.button(
             text=f"{mark} {campaign.year} · {person.short_name}",
-            callback_data=LegacyCb(sheet=sheet.id, action=LegacyAction.SHOW).pack(),
+            callback_data=LegacyCb(sheet=sheet.id, action=LegacyAction.MENU).pack(),
         )
     builder.adjust(1)
-    return _("Competency sheets of your people (2018 methodology, appendix 3):"), builder.as_markup()
+    builder.row(
+        InlineKeyboardButton(text=_("📝 Upload plans (appendix 1)"), callback_data=LegacyPlansCb().pack())
+    )
+    return _("Your people's evaluation under the 2018 methodology:"), builder.as_markup()
 
 
 def competency_screen(screen: CompetencyScreen) -> Rendered:
@@ -87,6 +93,94 @@ def competency_screen(screen: CompetencyScreen) -> Rendered:
     return "\n".join(lines), builder.as_markup()
 
 
+def menu_screen(view: SheetOverview) -> Rendered:
+    """A person's year: where the plan, the KPI sheet and the competency sheet stand."""
+    sheet = view.sheet
+    plan = {
+        "draft": _("not set yet: upload it from the list (5 KPIs)"),
+        "submitted": _("with the superior manager"),
+        "approved": _("approved"),
+        "returned": _("returned for correction: «{comment}», resubmit by {date}"),
+    }[sheet.plan_status]
+    kpi = {
+        "open": _("{entered} of {total} KPIs entered").format(
+            entered=view.kpis_entered, total=len(view.kpis)
+        ),
+        "submitted": _("with the superior manager"),
+        "agreed": _("agreed: {grade}").format(grade=grade_name(view.rules, sheet.kpi_grade)),
+        "returned": _("returned for correction: «{comment}», resubmit by {date}"),
+    }[sheet.kpi_status]
+    details = {
+        "comment": escape(sheet.return_comment or ""),
+        "date": format_date(sheet.resubmit_by) if sheet.resubmit_by else "—",
+    }
+    lines = [
+        f"<b>{escape(view.person.full_name)}</b> · {escape(view.person.position)} · {view.campaign.year}",
+        "",
+        _("📝 Plan (appendix 1): {state}").format(state=plan.format(**details)),
+        _("📊 KPI sheet (appendix 2): {state}").format(state=kpi.format(**details)),
+    ]
+    builder = InlineKeyboardBuilder()
+    if sheet.plan_status == "approved":
+        builder.row(_button(_("📊 KPI sheet"), LegacyCb(sheet=sheet.id, action=LegacyAction.KPI, item=1)))
+    if view.rules.competencies is not None:
+        state = _("submitted") if sheet.competencies_submitted_at else _("open")
+        lines.append(_("🧭 Competency sheet (appendix 3): {state}").format(state=state))
+        builder.row(_button(_("🧭 Competency sheet"), LegacyCb(sheet=sheet.id, action=LegacyAction.SHOW)))
+    return "\n".join(lines), builder.as_markup()
+
+
+def kpi_screen(view: SheetOverview, no: int) -> Rendered:
+    """One KPI of the sheet (appendix 2): the plan's line and what is entered against it."""
+    kpi = next((k for k in view.kpis if k.no == no), view.kpis[0])
+    sheet = view.sheet
+    lines = [
+        _("<b>KPI sheet · {year}</b>").format(year=view.campaign.year),
+        f"{escape(view.person.full_name)} · {escape(view.person.position)}",
+        "",
+        _("<b>KPI {number} of {count}: {name}</b>").format(
+            number=kpi.no, count=len(view.kpis), name=escape(kpi.name)
+        ),
+        _("Unit: {unit}; planned: {planned}; deadline: {due}.").format(
+            unit=escape(kpi.unit), planned=escape(kpi.planned), due=escape(kpi.due)
+        ),
+        _("Key result: {result}").format(result=escape(kpi.key_result)),
+        "",
+        kpi_line(kpi) if kpi.met is not None else _("Not entered yet."),
+    ]
+    builder = InlineKeyboardBuilder()
+    if view.kpi_editable:
+        builder.row(
+            _button(_("✅ Met"), LegacyCb(sheet=sheet.id, action=LegacyAction.MET, item=kpi.no)),
+            _button(_("❌ Not met"), LegacyCb(sheet=sheet.id, action=LegacyAction.NOT_MET, item=kpi.no)),
+        )
+    moves = []
+    if kpi.no > 1:
+        moves.append(
+            _button(_("◀ Previous"), LegacyCb(sheet=sheet.id, action=LegacyAction.KPI, item=kpi.no - 1))
+        )
+    if kpi.no < len(view.kpis):
+        moves.append(_button(_("Next ▶"), LegacyCb(sheet=sheet.id, action=LegacyAction.KPI, item=kpi.no + 1)))
+    builder.row(*moves)
+    if view.kpi_editable and view.kpis_entered == len(view.kpis):
+        builder.row(
+            _button(
+                _("📤 Submit to the superior manager"),
+                LegacyCb(sheet=sheet.id, action=LegacyAction.KPI_SUBMIT),
+            )
+        )
+    builder.row(_button(_("◀ Back"), LegacyCb(sheet=sheet.id, action=LegacyAction.MENU)))
+    return "\n".join(lines), builder.as_markup()
+
+
+def facts_prompt(no: int, met: bool) -> str:
+    verdict = _("met") if met else _("not met")
+    return _(
+        "KPI {no}: {verdict}. Write the actual value on the first line and, below it, the facts that prove it "
+        "(clause 22), in one message."
+    ).format(no=no, verdict=verdict)
+
+
 def verdict_line(verdict: CompetencyVerdict) -> str:
     name = escape(verdict.competency.sheet_name.get(current_locale()))
     if verdict.meets:
@@ -132,3 +226,44 @@ def refusal_text(refusal: Refusal) -> str:
 
 def _button(text: str, data: LegacyCb) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def decision_refusal_text(refusal: Refusal | None) -> str:
+    match refusal:
+        case None:
+            return _("Done: the direct manager is told.")
+        case Refusal.NOT_YOURS:
+            return _("This decision is not yours to take.")
+        case Refusal.INCOMPLETE:
+            return _("Write what should be corrected.")
+        case _:
+            return _("This has been decided already.")
+
+
+def return_prompt() -> str:
+    return _("Write what should be corrected (one message).")
+
+
+def plans_prompt() -> str:
+    return _(
+        "Send the plans of your people as a CSV or XLSX table with the columns employee_id, kpi_no, name, "
+        "source, unit, planned, due, key_result: exactly 5 KPIs a person (appendix 1). "
+        "Each plan goes to the superior manager for approval."
+    )
+
+
+def plans_problems(problems: Sequence[str]) -> str:
+    shown = "\n".join(f"• {escape(problem)}" for problem in problems[:20])
+    return _("Nothing is saved; please correct the table:") + "\n" + shown
+
+
+def plans_saved(count: int) -> str:
+    return _("Plans saved: {count}. Each has gone to the superior manager for approval.").format(count=count)
+
+
+def refusal_words(problem: Refusal | str) -> str:
+    if problem is Refusal.NOT_YOURS:
+        return _("not one of your people")
+    if problem is Refusal.WRONG_STATE:
+        return _("the plan is with the superior manager or approved already")
+    return _("not evaluated in this round")

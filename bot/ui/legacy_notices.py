@@ -13,19 +13,39 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb
+from bot.callbacks import (
+    CommissionAction,
+    CommissionCb,
+    LegacyAckCb,
+    LegacyAction,
+    LegacyCb,
+    LegacyDecideCb,
+    LegacyStage,
+)
 from bot.domain.methodology import LegacyRules
 from bot.domain.workdays import WorkCalendar
 from bot.services import legacy
-from bot.services.legacy import LEGACY_PROTOCOL, LEGACY_RESULT, LEGACY_SITTING, LEGACY_VOTE, Case, Refusal
+from bot.services.legacy import (
+    LEGACY_DECIDE,
+    LEGACY_DECIDED,
+    LEGACY_PROTOCOL,
+    LEGACY_RESULT,
+    LEGACY_SITTING,
+    LEGACY_VOTE,
+    Case,
+    Refusal,
+)
 from bot.services.reports import legacy_protocol
 from bot.ui.formatting import current_locale, format_date, local_time
 from bot.ui.quarterly_notices import Notice
 from storage.campaigns import CampaignRepo
 from storage.dto import EmployeeDTO
-from storage.legacy import CompetencyOutcome, LegacyRepo, LegacySheetDTO
+from storage.employees import EmployeeRepo
+from storage.legacy import CompetencyOutcome, LegacyKpiRow, LegacyRepo, LegacySheetDTO
 
-LEGACY_KINDS = frozenset({LEGACY_SITTING, LEGACY_VOTE, LEGACY_RESULT, LEGACY_PROTOCOL})
+LEGACY_KINDS = frozenset(
+    {LEGACY_SITTING, LEGACY_VOTE, LEGACY_RESULT, LEGACY_PROTOCOL, LEGACY_DECIDE, LEGACY_DECIDED}
+)
 Rendered = tuple[str, InlineKeyboardMarkup]
 
 
@@ -71,6 +91,8 @@ async def legacy_notice(
             return []
         text, markup = cases_screen(await legacy.cases(session, recipient), recipient)
         return [Notice(text, markup, confidential=True)]
+    if kind in (LEGACY_DECIDE, LEGACY_DECIDED):
+        return await _decision_notice(session, kind, ref_id)
     sheet = await repo.sheet(ref_id)
     if sheet is None or sheet.decision is None or sheet.acquainted_at or sheet.refused_at:
         return []
@@ -88,6 +110,131 @@ async def legacy_notice(
         ]
     )
     return [Notice(text, markup, confidential=True)]
+
+
+async def _decision_notice(session: AsyncSession, kind: str, sheet_id: int) -> list[Notice]:
+    """To the superior manager, a plan or KPI sheet to decide on; to the direct manager, what
+    was decided. Composed as things stand: nothing once it is no longer so."""
+    repo = LegacyRepo(session)
+    sheet = await repo.sheet(sheet_id)
+    if sheet is None:
+        return []
+    campaign = await CampaignRepo(session).get(sheet.campaign_id)
+    assert campaign is not None
+    _profile, rules = legacy.rules_of(campaign)
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    kpis = await repo.kpis(sheet.id)
+    if kind == LEGACY_DECIDE:
+        if sheet.plan_status == "submitted":
+            return [Notice(*plan_to_decide(sheet, person, campaign.year, kpis, rules), confidential=True)]
+        if sheet.kpi_status == "submitted":
+            return [
+                Notice(*kpi_sheet_to_decide(sheet, person, campaign.year, kpis, rules), confidential=True)
+            ]
+        return []
+    name = escape(person.full_name)
+    if sheet.kpi_status == "returned":
+        text = _("↩ The KPI sheet of {name} was returned for correction: «{comment}». Resubmit it by {date}.")
+    elif sheet.kpi_status == "agreed":
+        text = _("✅ The superior manager agreed with the KPI sheet of {name}.")
+    elif sheet.plan_status == "returned":
+        text = _("↩ The plan of {name} was returned for correction: «{comment}». Resubmit it by {date}.")
+    elif sheet.plan_status == "approved":
+        text = _("✅ The plan of {name} is approved.")
+    else:
+        return []
+    resubmit_by = format_date(sheet.resubmit_by) if sheet.resubmit_by else "—"
+    text = text.format(name=name, comment=escape(sheet.return_comment or ""), date=resubmit_by)
+    return [Notice(text, _open_button(sheet.id), confidential=True)]
+
+
+def plan_to_decide(
+    sheet: LegacySheetDTO, person: EmployeeDTO, year: int, kpis: Sequence[LegacyKpiRow], rules: LegacyRules
+) -> Rendered:
+    lines = [
+        _("📝 <b>Individual work plan for {year} to approve</b> (appendix 1)").format(year=year),
+        f"{escape(person.full_name)} · {escape(person.position)}",
+        "",
+    ]
+    for kpi in kpis:
+        lines.append(
+            _(
+                "{no}. {name} — {unit}, planned {planned}, by {due}. Source: {source}. Key result: {result}"
+            ).format(
+                no=kpi.no,
+                name=escape(kpi.name),
+                unit=escape(kpi.unit),
+                planned=escape(kpi.planned),
+                due=escape(kpi.due),
+                source=escape(kpi.source),
+                result=escape(kpi.key_result),
+            )
+        )
+    lines += [
+        "",
+        _("Approve it, or return it for correction: it comes back within {days} working days.").format(
+            days=rules.kpi_count.resubmit_working_days
+        ),
+    ]
+    return "\n".join(lines), _decide_buttons(sheet.id, LegacyStage.PLAN)
+
+
+def kpi_sheet_to_decide(
+    sheet: LegacySheetDTO, person: EmployeeDTO, year: int, kpis: Sequence[LegacyKpiRow], rules: LegacyRules
+) -> Rendered:
+    lines = [
+        _("📊 <b>KPI sheet for {year} to agree</b> (appendix 2)").format(year=year),
+        f"{escape(person.full_name)} · {escape(person.position)}",
+        "",
+        *(kpi_line(kpi) for kpi in kpis),
+        "",
+        _("KPIs met: {met} of {total} → {grade}").format(
+            met=sheet.kpi_met, total=rules.kpi_count.kpis, grade=grade_name(rules, sheet.kpi_grade)
+        ),
+        _("Agree with it, or return it when the facts are insufficient or unreliable (clause 22)."),
+    ]
+    return "\n".join(lines), _decide_buttons(sheet.id, LegacyStage.KPI)
+
+
+def kpi_line(kpi: LegacyKpiRow) -> str:
+    mark = "✅" if kpi.met else "❌"
+    return _("{mark} {no}. {name}: actual {actual} against planned {planned}. Facts: {facts}").format(
+        mark=mark,
+        no=kpi.no,
+        name=escape(kpi.name),
+        actual=escape(kpi.actual or "—"),
+        planned=escape(kpi.planned),
+        facts=escape(kpi.facts or "—"),
+    )
+
+
+def _decide_buttons(sheet_id: int, stage: LegacyStage) -> InlineKeyboardMarkup:
+    agree = _("✅ Approve") if stage is LegacyStage.PLAN else _("✅ Agree")
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=agree, callback_data=LegacyDecideCb(sheet=sheet_id, stage=stage, agree=True).pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("↩ Return for correction"),
+                    callback_data=LegacyDecideCb(sheet=sheet_id, stage=stage, agree=False).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+def _open_button(sheet_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("📂 Open"), callback_data=LegacyCb(sheet=sheet_id, action=LegacyAction.MENU).pack()
+                )
+            ]
+        ]
+    )
 
 
 def result_text(

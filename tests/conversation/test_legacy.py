@@ -15,7 +15,15 @@ from datetime import UTC, date, datetime
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.callbacks import CommissionAction, CommissionCb, LegacyAckCb, LegacyAction, LegacyCb
+from bot.callbacks import (
+    CommissionAction,
+    CommissionCb,
+    LegacyAckCb,
+    LegacyAction,
+    LegacyCb,
+    LegacyDecideCb,
+    LegacyStage,
+)
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery
@@ -70,10 +78,13 @@ async def test_a_manager_fills_a_competency_sheet(world: World) -> None:
     manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Erlan"))
     await manager.say("/legacy")
     listed = [text for text, _ in manager.last.buttons()]
-    assert manager.last.text.startswith("Competency sheets of your people")
-    assert len(listed) == 3 and all(text.startswith("📋 2025 · ") for text in listed)  # E1-E3
+    assert manager.last.text.startswith("Your people's evaluation under the 2018 methodology")
+    people = [text for text in listed if text.startswith("📋 2025 · ")]
+    assert len(people) == 3  # E1-E3
 
     await manager.press("Дана")  # E1: Омарова Дана
+    assert "📝 Plan (appendix 1): not set yet" in manager.last.text
+    await manager.press("Competency sheet")
     screen = manager.last.text
     assert "Competency sheet · 2025" in screen and "Post category: E-4 (chief specialists)" in screen
     assert "Competency 1 of 9: Managing activities" in screen
@@ -99,7 +110,7 @@ async def test_a_manager_fills_a_competency_sheet(world: World) -> None:
     # Someone else's sheet, by a forged button: refused, nothing written.
     other = await _in_english(world.person(TELEGRAM_IDS["E2"], "John"))
     await other.say("/legacy")
-    assert "no competency sheets" in other.last.text
+    assert "nobody to evaluate" in other.last.text
     forged = LegacyCb(sheet=sheets["E1"], action=LegacyAction.TOGGLE, competency=1, item=3).pack()
     text, alert = await other.press_data(forged, manager.last)
     assert alert and text == "This sheet is not yours to fill."
@@ -135,7 +146,8 @@ async def test_a_manager_fills_a_competency_sheet(world: World) -> None:
         (2, 3, 3, True),
     ]
     await manager.say("/legacy")
-    assert any(text.startswith("✅ 2025 · Дана") for text, _ in manager.last.buttons())
+    await manager.press("Дана")
+    assert "🧭 Competency sheet (appendix 3): submitted" in manager.last.text
 
 
 async def test_a_person_without_a_post_category_cannot_be_assessed_yet(world: World) -> None:
@@ -143,7 +155,8 @@ async def test_a_person_without_a_post_category_cannot_be_assessed_yet(world: Wo
     sheets = await _year(world, csv_text)
     manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Erlan"))
     await manager.say("/legacy")
-    text, alert = await manager.press("Дана")
+    await manager.press("Дана")
+    text, alert = await manager.press("Competency sheet")
     assert (
         alert and text == "The staff list gives this person no post category of appendix 4; ask HR to add it."
     )
@@ -298,3 +311,100 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
         unread = await LegacyRepo(session).sheet(sheets["E2"])
     assert read is not None and read.acquainted_at is not None and read.final_grade == "excellent"
     assert unread is not None and unread.acquainted_at is None and unread.final_grade == "excellent"  # 5 of 5
+
+
+PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + "".join(
+    f"E1,{no},Indicator {no},District plan 1.{no},%,100,31.12.2025,Result {no}\n" for no in range(1, 6)
+)
+
+
+async def test_plan_and_kpi_sheet_with_the_superior_managers_decisions(world: World) -> None:
+    """U1 uploads E1's plan; D1 returns it with a comment, then approves the corrected one; U1
+    enters the year's KPI lines in the chat and submits; D1 agrees. Bad text, forged and
+    repeated presses change nothing."""
+    sheets = await _year(world)
+    delivery = create_delivery(world.runtime, world.bot)
+    manager = await _in_english(world.person(TELEGRAM_IDS["U1"], "Erlan"))
+    director = await _in_english(world.person(TELEGRAM_IDS["D1"], "Aigerim"))
+
+    await manager.say("/legacy")
+    await manager.press("Upload plans")
+    assert "exactly 5 KPIs a person" in manager.last.text
+    short = "\n".join(PLANS.splitlines()[:5]) + "\n"  # 4 KPIs
+    await manager.send_document(short.encode(), "plans.csv")
+    assert manager.last.text.startswith("Nothing is saved") and "at least 5 are required" in manager.last.text
+    await manager.send_document(PLANS.replace("E1,", "E4,").encode(), "plans.csv")  # U2's person
+    assert "E4: not one of your people" in manager.last.text
+    await manager.send_document(PLANS.encode(), "plans.csv")
+    assert manager.last.text == "Plans saved: 1. Each has gone to the superior manager for approval."
+
+    await delivery.deliver_pending()
+    assert "Individual work plan for 2025 to approve" in director.last.text
+    assert "1. Indicator 1 — %, planned 100, by 31.12.2025." in director.last.text
+    plan_notice = director.last_with_buttons()
+    # Someone else presses the director's button: refused.
+    other = await _in_english(world.person(TELEGRAM_IDS["E2"], "John"))
+    forged = LegacyDecideCb(sheet=sheets["E1"], stage=LegacyStage.PLAN, agree=True).pack()
+    text, alert = await other.press_data(forged, plan_notice)
+    assert alert and text == "This decision is not yours to take."
+    await director.press("Return for correction", plan_notice)
+    assert director.last.text == "Write what should be corrected (one message)."
+    await director.say("Indicator 3 has no baseline.")
+    assert director.last.text == "Done: the direct manager is told."
+    await delivery.deliver_pending()
+    assert (
+        "The plan of Омарова Дана Серікқызы was returned for correction: «Indicator 3 has no baseline.»"
+        in (manager.last.text)
+    )
+    text, alert = await director.press("Approve", plan_notice)  # the old notice: decided already
+    assert alert and text == "This has been decided already."
+
+    await manager.say("/legacy")
+    await manager.press("Upload plans")
+    await manager.send_document(PLANS.encode(), "plans.csv")
+    await delivery.deliver_pending()
+    text, alert = await director.press("Approve")
+    assert not alert and text == "Done: the direct manager is told."
+    await delivery.deliver_pending()
+    assert "The plan of Омарова Дана Серікқызы is approved." in manager.last.text
+
+    # The KPI sheet in the chat: met or not, then the actual value and the facts.
+    await manager.press("Open")
+    assert "📝 Plan (appendix 1): approved" in manager.last.text
+    await manager.press("KPI sheet")
+    assert "KPI 1 of 5: Indicator 1" in manager.last.text and "Not entered yet." in manager.last.text
+    for no in range(1, 6):
+        await manager.press("Not met" if no == 5 else "✅ Met")
+        assert f"KPI {no}: " in manager.last.text
+        if no == 1:
+            await manager.say("100")  # no facts: asked again, nothing saved
+            assert "Write the actual value on the first line" in manager.last.text
+        await manager.say(f"{90 if no == 5 else 100}\nAct No. {no} of 20.12.2025")
+    assert "Submit to the superior manager" in " ".join(t for t, _ in manager.last.buttons())
+    await manager.press("Submit to the superior manager")
+    assert "📊 KPI sheet (appendix 2): with the superior manager" in manager.last.text
+
+    await delivery.deliver_pending()
+    assert "KPI sheet for 2025 to agree" in director.last.text
+    assert "KPIs met: 4 of 5 → «effective»" in director.last.text
+    assert (
+        "❌ 5. Indicator 5: actual 90 against planned 100. Facts: Act No. 5 of 20.12.2025"
+        in director.last.text
+    )
+    text, alert = await director.press("Agree")
+    assert not alert
+    again = LegacyDecideCb(sheet=sheets["E1"], stage=LegacyStage.KPI, agree=True).pack()
+    text, alert = await director.press_data(again, director.chat[-1])  # a second tap: nothing happens
+    assert alert and text == "This has been decided already."
+    await delivery.deliver_pending()
+    assert "agreed with the KPI sheet of Омарова Дана Серікқызы" in manager.last.text
+    async with world.runtime.sessionmaker() as session:
+        sheet = await LegacyRepo(session).sheet(sheets["E1"])
+        kpis = await LegacyRepo(session).kpis(sheets["E1"])
+    assert sheet is not None and (sheet.plan_status, sheet.kpi_status, sheet.kpi_met, sheet.kpi_grade) == (
+        "approved",
+        "agreed",
+        4,
+        "effective",
+    )
+    assert kpis[0].facts == "Act No. 1 of 20.12.2025"
