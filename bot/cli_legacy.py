@@ -68,6 +68,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     refusal.add_argument("campaign_id", type=int)
     refusal.add_argument("employee_id")
     refusal.add_argument("--act", required=True, help="the act: its date and who signed it")
+    protocol = commands.add_parser("legacy-protocol", help="the commission's protocol (appendix 5) as PDF")
+    protocol.add_argument("campaign_id", type=int)
+    protocol.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
+    protocol.add_argument("--output", type=Path, required=True)
     appeal = commands.add_parser(
         "legacy-appeal", help="note an appeal to the civil service agency (clause 43)"
     )

@@ -1,0 +1,272 @@
+"""One whole year under the 2018 methodology (kz-2018) through the real processes: HR starts it
+from the command line; U1 uploads the plans of two people in Telegram, D1 approves them; U1
+enters the year's KPI lines and the competency sheets, D1 agrees; HR names the commission and
+sets its sitting; the members vote in the bot (a tie the chair decides); the people acquaint
+themselves with their results; the chair and the secretary receive the protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import (
+    CommissionAction,
+    CommissionCb,
+    LegacyAckCb,
+    LegacyAction,
+    LegacyCb,
+    LegacyDecideCb,
+    LegacyPlansCb,
+    LegacyStage,
+)
+from bot.domain.workdays import bundled_calendar
+from storage.db import create_engine
+from storage.models import Employee, LegacySheet
+from tests.e2e.support import (
+    TOKEN,
+    BotProcess,
+    add_staff_users,
+    bot_environment,
+    callbacks,
+    cli,
+    join_with_invites,
+)
+from tests.factories import TELEGRAM_IDS
+from tests.stand_in import BotApiStandIn, SentMessage
+from tests.storage.test_legacy_year import staff_with_categories
+
+pytestmark = pytest.mark.e2e
+
+PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + "".join(
+    f"{code},{no},Көрсеткіш {no},Аудан жоспары 1.{no},%,100,31.12.2025,Нәтиже {no}\n"
+    for code in ("E1", "E2")
+    for no in range(1, 6)
+)
+MET = {"E1": 4, "E2": 5}  # KPIs met of 5: «тиімді» and «өте жақсы»
+
+
+class Screen:
+    """One chat's live message: press and wait until it changes; type and follow the reply."""
+
+    def __init__(self, stand_in: BotApiStandIn, chat: int, message: SentMessage) -> None:
+        self.stand_in, self.chat, self.message_id = stand_in, chat, message.message_id
+
+    @property
+    def now(self) -> SentMessage:
+        return self.stand_in.message(self.chat, self.message_id)
+
+    async def press(self, data: LegacyCb | CommissionCb) -> SentMessage:
+        version = self.now.version
+        self.stand_in.press(self.chat, self.message_id, data.pack())
+        await self.stand_in.wait_for(lambda: self.now.version > version, timeout=15)
+        return self.now
+
+    async def type(self, text: str, sheet: int) -> SentMessage:
+        """Type an answer; the sheet's next screen comes as a new message (other notices may
+        arrive in between: they are not it)."""
+        since = self.stand_in.last_message(self.chat).message_id
+        self.stand_in.send_text(self.chat, text)
+        reply = await self.stand_in.wait_for_message(
+            self.chat,
+            predicate=lambda m: (
+                m.message_id > since and any(d.startswith(f"lg:{sheet}:kpi:") for d in callbacks(m))
+            ),
+            timeout=15,
+        )
+        self.message_id = reply.message_id
+        return reply
+
+
+def _with(data: str) -> Callable[[SentMessage], bool]:
+    return lambda m: data in callbacks(m)
+
+
+async def _sheets(database_url: str) -> dict[str, LegacySheet]:
+    engine = create_engine(database_url)
+    try:
+        async with AsyncSession(engine) as session:
+            rows = await session.execute(
+                select(Employee.employee_id, LegacySheet).join(
+                    Employee, Employee.id == LegacySheet.employee_id
+                )
+            )
+            return {code: sheet for code, sheet in rows.all()}
+    finally:
+        await engine.dispose()
+
+
+async def _until(
+    database_url: str, check: Callable[[dict[str, LegacySheet]], object], timeout: float = 15
+) -> dict[str, LegacySheet]:
+    for _ in range(int(timeout * 10)):
+        sheets = await _sheets(database_url)
+        if check(sheets):
+            return sheets
+        await asyncio.sleep(0.1)
+    raise AssertionError("the database did not reach the expected state")
+
+
+def _sitting_day() -> date:
+    """A working day at least 7 working days ahead (004 clause 29)."""
+    calendar = bundled_calendar()
+    return calendar.on_or_after(calendar.add(date.today(), 8))
+
+
+async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tmp_path: Path) -> None:
+    async with BotApiStandIn(token=TOKEN, bot_username="bagalau_test_bot") as stand_in:
+        add_staff_users(stand_in)
+        env = bot_environment(
+            empty_database_url, stand_in, ORGANISATION_NAME="Т.Рысқұлов ауданы әкімінің аппараты"
+        )
+        staff = tmp_path / "staff.csv"
+        staff.write_text(staff_with_categories(), encoding="utf-8")
+        await cli(env, "import-staff", str(staff))
+        started = await cli(
+            env, "legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"
+        )
+        assert "6 people to evaluate" in started
+        campaign = started.split()[1].rstrip(":")
+        bot = BotProcess(env, tmp_path / "bot.log")
+        await bot.start()
+        try:
+            await stand_in.wait_until_polling(timeout=30)
+            assert await join_with_invites(stand_in, env, tmp_path) == 8
+            u1, d1 = TELEGRAM_IDS["U1"], TELEGRAM_IDS["D1"]
+            sheets = await _sheets(empty_database_url)
+
+            # U1 uploads the plans of E1 and E2; D1 approves each from the notice.
+            stand_in.send_text(u1, "/legacy")
+            listed = await stand_in.wait_for_message(u1, predicate=_with(LegacyPlansCb().pack()), timeout=15)
+            stand_in.press(u1, listed.message_id, LegacyPlansCb().pack())
+            await stand_in.wait_for_message(u1, contains="employee_id, kpi_no", timeout=15)
+            stand_in.send_document(u1, PLANS.encode(), "plans.csv", "text/csv")
+            await stand_in.wait_for_message(u1, contains=": 2", timeout=15)
+            for code in ("E1", "E2"):
+                approve = LegacyDecideCb(sheet=sheets[code].id, stage=LegacyStage.PLAN, agree=True).pack()
+                notice = await stand_in.wait_for_message(d1, predicate=_with(approve), timeout=20)
+                stand_in.press(d1, notice.message_id, approve)
+            await _until(
+                empty_database_url, lambda s: s["E1"].plan_status == s["E2"].plan_status == "approved"
+            )
+
+            # U1 enters the KPI lines, met or not with the facts, and the competency sheets.
+            for code in ("E1", "E2"):
+                sheet = sheets[code].id
+                stand_in.send_text(u1, "/legacy")
+                listed = await stand_in.wait_for_message(
+                    u1, predicate=_with(LegacyCb(sheet=sheet, action=LegacyAction.MENU).pack()), timeout=15
+                )
+                live = Screen(stand_in, u1, listed)
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.MENU))
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.KPI, item=1))
+                for no in range(1, 6):
+                    action = LegacyAction.MET if no <= MET[code] else LegacyAction.NOT_MET
+                    await live.press(LegacyCb(sheet=sheet, action=action, item=no))
+                    await live.type(
+                        f"{100 if no <= MET[code] else 80}\n{no}-акт, 2025 жылғы 20 желтоқсан", sheet
+                    )
+                shown = await live.press(LegacyCb(sheet=sheet, action=LegacyAction.KPI_SUBMIT))
+                assert LegacyCb(sheet=sheet, action=LegacyAction.SHOW).pack() in callbacks(shown)
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.SHOW))
+                for indicator in range(3):  # competency 1 (E-4: 4 indicators): 3 seen, meets
+                    await live.press(
+                        LegacyCb(sheet=sheet, action=LegacyAction.TOGGLE, competency=1, item=indicator)
+                    )
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.REVIEW))
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.SUBMIT))
+                agree = LegacyDecideCb(sheet=sheet, stage=LegacyStage.KPI, agree=True).pack()
+                notice = await stand_in.wait_for_message(d1, predicate=_with(agree), timeout=20)
+                stand_in.press(d1, notice.message_id, agree)
+            sheets = await _until(
+                empty_database_url,
+                lambda s: all(
+                    s[c].kpi_status == "agreed" and s[c].competencies_submitted_at for c in ("E1", "E2")
+                ),
+            )
+            assert (sheets["E1"].kpi_met, sheets["E1"].kpi_grade) == (4, "effective")
+            assert (sheets["E2"].kpi_met, sheets["E2"].kpi_grade) == (5, "excellent")
+
+            # HR: the commission (D1 chairs, E5 is the secretary), its sitting, the vote.
+            await cli(
+                env,
+                "legacy-commission",
+                campaign,
+                "--members",
+                "D1,U1,U2,E3,E4",
+                "--chair",
+                "D1",
+                "--secretary",
+                "E5",
+            )
+            day = _sitting_day()
+            scheduled = await cli(env, "legacy-schedule", campaign, "--at", f"{day.isoformat()} 10:00")
+            assert "1 evaluator(s) to be told" in scheduled
+            await stand_in.wait_for_message(u1, contains=day.strftime("%d.%m.%Y"), timeout=20)
+            await cli(env, "legacy-open", campaign)
+            votes = {
+                "D1": "excellent",
+                "U1": "excellent",
+                "U2": None,
+                "E3": None,
+            }  # E1: 2 to 2, the chair's side
+            for member, revise in votes.items():
+                chat = TELEGRAM_IDS[member]
+                for code in ("E1", "E2"):
+                    show = CommissionCb(action=CommissionAction.SHOW, sheet=sheets[code].id)
+                    notice = await stand_in.wait_for_message(chat, predicate=_with(show.pack()), timeout=20)
+                    live = Screen(stand_in, chat, notice)
+                    await live.press(show)
+                    if code == "E1" and revise:
+                        await live.press(CommissionCb(action=CommissionAction.REVISE, sheet=sheets[code].id))
+                        await live.press(
+                            CommissionCb(action=CommissionAction.GRADE, sheet=sheets[code].id, grade=revise)
+                        )
+                    else:
+                        await live.press(CommissionCb(action=CommissionAction.APPROVE, sheet=sheets[code].id))
+                    await live.press(CommissionCb(action=CommissionAction.LIST))
+            closed = await cli(
+                env,
+                "legacy-close",
+                campaign,
+                "--conclusion",
+                "Нәтижелер хаттамада көрсетілгендей бекітілсін.",
+            )
+            assert "2 result(s) decided, 1 revised" in closed
+
+            # The people acquaint themselves with their results; the signers get the protocol.
+            for code in ("E1", "E2"):
+                chat, ack = TELEGRAM_IDS[code], LegacyAckCb(sheet=sheets[code].id).pack()
+                result = await stand_in.wait_for_message(chat, predicate=_with(ack), timeout=20)
+                assert result.protect_content and "2025" in (result.text or "")
+                stand_in.press(chat, result.message_id, ack)
+            final = await _until(empty_database_url, lambda s: all(s[c].acquainted_at for c in ("E1", "E2")))
+            assert (final["E1"].decision, final["E1"].corrected_grade) == ("revise", "excellent")
+            assert (final["E2"].decision, final["E2"].corrected_grade) == ("approve", None)
+            for signer in ("D1", "E5"):
+                protocol = await stand_in.wait_for_message(
+                    TELEGRAM_IDS[signer], predicate=lambda m: m.kind == "document", timeout=20
+                )
+                assert (protocol.file_name or "").startswith("protocol-2025") and protocol.file_bytes
+                text = " ".join(
+                    "".join(
+                        p.extract_text() for p in PdfReader(io.BytesIO(protocol.file_bytes)).pages
+                    ).split()
+                )
+                assert "Т.Рысқұлов ауданы әкімінің аппараты" in text and "Омарова Дана Серікқызы" in text
+            output = tmp_path / "protocol.pdf"
+            await cli(env, "legacy-protocol", campaign, "--lang", "ru", "--output", str(output))
+            assert "Протокол заседания комиссии по оценке" in " ".join(
+                PdfReader(output).pages[0].extract_text().split()
+            )
+            status = await cli(env, "legacy-status", campaign)
+            assert "decided: approve: 1" in status and "decided: revise: 1" in status
+        finally:
+            assert await bot.stop()
