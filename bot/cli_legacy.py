@@ -214,7 +214,7 @@ async def _open(session: AsyncSession, args: argparse.Namespace, settings: Setti
     opened = await legacy.open_sitting(session, campaign)
     if isinstance(opened, Refusal):
         raise LegacyError("the commission has no sitting scheduled (legacy-schedule)")
-    ready = await legacy.ready_count(session, campaign)
+    ready = (await legacy.progress(session, campaign)).ready
     print(
         f"round {campaign.id}: sitting open; {len(opened.members)} members asked to vote on {ready} result(s)"
     )

@@ -793,9 +793,23 @@ async def record_refusal(
     return None if done else Refusal.WRONG_STATE
 
 
-async def ready_count(session: AsyncSession, campaign: CampaignDTO) -> int:
+@dataclass(frozen=True, slots=True)
+class YearProgress:
+    sheets: int  # people evaluated
+    plans_approved: int
+    ready: int  # both sheets signed: before the commission
+    decided: int
+
+
+async def progress(session: AsyncSession, campaign: CampaignDTO) -> YearProgress:
     _profile, rules = rules_of(campaign)
-    return sum(1 for s in await LegacyRepo(session).sheets(campaign.id) if ready_for_commission(s, rules))
+    sheets = [s for s in await LegacyRepo(session).sheets(campaign.id) if s.excluded_reason is None]
+    return YearProgress(
+        sheets=len(sheets),
+        plans_approved=sum(1 for s in sheets if s.plan_status == "approved"),
+        ready=sum(1 for s in sheets if ready_for_commission(s, rules)),
+        decided=sum(1 for s in sheets if s.decision is not None),
+    )
 
 
 async def note_appeal(

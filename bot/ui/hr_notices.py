@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import CalibrationCb
 from bot.domain.methodology import Profile
 from bot.domain.workdays import WorkCalendar
+from bot.services import legacy
 from bot.services.appeals import APPEAL_FILED
 from bot.services.calibration import APPEAL_DUE, APPEAL_OVERDUE, CALIBRATION_PROTOCOL, latest_session_day
 from bot.services.progress import round_progress
@@ -37,6 +38,7 @@ from bot.ui.sheets import round_title
 from storage.appeals import AppealRepo
 from storage.dto import CampaignDTO
 from storage.employees import EmployeeRepo
+from storage.legacy import LEGACY
 from storage.quarterly import QuarterRepo
 from storage.reminders import ReminderRepo
 
@@ -56,6 +58,8 @@ HR_KINDS = frozenset(
 def _title(campaign: CampaignDTO) -> str:
     if campaign.kind == "360":
         return _("360 evaluation {year}").format(year=campaign.year)
+    if campaign.kind == LEGACY:
+        return _("{year} under the 2018 methodology").format(year=campaign.year)
     return round_title(campaign.year, campaign.quarter or 0)
 
 
@@ -73,6 +77,17 @@ async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, 
             done=progress.submitted,
             total=progress.total,
             below=len(progress.below_threshold),
+        )
+    elif campaign.kind == LEGACY:
+        year = await legacy.progress(session, campaign)
+        detail = _(
+            "{bar} ready for the commission {ready}/{total}; plans approved: {plans}; decided: {decided}"
+        ).format(
+            bar=progress_bar(year.ready, year.sheets),
+            ready=year.ready,
+            total=year.sheets,
+            plans=year.plans_approved,
+            decided=year.decided,
         )
     else:
         overview = await round_overview(session, campaign)

@@ -27,8 +27,11 @@ from bot.callbacks import (
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery
+from bot.i18n import in_locale
 from bot.services import legacy
 from bot.services.access import COMMAND_LINE
+from bot.services.reminders import HR_DIGEST
+from bot.ui.hr_notices import hr_notice
 from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
 from storage.legacy import LegacyKpiRow, LegacyRepo
@@ -408,3 +411,23 @@ async def test_plan_and_kpi_sheet_with_the_superior_managers_decisions(world: Wo
         "effective",
     )
     assert kpis[0].facts == "Act No. 1 of 20.12.2025"
+
+
+async def test_hrs_daily_digest_shows_where_a_legacy_year_stands(world: World) -> None:
+    await _year(world)
+    runtime = world.runtime
+    async with runtime.sessionmaker() as session:
+        with in_locale(runtime.i18n, "en"):
+            notices = await hr_notice(
+                session,
+                runtime.profile,
+                HR_DIGEST,
+                runtime.clock.today().toordinal(),
+                runtime.clock.today(),
+                KAZAKHSTAN,
+                runtime.settings.zone,
+                runtime.clock.now(),
+            )
+    assert len(notices) == 1
+    assert "<b>2025 under the 2018 methodology</b>, deadline 30.01.2026" in notices[0].text
+    assert "ready for the commission 0/6; plans approved: 0; decided: 0" in notices[0].text
