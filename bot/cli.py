@@ -163,6 +163,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "quarter-xlsx": _report_file,
         "sheet-pdf": _report_file,
         "legacy-protocol": _report_file,
+        "legacy-sheets-pdf": _report_file,
         "grant-role": _change_role,
         "revoke-role": _change_role,
         **cli_quarters.HANDLERS,
@@ -201,6 +202,9 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
             file = await reports.round_archive(session, profile, args.campaign_id, args.unit)
         elif args.command == "quarter-xlsx":
             file = await reports.quarter_workbook(session, profile, args.campaign_id, clock.now())
+        elif args.command == "legacy-sheets-pdf":
+            sheet_id = await legacy.sheet_id_of(session, args.campaign_id, args.employee_id)
+            file = await reports.legacy_sheets(session, sheet_id, clock.now())
         elif args.command == "legacy-protocol":
             file = await reports.legacy_protocol(
                 session, args.campaign_id, settings.organisation_name, clock.now()

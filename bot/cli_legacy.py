@@ -68,6 +68,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     refusal.add_argument("campaign_id", type=int)
     refusal.add_argument("employee_id")
     refusal.add_argument("--act", required=True, help="the act: its date and who signed it")
+    sheets = commands.add_parser(
+        "legacy-sheets-pdf", help="a person's KPI and competency sheets (appendices 2-3) as PDF"
+    )
+    sheets.add_argument("campaign_id", type=int)
+    sheets.add_argument("employee_id")
+    sheets.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
+    sheets.add_argument("--output", type=Path, required=True)
     protocol = commands.add_parser("legacy-protocol", help="the commission's protocol (appendix 5) as PDF")
     protocol.add_argument("campaign_id", type=int)
     protocol.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
@@ -242,17 +249,9 @@ async def _close(session: AsyncSession, args: argparse.Namespace, settings: Sett
     return OK
 
 
-async def _person_sheet(session: AsyncSession, campaign: CampaignDTO, employee_id: str) -> int:
-    person = (await EmployeeRepo(session).by_external_ids([employee_id])).get(employee_id)
-    sheet = await LegacyRepo(session).sheet_of(campaign.id, person.id) if person else None
-    if sheet is None:
-        raise LegacyError(f"{employee_id} has no sheet in round {campaign.id}")
-    return sheet.id
-
-
 async def _refusal(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     campaign = await _round(session, args.campaign_id)
-    sheet_id = await _person_sheet(session, campaign, args.employee_id)
+    sheet_id = await legacy.sheet_id_of(session, campaign.id, args.employee_id)
     refused = await legacy.record_refusal(
         session,
         sheet_id,
@@ -271,7 +270,7 @@ async def _refusal(session: AsyncSession, args: argparse.Namespace, settings: Se
 
 async def _appeal(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     campaign = await _round(session, args.campaign_id)
-    sheet_id = await _person_sheet(session, campaign, args.employee_id)
+    sheet_id = await legacy.sheet_id_of(session, campaign.id, args.employee_id)
     noted = await legacy.note_appeal(
         session, sheet_id, args.filed_on, actor=COMMAND_LINE, now=SystemClock(settings.zone).now()
     )

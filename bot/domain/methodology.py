@@ -205,6 +205,7 @@ class CompetencyRules:
     meets_denominator: int
     categories: dict[str, Category]
     competencies: tuple[LegacyCompetency, ...]  # in the order of the sheet
+    public_service_note: Text | None = None  # appendix 3's footnote on the starred competencies
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +416,9 @@ def _parse_competency_rules(raw: dict[str, Any]) -> CompetencyRules:
         meets_denominator=int(share[1]),
         categories=categories,
         competencies=competencies,
+        public_service_note=Text.from_json(raw["public_service_note"])
+        if "public_service_note" in raw
+        else None,
     )
 
 

@@ -824,6 +824,15 @@ async def note_appeal(
     return sheet.agency_appeal_by is not None and filed_on > sheet.agency_appeal_by
 
 
+async def sheet_id_of(session: AsyncSession, campaign_id: int, employee_id: str) -> int:
+    """The sheet of the person with staff id ``employee_id`` in a round."""
+    person = (await EmployeeRepo(session).by_external_ids([employee_id])).get(employee_id)
+    sheet = await LegacyRepo(session).sheet_of(campaign_id, person.id) if person else None
+    if sheet is None:
+        raise LegacyError(f"{employee_id} has no sheet in round {campaign_id}")
+    return sheet.id
+
+
 async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:
     """Whom the sitting is announced to (004 clause 29): the evaluators of the ready results."""
     _profile, rules = rules_of(campaign)

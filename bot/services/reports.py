@@ -10,10 +10,18 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.legacy import quorum
+from bot.domain.legacy import competencies_for, indicator_group, quorum
 from bot.domain.methodology import Profile
 from bot.reports.archive import build_pdf_archive
-from bot.reports.legacy_protocol import LegacyProtocol, ProtocolLine, build_legacy_protocol_pdf
+from bot.reports.legacy_forms import (
+    LegacyProtocol,
+    PersonSheets,
+    ProtocolLine,
+    SheetCompetency,
+    SheetKpi,
+    build_legacy_protocol_pdf,
+    build_sheets_pdf,
+)
 from bot.reports.pdf import build_person_pdf
 from bot.reports.quarter_pdf import build_sheet_pdf
 from bot.reports.quarter_workbook import build_quarter_workbook
@@ -164,3 +172,61 @@ async def legacy_protocol(
     )
     data = await asyncio.to_thread(build_legacy_protocol_pdf, protocol, profile, created_at=now)
     return ReportFile(f"protocol-{campaign.year}-{campaign_id}.pdf", data)
+
+
+async def legacy_sheets(session: AsyncSession, sheet_id: int, now: datetime) -> ReportFile:
+    """A person's KPI sheet and competency sheet of a 2018-method year (004 appendices 2-3)."""
+    repo = LegacyRepo(session)
+    sheet = await repo.sheet(sheet_id)
+    campaign = await CampaignRepo(session).get(sheet.campaign_id) if sheet is not None else None
+    if sheet is None or campaign is None or sheet.excluded_reason is not None:
+        raise legacy.LegacyError(f"there is no sheet {sheet_id} to print")
+    profile, rules = legacy.rules_of(campaign)
+    locale = current_locale()
+    grades = {g.code: g.name.get(locale) for g in rules.kpi_count.grades}
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    kpis = [
+        SheetKpi(
+            k.no, k.name, k.unit, k.planned, k.actual or "", k.met if sheet.kpi_status != "open" else None
+        )
+        for k in await repo.kpis(sheet.id)
+    ]
+    competencies = None
+    note = None
+    if rules.competencies is not None:
+        sheet_rules = rules.competencies
+        verdicts = {r.competency_no: r for r in await repo.competency_results(sheet.id)}
+        seen = await repo.indicators_seen(sheet.id)
+        assessed = {c.no for c in competencies_for(sheet_rules, serves_public=sheet.serves_public)}
+        competencies = []
+        for competency in sheet_rules.competencies:
+            star = "*" if competency.public_service_only else ""
+            verdict = verdicts.get(competency.no)
+            not_seen: list[str] = []
+            if verdict is not None and not verdict.meets and sheet.position_category:
+                group = indicator_group(competency, sheet.position_category, heads_unit=sheet.heads_unit)
+                shown = seen.get(competency.no, set())
+                not_seen = [t.get(locale) for i, t in enumerate(group.effective) if i not in shown]
+            competencies.append(
+                SheetCompetency(
+                    competency.no,
+                    competency.sheet_name.get(locale) + star,
+                    competency.no in assessed,
+                    verdict.meets if verdict is not None else None,
+                    not_seen,
+                )
+            )
+        note = sheet_rules.public_service_note.get(locale) if sheet_rules.public_service_note else None
+    forms = PersonSheets(
+        person=person.full_name,
+        position=person.position,
+        unit=person.unit,
+        year=campaign.year,
+        kpis=kpis,
+        grade=grades.get(sheet.kpi_grade or "") if sheet.kpi_status in ("submitted", "agreed") else None,
+        grade_names=[g.name.get(locale) for g in rules.kpi_count.grades],
+        competencies=competencies,
+        public_service_note=note,
+    )
+    data = await asyncio.to_thread(build_sheets_pdf, forms, profile, created_at=now)
+    return ReportFile(f"sheets-{campaign.year}-{person.employee_id}.pdf", data)

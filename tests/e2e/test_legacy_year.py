@@ -2,7 +2,8 @@
 from the command line; U1 uploads the plans of two people in Telegram, D1 approves them; U1
 enters the year's KPI lines and the competency sheets, D1 agrees; HR names the commission and
 sets its sitting; the members vote in the bot (a tie the chair decides); the people acquaint
-themselves with their results; the chair and the secretary receive the protocol."""
+themselves with their results; the chair and the secretary receive the protocol; the sheets and
+the protocol print as the forms of appendices 2, 3 and 5."""
 
 from __future__ import annotations
 
@@ -266,6 +267,10 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
             assert "Протокол заседания комиссии по оценке" in " ".join(
                 PdfReader(output).pages[0].extract_text().split()
             )
+            forms = tmp_path / "sheets.pdf"
+            await cli(env, "legacy-sheets-pdf", campaign, "E1", "--output", str(forms))
+            printed = " ".join(" ".join(page.extract_text() for page in PdfReader(forms).pages).split())
+            assert "НМИ бойынша бағалау парағы" in printed and "Құзыреттер бойынша бағалау парағы" in printed
             status = await cli(env, "legacy-status", campaign)
             assert "decided: approve: 1" in status and "decided: revise: 1" in status
         finally:

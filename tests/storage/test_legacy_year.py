@@ -7,16 +7,19 @@ The department of tests/factories.py in 2025, with the post categories of append
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.legacy import Choice
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
-from bot.services import legacy, people
+from bot.i18n import create_i18n, in_locale
+from bot.services import legacy, people, reports
 from bot.services.access import COMMAND_LINE
 from bot.services.legacy import LegacyError, Refusal
 from storage.dto import CampaignDTO, EmployeeDTO
@@ -255,6 +258,17 @@ async def test_a_whole_year(session: AsyncSession) -> None:
     assert await legacy.acquaint(session, sheet_id, e1, now=decided_at, calendar=KAZAKHSTAN) is None
     final = await repo.sheet(sheet_id)
     assert final is not None and final.agency_appeal_by == date(2026, 1, 20)  # 7 January is a holiday
+
+    # The person's sheets as the forms print them (appendices 2-3), in Kazakh.
+    with in_locale(create_i18n("kk"), "kk"):
+        printed = await reports.legacy_sheets(session, sheet_id, NOW)
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(printed.data)).pages]
+    assert printed.name == "sheets-2025-E1.pdf" and len(pages) == 2
+    assert "НМИ бойынша бағалау парағы" in pages[0] and "Бағалау нәтижесі: тиімді" in pages[0]
+    assert pages[0].count("қол жетпеді") == 2  # the column's heading and KPI 5
+    assert "Құзыреттер бойынша бағалау парағы" in pages[1]
+    assert "Қызметті тұтынушыға бағдарлану* бағаланбайды" in pages[1]  # E1 serves no public
+    assert "күтілетін нәтижеге сәйкес емес" in pages[1] and "Белгіленген мерзімдерді сақтайды" in pages[1]
 
 
 async def test_without_a_quorum_nothing_is_decided(session: AsyncSession) -> None:

@@ -1,6 +1,13 @@
-"""The evaluation commission's protocol of the 2018 method (004 appendix 5) as a PDF, in the
-current i18n locale: the approval block, the results table with the commission's corrections
-and proposals, the conclusion, the signatures, and (after the form) the open vote as cast."""
+"""The 2018 method's forms as PDF, in the current i18n locale:
+
+* a person's sheets: the KPI sheet (004 appendix 2) with the superior manager's approval block,
+  the KPIs' planned and actual values, met or not, and the grade; then the competency sheet
+  (appendix 3), every competency's verdict and the indicators not seen;
+* the evaluation commission's protocol (appendix 5): the approval block, the results table with
+  the commission's corrections and proposals, the conclusion, the signatures, and (after the
+  form) the open vote as cast.
+
+Blocking (fpdf): call from a worker thread in the bot."""
 
 from __future__ import annotations
 
@@ -113,14 +120,15 @@ def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, cre
     return bytes(pdf.output())
 
 
-def _approval(pdf: FormPDF) -> None:
-    """The "APPROVED" block of the authorised person, top right, to be signed on paper."""
+def _approval(pdf: FormPDF, who: str | None = None) -> None:
+    """The "APPROVED" block, top right, to be signed on paper: by the official (the protocol)
+    or the superior manager (the KPI sheet)."""
     width = 80.0
     left = pdf.w - pdf.r_margin - width
     pdf.set_font(FONT, "B", 9.5)
     for text, bold in (
         (_("\u201cAPPROVED\u201d"), True),
-        (_("Official"), False),
+        (who or _("Official"), False),
         (f"{BLANK} " + _("(surname, initials)"), False),
         (_("date {blank}").format(blank=BLANK), False),
         (_("signature {blank}").format(blank=BLANK), False),
@@ -186,3 +194,155 @@ def _result(line: ProtocolLine) -> str:
             met=line.competencies_met, total=line.competencies
         )
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class SheetKpi:
+    no: int
+    name: str
+    unit: str
+    planned: str
+    actual: str
+    met: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetCompetency:
+    no: int
+    name: str
+    assessed: bool  # False: a public-service competency for a post that serves no public
+    meets: bool | None  # None: not submitted yet
+    not_seen: Sequence[str]  # the indicators not seen, when it does not meet
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSheets:
+    person: str
+    position: str
+    unit: str
+    year: int
+    kpis: Sequence[SheetKpi]
+    grade: str | None  # the KPI sheet's grade, by name; None until submitted
+    grade_names: Sequence[str]  # every grade of the count, as the form lists them
+    competencies: Sequence[SheetCompetency] | None  # None: the profile has no competency sheet
+    public_service_note: str | None  # the footnote on the starred competencies
+
+
+def build_sheets_pdf(sheets: PersonSheets, profile: Profile, *, created_at: datetime) -> bytes:
+    """The person's KPI sheet (appendix 2) and competency sheet (appendix 3)."""
+    pdf = new_form(_("KPI evaluation sheet"), profile, created_at)
+    _approval(pdf, _("Superior manager"))
+    _title(pdf, _("KPI evaluation sheet"))
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(
+        pdf.epw, 5, f"{sheets.person}, {sheets.position}", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    _caption(pdf, _("(surname, name, patronymic and position of the person evaluated)"))
+    pdf.multi_cell(pdf.epw, 5, str(sheets.year), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _caption(pdf, _("(the period evaluated)"))
+    pdf.ln(GAP)
+    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
+    pdf.set_font(FONT, "", 9)
+    with pdf.table(
+        col_widths=(0.06, 0.38, 0.12, 0.12, 0.12, 0.20),
+        headings_style=heading,
+        text_align=("CENTER", "LEFT", "CENTER", "CENTER", "CENTER", "CENTER"),
+        line_height=4.6,
+        padding=(1.0, 1.2),
+    ) as table:
+        table.row(
+            [
+                "№",
+                _("Target indicator"),
+                _("Unit of measure"),
+                _("Planned value"),
+                _("Actual value"),
+                _("Indicator met / not met"),
+            ]
+        )
+        for kpi in sheets.kpis:
+            verdict = "" if kpi.met is None else (_("met") if kpi.met else _("not met"))
+            table.row([str(kpi.no), kpi.name, kpi.unit, kpi.planned, kpi.actual, verdict])
+    pdf.ln(GAP)
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(
+        pdf.epw,
+        5.2,
+        _("Result of the evaluation: {grade}").format(grade=sheets.grade or BLANK),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    _caption_left(pdf, "(" + ", ".join(reversed(sheets.grade_names)) + ")")
+    _two_signatures(pdf, _("Servant"), _("Direct manager"))
+    if sheets.competencies is not None:
+        pdf.add_page()
+        _competency_sheet(pdf, sheets)
+    draw_document(pdf, profile, current_locale())
+    return bytes(pdf.output())
+
+
+def _title(pdf: FormPDF, text: str) -> None:
+    pdf.set_font(FONT, "B", 12.5)
+    pdf.multi_cell(pdf.epw, 6, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _competency_sheet(pdf: FormPDF, sheets: PersonSheets) -> None:
+    assert sheets.competencies is not None
+    _title(pdf, _("Competency evaluation sheet"))
+    pdf.set_font(FONT, "", 10)
+    pdf.multi_cell(pdf.epw, 5, str(sheets.year), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _caption(pdf, _("(the year evaluated)"))
+    pdf.ln(GAP)
+    for label, value in (
+        (_("Servant evaluated (surname, name, patronymic, if any)"), sheets.person),
+        (_("Position of the servant evaluated"), sheets.position),
+        (_("Structural unit of the servant evaluated"), sheets.unit),
+    ):
+        pdf.set_font(FONT, "", 9)
+        pdf.multi_cell(pdf.epw, 4.8, f"{label}: {value}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(GAP)
+    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
+    pdf.set_font(FONT, "", 8.5)
+    with pdf.table(
+        col_widths=(0.06, 0.26, 0.26, 0.42),
+        headings_style=heading,
+        text_align=("CENTER", "LEFT", "LEFT", "LEFT"),
+        line_height=4.4,
+        padding=(1.0, 1.2),
+    ) as table:
+        table.row(
+            [
+                "№",
+                _("Competency"),
+                _("Result of the evaluation (meets / does not meet expectations)"),
+                _("Behaviour indicators not seen in the servant (when it does not meet expectations)"),
+            ]
+        )
+        for item in sheets.competencies:
+            if not item.assessed:
+                verdict = _("not assessed")
+            elif item.meets is None:
+                verdict = ""
+            else:
+                verdict = _("meets expectations") if item.meets else _("does not meet expectations")
+            table.row([str(item.no), item.name, verdict, "\n".join(f"• {text}" for text in item.not_seen)])
+    if sheets.public_service_note:
+        pdf.ln(1)
+        _caption_left(pdf, sheets.public_service_note)
+    _two_signatures(pdf, _("Servant"), _("Direct manager"))
+
+
+def _two_signatures(pdf: FormPDF, left: str, right: str) -> None:
+    pdf.ln(GAP + 2)
+    half = pdf.epw / 2
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(half, 5, left)
+    pdf.cell(half, 5, right, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for line in (
+        f"{BLANK} " + _("(surname, name)"),
+        _("date {blank}").format(blank=BLANK),
+        _("signature {blank}").format(blank=BLANK),
+    ):
+        pdf.set_font(FONT, "", 8.5)
+        pdf.cell(half, 4.6, line)
+        pdf.cell(half, 4.6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
