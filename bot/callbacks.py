@@ -250,3 +250,9 @@ class LegacyDecideCb(CallbackData, prefix="lgd"):
 
 class LegacyPlansCb(CallbackData, prefix="lgp"):
     """Upload the 2018 method's plans of one's people (appendix 1) as a table."""
+
+
+class LegacySheetPdfCb(CallbackData, prefix="lgf"):
+    """A person's 2018-method sheets as PDF (appendices 2-3): for them and their managers."""
+
+    sheet: int

@@ -9,7 +9,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,12 +21,13 @@ from bot.callbacks import (
     LegacyCb,
     LegacyDecideCb,
     LegacyPlansCb,
+    LegacySheetPdfCb,
     LegacyStage,
 )
 from bot.clock import Clock
 from bot.domain.legacy import Choice
 from bot.domain.workdays import WorkCalendar
-from bot.services import legacy
+from bot.services import legacy, reports
 from bot.services.legacy import Refusal
 from bot.services.quarter_files import load_legacy_plans_file
 from bot.ui.legacy import (
@@ -50,6 +51,7 @@ from bot.ui.legacy_notices import (
     case_screen,
     cases_screen,
     revise_screen,
+    sheets_pdf_markup,
     vote_refusal_text,
 )
 from handlers.hr.quarters import read_upload
@@ -80,6 +82,7 @@ def register(router: Router) -> None:
     router.message.register(on_commission_command, Command("commission"))
     router.callback_query.register(on_commission, CommissionCb.filter())
     router.callback_query.register(on_acknowledge, LegacyAckCb.filter())
+    router.callback_query.register(on_sheets_pdf, LegacySheetPdfCb.filter())
 
 
 async def on_legacy_command(message: Message, employee: EmployeeDTO, session: AsyncSession) -> None:
@@ -199,8 +202,8 @@ async def on_acknowledge(
     except LookupError:
         refused = Refusal.NOT_YOURS
     await query.answer(acknowledgement_text(refused), show_alert=refused is not None)
-    if refused is None and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    if refused is None and isinstance(query.message, Message):  # read: the sheets stay at hand
+        await query.message.edit_reply_markup(reply_markup=sheets_pdf_markup(callback_data.sheet))
 
 
 # ---------------------------------------------------------------- the year and the KPI sheet
@@ -412,3 +415,22 @@ async def on_plans_table(
         return
     await state.clear()
     await message.answer(plans_saved(len(report.saved)))
+
+
+async def on_sheets_pdf(
+    query: CallbackQuery,
+    callback_data: LegacySheetPdfCb,
+    employee: EmployeeDTO,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """The sheets as the forms print them, for the person, their direct and superior manager
+    (clause 20; HR's head prints them from the command line)."""
+    sheet = await LegacyRepo(session).sheet(callback_data.sheet)
+    if sheet is None or employee.id not in (sheet.employee_id, sheet.evaluator_id, sheet.approver_id):
+        await query.answer(_("These sheets are not yours to see."), show_alert=True)
+        return
+    await query.answer()
+    file = await reports.legacy_sheets(session, sheet.id, clock.now())
+    await bot.send_document(query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True)

@@ -14,7 +14,7 @@ from bot.callbacks import LegacyAction, LegacyCb, LegacyPlansCb
 from bot.domain.legacy import CompetencyVerdict
 from bot.services.legacy import CompetencyScreen, Refusal, SheetOverview
 from bot.ui.formatting import current_locale, format_date
-from bot.ui.legacy_notices import grade_name, kpi_line
+from bot.ui.legacy_notices import grade_name, kpi_line, sheets_pdf_markup
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.legacy import LegacySheetDTO
 
@@ -123,6 +123,7 @@ def menu_screen(view: SheetOverview) -> Rendered:
     builder = InlineKeyboardBuilder()
     if sheet.plan_status == "approved":
         builder.row(_button(_("📊 KPI sheet"), LegacyCb(sheet=sheet.id, action=LegacyAction.KPI, item=1)))
+    builder.row(*sheets_pdf_markup(sheet.id).inline_keyboard[0])
     if view.rules.competencies is not None:
         state = _("submitted") if sheet.competencies_submitted_at else _("open")
         lines.append(_("🧭 Competency sheet (appendix 3): {state}").format(state=state))

@@ -20,6 +20,7 @@ from bot.callbacks import (
     LegacyAction,
     LegacyCb,
     LegacyDecideCb,
+    LegacySheetPdfCb,
     LegacyStage,
 )
 from bot.domain.methodology import LegacyRules
@@ -100,15 +101,8 @@ async def legacy_notice(
     assert campaign is not None
     _profile, rules = legacy.rules_of(campaign)
     text = result_text(sheet, rules, campaign.year, await repo.competency_results(sheet.id), calendar)
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("✅ I have read it"), callback_data=LegacyAckCb(sheet=sheet.id).pack()
-                )
-            ]
-        ]
-    )
+    read = InlineKeyboardButton(text=_("✅ I have read it"), callback_data=LegacyAckCb(sheet=sheet.id).pack())
+    markup = InlineKeyboardMarkup(inline_keyboard=[*sheets_pdf_markup(sheet.id).inline_keyboard, [read]])
     return [Notice(text, markup, confidential=True)]
 
 
@@ -368,6 +362,13 @@ def revise_screen(item: Case, rules: LegacyRules) -> Rendered:
             )
     builder.row(_button(_("◀ Back"), CommissionCb(action=CommissionAction.SHOW, sheet=item.sheet.id)))
     return text, builder.as_markup()
+
+
+def sheets_pdf_markup(sheet_id: int) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(
+        text=_("📄 The sheets (PDF)"), callback_data=LegacySheetPdfCb(sheet=sheet_id).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 def vote_refusal_text(refusal: Refusal) -> str:

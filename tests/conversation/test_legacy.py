@@ -22,6 +22,7 @@ from bot.callbacks import (
     LegacyAction,
     LegacyCb,
     LegacyDecideCb,
+    LegacySheetPdfCb,
     LegacyStage,
 )
 from bot.domain.methodology import load_profile
@@ -309,6 +310,14 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
     assert alert and text == "This result is not yours."
     text, alert = await dana.press("I have read it", result)
     assert not alert and text == "Thank you: your acquaintance with the result is recorded."
+    text, alert = await john.press_data(LegacySheetPdfCb(sheet=sheets["E1"]).pack(), dana.chat[-1])
+    assert alert and text == "These sheets are not yours to see."  # E2 is neither E1 nor E1's manager
+    await dana.press("The sheets (PDF)", result)  # the button stays once read
+    name, data = world.telegram.documents[max(world.telegram.documents)]
+    assert (
+        name == "sheets-2025-E1.pdf"
+        and "KPI evaluation sheet" in PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    )
     async with world.runtime.sessionmaker() as session:
         read = await LegacyRepo(session).sheet(sheets["E1"])
         unread = await LegacyRepo(session).sheet(sheets["E2"])
