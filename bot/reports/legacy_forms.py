@@ -17,10 +17,9 @@ from datetime import datetime
 
 from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from bot.domain.methodology import Profile
-from bot.reports.pdf import FONT, GAP, HEADING_FILL, INK, MUTED, FormPDF, draw_document, new_form
+from bot.reports.pdf import FONT, GAP, INK, MUTED, FormPDF, bold_line, draw_document, form_table, new_form
 from bot.ui.formatting import current_locale, local_time
 
 BLANK = "_____"
@@ -76,15 +75,7 @@ def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, cre
     pdf.ln(GAP)
     pdf.set_font(FONT, "B", 10.5)
     pdf.cell(pdf.epw, 6, _("Results of the evaluation"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
-    pdf.set_font(FONT, "", 9)
-    with pdf.table(
-        col_widths=(0.04, 0.22, 0.30, 0.22, 0.22),
-        headings_style=heading,
-        text_align=("CENTER", "LEFT", "LEFT", "LEFT", "LEFT"),
-        line_height=4.6,
-        padding=(1.0, 1.2),
-    ) as table:
+    with form_table(pdf, (0.04, 0.22, 0.30, 0.22, 0.22), ("CENTER", "LEFT", "LEFT", "LEFT", "LEFT")) as table:
         table.row(
             [
                 "№",
@@ -105,14 +96,7 @@ def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, cre
                 ]
             )
     pdf.ln(GAP)
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(
-        pdf.epw,
-        5.2,
-        _("Conclusion of the commission: {text}").format(text=protocol.conclusion or BLANK),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    bold_line(pdf, _("Conclusion of the commission: {text}").format(text=protocol.conclusion or BLANK))
     pdf.ln(GAP)
     _signatures(pdf, protocol)
     _votes(pdf, protocol)
@@ -241,14 +225,8 @@ def build_sheets_pdf(sheets: PersonSheets, profile: Profile, *, created_at: date
     pdf.multi_cell(pdf.epw, 5, str(sheets.year), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _caption(pdf, _("(the period evaluated)"))
     pdf.ln(GAP)
-    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
-    pdf.set_font(FONT, "", 9)
-    with pdf.table(
-        col_widths=(0.06, 0.38, 0.12, 0.12, 0.12, 0.20),
-        headings_style=heading,
-        text_align=("CENTER", "LEFT", "CENTER", "CENTER", "CENTER", "CENTER"),
-        line_height=4.6,
-        padding=(1.0, 1.2),
+    with form_table(
+        pdf, (0.06, 0.38, 0.12, 0.12, 0.12, 0.20), ("CENTER", "LEFT", "CENTER", "CENTER", "CENTER", "CENTER")
     ) as table:
         table.row(
             [
@@ -264,14 +242,7 @@ def build_sheets_pdf(sheets: PersonSheets, profile: Profile, *, created_at: date
             verdict = "" if kpi.met is None else (_("met") if kpi.met else _("not met"))
             table.row([str(kpi.no), kpi.name, kpi.unit, kpi.planned, kpi.actual, verdict])
     pdf.ln(GAP)
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(
-        pdf.epw,
-        5.2,
-        _("Result of the evaluation: {grade}").format(grade=sheets.grade or BLANK),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    bold_line(pdf, _("Result of the evaluation: {grade}").format(grade=sheets.grade or BLANK))
     _caption_left(pdf, "(" + ", ".join(reversed(sheets.grade_names)) + ")")
     _two_signatures(pdf, _("Servant"), _("Direct manager"))
     if sheets.competencies is not None:
@@ -301,14 +272,8 @@ def _competency_sheet(pdf: FormPDF, sheets: PersonSheets) -> None:
         pdf.set_font(FONT, "", 9)
         pdf.multi_cell(pdf.epw, 4.8, f"{label}: {value}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(GAP)
-    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
-    pdf.set_font(FONT, "", 8.5)
-    with pdf.table(
-        col_widths=(0.06, 0.26, 0.26, 0.42),
-        headings_style=heading,
-        text_align=("CENTER", "LEFT", "LEFT", "LEFT"),
-        line_height=4.4,
-        padding=(1.0, 1.2),
+    with form_table(
+        pdf, (0.06, 0.26, 0.26, 0.42), ("CENTER", "LEFT", "LEFT", "LEFT"), size=8.5, line_height=4.4
     ) as table:
         table.row(
             [

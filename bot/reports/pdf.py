@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from aiogram.utils.i18n import gettext as _
 from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, TableBordersLayout, TableCellFillMode, VAlign, XPos, YPos
 from fpdf.fonts import FontFace
+from fpdf.table import Table
 from fpdf.util import Padding
 from PIL import Image, ImageChops
 
@@ -177,6 +179,33 @@ def draw_box(pdf: FPDF, text: str, fill: str) -> None:
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
+
+
+def form_table(
+    pdf: FPDF,
+    col_widths: tuple[float, ...],
+    text_align: tuple[str, ...],
+    *,
+    size: float = 9,
+    line_height: float = 4.6,
+) -> AbstractContextManager[Table]:
+    """A ruled table in the forms' style: a shaded bold heading row, then the rows (use as a
+    context manager, as ``FPDF.table``)."""
+    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
+    pdf.set_font(FONT, "", size)
+    return pdf.table(
+        col_widths=col_widths,
+        headings_style=heading,
+        text_align=text_align,
+        line_height=line_height,
+        padding=(1.0, 1.2),
+    )
+
+
+def bold_line(pdf: FPDF, text: str) -> None:
+    """A result or conclusion in bold across the page."""
+    pdf.set_font(FONT, "B", 10)
+    pdf.multi_cell(pdf.epw, 5.2, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def draw_facts(

@@ -10,17 +10,15 @@ from decimal import Decimal
 
 from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from bot.domain.methodology import GradeBand, Profile
 from bot.reports.pdf import (
     FONT,
     GAP,
-    HEADING_FILL,
-    INK,
     band_fill,
     draw_box,
     draw_facts,
+    form_table,
     new_form,
 )
 from bot.ui.formatting import current_locale, format_date, format_score, local_time
@@ -85,15 +83,7 @@ def build_protocol_pdf(protocol: Protocol, profile: Profile, *, created_at: date
     pdf.set_font(FONT, "", 9.5)
     pdf.multi_cell(pdf.epw, 4.8, protocol.application, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(GAP)
-    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
-    pdf.set_font(FONT, "", 9)
-    with pdf.table(
-        col_widths=(0.05, 0.33, 0.17, 0.45),
-        headings_style=heading,
-        text_align=("CENTER", "LEFT", "CENTER", "LEFT"),
-        line_height=4.6,
-        padding=(1.0, 1.2),
-    ) as table:
+    with form_table(pdf, (0.05, 0.33, 0.17, 0.45), ("CENTER", "LEFT", "CENTER", "LEFT")) as table:
         table.row(["№", _("Member"), _("Vote"), _("Reason")])
         for number, vote in enumerate(protocol.votes, start=1):
             member = _("{name} (chair)").format(name=vote.member) if vote.chair else vote.member

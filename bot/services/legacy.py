@@ -10,7 +10,7 @@ returns them, the commission's members vote, and the person acquaints themselves
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -276,17 +276,44 @@ async def decide_plan(
 ) -> Refusal | None:
     """Approve the plan, or return it with what to correct: it comes back within the profile's
     working days (004 clause 12)."""
+    repo = LegacyRepo(session)
+    return await _decide(
+        session,
+        sheet_id,
+        approver,
+        agree=lambda: repo.approve_plan(sheet_id) if approve else None,
+        give_back=lambda comment, by: repo.return_plan(sheet_id, comment, by),
+        comment=comment,
+        today=today,
+        calendar=calendar,
+    )
+
+
+async def _decide(
+    session: AsyncSession,
+    sheet_id: int,
+    approver: EmployeeDTO,
+    *,
+    agree: Callable[[], Awaitable[bool] | None],
+    give_back: Callable[[str, date], Awaitable[bool]],
+    comment: str | None,
+    today: date,
+    calendar: WorkCalendar,
+) -> Refusal | None:
+    """The superior manager's decision on a plan or a KPI sheet: ``agree`` (which gives None
+    when the decision is to return it) or ``give_back`` with the comment, due back within the
+    profile's working days; the direct manager is told either way."""
     sheet, _campaign, rules = await _sheet(session, sheet_id)
     if not _approver_of(sheet, approver):
         return Refusal.NOT_YOURS
-    repo = LegacyRepo(session)
-    if approve:
-        done = await repo.approve_plan(sheet_id)
+    agreed = agree()
+    if agreed is not None:
+        done = await agreed
     elif not (comment or "").strip():
         return Refusal.INCOMPLETE
     else:
         resubmit_by = calendar.add(today, rules.kpi_count.resubmit_working_days)
-        done = await repo.return_plan(sheet_id, (comment or "").strip(), resubmit_by)
+        done = await give_back((comment or "").strip(), resubmit_by)
     if not done:
         return Refusal.WRONG_STATE
     if sheet.evaluator_id is not None and sheet.evaluator_id != approver.id:
@@ -382,22 +409,17 @@ async def decide_kpi_sheet(
     calendar: WorkCalendar,
 ) -> Refusal | None:
     """Agree with the sheet, or return it when the facts are too thin (004 clauses 21-23)."""
-    sheet, _campaign, rules = await _sheet(session, sheet_id)
-    if not _approver_of(sheet, approver):
-        return Refusal.NOT_YOURS
     repo = LegacyRepo(session)
-    if agree:
-        done = await repo.agree_kpi_sheet(sheet_id, now)
-    elif not (comment or "").strip():
-        return Refusal.INCOMPLETE
-    else:
-        resubmit_by = calendar.add(today, rules.kpi_count.resubmit_working_days)
-        done = await repo.return_kpi_sheet(sheet_id, (comment or "").strip(), resubmit_by)
-    if not done:
-        return Refusal.WRONG_STATE
-    if sheet.evaluator_id is not None and sheet.evaluator_id != approver.id:
-        await OutboxRepo(session).enqueue_again(sheet.evaluator_id, LEGACY_DECIDED, sheet_id)
-    return None
+    return await _decide(
+        session,
+        sheet_id,
+        approver,
+        agree=lambda: repo.agree_kpi_sheet(sheet_id, now) if agree else None,
+        give_back=lambda comment, by: repo.return_kpi_sheet(sheet_id, comment, by),
+        comment=comment,
+        today=today,
+        calendar=calendar,
+    )
 
 
 # ------------------------------------------------------------------ the competency sheet
