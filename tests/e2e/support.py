@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -256,3 +257,32 @@ async def assignments_of(database_url: str) -> dict[int, tuple[str, str]]:
             return {row[0]: (row[1], row[2]) for row in rows.all()}
     finally:
         await engine.dispose()
+
+
+class Screen:
+    """One chat's live message (a sheet, a list): press a button and wait until the message
+    has changed; type an answer and follow the reply, which becomes the live message."""
+
+    def __init__(self, stand_in: BotApiStandIn, chat: int, message: SentMessage) -> None:
+        self.stand_in, self.chat, self.message_id = stand_in, chat, message.message_id
+
+    @property
+    def now(self) -> SentMessage:
+        return self.stand_in.message(self.chat, self.message_id)
+
+    async def press(self, data: str) -> SentMessage:
+        version = self.now.version
+        self.stand_in.press(self.chat, self.message_id, data)
+        await self.stand_in.wait_for(lambda: self.now.version > version, timeout=15)
+        return self.now
+
+    async def type(self, text: str, reply: Callable[[SentMessage], bool] | None = None) -> SentMessage:
+        """The reply is the next message, or the next one ``reply`` accepts (other notices may
+        arrive in between)."""
+        since = self.stand_in.last_message(self.chat).message_id
+        self.stand_in.send_text(self.chat, text)
+        answer = await self.stand_in.wait_for_message(
+            self.chat, predicate=lambda m: m.message_id > since and (reply is None or reply(m)), timeout=15
+        )
+        self.message_id = answer.message_id
+        return answer

@@ -34,6 +34,7 @@ from storage.models import Employee, LegacySheet
 from tests.e2e.support import (
     TOKEN,
     BotProcess,
+    Screen,
     add_staff_users,
     bot_environment,
     callbacks,
@@ -52,38 +53,6 @@ PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + "".join
     for no in range(1, 6)
 )
 MET = {"E1": 4, "E2": 5}  # KPIs met of 5: «тиімді» and «өте жақсы»
-
-
-class Screen:
-    """One chat's live message: press and wait until it changes; type and follow the reply."""
-
-    def __init__(self, stand_in: BotApiStandIn, chat: int, message: SentMessage) -> None:
-        self.stand_in, self.chat, self.message_id = stand_in, chat, message.message_id
-
-    @property
-    def now(self) -> SentMessage:
-        return self.stand_in.message(self.chat, self.message_id)
-
-    async def press(self, data: LegacyCb | CommissionCb) -> SentMessage:
-        version = self.now.version
-        self.stand_in.press(self.chat, self.message_id, data.pack())
-        await self.stand_in.wait_for(lambda: self.now.version > version, timeout=15)
-        return self.now
-
-    async def type(self, text: str, sheet: int) -> SentMessage:
-        """Type an answer; the sheet's next screen comes as a new message (other notices may
-        arrive in between: they are not it)."""
-        since = self.stand_in.last_message(self.chat).message_id
-        self.stand_in.send_text(self.chat, text)
-        reply = await self.stand_in.wait_for_message(
-            self.chat,
-            predicate=lambda m: (
-                m.message_id > since and any(d.startswith(f"lg:{sheet}:kpi:") for d in callbacks(m))
-            ),
-            timeout=15,
-        )
-        self.message_id = reply.message_id
-        return reply
 
 
 def _with(data: str) -> Callable[[SentMessage], bool]:
@@ -161,28 +130,33 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
             # U1 enters the KPI lines, met or not with the facts, and the competency sheets.
             for code in ("E1", "E2"):
                 sheet = sheets[code].id
+
+                def kpi_screen(m: SentMessage, sheet: int = sheet) -> bool:
+                    """The sheet's next KPI screen (a notice may come in between)."""
+                    return any(d.startswith(f"lg:{sheet}:kpi:") for d in callbacks(m))
+
                 stand_in.send_text(u1, "/legacy")
                 listed = await stand_in.wait_for_message(
                     u1, predicate=_with(LegacyCb(sheet=sheet, action=LegacyAction.MENU).pack()), timeout=15
                 )
                 live = Screen(stand_in, u1, listed)
-                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.MENU))
-                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.KPI, item=1))
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.MENU).pack())
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.KPI, item=1).pack())
                 for no in range(1, 6):
                     action = LegacyAction.MET if no <= MET[code] else LegacyAction.NOT_MET
-                    await live.press(LegacyCb(sheet=sheet, action=action, item=no))
+                    await live.press(LegacyCb(sheet=sheet, action=action, item=no).pack())
                     await live.type(
-                        f"{100 if no <= MET[code] else 80}\n{no}-акт, 2025 жылғы 20 желтоқсан", sheet
+                        f"{100 if no <= MET[code] else 80}\n{no}-акт, 2025 жылғы 20 желтоқсан", kpi_screen
                     )
-                shown = await live.press(LegacyCb(sheet=sheet, action=LegacyAction.KPI_SUBMIT))
+                shown = await live.press(LegacyCb(sheet=sheet, action=LegacyAction.KPI_SUBMIT).pack())
                 assert LegacyCb(sheet=sheet, action=LegacyAction.SHOW).pack() in callbacks(shown)
-                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.SHOW))
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.SHOW).pack())
                 for indicator in range(3):  # competency 1 (E-4: 4 indicators): 3 seen, meets
                     await live.press(
-                        LegacyCb(sheet=sheet, action=LegacyAction.TOGGLE, competency=1, item=indicator)
+                        LegacyCb(sheet=sheet, action=LegacyAction.TOGGLE, competency=1, item=indicator).pack()
                     )
-                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.REVIEW))
-                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.SUBMIT))
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.REVIEW).pack())
+                await live.press(LegacyCb(sheet=sheet, action=LegacyAction.SUBMIT).pack())
                 agree = LegacyDecideCb(sheet=sheet, stage=LegacyStage.KPI, agree=True).pack()
                 notice = await stand_in.wait_for_message(d1, predicate=_with(agree), timeout=20)
                 stand_in.press(d1, notice.message_id, agree)
@@ -224,15 +198,21 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
                     show = CommissionCb(action=CommissionAction.SHOW, sheet=sheets[code].id)
                     notice = await stand_in.wait_for_message(chat, predicate=_with(show.pack()), timeout=20)
                     live = Screen(stand_in, chat, notice)
-                    await live.press(show)
+                    await live.press(show.pack())
                     if code == "E1" and revise:
-                        await live.press(CommissionCb(action=CommissionAction.REVISE, sheet=sheets[code].id))
                         await live.press(
-                            CommissionCb(action=CommissionAction.GRADE, sheet=sheets[code].id, grade=revise)
+                            CommissionCb(action=CommissionAction.REVISE, sheet=sheets[code].id).pack()
+                        )
+                        await live.press(
+                            CommissionCb(
+                                action=CommissionAction.GRADE, sheet=sheets[code].id, grade=revise
+                            ).pack()
                         )
                     else:
-                        await live.press(CommissionCb(action=CommissionAction.APPROVE, sheet=sheets[code].id))
-                    await live.press(CommissionCb(action=CommissionAction.LIST))
+                        await live.press(
+                            CommissionCb(action=CommissionAction.APPROVE, sheet=sheets[code].id).pack()
+                        )
+                    await live.press(CommissionCb(action=CommissionAction.LIST).pack())
             closed = await cli(
                 env,
                 "legacy-close",

@@ -22,6 +22,7 @@ from storage.models import Campaign, Employee, QuarterSheet
 from tests.e2e.support import (
     TOKEN,
     BotProcess,
+    Screen,
     add_staff_users,
     bot_environment,
     callbacks,
@@ -99,33 +100,6 @@ async def _round_id(database_url: str) -> int:
             return int(found or 0)
     finally:
         await engine.dispose()
-
-
-class Screen:
-    """One chat's live sheet message: press, and wait until the screen has changed."""
-
-    def __init__(self, stand_in: BotApiStandIn, chat: int, message: SentMessage) -> None:
-        self.stand_in, self.chat, self.message_id = stand_in, chat, message.message_id
-
-    @property
-    def now(self) -> SentMessage:
-        return self.stand_in.message(self.chat, self.message_id)
-
-    async def press(self, data: str) -> SentMessage:
-        version = self.now.version
-        self.stand_in.press(self.chat, self.message_id, data)
-        await self.stand_in.wait_for(lambda: self.now.version > version, timeout=15)
-        return self.now
-
-    async def type(self, text: str) -> SentMessage:
-        """A typed answer: its screen comes as a new message, which becomes the live one."""
-        since = self.stand_in.last_message(self.chat).message_id
-        self.stand_in.send_text(self.chat, text)
-        reply = await self.stand_in.wait_for_message(
-            self.chat, predicate=lambda m: m.message_id > since, timeout=15
-        )
-        self.message_id = reply.message_id
-        return reply
 
 
 async def test_one_quarter_through_the_polling_bot(empty_database_url: str, tmp_path: Path) -> None:
