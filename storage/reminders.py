@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.broadcasts import unfinished_respondents
 from storage.campaigns import campaign_dto
 from storage.dto import CampaignDTO
-from storage.models import Campaign, CampaignSubject, Employee, QuarterSheet
+from storage.models import Campaign, CampaignSubject, Employee, LegacySheet, QuarterSheet
 
 
 class ReminderRepo:
@@ -32,7 +32,8 @@ class ReminderRepo:
 
     async def unread_results(self, sent_since: datetime) -> list[UnreadResult]:
         """Results sent since ``sent_since`` their person has not confirmed reading (clause 11):
-        quarterly sheets from their submission, 360 reports from their round's close. People
+        quarterly sheets from their submission, 360 reports from their round's close, results
+        of the 2018 method from the commission's decision (004 clause 40). People
         who left are not asked (clause 6)."""
         columns = (Employee.id, Employee.telegram_user_id, Campaign.year, Campaign.quarter)
         sheets = await self.session.execute(
@@ -59,9 +60,21 @@ class ReminderRepo:
                 Employee.active.is_(True),
             )
         )
+        legacy = await self.session.execute(
+            select(LegacySheet.id, LegacySheet.decided_at, *columns)
+            .join(Employee, Employee.id == LegacySheet.employee_id)
+            .join(Campaign, Campaign.id == LegacySheet.campaign_id)
+            .where(
+                LegacySheet.decision.is_not(None),
+                LegacySheet.acquainted_at.is_(None),
+                LegacySheet.refused_at.is_(None),
+                LegacySheet.decided_at >= sent_since,
+                Employee.active.is_(True),
+            )
+        )
         found = [
             UnreadResult(kind, ref, person, sent_at, chat is not None, year, quarter)
-            for kind, rows in (("quarter", sheets), ("360", reports))
+            for kind, rows in (("quarter", sheets), ("360", reports), ("legacy", legacy))
             for ref, sent_at, person, chat, year, quarter in rows.all()
             if sent_at is not None
         ]
@@ -85,7 +98,7 @@ def work_left(campaign: CampaignDTO) -> Select[Any]:
 
 @dataclass(frozen=True, slots=True)
 class UnreadResult:
-    kind: str  # "quarter" (ref: the sheet) or "360" (ref: the campaign subject)
+    kind: str  # "quarter" or "legacy" (ref: the sheet), or "360" (ref: the campaign subject)
     ref: int
     person: int
     sent_at: datetime

@@ -65,6 +65,8 @@ NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
 LEGACY_SITTING = "legacy_sitting"  # to an evaluator: the commission sits then (ref: the commission)
 LEGACY_VOTE = "legacy_vote"  # to a member: the sitting is open, vote (ref: the commission)
 LEGACY_RESULT = "legacy_result"  # to the evaluated person: the commission's result (ref: the sheet)
+# To the person who has not confirmed reading it the next working morning (004 clause 40).
+LEGACY_RESULT_AGAIN = "legacy_result_again"
 LEGACY_PROTOCOL = "legacy_protocol"  # to the secretary and the chair: the protocol (ref: the commission)
 LEGACY_DECIDE = "legacy_decide"  # to the superior manager: a plan or KPI sheet to decide on (ref: the sheet)
 LEGACY_DECIDED = "legacy_decided"  # to the direct manager: approved, agreed or returned (ref: the sheet)

@@ -26,6 +26,7 @@ from bot.domain.methodology import Profile
 from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_slot
 from bot.domain.workdays import WorkCalendar
 from bot.services.calibration import APPEAL_DUE, APPEAL_OVERDUE, VOTE_DUE, deciders
+from bot.services.legacy import LEGACY_RESULT_AGAIN
 from bot.services.progress import round_progress
 from bot.services.quarterly import RESULT_AGAIN
 from storage.appeals import AppealRepo
@@ -168,7 +169,7 @@ async def _plan_result_reminders(
         if unread.in_bot:
             sent_on = local_naive(unread.sent_at, zone).date()
             again = datetime.combine(calendar.add(sent_on, RESEND_AFTER), OPENS)
-            kind = RESULT_AGAIN if unread.kind == "quarter" else REPORT_AGAIN
+            kind = {"quarter": RESULT_AGAIN, "legacy": LEGACY_RESULT_AGAIN}.get(unread.kind, REPORT_AGAIN)
             moment = utc_from_local(next_send_slot(again, calendar), zone)
             again_at[(kind, moment)].append((unread.person, unread.ref))
         last_days.add(acknowledgement_due(unread.sent_at, calendar, zone))

@@ -152,11 +152,12 @@ async def _unread(
     ]
     for unread in due:
         person = people[unread.person]
-        what = (
-            _("360 evaluation {year}").format(year=unread.year)
-            if unread.quarter is None
-            else round_title(unread.year, unread.quarter)
-        )
+        if unread.kind == "legacy":
+            what = _("{year} under the 2018 methodology").format(year=unread.year)
+        elif unread.quarter is None:
+            what = _("360 evaluation {year}").format(year=unread.year)
+        else:
+            what = round_title(unread.year, unread.quarter)
         absent = "" if unread.in_bot else " — " + _("not in the bot")
         lines.append(f"• {escape(person.full_name)} ({escape(person.employee_id)}), {what}{absent}")
     return [Notice("\n".join([lines[0], *listed(lines[1:])]), None)]

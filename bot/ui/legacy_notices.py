@@ -31,6 +31,7 @@ from bot.services.legacy import (
     LEGACY_DECIDED,
     LEGACY_PROTOCOL,
     LEGACY_RESULT,
+    LEGACY_RESULT_AGAIN,
     LEGACY_SITTING,
     LEGACY_VOTE,
     Case,
@@ -45,7 +46,15 @@ from storage.employees import EmployeeRepo
 from storage.legacy import CompetencyOutcome, LegacyKpiRow, LegacyRepo, LegacySheetDTO
 
 LEGACY_KINDS = frozenset(
-    {LEGACY_SITTING, LEGACY_VOTE, LEGACY_RESULT, LEGACY_PROTOCOL, LEGACY_DECIDE, LEGACY_DECIDED}
+    {
+        LEGACY_SITTING,
+        LEGACY_VOTE,
+        LEGACY_RESULT,
+        LEGACY_RESULT_AGAIN,
+        LEGACY_PROTOCOL,
+        LEGACY_DECIDE,
+        LEGACY_DECIDED,
+    }
 )
 Rendered = tuple[str, InlineKeyboardMarkup]
 
@@ -101,6 +110,8 @@ async def legacy_notice(
     assert campaign is not None
     _profile, rules = legacy.rules_of(campaign)
     text = result_text(sheet, rules, campaign.year, await repo.competency_results(sheet.id), calendar)
+    if kind == LEGACY_RESULT_AGAIN:
+        text = _("Reminder: please read your result and confirm with the button below.") + "\n\n" + text
     read = InlineKeyboardButton(text=_("✅ I have read it"), callback_data=LegacyAckCb(sheet=sheet.id).pack())
     markup = InlineKeyboardMarkup(inline_keyboard=[*sheets_pdf_markup(sheet.id).inline_keyboard, [read]])
     return [Notice(text, markup, confidential=True)]

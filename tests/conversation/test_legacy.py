@@ -25,9 +25,10 @@ from bot.callbacks import (
     LegacySheetPdfCb,
     LegacyStage,
 )
+from bot.domain.legacy import Choice
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
-from bot.factory import create_delivery
+from bot.factory import create_delivery, plan_reminders_now
 from bot.i18n import in_locale
 from bot.services import legacy
 from bot.services.access import COMMAND_LINE
@@ -39,6 +40,7 @@ from storage.legacy import LegacyKpiRow, LegacyRepo
 from storage.models import LegacyIndicatorSeen
 from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import _in_english
+from tests.conversation.test_reminders import HR_ACCOUNT, _at, _hr_account
 from tests.factories import TELEGRAM_IDS
 from tests.storage.test_legacy_year import staff_with_categories
 
@@ -440,3 +442,49 @@ async def test_hrs_daily_digest_shows_where_a_legacy_year_stands(world: World) -
     assert len(notices) == 1
     assert "<b>2025 under the 2018 methodology</b>, deadline 30.01.2026" in notices[0].text
     assert "ready for the commission 0/6; plans approved: 0; decided: 0" in notices[0].text
+
+
+async def test_an_unread_result_is_sent_again_and_hr_is_told(world: World) -> None:
+    """004 clause 40: HR acquaints the person within 2 working days. A result still unread the
+    next working morning is sent again; still unread on the second working day, HR is told."""
+    sheets = await _year(world)
+    await _ready_for_commission(world, sheets)
+    await _hr_account(world)
+    runtime = world.runtime
+    async with runtime.sessionmaker() as session, session.begin():
+        campaign = await CampaignRepo(session).get(world.campaign_id)
+        assert campaign is not None
+        await legacy.open_sitting(session, campaign)
+        staff = await EmployeeRepo(session).by_external_ids(["D1", "U1", "U2", "E3"])
+        for member in staff.values():
+            for code in ("E1", "E2"):
+                await legacy.vote(
+                    session, campaign, member, sheets[code], Choice.APPROVE, None, runtime.clock.now()
+                )
+        outcome = await legacy.close_sitting(
+            session,
+            campaign,
+            conclusion=None,
+            today=runtime.clock.today(),
+            now=runtime.clock.now(),
+            calendar=KAZAKHSTAN,
+        )
+    assert outcome.decided == 2
+    delivery = create_delivery(runtime, world.bot)
+    await delivery.deliver_pending()
+    dana = world.person(TELEGRAM_IDS["E1"], "Dana")
+    await dana.press_data(LegacyAckCb(sheet=sheets["E1"]).pack(), dana.chat[-1])
+
+    _at(world, datetime(2025, 12, 2, 4, 0, tzinfo=UTC))  # Tuesday 09:00 in Almaty
+    await plan_reminders_now(runtime)
+    await delivery.deliver_pending()
+    john = world.telegram.chat(TELEGRAM_IDS["E2"])
+    assert "Your evaluation result for 2025" in john[-1].text and john[-1].text.startswith("Reminder:")
+    dana_results = [m for m in world.telegram.chat(TELEGRAM_IDS["E1"]) if "2025" in (m.text or "")]
+    assert len(dana_results) == 1  # she read hers: not sent again
+
+    _at(world, datetime(2025, 12, 3, 4, 0, tzinfo=UTC))  # the second working day
+    await plan_reminders_now(runtime)
+    await delivery.deliver_pending()
+    told = [m.text for m in world.telegram.chat(HR_ACCOUNT) if m.text.startswith("📋")]
+    assert len(told) == 1 and "Smith John (E2)" in told[0] and "Омарова" not in told[0]
