@@ -256,3 +256,19 @@ class LegacySheetPdfCb(CallbackData, prefix="lgf"):
     """A person's 2018-method sheets as PDF (appendices 2-3): for them and their managers."""
 
     sheet: int
+
+
+class LegacyRoundAction(StrEnum):
+    SHOW = "show"
+    NAME = "name"  # name the commission (typed: the members, the secretary)
+    SCHEDULE = "when"  # set the sitting (typed: the date and time)
+    OPEN = "open"
+    CLOSE = "close"  # close the sitting (typed: the conclusion)
+    PROTOCOL = "prot"
+
+
+class LegacyRoundCb(CallbackData, prefix="lr"):
+    """HR's screen of a 2018-method year."""
+
+    campaign: int
+    action: LegacyRoundAction

@@ -199,15 +199,21 @@ async def _commission(session: AsyncSession, args: argparse.Namespace, settings:
 async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     campaign = await _round(session, args.campaign_id)
     clock = SystemClock(settings.zone)
-    at: datetime = args.at if args.at.tzinfo else args.at.replace(tzinfo=settings.zone)
+    at: datetime = args.at.replace(tzinfo=None)  # as the clock in the body's time zone shows it
     outcome = await legacy.schedule_sitting(
-        session, campaign, at, today=clock.today(), now=clock.now(), calendar=settings.calendar
+        session,
+        campaign,
+        at,
+        today=clock.today(),
+        now=clock.now(),
+        calendar=settings.calendar,
+        zone=settings.zone,
     )
     if outcome is Refusal.TOO_SOON:
         _profile, rules = legacy.rules_of(campaign)
         raise LegacyError(
-            f"the sitting must be on a working day at least {rules.commission.notice_working_days} "
-            f"working days from today, so that the evaluators are told in time"
+            f"the sitting must be in working hours (09:00-19:00) on a working day at least "
+            f"{rules.commission.notice_working_days} working days from today, so that the evaluators are told in time"
         )
     if outcome is not None:
         raise LegacyError("name the commission first (legacy-commission)")

@@ -160,6 +160,13 @@ class LegacyRepo:
         )
         return campaign_dto(row) if row is not None else None
 
+    async def rounds(self) -> list[CampaignDTO]:
+        """Every round of kind "legacy", the latest year first."""
+        rows = await self.session.scalars(
+            select(Campaign).where(Campaign.kind == LEGACY).order_by(Campaign.year.desc(), Campaign.id.desc())
+        )
+        return [campaign_dto(row) for row in rows]
+
     # ------------------------------------------------------------------------ sheets
 
     async def create_sheets(self, campaign_id: int, sheets: Iterable[NewSheet]) -> int:

@@ -14,9 +14,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import utc_from_local
 from bot.domain.eligibility import ineligibility
 from bot.domain.legacy import (
     Choice,
@@ -42,6 +44,7 @@ from bot.domain.methodology import (
     load_profile,
 )
 from bot.domain.quarter_files import LegacyPlanRows
+from bot.domain.reminders import in_working_hours
 from bot.domain.workdays import WorkCalendar
 from bot.services.access import Actor, audit
 from storage.campaigns import CampaignRepo
@@ -605,18 +608,20 @@ async def schedule_sitting(
     today: date,
     now: datetime,
     calendar: WorkCalendar,
+    zone: ZoneInfo,
 ) -> Refusal | None:
-    """The sitting's time: on a working day, and announced to the evaluators at least the
-    profile's working days ahead (7 in 004 clause 29, 3 in 003 clause 57)."""
+    """The sitting's time (``sitting_at``: local time, naive): in working hours, and announced to
+    the evaluators at least the profile's working days ahead (7 in 004 clause 29, 3 in 003
+    clause 57)."""
     _profile, rules = rules_of(campaign)
     repo = LegacyRepo(session)
     commission = await repo.commission(campaign.id)
     if commission is None:
         return Refusal.WRONG_STATE
-    day = sitting_at.date()
-    if not calendar.is_working_day(day) or day < calendar.add(today, rules.commission.notice_working_days):
+    earliest = calendar.add(today, rules.commission.notice_working_days)
+    if not in_working_hours(sitting_at, calendar) or sitting_at.date() < earliest:
         return Refusal.TOO_SOON
-    if not await repo.schedule(commission.id, sitting_at, now):
+    if not await repo.schedule(commission.id, utc_from_local(sitting_at, zone), now):
         return Refusal.WRONG_STATE
     outbox = OutboxRepo(session)
     for evaluator in await evaluators_to_notify(session, campaign):  # 004 clause 29

@@ -60,6 +60,10 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
         lines.append(
             _("🗓 /quarters — the quarterly evaluation (KPI and differentiation): rounds, uploads, workbooks.")
         )
+    if Permission.RUN_ROUNDS in permissions:
+        lines.append(
+            _("📜 /legacyrounds — a year under the 2018 methodology: its commission, sitting and protocol.")
+        )
     if Permission.MANAGE_ROLES in permissions:
         lines.append(_("👥 /roles — who holds which role; /grant ID ROLE and /revoke ID ROLE."))
     if Permission.BROADCAST in permissions:

@@ -8,6 +8,7 @@ from handlers.hr import (
     audit,
     broadcast,
     calibration,
+    legacy,
     menu,
     new_round,
     quarters,
@@ -23,6 +24,7 @@ def create_routers() -> list[Router]:
         menu.create_router(),
         quarters.create_router(),  # its uploads' states come before the staff list's
         calibration.create_router(),
+        legacy.create_router(),  # its typed steps' states before the staff list's
         staff.create_router(),
         results.create_router(),
         broadcast.create_router(),

@@ -25,13 +25,14 @@ from bot.callbacks import (
     LegacySheetPdfCb,
     LegacyStage,
 )
+from bot.domain.access import Role
 from bot.domain.legacy import Choice
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery, plan_reminders_now
 from bot.i18n import in_locale
 from bot.services import legacy
-from bot.services.access import COMMAND_LINE
+from bot.services.access import COMMAND_LINE, grant_role
 from bot.services.reminders import HR_DIGEST
 from bot.ui.hr_notices import hr_notice
 from storage.campaigns import CampaignRepo
@@ -219,9 +220,11 @@ async def _ready_for_commission(world: World, sheets: dict[str, int]) -> None:
             ),
             int,
         )
-        sitting = datetime(2025, 12, 11, 5, 0, tzinfo=UTC)  # 10:00 in Almaty, 7 working days ahead
+        sitting = datetime(2025, 12, 11, 10, 0)  # local time, 7 working days ahead
         assert (
-            await legacy.schedule_sitting(session, found, sitting, today=today, now=now, calendar=KAZAKHSTAN)
+            await legacy.schedule_sitting(
+                session, found, sitting, today=today, now=now, calendar=KAZAKHSTAN, zone=runtime.settings.zone
+            )
             is None
         )
         world.campaign_id = found.id
@@ -488,3 +491,108 @@ async def test_an_unread_result_is_sent_again_and_hr_is_told(world: World) -> No
     await delivery.deliver_pending()
     told = [m.text for m in world.telegram.chat(HR_ACCOUNT) if m.text.startswith("📋")]
     assert len(told) == 1 and "Smith John (E2)" in told[0] and "Омарова" not in told[0]
+
+
+async def test_hr_runs_the_commission_from_its_screen(world: World) -> None:
+    """/legacyrounds: name the commission (bad ids and a too small one refused), set the
+    sitting (too soon refused), open it, close it with the conclusion, and the head of HR
+    downloads the protocol; an HR officer without the head's role may not."""
+    sheets = await _year(world)
+    await _hr_account(world)
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, HR_HEAD_ACCOUNT, Role.HR_HEAD, world.runtime.clock.now())
+        await grant_role(session, COMMAND_LINE, HR_HEAD_ACCOUNT, Role.HR, world.runtime.clock.now())
+    hr = world.person(HR_ACCOUNT, "Gulnar", "en")
+    await hr.say("/legacyrounds")
+    assert "<b>2025 under the 2018 methodology</b> (kz-2018 2018-03-29)" in hr.last.text
+    assert "Commission: not named yet." in hr.last.text
+
+    await hr.press("Name the commission")
+    assert "At least 5 members" in hr.last.text
+    await hr.say("D1 U1 U2 E3 X9 secretary E5")
+    assert hr.last.text == "Not saved: not in the staff list: X9."
+    await hr.say("/legacyrounds")
+    await hr.press("Name the commission")
+    await hr.say("D1 U1 U2 E3 secretary E5")  # four members
+    assert hr.last.text.startswith("Not saved: the commission needs enough members")
+    await hr.say("/legacyrounds")
+    await hr.press("Name the commission")
+    await hr.say("D1 U1 U2 E3 E4 secretary E5")
+    assert "Commission: 5 members, named" in hr.last.text
+
+    await hr.press("Set the sitting")
+    assert "at least 7 working days ahead" in hr.last.text
+    await hr.say("03.12.2025 10:00")  # 2 working days ahead
+    assert (
+        hr.last.text == "Not saved: the sitting must be in working hours on a working day far enough ahead."
+    )
+    await hr.say("/legacyrounds")
+    await hr.press("Set the sitting")
+    await hr.say("11.12.2025 10:00")
+    assert "Commission: 5 members, sitting set; sitting 11.12.2025 10:00." in hr.last.text
+
+    await _ready_sheets_only(world, sheets)
+    await hr.press("Open the sitting")
+    assert "sitting now" in hr.last.text
+    async with world.runtime.sessionmaker() as session, session.begin():
+        campaign = await CampaignRepo(session).get(world.campaign_id)
+        assert campaign is not None
+        for member in (await EmployeeRepo(session).by_external_ids(["D1", "U1", "U2", "E3"])).values():
+            await legacy.vote(
+                session, campaign, member, sheets["E1"], Choice.APPROVE, None, world.runtime.clock.now()
+            )
+    await hr.press("Close the sitting")
+    await hr.say("Бағалау нәтижелері бекітілсін.")
+    assert "Commission: 5 members, closed" in hr.last.text and "decided: 1" in hr.last.text
+
+    text, alert = await hr.press("Protocol (PDF)")
+    assert alert and text == "Only the head of HR may download the protocol (clause 20)."
+    head = world.person(HR_HEAD_ACCOUNT, "Saule", "en")
+    await head.say("/legacyrounds")
+    await head.press("Protocol (PDF)")
+    name, data = world.telegram.documents[max(world.telegram.documents)]
+    assert name.startswith("protocol-2025") and "Бағалау нәтижелері бекітілсін." in " ".join(
+        PdfReader(io.BytesIO(data)).pages[0].extract_text().split()
+    )
+    # An employee is not HR: the command is not theirs.
+    stranger = world.person(TELEGRAM_IDS["E2"], "John", "en")
+    await stranger.say("/legacyrounds")
+    assert "2018 methodology</b>" not in (stranger.last.text or "")
+
+
+HR_HEAD_ACCOUNT = 5002
+
+
+async def _ready_sheets_only(world: World, sheets: dict[str, int]) -> None:
+    """E1's plan, KPI sheet and competency sheet done, as in _ready_for_commission, without
+    naming a commission."""
+    runtime = world.runtime
+    now, today = runtime.clock.now(), runtime.clock.today()
+    async with runtime.sessionmaker() as session, session.begin():
+        staff = await EmployeeRepo(session).by_external_ids(["U1", "D1"])
+        u1, d1, sheet_id = staff["U1"], staff["D1"], sheets["E1"]
+        kpis = [
+            LegacyKpiRow(no, f"Indicator {no}", "plan", "%", "100", "31.12.2025", f"r {no}")
+            for no in range(1, 6)
+        ]
+        assert await legacy.submit_plan(session, sheet_id, u1, kpis) is None
+        assert (
+            await legacy.decide_plan(
+                session, sheet_id, d1, approve=True, comment=None, today=today, calendar=KAZAKHSTAN
+            )
+            is None
+        )
+        for no in range(1, 6):
+            assert (
+                await legacy.record_kpi(session, sheet_id, u1, no, actual="100", met=True, facts=f"act {no}")
+                is None
+            )
+        assert await legacy.submit_kpi_sheet(session, sheet_id, u1, now) is None
+        assert (
+            await legacy.decide_kpi_sheet(
+                session, sheet_id, d1, agree=True, comment=None, today=today, now=now, calendar=KAZAKHSTAN
+            )
+            is None
+        )
+        assert not isinstance(await legacy.submit_competencies(session, sheet_id, u1, now), legacy.Refusal)
+        world.campaign_id = (await LegacyRepo(session).sheet(sheet_id)).campaign_id  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -28,6 +29,7 @@ from storage.legacy import LegacyKpiRow, LegacyRepo
 from tests.factories import STAFF_CSV, staff_validation
 
 PROFILE = load_profile("kz-2018")
+ZONE = ZoneInfo("Asia/Almaty")
 NOW = datetime(2025, 12, 22, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, a Monday
 TODAY = NOW.date()
 CATEGORIES = {
@@ -206,15 +208,17 @@ async def test_a_whole_year(session: AsyncSession) -> None:
         session, campaign, members, d1.id, e2.id, actor=COMMAND_LINE, now=NOW
     )
     assert isinstance(commission_id, int)
-    too_soon = datetime(2025, 12, 29, 5, 0, tzinfo=UTC)  # 5 working days ahead: 7 are needed
-    assert (
-        await legacy.schedule_sitting(session, campaign, too_soon, today=TODAY, now=NOW, calendar=KAZAKHSTAN)
-        is Refusal.TOO_SOON
-    )
-    sitting_at = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
+    too_soon = datetime(2025, 12, 29, 10, 0)  # local time, 5 working days ahead: 7 are needed
     assert (
         await legacy.schedule_sitting(
-            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN
+            session, campaign, too_soon, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
+        )
+        is Refusal.TOO_SOON
+    )
+    sitting_at = datetime(2026, 1, 5, 10, 0)  # local time
+    assert (
+        await legacy.schedule_sitting(
+            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
         )
         is None
     )
@@ -278,10 +282,10 @@ async def test_without_a_quorum_nothing_is_decided(session: AsyncSession) -> Non
     await legacy.name_commission(
         session, campaign, members, staff["D1"].id, None, actor=COMMAND_LINE, now=NOW
     )
-    sitting_at = datetime(2026, 1, 5, 5, 0, tzinfo=UTC)
+    sitting_at = datetime(2026, 1, 5, 10, 0)  # local time
     assert (
         await legacy.schedule_sitting(
-            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN
+            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
         )
         is None
     )

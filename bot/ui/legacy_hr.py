@@ -1,0 +1,117 @@
+"""HR's screen of a 2018-method year: where it stands, and its commission's steps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.services.legacy import Refusal, YearProgress
+from bot.ui.formatting import format_date, local_time, progress_bar
+from storage.dto import CampaignDTO
+from storage.legacy import CommissionDTO
+
+Rendered = tuple[str, InlineKeyboardMarkup]
+
+
+def rounds_screen(rounds: Sequence[tuple[CampaignDTO, YearProgress, CommissionDTO | None]]) -> Rendered:
+    if not rounds:
+        return (
+            _("No year under the 2018 methodology yet: start one with python -m bot legacy-start."),
+            InlineKeyboardMarkup(inline_keyboard=[]),
+        )
+    campaign, progress, commission = rounds[0]
+    return round_screen(campaign, progress, commission)
+
+
+def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: CommissionDTO | None) -> Rendered:
+    lines = [
+        _("<b>{year} under the 2018 methodology</b> ({profile} {version}), deadline {deadline}").format(
+            year=campaign.year,
+            profile=campaign.profile_code,
+            version=campaign.profile_version,
+            deadline=format_date(campaign.deadline),
+        ),
+        _(
+            "{bar} ready for the commission {ready}/{total}; plans approved: {plans}; decided: {decided}"
+        ).format(
+            bar=progress_bar(progress.ready, progress.sheets),
+            ready=progress.ready,
+            total=progress.sheets,
+            plans=progress.plans_approved,
+            decided=progress.decided,
+        ),
+    ]
+    actions: list[tuple[str, LegacyRoundAction]] = []
+    if commission is None:
+        lines.append(_("Commission: not named yet."))
+        actions.append((_("👥 Name the commission"), LegacyRoundAction.NAME))
+    else:
+        when = local_time(commission.sitting_at).strftime("%d.%m.%Y %H:%M") if commission.sitting_at else "—"
+        state = {
+            "named": _("named"),
+            "scheduled": _("sitting set"),
+            "sitting": _("sitting now"),
+            "closed": _("closed"),
+            "no_quorum": _("closed without a quorum"),
+        }[commission.status]
+        lines.append(
+            _("Commission: {members} members, {state}; sitting {when}.").format(
+                members=len(commission.members), state=state, when=when
+            )
+        )
+        if commission.status in ("named", "scheduled"):
+            actions.append((_("📅 Set the sitting"), LegacyRoundAction.SCHEDULE))
+        if commission.status == "scheduled":
+            actions.append((_("🗳 Open the sitting"), LegacyRoundAction.OPEN))
+        if commission.status == "sitting":
+            actions.append((_("🏁 Close the sitting"), LegacyRoundAction.CLOSE))
+        if commission.status in ("closed", "no_quorum"):
+            actions.append((_("📄 Protocol (PDF)"), LegacyRoundAction.PROTOCOL))
+    builder = InlineKeyboardBuilder()
+    for text, action in [*actions, (_("🔄 Refresh"), LegacyRoundAction.SHOW)]:
+        builder.row(
+            InlineKeyboardButton(
+                text=text, callback_data=LegacyRoundCb(campaign=campaign.id, action=action).pack()
+            )
+        )
+    return "\n".join(lines), builder.as_markup()
+
+
+def name_prompt(min_members: int) -> str:
+    return _(
+        "Send the members' staff ids, the chair first, then the word «secretary» and the secretary's staff id, "
+        "e.g. <code>D1 U1 U2 E3 E4 secretary E5</code>. At least {count} members; the secretary does not vote."
+    ).format(count=min_members)
+
+
+def sitting_prompt(days: int) -> str:
+    return _(
+        "Send the sitting's date and time, e.g. <code>12.01.2026 10:00</code>: in working hours, on a working "
+        "day at least {days} working days ahead, so that the evaluators are told in time (clause 29)."
+    ).format(days=days)
+
+
+def conclusion_prompt() -> str:
+    return _("Write the commission's conclusion for the protocol (one message); the sitting then closes.")
+
+
+def setup_refusal(refusal: Refusal | None) -> str:
+    """Why a typed step was not saved; None: the text could not be read."""
+    if refusal is Refusal.BAD_COMPOSITION:
+        return _(
+            "Not saved: the commission needs enough members with the chair among them, and a secretary who is "
+            "not a member."
+        )
+    if refusal is Refusal.TOO_SOON:
+        return _("Not saved: the sitting must be in working hours on a working day far enough ahead.")
+    if refusal is Refusal.WRONG_STATE:
+        return _("This step is not open now; /legacyrounds shows where the year stands.")
+    return _("Not saved: the text could not be read.")
+
+
+def unknown_ids_text(ids: Sequence[str]) -> str:
+    return _("Not saved: not in the staff list: {ids}.").format(ids=", ".join(ids))

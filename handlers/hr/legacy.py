@@ -1,0 +1,231 @@
+"""HR runs a 2018-method year's commission in Telegram (/legacyrounds): names it, sets its
+sitting, opens and closes it, and (the head of HR) downloads the protocol. Every step goes
+through bot/services/legacy.py, which checks the method's rules; a refused step saves nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.clock import Clock
+from bot.config import Settings
+from bot.domain.access import Permission
+from bot.domain.workdays import WorkCalendar
+from bot.services import legacy, reports
+from bot.services.access import Actor
+from bot.services.legacy import LegacyError, Refusal
+from bot.ui.legacy_hr import (
+    conclusion_prompt,
+    name_prompt,
+    round_screen,
+    rounds_screen,
+    setup_refusal,
+    sitting_prompt,
+    unknown_ids_text,
+)
+from handlers.filters import HasPermission
+from handlers.screens import edit_in_place, live_message
+from storage.campaigns import CampaignRepo
+from storage.dto import CampaignDTO
+from storage.employees import EmployeeRepo
+from storage.legacy import LEGACY, LegacyRepo
+
+
+class LegacySetup(StatesGroup):
+    commission = State()  # data: campaign
+    sitting = State()  # data: campaign
+    conclusion = State()  # data: campaign
+
+
+def create_router() -> Router:
+    router = Router(name="hr-legacy")
+    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
+    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    router.message.register(on_rounds, Command("legacyrounds"))
+    router.callback_query.register(on_action, LegacyRoundCb.filter())
+    router.message.register(on_commission, F.text, ~F.text.startswith("/"), LegacySetup.commission)
+    router.message.register(on_sitting, F.text, ~F.text.startswith("/"), LegacySetup.sitting)
+    router.message.register(on_conclusion, F.text, ~F.text.startswith("/"), LegacySetup.conclusion)
+    return router
+
+
+async def _screen(session: AsyncSession, campaign: CampaignDTO) -> tuple[str, InlineKeyboardMarkup]:
+    commission = await LegacyRepo(session).commission(campaign.id)
+    return round_screen(campaign, await legacy.progress(session, campaign), commission)
+
+
+async def on_rounds(message: Message, session: AsyncSession) -> None:
+    repo = LegacyRepo(session)
+    found = [(c, await legacy.progress(session, c), await repo.commission(c.id)) for c in await repo.rounds()]
+    text, markup = rounds_screen(found)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _round(session: AsyncSession, campaign_id: int) -> CampaignDTO | None:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    return campaign if campaign is not None and campaign.kind == LEGACY else None
+
+
+async def on_action(
+    query: CallbackQuery,
+    callback_data: LegacyRoundCb,
+    session: AsyncSession,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+    permissions: frozenset[Permission],
+) -> None:
+    if await live_message(query) is None:
+        return
+    campaign = await _round(session, callback_data.campaign)
+    if campaign is None:
+        await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
+        return
+    _profile, rules = legacy.rules_of(campaign)
+    action = callback_data.action
+    prompts = {
+        LegacyRoundAction.NAME: (LegacySetup.commission, name_prompt(rules.commission.min_members)),
+        LegacyRoundAction.SCHEDULE: (
+            LegacySetup.sitting,
+            sitting_prompt(rules.commission.notice_working_days),
+        ),
+        LegacyRoundAction.CLOSE: (LegacySetup.conclusion, conclusion_prompt()),
+    }
+    if action in prompts:
+        next_state, prompt = prompts[action]
+        await state.set_state(next_state)
+        await state.update_data(campaign=campaign.id)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(prompt)
+        return
+    if action is LegacyRoundAction.OPEN and isinstance(await legacy.open_sitting(session, campaign), Refusal):
+        await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
+        return
+    if action is LegacyRoundAction.PROTOCOL:
+        # The protocol shows results: of HR, only its head may have it (clause 20).
+        if Permission.VIEW_RESULTS not in permissions:
+            await query.answer(
+                _("Only the head of HR may download the protocol (clause 20)."), show_alert=True
+            )
+            return
+        try:
+            file = await reports.legacy_protocol(
+                session, campaign.id, settings.organisation_name, clock.now()
+            )
+        except LegacyError:
+            await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
+            return
+        await query.answer()
+        await bot.send_document(
+            query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True
+        )
+        return
+    await edit_in_place(query, *await _screen(session, campaign))
+    await query.answer()
+
+
+async def _typed_round(message: Message, session: AsyncSession, state: FSMContext) -> CampaignDTO | None:
+    data = await state.get_data()
+    await state.clear()
+    campaign = await _round(session, int(data.get("campaign", 0)))
+    if campaign is None:
+        await message.answer(setup_refusal(Refusal.WRONG_STATE))
+    return campaign
+
+
+async def on_commission(
+    message: Message, session: AsyncSession, state: FSMContext, clock: Clock, actor: Actor
+) -> None:
+    """ "D1 U1 U2 E3 E4 secretary E5": the members, the chair first, and the secretary."""
+    words = (message.text or "").replace(",", " ").split()
+    marker = next(
+        (i for i, word in enumerate(words) if word.casefold() in {"secretary", "хатшы", "секретарь"}), None
+    )
+    members, secretary = words, None
+    if marker is not None:
+        members, rest = words[:marker], words[marker + 1 :]
+        if len(rest) != 1:
+            await message.answer(setup_refusal(None))  # the state stays: HR may send it again
+            return
+        secretary = rest[0]
+    campaign = await _typed_round(message, session, state)
+    if campaign is None:
+        return
+    wanted = [*members, *([secretary] if secretary else [])]
+    found = await EmployeeRepo(session).by_external_ids(wanted)
+    unknown = [code for code in wanted if code not in found]
+    if unknown or not members:
+        await message.answer(unknown_ids_text(unknown) if unknown else setup_refusal(None))
+        return
+    named = await legacy.name_commission(
+        session,
+        campaign,
+        [found[code].id for code in members],
+        found[members[0]].id,
+        found[secretary].id if secretary else None,
+        actor=actor,
+        now=clock.now(),
+    )
+    if isinstance(named, Refusal):
+        await message.answer(setup_refusal(named))
+        return
+    text, markup = await _screen(session, campaign)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_sitting(
+    message: Message,
+    session: AsyncSession,
+    state: FSMContext,
+    clock: Clock,
+    settings: Settings,
+    calendar: WorkCalendar,
+) -> None:
+    try:
+        moment = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")  # local time
+    except ValueError:
+        await message.answer(setup_refusal(None))
+        return
+    campaign = await _typed_round(message, session, state)
+    if campaign is None:
+        return
+    refused = await legacy.schedule_sitting(
+        session, campaign, moment, today=clock.today(), now=clock.now(), calendar=calendar, zone=settings.zone
+    )
+    if refused is not None:
+        await message.answer(setup_refusal(refused))
+        return
+    text, markup = await _screen(session, campaign)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_conclusion(
+    message: Message, session: AsyncSession, state: FSMContext, clock: Clock, calendar: WorkCalendar
+) -> None:
+    campaign = await _typed_round(message, session, state)
+    if campaign is None:
+        return
+    try:
+        await legacy.close_sitting(
+            session,
+            campaign,
+            conclusion=(message.text or "").strip(),
+            today=clock.today(),
+            now=clock.now(),
+            calendar=calendar,
+        )
+    except LegacyError:
+        await message.answer(setup_refusal(Refusal.WRONG_STATE))
+        return
+    text, markup = await _screen(session, campaign)
+    await message.answer(text, reply_markup=markup)
