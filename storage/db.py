@@ -35,8 +35,21 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # One writer at a time; wait for the lock instead of failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if url.database and url.database != ":memory:":
+            # Every transaction takes the write lock (below), so a second connection of this
+            # process could only wait for it, in SQLite's busy handler, which sleeps and polls
+            # (up to 100 ms a turn). Waiting for the pool's one connection is an asyncio wait
+            # instead, woken the moment it is free; other processes (the command line) still
+            # meet the busy timeout.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        # Kept open for as many updates as are usually handled at once: a connection opened
+        # beyond the pool is closed when returned, and asyncpg's prepared statements with it,
+        # so under load every update paid for a new connection (bench/answering.py).
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
