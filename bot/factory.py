@@ -39,9 +39,8 @@ from bot.domain.workdays import WorkCalendar
 from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale, pick_locale
 from bot.middlewares import (
     CommitBeforeSending,
-    CurrentEmployeeMiddleware,
     DbSessionMiddleware,
-    RolesMiddleware,
+    SenderMiddleware,
 )
 from bot.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
 from bot.services.access import COMMAND_LINE
@@ -125,8 +124,7 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
         error_i18n=runtime.i18n,
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
-    dispatcher.update.outer_middleware(CurrentEmployeeMiddleware())
-    dispatcher.update.outer_middleware(RolesMiddleware())
+    dispatcher.update.outer_middleware(SenderMiddleware())
     dispatcher.update.outer_middleware(LocaleMiddleware(runtime.i18n))
     dispatcher.include_routers(*create_routers())
     dispatcher.errors.register(on_error)

@@ -16,8 +16,9 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.access import Role
 from storage.employees import EmployeeRepo
-from storage.roles import AccountRepo, RoleRepo
+from storage.senders import SenderRepo
 from storage.updates import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -75,23 +76,28 @@ class CommitBeforeSending(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
-class CurrentEmployeeMiddleware(BaseMiddleware):
-    """Puts ``employee`` (an active person bound to this account, or None) into the data.
+class SenderMiddleware(BaseMiddleware):
+    """Puts who sent the update into the data, read in one statement for every update (so a
+    revoked role or a person who left stops working at once): ``employee`` (an active person
+    bound to this account, or None), ``roles`` (the account's HR-side roles) and, for a role
+    holder outside the staff list, ``account_locale`` (the language chosen with /language).
 
     Someone marked as having blocked the bot (a 403 to a broadcast) who sends an update has
     unblocked it: the mark is cleared, so broadcasts reach them again."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        employee = None
+        employee, roles = None, frozenset[Role]()
         if user is not None:
-            repo = EmployeeRepo(data["session"])
-            found = await repo.by_telegram_id(user.id)
+            sender = await SenderRepo(data["session"]).who(user.id)
+            found, roles = sender.employee, sender.roles
             employee = found if found is not None and found.active else None
             # Checked on the loaded row first: a write on every update would serialise them all.
             if found is not None and found.blocked_at is not None and not _is_blocking_us(event):
-                await repo.clear_blocked(user.id)
-        data["employee"] = employee
+                await EmployeeRepo(data["session"]).clear_blocked(user.id)
+            if roles and employee is None:
+                data["account_locale"] = sender.account_locale
+        data["employee"], data["roles"] = employee, roles
         return await handler(event, data)
 
 
@@ -99,17 +105,3 @@ def _is_blocking_us(event: TelegramObject) -> bool:
     """The update Telegram sends when the person blocks the bot comes from them too."""
     member = event.my_chat_member if isinstance(event, Update) else None
     return member is not None and member.new_chat_member.status == ChatMemberStatus.KICKED
-
-
-class RolesMiddleware(BaseMiddleware):
-    """Puts ``roles`` (the HR-side roles of the sender's account) into the data, looked up
-    once per update so that a revoked role stops working at once; for a role holder outside
-    the staff list, also ``account_locale``, the language they chose with /language."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        roles = await RoleRepo(data["session"]).roles_of(user.id) if user is not None else frozenset()
-        data["roles"] = roles
-        if roles and user is not None and data.get("employee") is None:
-            data["account_locale"] = await AccountRepo(data["session"]).locale(user.id)
-        return await handler(event, data)

@@ -26,7 +26,7 @@ class IsGuest(Filter):
 
 class HasPermission(Filter):
     """The sender's account holds a role with this permission (roles come from
-    RolesMiddleware, read from the database for every update). Passes ``actor`` and
+    SenderMiddleware, read from the database for every update). Passes ``actor`` and
     ``permissions`` on to the handler."""
 
     def __init__(self, permission: Permission | None = None) -> None:

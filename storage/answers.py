@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.scoring import Total
-from storage.campaigns import assignment_dto, campaign_dto
-from storage.dto import TaskDTO
-from storage.employees import to_dto as employee_dto
+from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, TaskDTO
 from storage.models import (
     AnswerTally,
     Assignment,
@@ -22,88 +21,123 @@ from storage.models import (
     Employee,
     SelfAnswer,
 )
-from storage.upsert import insert_for
+from storage.rows import dto_columns, table_of
+from storage.upsert import dialect_of, insert_for, per_dialect
 
 StatementMap = Iterable[tuple[str, int, int]]  # (questionnaire code, statement no, competency no)
+
+# The statements of every answer, built once and read as plain columns straight into DTOs:
+# building them and loading ORM objects took more time than running them (bench/answering.py).
+_ASSIGNMENTS, _DRAFT_ANSWERS = table_of(Assignment), table_of(DraftAnswer)
+_TASK_COLUMNS = (
+    dto_columns(AssignmentDTO, Assignment),
+    dto_columns(CampaignDTO, Campaign),
+    dto_columns(EmployeeDTO, Employee),
+)
+_TASKS = (
+    select(
+        *(column for columns in _TASK_COLUMNS for column in columns),
+        table_of(CampaignSubject).c.questionnaire,
+        # Counted per assignment through the primary key, not by grouping every draft.
+        select(func.count())
+        .where(_DRAFT_ANSWERS.c.assignment_id == _ASSIGNMENTS.c.id)
+        .correlate(_ASSIGNMENTS)
+        .scalar_subquery(),
+    )
+    .join(table_of(CampaignSubject), table_of(CampaignSubject).c.id == _ASSIGNMENTS.c.subject_id)
+    .join(table_of(Campaign), table_of(Campaign).c.id == table_of(CampaignSubject).c.campaign_id)
+    .join(table_of(Employee), table_of(Employee).c.id == table_of(CampaignSubject).c.employee_id)
+    # People left out of a round have no questionnaires to answer, even by direct id.
+    .where(table_of(CampaignSubject).c.excluded_reason.is_(None))
+)
+_TASK = _TASKS.where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
+_TASK_FOR_UPDATE = _TASK.with_for_update(of=_ASSIGNMENTS)
+_DRAFTS = select(_DRAFT_ANSWERS.c.statement_no, _DRAFT_ANSWERS.c.score).where(
+    _DRAFT_ANSWERS.c.assignment_id == bindparam("assignment_id")
+)
+
+
+def _save_draft(insert: Callable[[Any], Any]) -> Any:
+    statement = insert(_DRAFT_ANSWERS).values(
+        assignment_id=bindparam("assignment_id"),
+        statement_no=bindparam("statement_no"),
+        score=bindparam("score"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["assignment_id", "statement_no"], set_={"score": statement.excluded.score}
+    )
+
+
+_SAVE_DRAFT = per_dialect(_save_draft)
+_SET_CURSOR = (
+    update(_ASSIGNMENTS)
+    .where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
+    .values(
+        cursor=bindparam("new_cursor"),
+        back_to_review=bindparam("new_back_to_review"),
+        message_id=bindparam("new_message_id"),
+    )
+)
+
+
+def _task(row: Sequence[Any]) -> TaskDTO:
+    assignment_end = len(_TASK_COLUMNS[0])
+    campaign_end = assignment_end + len(_TASK_COLUMNS[1])
+    subject_end = campaign_end + len(_TASK_COLUMNS[2])
+    return TaskDTO(
+        assignment=AssignmentDTO(*row[:assignment_end]),
+        campaign=CampaignDTO(*row[assignment_end:campaign_end]),
+        subject=EmployeeDTO(*row[campaign_end:subject_end]),
+        questionnaire=row[subject_end],
+        answered=row[subject_end + 1] or 0,
+    )
 
 
 class AnswerRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _tasks_query(self) -> Select[Assignment, Campaign, Employee, str, int]:
-        # Counted per assignment through the primary key, not by grouping every draft.
-        answered = (
-            select(func.count())
-            .where(DraftAnswer.assignment_id == Assignment.id)
-            .correlate(Assignment)
-            .scalar_subquery()
-        )
-        return (
-            select(Assignment, Campaign, Employee, CampaignSubject.questionnaire, answered)
-            .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
-            .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
-            .join(Employee, Employee.id == CampaignSubject.employee_id)
-            # People left out of a round have no questionnaires to answer, even by direct id.
-            .where(CampaignSubject.excluded_reason.is_(None))
-        )
-
-    @staticmethod
-    def _task(row: Row[Assignment, Campaign, Employee, str, int]) -> TaskDTO:
-        assignment, campaign, subject, questionnaire, answered = row
-        return TaskDTO(
-            assignment=assignment_dto(assignment),
-            campaign=campaign_dto(campaign),
-            subject=employee_dto(subject),
-            questionnaire=questionnaire,
-            answered=answered or 0,
-        )
-
     async def task(self, assignment_id: int, *, for_update: bool = False) -> TaskDTO | None:
         """One assignment; ``for_update`` locks its row until the transaction ends, so that two
         taps on the same questionnaire are handled one after the other (PostgreSQL; SQLite
         transactions are serialised as a whole, see storage/db.py)."""
-        query = self._tasks_query().where(Assignment.id == assignment_id)
-        if for_update:
-            query = query.with_for_update(of=Assignment)
-        row = (await self.session.execute(query)).first()
-        return self._task(row) if row else None
+        query = _TASK_FOR_UPDATE if for_update else _TASK
+        row = (await self.session.execute(query, {"assignment_id": assignment_id})).first()
+        return _task(row) if row else None
 
     async def open_tasks(self, respondent_pk: int) -> list[TaskDTO]:
         """The respondent's unsubmitted questionnaires in running rounds, self-assessment last."""
-        query = self._tasks_query().where(
-            Assignment.respondent_id == respondent_pk,
-            Assignment.submitted.is_(False),
-            Campaign.status == "running",
+        query = _TASKS.where(
+            _ASSIGNMENTS.c.respondent_id == respondent_pk,
+            _ASSIGNMENTS.c.submitted.is_(False),
+            table_of(Campaign).c.status == "running",
         )
-        tasks = [self._task(row) for row in (await self.session.execute(query)).all()]
+        tasks = [_task(row) for row in (await self.session.execute(query)).all()]
         return sorted(
             tasks, key=lambda t: (t.assignment.relation == "self", t.subject.full_name, t.assignment.id)
         )
 
     async def drafts(self, assignment_id: int) -> dict[int, int]:
-        query = select(DraftAnswer.statement_no, DraftAnswer.score).where(
-            DraftAnswer.assignment_id == assignment_id
-        )
-        return {no: score for no, score in (await self.session.execute(query)).all()}
+        rows = await self.session.execute(_DRAFTS, {"assignment_id": assignment_id})
+        return {no: score for no, score in rows.all()}
 
     async def save_draft(self, assignment_id: int, statement_no: int, score: int) -> None:
-        insert = insert_for(self.session, DraftAnswer).values(
-            assignment_id=assignment_id, statement_no=statement_no, score=score
-        )
         await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["assignment_id", "statement_no"], set_={"score": insert.excluded.score}
-            )
+            _SAVE_DRAFT[dialect_of(self.session)],
+            {"assignment_id": assignment_id, "statement_no": statement_no, "score": score},
         )
 
     async def set_cursor(
         self, assignment_id: int, cursor: int | None, *, back_to_review: bool, message_id: int | None
     ) -> None:
         await self.session.execute(
-            update(Assignment)
-            .where(Assignment.id == assignment_id)
-            .values(cursor=cursor, back_to_review=back_to_review, message_id=message_id)
+            _SET_CURSOR,
+            {
+                "assignment_id": assignment_id,
+                "new_cursor": cursor,
+                "new_back_to_review": back_to_review,
+                "new_message_id": message_id,
+            },
         )
 
     async def submit(self, assignment_id: int) -> bool:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import StaffRecord
 from storage.dto import EmployeeDTO, ImportSummary
 from storage.models import Employee
+from storage.rows import dto_columns, table_of
 
+# Run for every update (the sender): built once, read as plain columns.
+_BY_TELEGRAM_ID = select(*dto_columns(EmployeeDTO, Employee)).where(
+    table_of(Employee).c.telegram_user_id == bindparam("telegram_user_id")
+)
 _IMPORTED_FIELDS = ("full_name", "position", "role", "unit", "phone", "language", "appointed_on")
 
 
@@ -81,8 +86,8 @@ class EmployeeRepo:
         return {row.telegram_user_id: to_dto(row) for row in rows if row.telegram_user_id is not None}
 
     async def by_telegram_id(self, telegram_user_id: int) -> EmployeeDTO | None:
-        row = await self.session.scalar(select(Employee).where(Employee.telegram_user_id == telegram_user_id))
-        return to_dto(row) if row else None
+        row = (await self.session.execute(_BY_TELEGRAM_ID, {"telegram_user_id": telegram_user_id})).first()
+        return EmployeeDTO(*row) if row else None
 
     async def search(self, text: str, limit: int = 10) -> list[EmployeeDTO]:
         """People whose id is ``text`` or whose name contains it (any case), active first."""

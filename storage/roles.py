@@ -7,12 +7,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import Role
 from storage.models import Account, AuditEntry, RoleGrant
+from storage.rows import table_of
 from storage.upsert import insert_for
+
+# Run for every update (the sender's roles): built once.
+_ROLES_OF = select(table_of(RoleGrant).c.role).where(
+    table_of(RoleGrant).c.telegram_user_id == bindparam("telegram_user_id")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +44,8 @@ class RoleRepo:
         self.session = session
 
     async def roles_of(self, telegram_user_id: int) -> frozenset[Role]:
-        query = select(RoleGrant.role).where(RoleGrant.telegram_user_id == telegram_user_id)
-        return frozenset(Role(role) for role in await self.session.scalars(query))
+        roles = await self.session.scalars(_ROLES_OF, {"telegram_user_id": telegram_user_id})
+        return frozenset(Role(role) for role in roles)
 
     async def grant(self, telegram_user_id: int, role: Role, granted_by: int | None) -> bool:
         """True when the account did not hold the role before."""

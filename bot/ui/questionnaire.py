@@ -109,24 +109,27 @@ def render_question(screen: QuestionScreen, profile: Profile) -> Rendered:
         ]
     )
     chosen = progress.answers.get(statement.no)
-    builder = InlineKeyboardBuilder()
     assignment_id = progress.task.assignment.id
-    for point in profile.scale_360:
-        mark = "✅ " if point.value == chosen else ""
-        builder.row(
+    # Built as plain rows: the keyboard builder deep-copies them, on every answer.
+    rows = [
+        [
             InlineKeyboardButton(
-                text=f"{mark}{point.value} · {point.label.get(locale)}",
+                text=f"{'✅ ' if point.value == chosen else ''}{point.value} · {point.label.get(locale)}",
                 callback_data=AnswerCb(
                     assignment=assignment_id, statement=statement.no, score=point.value
                 ).pack(),
             )
-        )
-    builder.row(
-        _nav(_("◀ Back"), assignment_id, Action.BACK),
-        _nav(_("⏸ Pause"), assignment_id, Action.PAUSE),
-        _nav(_("📋 Review"), assignment_id, Action.REVIEW),
+        ]
+        for point in profile.scale_360
+    ]
+    rows.append(
+        [
+            _nav(_("◀ Back"), assignment_id, Action.BACK),
+            _nav(_("⏸ Pause"), assignment_id, Action.PAUSE),
+            _nav(_("📋 Review"), assignment_id, Action.REVIEW),
+        ]
     )
-    return text, builder.as_markup()
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _nav(text: str, assignment_id: int, action: Action, statement: int = 0) -> InlineKeyboardButton:

@@ -1,0 +1,44 @@
+"""Who sent an update: read in one statement, since it is read for every update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.access import Role
+from storage.dto import EmployeeDTO
+from storage.models import Account, Employee, RoleGrant
+from storage.rows import dto_columns, table_of
+
+
+@dataclass(frozen=True, slots=True)
+class SenderDTO:
+    employee: EmployeeDTO | None  # the person bound to the account, active or not
+    roles: frozenset[Role]  # the account's HR-side roles
+    account_locale: str | None  # the language an account outside the staff list chose
+
+
+_EMPLOYEE = dto_columns(EmployeeDTO, Employee)
+_ME = select(bindparam("telegram_user_id", type_=BigInteger).label("telegram_user_id")).subquery("me")
+# One row per role (at least one row): the person, each role, the account's language.
+_SENDER = (
+    select(*_EMPLOYEE, table_of(RoleGrant).c.role, table_of(Account).c.locale)
+    .select_from(_ME)
+    .outerjoin(table_of(Employee), table_of(Employee).c.telegram_user_id == _ME.c.telegram_user_id)
+    .outerjoin(table_of(RoleGrant), table_of(RoleGrant).c.telegram_user_id == _ME.c.telegram_user_id)
+    .outerjoin(table_of(Account), table_of(Account).c.telegram_user_id == _ME.c.telegram_user_id)
+)
+
+
+class SenderRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def who(self, telegram_user_id: int) -> SenderDTO:
+        rows = (await self.session.execute(_SENDER, {"telegram_user_id": telegram_user_id})).all()
+        first = rows[0]
+        employee = EmployeeDTO(*first[: len(_EMPLOYEE)]) if first[0] is not None else None
+        roles = frozenset(Role(row[len(_EMPLOYEE)]) for row in rows if row[len(_EMPLOYEE)] is not None)
+        return SenderDTO(employee, roles, first[len(_EMPLOYEE) + 1])
