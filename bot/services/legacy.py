@@ -24,6 +24,7 @@ from bot.domain.legacy import (
     Choice,
     CommissionVote,
     CompetencyVerdict,
+    absence_due,
     assess_competency,
     category_problem,
     competencies_for,
@@ -888,6 +889,29 @@ async def note_appeal(
         return Refusal.WRONG_STATE
     await audit(session, actor, "legacy.agency_appeal", "legacy_sheet", sheet_id, at=now)
     return sheet.agency_appeal_by is not None and filed_on > sheet.agency_appeal_by
+
+
+async def mark_absent(
+    session: AsyncSession,
+    sheet_id: int,
+    until: date,
+    *,
+    calendar: WorkCalendar,
+    actor: Actor,
+    now: datetime,
+) -> date | Refusal:
+    """HR records that the person is absent during the evaluation (leave, sickness, a trip,
+    training) up to ``until``: they are evaluated within the profile's working days of being back
+    (004 clause 4), the last of which is returned and becomes their sheets' deadline; their
+    direct manager is reminded on it. Refused once the commission has decided the result."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if rules.absence_working_days is None:
+        raise LegacyError("this profile has no rule for people absent during the evaluation")
+    due = absence_due(until, calendar, rules.absence_working_days)
+    if sheet.decision is not None or not await LegacyRepo(session).mark_absent(sheet_id, until, due):
+        return Refusal.WRONG_STATE
+    await audit(session, actor, "legacy.absent", "legacy_sheet", sheet_id, at=now)
+    return due
 
 
 async def sheet_id_of(session: AsyncSession, campaign_id: int, employee_id: str) -> int:
