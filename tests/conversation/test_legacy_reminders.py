@@ -21,7 +21,8 @@ from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import _in_english
 from tests.conversation.test_reminders import HR_ACCOUNT, _at, _hr_account
 from tests.factories import TELEGRAM_IDS
-from tests.storage.test_legacy_year import plan, staff_with_categories
+from tests.legacy_support import plan
+from tests.storage.test_legacy_year import staff_with_categories
 
 
 def _morning(day: int) -> datetime:

@@ -28,7 +28,8 @@ from storage.employees import EmployeeRepo
 from storage.legacy import LegacyRepo
 from storage.models import OutboxMessage
 from tests.factories import staff_validation
-from tests.storage.test_legacy_year import CATEGORIES, plan, staff_with_categories
+from tests.legacy_support import plan
+from tests.storage.test_legacy_year import CATEGORIES, staff_with_categories
 
 ZONE = ZoneInfo("Asia/Almaty")
 STARTED = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
