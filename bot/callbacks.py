@@ -272,3 +272,18 @@ class LegacyRoundCb(CallbackData, prefix="lr"):
 
     campaign: int
     action: LegacyRoundAction
+
+
+class LegacyStartAction(StrEnum):
+    BEGIN = "begin"  # "Start a year" on HR's /legacyrounds
+    PROFILE = "prof"  # ``value``: the profile's index in bot.services.legacy.LEGACY_PROFILES
+    YEAR = "year"  # ``value``: the year
+    START = "start"  # ``value``: the year confirmed (a button of an older screen is stale)
+    CANCEL = "cancel"
+
+
+class LegacyStartCb(CallbackData, prefix="ls"):
+    """HR starts a year under the 2018 method: the profile, the year, the deadline, confirm."""
+
+    action: LegacyStartAction
+    value: int = 0

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.legacy import back_from_absence
 from bot.domain.methodology import load_profile
 from bot.services import legacy
 from bot.services.access import COMMAND_LINE
@@ -79,6 +80,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     protocol.add_argument("campaign_id", type=int)
     protocol.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
     protocol.add_argument("--output", type=Path, required=True)
+    absent = commands.add_parser(
+        "legacy-absent",
+        help="a person absent during the evaluation, evaluated within 5 working days of being back (clause 4)",
+    )
+    absent.add_argument("campaign_id", type=int)
+    absent.add_argument("employee_id")
+    absent.add_argument(
+        "--until", type=date.fromisoformat, required=True, help="YYYY-MM-DD, the last day of the absence"
+    )
     appeal = commands.add_parser(
         "legacy-appeal", help="note an appeal to the civil service agency (clause 43)"
     )
@@ -156,6 +166,8 @@ async def _status(session: AsyncSession, args: argparse.Namespace, settings: Set
         counts["ready for the commission" if legacy.ready_for_commission(sheet, rules) else "not ready"] += 1
         if sheet.decision:
             counts[f"decided: {sheet.decision}"] += 1
+        elif sheet.absence_due:
+            counts["absent, to be evaluated by their own deadline (clause 4)"] += 1
     print(f"round {campaign.id}: {campaign.year} under {campaign.profile_code} ({campaign.profile_version})")
     for label, count in sorted(counts.items()):
         print(f"  {label}: {count}")
@@ -287,6 +299,26 @@ async def _appeal(session: AsyncSession, args: argparse.Namespace, settings: Set
     return OK
 
 
+async def _absent(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    sheet_id = await legacy.sheet_id_of(session, campaign.id, args.employee_id)
+    due = await legacy.mark_absent(
+        session,
+        sheet_id,
+        args.until,
+        calendar=settings.calendar,
+        actor=COMMAND_LINE,
+        now=SystemClock(settings.zone).now(),
+    )
+    if isinstance(due, Refusal):
+        raise LegacyError("the commission has decided this result already")
+    print(
+        f"{args.employee_id}: absent until {args.until}, back on "
+        f"{back_from_absence(args.until, settings.calendar)}; to be evaluated by {due}"
+    )
+    return OK
+
+
 HANDLERS: dict[str, Command] = {
     "legacy-start": _start,
     "legacy-plans-import": _plans,
@@ -297,6 +329,7 @@ HANDLERS: dict[str, Command] = {
     "legacy-close": _close,
     "legacy-refusal": _refusal,
     "legacy-appeal": _appeal,
+    "legacy-absent": _absent,
 }
 
 __all__ = ["HANDLERS", "add_commands"]

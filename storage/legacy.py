@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.campaigns import campaign_dto
@@ -59,6 +60,8 @@ class LegacySheetDTO:
     refused_at: datetime | None
     agency_appeal_by: date | None
     agency_appeal_on: date | None
+    absent_until: date | None = None
+    absence_due: date | None = None
 
     @property
     def final_grade(self) -> str | None:
@@ -147,6 +150,8 @@ def _sheet(row: LegacySheet) -> LegacySheetDTO:
         refused_at=row.refused_at,
         agency_appeal_by=row.agency_appeal_by,
         agency_appeal_on=row.agency_appeal_on,
+        absent_until=row.absent_until,
+        absence_due=row.absence_due,
     )
 
 
@@ -233,6 +238,62 @@ class LegacyRepo:
             .order_by(Campaign.year, LegacySheet.id)
         )
         return [(campaign_dto(campaign), _sheet(sheet)) for campaign, sheet in rows]
+
+    async def running_rounds(self) -> list[CampaignDTO]:
+        rows = await self.session.scalars(
+            select(Campaign)
+            .where(Campaign.kind == LEGACY, Campaign.status == "running")
+            .order_by(Campaign.id)
+        )
+        return [campaign_dto(row) for row in rows]
+
+    def plan_writers(self, campaign_id: int) -> Select[Any]:
+        """The direct managers with a plan still to submit (never submitted) in a round: a query,
+        to keep in the outbox's reminders."""
+        return (
+            select(LegacySheet.evaluator_id)
+            .where(
+                LegacySheet.campaign_id == campaign_id,
+                LegacySheet.excluded_reason.is_(None),
+                LegacySheet.evaluator_id.is_not(None),
+                LegacySheet.plan_status == "draft",
+            )
+            .distinct()
+        )
+
+    async def plans_to_write(self, campaign_id: int, evaluator_id: int) -> list[LegacySheetDTO]:
+        rows = await self.session.scalars(
+            select(LegacySheet)
+            .where(
+                LegacySheet.campaign_id == campaign_id,
+                LegacySheet.evaluator_id == evaluator_id,
+                LegacySheet.excluded_reason.is_(None),
+                LegacySheet.plan_status == "draft",
+            )
+            .order_by(LegacySheet.id)
+        )
+        return [_sheet(row) for row in rows]
+
+    async def with_own_deadline(self, campaign_id: int) -> list[LegacySheetDTO]:
+        """Undecided sheets with a deadline of their own: a plan or KPI sheet returned for
+        correction, or a person absent during the evaluation."""
+        rows = await self.session.scalars(
+            select(LegacySheet)
+            .where(
+                LegacySheet.campaign_id == campaign_id,
+                LegacySheet.excluded_reason.is_(None),
+                LegacySheet.decision.is_(None),
+                (LegacySheet.plan_status == "returned")
+                | (LegacySheet.kpi_status == "returned")
+                | LegacySheet.absence_due.is_not(None),
+            )
+            .order_by(LegacySheet.id)
+        )
+        return [_sheet(row) for row in rows]
+
+    async def mark_absent(self, sheet_id: int, until: date, due: date) -> bool:
+        """Absent up to ``until``, evaluated by ``due``; while no decision is taken."""
+        return await self._move(sheet_id, {"decision": None}, absent_until=until, absence_due=due)
 
     async def awaiting_approval(self, campaign_id: int, approver_id: int) -> list[LegacySheetDTO]:
         """Plans and KPI sheets the superior manager has to decide on."""

@@ -554,6 +554,10 @@ class LegacySheet(Base):
     # An appeal to the civil service agency (clause 43), noted: the bot does not decide it.
     agency_appeal_by: Mapped[date | None] = mapped_column(Date)
     agency_appeal_on: Mapped[date | None] = mapped_column(Date)
+    # Absent during the evaluation (leave, sickness, a trip, training) up to ``absent_until``:
+    # evaluated within 5 working days of being back, by ``absence_due`` (004 clause 4).
+    absent_until: Mapped[date | None] = mapped_column(Date)
+    absence_due: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "employee_id", name="uq_legacy_sheets_person"),

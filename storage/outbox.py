@@ -165,6 +165,48 @@ class OutboxRepo:
             insert.on_conflict_do_nothing(index_elements=["kind", "ref_id", "chat_id"])
         )
 
+    async def schedule_renewable(
+        self,
+        kind: str,
+        ref_id: int,
+        not_before: datetime,
+        *,
+        recipients: Sequence[int] = (),
+        chats: Sequence[int] = (),
+    ) -> None:
+        """:meth:`schedule` for a notification owed again each time its moment moves later (a plan
+        returned a second time gets a new last day): a row already sent, or failed, for an earlier
+        moment is queued anew; one for this moment stays as it is, so that running this again, or on
+        two instances, sends nothing twice."""
+        targets = [("recipient_id", pk) for pk in recipients] + [("chat_id", chat) for chat in chats]
+        for column, target in targets:
+            insert = insert_for(self.session, OutboxMessage).values(
+                {
+                    column: target,
+                    "kind": kind,
+                    "ref_id": ref_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "not_before": not_before,
+                }
+            )
+            await self.session.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["kind", "ref_id", column],
+                    set_={
+                        "not_before": not_before,
+                        "status": "pending",
+                        "attempts": 0,
+                        "last_error": None,
+                        "sent_at": None,
+                        "claimed_by": None,
+                        "claimed_at": None,
+                    },
+                    where=(OutboxMessage.status.in_(("pending", "sent", "failed")))
+                    & (OutboxMessage.not_before < not_before),
+                )
+            )
+
     async def drop_pending(self, kind: str, ref_id: int, *, keep: Sequence[int] | Select[Any]) -> None:
         """Forget queued notifications of this kind no longer owed to anyone but ``keep``: a
         few ids, or a query of them (a whole round's respondents would overflow the drivers'

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from bot.domain.methodology import (
@@ -20,6 +21,53 @@ from bot.domain.methodology import (
     KpiCountRules,
     LegacyCompetency,
 )
+from bot.domain.workdays import WorkCalendar
+
+# ------------------------------------------------------------------------ the year's days
+
+FIRST_YEAR = 2018  # the method was approved in 2018: no year before it is evaluated under it
+
+
+class StartProblem(StrEnum):
+    """Why a year cannot be started with this year and deadline."""
+
+    YEAR = "year"  # before the method, or later than next year
+    IN_THE_YEAR = "in_the_year"  # the deadline falls in the year it evaluates (or before)
+    PAST = "past"  # the deadline is today or has passed
+    DAY_OFF = "day_off"  # a weekend day or a public holiday
+
+
+def year_problem(year: int, today: date) -> StartProblem | None:
+    return None if FIRST_YEAR <= year <= today.year + 1 else StartProblem.YEAR
+
+
+def deadline_problem(year: int, deadline: date, today: date, calendar: WorkCalendar) -> StartProblem | None:
+    """A year's deadline must be a working day after the year and after today."""
+    if deadline <= date(year, 12, 31):
+        return StartProblem.IN_THE_YEAR
+    if deadline <= today:
+        return StartProblem.PAST
+    if not calendar.is_working_day(deadline):
+        return StartProblem.DAY_OFF
+    return None
+
+
+def plan_due(year: int, calendar: WorkCalendar, working_days: int) -> date:
+    """The last day to set the plan: within ``working_days`` after the evaluation period (the
+    year) begins (004 clause 9; the clause counts from the period, not from an appointment)."""
+    return calendar.add(date(year, 1, 1), working_days)
+
+
+def back_from_absence(last_day_absent: date, calendar: WorkCalendar) -> date:
+    """The day a person absent up to ``last_day_absent`` (inclusive) is back: the next working day."""
+    return calendar.on_or_after(last_day_absent + timedelta(days=1))
+
+
+def absence_due(last_day_absent: date, calendar: WorkCalendar, working_days: int) -> date:
+    """Someone on leave, sick, on a trip or in training during the evaluation is evaluated within
+    ``working_days`` after resuming work (004 clause 4): the last of them."""
+    return calendar.add(back_from_absence(last_day_absent, calendar), working_days)
+
 
 # ----------------------------------------------------------------------------- KPI count
 

@@ -231,6 +231,9 @@ class LegacyRules:
     kpi_count: KpiCountRules
     commission: CommissionRules
     competencies: CompetencyRules | None = None
+    # Someone absent during the evaluation is evaluated within these working days of being back
+    # (004 clause 4); None where the text has no such rule (003's chapter 6 is itself for them).
+    absence_working_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +444,7 @@ def _parse_legacy(raw: dict[str, Any] | None) -> LegacyRules | None:
         kpi_count=_parse_kpi_count(raw["kpi_count"]),
         commission=rules,
         competencies=_parse_competency_rules(competencies) if competencies else None,
+        absence_working_days=int(raw["absence_working_days"]) if "absence_working_days" in raw else None,
     )
 
 

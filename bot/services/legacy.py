@@ -24,6 +24,7 @@ from bot.domain.legacy import (
     Choice,
     CommissionVote,
     CompetencyVerdict,
+    absence_due,
     assess_competency,
     category_problem,
     competencies_for,
@@ -33,6 +34,7 @@ from bot.domain.legacy import (
     kpi_count_grade,
     kpi_sheet_problems,
     meets_expectations,
+    plan_due,
 )
 from bot.domain.methodology import (
     Category,
@@ -94,12 +96,31 @@ class Refusal(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class YearPreview:
+    """Who a year would evaluate, before it is started (HR confirms it in Telegram)."""
+
+    profile: Profile
+    year: int
+    sheets: list[NewSheet]
+    excluded: Counter[str]  # not evaluated, by reason
+    without_category: list[str]  # staff ids whose competency sheet cannot be filled yet
+    plan_due: date
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.sheets) - sum(self.excluded.values())
+
+
+@dataclass(frozen=True, slots=True)
 class YearStart:
     campaign: CampaignDTO
     sheets: int
     excluded: Counter[str]
     without_category: list[str]  # staff ids whose competency sheet cannot be filled yet
     plan_due: date
+
+
+LEGACY_PROFILES = ("kz-2018", "kz-2018-koksu")  # the profiles a year under the 2018 method may use
 
 
 def rules_of(campaign: CampaignDTO) -> tuple[Profile, LegacyRules]:
@@ -113,32 +134,23 @@ def rules_of(campaign: CampaignDTO) -> tuple[Profile, LegacyRules]:
     return profile, profile.legacy
 
 
-async def start_year(
-    session: AsyncSession,
-    profile: Profile,
-    year: int,
-    deadline: date,
-    calendar: WorkCalendar,
-    *,
-    today: date,
-    now: datetime,
-    actor: Actor,
-) -> YearStart:
-    """A legacy round for ``year`` scored by ``profile``: a sheet for everyone on the staff in
-    the year, with the direct manager as evaluator and the superior manager as approver.
-    People too short in the post (the profile's minimum) or with nobody above them are listed
-    as excluded, with the reason."""
+async def year_taken(session: AsyncSession, year: int) -> bool:
+    """Whether ``year`` has a round under the 2018 method already (one a year)."""
+    return await LegacyRepo(session).find_round(year) is not None
+
+
+async def preview_year(
+    session: AsyncSession, profile: Profile, year: int, calendar: WorkCalendar
+) -> YearPreview | Refusal:
+    """The sheets a year for ``year`` scored by ``profile`` would hold: everyone on the staff in
+    the year, with the direct manager as evaluator and the superior manager as approver. People
+    too short in the post (the profile's minimum) or with nobody above them are listed as
+    excluded, with the reason. Refused (WRONG_STATE) when the year has a round already."""
     if profile.legacy is None:
         raise LegacyError(f"{profile.code} is not a 2018 methodology profile")
-    repo = LegacyRepo(session)
-    if await repo.find_round(year) is not None:
-        raise LegacyError(f"a {year} round under the 2018 method exists already")
+    if await LegacyRepo(session).find_round(year) is not None:
+        return Refusal.WRONG_STATE
     start, end = date(year, 1, 1), date(year, 12, 31)
-    if deadline <= end:
-        raise LegacyError("the deadline falls after the year it evaluates")
-    campaign = await CampaignRepo(session).create(
-        kind=LEGACY, year=year, deadline=deadline, profile_code=profile.code, profile_version=profile.version
-    )
     people = await QuarterRepo(session).people_for(start)
     managers = {person.id: person.manager_id for person, _ in people}
     sheet_rules = profile.legacy.competencies
@@ -164,15 +176,41 @@ async def start_year(
                 excluded_reason=excluded_reason,
             )
         )
-    await repo.create_sheets(campaign.id, sheets)
+    return YearPreview(profile, year, sheets, excluded, without_category, plan_due(year, calendar, PLAN_DAYS))
+
+
+async def start_year(
+    session: AsyncSession,
+    profile: Profile,
+    year: int,
+    deadline: date,
+    calendar: WorkCalendar,
+    *,
+    today: date,
+    now: datetime,
+    actor: Actor,
+) -> YearStart:
+    """A legacy round for ``year`` scored by ``profile``, with the sheets of :func:`preview_year`
+    (the command line's legacy-start and HR's Start in /legacyrounds both come here)."""
+    if profile.legacy is None:
+        raise LegacyError(f"{profile.code} is not a 2018 methodology profile")
+    if deadline <= date(year, 12, 31):
+        raise LegacyError("the deadline falls after the year it evaluates")
+    preview = await preview_year(session, profile, year, calendar)
+    if isinstance(preview, Refusal):
+        raise LegacyError(f"a {year} round under the 2018 method exists already")
+    campaign = await CampaignRepo(session).create(
+        kind=LEGACY, year=year, deadline=deadline, profile_code=profile.code, profile_version=profile.version
+    )
+    await LegacyRepo(session).create_sheets(campaign.id, preview.sheets)
     await CampaignRepo(session).set_status(campaign.id, "running", now)
     await audit(session, actor, "legacy.start", "campaign", campaign.id, at=now)
     return YearStart(
         campaign=campaign,
-        sheets=len(sheets) - sum(excluded.values()),
-        excluded=excluded,
-        without_category=without_category,
-        plan_due=calendar.add(start, PLAN_DAYS),
+        sheets=preview.evaluated,
+        excluded=preview.excluded,
+        without_category=preview.without_category,
+        plan_due=preview.plan_due,
     )
 
 
@@ -851,6 +889,29 @@ async def note_appeal(
         return Refusal.WRONG_STATE
     await audit(session, actor, "legacy.agency_appeal", "legacy_sheet", sheet_id, at=now)
     return sheet.agency_appeal_by is not None and filed_on > sheet.agency_appeal_by
+
+
+async def mark_absent(
+    session: AsyncSession,
+    sheet_id: int,
+    until: date,
+    *,
+    calendar: WorkCalendar,
+    actor: Actor,
+    now: datetime,
+) -> date | Refusal:
+    """HR records that the person is absent during the evaluation (leave, sickness, a trip,
+    training) up to ``until``: they are evaluated within the profile's working days of being back
+    (004 clause 4), the last of which is returned and becomes their sheets' deadline; their
+    direct manager is reminded on it. Refused once the commission has decided the result."""
+    sheet, _campaign, rules = await _sheet(session, sheet_id)
+    if rules.absence_working_days is None:
+        raise LegacyError("this profile has no rule for people absent during the evaluation")
+    due = absence_due(until, calendar, rules.absence_working_days)
+    if sheet.decision is not None or not await LegacyRepo(session).mark_absent(sheet_id, until, due):
+        return Refusal.WRONG_STATE
+    await audit(session, actor, "legacy.absent", "legacy_sheet", sheet_id, at=now)
+    return due
 
 
 async def sheet_id_of(session: AsyncSession, campaign_id: int, employee_id: str) -> int:

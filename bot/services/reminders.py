@@ -27,6 +27,7 @@ from bot.domain.reminders import CLOSES, OPENS, deadline_reminders, next_send_sl
 from bot.domain.workdays import WorkCalendar
 from bot.services.calibration import APPEAL_DUE, APPEAL_OVERDUE, VOTE_DUE, deciders
 from bot.services.legacy import LEGACY_RESULT_AGAIN
+from bot.services.legacy_reminders import plan_legacy_reminders
 from bot.services.progress import round_progress
 from bot.services.quarterly import RESULT_AGAIN
 from storage.appeals import AppealRepo
@@ -60,6 +61,7 @@ async def plan_reminders(
     planned += await _plan_result_reminders(session, hr_accounts, calendar, zone, now)
     planned += await _plan_hr_notices(session, profile, running, hr_accounts, calendar, zone, now)
     planned += await _plan_calibration_reminders(session, calendar, zone)
+    planned += await plan_legacy_reminders(session, hr_accounts, calendar, zone, now)
     return planned
 
 

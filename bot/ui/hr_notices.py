@@ -19,6 +19,7 @@ from bot.domain.workdays import WorkCalendar
 from bot.services import legacy
 from bot.services.appeals import APPEAL_FILED
 from bot.services.calibration import APPEAL_DUE, APPEAL_OVERDUE, CALIBRATION_PROTOCOL, latest_session_day
+from bot.services.legacy_reminders import LEGACY_BACK_OVERDUE
 from bot.services.progress import round_progress
 from bot.services.quarter_results import sheet_records
 from bot.services.quarterly import round_overview
@@ -33,6 +34,7 @@ from bot.services.reminders import (
 from bot.ui.calibration import case_line, protocol_notice
 from bot.ui.formatting import format_date, local_time, progress_bar
 from bot.ui.hr import listed
+from bot.ui.legacy_notices import overdue_return_notice
 from bot.ui.quarterly_notices import Notice
 from bot.ui.sheets import round_title
 from storage.appeals import AppealRepo
@@ -51,6 +53,7 @@ HR_KINDS = frozenset(
         APPEAL_DUE,
         APPEAL_OVERDUE,
         CALIBRATION_PROTOCOL,
+        LEGACY_BACK_OVERDUE,
     }
 )
 
@@ -193,6 +196,8 @@ async def hr_notice(
         return [Notice(f"{reminder}\n\n{notice.text}", notice.markup, notice.confidential)]
     if kind == CALIBRATION_PROTOCOL:
         return await protocol_notice(session, profile, ref_id)
+    if kind == LEGACY_BACK_OVERDUE:
+        return await overdue_return_notice(session, ref_id, today)
     repo = ReminderRepo(session)
     running = await repo.running()
     if kind == HR_DIGEST:

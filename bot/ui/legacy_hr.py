@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import LegacyRoundAction, LegacyRoundCb
 from bot.services.legacy import Refusal, YearProgress
 from bot.ui.formatting import format_date, local_time, progress_bar
+from bot.ui.legacy_start import start_button
 from storage.dto import CampaignDTO
 from storage.legacy import CommissionDTO
 
@@ -20,8 +21,10 @@ Rendered = tuple[str, InlineKeyboardMarkup]
 def rounds_screen(rounds: Sequence[tuple[CampaignDTO, YearProgress, CommissionDTO | None]]) -> Rendered:
     if not rounds:
         return (
-            _("No year under the 2018 methodology yet: start one with python -m bot legacy-start."),
-            InlineKeyboardMarkup(inline_keyboard=[]),
+            _(
+                "No year under the 2018 methodology yet: press «Start a year» (or python -m bot legacy-start)."
+            ),
+            InlineKeyboardMarkup(inline_keyboard=[[start_button()]]),
         )
     campaign, progress, commission = rounds[0]
     return round_screen(campaign, progress, commission)
@@ -78,6 +81,7 @@ def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: Comm
                 text=text, callback_data=LegacyRoundCb(campaign=campaign.id, action=action).pack()
             )
         )
+    builder.row(start_button())
     return "\n".join(lines), builder.as_markup()
 
 

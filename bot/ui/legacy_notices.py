@@ -5,7 +5,7 @@ themselves with."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -20,10 +20,13 @@ from bot.callbacks import (
     LegacyAction,
     LegacyCb,
     LegacyDecideCb,
+    LegacyPlansCb,
     LegacySheetPdfCb,
     LegacyStage,
 )
+from bot.domain.legacy import plan_due
 from bot.domain.methodology import LegacyRules
+from bot.domain.reminders import Reminder
 from bot.domain.workdays import WorkCalendar
 from bot.services import legacy
 from bot.services.legacy import (
@@ -34,8 +37,15 @@ from bot.services.legacy import (
     LEGACY_RESULT_AGAIN,
     LEGACY_SITTING,
     LEGACY_VOTE,
+    PLAN_DAYS,
     Case,
     Refusal,
+)
+from bot.services.legacy_reminders import (
+    LEGACY_ABSENCE_DUE,
+    LEGACY_BACK_DUE,
+    LEGACY_PLAN_REMINDERS,
+    returned_by,
 )
 from bot.services.reports import legacy_protocol
 from bot.ui.formatting import current_locale, format_date, local_time
@@ -54,6 +64,9 @@ LEGACY_KINDS = frozenset(
         LEGACY_PROTOCOL,
         LEGACY_DECIDE,
         LEGACY_DECIDED,
+        LEGACY_BACK_DUE,
+        LEGACY_ABSENCE_DUE,
+        *LEGACY_PLAN_REMINDERS.values(),
     }
 )
 Rendered = tuple[str, InlineKeyboardMarkup]
@@ -103,6 +116,10 @@ async def legacy_notice(
         return [Notice(text, markup, confidential=True)]
     if kind in (LEGACY_DECIDE, LEGACY_DECIDED):
         return await _decision_notice(session, kind, ref_id)
+    if kind in LEGACY_PLAN_KINDS:
+        return await _plan_reminder(session, kind, ref_id, recipient, calendar)
+    if kind in (LEGACY_BACK_DUE, LEGACY_ABSENCE_DUE):
+        return await _sheet_reminder(session, kind, ref_id)
     sheet = await repo.sheet(ref_id)
     if sheet is None or sheet.decision is None or sheet.acquainted_at or sheet.refused_at:
         return []
@@ -115,6 +132,110 @@ async def legacy_notice(
     read = InlineKeyboardButton(text=_("✅ I have read it"), callback_data=LegacyAckCb(sheet=sheet.id).pack())
     markup = InlineKeyboardMarkup(inline_keyboard=[*sheets_pdf_markup(sheet.id).inline_keyboard, [read]])
     return [Notice(text, markup, confidential=True)]
+
+
+LEGACY_PLAN_KINDS = frozenset(LEGACY_PLAN_REMINDERS.values())
+
+
+async def _plan_reminder(
+    session: AsyncSession, kind: str, campaign_id: int, manager: EmployeeDTO, calendar: WorkCalendar
+) -> list[Notice]:
+    """To a direct manager: the people whose plans are not submitted yet (004 clause 9)."""
+    campaign = await CampaignRepo(session).get(campaign_id)
+    sheets = await LegacyRepo(session).plans_to_write(campaign_id, manager.id)
+    if campaign is None or campaign.status != "running" or not sheets:
+        return []
+    people = await EmployeeRepo(session).many({s.employee_id for s in sheets})
+    if kind == LEGACY_PLAN_REMINDERS[Reminder.DEADLINE_DAY]:
+        first = _(
+            "⏰ Reminder: today is the last day to set the individual work plans for {year} (clause 9)."
+        )
+    else:
+        first = _("⏰ Reminder: the individual work plans for {year} must be set by {date} (clause 9).")
+    lines = [
+        first.format(year=campaign.year, date=format_date(plan_due(campaign.year, calendar, PLAN_DAYS))),
+        _("Not submitted yet:"),
+        *(f"• {escape(people[s.employee_id].full_name)}" for s in sheets),
+    ]
+    upload = InlineKeyboardButton(
+        text=_("📝 Upload plans (appendix 1)"), callback_data=LegacyPlansCb().pack()
+    )
+    return [Notice("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[[upload]]), confidential=True)]
+
+
+async def _sheet_reminder(session: AsyncSession, kind: str, sheet_id: int) -> list[Notice]:
+    """To a direct manager: a returned plan or KPI sheet due back (004 clauses 12, 23), or an
+    absent person's sheets due (clause 4); nothing once it is done."""
+    sheet = await LegacyRepo(session).sheet(sheet_id)
+    if sheet is None or sheet.decision is not None:
+        return []
+    campaign = await CampaignRepo(session).get(sheet.campaign_id)
+    assert campaign is not None
+    _profile, rules = legacy.rules_of(campaign)
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    name = escape(person.full_name)
+    if kind == LEGACY_BACK_DUE:
+        if sheet.resubmit_by is None or returned_by(sheet) is None:
+            return []
+        if sheet.plan_status == "returned":
+            text = _(
+                "⏰ Reminder: the plan of {name}, returned for correction, must go back to the superior "
+                "manager by {date} (clause 12)."
+            )
+        else:
+            text = _(
+                "⏰ Reminder: the KPI sheet of {name}, returned for correction, must go back to the superior "
+                "manager by {date} (clause 23)."
+            )
+        return [
+            Notice(text.format(name=name, date=format_date(sheet.resubmit_by)), _open_button(sheet.id), True)
+        ]
+    if sheet.absence_due is None or sheet.absent_until is None or legacy.ready_for_commission(sheet, rules):
+        return []
+    text = _(
+        "⏰ Reminder: {name} was absent until {until}; they are to be evaluated by {date}, within {days} "
+        "working days of being back (clause 4). Please complete their sheets."
+    ).format(
+        name=name,
+        until=format_date(sheet.absent_until),
+        date=format_date(sheet.absence_due),
+        days=rules.absence_working_days,
+    )
+    return [Notice(text, _open_button(sheet.id), True)]
+
+
+async def overdue_return_notice(session: AsyncSession, sheet_id: int, today: date) -> list[Notice]:
+    """To HR's role holders: a returned plan or KPI sheet that has not come back in time."""
+    sheet = await LegacyRepo(session).sheet(sheet_id)
+    last_day = returned_by(sheet) if sheet is not None and sheet.decision is None else None
+    if sheet is None or last_day is None or last_day >= today:
+        return []
+    staff = await EmployeeRepo(session).many(
+        {sheet.employee_id, *([sheet.evaluator_id] if sheet.evaluator_id else [])}
+    )
+    person = staff[sheet.employee_id]
+    manager = staff[sheet.evaluator_id].full_name if sheet.evaluator_id in staff else "—"
+    if sheet.plan_status == "returned":
+        text = _(
+            "⚠️ The plan of {name} ({code}) was returned for correction and has not come back by {date} "
+            "(2 working days, clause 12). Direct manager: {manager}."
+        )
+    else:
+        text = _(
+            "⚠️ The KPI sheet of {name} ({code}) was returned for correction and has not come back by {date} "
+            "(2 working days, clause 23). Direct manager: {manager}."
+        )
+    return [
+        Notice(
+            text.format(
+                name=escape(person.full_name),
+                code=escape(person.employee_id),
+                date=format_date(last_day),
+                manager=escape(manager),
+            ),
+            None,
+        )
+    ]
 
 
 async def _decision_notice(session: AsyncSession, kind: str, sheet_id: int) -> list[Notice]:

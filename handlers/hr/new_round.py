@@ -35,6 +35,7 @@ from bot.ui.hr import (
     wizard_year,
 )
 from handlers.filters import HasPermission
+from handlers.hr import legacy_start
 from handlers.screens import live_message
 from storage.campaigns import CampaignRepo, ProgressRepo
 from storage.employees import EmployeeRepo
@@ -90,7 +91,17 @@ def create_router() -> Router:
     return router
 
 
-async def on_new_round(message: Message, state: FSMContext, clock: Clock) -> None:
+async def on_new_round(message: Message, state: FSMContext, clock: Clock, profile: Profile) -> None:
+    if profile.legacy is not None:
+        # The organisation evaluates under the 2018 method, which has no 360 round: a year of it.
+        await state.clear()
+        await message.answer(
+            _(
+                "This organisation evaluates under the 2018 methodology ({profile}): /newround starts a year of it."
+            ).format(profile=profile.code)
+        )
+        await legacy_start.ask_year(message, state, profile.code, clock)
+        return
     await state.set_state(NewRound.year)
     text, markup = wizard_year(clock.today().year)
     await message.answer(text, reply_markup=markup)

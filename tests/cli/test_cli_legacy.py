@@ -94,3 +94,20 @@ def legacy_plans(*people: tuple[str, int]) -> str:
         for no in range(1, count + 1)
     ]
     return PLAN_HEADER + "".join(rows)
+
+
+def test_a_person_absent_during_the_evaluation(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """004 clause 4: evaluated within 5 working days of being back; legacy-status counts them."""
+    assert main(["import-staff", write(env, "staff.csv", staff_with_categories())]) == 0
+    assert main(["legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"]) == 0
+    capsys.readouterr()
+    # Absent to Wednesday 31 December 2025: back on Monday 5 January; 7 January is a holiday.
+    assert main(["legacy-absent", "1", "E2", "--until", "2025-12-31"]) == 0
+    assert (
+        "E2: absent until 2025-12-31, back on 2026-01-05; to be evaluated by 2026-01-13"
+        in capsys.readouterr().out
+    )
+    assert main(["legacy-absent", "1", "X9", "--until", "2025-12-31"]) == 1
+    assert "X9 has no sheet in round 1" in capsys.readouterr().err
+    assert main(["legacy-status", "1"]) == 0
+    assert "absent, to be evaluated by their own deadline (clause 4): 1" in capsys.readouterr().out

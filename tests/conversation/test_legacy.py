@@ -37,12 +37,13 @@ from bot.services.reminders import HR_DIGEST
 from bot.ui.hr_notices import hr_notice
 from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
-from storage.legacy import LegacyKpiRow, LegacyRepo
+from storage.legacy import LegacyRepo
 from storage.models import LegacyIndicatorSeen
 from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import _in_english
 from tests.conversation.test_reminders import HR_ACCOUNT, _at, _hr_account
 from tests.factories import TELEGRAM_IDS
+from tests.legacy_support import ready_for_commission
 from tests.storage.test_legacy_year import staff_with_categories
 
 
@@ -172,43 +173,15 @@ async def test_a_person_without_a_post_category_cannot_be_assessed_yet(world: Wo
 
 
 async def _ready_for_commission(world: World, sheets: dict[str, int]) -> None:
-    """E1's and E2's plans, KPI sheets and competency sheets done (by the services, as the
-    manager's screens would), and the commission of D1 (chair), U1, U2, E3, E4 named."""
+    """E1's (4 KPIs of 5 met) and E2's (5 of 5) sheets ready for the commission, and the
+    commission of D1 (chair), U1, U2, E3, E4 named, its sitting set."""
     runtime = world.runtime
     now, today = runtime.clock.now(), runtime.clock.today()
     async with runtime.sessionmaker() as session, session.begin():
         staff = await EmployeeRepo(session).by_external_ids(list(TELEGRAM_IDS))
         u1, d1 = staff["U1"], staff["D1"]
         for code, met in (("E1", 4), ("E2", 5)):
-            sheet_id = sheets[code]
-            kpis = [
-                LegacyKpiRow(no, f"Indicator {no}", "plan", "%", "100", "31.12.2025", f"result {no}")
-                for no in range(1, 6)
-            ]
-            assert await legacy.submit_plan(session, sheet_id, u1, kpis) is None
-            assert (
-                await legacy.decide_plan(
-                    session, sheet_id, d1, approve=True, comment=None, today=today, calendar=KAZAKHSTAN
-                )
-                is None
-            )
-            for no in range(1, 6):
-                assert (
-                    await legacy.record_kpi(
-                        session, sheet_id, u1, no, actual="100", met=no <= met, facts=f"act {no}"
-                    )
-                    is None
-                )
-            assert await legacy.submit_kpi_sheet(session, sheet_id, u1, now) is None
-            assert (
-                await legacy.decide_kpi_sheet(
-                    session, sheet_id, d1, agree=True, comment=None, today=today, now=now, calendar=KAZAKHSTAN
-                )
-                is None
-            )
-            assert not isinstance(
-                await legacy.submit_competencies(session, sheet_id, u1, now), legacy.Refusal
-            )
+            await ready_for_commission(session, sheets[code], u1, d1, met=met, today=today, now=now)
         campaign = await LegacyRepo(session).sheet(sheets["E1"])
         assert campaign is not None
         found = await CampaignRepo(session).get(campaign.campaign_id)
@@ -564,35 +537,17 @@ HR_HEAD_ACCOUNT = 5002
 
 
 async def _ready_sheets_only(world: World, sheets: dict[str, int]) -> None:
-    """E1's plan, KPI sheet and competency sheet done, as in _ready_for_commission, without
-    naming a commission."""
+    """E1's sheet ready for the commission (5 KPIs of 5 met), without naming a commission."""
     runtime = world.runtime
-    now, today = runtime.clock.now(), runtime.clock.today()
     async with runtime.sessionmaker() as session, session.begin():
         staff = await EmployeeRepo(session).by_external_ids(["U1", "D1"])
-        u1, d1, sheet_id = staff["U1"], staff["D1"], sheets["E1"]
-        kpis = [
-            LegacyKpiRow(no, f"Indicator {no}", "plan", "%", "100", "31.12.2025", f"r {no}")
-            for no in range(1, 6)
-        ]
-        assert await legacy.submit_plan(session, sheet_id, u1, kpis) is None
-        assert (
-            await legacy.decide_plan(
-                session, sheet_id, d1, approve=True, comment=None, today=today, calendar=KAZAKHSTAN
-            )
-            is None
+        await ready_for_commission(
+            session,
+            sheets["E1"],
+            staff["U1"],
+            staff["D1"],
+            met=5,
+            today=runtime.clock.today(),
+            now=runtime.clock.now(),
         )
-        for no in range(1, 6):
-            assert (
-                await legacy.record_kpi(session, sheet_id, u1, no, actual="100", met=True, facts=f"act {no}")
-                is None
-            )
-        assert await legacy.submit_kpi_sheet(session, sheet_id, u1, now) is None
-        assert (
-            await legacy.decide_kpi_sheet(
-                session, sheet_id, d1, agree=True, comment=None, today=today, now=now, calendar=KAZAKHSTAN
-            )
-            is None
-        )
-        assert not isinstance(await legacy.submit_competencies(session, sheet_id, u1, now), legacy.Refusal)
-        world.campaign_id = (await LegacyRepo(session).sheet(sheet_id)).campaign_id  # type: ignore[union-attr]
+        world.campaign_id = (await LegacyRepo(session).sheet(sheets["E1"])).campaign_id  # type: ignore[union-attr]

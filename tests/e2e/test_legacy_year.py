@@ -1,5 +1,5 @@
 """One whole year under the 2018 methodology (kz-2018) through the real processes: HR starts it
-from the command line; U1 uploads the plans of two people in Telegram, D1 approves them; U1
+in Telegram (/legacyrounds → Start a year); U1 uploads the plans of two people in Telegram, D1 approves them; U1
 enters the year's KPI lines and the competency sheets, D1 agrees; HR names the commission and
 sets its sitting; the members vote in the bot (a tie the chair decides); the people acquaint
 themselves with their results; the chair and the secretary receive the protocol; the sheets and
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,11 @@ from bot.callbacks import (
     LegacyDecideCb,
     LegacyPlansCb,
     LegacyStage,
+    LegacyStartAction,
+    LegacyStartCb,
 )
 from bot.domain.workdays import bundled_calendar
+from bot.services.legacy import LEGACY_PROFILES
 from storage.db import create_engine
 from storage.models import Employee, LegacySheet
 from tests.e2e.support import (
@@ -52,6 +55,7 @@ PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + "".join
     for code in ("E1", "E2")
     for no in range(1, 6)
 )
+HR = 5001  # an HR officer, not in the staff list
 MET = {"E1": 4, "E2": 5}  # KPIs met of 5: «тиімді» and «өте жақсы»
 
 
@@ -84,6 +88,12 @@ async def _until(
     raise AssertionError("the database did not reach the expected state")
 
 
+def _deadline() -> date:
+    """The year's deadline: a working day in the future (after 2025)."""
+    calendar = bundled_calendar()
+    return calendar.on_or_after(date.today() + timedelta(days=30))
+
+
 def _sitting_day() -> date:
     """A working day at least 7 working days ahead (004 clause 29)."""
     calendar = bundled_calendar()
@@ -93,24 +103,44 @@ def _sitting_day() -> date:
 async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tmp_path: Path) -> None:
     async with BotApiStandIn(token=TOKEN, bot_username="bagalau_test_bot") as stand_in:
         add_staff_users(stand_in)
+        stand_in.add_user(HR, first_name="Gulnar", language_code="en")
         env = bot_environment(
-            empty_database_url, stand_in, ORGANISATION_NAME="Т.Рысқұлов ауданы әкімінің аппараты"
+            empty_database_url,
+            stand_in,
+            ORGANISATION_NAME="Т.Рысқұлов ауданы әкімінің аппараты",
+            HR_ADMIN_IDS=str(HR),
         )
         staff = tmp_path / "staff.csv"
         staff.write_text(staff_with_categories(), encoding="utf-8")
         await cli(env, "import-staff", str(staff))
-        started = await cli(
-            env, "legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"
-        )
-        assert "6 people to evaluate" in started
-        campaign = started.split()[1].rstrip(":")
         bot = BotProcess(env, tmp_path / "bot.log")
         await bot.start()
         try:
             await stand_in.wait_until_polling(timeout=30)
             assert await join_with_invites(stand_in, env, tmp_path) == 8
             u1, d1 = TELEGRAM_IDS["U1"], TELEGRAM_IDS["D1"]
+
+            # HR starts the year in Telegram: the profile, the year, the deadline, the confirmation.
+            stand_in.send_text(HR, "/legacyrounds")
+            begin = LegacyStartCb(action=LegacyStartAction.BEGIN).pack()
+            screen = await stand_in.wait_for_message(HR, predicate=_with(begin), timeout=15)
+            stand_in.press(HR, screen.message_id, begin)
+            choose = LegacyStartCb(
+                action=LegacyStartAction.PROFILE, value=LEGACY_PROFILES.index("kz-2018")
+            ).pack()
+            question = await stand_in.wait_for_message(HR, predicate=_with(choose), timeout=15)
+            stand_in.press(HR, question.message_id, choose)
+            await stand_in.wait_for_message(HR, contains="Which year is evaluated?", timeout=15)
+            stand_in.send_text(HR, "2025")
+            await stand_in.wait_for_message(HR, contains="What is the deadline", timeout=15)
+            stand_in.send_text(HR, _deadline().strftime("%d.%m.%Y"))
+            start = LegacyStartCb(action=LegacyStartAction.START, value=2025).pack()
+            confirmation = await stand_in.wait_for_message(HR, predicate=_with(start), timeout=15)
+            assert "To be evaluated: 6." in (confirmation.text or "")
+            stand_in.press(HR, confirmation.message_id, start)
+            await stand_in.wait_for_message(HR, contains="2025 has started: 6 sheets", timeout=15)
             sheets = await _sheets(empty_database_url)
+            campaign = str(sheets["E1"].campaign_id)
 
             # U1 uploads the plans of E1 and E2; D1 approves each from the notice.
             stand_in.send_text(u1, "/legacy")

@@ -25,8 +25,9 @@ from bot.services.access import COMMAND_LINE
 from bot.services.legacy import LegacyError, Refusal
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.employees import EmployeeRepo
-from storage.legacy import LegacyKpiRow, LegacyRepo
+from storage.legacy import LegacyRepo
 from tests.factories import STAFF_CSV, staff_validation
+from tests.legacy_support import plan, ready_for_commission
 
 PROFILE = load_profile("kz-2018")
 ZONE = ZoneInfo("Asia/Almaty")
@@ -53,13 +54,6 @@ def staff_with_categories() -> str:
     return "\n".join(rows) + "\n"
 
 
-def plan(count: int = 5) -> list[LegacyKpiRow]:
-    return [
-        LegacyKpiRow(no, f"Indicator {no}", "the district's plan", "%", "100", "31.12.2025", f"result {no}")
-        for no in range(1, count + 1)
-    ]
-
-
 async def _start(session: AsyncSession) -> tuple[CampaignDTO, dict[str, EmployeeDTO]]:
     await people.import_staff(session, staff_validation(date(2025, 12, 1), staff_with_categories()), TODAY)
     staff = await EmployeeRepo(session).by_external_ids(list(CATEGORIES))
@@ -82,30 +76,9 @@ async def _sheet_id(session: AsyncSession, campaign: CampaignDTO, person: Employ
 async def _ready(
     session: AsyncSession, campaign: CampaignDTO, staff: dict[str, EmployeeDTO], code: str
 ) -> int:
-    """A sheet through plan, KPI sheet and competency sheet: ready for the commission."""
+    """A sheet of U1's (4 KPIs of 5 met) ready for the commission."""
     sheet_id = await _sheet_id(session, campaign, staff[code])
-    evaluator, approver = staff["U1"], staff["D1"]
-    assert await legacy.submit_plan(session, sheet_id, evaluator, plan()) is None
-    assert (
-        await legacy.decide_plan(
-            session, sheet_id, approver, approve=True, comment=None, today=TODAY, calendar=KAZAKHSTAN
-        )
-        is None
-    )
-    for no in range(1, 6):
-        assert (
-            await legacy.record_kpi(session, sheet_id, evaluator, no, actual="100", met=no != 5, facts="act")
-            is None
-        )
-    assert await legacy.submit_kpi_sheet(session, sheet_id, evaluator, NOW) is None
-    assert (
-        await legacy.decide_kpi_sheet(
-            session, sheet_id, approver, agree=True, comment=None, today=TODAY, now=NOW, calendar=KAZAKHSTAN
-        )
-        is None
-    )
-    outcomes = await legacy.submit_competencies(session, sheet_id, evaluator, NOW)
-    assert not isinstance(outcomes, Refusal)
+    await ready_for_commission(session, sheet_id, staff["U1"], staff["D1"], met=4, today=TODAY, now=NOW)
     return sheet_id
 
 

@@ -1,0 +1,55 @@
+"""What the 2018 method's tests share: a plan of 5 KPIs, and a sheet taken through its plan, KPI
+sheet and competency sheet by the services (as the managers' screens would), ready for the
+commission."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.workdays import KAZAKHSTAN
+from bot.services import legacy
+from storage.dto import EmployeeDTO
+from storage.legacy import LegacyKpiRow
+
+
+def plan(count: int = 5) -> list[LegacyKpiRow]:
+    return [
+        LegacyKpiRow(no, f"Indicator {no}", "the district's plan", "%", "100", "31.12.2025", f"result {no}")
+        for no in range(1, count + 1)
+    ]
+
+
+async def ready_for_commission(
+    session: AsyncSession,
+    sheet_id: int,
+    evaluator: EmployeeDTO,
+    approver: EmployeeDTO,
+    *,
+    met: int,
+    today: date,
+    now: datetime,
+) -> None:
+    """The plan submitted and approved, the KPI sheet with the first ``met`` KPIs met submitted
+    and agreed, the competency sheet submitted (nothing marked)."""
+    assert await legacy.submit_plan(session, sheet_id, evaluator, plan()) is None
+    assert (
+        await legacy.decide_plan(
+            session, sheet_id, approver, approve=True, comment=None, today=today, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+    for no in range(1, 6):
+        recorded = await legacy.record_kpi(
+            session, sheet_id, evaluator, no, actual="100", met=no <= met, facts=f"act {no}"
+        )
+        assert recorded is None
+    assert await legacy.submit_kpi_sheet(session, sheet_id, evaluator, now) is None
+    assert (
+        await legacy.decide_kpi_sheet(
+            session, sheet_id, approver, agree=True, comment=None, today=today, now=now, calendar=KAZAKHSTAN
+        )
+        is None
+    )
+    assert not isinstance(await legacy.submit_competencies(session, sheet_id, evaluator, now), legacy.Refusal)
