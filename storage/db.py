@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.sqlite_driver import in_place_dbapi
+
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "postgresql": "postgresql+asyncpg",
@@ -35,6 +37,7 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # One writer at a time; wait for the lock instead of failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("module", in_place_dbapi())
         if url.database and url.database != ":memory:":
             # Every transaction takes the write lock (below), so a second connection of this
             # process could only wait for it, in SQLite's busy handler, which sleeps and polls
