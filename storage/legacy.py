@@ -14,9 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.campaigns import campaign_dto
+from storage.campaigns import CampaignRepo, campaign_dto
 from storage.dto import CampaignDTO
 from storage.models import (
     Campaign,
@@ -158,6 +159,24 @@ def _sheet(row: LegacySheet) -> LegacySheetDTO:
 class LegacyRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def create_year(
+        self, *, year: int, deadline: date, profile_code: str, profile_version: str
+    ) -> CampaignDTO | None:
+        """The round of a year under the 2018 method, as a draft; None when the year has one
+        already, also one started at the same moment from another session (on PostgreSQL
+        both would pass any check made first: the unique index decides)."""
+        try:
+            async with self.session.begin_nested():
+                return await CampaignRepo(self.session).create(
+                    kind=LEGACY,
+                    year=year,
+                    deadline=deadline,
+                    profile_code=profile_code,
+                    profile_version=profile_version,
+                )
+        except IntegrityError:
+            return None
 
     async def find_round(self, year: int) -> CampaignDTO | None:
         row = await self.session.scalar(

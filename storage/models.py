@@ -19,6 +19,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,6 +113,15 @@ class Campaign(Base):
         CheckConstraint("kind IN ('360', 'quarter', 'legacy')", name="kind"),
         CheckConstraint("(kind = 'quarter') = (quarter IS NOT NULL)", name="quarter"),
         UniqueConstraint("kind", "year", "quarter", name="uq_campaigns_quarter"),
+        # One 2018-method year per year: two HR officers pressing Start together on PostgreSQL
+        # would otherwise both pass the check (the quarter's constraint is no help: NULLs differ).
+        Index(
+            "uq_campaigns_legacy_year",
+            "year",
+            unique=True,
+            sqlite_where=text("kind = 'legacy'"),
+            postgresql_where=text("kind = 'legacy'"),
+        ),
     )
 
 

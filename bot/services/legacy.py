@@ -53,7 +53,6 @@ from storage.campaigns import CampaignRepo
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.employees import EmployeeRepo
 from storage.legacy import (
-    LEGACY,
     CastVote,
     CommissionDTO,
     CompetencyOutcome,
@@ -199,9 +198,11 @@ async def start_year(
     preview = await preview_year(session, profile, year, calendar)
     if isinstance(preview, Refusal):
         raise LegacyError(f"a {year} round under the 2018 method exists already")
-    campaign = await CampaignRepo(session).create(
-        kind=LEGACY, year=year, deadline=deadline, profile_code=profile.code, profile_version=profile.version
+    campaign = await LegacyRepo(session).create_year(
+        year=year, deadline=deadline, profile_code=profile.code, profile_version=profile.version
     )
+    if campaign is None:  # started meanwhile by someone else
+        raise LegacyError(f"a {year} round under the 2018 method exists already")
     await LegacyRepo(session).create_sheets(campaign.id, preview.sheets)
     await CampaignRepo(session).set_status(campaign.id, "running", now)
     await audit(session, actor, "legacy.start", "campaign", campaign.id, at=now)

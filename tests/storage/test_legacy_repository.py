@@ -3,20 +3,22 @@ from plan to acquaintance, stale and repeated changes refused, and the tables' o
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.legacy import Choice, CommissionVote, decide, kpi_count_grade
 from bot.domain.methodology import load_profile
 from bot.services import people
 from storage.campaigns import CampaignRepo
+from storage.db import create_sessionmaker
 from storage.employees import EmployeeRepo
 from storage.legacy import CompetencyOutcome, LegacyKpiRow, LegacyRepo, NewSheet
-from storage.models import LegacySheet
+from storage.models import Campaign, LegacySheet
 from tests.factories import staff_validation
 
 NOW = datetime(2018, 12, 20, 10, 0, tzinfo=UTC)
@@ -167,3 +169,51 @@ async def test_the_tables_refuse_what_the_method_does_not_allow(session: AsyncSe
             await LegacyRepo(session).save_plan(
                 sheet.id, [*five_kpis(), LegacyKpiRow(6, "sixth", "", "", "", "", "")]
             )
+
+
+async def test_a_year_has_one_round_under_the_method(session: AsyncSession) -> None:
+    repo = LegacyRepo(session)
+    first = await repo.create_year(
+        year=2018, deadline=date(2019, 1, 10), profile_code=PROFILE.code, profile_version=PROFILE.version
+    )
+    assert first is not None
+    again = await repo.create_year(
+        year=2018, deadline=date(2019, 1, 15), profile_code="kz-2018-koksu", profile_version="1"
+    )
+    assert again is None
+    # The refusal rolled back only its own attempt: the first round is still there, and
+    # another year can be started in the same transaction.
+    assert await CampaignRepo(session).get(first.id) == first
+    assert await repo.create_year(
+        year=2019, deadline=date(2020, 1, 10), profile_code=PROFILE.code, profile_version=PROFILE.version
+    )
+
+
+async def test_two_starts_at_the_same_moment_make_one_round(engine: AsyncEngine) -> None:
+    """Two HR officers press Start together: on PostgreSQL both sessions see no round for the
+    year, and the unique index lets only one insert stand."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises whole transactions: the two cannot overlap")
+    make = create_sessionmaker(engine)
+    async with make() as first, make() as second:
+        created = await LegacyRepo(first).create_year(
+            year=2018, deadline=date(2019, 1, 10), profile_code=PROFILE.code, profile_version=PROFILE.version
+        )
+        assert created is not None
+        # The second insert waits for the first transaction, then meets its row.
+        racing = asyncio.create_task(
+            LegacyRepo(second).create_year(
+                year=2018,
+                deadline=date(2019, 1, 10),
+                profile_code=PROFILE.code,
+                profile_version=PROFILE.version,
+            )
+        )
+        await asyncio.sleep(0.2)
+        assert not racing.done()
+        await first.commit()
+        assert await racing is None
+        await second.commit()
+    async with make() as check:
+        rounds = await check.scalars(select(Campaign.id).where(Campaign.kind == "legacy"))
+        assert list(rounds) == [created.id]
