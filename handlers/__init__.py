@@ -10,12 +10,14 @@ from handlers import common, evaluator, fallback, guest, hr, language, onboardin
 def create_routers() -> list[Router]:
     """Fresh routers: a router belongs to one dispatcher, and tests build several."""
     return [
+        # First: its buttons (only its own callback prefixes) are most of the updates, and
+        # every router before it would try each of its filters on them (bench/answering.py).
+        respondent.create_router(),
         onboarding.create_router(),
         language.create_router(),  # before HR's: an HR officer outside the staff list chooses too
         *hr.create_routers(),  # before guest: an HR officer need not be in the staff list
         common.create_router(),
         evaluator.create_router(),
-        respondent.create_router(),
         guest.create_router(),
         fallback.create_router(),
     ]

@@ -11,8 +11,10 @@ WAL mode about 0.3 ms with its fsync, so they are simply run where they are aske
 transaction's statements then follow one another without giving the loop away, and the lock
 is held for as long as the work takes.
 
-The price: a long statement (a report over a large round) holds up the loop while it runs;
-on SQLite the other updates would be waiting for its lock anyway. Connecting and closing
+The price: a long statement (a report over a large round), or waiting for the lock while a
+command-line import in another process holds it (busy_timeout), holds up the loop meanwhile;
+on SQLite the other updates would be waiting for that lock anyway (a large organisation runs
+on PostgreSQL, README "Running for a large organisation"). Connecting and closing
 still go through aiosqlite's thread, which is why the sqlite3 connection is opened with
 ``check_same_thread=False``; the two threads never use it at once (SQLAlchemy's pool hands
 a connection to one user at a time).
