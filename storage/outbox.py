@@ -29,11 +29,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import OutboxDTO
 from storage.models import Employee, OutboxMessage
-from storage.upsert import insert_for
+from storage.rows import table_of
+from storage.upsert import dialect_of, insert_for, per_dialect
 
 INTERRUPTED = "interrupted: delivery unknown"
 # Rows per multi-row INSERT: well under SQLite's limit on bound parameters.
 _CHUNK = 500
+
+
+def _schedule(insert: Any) -> Any:
+    """Queue a row, or move a pending one's time. Built once and run with many rows' values
+    (executemany): the deadline keeper re-plans every reminder of a round each run, and
+    building a statement of each chunk's values took it 10 s for 350,000 rows."""
+    outbox = table_of(OutboxMessage)
+    statement = insert(outbox)
+    return statement.on_conflict_do_update(
+        index_elements=["kind", "ref_id", "recipient_id"],
+        set_={"not_before": statement.excluded.not_before},
+        where=outbox.c.status == "pending",
+    )
+
+
+_SCHEDULE = per_dialect(_schedule)
 
 
 def _dto(row: OutboxMessage) -> OutboxDTO:
@@ -134,14 +151,7 @@ class OutboxRepo:
                 }
                 for pk, ref_id in recipients_and_refs[start : start + _CHUNK]
             ]
-            insert = insert_for(self.session, OutboxMessage).values(rows)
-            await self.session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["kind", "ref_id", "recipient_id"],
-                    set_={"not_before": insert.excluded.not_before},
-                    where=OutboxMessage.status == "pending",
-                )
-            )
+            await self.session.execute(_SCHEDULE[dialect_of(self.session)], rows)
 
     async def schedule_chats(
         self, chat_ids: Sequence[int], kind: str, ref_id: int, not_before: datetime
