@@ -239,6 +239,9 @@ class OutboxMessage(Base):
         UniqueConstraint("kind", "ref_id", "chat_id", name="uq_outbox_once_chat"),
         CheckConstraint("(recipient_id IS NULL) <> (chat_id IS NULL)", name="one_recipient"),
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'blocked', 'failed')", name="status"),
+        # The sender's "what is due": rows due now, not every pending row (a round's reminders
+        # for weeks ahead are hundreds of thousands of them). See OutboxRepo.claim.
+        Index("ix_outbox_status_not_before", "status", "not_before"),
     )
 
 

@@ -249,12 +249,16 @@ class OutboxRepo:
         candidates are also locked with SKIP LOCKED, so concurrent senders take different rows
         instead of queueing behind each other; SQLite runs one writer at a time anyway."""
         later = case((OutboxMessage.kind.in_(list(later_kinds)), 1), else_=0) if later_kinds else None
-        due: ColumnElement[bool] = OutboxMessage.not_before.is_(None)
+        # Each branch names the status itself, so that both are searches of the (status,
+        # not_before) index; "status = 'pending' AND (… OR …)" read every pending row, some
+        # 40 ms for a round of 20,000 on SQLite, at every poll.
+        pending = OutboxMessage.status == "pending"
+        due: ColumnElement[bool] = and_(pending, OutboxMessage.not_before.is_(None))
         if now is not None:
-            due = or_(due, OutboxMessage.not_before <= now)
+            due = or_(due, and_(pending, OutboxMessage.not_before <= now))
         candidates = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending", due)
+            .where(due)
             .order_by(*([later] if later is not None else []), OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
