@@ -2,18 +2,19 @@
 aiogram bot making the same Telegram calls (bench/bare_bot.py).
 
     python -m bench.answering [--staff 100000] [--evaluated 20000] [--respondents 20]
-                              [--answers 24] [--database sqlite|postgresql|both]
+                              [--answers 24] [--waves 3] [--database sqlite|postgresql|both]
 
 The database holds ``--staff`` people bound to Telegram and a running 360 round evaluating
 ``--evaluated`` of them, each with 5 colleagues and a self-assessment to fill (the bot plans
 their reminders at start, as it would). The real bot (``python -m bot run``) long-polls the
 Bot API stand-in; ``--respondents`` scripted people at once open their first questionnaire
-and answer ``--answers`` statements each, every press waiting for the bot's edit. Then the
-same people do the same against the bare bot.
+and answer ``--answers`` statements each, every press waiting for the bot's edit; then
+another ``--respondents`` people, ``--waves`` times in all (one wave lasts a few seconds, too
+short a sample on a noisy machine). Then the same people do the same against the bare bot.
 
 Figures, for each database: answers a second (presses answered over the wall time of the
-answering, which everyone starts together once their questionnaire is open), the p95 time from a press to the bot's edit, and the process's peak RSS (VmHWM)
-after the run; each as a ratio to the bare bot's in the same run. Goals: throughput at least
+answering, which everyone in a wave starts together once their questionnaire is open), the
+p95 time from a press to the bot's edit, and the process's peak RSS (VmHWM) after the run; each as a ratio to the bare bot's in the same run. Goals: throughput at least
 0.5 of the bare bot's; peak memory at most 2 times. Writes bench/results/answering.json; each
 bot's log goes to the temporary directory (bench-answering-*.log).
 """
@@ -202,10 +203,15 @@ async def _outbox_settled(url: str) -> None:
 
 
 async def drive(
-    label: str, command: list[str], env: dict[str, str], actors: list[int], count: int, settle: str | None
+    label: str,
+    command: list[str],
+    env: dict[str, str],
+    waves: list[list[int]],
+    count: int,
+    settle: str | None,
 ) -> Run:
     async with BotApiStandIn(token=TOKEN) as stand_in:
-        for chat in actors:
+        for chat in (chat for wave in waves for chat in wave):
             stand_in.add_user(chat, first_name=f"R{chat}", language_code="en")
         answers = Answers(stand_in)
         full_env = {
@@ -223,11 +229,14 @@ async def drive(
             await stand_in.wait_until_polling(timeout=300)
             if settle is not None:
                 await _outbox_settled(settle)
-            ready = Barrier(len(actors))
-            results = await asyncio.gather(
-                *(respondent(stand_in, answers, chat, count, label == "bare", ready) for chat in actors)
-            )
-            wall = time.perf_counter() - ready.released_at
+            results: list[list[float]] = []
+            wall = 0.0
+            for wave in waves:
+                ready = Barrier(len(wave))
+                results += await asyncio.gather(
+                    *(respondent(stand_in, answers, chat, count, label == "bare", ready) for chat in wave)
+                )
+                wall += time.perf_counter() - ready.released_at
             peak = peak_rss_mib(process.pid)
         finally:
             process.terminate()
@@ -243,15 +252,18 @@ async def drive(
 async def measure(database: str, args: argparse.Namespace) -> tuple[Run, Run]:
     async with fresh_database(database, "answering") as url:
         await asyncio.to_thread(upgrade, url)
-        actors = await fill(url, args.staff, args.evaluated, args.respondents)
+        actors = await fill(url, args.staff, args.evaluated, args.respondents * args.waves)
+        waves = [
+            actors[start : start + args.respondents] for start in range(0, len(actors), args.respondents)
+        ]
         env = {
             "DATABASE_URL": url,
             "LOG_LEVEL": "WARNING",
             "OUTBOX_POLL_SECONDS": "0.5",
             "DEFAULT_LOCALE": "en",
         }
-        ours = await drive(f"bagalau/{database}", ["-m", "bot", "run"], env, actors, args.answers, settle=url)
-        bare = await drive("bare", ["-m", "bench.bare_bot"], {}, actors, args.answers, settle=None)
+        ours = await drive(f"bagalau/{database}", ["-m", "bot", "run"], env, waves, args.answers, settle=url)
+        bare = await drive("bare", ["-m", "bench.bare_bot"], {}, waves, args.answers, settle=None)
     return ours, bare
 
 
@@ -261,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evaluated", type=int, default=20_000)
     parser.add_argument("--respondents", type=int, default=20)
     parser.add_argument("--answers", type=int, default=24)
+    parser.add_argument("--waves", type=int, default=3)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args(argv)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -288,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 "staff": args.staff,
                 "evaluated": args.evaluated,
                 "respondents": args.respondents,
+                "waves": args.waves,
                 "bagalau": asdict(ours),
                 "bare": asdict(bare),
                 "throughput_ratio": round(speed, 2),

@@ -34,24 +34,40 @@ _TASK_COLUMNS = (
     dto_columns(CampaignDTO, Campaign),
     dto_columns(EmployeeDTO, Employee),
 )
-_TASKS = (
-    select(
-        *(column for columns in _TASK_COLUMNS for column in columns),
-        table_of(CampaignSubject).c.questionnaire,
-        # Counted per assignment through the primary key, not by grouping every draft.
-        select(func.count())
-        .where(_DRAFT_ANSWERS.c.assignment_id == _ASSIGNMENTS.c.id)
-        .correlate(_ASSIGNMENTS)
-        .scalar_subquery(),
+
+
+def _task_query(*extra: Any) -> Select[Any]:
+    """The assignment, its round, the person evaluated and the questionnaire, then ``extra``."""
+    return (
+        select(
+            *(column for columns in _TASK_COLUMNS for column in columns),
+            table_of(CampaignSubject).c.questionnaire,
+            *extra,
+        )
+        .join(table_of(CampaignSubject), table_of(CampaignSubject).c.id == _ASSIGNMENTS.c.subject_id)
+        .join(table_of(Campaign), table_of(Campaign).c.id == table_of(CampaignSubject).c.campaign_id)
+        .join(table_of(Employee), table_of(Employee).c.id == table_of(CampaignSubject).c.employee_id)
+        # People left out of a round have no questionnaires to answer, even by direct id.
+        .where(table_of(CampaignSubject).c.excluded_reason.is_(None))
     )
-    .join(table_of(CampaignSubject), table_of(CampaignSubject).c.id == _ASSIGNMENTS.c.subject_id)
-    .join(table_of(Campaign), table_of(Campaign).c.id == table_of(CampaignSubject).c.campaign_id)
-    .join(table_of(Employee), table_of(Employee).c.id == table_of(CampaignSubject).c.employee_id)
-    # People left out of a round have no questionnaires to answer, even by direct id.
-    .where(table_of(CampaignSubject).c.excluded_reason.is_(None))
+
+
+# Counted per assignment through the primary key, not by grouping every draft.
+_TASKS = _task_query(
+    select(func.count())
+    .where(_DRAFT_ANSWERS.c.assignment_id == _ASSIGNMENTS.c.id)
+    .correlate(_ASSIGNMENTS)
+    .scalar_subquery()
 )
 _TASK = _TASKS.where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
-_TASK_FOR_UPDATE = _TASK.with_for_update(of=_ASSIGNMENTS)
+# The answer path's one read: the task with its drafts, a row each (one with none), and the
+# assignment's row locked.
+_TASK_IN_PROGRESS = (
+    _task_query(_DRAFT_ANSWERS.c.statement_no, _DRAFT_ANSWERS.c.score)
+    .outerjoin(_DRAFT_ANSWERS, _DRAFT_ANSWERS.c.assignment_id == _ASSIGNMENTS.c.id)
+    .where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
+    .with_for_update(of=_ASSIGNMENTS)
+)
 _DRAFTS = select(_DRAFT_ANSWERS.c.statement_no, _DRAFT_ANSWERS.c.score).where(
     _DRAFT_ANSWERS.c.assignment_id == bindparam("assignment_id")
 )
@@ -97,13 +113,20 @@ class AnswerRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def task(self, assignment_id: int, *, for_update: bool = False) -> TaskDTO | None:
-        """One assignment; ``for_update`` locks its row until the transaction ends, so that two
-        taps on the same questionnaire are handled one after the other (PostgreSQL; SQLite
-        transactions are serialised as a whole, see storage/db.py)."""
-        query = _TASK_FOR_UPDATE if for_update else _TASK
-        row = (await self.session.execute(query, {"assignment_id": assignment_id})).first()
+    async def task(self, assignment_id: int) -> TaskDTO | None:
+        row = (await self.session.execute(_TASK, {"assignment_id": assignment_id})).first()
         return _task(row) if row else None
+
+    async def task_in_progress(self, assignment_id: int) -> tuple[TaskDTO, dict[int, int]] | None:
+        """One assignment with its draft answers (statement → score), in one statement, its
+        row locked until the transaction ends, so that two taps on the same questionnaire are
+        handled one after the other (PostgreSQL; SQLite transactions are serialised as a
+        whole, see storage/db.py)."""
+        rows = (await self.session.execute(_TASK_IN_PROGRESS, {"assignment_id": assignment_id})).all()
+        if not rows:
+            return None
+        drafts = {row[-2]: row[-1] for row in rows if row[-2] is not None}
+        return _task([*rows[0][:-2], len(drafts)]), drafts
 
     async def open_tasks(self, respondent_pk: int) -> list[TaskDTO]:
         """The respondent's unsubmitted questionnaires in running rounds, self-assessment last."""

@@ -47,7 +47,11 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
             kwargs.setdefault("pool_size", 1)
             kwargs.setdefault("max_overflow", 0)
     else:
-        kwargs.setdefault("pool_pre_ping", True)
+        # No ping before each use (a round trip on every update): a connection found dead fails
+        # its update ("temporarily unavailable", nothing half-stored) and makes the pool drop
+        # every connection older than it, so the next one connects afresh. The outbox poller
+        # uses the connections in turn every few seconds, so it is the one that usually finds
+        # them dead after a restart (tests/e2e/test_database_outage.py).
         # Kept open for as many updates as are usually handled at once: a connection opened
         # beyond the pool is closed when returned, and asyncpg's prepared statements with it,
         # so under load every update paid for a new connection (bench/answering.py).

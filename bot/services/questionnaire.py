@@ -214,13 +214,14 @@ class QuestionnaireService:
 
         ``message_id`` None means "open it here"; otherwise the request must come from the
         questionnaire's live message, or it is a stale button from an older one."""
-        task = await self.repo.task(assignment_id, for_update=True)
-        if task is None or task.assignment.respondent_id != respondent.id:
+        found = await self.repo.task_in_progress(assignment_id)
+        if found is None or found[0].assignment.respondent_id != respondent.id:
             return None, Refusal.NOT_YOURS
+        task, drafts = found
         if task.assignment.submitted:
             return None, Refusal.SUBMITTED
         if task.campaign.status != "running":
             return None, Refusal.ROUND_CLOSED
         if message_id is not None and task.assignment.message_id != message_id:
             return None, Refusal.STALE_MESSAGE
-        return await self._progress(task), None
+        return Progress(task, self.profile.questionnaire(task.questionnaire), drafts), None
