@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain.scoring import Total
 from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, TaskDTO
+from storage.employees import EMPLOYEE_COLUMNS
 from storage.models import (
     AnswerTally,
     Assignment,
@@ -32,7 +33,7 @@ _ASSIGNMENTS, _DRAFT_ANSWERS = table_of(Assignment), table_of(DraftAnswer)
 _TASK_COLUMNS = (
     dto_columns(AssignmentDTO, Assignment),
     dto_columns(CampaignDTO, Campaign),
-    dto_columns(EmployeeDTO, Employee),
+    EMPLOYEE_COLUMNS,
 )
 
 
@@ -243,7 +244,9 @@ class AnswerRepo:
             defaultdict(dict),
             defaultdict(dict),
         )
+        # Through the session's connection: columns only, so the ORM's row loading is pure cost.
+        connection = await self.session.connection()
         for into, query in zip(totals, queries, strict=True):
-            for subject, competency_no, total_points, total_answers in await self.session.execute(query):
+            for subject, competency_no, total_points, total_answers in await connection.execute(query):
                 into[subject][competency_no] = Total(int(total_points), int(total_answers))
         return totals

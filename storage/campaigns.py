@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, SubjectDTO
+from storage.employees import EMPLOYEE_COLUMNS
 from storage.employees import to_dto as employee_dto
 from storage.models import Assignment, Campaign, CampaignSubject, Employee
 
@@ -111,7 +112,7 @@ class CampaignRepo:
                 CampaignSubject.questionnaire,
                 CampaignSubject.excluded_reason,
                 CampaignSubject.acknowledged_at,
-                Employee,
+                *EMPLOYEE_COLUMNS,
             )
             .join(Employee, Employee.id == CampaignSubject.employee_id)
             .where(CampaignSubject.campaign_id == campaign_id)
@@ -123,16 +124,14 @@ class CampaignRepo:
             query = query.where(CampaignSubject.id == subject_id)
         return [
             SubjectDTO(
-                id=subject_pk,
+                id=row[0],
                 campaign_id=campaign_id,
-                employee=employee_dto(employee),
-                questionnaire=questionnaire,
-                excluded_reason=excluded_reason,
-                acknowledged_at=acknowledged_at,
+                employee=EmployeeDTO(*row[4:]),
+                questionnaire=row[1],
+                excluded_reason=row[2],
+                acknowledged_at=row[3],
             )
-            for subject_pk, questionnaire, excluded_reason, acknowledged_at, employee in await self.session.execute(
-                query
-            )
+            for row in await self.session.execute(query)
         ]
 
     async def acknowledge_report(self, subject_id: int, employee_pk: int, now: datetime) -> bool:

@@ -13,8 +13,10 @@ from storage.dto import EmployeeDTO, ImportSummary
 from storage.models import Employee
 from storage.rows import dto_columns, table_of
 
-# Run for every update (the sender): built once, read as plain columns.
-_BY_TELEGRAM_ID = select(*dto_columns(EmployeeDTO, Employee)).where(
+# A person as plain columns, in EmployeeDTO's order: ``EmployeeDTO(*row)``.
+EMPLOYEE_COLUMNS = dto_columns(EmployeeDTO, Employee)
+# Run for every update (the sender): built once.
+_BY_TELEGRAM_ID = select(*EMPLOYEE_COLUMNS).where(
     table_of(Employee).c.telegram_user_id == bindparam("telegram_user_id")
 )
 _IMPORTED_FIELDS = ("full_name", "position", "role", "unit", "phone", "language", "appointed_on")

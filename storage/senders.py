@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.access import Role
 from storage.dto import EmployeeDTO
+from storage.employees import EMPLOYEE_COLUMNS
 from storage.models import Account, Employee, RoleGrant
-from storage.rows import dto_columns, table_of
+from storage.rows import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,11 +21,10 @@ class SenderDTO:
     account_locale: str | None  # the language an account outside the staff list chose
 
 
-_EMPLOYEE = dto_columns(EmployeeDTO, Employee)
 _ME = select(bindparam("telegram_user_id", type_=BigInteger).label("telegram_user_id")).subquery("me")
 # One row per role (at least one row): the person, each role, the account's language.
 _SENDER = (
-    select(*_EMPLOYEE, table_of(RoleGrant).c.role, table_of(Account).c.locale)
+    select(*EMPLOYEE_COLUMNS, table_of(RoleGrant).c.role, table_of(Account).c.locale)
     .select_from(_ME)
     .outerjoin(table_of(Employee), table_of(Employee).c.telegram_user_id == _ME.c.telegram_user_id)
     .outerjoin(table_of(RoleGrant), table_of(RoleGrant).c.telegram_user_id == _ME.c.telegram_user_id)
@@ -39,6 +39,8 @@ class SenderRepo:
     async def who(self, telegram_user_id: int) -> SenderDTO:
         rows = (await self.session.execute(_SENDER, {"telegram_user_id": telegram_user_id})).all()
         first = rows[0]
-        employee = EmployeeDTO(*first[: len(_EMPLOYEE)]) if first[0] is not None else None
-        roles = frozenset(Role(row[len(_EMPLOYEE)]) for row in rows if row[len(_EMPLOYEE)] is not None)
-        return SenderDTO(employee, roles, first[len(_EMPLOYEE) + 1])
+        employee = EmployeeDTO(*first[: len(EMPLOYEE_COLUMNS)]) if first[0] is not None else None
+        roles = frozenset(
+            Role(row[len(EMPLOYEE_COLUMNS)]) for row in rows if row[len(EMPLOYEE_COLUMNS)] is not None
+        )
+        return SenderDTO(employee, roles, first[len(EMPLOYEE_COLUMNS) + 1])

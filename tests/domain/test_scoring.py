@@ -7,6 +7,7 @@ from bot.domain.scoring import (
     AnswerCount,
     grade_band,
     is_withheld,
+    mean_score,
     result_from_answers,
     round_score,
 )
@@ -113,3 +114,20 @@ def test_weakest_competencies_for_training(profile: Profile) -> None:
     others = [AnswerCount(s, 2 if s <= 3 else 5 if s > 6 else 3, 3) for s in range(1, 25)]
     result = result_from_answers(profile, questionnaire, others, {}, n_respondents=3)
     assert [c.competency_no for c in result.weakest(2)] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("points", "answers", "shown"),
+    [
+        (7, 2, "3.50"),
+        (10, 3, "3.33"),
+        (11, 3, "3.67"),
+        (799, 200, "4.00"),
+        (797, 200, "3.99"),
+        (25, 5, "5.00"),
+    ],
+)
+def test_a_mean_is_rounded_half_up_to_two_decimals_every_time(points: int, answers: int, shown: str) -> None:
+    # 799/200 = 3.995 rounds up; asked twice, the remembered value is the same.
+    assert mean_score(points, answers) == Decimal(shown)
+    assert mean_score(points, answers) == Decimal(shown)
