@@ -231,8 +231,11 @@ class LegacyRepo:
         )
         return [_sheet(row) for row in rows]
 
-    async def evaluated_by(self, campaign_id: int, evaluator_id: int) -> list[LegacySheetDTO]:
-        rows = await self.session.scalars(
+    async def evaluated_by(
+        self, campaign_id: int, evaluator_id: int, *, plan_status: str | None = None
+    ) -> list[LegacySheetDTO]:
+        """The sheets ``evaluator_id`` fills in a round (those whose plan is ``plan_status``)."""
+        query = (
             select(LegacySheet)
             .where(
                 LegacySheet.campaign_id == campaign_id,
@@ -241,7 +244,9 @@ class LegacyRepo:
             )
             .order_by(LegacySheet.id)
         )
-        return [_sheet(row) for row in rows]
+        if plan_status is not None:
+            query = query.where(LegacySheet.plan_status == plan_status)
+        return [_sheet(row) for row in await self.session.scalars(query)]
 
     async def to_fill_by(self, evaluator_id: int) -> list[tuple[CampaignDTO, LegacySheetDTO]]:
         """The evaluator's sheets in running rounds of kind "legacy", oldest round first."""
@@ -281,17 +286,7 @@ class LegacyRepo:
         )
 
     async def plans_to_write(self, campaign_id: int, evaluator_id: int) -> list[LegacySheetDTO]:
-        rows = await self.session.scalars(
-            select(LegacySheet)
-            .where(
-                LegacySheet.campaign_id == campaign_id,
-                LegacySheet.evaluator_id == evaluator_id,
-                LegacySheet.excluded_reason.is_(None),
-                LegacySheet.plan_status == "draft",
-            )
-            .order_by(LegacySheet.id)
-        )
-        return [_sheet(row) for row in rows]
+        return await self.evaluated_by(campaign_id, evaluator_id, plan_status="draft")
 
     async def with_own_deadline(self, campaign_id: int) -> list[LegacySheetDTO]:
         """Undecided sheets with a deadline of their own: a plan or KPI sheet returned for

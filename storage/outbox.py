@@ -51,6 +51,15 @@ def _schedule(insert: Any) -> Any:
 
 
 _SCHEDULE = per_dialect(_schedule)
+# A row owed again: waiting as if never tried.
+_AFRESH: dict[str, Any] = {
+    "status": "pending",
+    "attempts": 0,
+    "last_error": None,
+    "sent_at": None,
+    "claimed_by": None,
+    "claimed_at": None,
+}
 
 
 def _dto(row: OutboxMessage) -> OutboxDTO:
@@ -87,14 +96,7 @@ class OutboxRepo:
         await self.session.execute(
             insert.on_conflict_do_update(
                 index_elements=["kind", "ref_id", "recipient_id"],
-                set_={
-                    "status": "pending",
-                    "attempts": 0,
-                    "last_error": None,
-                    "sent_at": None,
-                    "claimed_by": None,
-                    "claimed_at": None,
-                },
+                set_=_AFRESH,
                 where=OutboxMessage.status.in_(("sent", "failed")),
             )
         )
@@ -203,15 +205,7 @@ class OutboxRepo:
             await self.session.execute(
                 insert.on_conflict_do_update(
                     index_elements=["kind", "ref_id", column],
-                    set_={
-                        "not_before": not_before,
-                        "status": "pending",
-                        "attempts": 0,
-                        "last_error": None,
-                        "sent_at": None,
-                        "claimed_by": None,
-                        "claimed_at": None,
-                    },
+                    set_={"not_before": not_before, **_AFRESH},
                     where=(OutboxMessage.status.in_(("pending", "sent", "failed")))
                     & (OutboxMessage.not_before < not_before),
                 )
