@@ -265,6 +265,10 @@ class LegacyRoundAction(StrEnum):
     OPEN = "open"
     CLOSE = "close"  # close the sitting (typed: the conclusion)
     PROTOCOL = "prot"
+    # A person's step, recorded by HR (typed: the person, then the date or the act's text).
+    ABSENT = "abs"  # absent during the evaluation (004 clause 4)
+    REFUSAL = "rfs"  # refused to acquaint themselves with the result (clauses 41-42)
+    APPEAL = "apl"  # appealed to the civil service agency (clause 43)
 
 
 class LegacyRoundCb(CallbackData, prefix="lr"):

@@ -74,6 +74,11 @@ def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: Comm
             actions.append((_("🏁 Close the sitting"), LegacyRoundAction.CLOSE))
         if commission.status in ("closed", "no_quorum"):
             actions.append((_("📄 Protocol (PDF)"), LegacyRoundAction.PROTOCOL))
+    if progress.decided < progress.sheets:
+        actions.append((_("🤒 Absent (clause 4)"), LegacyRoundAction.ABSENT))
+    if progress.decided:
+        actions.append((_("✍ Refusal to acquaint (clause 41)"), LegacyRoundAction.REFUSAL))
+        actions.append((_("⚖ Appeal noted (clause 43)"), LegacyRoundAction.APPEAL))
     builder = InlineKeyboardBuilder()
     for text, action in [*actions, (_("🔄 Refresh"), LegacyRoundAction.SHOW)]:
         builder.row(

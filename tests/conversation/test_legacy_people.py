@@ -1,0 +1,205 @@
+"""HR records a person's step of a 2018-method year in /legacyrounds, through the real
+dispatcher: an absence (004 clause 4), a refusal to acquaint themselves with the result
+(clauses 41-42) and an appeal to the civil service agency (clause 43), by the same service
+functions as the command line. An unknown person, a person not evaluated in the year, an
+unreadable or future date, a result not decided yet, a stale or forged button, a person who is
+not HR and /cancel change nothing.
+
+The clock: Monday 01.12.2025, 11:00 in Almaty; a 2025 round under kz-2018 (tests/conversation/
+test_legacy.py), in which D1 (nobody above) and E5 (new in the post) are not evaluated.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from bot.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.domain.legacy import Choice
+from bot.domain.workdays import KAZAKHSTAN
+from bot.services import legacy
+from storage.employees import EmployeeRepo
+from storage.legacy import LegacyRepo
+from storage.models import AuditEntry, LegacySheet
+from tests.conversation.conftest import FixedClock, World
+from tests.conversation.test_legacy import _year
+from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
+from tests.factories import TELEGRAM_IDS
+
+STALE = "This button no longer works. Press /start."
+
+
+async def _sheet(world: World, sheet_id: int) -> tuple[object, ...]:
+    """What the three steps write on a sheet."""
+    async with world.runtime.sessionmaker() as session:
+        row = await session.get(LegacySheet, sheet_id)
+        assert row is not None
+        return (row.absent_until, row.absence_due, row.refused_at, row.refusal_note, row.agency_appeal_on)
+
+
+async def _audited(world: World) -> list[str]:
+    async with world.runtime.sessionmaker() as session:
+        steps = ("legacy.absent", "legacy.refusal", "legacy.agency_appeal")
+        return sorted(await session.scalars(select(AuditEntry.action).where(AuditEntry.action.in_(steps))))
+
+
+async def _decide(world: World, sheet_id: int, at: datetime) -> None:
+    """The commission's decision on a sheet (its sitting is tests/conversation/test_legacy.py's)."""
+    async with world.runtime.sessionmaker() as session, session.begin():
+        assert await LegacyRepo(session).record_decision(
+            sheet_id, Choice.APPROVE.value, None, None, at, date(2026, 1, 14)
+        )
+
+
+async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> None:
+    sheets = await _year(world)
+    await _hr_account(world)
+    hr = world.person(HR_ACCOUNT, "Gulnar", "en")
+    nothing = (None, None, None, None, None)
+
+    # Not HR: a forged button does nothing.
+    stranger = world.person(TELEGRAM_IDS["E2"], "John", "en")
+    await stranger.say("/start")
+    forged = LegacyRoundCb(campaign=1, action=LegacyRoundAction.ABSENT).pack()
+    text, _alert = await stranger.press_data(forged, stranger.last)
+    assert text == STALE
+
+    await hr.say("/legacyrounds")
+    screen = hr.last
+    assert "Absent (clause 4)" in str(screen.buttons())
+    assert "Refusal to acquaint" not in str(screen.buttons())  # nothing is decided yet
+    # A button of a round that does not exist: refused.
+    text, alert = await hr.press_data(
+        LegacyRoundCb(campaign=999, action=LegacyRoundAction.ABSENT).pack(), screen
+    )
+    assert alert and text == "This step is not open now; /legacyrounds shows where the year stands."
+
+    # 1. Absent (clause 4).
+    await hr.press("Absent", screen)
+    assert hr.last.text.startswith("Who is absent during the evaluation")
+    await hr.say("Nobody Such")
+    assert hr.last.text.startswith("Nobody in the staff list matches “Nobody Such”")
+    await hr.say("D1")  # nobody above them: not evaluated
+    assert hr.last.text.startswith("Not evaluated in 2025: Серікова Айгерім Нұрланқызы (D1).")
+    await hr.say("ов")  # part of several names
+    assert hr.last.text.startswith("Several people match: ")
+    await hr.say("E2")
+    assert hr.last.text.startswith("Smith John (E2): type the last day absent as dd.mm.yyyy")
+    for typed in ("after new year", "31.02.2025"):
+        await hr.say(typed)
+        assert hr.last.text == "Please type the date as dd.mm.yyyy, e.g. 15.01.2026, or /cancel to stop."
+    assert await _sheet(world, sheets["E2"]) == nothing
+    await hr.say("31.12.2025")
+    assert any(
+        m.text.startswith(
+            "✅ Smith John (E2): absent until 31.12.2025, back on 05.01.2026; to be evaluated by 13.01.2026"
+        )
+        for m in hr.chat[-2:]
+    )
+    assert "<b>2025 under the 2018 methodology</b>" in hr.last.text
+    assert await _sheet(world, sheets["E2"]) == (date(2025, 12, 31), date(2026, 1, 13), None, None, None)
+    await hr.say("01.01.2026")  # the step is over: the text records nothing
+    assert (await _sheet(world, sheets["E2"]))[:2] == (date(2025, 12, 31), date(2026, 1, 13))
+
+    # /cancel stops; the date typed after it records nothing.
+    await hr.press("Absent", hr.last_with_buttons())
+    await hr.say("E3")
+    await hr.say("/cancel")
+    assert hr.last.text == "Stopped: nothing was recorded."
+    await hr.say("31.12.2025")
+    assert await _sheet(world, sheets["E3"]) == nothing
+
+    # 2. A refusal before the result is decided: refused, nothing recorded.
+    await hr.press_data(
+        LegacyRoundCb(campaign=1, action=LegacyRoundAction.REFUSAL).pack(), hr.last_with_buttons()
+    )
+    await hr.say("E1")
+    assert hr.last.text.startswith("Nothing recorded: the commission has not decided the result of")
+    await hr.say("Act No. 1 of 20.01.2026")
+    assert await _sheet(world, sheets["E1"]) == nothing
+
+    # The commission decides E1 and E3 on Monday 12.01.2026; E3 reads the result.
+    assert isinstance(world.runtime.clock, FixedClock)
+    world.runtime.clock.current = datetime(2026, 1, 28, 6, 0, tzinfo=UTC)
+    for code in ("E1", "E3"):
+        await _decide(world, sheets[code], datetime(2026, 1, 12, 6, 0, tzinfo=UTC))
+    async with world.runtime.sessionmaker() as session, session.begin():
+        e3 = (await LegacyRepo(session).sheet(sheets["E3"])).employee_id  # type: ignore[union-attr]
+        person = await EmployeeRepo(session).get(e3)
+        assert person is not None
+        now = world.runtime.clock.now()
+        assert await legacy.acquaint(session, sheets["E3"], person, now=now, calendar=KAZAKHSTAN) is None
+
+    # An absence after the decision: refused by the service.
+    await hr.say("/legacyrounds")
+    await hr.press("Absent")
+    await hr.say("E1")
+    await hr.say("31.12.2025")
+    assert any(
+        m.text.startswith(
+            "Nothing recorded: the commission has decided the result of Омарова Дана Серікқызы (E1)"
+        )
+        for m in hr.chat[-2:]
+    )
+    assert await _sheet(world, sheets["E1"]) == nothing
+
+    # 2. The refusal to acquaint (clauses 41-42).
+    await hr.say("/legacyrounds")
+    await hr.press("Refusal to acquaint")
+    await hr.say("E1")
+    assert "type the act of the refusal" in hr.last.text
+    await hr.say("Act of 27.01.2026 signed by G. Nurova, A. Sadykov, B. Omarov")
+    assert any(
+        m.text.startswith("✅ Омарова Дана Серікқызы (E1): the refusal and its act are recorded")
+        for m in hr.chat[-2:]
+    )
+    refused = await _sheet(world, sheets["E1"])
+    assert (
+        refused[2] is not None
+        and refused[3] == "Act of 27.01.2026 signed by G. Nurova, A. Sadykov, B. Omarov"
+    )
+    # Again: it is recorded already; the first act stays.
+    await hr.press("Refusal to acquaint")
+    await hr.say("E1")
+    await hr.say("Another act")
+    assert any(
+        m.text.startswith("Nothing recorded: Омарова Дана Серікқызы (E1) has already read")
+        for m in hr.chat[-2:]
+    )
+    assert (await _sheet(world, sheets["E1"]))[3] == refused[3]
+
+    # 3. Appeals (clause 43): the 10 working days from 12.01.2026 end on 26.01.2026.
+    await hr.press("Appeal noted")
+    await hr.say("E1")
+    assert "type the date the appeal was filed" in hr.last.text
+    for typed, reply in (
+        ("yesterday", "Please type the date as dd.mm.yyyy, e.g. 15.01.2026, or /cancel to stop."),
+        ("29.01.2026", "This date has not come yet: please type the day the appeal was filed, or /cancel."),
+    ):
+        await hr.say(typed)
+        assert hr.last.text == reply, typed
+    assert (await _sheet(world, sheets["E1"]))[4] is None
+    await hr.say("27.01.2026")
+    assert any("It was filed after the 10 working days of clause 43" in m.text for m in hr.chat[-2:])
+    assert (await _sheet(world, sheets["E1"]))[4] == date(2026, 1, 27)
+    await hr.press("Appeal noted")
+    await hr.say("E3")
+    await hr.say("20.01.2026")
+    assert any("is noted, within the 10 working days of clause 43" in m.text for m in hr.chat[-2:])
+    assert (await _sheet(world, sheets["E3"]))[4] == date(2026, 1, 20)
+    # A second appeal of E1: refused, the first date stays.
+    await hr.press("Appeal noted")
+    await hr.say("E1")
+    await hr.say("28.01.2026")
+    assert any(
+        m.text.startswith("Nothing recorded: an appeal of Омарова Дана Серікқызы (E1)") for m in hr.chat[-2:]
+    )
+    assert (await _sheet(world, sheets["E1"]))[4] == date(2026, 1, 27)
+
+    assert await _audited(world) == [
+        "legacy.absent",
+        "legacy.agency_appeal",
+        "legacy.agency_appeal",
+        "legacy.refusal",
+    ]
