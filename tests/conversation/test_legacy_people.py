@@ -17,8 +17,10 @@ from sqlalchemy import select
 
 from bot.callbacks import LegacyRoundAction, LegacyRoundCb
 from bot.domain.legacy import Choice
+from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
 from bot.services import legacy
+from bot.services.access import COMMAND_LINE
 from storage.employees import EmployeeRepo
 from storage.legacy import LegacyRepo
 from storage.models import AuditEntry, LegacySheet
@@ -26,6 +28,7 @@ from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_legacy import _year
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
 from tests.factories import TELEGRAM_IDS
+from tests.storage.test_legacy_year import staff_with_categories
 
 STALE = "This button no longer works. Press /start."
 
@@ -125,9 +128,7 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     for code in ("E1", "E3"):
         await _decide(world, sheets[code], datetime(2026, 1, 12, 6, 0, tzinfo=UTC))
     async with world.runtime.sessionmaker() as session, session.begin():
-        e3 = (await LegacyRepo(session).sheet(sheets["E3"])).employee_id  # type: ignore[union-attr]
-        person = await EmployeeRepo(session).get(e3)
-        assert person is not None
+        person = (await EmployeeRepo(session).by_external_ids(["E3"]))["E3"]
         now = world.runtime.clock.now()
         assert await legacy.acquaint(session, sheets["E3"], person, now=now, calendar=KAZAKHSTAN) is None
 
@@ -203,3 +204,36 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
         "legacy.agency_appeal",
         "legacy.refusal",
     ]
+
+
+async def test_a_profile_without_an_absence_rule_records_no_absence(world: World) -> None:
+    """kz-2018-koksu (seed 003) has no working days for people absent during the evaluation: the
+    service refuses, and the Russian-speaking HR officer is told so in Russian."""
+    await world.setup_staff(csv_text=staff_with_categories())
+    async with world.runtime.sessionmaker() as session, session.begin():
+        started = await legacy.start_year(
+            session,
+            load_profile("kz-2018-koksu"),
+            2025,
+            date(2026, 1, 30),
+            KAZAKHSTAN,
+            today=world.runtime.clock.today(),
+            now=world.runtime.clock.now(),
+            actor=COMMAND_LINE,
+        )
+        e1 = (await EmployeeRepo(session).by_external_ids(["E1"]))["E1"]
+        sheet = await LegacyRepo(session).sheet_of(started.campaign.id, e1.id)
+        assert sheet is not None
+    await _hr_account(world)
+    hr = world.person(HR_ACCOUNT, "Гульнар", "ru")
+    await hr.say("/legacyrounds")
+    await hr.press("Отсутствовал")
+    assert hr.last.text.startswith("Кто отсутствовал в период оценки")
+    await hr.say("E1")
+    await hr.say("31.12.2025")
+    assert any(
+        m.text.startswith("Ничего не зарегистрировано: методика этого года не содержит нормы")
+        for m in hr.chat[-2:]
+    )
+    assert await _sheet(world, sheet.id) == (None, None, None, None, None)
+    assert await _audited(world) == []
