@@ -2,20 +2,22 @@
 aiogram bot making the same Telegram calls (bench/bare_bot.py).
 
     python -m bench.answering [--staff 100000] [--evaluated 20000] [--respondents 20]
-                              [--answers 24] [--waves 3] [--database sqlite|postgresql|both]
+                              [--answers 24] [--waves 6] [--database sqlite|postgresql|both]
 
 The database holds ``--staff`` people bound to Telegram and a running 360 round evaluating
 ``--evaluated`` of them, each with 5 colleagues and a self-assessment to fill (the bot plans
 their reminders at start, as it would). The real bot (``python -m bot run``) long-polls the
 Bot API stand-in; ``--respondents`` scripted people at once open their first questionnaire
-and answer ``--answers`` statements each, every press waiting for the bot's edit; then
-another ``--respondents`` people, ``--waves`` times in all (one wave lasts a few seconds, too
-short a sample on a noisy machine). Then the same people do the same against the bare bot.
+and answer ``--answers`` statements each, every press waiting for the bot's edit; then the
+same people do the same against the bare bot, which runs meanwhile on a stand-in of its own;
+``--waves`` times in all, alternating (one wave lasts a few seconds, too short a sample on a
+noisy machine, and alternating lets what else the machine does weigh on both bots alike).
 
 Figures, for each database: answers a second (presses answered over the wall time of the
 answering, which everyone in a wave starts together once their questionnaire is open), the
-p95 time from a press to the bot's edit, and the process's peak RSS (VmHWM) after the run; each as a ratio to the bare bot's in the same run. Goals: throughput at least
-0.5 of the bare bot's; peak memory at most 2 times. Writes bench/results/answering.json; each
+p95 time from a press to the bot's edit, and the process's peak RSS (VmHWM) after the run;
+each as a ratio to the bare bot's in the same run. Goals: throughput at least 0.5 of the bare
+bot's; peak memory at most 2 times. Writes bench/results/answering.json; each
 bot's log goes to the temporary directory (bench-answering-*.log).
 """
 
@@ -30,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -202,54 +205,73 @@ async def _outbox_settled(url: str) -> None:
         await engine.dispose()
 
 
-async def drive(
-    label: str,
-    command: list[str],
-    env: dict[str, str],
-    waves: list[list[int]],
-    count: int,
-    settle: str | None,
-) -> Run:
-    async with BotApiStandIn(token=TOKEN) as stand_in:
-        for chat in (chat for wave in waves for chat in wave):
-            stand_in.add_user(chat, first_name=f"R{chat}", language_code="en")
-        answers = Answers(stand_in)
-        full_env = {
-            **os.environ,
-            **env,
-            "PYTHONPATH": str(ROOT),
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": stand_in.base_url,
-        }
-        log = (Path(tempfile.gettempdir()) / f"bench-answering-{label.replace('/', '-')}.log").open("wb")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, *command, env=full_env, cwd=ROOT, stdout=log, stderr=log
+class Running:
+    """A bot process long-polling a stand-in of its own, ready for waves of respondents."""
+
+    def __init__(self, label: str, command: list[str], env: dict[str, str], chats: list[int]) -> None:
+        self.label, self.command, self.env, self.chats = label, command, env, chats
+        self.latencies: list[float] = []
+        self.wall = 0.0
+
+    async def __aenter__(self) -> Running:
+        self.stack = AsyncExitStack()
+        self.stand_in = await self.stack.enter_async_context(BotApiStandIn(token=TOKEN))
+        for chat in self.chats:
+            self.stand_in.add_user(chat, first_name=f"R{chat}", language_code="en")
+        self.answers = Answers(self.stand_in)
+        self.log = (Path(tempfile.gettempdir()) / f"bench-answering-{self.label.replace('/', '-')}.log").open(
+            "wb"
         )
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *self.command,
+            env={
+                **os.environ,
+                **self.env,
+                "PYTHONPATH": str(ROOT),
+                "BOT_TOKEN": TOKEN,
+                "TELEGRAM_API_URL": self.stand_in.base_url,
+            },
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=self.log,
+        )
+        await self.stand_in.wait_until_polling(timeout=300)
+        return self
+
+    async def wave(self, chats: list[int], count: int) -> None:
+        ready = Barrier(len(chats))
+        bare = self.label == "bare"
+        people = await asyncio.gather(
+            *(respondent(self.stand_in, self.answers, chat, count, bare, ready) for chat in chats)
+        )
+        self.wall += time.perf_counter() - ready.released_at
+        self.latencies += [latency for person in people for latency in person]
+
+    def result(self) -> Run:
+        latencies = sorted(self.latencies)
+        p95 = latencies[int(0.95 * (len(latencies) - 1))]
+        return Run(
+            self.label,
+            len(latencies),
+            len(latencies) / self.wall,
+            p95 * 1000,
+            statistics.median(latencies) * 1000,
+            peak_rss_mib(self.process.pid),
+        )
+
+    async def __aexit__(self, *exc_info: object) -> None:
         try:
-            await stand_in.wait_until_polling(timeout=300)
-            if settle is not None:
-                await _outbox_settled(settle)
-            results: list[list[float]] = []
-            wall = 0.0
-            for wave in waves:
-                ready = Barrier(len(wave))
-                results += await asyncio.gather(
-                    *(respondent(stand_in, answers, chat, count, label == "bare", ready) for chat in wave)
-                )
-                wall += time.perf_counter() - ready.released_at
-            peak = peak_rss_mib(process.pid)
+            self.process.terminate()
+            await self.process.wait()
+            self.log.close()
         finally:
-            process.terminate()
-            await process.wait()
-            log.close()
-    latencies = sorted(latency for person in results for latency in person)
-    p95 = latencies[int(0.95 * (len(latencies) - 1))]
-    return Run(
-        label, len(latencies), len(latencies) / wall, p95 * 1000, statistics.median(latencies) * 1000, peak
-    )
+            await self.stack.aclose()
 
 
 async def measure(database: str, args: argparse.Namespace) -> tuple[Run, Run]:
+    """Both bots run at once, each idle while the other is answered: the waves alternate
+    between them, so that what else the machine is doing weighs on both alike."""
     async with fresh_database(database, "answering") as url:
         await asyncio.to_thread(upgrade, url)
         actors = await fill(url, args.staff, args.evaluated, args.respondents * args.waves)
@@ -262,9 +284,15 @@ async def measure(database: str, args: argparse.Namespace) -> tuple[Run, Run]:
             "OUTBOX_POLL_SECONDS": "0.5",
             "DEFAULT_LOCALE": "en",
         }
-        ours = await drive(f"bagalau/{database}", ["-m", "bot", "run"], env, waves, args.answers, settle=url)
-        bare = await drive("bare", ["-m", "bench.bare_bot"], {}, waves, args.answers, settle=None)
-    return ours, bare
+        async with (
+            Running(f"bagalau/{database}", ["-m", "bot", "run"], env, actors) as ours,
+            Running("bare", ["-m", "bench.bare_bot"], {}, actors) as bare,
+        ):
+            await _outbox_settled(url)
+            for wave in waves:
+                await ours.wave(wave, args.answers)
+                await bare.wave(wave, args.answers)
+            return ours.result(), bare.result()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--evaluated", type=int, default=20_000)
     parser.add_argument("--respondents", type=int, default=20)
     parser.add_argument("--answers", type=int, default=24)
-    parser.add_argument("--waves", type=int, default=3)
+    parser.add_argument("--waves", type=int, default=6)
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args(argv)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
