@@ -59,7 +59,7 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     while later.weekday() >= 5:
         later += timedelta(days=1)
     assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 10:00"]) == 0
-    assert f"sitting on {later.isoformat()} 10:00" in capsys.readouterr().out
+    assert f"sitting 1 on {later.isoformat()} 10:00" in capsys.readouterr().out
 
     # Before the commission has decided, no refusal or appeal can be noted.
     assert main(["legacy-refusal", "1", "E1", "--act", "act of 12.01.2026"]) == 1
@@ -74,13 +74,14 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     assert (
         "plan draft: 4" in out and "plan submitted: 1" in out and "plan approved: 1" in out
     )  # U1: D1 approves
-    assert "commission: 5 members, scheduled" in out
+    assert "commission: 5 members, 1 sitting(s)" in out
+    assert f"sitting 1: {later.isoformat()} 10:00, scheduled, 0 present, 0 decided" in out
 
     # Open and close: nobody's sheets are complete yet, so nothing is before the commission.
     assert main(["legacy-open", "1"]) == 0
-    assert "sitting open; 5 members asked to vote on 0 result(s)" in capsys.readouterr().out
+    assert "sitting 1 open; 5 members asked to vote on 0 result(s)" in capsys.readouterr().out
     assert main(["legacy-close", "1", "--conclusion", "no results were ready"]) == 0
-    assert "sitting closed; 0 result(s) decided" in capsys.readouterr().out
+    assert "sitting 1 closed; 0 result(s) decided" in capsys.readouterr().out
 
 
 PLAN_HEADER = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n"
