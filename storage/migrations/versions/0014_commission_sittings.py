@@ -31,6 +31,36 @@ OLD_STATUSES = "status IN ('named', 'scheduled', 'sitting', 'closed', 'no_quorum
 SITTING_COLUMNS = ("sitting_at", "announced_at", "status", "conclusion", "closed_at")
 
 
+def _create_votes(table: str, key: str, parent: str) -> None:
+    """The open votes on results, keyed by ``key``: the sitting, or (before 0014) the commission."""
+    op.create_table(
+        table,
+        sa.Column(key, sa.Integer(), nullable=False),
+        sa.Column("sheet_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("choice", sa.String(length=16), nullable=False),
+        sa.Column("corrected_grade", sa.String(length=32), nullable=True),
+        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(choice = 'revise') = (corrected_grade IS NOT NULL)", name=op.f(f"ck_{table}_corrected")
+        ),
+        sa.CheckConstraint("choice IN ('approve', 'revise')", name=op.f(f"ck_{table}_choice")),
+        sa.ForeignKeyConstraint(
+            [key], [f"{parent}.id"], name=op.f(f"fk_{table}_{key}_{parent}"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["employees.id"], name=op.f(f"fk_{table}_member_id_employees")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sheet_id"],
+            ["legacy_sheets.id"],
+            name=op.f(f"fk_{table}_sheet_id_legacy_sheets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(key, "sheet_id", "member_id", name=op.f(f"pk_{table}")),
+    )
+
+
 def upgrade() -> None:
     op.create_table(
         "commission_sittings",
@@ -72,35 +102,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("sitting_id", "member_id", name=op.f("pk_sitting_attendance")),
     )
-    op.create_table(
-        "sitting_votes",
-        sa.Column("sitting_id", sa.Integer(), nullable=False),
-        sa.Column("sheet_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("choice", sa.String(length=16), nullable=False),
-        sa.Column("corrected_grade", sa.String(length=32), nullable=True),
-        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "(choice = 'revise') = (corrected_grade IS NOT NULL)", name=op.f("ck_sitting_votes_corrected")
-        ),
-        sa.CheckConstraint("choice IN ('approve', 'revise')", name=op.f("ck_sitting_votes_choice")),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["employees.id"], name=op.f("fk_sitting_votes_member_id_employees")
-        ),
-        sa.ForeignKeyConstraint(
-            ["sheet_id"],
-            ["legacy_sheets.id"],
-            name=op.f("fk_sitting_votes_sheet_id_legacy_sheets"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["sitting_id"],
-            ["commission_sittings.id"],
-            name=op.f("fk_sitting_votes_sitting_id_commission_sittings"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("sitting_id", "sheet_id", "member_id", name=op.f("pk_sitting_votes")),
-    )
+    _create_votes("sitting_votes", "sitting_id", "commission_sittings")
     with op.batch_alter_table("legacy_sheets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("decided_in_sitting_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -158,35 +160,7 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("commission_members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("present_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_table(
-        "commission_votes",
-        sa.Column("commission_id", sa.Integer(), nullable=False),
-        sa.Column("sheet_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("choice", sa.String(length=16), nullable=False),
-        sa.Column("corrected_grade", sa.String(length=32), nullable=True),
-        sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "(choice = 'revise') = (corrected_grade IS NOT NULL)", name=op.f("ck_commission_votes_corrected")
-        ),
-        sa.CheckConstraint("choice IN ('approve', 'revise')", name=op.f("ck_commission_votes_choice")),
-        sa.ForeignKeyConstraint(
-            ["commission_id"],
-            ["commissions.id"],
-            name=op.f("fk_commission_votes_commission_id_commissions"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["member_id"], ["employees.id"], name=op.f("fk_commission_votes_member_id_employees")
-        ),
-        sa.ForeignKeyConstraint(
-            ["sheet_id"],
-            ["legacy_sheets.id"],
-            name=op.f("fk_commission_votes_sheet_id_legacy_sheets"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("commission_id", "sheet_id", "member_id", name=op.f("pk_commission_votes")),
-    )
+    _create_votes("commission_votes", "commission_id", "commissions")
 
     # The latest sitting goes back into the commission's columns; none: the commission is named.
     commissions = sa.table("commissions", sa.column("id"), *(sa.column(c) for c in SITTING_COLUMNS))
