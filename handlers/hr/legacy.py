@@ -114,7 +114,7 @@ async def on_action(
             await query.message.answer(prompt)
         return
     if action is LegacyRoundAction.OPEN and isinstance(
-        await legacy.open_sitting(session, campaign, callback_data.sitting), Refusal
+        await legacy.open_sitting(session, campaign, callback_data.sitting or None), Refusal
     ):
         await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
         return
@@ -134,7 +134,8 @@ async def _stale(session: AsyncSession, campaign: CampaignDTO, data: LegacyRound
     if data.action is LegacyRoundAction.CLOSE:
         commission = await LegacyRepo(session).commission(campaign.id)
         latest = commission.latest if commission is not None else None
-        if latest is None or latest.status != "sitting" or latest.number != data.sitting:
+        # 0: a button drawn before sittings were numbered, taken as the latest's.
+        if latest is None or latest.status != "sitting" or data.sitting not in (0, latest.number):
             return Refusal.WRONG_STATE
     return None
 
