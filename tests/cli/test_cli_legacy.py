@@ -98,7 +98,9 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     assert f"sitting 2: {later.isoformat()} 11:00, sitting, 0 present, 0 decided" in out
     first = env / "protocol-1.pdf"
     assert main(["legacy-protocol", "1", "--sitting", "1", "--lang", "en", "--output", str(first)]) == 0
-    assert "protocol-2025-1-sitting-1.pdf" in capsys.readouterr().out and first.read_bytes().startswith(b"%PDF")
+    assert "protocol-2025-1-sitting-1.pdf" in capsys.readouterr().out and first.read_bytes().startswith(
+        b"%PDF"
+    )
     assert main(["legacy-protocol", "1", "--sitting", "2", "--output", str(env / "protocol-2.pdf")]) == 1
     assert "has not held that sitting yet" in capsys.readouterr().err
 
