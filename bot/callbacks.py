@@ -276,6 +276,7 @@ class LegacyRoundCb(CallbackData, prefix="lr"):
 
     campaign: int
     action: LegacyRoundAction
+    sitting: int = 0  # the commission's sitting the button is for, by number (0: none, or the next)
 
 
 class LegacyStartAction(StrEnum):

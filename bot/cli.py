@@ -207,7 +207,7 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
             file = await reports.legacy_sheets(session, sheet_id, clock.now())
         elif args.command == "legacy-protocol":
             file = await reports.legacy_protocol(
-                session, args.campaign_id, settings.organisation_name, clock.now()
+                session, args.campaign_id, settings.organisation_name, clock.now(), sitting=args.sitting
             )
         else:
             sheet_id = await quarterly.sheet_of(session, args.campaign_id, args.employee_id)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import SystemClock
+from bot.clock import SystemClock, local_naive
 from bot.config import Settings
 from bot.domain.legacy import back_from_absence
 from bot.domain.methodology import load_profile
@@ -50,7 +50,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     commission.add_argument("--members", required=True, help="staff ids, comma-separated (at least 5)")
     commission.add_argument("--chair", required=True, help="the chair's staff id (one of the members)")
     commission.add_argument("--secretary", help="the secretary's staff id (HR; does not vote)")
-    schedule = commands.add_parser("legacy-schedule", help="set the commission's sitting (local time)")
+    schedule = commands.add_parser(
+        "legacy-schedule",
+        help="set the commission's next sitting (local time), or move the one scheduled; a further "
+        "sitting decides the results earlier ones left undecided",
+    )
     schedule.add_argument("campaign_id", type=int)
     schedule.add_argument("--at", type=datetime.fromisoformat, required=True, help="YYYY-MM-DD HH:MM")
     opening = commands.add_parser(
@@ -76,8 +80,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sheets.add_argument("employee_id")
     sheets.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
     sheets.add_argument("--output", type=Path, required=True)
-    protocol = commands.add_parser("legacy-protocol", help="the commission's protocol (appendix 5) as PDF")
+    protocol = commands.add_parser(
+        "legacy-protocol", help="the protocol of a sitting of the commission (appendix 5) as PDF"
+    )
     protocol.add_argument("campaign_id", type=int)
+    protocol.add_argument("--sitting", type=int, help="the sitting's number (default: the latest held)")
     protocol.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
     protocol.add_argument("--output", type=Path, required=True)
     absent = commands.add_parser(
@@ -173,8 +180,13 @@ async def _status(session: AsyncSession, args: argparse.Namespace, settings: Set
         print(f"  {label}: {count}")
     commission = await LegacyRepo(session).commission(campaign.id)
     if commission is not None:
+        print(f"  commission: {len(commission.members)} members, {len(commission.sittings)} sitting(s)")
+    for sitting in commission.sittings if commission is not None else ():
+        when = local_naive(sitting.sitting_at, settings.zone).strftime("%Y-%m-%d %H:%M")
+        decided = sum(1 for s in sheets if s.decided_in_sitting_id == sitting.id)
         print(
-            f"  commission: {len(commission.members)} members, {commission.status}, sitting {commission.sitting_at}"
+            f"  sitting {sitting.number}: {when}, {sitting.status}, {len(sitting.present)} present, "
+            f"{decided} decided"
         )
     return OK
 
@@ -227,10 +239,19 @@ async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: S
             f"the sitting must be in working hours (09:00-19:00) on a working day at least "
             f"{rules.commission.notice_working_days} working days from today, so that the evaluators are told in time"
         )
+    if outcome is Refusal.SITTING_OPEN:
+        raise LegacyError("a sitting is under way: close it first (legacy-close)")
+    if outcome is Refusal.NOTHING_TO_DECIDE:
+        raise LegacyError("every result of the year is decided: nothing is left for another sitting")
     if outcome is not None:
         raise LegacyError("name the commission first (legacy-commission)")
     evaluators = await legacy.evaluators_to_notify(session, campaign)
-    print(f"round {campaign.id}: sitting on {at:%Y-%m-%d %H:%M}; {len(evaluators)} evaluator(s) to be told")
+    commission = await LegacyRepo(session).commission(campaign.id)
+    assert commission is not None and commission.latest is not None
+    print(
+        f"round {campaign.id}: sitting {commission.latest.number} on {at:%Y-%m-%d %H:%M}; "
+        f"{len(evaluators)} evaluator(s) to be told"
+    )
     return OK
 
 
@@ -239,9 +260,12 @@ async def _open(session: AsyncSession, args: argparse.Namespace, settings: Setti
     opened = await legacy.open_sitting(session, campaign)
     if isinstance(opened, Refusal):
         raise LegacyError("the commission has no sitting scheduled (legacy-schedule)")
-    ready = (await legacy.progress(session, campaign)).ready
+    commission, sitting = opened
+    _profile, rules = legacy.rules_of(campaign)
+    before = legacy.before_sitting(await LegacyRepo(session).sheets(campaign.id), rules)
     print(
-        f"round {campaign.id}: sitting open; {len(opened.members)} members asked to vote on {ready} result(s)"
+        f"round {campaign.id}: sitting {sitting.number} open; {len(commission.members)} members asked to vote "
+        f"on {len(before)} result(s)"
     )
     return OK
 
@@ -258,11 +282,16 @@ async def _close(session: AsyncSession, args: argparse.Namespace, settings: Sett
         calendar=settings.calendar,
     )
     if not outcome.quorate:
-        print(f"round {campaign.id}: no quorum (two thirds of the members must vote); nothing decided")
+        print(
+            f"round {campaign.id}: sitting {outcome.number}: no quorum (two thirds of the members must vote); "
+            f"nothing decided; set another sitting (legacy-schedule)"
+        )
         return INPUT_ERROR
+    left = len(legacy.undecided(await LegacyRepo(session).sheets(campaign.id)))
     print(
-        f"round {campaign.id}: sitting closed; {outcome.decided} result(s) decided, {outcome.revised} revised; "
-        f"the people are told by the bot"
+        f"round {campaign.id}: sitting {outcome.number} closed; {outcome.decided} result(s) decided, "
+        f"{outcome.revised} revised; the people are told by the bot"
+        + (f"; {left} still undecided: another sitting may be set (legacy-schedule)" if left else "")
     )
     return OK
 

@@ -23,11 +23,13 @@ from storage.models import (
     Campaign,
     Commission,
     CommissionMember,
+    CommissionSitting,
     CommissionVoteCast,
     LegacyCompetencyResult,
     LegacyIndicatorSeen,
     LegacyKpi,
     LegacySheet,
+    SittingAttendance,
 )
 from storage.upsert import insert_for
 
@@ -63,6 +65,7 @@ class LegacySheetDTO:
     agency_appeal_on: date | None
     absent_until: date | None = None
     absence_due: date | None = None
+    decided_in_sitting_id: int | None = None
 
     @property
     def final_grade(self) -> str | None:
@@ -106,15 +109,36 @@ class CompetencyOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class SittingDTO:
+    id: int
+    commission_id: int
+    number: int  # 1, 2, ... within the commission
+    sitting_at: datetime
+    status: str  # scheduled, sitting, closed or no_quorum
+    conclusion: str | None
+    closed_at: datetime | None
+    present: frozenset[int]  # the members who attended (voted)
+
+    @property
+    def over(self) -> bool:
+        return self.status in ("closed", "no_quorum")
+
+
+@dataclass(frozen=True, slots=True)
 class CommissionDTO:
     id: int
     campaign_id: int
     secretary_id: int | None
-    sitting_at: datetime | None
-    status: str
     members: tuple[int, ...]
     chair_id: int | None
-    present: frozenset[int]
+    sittings: tuple[SittingDTO, ...] = ()  # the first first
+
+    @property
+    def latest(self) -> SittingDTO | None:
+        return self.sittings[-1] if self.sittings else None
+
+    def sitting(self, number: int) -> SittingDTO | None:
+        return next((s for s in self.sittings if s.number == number), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +177,7 @@ def _sheet(row: LegacySheet) -> LegacySheetDTO:
         agency_appeal_on=row.agency_appeal_on,
         absent_until=row.absent_until,
         absence_due=row.absence_due,
+        decided_in_sitting_id=row.decided_in_sitting_id,
     )
 
 
@@ -486,7 +511,7 @@ class LegacyRepo:
         """The commission of a round, once; None if it was named already."""
         insert = (
             insert_for(self.session, Commission)
-            .values(campaign_id=campaign_id, secretary_id=secretary_id, status="named")
+            .values(campaign_id=campaign_id, secretary_id=secretary_id)
             .on_conflict_do_nothing(index_elements=["campaign_id"])
             .returning(Commission.id)
         )
@@ -515,12 +540,40 @@ class LegacyRepo:
             id=row.id,
             campaign_id=row.campaign_id,
             secretary_id=row.secretary_id,
-            sitting_at=row.sitting_at,
-            status=row.status,
             members=tuple(m.employee_id for m in members),
             chair_id=next((m.employee_id for m in members if m.is_chair), None),
-            present=frozenset(m.employee_id for m in members if m.present_at is not None),
+            sittings=tuple(await self._sittings(row.id)),
         )
+
+    async def _sittings(self, commission_id: int) -> list[SittingDTO]:
+        rows = (
+            await self.session.scalars(
+                select(CommissionSitting)
+                .where(CommissionSitting.commission_id == commission_id)
+                .order_by(CommissionSitting.number)
+            )
+        ).all()
+        present: dict[int, set[int]] = defaultdict(set)
+        attendance = await self.session.execute(
+            select(SittingAttendance.sitting_id, SittingAttendance.member_id).where(
+                SittingAttendance.sitting_id.in_([r.id for r in rows])
+            )
+        )
+        for sitting_id, member_id in attendance:
+            present[sitting_id].add(member_id)
+        return [
+            SittingDTO(
+                id=r.id,
+                commission_id=r.commission_id,
+                number=r.number,
+                sitting_at=r.sitting_at,
+                status=r.status,
+                conclusion=r.conclusion,
+                closed_at=r.closed_at,
+                present=frozenset(present[r.id]),
+            )
+            for r in rows
+        ]
 
     async def commission_by_id(self, commission_id: int) -> CommissionDTO | None:
         campaign_id = await self.session.scalar(
@@ -528,86 +581,127 @@ class LegacyRepo:
         )
         return await self.commission(campaign_id) if campaign_id is not None else None
 
-    async def sittings_of(self, member_id: int) -> list[CommissionDTO]:
-        """The commissions sitting now that ``member_id`` belongs to."""
-        campaign_ids = await self.session.scalars(
-            select(Commission.campaign_id)
-            .join(CommissionMember, CommissionMember.commission_id == Commission.id)
-            .where(CommissionMember.employee_id == member_id, Commission.status == "sitting")
-            .order_by(Commission.id)
+    async def sitting(self, sitting_id: int) -> tuple[CommissionDTO, SittingDTO] | None:
+        """A sitting with its commission (a notice knows the sitting only)."""
+        commission_id = await self.session.scalar(
+            select(CommissionSitting.commission_id).where(CommissionSitting.id == sitting_id)
         )
-        found = [await self.commission(campaign_id) for campaign_id in campaign_ids.all()]
-        return [c for c in found if c is not None]
+        commission = await self.commission_by_id(commission_id) if commission_id is not None else None
+        if commission is None:
+            return None
+        return commission, next(s for s in commission.sittings if s.id == sitting_id)
 
-    async def conclusion(self, commission_id: int) -> str | None:
-        return await self.session.scalar(select(Commission.conclusion).where(Commission.id == commission_id))
+    async def open_sittings_of(self, member_id: int) -> list[tuple[CommissionDTO, SittingDTO]]:
+        """The sittings under way of the commissions ``member_id`` belongs to."""
+        sitting_ids = await self.session.scalars(
+            select(CommissionSitting.id)
+            .join(CommissionMember, CommissionMember.commission_id == CommissionSitting.commission_id)
+            .where(CommissionMember.employee_id == member_id, CommissionSitting.status == "sitting")
+            .order_by(CommissionSitting.id)
+        )
+        found = [await self.sitting(sitting_id) for sitting_id in sitting_ids.all()]
+        return [f for f in found if f is not None]
 
-    async def schedule(self, commission_id: int, sitting_at: datetime, announced_at: datetime) -> bool:
+    async def add_sitting(
+        self, commission_id: int, sitting_at: datetime, announced_at: datetime
+    ) -> int | None:
+        """The commission's next sitting, numbered after the last; None when the last is still
+        scheduled or under way, or when another session added one at the same moment (the
+        number is unique: the database decides)."""
+        last = await self.session.execute(
+            select(CommissionSitting.number, CommissionSitting.status)
+            .where(CommissionSitting.commission_id == commission_id)
+            .order_by(CommissionSitting.number.desc())
+            .limit(1)
+        )
+        row = last.first()
+        if row is not None and row.status not in ("closed", "no_quorum"):
+            return None
+        sitting = CommissionSitting(
+            commission_id=commission_id,
+            number=(row.number if row is not None else 0) + 1,
+            sitting_at=sitting_at,
+            announced_at=announced_at,
+            status="scheduled",
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(sitting)
+        except IntegrityError:
+            return None
+        return sitting.id
+
+    async def move_sitting(self, sitting_id: int, sitting_at: datetime, announced_at: datetime) -> bool:
+        """A scheduled sitting set to another time (announced afresh)."""
+        return await self._sitting_move(
+            sitting_id, "scheduled", sitting_at=sitting_at, announced_at=announced_at
+        )
+
+    async def open_sitting(self, sitting_id: int) -> bool:
+        return await self._sitting_move(sitting_id, "scheduled", status="sitting")
+
+    async def close_sitting(self, sitting_id: int, status: str, conclusion: str | None, at: datetime) -> bool:
+        return await self._sitting_move(
+            sitting_id, "sitting", status=status, conclusion=conclusion, closed_at=at
+        )
+
+    async def _sitting_move(self, sitting_id: int, leaving: str, **values: object) -> bool:
+        """Change a sitting while it is in the state ``leaving`` (a stale press changes nothing)."""
         result = await self.session.execute(
-            update(Commission)
-            .where(Commission.id == commission_id, Commission.status.in_(("named", "scheduled")))
-            .values(sitting_at=sitting_at, announced_at=announced_at, status="scheduled")
+            update(CommissionSitting)
+            .where(CommissionSitting.id == sitting_id, CommissionSitting.status == leaving)
+            .values(**values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def open_sitting(self, commission_id: int) -> bool:
-        result = await self.session.execute(
-            update(Commission)
-            .where(Commission.id == commission_id, Commission.status == "scheduled")
-            .values(status="sitting")
+    async def mark_present(self, sitting_id: int, member_id: int, at: datetime) -> bool:
+        """The member attends the sitting (once; the first time is kept)."""
+        insert = (
+            insert_for(self.session, SittingAttendance)
+            .values(sitting_id=sitting_id, member_id=member_id, present_at=at)
+            .on_conflict_do_nothing(index_elements=["sitting_id", "member_id"])
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def mark_present(self, commission_id: int, member_id: int, at: datetime) -> bool:
-        result = await self.session.execute(
-            update(CommissionMember)
-            .where(
-                CommissionMember.commission_id == commission_id,
-                CommissionMember.employee_id == member_id,
-                CommissionMember.present_at.is_(None),
-            )
-            .values(present_at=at)
-        )
+        result = await self.session.execute(insert)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def cast_vote(
         self,
-        commission_id: int,
+        sitting_id: int,
         sheet_id: int,
         member_id: int,
         choice: str,
         corrected: str | None,
         at: datetime,
     ) -> bool:
-        """A member's vote on a result, once (an open vote is not taken back)."""
+        """A member's vote on a result at a sitting, once (an open vote is not taken back)."""
         insert = (
             insert_for(self.session, CommissionVoteCast)
             .values(
-                commission_id=commission_id,
+                sitting_id=sitting_id,
                 sheet_id=sheet_id,
                 member_id=member_id,
                 choice=choice,
                 corrected_grade=corrected,
                 voted_at=at,
             )
-            .on_conflict_do_nothing(index_elements=["commission_id", "sheet_id", "member_id"])
+            .on_conflict_do_nothing(index_elements=["sitting_id", "sheet_id", "member_id"])
         )
         result = await self.session.execute(insert)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def votes(self, commission_id: int, sheet_id: int) -> list[CastVote]:
+    async def votes(self, sitting_id: int, sheet_id: int) -> list[CastVote]:
         rows = await self.session.scalars(
             select(CommissionVoteCast)
-            .where(CommissionVoteCast.commission_id == commission_id, CommissionVoteCast.sheet_id == sheet_id)
+            .where(CommissionVoteCast.sitting_id == sitting_id, CommissionVoteCast.sheet_id == sheet_id)
             .order_by(CommissionVoteCast.member_id)
         )
         return [CastVote(r.member_id, r.choice, r.corrected_grade) for r in rows]
 
-    async def vote_counts(self, commission_id: int) -> dict[int, int]:
-        """How many members voted on each sheet."""
+    async def vote_counts(self, sitting_id: int) -> dict[int, int]:
+        """How many members voted on each sheet at a sitting."""
         rows = await self.session.execute(
             select(CommissionVoteCast.sheet_id, func.count())
-            .where(CommissionVoteCast.commission_id == commission_id)
+            .where(CommissionVoteCast.sitting_id == sitting_id)
             .group_by(CommissionVoteCast.sheet_id)
         )
         return {sheet_id: count for sheet_id, count in rows}
@@ -615,12 +709,14 @@ class LegacyRepo:
     async def record_decision(
         self,
         sheet_id: int,
+        sitting_id: int,
         decision: str,
         corrected: str | None,
         recommendation: str | None,
         at: datetime,
         acquaint_by: date,
     ) -> bool:
+        """The result as a sitting decided it; once (a decided result is never reopened)."""
         return await self._move(
             sheet_id,
             {"decision": None},
@@ -628,18 +724,9 @@ class LegacyRepo:
             corrected_grade=corrected,
             recommendation=recommendation,
             decided_at=at,
+            decided_in_sitting_id=sitting_id,
             acquaint_by=acquaint_by,
         )
-
-    async def close_commission(
-        self, commission_id: int, status: str, conclusion: str | None, at: datetime
-    ) -> bool:
-        result = await self.session.execute(
-            update(Commission)
-            .where(Commission.id == commission_id, Commission.status == "sitting")
-            .values(status=status, conclusion=conclusion, closed_at=at)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # ----------------------------------------------------------------- acquaintance
 

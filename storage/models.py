@@ -560,6 +560,10 @@ class LegacySheet(Base):
     corrected_grade: Mapped[str | None] = mapped_column(String(32))
     recommendation: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The sitting that decided it: its protocol lists the result.
+    decided_in_sitting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commission_sittings.id", ondelete="SET NULL")
+    )
     # Acquaintance (clauses 40-42): read in the bot, or refused (an act is drawn up instead).
     acquaint_by: Mapped[date | None] = mapped_column(Date)
     acquainted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -637,24 +641,15 @@ class LegacyCompetencyResult(Base):
 
 
 class Commission(Base):
-    """The evaluation commission of a legacy round (004 clauses 5, 29-39): its sitting, agreed
-    with the chair and announced to the evaluators ahead, and its protocol (appendix 5)."""
+    """The evaluation commission of a legacy round (004 clauses 5, 29-39): its members, chair and
+    secretary, named once for the round. It may sit more than once (:class:`CommissionSitting`)."""
 
     __tablename__ = "commissions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), unique=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))  # HR; does not vote
-    sitting_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    announced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16), default="named")
-    conclusion: Mapped[str | None] = mapped_column(Text)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # by the authorised person
-
-    __table_args__ = (
-        CheckConstraint("status IN ('named', 'scheduled', 'sitting', 'closed', 'no_quorum')", name="status"),
-    )
 
 
 class CommissionMember(Base):
@@ -665,16 +660,54 @@ class CommissionMember(Base):
     )
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
-    present_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CommissionSitting(Base):
+    """One sitting of a round's commission, numbered from 1: agreed with the chair and announced
+    to the evaluators ahead (clause 29), with its own attendance, votes and protocol (appendix
+    5). A further sitting decides what earlier ones left undecided: results not ready then, a
+    person back from an absence (clause 4), or everything when a sitting had no quorum."""
+
+    __tablename__ = "commission_sittings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commission_id: Mapped[int] = mapped_column(ForeignKey("commissions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(SmallInteger)
+    sitting_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    announced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    conclusion: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("commission_id", "number"),
+        CheckConstraint("status IN ('scheduled', 'sitting', 'closed', 'no_quorum')", name="status"),
+        CheckConstraint("number >= 1", name="number"),
+    )
+
+
+class SittingAttendance(Base):
+    """A member present at a sitting (recorded with their first vote): the quorum of clause 30
+    is counted per sitting."""
+
+    __tablename__ = "sitting_attendance"
+
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_sittings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), primary_key=True)
+    present_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CommissionVoteCast(Base):
-    """A member's open vote on one person's result: approve, or revise to a corrected grade."""
+    """A member's open vote at a sitting on one person's result: approve, or revise to a
+    corrected grade. A sitting that decided nothing for the result (no quorum) leaves the
+    member free to vote on it afresh at the next."""
 
-    __tablename__ = "commission_votes"
+    __tablename__ = "sitting_votes"
 
-    commission_id: Mapped[int] = mapped_column(
-        ForeignKey("commissions.id", ondelete="CASCADE"), primary_key=True
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_sittings.id", ondelete="CASCADE"), primary_key=True
     )
     sheet_id: Mapped[int] = mapped_column(
         ForeignKey("legacy_sheets.id", ondelete="CASCADE"), primary_key=True

@@ -44,8 +44,9 @@ class ProtocolLine:
 class LegacyProtocol:
     organisation: str
     year: int
-    sitting_at: datetime | None
-    lines: Sequence[ProtocolLine]
+    number: int  # the sitting's, within the commission
+    sitting_at: datetime
+    lines: Sequence[ProtocolLine]  # the results decided at the sitting
     conclusion: str
     secretary: str
     chair: str
@@ -65,13 +66,13 @@ def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, cre
     _caption(pdf, _("(name of the state body)"))
     period = _("{year} (the period evaluated)").format(year=protocol.year)
     pdf.multi_cell(pdf.epw, 5, period, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    if protocol.sitting_at is not None:
-        sitting = _("Sitting of {when}; {present} of the members present, quorum {quorum}.").format(
-            when=local_time(protocol.sitting_at).strftime("%d.%m.%Y %H:%M"),
-            present=protocol.present,
-            quorum=protocol.quorum,
-        )
-        _caption(pdf, sitting)
+    sitting = _("Sitting {number}, {when}: {present} of the members present, quorum {quorum}.").format(
+        number=protocol.number,
+        when=local_time(protocol.sitting_at).strftime("%d.%m.%Y %H:%M"),
+        present=protocol.present,
+        quorum=protocol.quorum,
+    )
+    _caption(pdf, sitting)
     pdf.ln(GAP)
     pdf.set_font(FONT, "B", 10.5)
     pdf.cell(pdf.epw, 6, _("Results of the evaluation"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -95,6 +96,8 @@ def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, cre
                     line.proposal,
                 ]
             )
+    if not protocol.lines:  # without a quorum, or nothing ready: a further sitting decides
+        _caption(pdf, _("No result was decided at this sitting."))
     pdf.ln(GAP)
     bold_line(pdf, _("Conclusion of the commission: {text}").format(text=protocol.conclusion or BLANK))
     pdf.ln(GAP)

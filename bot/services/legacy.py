@@ -60,18 +60,19 @@ from storage.legacy import (
     LegacyRepo,
     LegacySheetDTO,
     NewSheet,
+    SittingDTO,
 )
 from storage.outbox import OutboxRepo
 from storage.quarterly import QuarterRepo
 
 NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
 # Notices (outbox kinds; composed in bot/ui/legacy_notices.py when they go out).
-LEGACY_SITTING = "legacy_sitting"  # to an evaluator: the commission sits then (ref: the commission)
-LEGACY_VOTE = "legacy_vote"  # to a member: the sitting is open, vote (ref: the commission)
+LEGACY_SITTING = "legacy_sitting"  # to an evaluator: the commission sits then (ref: the sitting)
+LEGACY_VOTE = "legacy_vote"  # to a member: the sitting is open, vote (ref: the sitting)
 LEGACY_RESULT = "legacy_result"  # to the evaluated person: the commission's result (ref: the sheet)
 # To the person who has not confirmed reading it the next working morning (004 clause 40).
 LEGACY_RESULT_AGAIN = "legacy_result_again"
-LEGACY_PROTOCOL = "legacy_protocol"  # to the secretary and the chair: the protocol (ref: the commission)
+LEGACY_PROTOCOL = "legacy_protocol"  # to the secretary and the chair: the protocol (ref: the sitting)
 LEGACY_DECIDE = "legacy_decide"  # to the superior manager: a plan or KPI sheet to decide on (ref: the sheet)
 LEGACY_DECIDED = "legacy_decided"  # to the direct manager: approved, agreed or returned (ref: the sheet)
 PLAN_DAYS = 10  # working days after the period starts to set the plan (004 clause 9)
@@ -92,6 +93,8 @@ class Refusal(StrEnum):
     NOT_READY = "not_ready"
     TOO_SOON = "too_soon"
     BAD_COMPOSITION = "bad_composition"
+    SITTING_OPEN = "sitting_open"  # a sitting is under way: it closes before another is set
+    NOTHING_TO_DECIDE = "nothing_to_decide"  # every result is decided: no further sitting
 
 
 @dataclass(frozen=True, slots=True)
@@ -639,6 +642,32 @@ async def name_commission(
     return commission_id
 
 
+def undecided(sheets: Sequence[LegacySheetDTO]) -> list[LegacySheetDTO]:
+    """The results a sitting may still decide: of people evaluated, not decided yet."""
+    return [s for s in sheets if s.excluded_reason is None and s.decision is None]
+
+
+def before_sitting(sheets: Sequence[LegacySheetDTO], rules: LegacyRules) -> list[LegacySheetDTO]:
+    """The results an open sitting considers: ready for the commission and not decided (a result
+    decided at an earlier sitting is never reopened)."""
+    return [s for s in undecided(sheets) if ready_for_commission(s, rules)]
+
+
+async def sitting_refusal(session: AsyncSession, campaign: CampaignDTO) -> Refusal | None:
+    """Why no sitting can be set (or the scheduled one moved) now: no commission named
+    (WRONG_STATE), a sitting under way (SITTING_OPEN), or every result decided
+    (NOTHING_TO_DECIDE). A further sitting follows one closed, with or without a quorum."""
+    repo = LegacyRepo(session)
+    commission = await repo.commission(campaign.id)
+    if commission is None:
+        return Refusal.WRONG_STATE
+    if commission.latest is not None and commission.latest.status == "sitting":
+        return Refusal.SITTING_OPEN
+    if not undecided(await repo.sheets(campaign.id)):
+        return Refusal.NOTHING_TO_DECIDE
+    return None
+
+
 async def schedule_sitting(
     session: AsyncSession,
     campaign: CampaignDTO,
@@ -649,23 +678,47 @@ async def schedule_sitting(
     calendar: WorkCalendar,
     zone: ZoneInfo,
 ) -> Refusal | None:
-    """The sitting's time (``sitting_at``: local time, naive): in working hours, and announced to
-    the evaluators at least the profile's working days ahead (7 in 004 clause 29, 3 in 003
-    clause 57)."""
+    """The next sitting's time (``sitting_at``: local time, naive): in working hours, and
+    announced to the evaluators at least the profile's working days ahead (7 in 004 clause 29,
+    3 in 003 clause 57). A sitting already scheduled is moved; otherwise a new one is numbered
+    after the last (the first, or a further one after a sitting closed with results left
+    undecided, or without a quorum)."""
     _profile, rules = rules_of(campaign)
-    repo = LegacyRepo(session)
-    commission = await repo.commission(campaign.id)
-    if commission is None:
-        return Refusal.WRONG_STATE
+    refusal = await sitting_refusal(session, campaign)
+    if refusal is not None:
+        return refusal
     earliest = calendar.add(today, rules.commission.notice_working_days)
     if not in_working_hours(sitting_at, calendar) or sitting_at.date() < earliest:
         return Refusal.TOO_SOON
-    if not await repo.schedule(commission.id, utc_from_local(sitting_at, zone), now):
+    repo = LegacyRepo(session)
+    commission = await repo.commission(campaign.id)
+    assert commission is not None
+    moment = utc_from_local(sitting_at, zone)
+    latest = commission.latest
+    if latest is not None and latest.status == "scheduled":
+        sitting_id: int | None = latest.id if await repo.move_sitting(latest.id, moment, now) else None
+    else:
+        sitting_id = await repo.add_sitting(commission.id, moment, now)
+    if sitting_id is None:  # changed meanwhile by another session
         return Refusal.WRONG_STATE
     outbox = OutboxRepo(session)
     for evaluator in await evaluators_to_notify(session, campaign):  # 004 clause 29
-        await outbox.enqueue_again(evaluator.id, LEGACY_SITTING, commission.id)
+        await outbox.enqueue_again(evaluator.id, LEGACY_SITTING, sitting_id)
     return None
+
+
+async def _latest_sitting(
+    session: AsyncSession, campaign: CampaignDTO, status: str, number: int | None = None
+) -> tuple[CommissionDTO, SittingDTO] | None:
+    """The round's commission and its latest sitting, if that is in ``status`` (and is sitting
+    ``number``, when given: a button of an older screen names an older sitting)."""
+    commission = await LegacyRepo(session).commission(campaign.id)
+    latest = commission.latest if commission is not None else None
+    if commission is None or latest is None or latest.status != status:
+        return None
+    if number is not None and latest.number != number:
+        return None
+    return commission, latest
 
 
 async def vote(
@@ -677,24 +730,26 @@ async def vote(
     corrected: str | None,
     now: datetime,
 ) -> Refusal | None:
-    """A member's open vote on one result during the sitting; the secretary has none."""
+    """A member's open vote on one result during the sitting under way; the secretary has none.
+    The vote marks the member present at that sitting."""
     _profile, rules = rules_of(campaign)
     repo = LegacyRepo(session)
-    commission = await repo.commission(campaign.id)
-    if commission is None or commission.status != "sitting":
+    sitting = await _latest_sitting(session, campaign, "sitting")
+    if sitting is None:
         return Refusal.WRONG_STATE
+    commission, open_sitting = sitting
     if member.id not in commission.members:
         return Refusal.NOT_A_MEMBER
     sheet = await repo.sheet(sheet_id)
-    if sheet is None or sheet.campaign_id != campaign.id or not ready_for_commission(sheet, rules):
+    if sheet is None or sheet.campaign_id != campaign.id or not before_sitting([sheet], rules):
         return Refusal.NOT_READY
     grades = {g.code for g in rules.kpi_count.grades}
     if (choice is Choice.REVISE) != (corrected is not None) or (
         corrected is not None and corrected not in grades
     ):
         return Refusal.INCOMPLETE
-    await repo.mark_present(commission.id, member.id, now)
-    if not await repo.cast_vote(commission.id, sheet_id, member.id, choice.value, corrected, now):
+    await repo.mark_present(open_sitting.id, member.id, now)
+    if not await repo.cast_vote(open_sitting.id, sheet_id, member.id, choice.value, corrected, now):
         return Refusal.WRONG_STATE
     return None
 
@@ -705,6 +760,7 @@ class Case:
 
     campaign: CampaignDTO
     commission: CommissionDTO
+    sitting: SittingDTO
     sheet: LegacySheetDTO
     person: EmployeeDTO
     kpis: list[LegacyKpiRow]
@@ -713,21 +769,22 @@ class Case:
 
 
 async def cases(session: AsyncSession, member: EmployeeDTO) -> list[Case]:
-    """Every result before a sitting commission of which ``member`` is a member."""
+    """Every result before a sitting under way of a commission of which ``member`` is a member."""
     repo = LegacyRepo(session)
     found = []
-    for commission in await repo.sittings_of(member.id):
+    for commission, sitting in await repo.open_sittings_of(member.id):
         campaign = await CampaignRepo(session).get(commission.campaign_id)
         assert campaign is not None
         _profile, rules = rules_of(campaign)
-        sheets = [s for s in await repo.sheets(campaign.id) if ready_for_commission(s, rules)]
+        sheets = before_sitting(await repo.sheets(campaign.id), rules)
         people = await EmployeeRepo(session).many({s.employee_id for s in sheets})
         for sheet in sheets:
-            votes = {v.member_id: v for v in await repo.votes(commission.id, sheet.id)}
+            votes = {v.member_id: v for v in await repo.votes(sitting.id, sheet.id)}
             found.append(
                 Case(
                     campaign,
                     commission,
+                    sitting,
                     sheet,
                     people[sheet.employee_id],
                     await repo.kpis(sheet.id),
@@ -745,6 +802,7 @@ async def case(session: AsyncSession, member: EmployeeDTO, sheet_id: int) -> Cas
 
 @dataclass(frozen=True, slots=True)
 class SittingOutcome:
+    number: int  # the sitting's
     quorate: bool
     decided: int  # results approved or revised
     revised: int
@@ -758,56 +816,59 @@ async def close_sitting(
     today: date,
     now: datetime,
     calendar: WorkCalendar,
+    number: int | None = None,
 ) -> SittingOutcome:
-    """The sitting ends: without a quorum nothing is decided (another sitting is needed);
-    with one, each ready result is decided by the votes cast (004 clauses 30-38), and HR has
-    the profile's working days to acquaint each person with it."""
+    """The sitting under way ends: without a quorum of members present at it nothing is decided
+    (another sitting may be set); with one, each result before it is decided by the votes cast
+    at it (004 clauses 30-38), and HR has the profile's working days to acquaint each person
+    with it. Results not ready yet wait for a further sitting."""
     _profile, rules = rules_of(campaign)
     repo = LegacyRepo(session)
-    commission = await repo.commission(campaign.id)
-    if commission is None or commission.status != "sitting":
+    found = await _latest_sitting(session, campaign, "sitting", number)
+    if found is None:
         raise LegacyError("no sitting is under way")
+    commission, sitting = found
     assert commission.chair_id is not None
     acquaint_by = calendar.add(today, rules.commission.acquaintance_working_days)
     decided = revised = 0
     quorate = True
-    for sheet in await repo.sheets(campaign.id):
-        if not ready_for_commission(sheet, rules) or sheet.decision is not None:
-            continue
-        votes = await repo.votes(commission.id, sheet.id)
+    for sheet in before_sitting(await repo.sheets(campaign.id), rules):
+        votes = await repo.votes(sitting.id, sheet.id)
         decision = decide(
             rules.commission,
             set(commission.members),
             commission.chair_id,
-            set(commission.present),
+            set(sitting.present),
             [CommissionVote(v.member_id, Choice(v.choice), v.corrected_grade) for v in votes],
         )
         if not decision.quorate or decision.choice is None:
             quorate = False
             break
         await repo.record_decision(
-            sheet.id, decision.choice.value, decision.corrected, None, now, acquaint_by
+            sheet.id, sitting.id, decision.choice.value, decision.corrected, None, now, acquaint_by
         )
         await OutboxRepo(session).enqueue(sheet.employee_id, LEGACY_RESULT, sheet.id)
         decided += 1
         revised += decision.choice is Choice.REVISE
-    await repo.close_commission(commission.id, "closed" if quorate else "no_quorum", conclusion, now)
+    await repo.close_sitting(sitting.id, "closed" if quorate else "no_quorum", conclusion, now)
     # The protocol to sign (appendix 5): drawn up by the secretary, signed by the chair.
     signers = {commission.chair_id, commission.secretary_id} - {None}
     await OutboxRepo(session).enqueue_many(
-        sorted(s for s in signers if s is not None), LEGACY_PROTOCOL, commission.id
+        sorted(s for s in signers if s is not None), LEGACY_PROTOCOL, sitting.id
     )
-    return SittingOutcome(quorate, decided, revised)
+    return SittingOutcome(sitting.number, quorate, decided, revised)
 
 
-async def open_sitting(session: AsyncSession, campaign: CampaignDTO) -> CommissionDTO | Refusal:
-    repo = LegacyRepo(session)
-    commission = await repo.commission(campaign.id)
-    if commission is None or not await repo.open_sitting(commission.id):
+async def open_sitting(
+    session: AsyncSession, campaign: CampaignDTO, number: int | None = None
+) -> tuple[CommissionDTO, SittingDTO] | Refusal:
+    """The scheduled sitting (``number``, when given) opens: its members are asked to vote."""
+    scheduled = await _latest_sitting(session, campaign, "scheduled", number)
+    if scheduled is None or not await LegacyRepo(session).open_sitting(scheduled[1].id):
         return Refusal.WRONG_STATE
-    opened = await repo.commission(campaign.id)
+    opened = await _latest_sitting(session, campaign, "sitting")
     assert opened is not None
-    await OutboxRepo(session).enqueue_many(list(opened.members), LEGACY_VOTE, opened.id)
+    await OutboxRepo(session).enqueue_many(list(opened[0].members), LEGACY_VOTE, opened[1].id)
     return opened
 
 
@@ -949,8 +1010,14 @@ async def find_in_year(session: AsyncSession, campaign: CampaignDTO, text: str) 
 
 
 async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:
-    """Whom the sitting is announced to (004 clause 29): the evaluators of the ready results."""
+    """Whom a sitting is announced to (004 clause 29): the evaluators of the undecided results
+    that are ready, and of people back from an absence, whose sheets are due by their own
+    deadline (clause 4): a further sitting is often set for them."""
     _profile, rules = rules_of(campaign)
-    sheets = [s for s in await LegacyRepo(session).sheets(campaign.id) if ready_for_commission(s, rules)]
+    sheets = [
+        s
+        for s in undecided(await LegacyRepo(session).sheets(campaign.id))
+        if ready_for_commission(s, rules) or s.absence_due is not None
+    ]
     people = await EmployeeRepo(session).many({s.evaluator_id for s in sheets if s.evaluator_id is not None})
     return sorted(people.values(), key=lambda e: e.id)

@@ -120,24 +120,28 @@ async def sheet_pdf(
 
 
 async def legacy_protocol(
-    session: AsyncSession, campaign_id: int, organisation: str, now: datetime
+    session: AsyncSession, campaign_id: int, organisation: str, now: datetime, *, sitting: int | None = None
 ) -> ReportFile:
-    """The commission's protocol of a 2018-method round (004 appendix 5), once it has sat."""
+    """The protocol of a sitting of a 2018-method round's commission (004 appendix 5), once it
+    is over: sitting number ``sitting`` (default: the latest over). It lists the results that
+    sitting decided, its own attendance, conclusion and votes."""
     repo = LegacyRepo(session)
     campaign = await CampaignRepo(session).get(campaign_id)
     commission = await repo.commission(campaign_id) if campaign is not None else None
-    if campaign is None or commission is None or commission.status not in ("closed", "no_quorum"):
-        raise legacy.LegacyError(f"the commission of round {campaign_id} has not sat yet")
+    over = [s for s in commission.sittings if s.over] if commission is not None else []
+    chosen = next((s for s in reversed(over) if sitting is None or s.number == sitting), None)
+    if campaign is None or commission is None or chosen is None:
+        raise legacy.LegacyError(f"the commission of round {campaign_id} has not held that sitting yet")
     profile, rules = legacy.rules_of(campaign)
     locale = current_locale()
     grades = {g.code: g.name.get(locale) for g in rules.kpi_count.grades}
-    sheets = [s for s in await repo.sheets(campaign_id) if legacy.ready_for_commission(s, rules)]
+    sheets = [s for s in await repo.sheets(campaign_id) if s.decided_in_sitting_id == chosen.id]
     names = await EmployeeRepo(session).many(
         {s.employee_id for s in sheets} | set(commission.members) | {commission.secretary_id or 0}
     )
     lines = []
     for sheet in sheets:
-        votes = await repo.votes(commission.id, sheet.id)
+        votes = await repo.votes(chosen.id, sheet.id)
         competencies = await repo.competency_results(sheet.id)
         revised = Counter(v.corrected_grade for v in votes if v.choice == "revise" and v.corrected_grade)
         person = names[sheet.employee_id]
@@ -156,22 +160,22 @@ async def legacy_protocol(
                 revise_votes=[(grades[code], count) for code, count in sorted(revised.items())],
             )
         )
-    conclusion = await repo.conclusion(commission.id)
     chair = names.get(commission.chair_id or 0)
     protocol = LegacyProtocol(
         organisation=organisation,
         year=campaign.year,
-        sitting_at=commission.sitting_at,
+        number=chosen.number,
+        sitting_at=chosen.sitting_at,
         lines=lines,
-        conclusion=conclusion or "",
+        conclusion=chosen.conclusion or "",
         secretary=names[commission.secretary_id].full_name if commission.secretary_id in names else "",
         chair=chair.full_name if chair else "",
         members=[names[m].full_name for m in commission.members if m != commission.chair_id and m in names],
-        present=len(commission.present),
+        present=len(chosen.present),
         quorum=quorum(rules.commission, len(commission.members)),
     )
     data = await asyncio.to_thread(build_legacy_protocol_pdf, protocol, profile, created_at=now)
-    return ReportFile(f"protocol-{campaign.year}-{campaign_id}.pdf", data)
+    return ReportFile(f"protocol-{campaign.year}-{campaign_id}-sitting-{chosen.number}.pdf", data)
 
 
 async def legacy_sheets(session: AsyncSession, sheet_id: int, now: datetime) -> ReportFile:

@@ -48,46 +48,72 @@ def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: Comm
             decided=progress.decided,
         ),
     ]
-    actions: list[tuple[str, LegacyRoundAction]] = []
+    actions: list[tuple[str, LegacyRoundAction, int]] = []
     if commission is None:
         lines.append(_("Commission: not named yet."))
-        actions.append((_("👥 Name the commission"), LegacyRoundAction.NAME))
+        actions.append((_("👥 Name the commission"), LegacyRoundAction.NAME, 0))
     else:
-        when = local_time(commission.sitting_at).strftime("%d.%m.%Y %H:%M") if commission.sitting_at else "—"
-        state = {
-            "named": _("named"),
-            "scheduled": _("sitting set"),
-            "sitting": _("sitting now"),
-            "closed": _("closed"),
-            "no_quorum": _("closed without a quorum"),
-        }[commission.status]
-        lines.append(
-            _("Commission: {members} members, {state}; sitting {when}.").format(
-                members=len(commission.members), state=state, when=when
+        lines += _commission_lines(commission)
+        latest = commission.latest
+        undecided = progress.decided < progress.sheets
+        # The first sitting, the scheduled one moved, or a further one for what is left.
+        if latest is None or latest.status == "scheduled" or (latest.over and undecided):
+            actions.append((_("📅 Set the sitting"), LegacyRoundAction.SCHEDULE, 0))
+        if latest is not None and latest.status == "scheduled":
+            actions.append((_("🗳 Open the sitting"), LegacyRoundAction.OPEN, latest.number))
+        if latest is not None and latest.status == "sitting":
+            actions.append((_("🏁 Close the sitting"), LegacyRoundAction.CLOSE, latest.number))
+        over = [s for s in commission.sittings if s.over]
+        for sitting in over:
+            label = (
+                _("📄 Protocol (PDF)")
+                if len(over) == 1
+                else _("📄 Protocol of sitting {number} (PDF)").format(number=sitting.number)
             )
-        )
-        if commission.status in ("named", "scheduled"):
-            actions.append((_("📅 Set the sitting"), LegacyRoundAction.SCHEDULE))
-        if commission.status == "scheduled":
-            actions.append((_("🗳 Open the sitting"), LegacyRoundAction.OPEN))
-        if commission.status == "sitting":
-            actions.append((_("🏁 Close the sitting"), LegacyRoundAction.CLOSE))
-        if commission.status in ("closed", "no_quorum"):
-            actions.append((_("📄 Protocol (PDF)"), LegacyRoundAction.PROTOCOL))
+            actions.append((label, LegacyRoundAction.PROTOCOL, sitting.number))
     if progress.decided < progress.sheets:
-        actions.append((_("🤒 Absent (clause 4)"), LegacyRoundAction.ABSENT))
+        actions.append((_("🤒 Absent (clause 4)"), LegacyRoundAction.ABSENT, 0))
     if progress.decided:
-        actions.append((_("✍ Refusal to acquaint (clause 41)"), LegacyRoundAction.REFUSAL))
-        actions.append((_("⚖ Appeal noted (clause 43)"), LegacyRoundAction.APPEAL))
+        actions.append((_("✍ Refusal to acquaint (clause 41)"), LegacyRoundAction.REFUSAL, 0))
+        actions.append((_("⚖ Appeal noted (clause 43)"), LegacyRoundAction.APPEAL, 0))
     builder = InlineKeyboardBuilder()
-    for text, action in [*actions, (_("🔄 Refresh"), LegacyRoundAction.SHOW)]:
-        builder.row(
-            InlineKeyboardButton(
-                text=text, callback_data=LegacyRoundCb(campaign=campaign.id, action=action).pack()
-            )
-        )
+    for text, action, sitting_number in [*actions, (_("🔄 Refresh"), LegacyRoundAction.SHOW, 0)]:
+        data = LegacyRoundCb(campaign=campaign.id, action=action, sitting=sitting_number)
+        builder.row(InlineKeyboardButton(text=text, callback_data=data.pack()))
     builder.row(start_button())
     return "\n".join(lines), builder.as_markup()
+
+
+def _sitting_state(status: str) -> str:
+    return {
+        "scheduled": _("sitting set"),
+        "sitting": _("sitting now"),
+        "closed": _("closed"),
+        "no_quorum": _("closed without a quorum"),
+    }[status]
+
+
+def _commission_lines(commission: CommissionDTO) -> list[str]:
+    """The commission and each of its sittings, the first first."""
+    if not commission.sittings:
+        return [
+            _("Commission: {members} members, {state}; sitting {when}.").format(
+                members=len(commission.members), state=_("named"), when="—"
+            )
+        ]
+    lines = [_("Commission: {members} members.").format(members=len(commission.members))]
+    for sitting in commission.sittings:
+        line = _("Sitting {number}, {when}: {state}.").format(
+            number=sitting.number,
+            when=local_time(sitting.sitting_at).strftime("%d.%m.%Y %H:%M"),
+            state=_sitting_state(sitting.status),
+        )
+        if sitting.over:
+            line += " " + _("Present: {present} of {members}.").format(
+                present=len(sitting.present), members=len(commission.members)
+            )
+        lines.append(line)
+    return lines
 
 
 def name_prompt(min_members: int) -> str:
@@ -117,6 +143,12 @@ def setup_refusal(refusal: Refusal | None) -> str:
         )
     if refusal is Refusal.TOO_SOON:
         return _("Not saved: the sitting must be in working hours on a working day far enough ahead.")
+    if refusal is Refusal.SITTING_OPEN:
+        return _("Not saved: a sitting is under way; close it before setting another.")
+    if refusal is Refusal.NOTHING_TO_DECIDE:
+        return _(
+            "Not saved: every result of the year is decided, so there is nothing left for another sitting."
+        )
     if refusal is Refusal.WRONG_STATE:
         return _("This step is not open now; /legacyrounds shows where the year stands.")
     return _("Not saved: the text could not be read.")

@@ -89,31 +89,8 @@ async def legacy_notice(
 ) -> list[Notice]:
     """The messages owed; empty when they are no longer due."""
     repo = LegacyRepo(session)
-    if kind == LEGACY_PROTOCOL:
-        commission = await repo.commission_by_id(ref_id)
-        if commission is None:
-            return []
-        file = await legacy_protocol(session, commission.campaign_id, organisation, now)
-        caption = _("📄 The protocol of the evaluation commission's sitting (appendix 5), to be signed.")
-        return [Notice(caption, None, confidential=True, document=(file.name, file.data))]
-    if kind in (LEGACY_SITTING, LEGACY_VOTE):
-        commission = await repo.commission_by_id(ref_id)
-        if commission is None:
-            return []
-        campaign = await CampaignRepo(session).get(commission.campaign_id)
-        assert campaign is not None
-        if kind == LEGACY_SITTING:
-            if commission.sitting_at is None or commission.status != "scheduled":
-                return []
-            text = _(
-                "📅 The evaluation commission will consider the {year} results of your people on {when} "
-                "(clause 29). Please be ready to present them."
-            ).format(year=campaign.year, when=local_time(commission.sitting_at).strftime("%d.%m.%Y %H:%M"))
-            return [Notice(text, None)]
-        if commission.status != "sitting" or recipient.id not in commission.members:
-            return []
-        text, markup = cases_screen(await legacy.cases(session, recipient), recipient)
-        return [Notice(text, markup, confidential=True)]
+    if kind in (LEGACY_PROTOCOL, LEGACY_SITTING, LEGACY_VOTE):
+        return await _sitting_notice(session, kind, ref_id, recipient, organisation=organisation, now=now)
     if kind in (LEGACY_DECIDE, LEGACY_DECIDED):
         return await _decision_notice(session, kind, ref_id)
     if kind in LEGACY_PLAN_KINDS:
@@ -135,6 +112,43 @@ async def legacy_notice(
 
 
 LEGACY_PLAN_KINDS = frozenset(LEGACY_PLAN_REMINDERS.values())
+
+
+async def _sitting_notice(
+    session: AsyncSession,
+    kind: str,
+    sitting_id: int,
+    recipient: EmployeeDTO,
+    *,
+    organisation: str,
+    now: datetime,
+) -> list[Notice]:
+    """A sitting announced to an evaluator (clause 29), opened to a member, or its protocol to
+    the chair and the secretary; nothing once the sitting has moved on."""
+    found = await LegacyRepo(session).sitting(sitting_id)
+    if found is None:
+        return []
+    commission, sitting = found
+    if kind == LEGACY_PROTOCOL:
+        file = await legacy_protocol(
+            session, commission.campaign_id, organisation, now, sitting=sitting.number
+        )
+        caption = _("📄 The protocol of the evaluation commission's sitting (appendix 5), to be signed.")
+        return [Notice(caption, None, confidential=True, document=(file.name, file.data))]
+    campaign = await CampaignRepo(session).get(commission.campaign_id)
+    assert campaign is not None
+    if kind == LEGACY_SITTING:
+        if sitting.status != "scheduled":
+            return []
+        text = _(
+            "📅 The evaluation commission will consider the {year} results of your people on {when} "
+            "(clause 29). Please be ready to present them."
+        ).format(year=campaign.year, when=local_time(sitting.sitting_at).strftime("%d.%m.%Y %H:%M"))
+        return [Notice(text, None)]
+    if sitting.status != "sitting" or recipient.id not in commission.members:
+        return []
+    text, markup = cases_screen(await legacy.cases(session, recipient), recipient)
+    return [Notice(text, markup, confidential=True)]
 
 
 async def _plan_reminder(

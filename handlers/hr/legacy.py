@@ -92,6 +92,11 @@ async def on_action(
         return
     _profile, rules = legacy.rules_of(campaign)
     action = callback_data.action
+    # A button of an older screen: the step it offered may be over (checked again when typed).
+    refused = await _stale(session, campaign, callback_data)
+    if refused is not None:
+        await query.answer(setup_refusal(refused), show_alert=True)
+        return
     prompts = {
         LegacyRoundAction.NAME: (LegacySetup.commission, name_prompt(rules.commission.min_members)),
         LegacyRoundAction.SCHEDULE: (
@@ -103,35 +108,62 @@ async def on_action(
     if action in prompts:
         next_state, prompt = prompts[action]
         await state.set_state(next_state)
-        await state.update_data(campaign=campaign.id)
+        await state.update_data(campaign=campaign.id, sitting=callback_data.sitting)
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.answer(prompt)
         return
-    if action is LegacyRoundAction.OPEN and isinstance(await legacy.open_sitting(session, campaign), Refusal):
+    if action is LegacyRoundAction.OPEN and isinstance(
+        await legacy.open_sitting(session, campaign, callback_data.sitting or None), Refusal
+    ):
         await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
         return
     if action is LegacyRoundAction.PROTOCOL:
-        # The protocol shows results: of HR, only its head may have it (clause 20).
-        if Permission.VIEW_RESULTS not in permissions:
-            await query.answer(
-                _("Only the head of HR may download the protocol (clause 20)."), show_alert=True
-            )
-            return
-        try:
-            file = await reports.legacy_protocol(
-                session, campaign.id, settings.organisation_name, clock.now()
-            )
-        except LegacyError:
-            await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
-            return
-        await query.answer()
-        await bot.send_document(
-            query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True
+        await _send_protocol(
+            query, session, campaign, callback_data.sitting, clock, settings, bot, permissions
         )
         return
     await edit_in_place(query, *await _screen(session, campaign))
     await query.answer()
+
+
+async def _stale(session: AsyncSession, campaign: CampaignDTO, data: LegacyRoundCb) -> Refusal | None:
+    """Why a pressed step of the commission is no longer open; None when it is."""
+    if data.action is LegacyRoundAction.SCHEDULE:
+        return await legacy.sitting_refusal(session, campaign)
+    if data.action is LegacyRoundAction.CLOSE:
+        commission = await LegacyRepo(session).commission(campaign.id)
+        latest = commission.latest if commission is not None else None
+        # 0: a button drawn before sittings were numbered, taken as the latest's.
+        if latest is None or latest.status != "sitting" or data.sitting not in (0, latest.number):
+            return Refusal.WRONG_STATE
+    return None
+
+
+async def _send_protocol(
+    query: CallbackQuery,
+    session: AsyncSession,
+    campaign: CampaignDTO,
+    number: int,
+    clock: Clock,
+    settings: Settings,
+    bot: Bot,
+    permissions: frozenset[Permission],
+) -> None:
+    """The protocol of sitting ``number`` (0: the latest over) as PDF, to the head of HR."""
+    # The protocol shows results: of HR, only its head may have it (clause 20).
+    if Permission.VIEW_RESULTS not in permissions:
+        await query.answer(_("Only the head of HR may download the protocol (clause 20)."), show_alert=True)
+        return
+    try:
+        file = await reports.legacy_protocol(
+            session, campaign.id, settings.organisation_name, clock.now(), sitting=number or None
+        )
+    except LegacyError:
+        await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
+        return
+    await query.answer()
+    await bot.send_document(query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True)
 
 
 async def _typed_round(message: Message, session: AsyncSession, state: FSMContext) -> CampaignDTO | None:
@@ -212,6 +244,7 @@ async def on_sitting(
 async def on_conclusion(
     message: Message, session: AsyncSession, state: FSMContext, clock: Clock, calendar: WorkCalendar
 ) -> None:
+    number = int((await state.get_data()).get("sitting", 0)) or None  # the sitting the button was for
     campaign = await _typed_round(message, session, state)
     if campaign is None:
         return
@@ -223,6 +256,7 @@ async def on_conclusion(
             today=clock.today(),
             now=clock.now(),
             calendar=calendar,
+            number=number,
         )
     except LegacyError:
         await message.answer(setup_refusal(Refusal.WRONG_STATE))

@@ -20,6 +20,14 @@ MIGRATION_LOCK = 0x6261676C  # "bagl"
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode alters a table by copying it and dropping the old one; with foreign keys
+        # enforced, that drop deletes every row referring to it (ON DELETE CASCADE). The pragma
+        # only takes effect outside a transaction: before the first statement, which begins one.
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
     if connection.dialect.name == "postgresql":
         # Several instances starting at once each run `upgrade`: one migrates, the others wait
         # for it and then find nothing left to do. Held to the end of the transaction.
@@ -32,6 +40,10 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:  # what the enforced keys would have refused
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
 
 
 async def _run_online() -> None:

@@ -59,7 +59,7 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     while later.weekday() >= 5:
         later += timedelta(days=1)
     assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 10:00"]) == 0
-    assert f"sitting on {later.isoformat()} 10:00" in capsys.readouterr().out
+    assert f"sitting 1 on {later.isoformat()} 10:00" in capsys.readouterr().out
 
     # Before the commission has decided, no refusal or appeal can be noted.
     assert main(["legacy-refusal", "1", "E1", "--act", "act of 12.01.2026"]) == 1
@@ -74,13 +74,35 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     assert (
         "plan draft: 4" in out and "plan submitted: 1" in out and "plan approved: 1" in out
     )  # U1: D1 approves
-    assert "commission: 5 members, scheduled" in out
+    assert "commission: 5 members, 1 sitting(s)" in out
+    assert f"sitting 1: {later.isoformat()} 10:00, scheduled, 0 present, 0 decided" in out
 
     # Open and close: nobody's sheets are complete yet, so nothing is before the commission.
     assert main(["legacy-open", "1"]) == 0
-    assert "sitting open; 5 members asked to vote on 0 result(s)" in capsys.readouterr().out
+    assert "sitting 1 open; 5 members asked to vote on 0 result(s)" in capsys.readouterr().out
     assert main(["legacy-close", "1", "--conclusion", "no results were ready"]) == 0
-    assert "sitting closed; 0 result(s) decided" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "sitting 1 closed; 0 result(s) decided" in out and "6 still undecided" in out
+
+    # A further sitting for what is left; each sitting has its own protocol.
+    assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 11:00"]) == 0
+    assert f"sitting 2 on {later.isoformat()} 11:00" in capsys.readouterr().out
+    assert main(["legacy-open", "1"]) == 0
+    assert "sitting 2 open" in capsys.readouterr().out
+    assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 12:00"]) == 1
+    assert "a sitting is under way: close it first" in capsys.readouterr().err
+    assert main(["legacy-status", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "commission: 5 members, 2 sitting(s)" in out
+    assert f"sitting 1: {later.isoformat()} 10:00, closed, 0 present, 0 decided" in out
+    assert f"sitting 2: {later.isoformat()} 11:00, sitting, 0 present, 0 decided" in out
+    first = env / "protocol-1.pdf"
+    assert main(["legacy-protocol", "1", "--sitting", "1", "--lang", "en", "--output", str(first)]) == 0
+    assert "protocol-2025-1-sitting-1.pdf" in capsys.readouterr().out and first.read_bytes().startswith(
+        b"%PDF"
+    )
+    assert main(["legacy-protocol", "1", "--sitting", "2", "--output", str(env / "protocol-2.pdf")]) == 1
+    assert "has not held that sitting yet" in capsys.readouterr().err
 
 
 PLAN_HEADER = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n"

@@ -502,7 +502,7 @@ async def test_hr_runs_the_commission_from_its_screen(world: World) -> None:
     await hr.say("/legacyrounds")
     await hr.press("Set the sitting")
     await hr.say("11.12.2025 10:00")
-    assert "Commission: 5 members, sitting set; sitting 11.12.2025 10:00." in hr.last.text
+    assert "Commission: 5 members.\nSitting 1, 11.12.2025 10:00: sitting set." in hr.last.text
 
     await _ready_sheets_only(world, sheets)
     await hr.press("Open the sitting")
@@ -516,7 +516,8 @@ async def test_hr_runs_the_commission_from_its_screen(world: World) -> None:
             )
     await hr.press("Close the sitting")
     await hr.say("Бағалау нәтижелері бекітілсін.")
-    assert "Commission: 5 members, closed" in hr.last.text and "decided: 1" in hr.last.text
+    assert "Sitting 1, 11.12.2025 10:00: closed. Present: 4 of 5." in hr.last.text
+    assert "decided: 1" in hr.last.text
 
     text, alert = await hr.press("Protocol (PDF)")
     assert alert and text == "Only the head of HR may download the protocol (clause 20)."

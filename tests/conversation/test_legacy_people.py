@@ -50,8 +50,19 @@ async def _audited(world: World) -> list[str]:
 async def _decide(world: World, sheet_id: int, at: datetime) -> None:
     """The commission's decision on a sheet (its sitting is tests/conversation/test_legacy.py's)."""
     async with world.runtime.sessionmaker() as session, session.begin():
-        assert await LegacyRepo(session).record_decision(
-            sheet_id, Choice.APPROVE.value, None, None, at, date(2026, 1, 14)
+        repo = LegacyRepo(session)
+        sheet = await repo.sheet(sheet_id)
+        assert sheet is not None
+        commission = await repo.commission(sheet.campaign_id)
+        if commission is None:  # a one-member commission and its sitting, held at ``at``
+            chair = sheet.approver_id or sheet.employee_id
+            commission_id = await repo.name_commission(sheet.campaign_id, [chair], chair, None)
+            assert commission_id is not None
+            await repo.add_sitting(commission_id, at, at)
+            commission = await repo.commission(sheet.campaign_id)
+        assert commission is not None and commission.latest is not None
+        assert await repo.record_decision(
+            sheet_id, commission.latest.id, Choice.APPROVE.value, None, None, at, date(2026, 1, 14)
         )
 
 

@@ -101,33 +101,48 @@ async def test_a_year_from_plan_to_acquaintance(session: AsyncSession, today: da
     commission_id = await repo.name_commission(campaign_id, members, ids["D1"], ids["E5"])
     assert commission_id is not None
     assert await repo.name_commission(campaign_id, members, ids["D1"], ids["E5"]) is None
-    assert await repo.schedule(commission_id, datetime(2019, 1, 8, 10, tzinfo=UTC), NOW)
-    assert await repo.open_sitting(commission_id)
+    sitting_id = await repo.add_sitting(commission_id, datetime(2019, 1, 8, 10, tzinfo=UTC), NOW)
+    assert sitting_id is not None
+    assert (
+        await repo.add_sitting(commission_id, datetime(2019, 1, 9, 10, tzinfo=UTC), NOW) is None
+    )  # scheduled
+    assert await repo.open_sitting(sitting_id)
+    assert not await repo.open_sitting(sitting_id)
     for member in members[:4]:
-        assert await repo.mark_present(commission_id, member, NOW)
+        assert await repo.mark_present(sitting_id, member, NOW)
+    assert not await repo.mark_present(sitting_id, members[0], NOW)  # present already
     commission = await repo.commission(campaign_id)
-    assert commission is not None and commission.chair_id == ids["D1"] and len(commission.present) == 4
+    assert commission is not None and commission.chair_id == ids["D1"] and commission.latest is not None
+    sitting = commission.latest
+    assert (sitting.number, sitting.status, len(sitting.present)) == (1, "sitting", 4)
 
-    assert await repo.cast_vote(commission_id, sheet.id, ids["D1"], "revise", "excellent", NOW)
-    assert not await repo.cast_vote(commission_id, sheet.id, ids["D1"], "approve", None, NOW)  # final
-    assert await repo.cast_vote(commission_id, sheet.id, ids["U1"], "revise", "excellent", NOW)
-    assert await repo.cast_vote(commission_id, sheet.id, ids["U2"], "approve", None, NOW)
-    assert await repo.cast_vote(commission_id, sheet.id, ids["E3"], "approve", None, NOW)
-    votes = await repo.votes(commission_id, sheet.id)
-    assert await repo.vote_counts(commission_id) == {sheet.id: 4}
+    assert await repo.cast_vote(sitting_id, sheet.id, ids["D1"], "revise", "excellent", NOW)
+    assert not await repo.cast_vote(sitting_id, sheet.id, ids["D1"], "approve", None, NOW)  # final
+    assert await repo.cast_vote(sitting_id, sheet.id, ids["U1"], "revise", "excellent", NOW)
+    assert await repo.cast_vote(sitting_id, sheet.id, ids["U2"], "approve", None, NOW)
+    assert await repo.cast_vote(sitting_id, sheet.id, ids["E3"], "approve", None, NOW)
+    votes = await repo.votes(sitting_id, sheet.id)
+    assert await repo.vote_counts(sitting_id) == {sheet.id: 4}
     decision = decide(
         PROFILE.legacy.commission,  # type: ignore[union-attr]
         set(commission.members),
         ids["D1"],
-        set(commission.present),
+        set(sitting.present),
         [CommissionVote(v.member_id, Choice(v.choice), v.corrected_grade) for v in votes],
     )
     assert decision.chair_decided and decision.corrected == "excellent"  # 2 to 2: the chair's side
     assert await repo.record_decision(
-        sheet.id, "revise", "excellent", "keep the pace", NOW, date(2019, 1, 10)
+        sheet.id, sitting_id, "revise", "excellent", "keep the pace", NOW, date(2019, 1, 10)
     )
-    assert not await repo.record_decision(sheet.id, "approve", None, None, NOW, date(2019, 1, 10))
-    assert await repo.close_commission(commission_id, "closed", "results approved as in the protocol", NOW)
+    assert not await repo.record_decision(sheet.id, sitting_id, "approve", None, None, NOW, date(2019, 1, 10))
+    assert await repo.close_sitting(sitting_id, "closed", "results approved as in the protocol", NOW)
+    assert not await repo.close_sitting(sitting_id, "no_quorum", None, NOW)
+    # A further sitting follows the closed one, numbered after it.
+    further = await repo.add_sitting(commission_id, datetime(2019, 1, 21, 10, tzinfo=UTC), NOW)
+    again = await repo.commission(campaign_id)
+    assert further is not None and again is not None
+    assert [(s.number, s.status) for s in again.sittings] == [(1, "closed"), (2, "scheduled")]
+    assert again.sittings[0].conclusion == "results approved as in the protocol"
 
     # Acquaintance, then an appeal to the agency noted.
     assert await repo.acquaint(sheet.id, NOW, date(2019, 1, 24))
@@ -147,7 +162,13 @@ async def test_a_refusal_is_recorded_and_the_result_stands(session: AsyncSession
     repo = LegacyRepo(session)
     sheet = await repo.sheet_of(campaign_id, ids["E2"])
     assert sheet is not None
-    assert await repo.record_decision(sheet.id, "approve", None, None, NOW, date(2019, 1, 10))
+    commission_id = await repo.name_commission(campaign_id, [ids["D1"]], ids["D1"], None)
+    assert commission_id is not None
+    sitting_id = await repo.add_sitting(commission_id, datetime(2019, 1, 8, 10, tzinfo=UTC), NOW)
+    assert sitting_id is not None
+    assert await repo.record_decision(sheet.id, sitting_id, "approve", None, None, NOW, date(2019, 1, 10))
+    decided = await repo.sheet(sheet.id)
+    assert decided is not None and decided.decided_in_sitting_id == sitting_id
     assert await repo.refuse(
         sheet.id, NOW, "act of 11.01.2019, signed by HR and two witnesses", date(2019, 1, 25)
     )
