@@ -255,9 +255,7 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
             session,
             campaign,
             conclusion=None,
-            today=world.runtime.clock.today(),
             now=world.runtime.clock.now(),
-            calendar=KAZAKHSTAN,
         )
     assert (outcome.quorate, outcome.decided, outcome.revised) == (True, 2, 1)  # 4 of 5 voted: a quorum
 
@@ -441,9 +439,7 @@ async def test_an_unread_result_is_sent_again_and_hr_is_told(world: World) -> No
             session,
             campaign,
             conclusion=None,
-            today=runtime.clock.today(),
             now=runtime.clock.now(),
-            calendar=KAZAKHSTAN,
         )
     assert outcome.decided == 2
     delivery = create_delivery(runtime, world.bot)
