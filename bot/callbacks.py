@@ -235,6 +235,12 @@ class LegacyAckCb(CallbackData, prefix="lga"):
     sheet: int
 
 
+class LegacyApproveCb(CallbackData, prefix="lgo"):
+    """The authorised person approves the results a sitting decided (004 clause 39)."""
+
+    sitting: int
+
+
 class LegacyStage(StrEnum):
     PLAN = "plan"  # the individual work plan (appendix 1)
     KPI = "kpi"  # the KPI sheet (appendix 2)

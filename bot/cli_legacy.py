@@ -7,12 +7,12 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import SystemClock, local_naive
+from bot.clock import SystemClock, local_naive, utc_from_local
 from bot.config import Settings
 from bot.domain.legacy import back_from_absence
 from bot.domain.methodology import load_profile
@@ -62,10 +62,23 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     opening.add_argument("campaign_id", type=int)
     closing = commands.add_parser(
-        "legacy-close", help="close the sitting: each result decided by the votes cast, people told"
+        "legacy-close",
+        help="close the sitting: each result decided by the votes cast; the authorised person is asked to "
+        "approve them",
     )
     closing.add_argument("campaign_id", type=int)
     closing.add_argument("--conclusion", help="the commission's conclusion for the protocol")
+    approval = commands.add_parser(
+        "legacy-approve",
+        help="record the authorised person's approval of a sitting's results given on paper (clause 39): "
+        "the results then go to the people",
+    )
+    approval.add_argument("campaign_id", type=int)
+    approval.add_argument("--sitting", type=int, help="the sitting's number (default: the latest held)")
+    approval.add_argument("--by", required=True, help="who approved: a staff id, or the name as on the paper")
+    approval.add_argument(
+        "--on", type=date.fromisoformat, required=True, help="YYYY-MM-DD, the date of the approval"
+    )
     refusal = commands.add_parser(
         "legacy-refusal",
         help="record that a person refused to acquaint themselves with the result (clause 41)",
@@ -184,9 +197,16 @@ async def _status(session: AsyncSession, args: argparse.Namespace, settings: Set
     for sitting in commission.sittings if commission is not None else ():
         when = local_naive(sitting.sitting_at, settings.zone).strftime("%Y-%m-%d %H:%M")
         decided = sum(1 for s in sheets if s.decided_in_sitting_id == sitting.id)
+        if sitting.approved_at is not None:
+            approval = f", approved on {local_naive(sitting.approved_at, settings.zone):%Y-%m-%d} by "
+            approval += sitting.approved_by_name or "-"
+        elif sitting.status == "closed" and decided:
+            approval = ", awaiting approval by the authorised person"
+        else:
+            approval = ""
         print(
             f"  sitting {sitting.number}: {when}, {sitting.status}, {len(sitting.present)} present, "
-            f"{decided} decided"
+            f"{decided} decided{approval}"
         )
     return OK
 
@@ -273,14 +293,7 @@ async def _open(session: AsyncSession, args: argparse.Namespace, settings: Setti
 async def _close(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     campaign = await _round(session, args.campaign_id)
     clock = SystemClock(settings.zone)
-    outcome = await legacy.close_sitting(
-        session,
-        campaign,
-        conclusion=args.conclusion,
-        today=clock.today(),
-        now=clock.now(),
-        calendar=settings.calendar,
-    )
+    outcome = await legacy.close_sitting(session, campaign, conclusion=args.conclusion, now=clock.now())
     if not outcome.quorate:
         print(
             f"round {campaign.id}: sitting {outcome.number}: no quorum (two thirds of the members must vote); "
@@ -290,8 +303,54 @@ async def _close(session: AsyncSession, args: argparse.Namespace, settings: Sett
     left = len(legacy.undecided(await LegacyRepo(session).sheets(campaign.id)))
     print(
         f"round {campaign.id}: sitting {outcome.number} closed; {outcome.decided} result(s) decided, "
-        f"{outcome.revised} revised; the people are told by the bot"
+        f"{outcome.revised} revised; "
+        + (
+            f"they await the authorised person's approval ({outcome.approvers} account(s) asked; "
+            f"or legacy-approve)"
+            if outcome.approvers
+            else "they await the authorised person's approval, but nobody holds the role: grant it "
+            "(grant-role ... authorised) or record an approval on paper (legacy-approve)"
+        )
         + (f"; {left} still undecided: another sitting may be set (legacy-schedule)" if left else "")
+    )
+    return OK
+
+
+async def _approve(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    campaign = await _round(session, args.campaign_id)
+    clock = SystemClock(settings.zone)
+    commission = await LegacyRepo(session).commission(campaign.id)
+    over = [s for s in commission.sittings if s.over] if commission is not None else []
+    sitting = next((s for s in reversed(over) if args.sitting in (None, s.number)), None)
+    if sitting is None:
+        raise LegacyError("the commission has not closed that sitting (legacy-close)")
+    if args.on > clock.today() or (
+        sitting.closed_at and args.on < local_naive(sitting.closed_at, settings.zone).date()
+    ):
+        raise LegacyError("the approval's date falls before the sitting closed, or is still to come")
+    # The paper gives the day only: the approval is taken at noon of it (the moment of today's).
+    at = (
+        clock.now()
+        if args.on == clock.today()
+        else utc_from_local(datetime.combine(args.on, time(12)), settings.zone)
+    )
+    approved = await legacy.approve_results(
+        session,
+        sitting.id,
+        await legacy.approver_named(session, args.by),
+        actor=COMMAND_LINE,
+        on=args.on,
+        at=at,
+        now=clock.now(),
+        calendar=settings.calendar,
+    )
+    if approved is Refusal.ALREADY_APPROVED:
+        raise LegacyError(f"the results of sitting {sitting.number} are approved already")
+    if isinstance(approved, Refusal):
+        raise LegacyError(f"sitting {sitting.number} decided no result: there is nothing to approve")
+    print(
+        f"round {campaign.id}: sitting {sitting.number}: {approved.decided} result(s) approved on {args.on} "
+        f"({approved.revised} revised by the commission); the people are told by the bot"
     )
     return OK
 
@@ -356,6 +415,7 @@ HANDLERS: dict[str, Command] = {
     "legacy-schedule": _schedule,
     "legacy-open": _open,
     "legacy-close": _close,
+    "legacy-approve": _approve,
     "legacy-refusal": _refusal,
     "legacy-appeal": _appeal,
     "legacy-absent": _absent,

@@ -75,13 +75,14 @@ from bot.i18n import in_locale
 from bot.scaleout import JobGate, SharedBudget
 from bot.services.broadcasts import REMINDER, DeliveryCounts, broadcast_counts
 from bot.services.campaigns import REPORT_360, ROUND_STARTED
+from bot.services.legacy import LEGACY_APPROVAL
 from bot.services.questionnaire import QuestionnaireService
 from bot.services.reminders import REPORT_AGAIN
 from bot.services.results import SubjectResult, campaign_results
 from bot.ui.calibration import CALIBRATION_KINDS, calibration_notice
 from bot.ui.formatting import format_date, progress_bar
 from bot.ui.hr_notices import HR_KINDS, hr_notice
-from bot.ui.legacy_notices import LEGACY_KINDS, legacy_notice
+from bot.ui.legacy_notices import LEGACY_KINDS, approval_notice, legacy_notice
 from bot.ui.quarterly_notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
 from bot.ui.report import report_chart, report_markup, report_text
 from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
@@ -628,6 +629,10 @@ class OutboxDelivery:
         elif item.kind in QUARTERLY_KINDS:
             assert recipient is not None
             notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
+        elif item.kind == LEGACY_APPROVAL:  # to the authorised person's accounts
+            notices = await approval_notice(
+                session, item.ref_id, organisation=self.organisation, now=self.clock.now()
+            )
         elif item.kind in LEGACY_KINDS:
             assert recipient is not None
             notices = await legacy_notice(
@@ -645,7 +650,7 @@ class OutboxDelivery:
             if not notices:
                 raise NothingToSend(
                     "the sheet is no longer open"
-                    if item.kind in QUARTERLY_KINDS | LEGACY_KINDS
+                    if item.kind in QUARTERLY_KINDS | LEGACY_KINDS | {LEGACY_APPROVAL}
                     else "nothing to report"
                 )
             return [Part(n.text, n.markup, protect=n.confidential, document=n.document) for n in notices]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +66,13 @@ class LegacySheetDTO:
     absent_until: date | None = None
     absence_due: date | None = None
     decided_in_sitting_id: int | None = None
+    released_at: datetime | None = None  # sent to the person after the approval (004 clause 39)
+
+    @property
+    def released(self) -> bool:
+        """Decided, approved by the authorised person and sent to the person: acquaintance, a
+        refusal or an appeal may be recorded."""
+        return self.decision is not None and self.released_at is not None
 
     @property
     def final_grade(self) -> str | None:
@@ -118,6 +125,8 @@ class SittingDTO:
     conclusion: str | None
     closed_at: datetime | None
     present: frozenset[int]  # the members who attended (voted)
+    approved_at: datetime | None = None  # by the authorised person (004 clause 39)
+    approved_by_name: str | None = None  # as it goes on the protocol; None before 0015
 
     @property
     def over(self) -> bool:
@@ -178,6 +187,7 @@ def _sheet(row: LegacySheet) -> LegacySheetDTO:
         absent_until=row.absent_until,
         absence_due=row.absence_due,
         decided_in_sitting_id=row.decided_in_sitting_id,
+        released_at=row.released_at,
     )
 
 
@@ -347,10 +357,12 @@ class LegacyRepo:
         )
         return [_sheet(row) for row in rows]
 
-    async def _move(self, sheet_id: int, where: Mapping[str, object], **values: object) -> bool:
+    async def _move(
+        self, sheet_id: int, where: Mapping[str, object], *also: ColumnElement[bool], **values: object
+    ) -> bool:
         conditions = [getattr(LegacySheet, column) == value for column, value in where.items()]
         result = await self.session.execute(
-            update(LegacySheet).where(LegacySheet.id == sheet_id, *conditions).values(**values)
+            update(LegacySheet).where(LegacySheet.id == sheet_id, *conditions, *also).values(**values)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -571,6 +583,8 @@ class LegacyRepo:
                 conclusion=r.conclusion,
                 closed_at=r.closed_at,
                 present=frozenset(present[r.id]),
+                approved_at=r.approved_at,
+                approved_by_name=r.approved_by_name,
             )
             for r in rows
         ]
@@ -714,9 +728,9 @@ class LegacyRepo:
         corrected: str | None,
         recommendation: str | None,
         at: datetime,
-        acquaint_by: date,
     ) -> bool:
-        """The result as a sitting decided it; once (a decided result is never reopened)."""
+        """The result as a sitting decided it; once (a decided result is never reopened). It
+        reaches the person once the authorised person approves the sitting (:meth:`approve`)."""
         return await self._move(
             sheet_id,
             {"decision": None},
@@ -725,13 +739,77 @@ class LegacyRepo:
             recommendation=recommendation,
             decided_at=at,
             decided_in_sitting_id=sitting_id,
-            acquaint_by=acquaint_by,
         )
+
+    async def decided_in(self, sitting_id: int) -> list[LegacySheetDTO]:
+        """The results a sitting decided: those its protocol lists and its approval releases."""
+        rows = await self.session.scalars(
+            select(LegacySheet)
+            .where(LegacySheet.decided_in_sitting_id == sitting_id)
+            .order_by(LegacySheet.id)
+        )
+        return [_sheet(row) for row in rows]
+
+    async def approve(
+        self,
+        sitting_id: int,
+        *,
+        at: datetime,
+        by_id: int | None,
+        by_account: int | None,
+        by_name: str,
+        released_at: datetime,
+        acquaint_by: date,
+        appeal_by: date,
+    ) -> bool:
+        """The authorised person approves a closed sitting's results, once: the sitting records
+        who and when, and each result it decided is released to its person with the deadlines
+        that start then. False when the sitting is not closed or is approved already (a second
+        press, another approver's press landing at the same moment)."""
+        result = await self.session.execute(
+            update(CommissionSitting)
+            .where(
+                CommissionSitting.id == sitting_id,
+                CommissionSitting.status == "closed",
+                CommissionSitting.approved_at.is_(None),
+            )
+            .values(
+                approved_at=at, approved_by_id=by_id, approved_by_account=by_account, approved_by_name=by_name
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        await self.session.execute(
+            update(LegacySheet)
+            .where(
+                LegacySheet.decided_in_sitting_id == sitting_id,
+                LegacySheet.decision.is_not(None),
+                LegacySheet.released_at.is_(None),
+            )
+            .values(released_at=released_at, acquaint_by=acquaint_by, agency_appeal_by=appeal_by)
+        )
+        return True
+
+    async def awaiting_approval_sittings(self) -> list[tuple[CommissionDTO, SittingDTO]]:
+        """Closed sittings that decided a result and wait for the authorised person, oldest first."""
+        sitting_ids = await self.session.scalars(
+            select(CommissionSitting.id)
+            .where(
+                CommissionSitting.status == "closed",
+                CommissionSitting.approved_at.is_(None),
+                select(LegacySheet.id)
+                .where(LegacySheet.decided_in_sitting_id == CommissionSitting.id)
+                .exists(),
+            )
+            .order_by(CommissionSitting.closed_at, CommissionSitting.id)
+        )
+        found = [await self.sitting(sitting_id) for sitting_id in sitting_ids.all()]
+        return [f for f in found if f is not None]
 
     # ----------------------------------------------------------------- acquaintance
 
     async def acquaint(self, sheet_id: int, at: datetime, appeal_by: date) -> bool:
-        return await self._move(
+        return await self._released_move(
             sheet_id,
             {"acquainted_at": None, "refused_at": None},
             acquainted_at=at,
@@ -741,7 +819,7 @@ class LegacyRepo:
     async def refuse(self, sheet_id: int, at: datetime, note: str, appeal_by: date) -> bool:
         """The person refused to sign (clause 41): HR's act is recorded instead; the result still
         stands (clause 42)."""
-        return await self._move(
+        return await self._released_move(
             sheet_id,
             {"acquainted_at": None, "refused_at": None},
             refused_at=at,
@@ -750,4 +828,8 @@ class LegacyRepo:
         )
 
     async def note_agency_appeal(self, sheet_id: int, filed_on: date) -> bool:
-        return await self._move(sheet_id, {"agency_appeal_on": None}, agency_appeal_on=filed_on)
+        return await self._released_move(sheet_id, {"agency_appeal_on": None}, agency_appeal_on=filed_on)
+
+    async def _released_move(self, sheet_id: int, where: Mapping[str, object], **values: object) -> bool:
+        """:meth:`_move` for a result already approved and sent to the person (clauses 39-43)."""
+        return await self._move(sheet_id, where, LegacySheet.released_at.is_not(None), **values)

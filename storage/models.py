@@ -564,6 +564,9 @@ class LegacySheet(Base):
     decided_in_sitting_id: Mapped[int | None] = mapped_column(
         ForeignKey("commission_sittings.id", ondelete="SET NULL")
     )
+    # Sent to the person once the authorised person approved the sitting's results (clause 39):
+    # acquaintance, its reminders and the appeal window start then.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Acquaintance (clauses 40-42): read in the bot, or refused (an act is drawn up instead).
     acquaint_by: Mapped[date | None] = mapped_column(Date)
     acquainted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -649,7 +652,6 @@ class Commission(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), unique=True)
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))  # HR; does not vote
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # by the authorised person
 
 
 class CommissionMember(Base):
@@ -678,11 +680,19 @@ class CommissionSitting(Base):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     conclusion: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The authorised person's approval of the results it decided (004 clause 39): in the bot (their
+    # Telegram account, and their staff record when they are on the staff list) or, given on
+    # paper, recorded from the command line; the name as it goes on the protocol.
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    approved_by_account: Mapped[int | None] = mapped_column(BigInteger)
+    approved_by_name: Mapped[str | None] = mapped_column(String(255))
 
     __table_args__ = (
         UniqueConstraint("commission_id", "number"),
         CheckConstraint("status IN ('scheduled', 'sitting', 'closed', 'no_quorum')", name="status"),
         CheckConstraint("number >= 1", name="number"),
+        CheckConstraint("approved_at IS NULL OR status = 'closed'", name="approved_closed"),
     )
 
 

@@ -33,7 +33,7 @@ class ReminderRepo:
     async def unread_results(self, sent_since: datetime) -> list[UnreadResult]:
         """Results sent since ``sent_since`` their person has not confirmed reading (clause 11):
         quarterly sheets from their submission, 360 reports from their round's close, results
-        of the 2018 method from the commission's decision (004 clause 40). People
+        of the 2018 method from their release after the authorised person's approval (004 clauses 39-40). People
         who left are not asked (clause 6)."""
         columns = (Employee.id, Employee.telegram_user_id, Campaign.year, Campaign.quarter)
         sheets = await self.session.execute(
@@ -61,14 +61,14 @@ class ReminderRepo:
             )
         )
         legacy = await self.session.execute(
-            select(LegacySheet.id, LegacySheet.decided_at, *columns)
+            select(LegacySheet.id, LegacySheet.released_at, *columns)
             .join(Employee, Employee.id == LegacySheet.employee_id)
             .join(Campaign, Campaign.id == LegacySheet.campaign_id)
             .where(
                 LegacySheet.decision.is_not(None),
                 LegacySheet.acquainted_at.is_(None),
                 LegacySheet.refused_at.is_(None),
-                LegacySheet.decided_at >= sent_since,
+                LegacySheet.released_at >= sent_since,
                 Employee.active.is_(True),
             )
         )

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.workdays import KAZAKHSTAN
 from bot.services import legacy
+from bot.services.access import COMMAND_LINE
 from storage.dto import EmployeeDTO
-from storage.legacy import LegacyKpiRow
+from storage.legacy import LegacyKpiRow, LegacyRepo
 
 
 def plan(count: int = 5) -> list[LegacyKpiRow]:
@@ -53,3 +54,27 @@ async def ready_for_commission(
         is None
     )
     assert not isinstance(await legacy.submit_competencies(session, sheet_id, evaluator, now), legacy.Refusal)
+
+
+AUTHORISED_NAME = "Бекқожаев Ерлан"  # the authorised person of the tests' approvals on paper
+
+
+async def approve_latest(
+    session: AsyncSession, campaign_id: int, *, on: date, now: datetime
+) -> legacy.PendingApproval:
+    """The authorised person's approval of the latest closed sitting's results (004 clause 39),
+    as the command line records one given on paper: the results then go to the people."""
+    commission = await LegacyRepo(session).commission(campaign_id)
+    assert commission is not None and commission.latest is not None
+    approved = await legacy.approve_results(
+        session,
+        commission.latest.id,
+        legacy.Approver(AUTHORISED_NAME),
+        actor=COMMAND_LINE,
+        on=on,
+        at=now,
+        now=now,
+        calendar=KAZAKHSTAN,
+    )
+    assert isinstance(approved, legacy.PendingApproval), approved
+    return approved

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     MANAGE_ROLES = "manage_roles"
     VIEW_AUDIT = "view_audit"
     DECIDE_CALIBRATION = "decide_calibration"  # hold a calibration session, name its members (clause 38)
+    APPROVE_LEGACY_RESULTS = "approve_legacy_results"  # approve a 2018 commission's results (004 clause 39)
 
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,9 +43,10 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.HR_HEAD: frozenset(
         {Permission.VIEW_PROGRESS, Permission.VIEW_RESULTS, Permission.MANAGE_ROLES, Permission.VIEW_AUDIT}
     ),
-    # The authorised person decides on calibration sessions (clause 38); approving the
-    # schedule is still done outside the bot.
-    Role.AUTHORISED: frozenset({Permission.DECIDE_CALIBRATION}),
+    # The authorised person decides on calibration sessions (clause 38) and approves the results
+    # of a 2018-method commission's sitting (004 clause 39); approving the schedule is still done
+    # outside the bot.
+    Role.AUTHORISED: frozenset({Permission.DECIDE_CALIBRATION, Permission.APPROVE_LEGACY_RESULTS}),
 }
 
 # Roles an HR officer may hand out. Granting hr_head, which opens every result, takes the

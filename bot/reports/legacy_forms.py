@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
@@ -53,12 +53,14 @@ class LegacyProtocol:
     members: Sequence[str]  # the other members, as named
     present: int
     quorum: int
+    approved_by: str | None = None  # the authorised person, once they approved (004 clause 39)
+    approved_on: date | None = None
 
 
 def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, created_at: datetime) -> bytes:
     title = _("Protocol of the sitting of the evaluation commission")
     pdf = new_form(title, profile, created_at, orientation="L")
-    _approval(pdf)
+    _approval(pdf, approved=(protocol.approved_by, protocol.approved_on) if protocol.approved_on else None)
     pdf.set_font(FONT, "B", 12.5)
     pdf.multi_cell(pdf.epw, 6, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 10)
@@ -107,17 +109,21 @@ def build_legacy_protocol_pdf(protocol: LegacyProtocol, profile: Profile, *, cre
     return bytes(pdf.output())
 
 
-def _approval(pdf: FormPDF, who: str | None = None) -> None:
-    """The "APPROVED" block, top right, to be signed on paper: by the official (the protocol)
-    or the superior manager (the KPI sheet)."""
+def _approval(
+    pdf: FormPDF, who: str | None = None, *, approved: tuple[str | None, date] | None = None
+) -> None:
+    """The "APPROVED" block, top right: by the official (the protocol) or the superior manager
+    (the KPI sheet). Blank, to be signed on paper, until ``approved`` (the name and the day)
+    records the approval given in the bot or entered from paper; the signature stays for paper."""
     width = 80.0
     left = pdf.w - pdf.r_margin - width
+    name, day = approved if approved is not None else (None, None)
     pdf.set_font(FONT, "B", 9.5)
     for text, bold in (
         (_("\u201cAPPROVED\u201d"), True),
         (who or _("Official"), False),
-        (f"{BLANK} " + _("(surname, initials)"), False),
-        (_("date {blank}").format(blank=BLANK), False),
+        (f"{name or BLANK} " + _("(surname, initials)"), False),
+        (_("date {blank}").format(blank=day.strftime("%d.%m.%Y") if day else BLANK), False),
         (_("signature {blank}").format(blank=BLANK), False),
     ):
         pdf.set_x(left)

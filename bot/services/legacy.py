@@ -10,8 +10,8 @@ returns them, the commission's members vote, and the person acquaints themselves
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utc_from_local
+from bot.domain.access import Permission, Role, allowed
 from bot.domain.eligibility import ineligibility
 from bot.domain.legacy import (
     Choice,
@@ -64,6 +65,7 @@ from storage.legacy import (
 )
 from storage.outbox import OutboxRepo
 from storage.quarterly import QuarterRepo
+from storage.roles import RoleRepo
 
 NO_EVALUATOR = "no_evaluator"  # nobody above the person in the staff list
 # Notices (outbox kinds; composed in bot/ui/legacy_notices.py when they go out).
@@ -73,6 +75,8 @@ LEGACY_RESULT = "legacy_result"  # to the evaluated person: the commission's res
 # To the person who has not confirmed reading it the next working morning (004 clause 40).
 LEGACY_RESULT_AGAIN = "legacy_result_again"
 LEGACY_PROTOCOL = "legacy_protocol"  # to the secretary and the chair: the protocol (ref: the sitting)
+# To the authorised person's accounts: a closed sitting's protocol, to approve (004 clause 39; ref: the sitting).
+LEGACY_APPROVAL = "legacy_approval"
 LEGACY_DECIDE = "legacy_decide"  # to the superior manager: a plan or KPI sheet to decide on (ref: the sheet)
 LEGACY_DECIDED = "legacy_decided"  # to the direct manager: approved, agreed or returned (ref: the sheet)
 PLAN_DAYS = 10  # working days after the period starts to set the plan (004 clause 9)
@@ -94,7 +98,9 @@ class Refusal(StrEnum):
     TOO_SOON = "too_soon"
     BAD_COMPOSITION = "bad_composition"
     SITTING_OPEN = "sitting_open"  # a sitting is under way: it closes before another is set
-    NOTHING_TO_DECIDE = "nothing_to_decide"  # every result is decided: no further sitting
+    NOTHING_TO_DECIDE = "nothing_to_decide"  # every result is decided: no further sitting; or none to approve
+    NOT_ALLOWED = "not_allowed"  # the role the step needs is not held
+    ALREADY_APPROVED = "already_approved"  # the sitting's results are approved already (clause 39)
 
 
 @dataclass(frozen=True, slots=True)
@@ -806,6 +812,7 @@ class SittingOutcome:
     quorate: bool
     decided: int  # results approved or revised
     revised: int
+    approvers: int  # accounts holding the authorised person's role, asked to approve the results
 
 
 async def close_sitting(
@@ -813,15 +820,14 @@ async def close_sitting(
     campaign: CampaignDTO,
     *,
     conclusion: str | None,
-    today: date,
     now: datetime,
-    calendar: WorkCalendar,
     number: int | None = None,
 ) -> SittingOutcome:
     """The sitting under way ends: without a quorum of members present at it nothing is decided
     (another sitting may be set); with one, each result before it is decided by the votes cast
-    at it (004 clauses 30-38), and HR has the profile's working days to acquaint each person
-    with it. Results not ready yet wait for a further sitting."""
+    at it (004 clauses 30-38). The results go to the people only once the authorised person
+    approves them (clause 39, :func:`approve_results`), who is sent the protocol. Results not
+    ready yet wait for a further sitting."""
     _profile, rules = rules_of(campaign)
     repo = LegacyRepo(session)
     found = await _latest_sitting(session, campaign, "sitting", number)
@@ -829,7 +835,6 @@ async def close_sitting(
         raise LegacyError("no sitting is under way")
     commission, sitting = found
     assert commission.chair_id is not None
-    acquaint_by = calendar.add(today, rules.commission.acquaintance_working_days)
     decided = revised = 0
     quorate = True
     for sheet in before_sitting(await repo.sheets(campaign.id), rules):
@@ -844,19 +849,140 @@ async def close_sitting(
         if not decision.quorate or decision.choice is None:
             quorate = False
             break
-        await repo.record_decision(
-            sheet.id, sitting.id, decision.choice.value, decision.corrected, None, now, acquaint_by
-        )
-        await OutboxRepo(session).enqueue(sheet.employee_id, LEGACY_RESULT, sheet.id)
+        await repo.record_decision(sheet.id, sitting.id, decision.choice.value, decision.corrected, None, now)
         decided += 1
         revised += decision.choice is Choice.REVISE
     await repo.close_sitting(sitting.id, "closed" if quorate else "no_quorum", conclusion, now)
+    outbox = OutboxRepo(session)
     # The protocol to sign (appendix 5): drawn up by the secretary, signed by the chair.
     signers = {commission.chair_id, commission.secretary_id} - {None}
-    await OutboxRepo(session).enqueue_many(
-        sorted(s for s in signers if s is not None), LEGACY_PROTOCOL, sitting.id
+    await outbox.enqueue_many(sorted(s for s in signers if s is not None), LEGACY_PROTOCOL, sitting.id)
+    approvers = await approver_accounts(session)
+    if decided:
+        await outbox.schedule_chats(approvers, LEGACY_APPROVAL, sitting.id, now)
+    return SittingOutcome(sitting.number, quorate, decided, revised, len(approvers))
+
+
+async def approver_accounts(session: AsyncSession) -> list[int]:
+    """The Telegram accounts holding the authorised person's role (HR grants it with /grant)."""
+    return sorted(await RoleRepo(session).holders(Role.AUTHORISED))
+
+
+@dataclass(frozen=True, slots=True)
+class Approver:
+    """Who approves: their staff record when they are on the staff list, their Telegram account
+    when they press the button, and the name as the protocol shows it."""
+
+    name: str
+    employee_id: int | None = None
+    account: int | None = None
+
+
+async def approver_in_bot(session: AsyncSession, telegram_user_id: int, profile_name: str) -> Approver:
+    """The approver pressing the button: named as on the staff list, or as their Telegram
+    profile shows them when they are from outside the body."""
+    employee = await EmployeeRepo(session).by_telegram_id(telegram_user_id)
+    if employee is not None:
+        return Approver(employee.full_name, employee.id, telegram_user_id)
+    return Approver(profile_name, None, telegram_user_id)
+
+
+async def approver_named(session: AsyncSession, text: str) -> Approver:
+    """The approver an operator names from the command line: a staff id, or a name as given on
+    the paper (the authorised person may be from outside the staff list)."""
+    text = " ".join(text.split())
+    employee = (await EmployeeRepo(session).by_external_ids([text])).get(text)
+    if employee is not None:
+        return Approver(employee.full_name, employee.id)
+    if not text:
+        raise LegacyError("name the person who approved the results")
+    return Approver(text)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApproval:
+    """A closed sitting whose results wait for the authorised person (004 clause 39)."""
+
+    campaign: CampaignDTO
+    sitting: SittingDTO
+    decided: int
+    revised: int
+
+
+async def pending_approval(session: AsyncSession, sitting_id: int) -> PendingApproval | Refusal:
+    """A sitting's results as the authorised person is asked to approve them; why not, when
+    there is nothing to approve (not closed, nothing decided, approved already)."""
+    repo = LegacyRepo(session)
+    found = await repo.sitting(sitting_id)
+    if found is None:
+        return Refusal.WRONG_STATE
+    commission, sitting = found
+    if sitting.approved_at is not None:
+        return Refusal.ALREADY_APPROVED
+    if sitting.status != "closed":
+        return Refusal.NOT_READY if not sitting.over else Refusal.NOTHING_TO_DECIDE
+    decided = await repo.decided_in(sitting.id)
+    if not decided:
+        return Refusal.NOTHING_TO_DECIDE
+    campaign = await CampaignRepo(session).get(commission.campaign_id)
+    assert campaign is not None
+    revised = sum(1 for sheet in decided if sheet.decision == Choice.REVISE.value)
+    return PendingApproval(campaign, sitting, len(decided), revised)
+
+
+async def pending_approvals(session: AsyncSession) -> list[PendingApproval]:
+    """Every closed sitting whose results wait for the authorised person, oldest first."""
+    found = []
+    for _commission, sitting in await LegacyRepo(session).awaiting_approval_sittings():
+        pending = await pending_approval(session, sitting.id)
+        if isinstance(pending, PendingApproval):
+            found.append(pending)
+    return found
+
+
+async def approve_results(
+    session: AsyncSession,
+    sitting_id: int,
+    approver: Approver,
+    *,
+    actor: Actor,
+    on: date,
+    at: datetime,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> PendingApproval | Refusal:
+    """The authorised person approves the results a closed sitting decided (004 clause 39), once:
+    on day ``on`` at moment ``at`` (in the bot: now; on paper: the day written on it). Each result
+    then goes to its person: HR has the profile's working days from the approval to acquaint them
+    (clause 40), and the appeal window runs from it too. Refused for an actor without the
+    authorised person's role (the command line's operator is trusted), a sitting not closed,
+    one that decided nothing, or one approved already."""
+    if actor.telegram_user_id is not None and not allowed(actor.roles, Permission.APPROVE_LEGACY_RESULTS):
+        return Refusal.NOT_ALLOWED
+    pending = await pending_approval(session, sitting_id)
+    if isinstance(pending, Refusal):
+        return pending
+    _profile, rules = rules_of(pending.campaign)
+    repo = LegacyRepo(session)
+    approved = await repo.approve(
+        sitting_id,
+        at=at,
+        by_id=approver.employee_id,
+        by_account=approver.account,
+        by_name=approver.name,
+        released_at=now,
+        acquaint_by=calendar.add(on, rules.commission.acquaintance_working_days),
+        # 004 clause 43 counts the 10 working days from the day of the decision: the decision is
+        # final, and reaches the person, on the day the authorised person approves it (clause 39).
+        appeal_by=calendar.add(on, rules.commission.agency_appeal_working_days),
     )
-    return SittingOutcome(sitting.number, quorate, decided, revised)
+    if not approved:  # approved meanwhile by another press
+        return Refusal.ALREADY_APPROVED
+    outbox = OutboxRepo(session)
+    for sheet in await repo.decided_in(sitting_id):
+        await outbox.enqueue(sheet.employee_id, LEGACY_RESULT, sheet.id)
+    await audit(session, actor, "legacy.approve", "commission_sitting", sitting_id, at=now)
+    return pending
 
 
 async def open_sitting(
@@ -875,10 +1001,14 @@ async def open_sitting(
 # ------------------------------------------------------------------------ acquaintance
 
 
-def _appeal_by(sheet: LegacySheetDTO, rules: LegacyRules, calendar: WorkCalendar) -> date:
-    """The last day to appeal to the civil service agency: 10 working days from the day of the
-    commission's decision (004 clause 43). The bot notes an appeal; it does not decide it.
-    Sittings are held in working hours, when the UTC date is Almaty's date too."""
+def appeal_by(sheet: LegacySheetDTO, rules: LegacyRules, calendar: WorkCalendar) -> date:
+    """The last day to appeal to the civil service agency: 10 working days from the day the
+    result was approved (004 clause 43, see :func:`approve_results`), set then. A result
+    released before approvals were recorded (revision 0015) counts them from the decision;
+    sittings are held in working hours, when the UTC date is Almaty's date too. The bot notes
+    an appeal; it does not decide it."""
+    if sheet.agency_appeal_by is not None:
+        return sheet.agency_appeal_by
     assert sheet.decided_at is not None
     return calendar.add(sheet.decided_at.date(), rules.commission.agency_appeal_working_days)
 
@@ -894,9 +1024,9 @@ async def acquaint(
     sheet, _campaign, rules = await _sheet(session, sheet_id)
     if sheet.employee_id != person.id:
         return Refusal.NOT_YOURS
-    if sheet.decision is None:
+    if not sheet.released:
         return Refusal.NOT_READY
-    done = await LegacyRepo(session).acquaint(sheet_id, now, _appeal_by(sheet, rules, calendar))
+    done = await LegacyRepo(session).acquaint(sheet_id, now, appeal_by(sheet, rules, calendar))
     return None if done else Refusal.WRONG_STATE
 
 
@@ -910,13 +1040,14 @@ async def record_refusal(
     calendar: WorkCalendar,
 ) -> Refusal | None:
     """HR records that the person refused to acquaint themselves (004 clause 41: an act signed
-    by HR and two other servants); the result still goes on their record (clause 42)."""
+    by HR and two other servants); the result still goes on their record (clause 42). Only for a
+    result approved and sent to the person (clauses 39-40)."""
     sheet, _campaign, rules = await _sheet(session, sheet_id)
-    if sheet.decision is None:
+    if not sheet.released:
         return Refusal.NOT_READY
     if not note.strip():
         return Refusal.INCOMPLETE
-    done = await LegacyRepo(session).refuse(sheet_id, now, note.strip(), _appeal_by(sheet, rules, calendar))
+    done = await LegacyRepo(session).refuse(sheet_id, now, note.strip(), appeal_by(sheet, rules, calendar))
     if done:
         await audit(session, actor, "legacy.refusal", "legacy_sheet", sheet_id, at=now)
     return None if done else Refusal.WRONG_STATE
@@ -928,6 +1059,8 @@ class YearProgress:
     plans_approved: int
     ready: int  # both sheets signed: before the commission
     decided: int
+    released: int = 0  # decided, approved by the authorised person and sent (clause 39)
+    decided_in: Mapping[int, int] = field(default_factory=dict)  # results by the sitting (id) deciding them
 
 
 async def progress(session: AsyncSession, campaign: CampaignDTO) -> YearProgress:
@@ -938,6 +1071,8 @@ async def progress(session: AsyncSession, campaign: CampaignDTO) -> YearProgress
         plans_approved=sum(1 for s in sheets if s.plan_status == "approved"),
         ready=sum(1 for s in sheets if ready_for_commission(s, rules)),
         decided=sum(1 for s in sheets if s.decision is not None),
+        released=sum(1 for s in sheets if s.released),
+        decided_in=Counter(s.decided_in_sitting_id for s in sheets if s.decided_in_sitting_id is not None),
     )
 
 
@@ -945,9 +1080,10 @@ async def note_appeal(
     session: AsyncSession, sheet_id: int, filed_on: date, *, actor: Actor, now: datetime
 ) -> bool | Refusal:
     """Note an appeal to the civil service agency (004 clause 43): the bot records it, the agency
-    decides. True when it was filed after the 10 working days."""
+    decides. True when it was filed after the 10 working days. Only for a result approved and
+    sent to the person."""
     sheet, _campaign, _rules = await _sheet(session, sheet_id)
-    if sheet.decision is None or not await LegacyRepo(session).note_agency_appeal(sheet_id, filed_on):
+    if not sheet.released or not await LegacyRepo(session).note_agency_appeal(sheet_id, filed_on):
         return Refusal.WRONG_STATE
     await audit(session, actor, "legacy.agency_appeal", "legacy_sheet", sheet_id, at=now)
     return sheet.agency_appeal_by is not None and filed_on > sheet.agency_appeal_by

@@ -30,7 +30,7 @@ from bot.services import legacy
 from bot.services.campaigns import CampaignError
 from bot.services.quarter_results import sheet_records
 from bot.services.results import SubjectResult, campaign_results
-from bot.ui.formatting import current_locale
+from bot.ui.formatting import current_locale, local_time
 from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
 from storage.legacy import LegacyRepo
@@ -173,6 +173,8 @@ async def legacy_protocol(
         members=[names[m].full_name for m in commission.members if m != commission.chair_id and m in names],
         present=len(chosen.present),
         quorum=quorum(rules.commission, len(commission.members)),
+        approved_by=chosen.approved_by_name,
+        approved_on=local_time(chosen.approved_at).date() if chosen.approved_at else None,
     )
     data = await asyncio.to_thread(build_legacy_protocol_pdf, protocol, profile, created_at=now)
     return ReportFile(f"protocol-{campaign.year}-{campaign_id}-sitting-{chosen.number}.pdf", data)

@@ -74,6 +74,13 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
         lines.append(
             _("⚖️ Applications for calibration sessions come here as messages, with a button to hold one.")
         )
+    if Permission.APPROVE_LEGACY_RESULTS in permissions:
+        lines.append(
+            _(
+                "✅ /approvals — the results of the evaluation commission's sittings (2018 methodology) awaiting "
+                "your approval (clause 39); each also comes as a message when the sitting closes."
+            )
+        )
     if Permission.VIEW_RESULTS in permissions:
         lines.append(
             _(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -13,12 +14,14 @@ from bot.services.legacy import Refusal, YearProgress
 from bot.ui.formatting import format_date, local_time, progress_bar
 from bot.ui.legacy_start import start_button
 from storage.dto import CampaignDTO
-from storage.legacy import CommissionDTO
+from storage.legacy import CommissionDTO, SittingDTO
 
 Rendered = tuple[str, InlineKeyboardMarkup]
 
 
-def rounds_screen(rounds: Sequence[tuple[CampaignDTO, YearProgress, CommissionDTO | None]]) -> Rendered:
+def rounds_screen(
+    rounds: Sequence[tuple[CampaignDTO, YearProgress, CommissionDTO | None]], approvers: int
+) -> Rendered:
     if not rounds:
         return (
             _(
@@ -27,10 +30,14 @@ def rounds_screen(rounds: Sequence[tuple[CampaignDTO, YearProgress, CommissionDT
             InlineKeyboardMarkup(inline_keyboard=[[start_button()]]),
         )
     campaign, progress, commission = rounds[0]
-    return round_screen(campaign, progress, commission)
+    return round_screen(campaign, progress, commission, approvers)
 
 
-def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: CommissionDTO | None) -> Rendered:
+def round_screen(
+    campaign: CampaignDTO, progress: YearProgress, commission: CommissionDTO | None, approvers: int
+) -> Rendered:
+    """The year, its commission's sittings and the steps open now; ``approvers``: how many
+    accounts hold the authorised person's role, who approves each sitting's results."""
     lines = [
         _("<b>{year} under the 2018 methodology</b> ({profile} {version}), deadline {deadline}").format(
             year=campaign.year,
@@ -53,7 +60,14 @@ def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: Comm
         lines.append(_("Commission: not named yet."))
         actions.append((_("👥 Name the commission"), LegacyRoundAction.NAME, 0))
     else:
-        lines += _commission_lines(commission)
+        lines += _commission_lines(commission, progress)
+        if approvers == 0 and any(_awaiting(sitting, progress) for sitting in commission.sittings):
+            lines.append(
+                _(
+                    "⚠️ Nobody holds the authorised person's role, so nobody is asked to approve the results: "
+                    "grant it with /grant ID authorised (see /roles)."
+                )
+            )
         latest = commission.latest
         undecided = progress.decided < progress.sheets
         # The first sitting, the scheduled one moved, or a further one for what is left.
@@ -73,7 +87,7 @@ def round_screen(campaign: CampaignDTO, progress: YearProgress, commission: Comm
             actions.append((label, LegacyRoundAction.PROTOCOL, sitting.number))
     if progress.decided < progress.sheets:
         actions.append((_("🤒 Absent (clause 4)"), LegacyRoundAction.ABSENT, 0))
-    if progress.decided:
+    if progress.released:  # only results approved and sent to the person (clauses 39-41)
         actions.append((_("✍ Refusal to acquaint (clause 41)"), LegacyRoundAction.REFUSAL, 0))
         actions.append((_("⚖ Appeal noted (clause 43)"), LegacyRoundAction.APPEAL, 0))
     builder = InlineKeyboardBuilder()
@@ -93,7 +107,30 @@ def _sitting_state(status: str) -> str:
     }[status]
 
 
-def _commission_lines(commission: CommissionDTO) -> list[str]:
+def _awaiting(sitting: SittingDTO, progress: YearProgress) -> bool:
+    """A closed sitting whose results wait for the authorised person (004 clause 39)."""
+    return (
+        sitting.status == "closed"
+        and sitting.approved_at is None
+        and bool(progress.decided_in.get(sitting.id))
+    )
+
+
+def approval_line(sitting: SittingDTO, decided: int) -> str | None:
+    """Where a sitting's results stand with the authorised person; None when it decided none."""
+    if sitting.approved_at is not None:
+        return _("Results approved on {date} by {name}.").format(
+            date=format_date(local_time(sitting.approved_at).date()),
+            name=escape(sitting.approved_by_name or "—"),
+        )
+    if sitting.status == "closed" and decided:
+        return _("Results ({count}) awaiting approval by the authorised person (clause 39).").format(
+            count=decided
+        )
+    return None
+
+
+def _commission_lines(commission: CommissionDTO, progress: YearProgress) -> list[str]:
     """The commission and each of its sittings, the first first."""
     if not commission.sittings:
         return [
@@ -112,6 +149,9 @@ def _commission_lines(commission: CommissionDTO) -> list[str]:
             line += " " + _("Present: {present} of {members}.").format(
                 present=len(sitting.present), members=len(commission.members)
             )
+        approval = approval_line(sitting, progress.decided_in.get(sitting.id, 0))
+        if approval is not None:
+            line += " " + approval
         lines.append(line)
     return lines
 

@@ -18,6 +18,7 @@ from bot.callbacks import (
     CommissionCb,
     LegacyAckCb,
     LegacyAction,
+    LegacyApproveCb,
     LegacyCb,
     LegacyDecideCb,
     LegacyPlansCb,
@@ -98,7 +99,7 @@ async def legacy_notice(
     if kind in (LEGACY_BACK_DUE, LEGACY_ABSENCE_DUE):
         return await _sheet_reminder(session, kind, ref_id)
     sheet = await repo.sheet(ref_id)
-    if sheet is None or sheet.decision is None or sheet.acquainted_at or sheet.refused_at:
+    if sheet is None or not sheet.released or sheet.acquainted_at or sheet.refused_at:
         return []
     campaign = await CampaignRepo(session).get(sheet.campaign_id)
     assert campaign is not None
@@ -414,7 +415,7 @@ def result_text(
             else:
                 lines.append(_("❌ {name}: does not meet expectations").format(name=name))
     if sheet.decided_at is not None:
-        appeal_by = calendar.add(sheet.decided_at.date(), rules.commission.agency_appeal_working_days)
+        appeal_by = legacy.appeal_by(sheet, rules, calendar)  # from the approval (clause 39)
         lines += [
             "",
             _(
@@ -515,6 +516,60 @@ def sheets_pdf_markup(sheet_id: int) -> InlineKeyboardMarkup:
         text=_("📄 The sheets (PDF)"), callback_data=LegacySheetPdfCb(sheet=sheet_id).pack()
     )
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+async def approval_notice(
+    session: AsyncSession, sitting_id: int, *, organisation: str, now: datetime
+) -> list[Notice]:
+    """To the authorised person: the protocol of a closed sitting with its results to approve
+    (004 clause 39); nothing once they are approved."""
+    pending = await legacy.pending_approval(session, sitting_id)
+    if isinstance(pending, Refusal):
+        return []
+    file = await legacy_protocol(
+        session, pending.campaign.id, organisation, now, sitting=pending.sitting.number
+    )
+    text, markup = approval_request(pending)
+    return [Notice(text, markup, confidential=True, document=(file.name, file.data))]
+
+
+def approval_request(pending: legacy.PendingApproval) -> Rendered:
+    """The summary under a protocol the authorised person is asked to approve, and the button."""
+    text = "\n".join(
+        [
+            _("📄 <b>Evaluation results for {year}: sitting {number} of the commission</b>").format(
+                year=pending.campaign.year, number=pending.sitting.number
+            ),
+            _("Results decided: {count}; corrected by the commission: {revised}.").format(
+                count=pending.decided, revised=pending.revised
+            ),
+            _(
+                "The results are approved by the authorised person (clause 39); the people receive them "
+                "once you approve."
+            ),
+        ]
+    )
+    button = InlineKeyboardButton(
+        text=_("✅ Approve the results (clause 39)"),
+        callback_data=LegacyApproveCb(sitting=pending.sitting.id).pack(),
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+def approval_refusal_text(refusal: Refusal) -> str:
+    match refusal:
+        case Refusal.NOT_ALLOWED:
+            return _("Only the authorised person may approve the evaluation results (clause 39).")
+        case Refusal.ALREADY_APPROVED:
+            return _("These results are approved already.")
+        case _:
+            return _("There is nothing to approve at this sitting now.")
+
+
+def approval_done_text(pending: legacy.PendingApproval) -> str:
+    return _(
+        "✅ Approved: {count} results of {year}, sitting {number}. The people receive them now (clause 40)."
+    ).format(count=pending.decided, year=pending.campaign.year, number=pending.sitting.number)
 
 
 def vote_refusal_text(refusal: Refusal) -> str:

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.callbacks import LegacyRoundAction
 from bot.ui.formatting import format_date
 from storage.dto import EmployeeDTO
+from storage.legacy import LegacySheetDTO
 
 
 def _who(person: EmployeeDTO) -> str:
@@ -48,7 +49,13 @@ def several_found(people: Sequence[EmployeeDTO]) -> str:
     )
 
 
-def not_decided(person: EmployeeDTO) -> str:
+def not_decided(person: EmployeeDTO, sheet: LegacySheetDTO) -> str:
+    """Why nothing about acquaintance or an appeal is recorded for a result not sent yet."""
+    if sheet.decision is not None:
+        return _(
+            "Nothing recorded: the result of {person} awaits approval by the authorised person and has not "
+            "been sent yet (clause 39)."
+        ).format(person=_who(person))
     return _("Nothing recorded: the commission has not decided the result of {person} yet.").format(
         person=_who(person)
     )

@@ -9,6 +9,7 @@ from handlers.hr import (
     broadcast,
     calibration,
     legacy,
+    legacy_approval,
     legacy_people,
     legacy_start,
     menu,
@@ -26,6 +27,7 @@ def create_routers() -> list[Router]:
         menu.create_router(),
         quarters.create_router(),  # its uploads' states come before the staff list's
         calibration.create_router(),
+        legacy_approval.create_router(),  # its button is checked by the service, for anyone
         legacy_people.create_router(),  # its steps' buttons before the round screen's other buttons
         legacy.create_router(),  # its typed steps' states before the staff list's
         legacy_start.create_router(),

@@ -57,15 +57,17 @@ def create_router() -> Router:
     return router
 
 
-async def _screen(session: AsyncSession, campaign: CampaignDTO) -> tuple[str, InlineKeyboardMarkup]:
+async def round_view(session: AsyncSession, campaign: CampaignDTO) -> tuple[str, InlineKeyboardMarkup]:
+    """HR's screen of a year as it stands (also after the steps of handlers/hr/legacy_people.py)."""
     commission = await LegacyRepo(session).commission(campaign.id)
-    return round_screen(campaign, await legacy.progress(session, campaign), commission)
+    approvers = len(await legacy.approver_accounts(session))
+    return round_screen(campaign, await legacy.progress(session, campaign), commission, approvers)
 
 
 async def on_rounds(message: Message, session: AsyncSession) -> None:
     repo = LegacyRepo(session)
     found = [(c, await legacy.progress(session, c), await repo.commission(c.id)) for c in await repo.rounds()]
-    text, markup = rounds_screen(found)
+    text, markup = rounds_screen(found, len(await legacy.approver_accounts(session)))
     await message.answer(text, reply_markup=markup)
 
 
@@ -123,7 +125,7 @@ async def on_action(
             query, session, campaign, callback_data.sitting, clock, settings, bot, permissions
         )
         return
-    await edit_in_place(query, *await _screen(session, campaign))
+    await edit_in_place(query, *await round_view(session, campaign))
     await query.answer()
 
 
@@ -211,7 +213,7 @@ async def on_commission(
     if isinstance(named, Refusal):
         await message.answer(setup_refusal(named))
         return
-    text, markup = await _screen(session, campaign)
+    text, markup = await round_view(session, campaign)
     await message.answer(text, reply_markup=markup)
 
 
@@ -237,13 +239,11 @@ async def on_sitting(
     if refused is not None:
         await message.answer(setup_refusal(refused))
         return
-    text, markup = await _screen(session, campaign)
+    text, markup = await round_view(session, campaign)
     await message.answer(text, reply_markup=markup)
 
 
-async def on_conclusion(
-    message: Message, session: AsyncSession, state: FSMContext, clock: Clock, calendar: WorkCalendar
-) -> None:
+async def on_conclusion(message: Message, session: AsyncSession, state: FSMContext, clock: Clock) -> None:
     number = int((await state.get_data()).get("sitting", 0)) or None  # the sitting the button was for
     campaign = await _typed_round(message, session, state)
     if campaign is None:
@@ -253,13 +253,11 @@ async def on_conclusion(
             session,
             campaign,
             conclusion=(message.text or "").strip(),
-            today=clock.today(),
             now=clock.now(),
-            calendar=calendar,
             number=number,
         )
     except LegacyError:
         await message.answer(setup_refusal(Refusal.WRONG_STATE))
         return
-    text, markup = await _screen(session, campaign)
+    text, markup = await round_view(session, campaign)
     await message.answer(text, reply_markup=markup)

@@ -24,8 +24,9 @@ from bot.services import legacy
 from bot.services.access import Actor
 from bot.services.legacy import LegacyError, Refusal
 from bot.ui import legacy_people as ui
-from bot.ui.legacy_hr import round_screen, setup_refusal
+from bot.ui.legacy_hr import setup_refusal
 from handlers.filters import HasPermission
+from handlers.hr.legacy import round_view
 from handlers.screens import live_message
 from storage.campaigns import CampaignRepo
 from storage.dto import CampaignDTO, EmployeeDTO
@@ -91,9 +92,9 @@ async def on_person(message: Message, session: AsyncSession, state: FSMContext) 
         return
     person, sheet = found.evaluated[0]
     action = LegacyRoundAction(data["action"])
-    if action is not LegacyRoundAction.ABSENT and sheet.decision is None:
+    if action is not LegacyRoundAction.ABSENT and not sheet.released:
         await state.clear()
-        await message.answer(ui.not_decided(person))
+        await message.answer(ui.not_decided(person, sheet))
         return
     await state.update_data(sheet=sheet.id)
     await state.set_state(LegacyPerson.detail)
@@ -137,8 +138,7 @@ async def on_detail(
     if not finished:  # unreadable: the question stands
         return
     await state.clear()
-    commission = await LegacyRepo(session).commission(campaign.id)
-    screen, markup = round_screen(campaign, await legacy.progress(session, campaign), commission)
+    screen, markup = await round_view(session, campaign)
     await message.answer(screen, reply_markup=markup)
 
 
@@ -183,7 +183,7 @@ async def _refusal(
     if refused is Refusal.INCOMPLETE:
         return ui.empty_act(), False
     if refused is Refusal.NOT_READY:
-        return ui.not_decided(person), True
+        return ui.not_decided(person, sheet), True
     if refused is not None:
         return ui.refusal_refused(person), True
     return ui.refusal_recorded(person), True

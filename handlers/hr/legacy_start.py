@@ -27,7 +27,6 @@ from bot.domain.workdays import WorkCalendar
 from bot.services import legacy
 from bot.services.access import Actor
 from bot.services.legacy import LEGACY_PROFILES, LegacyError, Refusal
-from bot.ui.legacy_hr import round_screen
 from bot.ui.legacy_start import (
     confirmation,
     deadline_question,
@@ -39,6 +38,7 @@ from bot.ui.legacy_start import (
     year_refusal,
 )
 from handlers.filters import HasPermission
+from handlers.hr.legacy import round_view
 from handlers.screens import live_message
 
 
@@ -197,8 +197,7 @@ async def on_start(
         return
     await message.edit_reply_markup(reply_markup=None)
     await message.answer(started_text(started.campaign.year, started.sheets))
-    progress = await legacy.progress(session, started.campaign)
-    text, markup = round_screen(started.campaign, progress, None)
+    text, markup = await round_view(session, started.campaign)
     await message.answer(text, reply_markup=markup)
     await query.answer()
 

@@ -3,15 +3,27 @@ commission named and its sitting set; a refused step exits 1 and changes nothing
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import main
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.domain.legacy import Choice
+from bot.services import legacy
+from bot.services.legacy import LEGACY_RESULT
+from storage.campaigns import CampaignRepo
+from storage.db import create_engine, create_sessionmaker
+from storage.employees import EmployeeRepo
+from storage.legacy import LegacyRepo
+from storage.outbox import OutboxRepo
 from tests.cli.conftest import write
+from tests.legacy_support import ready_for_commission
 from tests.storage.test_legacy_year import staff_with_categories
 
 
@@ -83,6 +95,8 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     assert main(["legacy-close", "1", "--conclusion", "no results were ready"]) == 0
     out = capsys.readouterr().out
     assert "sitting 1 closed; 0 result(s) decided" in out and "6 still undecided" in out
+    assert main(["legacy-approve", "1", "--by", "D1", "--on", today.isoformat()]) == 1  # nothing decided
+    assert "sitting 1 decided no result: there is nothing to approve" in capsys.readouterr().err
 
     # A further sitting for what is left; each sitting has its own protocol.
     assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 11:00"]) == 0
@@ -133,3 +147,78 @@ def test_a_person_absent_during_the_evaluation(env: Path, capsys: pytest.Capture
     assert "X9 has no sheet in round 1" in capsys.readouterr().err
     assert main(["legacy-status", "1"]) == 0
     assert "absent, to be evaluated by their own deadline (clause 4): 1" in capsys.readouterr().out
+
+
+async def _in_database(env: Path, step: Callable[[AsyncSession], Awaitable[None]]) -> None:
+    """A step through the services on the command line's database (what managers and members
+    do in Telegram)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{env / 'cli.db'}")
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            await step(session)
+    finally:
+        await engine.dispose()
+
+
+def test_an_approval_given_on_paper(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """004 clause 39 from the command line: legacy-approve records who approved a closed
+    sitting's results and when, once, and the results then go to the people."""
+    assert main(["import-staff", write(env, "staff.csv", staff_with_categories())]) == 0
+    assert main(["legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"]) == 0
+    clock = SystemClock(Settings(_env_file=None).zone)
+    today, now = clock.today(), clock.now()
+
+    async def ready(session: AsyncSession) -> None:
+        staff = await EmployeeRepo(session).by_external_ids(["E1", "U1", "D1"])
+        sheet = await LegacyRepo(session).sheet_of(1, staff["E1"].id)
+        assert sheet is not None
+        await ready_for_commission(session, sheet.id, staff["U1"], staff["D1"], met=5, today=today, now=now)
+
+    asyncio.run(_in_database(env, ready))
+    members = ["--members", "D1,U1,U2,E3,E4", "--chair", "D1", "--secretary", "E5"]
+    assert main(["legacy-commission", "1", *members]) == 0
+    later = today + timedelta(days=28)
+    while later.weekday() >= 5:
+        later += timedelta(days=1)
+    assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 10:00"]) == 0
+    assert main(["legacy-open", "1"]) == 0
+    capsys.readouterr()
+    paper = ["--by", "Бекқожаев Ерлан", "--on", today.isoformat()]
+    assert main(["legacy-approve", "1", *paper]) == 1  # the sitting is under way: not closed
+    assert "has not closed that sitting" in capsys.readouterr().err
+
+    async def votes(session: AsyncSession) -> None:
+        campaign = await CampaignRepo(session).get(1)
+        staff = await EmployeeRepo(session).by_external_ids(["E1", "D1", "U1", "U2", "E3"])
+        sheet = await LegacyRepo(session).sheet_of(1, staff["E1"].id)
+        assert campaign is not None and sheet is not None
+        for code in ("D1", "U1", "U2", "E3"):
+            assert (
+                await legacy.vote(session, campaign, staff[code], sheet.id, Choice.APPROVE, None, now) is None
+            )
+
+    asyncio.run(_in_database(env, votes))
+    assert main(["legacy-close", "1", "--conclusion", "approved"]) == 0
+    out = capsys.readouterr().out
+    assert "1 result(s) decided" in out and "nobody holds the role" in out
+    assert main(["legacy-status", "1"]) == 0
+    assert "1 decided, awaiting approval by the authorised person" in capsys.readouterr().out
+
+    tomorrow = today + timedelta(days=1)
+    assert main(["legacy-approve", "1", "--by", "Бекқожаев Ерлан", "--on", tomorrow.isoformat()]) == 1
+    assert "still to come" in capsys.readouterr().err
+    assert main(["legacy-approve", "1", "--sitting", "1", *paper]) == 0
+    assert f"sitting 1: 1 result(s) approved on {today.isoformat()}" in capsys.readouterr().out
+    assert main(["legacy-approve", "1", "--by", "D1", "--on", today.isoformat()]) == 1  # twice
+    assert "approved already" in capsys.readouterr().err
+    assert main(["legacy-status", "1"]) == 0
+    assert f"approved on {today.isoformat()} by Бекқожаев Ерлан" in capsys.readouterr().out
+
+    async def sent(session: AsyncSession) -> None:
+        sheet = await LegacyRepo(session).sheet_of(
+            1, (await EmployeeRepo(session).by_external_ids(["E1"]))["E1"].id
+        )
+        assert sheet is not None and sheet.released
+        assert await OutboxRepo(session).counts_for(LEGACY_RESULT, sheet.id) == {"pending": 1}
+
+    asyncio.run(_in_database(env, sent))

@@ -20,6 +20,7 @@ from bot.callbacks import (
     CommissionCb,
     LegacyAckCb,
     LegacyAction,
+    LegacyApproveCb,
     LegacyCb,
     LegacyDecideCb,
     LegacySheetPdfCb,
@@ -39,11 +40,13 @@ from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
 from storage.legacy import LegacyRepo
 from storage.models import LegacyIndicatorSeen
+from storage.roles import AccountRepo
 from tests.conversation.conftest import World
+from tests.conversation.harness import ShownMessage
 from tests.conversation.test_quarterly import _in_english
 from tests.conversation.test_reminders import HR_ACCOUNT, _at, _hr_account
 from tests.factories import TELEGRAM_IDS
-from tests.legacy_support import ready_for_commission
+from tests.legacy_support import approve_latest, ready_for_commission
 from tests.storage.test_legacy_year import staff_with_categories
 
 
@@ -203,7 +206,19 @@ async def _ready_for_commission(world: World, sheets: dict[str, int]) -> None:
         world.campaign_id = found.id
 
 
+AUTHORISED_ACCOUNT = 990_001  # the authorised person: not on the staff list
+
+
+def _sitting_id(request: ShownMessage) -> int:
+    """The sitting a request to approve is for, from its button."""
+    data = next(data for text, data in request.buttons() if "Approve the results" in text)
+    return LegacyApproveCb.unpack(data).sitting
+
+
 async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselves(world: World) -> None:
+    """The commission votes; the authorised person approves the results in Telegram (004 clause
+    39), where a press without the role, a stale button and a second press change nothing; the
+    person then receives the result, with the appeal window counted from the approval."""
     sheets = await _year(world)
     await _ready_for_commission(world, sheets)
     delivery = create_delivery(world.runtime, world.bot)
@@ -248,26 +263,29 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
     text, alert = await u2.press_data(again)
     assert alert and text == "Your vote on this result is already given; an open vote is not taken back."
 
+    await _hr_account(world)
     async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(
+            session, COMMAND_LINE, AUTHORISED_ACCOUNT, Role.AUTHORISED, world.runtime.clock.now()
+        )
+        await AccountRepo(session).set_locale(AUTHORISED_ACCOUNT, "en")
         campaign = await CampaignRepo(session).get(world.campaign_id)
         assert campaign is not None
         outcome = await legacy.close_sitting(
-            session,
-            campaign,
-            conclusion=None,
-            today=world.runtime.clock.today(),
-            now=world.runtime.clock.now(),
-            calendar=KAZAKHSTAN,
+            session, campaign, conclusion=None, now=world.runtime.clock.now()
         )
     assert (outcome.quorate, outcome.decided, outcome.revised) == (True, 2, 1)  # 4 of 5 voted: a quorum
+    assert outcome.approvers == 1
 
     dana = await _in_english(world.person(TELEGRAM_IDS["E1"], "Dana"))
     await delivery.deliver_pending()
-    # The protocol (appendix 5) to the chair and the secretary, who signs it on paper.
+    # The protocol (appendix 5) to the chair and the secretary, who sign it on paper, and to the
+    # authorised person to approve; the people are told nothing before the approval (clause 39).
     protocols = [
         (name, data) for name, data in world.telegram.documents.values() if name.startswith("protocol-")
     ]
-    assert len(protocols) == 2
+    assert len(protocols) == 3
+    assert not [m for m in dana.chat if "Your evaluation result" in (m.text or "")]
     text = " ".join(PdfReader(io.BytesIO(protocols[0][1])).pages[0].extract_text().split())
     for expected in (
         "Protocol of the sitting of the evaluation commission",
@@ -279,10 +297,53 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
         assert expected in text, expected
     full = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(protocols[0][1])).pages).split())
     assert "approve: 2; revise to «excellent»: 2" in full and "approve: 4" in full
+    request = world.telegram.chat(AUTHORISED_ACCOUNT)[-1]
+    assert request.text.startswith("📄 <b>Evaluation results for 2025: sitting 1 of the commission</b>")
+    assert "Results decided: 2; corrected by the commission: 1." in request.text
+    assert request.protect_content and world.telegram.documents[request.message_id][0].startswith(
+        "protocol-2025"
+    )
+    hr = world.person(HR_ACCOUNT, "Gulnar", "en")
+    await hr.say("/legacyrounds")
+    assert "Results (2) awaiting approval by the authorised person (clause 39)." in hr.last.text
+    assert "Nobody holds" not in hr.last.text and "Refusal to acquaint" not in str(hr.last.buttons())
+
+    # Bad input changes nothing: an HR officer and a staff member without the role, a stale button.
+    approve = LegacyApproveCb(sitting=_sitting_id(request)).pack()
+    for outsider in (hr, await _in_english(world.person(TELEGRAM_IDS["E2"], "John"))):
+        text, alert = await outsider.press_data(approve, request)
+        assert (
+            alert and text == "Only the authorised person may approve the evaluation results (clause 39)."
+        ), text
+    approver = world.person(AUTHORISED_ACCOUNT, "Ерлан", "en")
+    text, alert = await approver.press_data(LegacyApproveCb(sitting=999).pack(), request)
+    assert alert and text == "There is nothing to approve at this sitting now."
+    await delivery.deliver_pending()
+    assert not [m for m in dana.chat if "Your evaluation result" in (m.text or "")]
+
+    # The authorised person approves on Tuesday 2 December; a second press is refused.
+    _at(world, datetime(2025, 12, 2, 5, 0, tzinfo=UTC))
+    text, alert = await approver.press("Approve the results (clause 39)", request)
+    assert not alert
+    assert (
+        approver.last.text
+        == "✅ Approved: 2 results of 2025, sitting 1. The people receive them now (clause 40)."
+    )
+    assert request.markup is None or not request.buttons()  # the button is gone
+    text, alert = await approver.press_data(approve, request)
+    assert alert and text == "These results are approved already."
+    await approver.say("/approvals")
+    assert approver.last.text == "No evaluation results await your approval."
+    await hr.say("/legacyrounds")
+    assert "Results approved on 02.12.2025 by Ерлан." in hr.last.text
+    assert "Refusal to acquaint" in str(hr.last.buttons())
+
+    await delivery.deliver_pending()
     result = next(m for m in reversed(dana.chat) if "Your evaluation result for 2025" in (m.text or ""))
     assert "KPIs met: 4 of 5; grade by the KPI sheet: «effective»." in result.text
     assert "The evaluation commission revised the result: «excellent»." in result.text
-    assert "civil service agency by 15.12.2025" in result.text  # 10 working days from 1 December
+    # 10 working days from the approval on 2 December (16 December is Independence Day).
+    assert "civil service agency by 17.12.2025" in result.text
     john = await _in_english(world.person(TELEGRAM_IDS["E2"], "John"))
     text, alert = await john.press_data(LegacyAckCb(sheet=sheets["E1"]).pack(), result)
     assert alert and text == "This result is not yours."
@@ -441,10 +502,10 @@ async def test_an_unread_result_is_sent_again_and_hr_is_told(world: World) -> No
             session,
             campaign,
             conclusion=None,
-            today=runtime.clock.today(),
             now=runtime.clock.now(),
-            calendar=KAZAKHSTAN,
         )
+        # Approved on paper the same morning: the results go out, the clause 40 days start.
+        await approve_latest(session, campaign.id, on=runtime.clock.today(), now=runtime.clock.now())
     assert outcome.decided == 2
     delivery = create_delivery(runtime, world.bot)
     await delivery.deliver_pending()
@@ -516,8 +577,12 @@ async def test_hr_runs_the_commission_from_its_screen(world: World) -> None:
             )
     await hr.press("Close the sitting")
     await hr.say("Бағалау нәтижелері бекітілсін.")
-    assert "Sitting 1, 11.12.2025 10:00: closed. Present: 4 of 5." in hr.last.text
+    assert (
+        "Sitting 1, 11.12.2025 10:00: closed. Present: 4 of 5. Results (1) awaiting approval by the "
+        "authorised person (clause 39)." in hr.last.text
+    )
     assert "decided: 1" in hr.last.text
+    assert "⚠️ Nobody holds the authorised person's role" in hr.last.text  # nobody to ask: HR is told
 
     text, alert = await hr.press("Protocol (PDF)")
     assert alert and text == "Only the head of HR may download the protocol (clause 20)."

@@ -28,6 +28,7 @@ from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_legacy import _year
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
 from tests.factories import TELEGRAM_IDS
+from tests.legacy_support import approve_latest
 from tests.storage.test_legacy_year import staff_with_categories
 
 STALE = "This button no longer works. Press /start."
@@ -62,8 +63,22 @@ async def _decide(world: World, sheet_id: int, at: datetime) -> None:
             commission = await repo.commission(sheet.campaign_id)
         assert commission is not None and commission.latest is not None
         assert await repo.record_decision(
-            sheet_id, commission.latest.id, Choice.APPROVE.value, None, None, at, date(2026, 1, 14)
+            sheet_id, commission.latest.id, Choice.APPROVE.value, None, None, at
         )
+        if commission.latest.status == "scheduled":
+            assert await repo.open_sitting(commission.latest.id)
+        if commission.latest.status != "closed":
+            assert await repo.close_sitting(commission.latest.id, "closed", None, at)
+
+
+async def _approve(world: World, sheet_id: int, at: datetime) -> None:
+    """The authorised person approves the results of the sheet's sitting (004 clause 39) on the
+    day of ``at``."""
+    async with world.runtime.sessionmaker() as session, session.begin():
+        sheet = await LegacyRepo(session).sheet(sheet_id)
+        assert sheet is not None
+        approved = await approve_latest(session, sheet.campaign_id, on=at.date(), now=at)
+        assert approved.decided == 2
 
 
 async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> None:
@@ -138,6 +153,19 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     world.runtime.clock.current = datetime(2026, 1, 28, 6, 0, tzinfo=UTC)
     for code in ("E1", "E3"):
         await _decide(world, sheets[code], datetime(2026, 1, 12, 6, 0, tzinfo=UTC))
+    # Decided, not approved yet: nothing to record about acquaintance (clause 39).
+    await hr.say("/legacyrounds")
+    assert "Results (2) awaiting approval by the authorised person (clause 39)." in hr.last.text
+    assert "Nobody holds the authorised person's role" in hr.last.text
+    assert "Refusal to acquaint" not in str(hr.last.buttons())
+    await hr.press_data(
+        LegacyRoundCb(campaign=1, action=LegacyRoundAction.REFUSAL).pack(), hr.last_with_buttons()
+    )
+    await hr.say("E1")
+    assert hr.last.text.startswith(
+        "Nothing recorded: the result of Омарова Дана Серікқызы (E1) awaits approval"
+    )
+    await _approve(world, sheets["E1"], datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
     async with world.runtime.sessionmaker() as session, session.begin():
         person = (await EmployeeRepo(session).by_external_ids(["E3"]))["E3"]
         now = world.runtime.clock.now()

@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from bot.callbacks import LegacyRoundAction, LegacyRoundCb
 from bot.domain.access import Role
 from bot.domain.legacy import Choice
-from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery
 from bot.services import legacy
 from bot.services.access import COMMAND_LINE, grant_role
@@ -74,9 +73,7 @@ async def _no_quorum_at_the_first_sitting(world: World, sheets: dict[str, int]) 
             session,
             campaign,
             conclusion="Кворум жоқ.",
-            today=runtime.clock.today(),
             now=runtime.clock.now(),
-            calendar=KAZAKHSTAN,
         )
     assert (outcome.quorate, outcome.decided) == (False, 0)
 

@@ -1,8 +1,8 @@
 """One whole year under the 2018 methodology (kz-2018) through the real processes: HR starts it
 in Telegram (/legacyrounds → Start a year); U1 uploads the plans of two people in Telegram, D1 approves them; U1
 enters the year's KPI lines and the competency sheets, D1 agrees; HR names the commission and
-sets its sitting; the members vote in the bot (a tie the chair decides); the people acquaint
-themselves with their results; the chair and the secretary receive the protocol; the sheets and
+sets its sitting; the members vote in the bot (a tie the chair decides); the authorised person
+approves the results in the bot; the people acquaint themselves with their results; the chair and the secretary receive the protocol; the sheets and
 the protocol print as the forms of appendices 2, 3 and 5."""
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + "".join
     for no in range(1, 6)
 )
 HR = 5001  # an HR officer, not in the staff list
+AUTHORISED = 5003  # the authorised person, not in the staff list
 MET = {"E1": 4, "E2": 5}  # KPIs met of 5: «тиімді» and «өте жақсы»
 
 
@@ -104,6 +105,7 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
     async with BotApiStandIn(token=TOKEN, bot_username="bagalau_test_bot") as stand_in:
         add_staff_users(stand_in)
         stand_in.add_user(HR, first_name="Gulnar", language_code="en")
+        stand_in.add_user(AUTHORISED, first_name="Approver", language_code="kk")
         env = bot_environment(
             empty_database_url,
             stand_in,
@@ -243,6 +245,8 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
                             CommissionCb(action=CommissionAction.APPROVE, sheet=sheets[code].id).pack()
                         )
                     await live.press(CommissionCb(action=CommissionAction.LIST).pack())
+            # The authorised person (not in the staff list) holds the role: asked when it closes.
+            await cli(env, "grant-role", str(AUTHORISED), "authorised")
             closed = await cli(
                 env,
                 "legacy-close",
@@ -250,7 +254,19 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
                 "--conclusion",
                 "Нәтижелер хаттамада көрсетілгендей бекітілсін.",
             )
-            assert "2 result(s) decided, 1 revised" in closed
+            assert "2 result(s) decided, 1 revised" in closed and "1 account(s) asked" in closed
+
+            # The authorised person approves in Telegram (004 clause 39); the results go out then.
+            request = await stand_in.wait_for_message(
+                AUTHORISED, predicate=lambda m: m.kind == "document", timeout=20
+            )
+            assert (request.file_name or "").startswith("protocol-2025") and "2025" in (request.text or "")
+            assert "awaiting approval by the authorised person" in await cli(env, "legacy-status", campaign)
+            approve = callbacks(request)[0]
+            stand_in.press(AUTHORISED, request.message_id, approve)
+            await stand_in.wait_for_message(AUTHORISED, contains="✅", timeout=20)
+            approved = await cli(env, "legacy-status", campaign)
+            assert "2 decided, approved on" in approved and "by Approver" in approved
 
             # The people acquaint themselves with their results; the signers get the protocol.
             for code in ("E1", "E2"):

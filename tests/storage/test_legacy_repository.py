@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -131,12 +132,28 @@ async def test_a_year_from_plan_to_acquaintance(session: AsyncSession, today: da
         [CommissionVote(v.member_id, Choice(v.choice), v.corrected_grade) for v in votes],
     )
     assert decision.chair_decided and decision.corrected == "excellent"  # 2 to 2: the chair's side
-    assert await repo.record_decision(
-        sheet.id, sitting_id, "revise", "excellent", "keep the pace", NOW, date(2019, 1, 10)
-    )
-    assert not await repo.record_decision(sheet.id, sitting_id, "approve", None, None, NOW, date(2019, 1, 10))
+    assert await repo.record_decision(sheet.id, sitting_id, "revise", "excellent", "keep the pace", NOW)
+    assert not await repo.record_decision(sheet.id, sitting_id, "approve", None, None, NOW)
+    approval: dict[str, Any] = {
+        "at": NOW,
+        "by_id": None,
+        "by_account": 555,
+        "by_name": "Бекқожаев Ерлан",
+        "released_at": NOW,
+        "acquaint_by": date(2019, 1, 10),
+        "appeal_by": date(2019, 1, 22),
+    }
+    assert not await repo.approve(sitting_id, **approval)  # not closed yet: nothing to approve
+    assert not await repo.acquaint(sheet.id, NOW, date(2019, 1, 22))  # not approved: not sent yet
     assert await repo.close_sitting(sitting_id, "closed", "results approved as in the protocol", NOW)
     assert not await repo.close_sitting(sitting_id, "no_quorum", None, NOW)
+    assert [s.id for _c, s in await repo.awaiting_approval_sittings()] == [sitting_id]
+    assert await repo.approve(sitting_id, **approval)
+    assert not await repo.approve(sitting_id, **{**approval, "by_name": "someone else"})  # once
+    assert await repo.awaiting_approval_sittings() == []
+    released = await repo.sheet(sheet.id)
+    assert released is not None and released.released
+    assert (released.acquaint_by, released.agency_appeal_by) == (date(2019, 1, 10), date(2019, 1, 22))
     # A further sitting follows the closed one, numbered after it.
     further = await repo.add_sitting(commission_id, datetime(2019, 1, 21, 10, tzinfo=UTC), NOW)
     again = await repo.commission(campaign_id)
@@ -166,9 +183,21 @@ async def test_a_refusal_is_recorded_and_the_result_stands(session: AsyncSession
     assert commission_id is not None
     sitting_id = await repo.add_sitting(commission_id, datetime(2019, 1, 8, 10, tzinfo=UTC), NOW)
     assert sitting_id is not None
-    assert await repo.record_decision(sheet.id, sitting_id, "approve", None, None, NOW, date(2019, 1, 10))
+    assert await repo.record_decision(sheet.id, sitting_id, "approve", None, None, NOW)
     decided = await repo.sheet(sheet.id)
     assert decided is not None and decided.decided_in_sitting_id == sitting_id
+    assert not await repo.refuse(sheet.id, NOW, "too early", date(2019, 1, 25))  # not approved yet
+    assert await repo.open_sitting(sitting_id) and await repo.close_sitting(sitting_id, "closed", None, NOW)
+    assert await repo.approve(
+        sitting_id,
+        at=NOW,
+        by_id=ids["D1"],
+        by_account=None,
+        by_name="D1",
+        released_at=NOW,
+        acquaint_by=date(2019, 1, 10),
+        appeal_by=date(2019, 1, 25),
+    )
     assert await repo.refuse(
         sheet.id, NOW, "act of 11.01.2019, signed by HR and two witnesses", date(2019, 1, 25)
     )

@@ -25,7 +25,7 @@ from bot.services.legacy import LEGACY_SITTING, LEGACY_VOTE, Refusal
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.legacy import CommissionDTO, LegacyRepo
 from storage.models import OutboxMessage
-from tests.legacy_support import ready_for_commission
+from tests.legacy_support import AUTHORISED_NAME, approve_latest, ready_for_commission
 from tests.storage.test_legacy_year import NOW, TODAY, ZONE, _ready, _sheet_id, _start
 
 MEMBERS = ("D1", "U1", "U2", "E3", "E4")  # D1 chairs; E5 is the secretary
@@ -66,9 +66,7 @@ async def _close(
     session: AsyncSession, campaign: CampaignDTO, conclusion: str, day: date
 ) -> legacy.SittingOutcome:
     moment = datetime.combine(day, LATER.time(), UTC)
-    return await legacy.close_sitting(
-        session, campaign, conclusion=conclusion, today=day, now=moment, calendar=KAZAKHSTAN
-    )
+    return await legacy.close_sitting(session, campaign, conclusion=conclusion, now=moment)
 
 
 async def _now(session: AsyncSession, campaign: CampaignDTO) -> CommissionDTO:
@@ -156,7 +154,13 @@ async def test_a_second_sitting_decides_a_person_back_from_an_absence(session: A
     assert after_e1 == decided_first  # untouched by the second sitting
     assert after_e2 is not None and after_e2.final_grade == "excellent"
     assert after_e2.decided_in_sitting_id == second_id and after_e1.decided_in_sitting_id != second_id
-    assert after_e2.acquaint_by == KAZAKHSTAN.add(second_day, 2)
+    assert after_e2.acquaint_by is None and not after_e2.released  # until the authorised person approves
+    approved = await approve_latest(
+        session, campaign.id, on=second_day, now=datetime.combine(second_day, LATER.time(), UTC)
+    )
+    assert (approved.sitting.number, approved.decided) == (2, 1)
+    after_e2 = await repo.sheet(e2)
+    assert after_e2 is not None and after_e2.acquaint_by == KAZAKHSTAN.add(second_day, 2)
 
     # Each sitting's protocol lists the results it decided, with its own attendance and conclusion.
     with in_locale(create_i18n("kk"), "kk"):
@@ -168,11 +172,14 @@ async def test_a_second_sitting_decides_a_person_back_from_an_absence(session: A
     assert staff["E1"].full_name in one and staff["E2"].full_name not in one
     assert "2-отырыс, 15.01.2026 10:00" in two and "E2 revised to excellent" in two
     assert "1-отырыс, 05.01.2026 10:00" in one and "E1 approved" in one
+    # The approval block: filled in once the sitting's results are approved, blank before.
+    assert f"{AUTHORISED_NAME} (тегі, аты-жөнінің бірінші әріптері) күні 15.01.2026" in two
+    assert AUTHORISED_NAME not in one and "күні _____" in one
 
     # Once every result is decided, no further sitting can be set.
     sheets = legacy.undecided(await repo.sheets(campaign.id))
     for sheet in sheets:
-        assert await repo.record_decision(sheet.id, second_id, "approve", None, None, LATER, second_day)
+        assert await repo.record_decision(sheet.id, second_id, "approve", None, None, LATER)
     assert await _schedule(session, campaign, datetime(2026, 2, 2, 10, 0), today=second_day, now=LATER) is (
         Refusal.NOTHING_TO_DECIDE
     )

@@ -16,16 +16,19 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import as_utc
+from bot.domain.access import Role
 from bot.domain.legacy import Choice
 from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN
 from bot.i18n import create_i18n, in_locale
 from bot.services import legacy, people, reports
-from bot.services.access import COMMAND_LINE
-from bot.services.legacy import LegacyError, Refusal
+from bot.services.access import COMMAND_LINE, Actor, grant_role
+from bot.services.legacy import LEGACY_APPROVAL, LEGACY_RESULT, LegacyError, Refusal
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.employees import EmployeeRepo
 from storage.legacy import LegacyRepo
+from storage.outbox import OutboxRepo
 from tests.factories import STAFF_CSV, staff_validation
 from tests.legacy_support import plan, ready_for_commission
 
@@ -33,6 +36,7 @@ PROFILE = load_profile("kz-2018")
 ZONE = ZoneInfo("Asia/Almaty")
 NOW = datetime(2025, 12, 22, 6, 0, tzinfo=UTC)  # 11:00 in Almaty, a Monday
 TODAY = NOW.date()
+AUTHORISED_ACCOUNT = 7001  # the authorised person's Telegram account
 CATEGORIES = {
     "D1": "E-1",
     "U1": "E-3",
@@ -211,30 +215,84 @@ async def test_a_whole_year(session: AsyncSession) -> None:
     assert await vote(session, campaign, staff["E3"], sheet_id, Choice.APPROVE, None, NOW) is None
 
     decided_at = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+    await grant_role(session, COMMAND_LINE, AUTHORISED_ACCOUNT, Role.AUTHORISED, NOW)
     outcome = await legacy.close_sitting(
         session,
         campaign,
         conclusion="approved as in the protocol",
-        today=date(2026, 1, 5),
         now=decided_at,
-        calendar=KAZAKHSTAN,
     )
     assert (outcome.quorate, outcome.decided, outcome.revised) == (True, 1, 1)  # 2 to 2: the chair's side
+    assert outcome.approvers == 1
     decided = await repo.sheet(sheet_id)
     assert decided is not None
-    assert (decided.final_grade, decided.kpi_grade, decided.acquaint_by) == (
+    # Decided, but not sent before the authorised person approves it (004 clause 39).
+    assert (decided.final_grade, decided.kpi_grade, decided.acquaint_by, decided.released) == (
         "excellent",
         "effective",
-        date(2026, 1, 8),
+        None,
+        False,
+    )
+    outbox = OutboxRepo(session)
+    assert await outbox.counts_for(LEGACY_RESULT, sheet_id) == {}
+    sitting = (await repo.commission(campaign.id)).latest  # type: ignore[union-attr]
+    assert sitting is not None
+    assert await outbox.counts_for(LEGACY_APPROVAL, sitting.id) == {"pending": 1}
+    assert (
+        await legacy.acquaint(session, sheet_id, e1, now=decided_at, calendar=KAZAKHSTAN) is Refusal.NOT_READY
+    )
+    assert (
+        await legacy.record_refusal(
+            session, sheet_id, "act", actor=COMMAND_LINE, now=decided_at, calendar=KAZAKHSTAN
+        )
+        is Refusal.NOT_READY
     )
 
-    # Acquaintance: the person only; the agency appeal window runs from the decision.
+    # Approval: refused to someone without the role; given once, on Tuesday 6 January.
+    approved_at = datetime(2026, 1, 6, 5, 0, tzinfo=UTC)
+    approver = legacy.Approver("Бекқожаев Ерлан", None, AUTHORISED_ACCOUNT)
+
+    async def approve(actor: Actor) -> legacy.PendingApproval | Refusal:
+        return await legacy.approve_results(
+            session,
+            sitting.id,
+            approver,
+            actor=actor,
+            on=date(2026, 1, 6),
+            at=approved_at,
+            now=approved_at,
+            calendar=KAZAKHSTAN,
+        )
+
+    hr_officer = Actor(AUTHORISED_ACCOUNT + 1, frozenset({Role.HR, Role.HR_HEAD}))
+    assert await approve(hr_officer) is Refusal.NOT_ALLOWED
+    assert await outbox.counts_for(LEGACY_RESULT, sheet_id) == {}
+    authorised = Actor(AUTHORISED_ACCOUNT, frozenset({Role.AUTHORISED}))
+    done = await approve(authorised)
+    assert isinstance(done, legacy.PendingApproval) and (done.decided, done.revised) == (1, 1)
+    assert await approve(authorised) is Refusal.ALREADY_APPROVED
+    assert await outbox.counts_for(LEGACY_RESULT, sheet_id) == {"pending": 1}
+    assert await legacy.pending_approvals(session) == []
+    released = await repo.sheet(sheet_id)
+    assert released is not None and released.released
+    # HR has 2 working days from the approval (clause 40); 7 January is a holiday.
+    assert released.acquaint_by == date(2026, 1, 9)
+    approved_sitting = (await repo.commission(campaign.id)).latest  # type: ignore[union-attr]
+    assert approved_sitting is not None
+    assert approved_sitting.approved_at is not None
+    assert (as_utc(approved_sitting.approved_at), approved_sitting.approved_by_name) == (
+        approved_at,
+        "Бекқожаев Ерлан",
+    )
+
+    # Acquaintance: the person only; the agency appeal window runs from the approval.
     assert (
         await legacy.acquaint(session, sheet_id, e2, now=decided_at, calendar=KAZAKHSTAN) is Refusal.NOT_YOURS
     )
     assert await legacy.acquaint(session, sheet_id, e1, now=decided_at, calendar=KAZAKHSTAN) is None
     final = await repo.sheet(sheet_id)
-    assert final is not None and final.agency_appeal_by == date(2026, 1, 20)  # 7 January is a holiday
+    # 10 working days from Tuesday 6 January (from the decision on the 5th it would be the 20th).
+    assert final is not None and final.agency_appeal_by == date(2026, 1, 21)
 
     # The person's sheets as the forms print them (appendices 2-3), in Kazakh.
     with in_locale(create_i18n("kk"), "kk"):
@@ -265,15 +323,30 @@ async def test_without_a_quorum_nothing_is_decided(session: AsyncSession) -> Non
     await legacy.open_sitting(session, campaign)
     for code in ("D1", "U1", "U2"):  # 3 of 5 present: two thirds is 4
         assert await legacy.vote(session, campaign, staff[code], sheet_id, Choice.APPROVE, None, NOW) is None
-    outcome = await legacy.close_sitting(
-        session, campaign, conclusion=None, today=date(2026, 1, 5), now=NOW, calendar=KAZAKHSTAN
-    )
+    outcome = await legacy.close_sitting(session, campaign, conclusion=None, now=NOW)
     assert (outcome.quorate, outcome.decided) == (False, 0)
     sheet = await LegacyRepo(session).sheet(sheet_id)
     assert sheet is not None and sheet.decision is None
     commission = await LegacyRepo(session).commission(campaign.id)
     assert commission is not None and commission.latest is not None
     assert (commission.latest.status, commission.latest.present) == ("no_quorum", frozenset(members[:3]))
+    # Nothing decided: nothing to approve, and a sitting not closed neither.
+    paper = legacy.Approver("Бекқожаев Ерлан")
+    options = {"actor": COMMAND_LINE, "on": TODAY, "at": NOW, "now": NOW, "calendar": KAZAKHSTAN}
+    no_quorum = await legacy.approve_results(session, commission.latest.id, paper, **options)  # type: ignore[arg-type]
+    assert no_quorum is Refusal.NOTHING_TO_DECIDE
+    sitting_at = datetime(2026, 1, 12, 10, 0)  # local time
+    assert (
+        await legacy.schedule_sitting(
+            session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
+        )
+        is None
+    )
+    further = (await LegacyRepo(session).commission(campaign.id)).latest  # type: ignore[union-attr]
+    assert further is not None and further.status == "scheduled"
+    scheduled = await legacy.approve_results(session, further.id, paper, **options)  # type: ignore[arg-type]
+    assert scheduled is Refusal.NOT_READY
+    assert await legacy.pending_approvals(session) == []
 
 
 async def test_a_round_is_scored_by_the_profile_it_recorded(session: AsyncSession) -> None:
