@@ -1688,7 +1688,9 @@ class BotApiStandIn:
         answers 200, then the next; a failed try waits a little and goes to the next target."""
         path = urlsplit(self.webhook_url).path or "/"
         turn = itertools.count()
-        timeout = aiohttp.ClientTimeout(total=30)
+        # A target that does not even accept the connection within 2 s is skipped for the next,
+        # as a balancer would: an instance killed mid-test must not hold the queue for 30 s.
+        timeout = aiohttp.ClientTimeout(total=30, sock_connect=2)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             while not self._closing:
                 self._drop_disallowed()
