@@ -3,8 +3,8 @@
 Anonymity by construction: once a 360 questionnaire is submitted its answers leave
 ``draft_answers`` (which knows the respondent) and are added to ``answer_tallies``,
 which holds only counts per evaluated person, statement and score: no respondent, no
-time, no grouping by questionnaire. Nothing in the database can then tell who gave which
-answers.
+time, no grouping by questionnaire (and to ``competency_sums``, their sums per person and
+competency). Nothing in the database can then tell who gave which answers.
 """
 
 from __future__ import annotations
@@ -206,6 +206,24 @@ class SelfAnswer(Base):
     )
     statement_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     score: Mapped[int] = mapped_column(SmallInteger)
+
+
+class CompetencySum(Base):
+    """Submitted answers added up per evaluated person and competency: the colleagues' (with
+    ``self_assessed`` false) and the self-assessment's. Kept up as each questionnaire is
+    submitted, in the transaction that adds its answers to the tallies above, so that a
+    round's reports read a few small rows a person instead of grouping every answer
+    (bench/results_360.py). Like the tallies, nothing here knows who answered."""
+
+    __tablename__ = "competency_sums"
+
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign_subjects.id", ondelete="CASCADE"), primary_key=True
+    )
+    self_assessed: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    competency_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)  # the scores' sum
+    answers: Mapped[int] = mapped_column(Integer)  # how many answers
 
 
 class OutboxMessage(Base):

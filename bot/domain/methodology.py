@@ -264,16 +264,6 @@ class Profile:
         return self.questionnaires[code]
 
     @property
-    def statement_map(self) -> tuple[tuple[str, int, int], ...]:
-        """(questionnaire, statement, competency) of every 360 statement: what the database
-        groups answers by."""
-        return tuple(
-            (code, statement.no, statement.competency_no)
-            for code, questionnaire in self.questionnaires.items()
-            for statement in questionnaire.statements
-        )
-
-    @property
     def scale_values(self) -> frozenset[int]:
         return frozenset(point.value for point in self.scale_360)
 

@@ -48,7 +48,8 @@ class AnswerCount:
 @dataclass(frozen=True, slots=True)
 class Total:
     """Answers to one competency's statements: the sum of their scores and how many there are.
-    A round's are added up by the database (storage/answers.py); the means are built here."""
+    The database keeps them per person and competency as questionnaires are submitted
+    (storage/answers.py); the means are built here."""
 
     points: int
     answers: int
@@ -66,9 +67,10 @@ def competency_totals(questionnaire: Questionnaire, counts: Iterable[AnswerCount
     return {no: Total(points[no], answers[no]) for no in points}
 
 
-def self_totals(questionnaire: Questionnaire, self_answers: Mapping[int, int]) -> dict[int, Total]:
-    """The self-assessment (statement → score) added up per competency."""
-    return competency_totals(questionnaire, (AnswerCount(no, score, 1) for no, score in self_answers.items()))
+def answer_totals(questionnaire: Questionnaire, answers: Mapping[int, int]) -> dict[int, Total]:
+    """One questionnaire's answers (statement → score), a colleague's or the self-assessment,
+    added up per competency."""
+    return competency_totals(questionnaire, (AnswerCount(no, score, 1) for no, score in answers.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,6 @@ def result_from_answers(
         profile,
         questionnaire,
         competency_totals(questionnaire, counts),
-        self_totals(questionnaire, self_answers),
+        answer_totals(questionnaire, self_answers),
         n_respondents,
     )

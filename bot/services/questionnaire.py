@@ -188,7 +188,7 @@ class QuestionnaireService:
     async def _submit(self, respondent: EmployeeDTO, progress: Progress) -> Outcome:
         if not progress.complete:
             return Outcome(screen=ReviewScreen(progress), refusal=Refusal.INCOMPLETE)
-        if not await self.repo.submit(progress.task.assignment.id):
+        if not await self.repo.submit(progress.task.assignment.id, progress.questionnaire):
             return Outcome(refusal=Refusal.SUBMITTED)
         remaining = len(await self.repo.open_tasks(respondent.id))
         return Outcome(screen=SubmittedScreen(progress, remaining))

@@ -35,7 +35,7 @@ async def campaign_results(
         return []
     # One person's report (as the delivery sends them) asks the database about that person only.
     subjects = await repo.subjects(campaign_id, included_only=True, subject_id=subject_id)
-    others, own = await AnswerRepo(session).competency_totals(campaign_id, profile.statement_map, subject_id)
+    others, own = await AnswerRepo(session).competency_totals(campaign_id, subject_id)
     submitted = await repo.submitted_counts(campaign_id, subject_id)
     results = []
     for subject in subjects:

@@ -70,10 +70,10 @@ class World:
             for assignment in await CampaignRepo(session).assignments(campaign_id):
                 task = await answers.task(assignment.id)
                 assert task is not None
-                total = len(self.runtime.profile.questionnaire(task.questionnaire).statements)
-                for statement in range(1, total + 1):
+                questionnaire = self.runtime.profile.questionnaire(task.questionnaire)
+                for statement in range(1, len(questionnaire.statements) + 1):
                     await answers.save_draft(assignment.id, statement, (assignment.id + statement) % 5 + 1)
-                await answers.submit(assignment.id)
+                await answers.submit(assignment.id, questionnaire)
             await campaigns.close(session, campaign_id, self.runtime.clock.now())
         return campaign_id
 

@@ -20,10 +20,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.callbacks import AnswerCb, NavCb
+from bot.domain import scoring
+from bot.domain.methodology import load_profile
+from bot.domain.scoring import AnswerCount, Total
 from bot.services.questionnaire import Action
 from storage.db import create_engine, create_sessionmaker
 from storage.employees import EmployeeRepo
-from storage.models import AnswerTally, Assignment, SelfAnswer
+from storage.models import AnswerTally, Assignment, CampaignSubject, CompetencySum, SelfAnswer
 from tests.e2e.support import (
     TOKEN,
     BotProcess,
@@ -208,6 +211,14 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
             selves = {
                 (r.subject_id, r.statement_no): r.score for r in await connection.execute(select(SelfAnswer))
             }
+            questionnaires = {
+                row.id: row.questionnaire
+                for row in await connection.execute(select(CampaignSubject.id, CampaignSubject.questionnaire))
+            }
+            sums = {
+                (r.subject_id, r.self_assessed, r.competency_no): Total(r.points, r.answers)
+                for r in await connection.execute(select(CompetencySum))
+            }
     finally:
         await engine.dispose()
     opened = [person.assignment for person in people]
@@ -224,5 +235,19 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
                 expected_tallies[(subject, statement, score)] += 1
     assert tallies == dict(expected_tallies)
     assert selves == expected_selves
+    # The per-competency sums the reports read: each submitted questionnaire added once.
+    expected_sums: dict[tuple[int, bool, int], Total] = {}
+    for subject, code in questionnaires.items():
+        questionnaire = load_profile().questionnaire(code)
+        others = scoring.competency_totals(
+            questionnaire,
+            (AnswerCount(no, score, n) for (of, no, score), n in expected_tallies.items() if of == subject),
+        )
+        own = scoring.answer_totals(
+            questionnaire, {no: score for (of, no), score in expected_selves.items() if of == subject}
+        )
+        for self_assessed, totals in ((False, others), (True, own)):
+            expected_sums |= {(subject, self_assessed, no): total for no, total in totals.items()}
+    assert sums == expected_sums
     for known, shown in (pair for person in people for pair in person.reopened_at):
         assert shown <= known or shown == 0, (known, shown)  # never past an unanswered statement

@@ -6,6 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from bot.domain import scoring
+from bot.domain.methodology import Profile
+from bot.domain.scoring import AnswerCount
 from storage.db import create_engine
 from storage.migrate import downgrade, upgrade
 from storage.models import Base
@@ -169,3 +172,87 @@ async def test_a_commission_with_one_sitting_survives_0014_up_and_down(empty_dat
     assert await _rows(url, "SELECT COUNT(*) FROM commission_votes WHERE commission_id = 1") == [(8,)]
     assert "commission_sittings" not in await _tables(url)
     assert await _rows(url, "SELECT sheet_id, no FROM legacy_kpis") == [(1, 1)]
+
+
+def _answered_round(profile: Profile) -> Statements:
+    """A 360 round as revision 0015 stored it: E1 (the heads' questionnaire) and E2 (the
+    employees'), each with tallies from colleagues and a self-assessment."""
+    heads, employees = (profile.questionnaire(code) for code in ("heads", "employees"))
+    # Two scores a statement: two colleagues gave one, ``subject`` colleagues the next one up.
+    tallies = [
+        {"subject": subject, "statement": s.no, "score": score, "count": count}
+        for subject, questionnaire in ((1, heads), (2, employees))
+        for s in questionnaire.statements
+        for score, count in ((s.no % 5 + 1, 2), ((s.no + 1) % 5 + 1, subject))
+    ]
+    selves = [
+        {"subject": subject, "statement": s.no, "score": (s.no * subject) % 5 + 1}
+        for subject, questionnaire in ((1, heads), (2, employees))
+        for s in questionnaire.statements
+    ]
+    return [
+        (
+            "INSERT INTO employees (id, employee_id, full_name, name_key, position, role, unit, appointed_on,"
+            " active) VALUES (:id, :code, :code, :code, 'specialist', 'employee', 'Unit', '2020-01-01', true)",
+            [{"id": n, "code": f"E{n}"} for n in (1, 2)],
+        ),
+        (
+            "INSERT INTO campaigns (id, kind, year, deadline, status, profile_code, profile_version)"
+            " VALUES (1, '360', 2025, '2026-01-30', 'closed', :code, :version)",
+            [{"code": profile.code, "version": profile.version}],
+        ),
+        (
+            "INSERT INTO campaign_subjects (id, campaign_id, employee_id, questionnaire)"
+            " VALUES (:id, 1, :id, :questionnaire)",
+            [{"id": 1, "questionnaire": "heads"}, {"id": 2, "questionnaire": "employees"}],
+        ),
+        (
+            "INSERT INTO answer_tallies (subject_id, statement_no, score, count)"
+            " VALUES (:subject, :statement, :score, :count)",
+            tallies,
+        ),
+        (
+            "INSERT INTO self_answers (subject_id, statement_no, score) VALUES (:subject, :statement, :score)",
+            selves,
+        ),
+    ]
+
+
+async def test_0016_adds_up_the_answers_of_rounds_answered_before_it(
+    empty_database_url: str, profile: Profile
+) -> None:
+    """Revision 0016 fills the per-competency sums of answered rounds from their tallies and
+    self-assessments, as the bot would have kept them; downgrading drops them."""
+    url = empty_database_url
+    await asyncio.to_thread(upgrade, url, "0015")
+    statements = _answered_round(profile)
+    await _execute(url, statements)
+
+    await asyncio.to_thread(upgrade, url)
+    rows = await _rows(
+        url,
+        "SELECT subject_id, self_assessed, competency_no, points, answers FROM competency_sums"
+        " ORDER BY subject_id, self_assessed, competency_no",
+    )
+    tallies, selves = statements[3][1], statements[4][1]
+    expected = []
+    for subject, code in ((1, "heads"), (2, "employees")):
+        questionnaire = profile.questionnaire(code)
+        others = scoring.competency_totals(
+            questionnaire,
+            (AnswerCount(t["statement"], t["score"], t["count"]) for t in tallies if t["subject"] == subject),
+        )
+        own = scoring.answer_totals(
+            questionnaire, {s["statement"]: s["score"] for s in selves if s["subject"] == subject}
+        )
+        for self_assessed, totals in ((False, others), (True, own)):
+            expected += [
+                (subject, self_assessed, no, total.points, total.answers)
+                for no, total in sorted(totals.items())
+            ]
+    assert [(s, bool(own), c, p, a) for s, own, c, p, a in rows] == expected
+    assert len(expected) == 2 * sum(len(q.competencies) for q in profile.questionnaires.values())
+
+    await asyncio.to_thread(downgrade, url, "0015")
+    assert "competency_sums" not in await _tables(url)
+    assert await _rows(url, "SELECT count(*) FROM answer_tallies") == [(len(tallies),)]

@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import scoring
 from bot.domain.methodology import Profile
+from bot.domain.scoring import AnswerCount, Total
 from bot.services import campaigns, people
 from bot.services.campaigns import CampaignError, RespondentRow
 from bot.services.results import campaign_results, results_csv
 from storage.answers import AnswerRepo
 from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
-from storage.models import AnswerTally, Assignment, DraftAnswer, SelfAnswer
+from storage.models import AnswerTally, Assignment, CompetencySum, DraftAnswer, SelfAnswer
 from storage.outbox import OutboxRepo
 from tests.factories import STAFF_CSV, TELEGRAM_IDS, staff_validation
 
@@ -192,21 +194,41 @@ async def test_submitted_answers_lose_their_respondent(
     await answers.save_draft(about_e1.assignment.id, 1, 5)  # a changed answer replaces the old one
     assert (await answers.drafts(about_e1.assignment.id))[1] == 5
 
-    assert await answers.submit(about_e1.assignment.id)
-    assert not await answers.submit(about_e1.assignment.id)  # a double tap on Submit
+    e1_questionnaire = profile.questionnaire(about_e1.questionnaire)
+    assert await answers.submit(about_e1.assignment.id, e1_questionnaire)
+    assert not await answers.submit(about_e1.assignment.id, e1_questionnaire)  # a double tap
     assert await session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
     tallies = (
         await session.execute(select(AnswerTally.statement_no, AnswerTally.score, AnswerTally.count))
     ).all()
     assert sorted(tallies)[:2] == [(1, 5, 1), (2, 3, 1)]
-    # Nothing in the tally table can point back to U1.
+    # Nothing in the tally table, or in the sums, can point back to U1.
     assert {c.name for c in AnswerTally.__table__.columns} == {"subject_id", "statement_no", "score", "count"}
+    assert {c.name for c in CompetencySum.__table__.columns} == {
+        "subject_id",
+        "self_assessed",
+        "competency_no",
+        "points",
+        "answers",
+    }
+    # The sums kept at the submission are the tallies added up per competency, counted once.
+    others, _ = await answers.competency_totals(campaign_id)
+    assert others[about_e1.assignment.subject_id] == scoring.competency_totals(
+        e1_questionnaire, (AnswerCount(no, score, count) for no, score, count in tallies)
+    )
+    assert others[about_e1.assignment.subject_id][1] == Total(5 + 3 + 3, 3)
 
     own = next(t for t in tasks if t.assignment.relation == "self")
     for statement_no in range(1, 37):
         await answers.save_draft(own.assignment.id, statement_no, 4)
-    assert await answers.submit(own.assignment.id)
+    own_questionnaire = profile.questionnaire(own.questionnaire)
+    assert await answers.submit(own.assignment.id, own_questionnaire)
     assert await session.scalar(select(func.count()).select_from(SelfAnswer)) == 36
+    others, selves = await answers.competency_totals(campaign_id, own.assignment.subject_id)
+    assert list(others) == [] and selves[own.assignment.subject_id] == {
+        competency.no: Total(4 * len(competency.statements), len(competency.statements))
+        for competency in own_questionnaire.competencies
+    }
     assert await session.scalar(select(func.count()).select_from(AnswerTally)) == 24  # self never tallied
     assert await session.scalar(select(func.count()).where(Assignment.submitted.is_(True))) == 2
 
