@@ -22,6 +22,7 @@ from storage.models import (
     AuditEntry,
     Campaign,
     CampaignSubject,
+    CompetencySum,
     QuarterSheet,
     SheetScore,
     WorkPlan,
@@ -81,6 +82,9 @@ async def test_what_is_past_keeping_goes_and_the_rest_stays(session: AsyncSessio
     for campaign_id in (old_360, recent_360):
         subject = await campaigns.add_subject(campaign_id, staff["E1"].id, "employees")
         session.add(AnswerTally(subject_id=subject, statement_no=1, score=4, count=3))
+        session.add(
+            CompetencySum(subject_id=subject, self_assessed=False, competency_no=1, points=12, answers=3)
+        )
     plans = PlanRepo(session)
     kpis = [NewKpi(n, f"KPI {n}", "plan", "%", True, "result", {4: Decimal(10)}, {}) for n in (1, 2, 3)]
     plan_2025 = await plans.save(
@@ -126,6 +130,7 @@ async def test_what_is_past_keeping_goes_and_the_rest_stays(session: AsyncSessio
     assert purged == dry
     assert set(await session.scalars(select(Campaign.id))) == {recent_360, open_quarter}
     assert await _count(session, CampaignSubject) == 1 and await _count(session, AnswerTally) == 1
+    assert await _count(session, CompetencySum) == 1  # the purged round's sums went with it
     assert await _count(session, QuarterSheet) == 1 and await _count(session, SheetScore) == 1
     assert set(await session.scalars(select(WorkPlan.year))) == {2026}
     assert set(await session.scalars(select(AbsencePeriod.kind))) == {"sick"}
