@@ -300,7 +300,8 @@ async def run_bot(settings: Settings, **polling: Any) -> None:
         else:
             # Back from webhook mode: Telegram refuses getUpdates while a webhook is set.
             await bot.delete_webhook(drop_pending_updates=False)
-            await dispatcher.start_polling(bot, **polling)
+            # The session is closed below, once the outbox's sends in flight have finished.
+            await dispatcher.start_polling(bot, close_bot_session=False, **polling)
     finally:
         await delivery.stop()  # stops claiming; the sends in flight finish and are recorded
         if scheduler.running:

@@ -28,12 +28,21 @@ log = logging.getLogger(__name__)
 HEALTH_PATH = "/healthz"
 
 
+class _UpdateHandler(SimpleRequestHandler):
+    """aiogram's handler, except that the web server's shutdown leaves the bot's session open:
+    it closed it before the outbox's sends in flight had finished, which cut them off after
+    Telegram had some of them, and they were sent again (bot.factory.run_bot closes it last)."""
+
+    async def close(self) -> None:
+        return None
+
+
 def create_web_app(
     settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine
 ) -> web.Application:
     assert settings.webhook_secret is not None  # Settings refuses WEBHOOK_URL without one
     app = web.Application()
-    SimpleRequestHandler(
+    _UpdateHandler(
         dispatcher,
         bot,
         handle_in_background=False,

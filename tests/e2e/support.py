@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import signal
+import socket
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -27,6 +28,13 @@ from tests.stand_in import BotApiStandIn, SentMessage
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST"
 LANGUAGES = {"D1": "kk", "U1": "kk", "U2": "ru", "E1": "kk", "E2": "en", "E3": "kk", "E4": "ru", "E5": "kk"}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a bot instance's webhook server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def bot_environment(database_url: str, stand_in: BotApiStandIn, **extra: str) -> dict[str, str]:

@@ -43,7 +43,7 @@ from bot.services.staff_files import load_staff_file
 from storage.migrate import upgrade
 from storage.models import Assignment, Broadcast, CampaignSubject, Employee, OutboxMessage
 from storage.outbox import INTERRUPTED
-from tests.e2e.support import TOKEN, BotProcess, bot_environment
+from tests.e2e.support import TOKEN, BotProcess, bot_environment, free_port
 from tests.factories import STAFF_CSV
 from tests.stand_in import BotApiStandIn
 from tests.stand_in.server import RateLimits, SendRecord
@@ -284,57 +284,106 @@ async def test_broadcast_survives_429_blocks_refusals_and_a_restart(empty_databa
             await stack.close()
 
 
+async def statuses_now(
+    database_url: str, stand_in: BotApiStandIn, broadcast_id: int, *, settled: bool = False
+) -> dict[int, tuple[str, str | None]]:
+    """The broadcast's outbox statuses by chat, read from outside the bot; ``settled``: once
+    none is pending or being sent (up to 30 s)."""
+    stack = Stack.start(database_url, stand_in)
+    try:
+        for _ in range(150):
+            statuses = await outbox_statuses(stack.runtime, broadcast_id)
+            if not settled or all(status not in ("pending", "sending") for status, _ in statuses.values()):
+                return statuses
+            await asyncio.sleep(0.2)
+        raise TimeoutError(Counter(s for s, _ in statuses.values()))
+    finally:
+        await stack.close()
+
+
+async def _queued_broadcast(database_url: str, stand_in: BotApiStandIn, recipients: int) -> int:
+    """``recipients`` people on the staff list and in the stand-in, and a broadcast to them all
+    queued (as HR's Send does); its id."""
+    stack = Stack.start(database_url, stand_in)
+    try:
+        telegram = await populate(stack.runtime, staff_csv(recipients))
+        async with stack.runtime.sessionmaker.begin() as session:
+            started = await start_broadcast(
+                session,
+                author_telegram_id=None,
+                audience=Audience(AudienceKind.EVERYONE),
+                text=TEXT,
+                attachment=None,
+                progress_chat_id=None,
+                progress_message_id=None,
+                now=stack.runtime.clock.now(),
+            )
+    finally:
+        await stack.close()
+    for telegram_id in telegram.values():
+        stand_in.add_user(telegram_id, language_code=None)
+    return started.broadcast_id
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_graceful_stop_mid_broadcast_sends_nobody_twice(
+    empty_database_url: str, tmp_path: Path, mode: str
+) -> None:
+    """SIGTERM (systemd's stop) while sends are on their way to Telegram: they finish and are
+    recorded before the bot closes its connection to Telegram. Closing it first (as aiogram's
+    polling and webhook server do on their way out) cut them off after Telegram had some of
+    them; they went back to the queue and were sent again after the restart."""
+    await asyncio.to_thread(upgrade, empty_database_url)
+    async with BotApiStandIn(token=TOKEN, rate_limits=RateLimits(), latency=0.3) as stand_in:
+        broadcast_id = await _queued_broadcast(empty_database_url, stand_in, 90)
+        env = bot_environment(empty_database_url, stand_in, OUTBOX_RATE_PER_SECOND="30", HR_ADMIN_IDS="")
+        if mode == "webhook":
+            port = free_port()
+            stand_in.webhook_targets = [f"http://127.0.0.1:{port}"]
+            env |= {
+                "WEBHOOK_URL": "https://bot.example.kz/telegram/updates",
+                "WEBHOOK_SECRET": "s" * 40,
+                "WEBHOOK_LISTEN_PORT": str(port),
+            }
+        bot = BotProcess(env, tmp_path / "bot.log")
+        await bot.start()
+        try:
+            await stand_in.wait_for(lambda: sum(stand_in.sent_counts.values()) >= 20, timeout=30)
+            assert await bot.stop(timeout=20)  # exited by itself
+            stopped = Counter(
+                s for s, _ in (await statuses_now(empty_database_url, stand_in, broadcast_id)).values()
+            )
+            assert stopped["sending"] == 0 and stopped["failed"] == 0, stopped  # each settled, none lost
+            assert 0 < stopped["sent"] < 90, stopped  # stopped half-way
+
+            await bot.start()
+            statuses = await statuses_now(empty_database_url, stand_in, broadcast_id, settled=True)
+            assert await bot.stop(timeout=20)
+        finally:
+            await bot.kill()
+    assert {status for status, _ in statuses.values()} == {"sent"}
+    assert len(stand_in.sent_counts) == 90 and max(stand_in.sent_counts.values()) == 1  # nobody twice
+    log = (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
+    assert "ServerDisconnectedError" not in log and "Session is closed" not in log
+
+
 async def test_a_crash_mid_broadcast_never_sends_twice(empty_database_url: str, tmp_path: Path) -> None:
     await asyncio.to_thread(upgrade, empty_database_url)
     async with BotApiStandIn(token=TOKEN, rate_limits=RateLimits()) as stand_in:
-        stack = Stack.start(empty_database_url, stand_in)
-        try:
-            telegram = await populate(stack.runtime, staff_csv(90))
-            async with stack.runtime.sessionmaker.begin() as session:
-                started = await start_broadcast(
-                    session,
-                    author_telegram_id=None,
-                    audience=Audience(AudienceKind.EVERYONE),
-                    text=TEXT,
-                    attachment=None,
-                    progress_chat_id=None,
-                    progress_message_id=None,
-                    now=stack.runtime.clock.now(),
-                )
-        finally:
-            await stack.close()
-        for telegram_id in telegram.values():
-            stand_in.add_user(telegram_id, language_code=None)
+        broadcast_id = await _queued_broadcast(empty_database_url, stand_in, 90)
         env = bot_environment(empty_database_url, stand_in, OUTBOX_RATE_PER_SECOND="30", HR_ADMIN_IDS="")
         bot = BotProcess(env, tmp_path / "bot.log")
         await bot.start()
         try:
             await stand_in.wait_for(lambda: sum(stand_in.sent_counts.values()) >= 30, timeout=30)
             await bot.kill()  # a crash: no chance to record anything
-            stack = Stack.start(empty_database_url, stand_in)
-            try:
-                crashed = Counter(
-                    s for s, _ in (await outbox_statuses(stack.runtime, started.broadcast_id)).values()
-                )
-            finally:
-                await stack.close()
+            crashed = Counter(
+                s for s, _ in (await statuses_now(empty_database_url, stand_in, broadcast_id)).values()
+            )
             assert crashed["sending"] > 0, crashed  # claimed, fate unknown
 
             await bot.start()  # recovers the interrupted rows, then carries on
-            stack = Stack.start(empty_database_url, stand_in)
-            try:
-
-                async def settled() -> dict[int, tuple[str, str | None]]:
-                    for _ in range(150):
-                        statuses = await outbox_statuses(stack.runtime, started.broadcast_id)
-                        if all(status not in ("pending", "sending") for status, _ in statuses.values()):
-                            return statuses
-                        await asyncio.sleep(0.2)
-                    raise TimeoutError(Counter(s for s, _ in statuses.values()))
-
-                statuses = await settled()
-            finally:
-                await stack.close()
+            statuses = await statuses_now(empty_database_url, stand_in, broadcast_id, settled=True)
             assert await bot.stop(timeout=20)  # a graceful stop: in-flight sends finish
         finally:
             await bot.kill()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -31,6 +30,7 @@ from tests.e2e.support import (
     cli,
     expected_means,
     exported_means,
+    free_port,
     join_with_invites,
     start_360_round,
 )
@@ -43,12 +43,6 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 PUBLIC_URL = "https://bagalau.example.kz/telegram/updates"
 SECRET = "s3cret-Token_42"
 EVALUATED = ["U1", "E1", "E2", "E3"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _healthy(port: int) -> bool:
@@ -97,7 +91,7 @@ async def test_two_instances_share_the_work_and_survive_a_kill(
     redis = Redis.from_url(REDIS_URL)
     await redis.flushdb()
     await redis.aclose()
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     async with BotApiStandIn(token=TOKEN, bot_username="bagalau_test_bot") as stand_in:
         stand_in.webhook_targets = [f"http://127.0.0.1:{port}" for port in ports]
         add_staff_users(stand_in)
