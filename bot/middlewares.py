@@ -43,7 +43,7 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             token = _update_session.set(session)
             try:
-                if isinstance(event, Update) and not await UpdateLog(session).first_time(event.update_id):
+                if isinstance(event, Update) and not await _first_time(event, data):
                     log.info("update %s delivered again: handled before, skipped", event.update_id)
                     return None
                 result = await handler(event, data)
@@ -54,6 +54,17 @@ class DbSessionMiddleware(BaseMiddleware):
                 raise
             finally:
                 _update_session.reset(token)
+
+
+async def _first_time(update: Update, data: dict[str, Any]) -> bool:
+    """Record the update; False if it was recorded before. Who sent it is read in the same
+    go, for SenderMiddleware (one round trip less for every update on PostgreSQL)."""
+    updates = UpdateLog(data["session"])
+    user: User | None = data.get("event_from_user")
+    if user is None:
+        return await updates.first_time(update.update_id)
+    data["sender"] = await updates.first_time_from(update.update_id, user.id)
+    return data["sender"] is not None
 
 
 class CommitBeforeSending(BaseRequestMiddleware):
@@ -89,7 +100,8 @@ class SenderMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         employee, roles = None, frozenset[Role]()
         if user is not None:
-            sender = await SenderRepo(data["session"]).who(user.id)
+            # Read with the update's record (DbSessionMiddleware) when there is one.
+            sender = data.pop("sender", None) or await SenderRepo(data["session"]).who(user.id)
             found, roles = sender.employee, sender.roles
             employee = found if found is not None and found.active else None
             # Checked on the loaded row first: a write on every update would serialise them all.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +25,7 @@ class SenderDTO:
 
 _ME = select(bindparam("telegram_user_id", type_=BigInteger).label("telegram_user_id")).subquery("me")
 # One row per role (at least one row): the person, each role, the account's language.
-_SENDER = (
+SENDER = (
     select(*EMPLOYEE_COLUMNS, table_of(RoleGrant).c.role, table_of(Account).c.locale)
     .select_from(_ME)
     .outerjoin(table_of(Employee), table_of(Employee).c.telegram_user_id == _ME.c.telegram_user_id)
@@ -32,15 +34,17 @@ _SENDER = (
 )
 
 
+def sender_of(rows: Sequence[Sequence[Any]]) -> SenderDTO:
+    """The sender from the rows of ``SENDER`` (columns after its own are ignored)."""
+    first, role_at = rows[0], len(EMPLOYEE_COLUMNS)
+    employee = EmployeeDTO(*first[:role_at]) if first[0] is not None else None
+    roles = frozenset(Role(row[role_at]) for row in rows if row[role_at] is not None)
+    return SenderDTO(employee, roles, first[role_at + 1])
+
+
 class SenderRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def who(self, telegram_user_id: int) -> SenderDTO:
-        rows = (await self.session.execute(_SENDER, {"telegram_user_id": telegram_user_id})).all()
-        first = rows[0]
-        employee = EmployeeDTO(*first[: len(EMPLOYEE_COLUMNS)]) if first[0] is not None else None
-        roles = frozenset(
-            Role(row[len(EMPLOYEE_COLUMNS)]) for row in rows if row[len(EMPLOYEE_COLUMNS)] is not None
-        )
-        return SenderDTO(employee, roles, first[len(EMPLOYEE_COLUMNS) + 1])
+        return sender_of((await self.session.execute(SENDER, {"telegram_user_id": telegram_user_id})).all())

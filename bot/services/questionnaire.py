@@ -139,14 +139,14 @@ class QuestionnaireService:
             return Outcome(refusal=Refusal.BAD_SCORE)
         if progress.task.assignment.cursor != statement_no:
             return Outcome(refusal=Refusal.NOT_ON_SCREEN)
-        await self.repo.save_draft(assignment_id, statement_no, score)
         answers = {**progress.answers, statement_no: score}
         progress = Progress(progress.task, progress.questionnaire, answers)
         if progress.task.assignment.back_to_review or statement_no == progress.total:
             cursor = REVIEW
         else:
             cursor = statement_no + 1
-        return await self._move(progress, cursor, back_to_review=False, message_id=message_id)
+        await self.repo.save_answer(assignment_id, statement_no, score, cursor, message_id=message_id)
+        return _screen(progress, cursor)
 
     async def navigate(
         self, respondent: EmployeeDTO, assignment_id: int, action: Action, statement_no: int, message_id: int
@@ -199,9 +199,7 @@ class QuestionnaireService:
         await self.repo.set_cursor(
             progress.task.assignment.id, cursor, back_to_review=back_to_review, message_id=message_id
         )
-        if cursor == REVIEW:
-            return Outcome(screen=ReviewScreen(progress))
-        return Outcome(screen=QuestionScreen(progress, cursor))
+        return _screen(progress, cursor)
 
     async def _progress(self, task: TaskDTO) -> Progress:
         questionnaire = self.profile.questionnaire(task.questionnaire)
@@ -225,3 +223,10 @@ class QuestionnaireService:
         if message_id is not None and task.assignment.message_id != message_id:
             return None, Refusal.STALE_MESSAGE
         return Progress(task, self.profile.questionnaire(task.questionnaire), drafts), None
+
+
+def _screen(progress: Progress, cursor: int) -> Outcome:
+    """The screen at ``cursor``: a statement, or the review."""
+    if cursor == REVIEW:
+        return Outcome(screen=ReviewScreen(progress))
+    return Outcome(screen=QuestionScreen(progress, cursor))

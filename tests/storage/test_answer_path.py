@@ -1,0 +1,70 @@
+"""The statements of every update and every answer, on SQLite and PostgreSQL: PostgreSQL folds
+some of them into one statement (storage/updates.py, storage/answers.py), SQLite runs them in
+turn, and both must store and return the same."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.access import Role
+from bot.domain.methodology import Profile
+from storage.answers import AnswerRepo
+from storage.employees import EmployeeRepo
+from storage.models import Assignment, ProcessedUpdate
+from storage.roles import RoleRepo
+from storage.senders import SenderRepo
+from storage.updates import UpdateLog
+from tests.factories import TELEGRAM_IDS
+from tests.storage.test_repositories import _bind_all, _import, _running_round
+
+
+async def test_an_update_is_recorded_once_with_its_sender(session: AsyncSession, today: date) -> None:
+    await _import(session, today)
+    await _bind_all(session)
+    u1 = TELEGRAM_IDS["U1"]
+    await RoleRepo(session).grant(u1, Role.HR, granted_by=None)
+    updates = UpdateLog(session)
+
+    sender = await updates.first_time_from(7001, u1)
+    assert sender is not None and sender == await SenderRepo(session).who(u1)
+    assert sender.employee is not None and sender.employee.employee_id == "U1"
+    assert sender.roles == {Role.HR}
+    # The same update again: refused, and recorded once.
+    assert await updates.first_time_from(7001, u1) is None
+    assert not await updates.first_time(7001)
+    # Someone outside the staff list, with no role.
+    stranger = await updates.first_time_from(7002, 555)
+    assert stranger is not None and (stranger.employee, stranger.roles) == (None, frozenset())
+    assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 2
+
+
+async def test_an_answer_saves_the_draft_and_moves_the_cursor(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
+    await _running_round(session, today, profile)
+    answers = AnswerRepo(session)
+    u1 = (await EmployeeRepo(session).by_external_ids(["U1"]))["U1"]
+    task = (await answers.open_tasks(u1.id))[0]
+    assignment_id = task.assignment.id
+    await answers.set_cursor(assignment_id, 1, back_to_review=True, message_id=40)
+
+    await answers.save_answer(assignment_id, 1, 4, 2, message_id=41)
+    await answers.save_answer(assignment_id, 2, 3, 0, message_id=41)
+    await answers.save_answer(assignment_id, 1, 5, 2, message_id=42)  # changed: replaces the first
+
+    assert await answers.drafts(assignment_id) == {1: 5, 2: 3}
+    found = await answers.task_in_progress(assignment_id)
+    assert found is not None
+    moved, drafts = found
+    assert (moved.assignment.cursor, moved.assignment.back_to_review, moved.assignment.message_id) == (
+        2,
+        False,
+        42,
+    )
+    assert drafts == {1: 5, 2: 3} and moved.answered == 2
+    # Nobody else's questionnaire moved.
+    others = select(func.count()).where(Assignment.id != assignment_id, Assignment.cursor.is_not(None))
+    assert await session.scalar(others) == 0
