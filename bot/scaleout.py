@@ -38,12 +38,22 @@ def connect_redis(url: str | None) -> Redis | None:
     return Redis.from_url(url, health_check_interval=30) if url else None
 
 
+# How long a person's one-update-at-a-time lock outlives the instance holding it. An instance
+# killed while handling someone's update leaves the lock behind, and their next updates (on any
+# instance) wait until it expires: aiogram's default of 60 s froze them for a minute (the
+# scale-out test's kill caught it). An update is handled in well under a second; one that takes
+# longer than this (a large import) merely lets the person's next update run beside it, and the
+# database's row locks and conditional writes keep that correct.
+PERSON_LOCK_SECONDS = 10
+
+
 def conversation_state(redis: Redis | None) -> tuple[BaseStorage, BaseEventIsolation]:
     """FSM storage and per-person event isolation: in Redis when there is one, else in memory."""
     if redis is None:
         return MemoryStorage(), SimpleEventIsolation()
     keys = DefaultKeyBuilder(prefix=KEY_PREFIX, with_destiny=True)
-    return RedisStorage(redis, key_builder=keys), RedisEventIsolation(redis, key_builder=keys)
+    isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": PERSON_LOCK_SECONDS})
+    return RedisStorage(redis, key_builder=keys), isolation
 
 
 class JobGate:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -19,15 +20,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from redis.asyncio import Redis
+from redis.exceptions import LockNotOwnedError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.delivery import ChatSpacing, RateLimiter
 from bot.factory import create_delivery, create_dispatcher
-from bot.scaleout import JobGate, SharedBudget
+from bot.scaleout import PERSON_LOCK_SECONDS, JobGate, SharedBudget, conversation_state
 from storage.models import Base
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_appeals import AUTHORISED, john_appeals
@@ -134,6 +137,28 @@ async def test_one_instance_a_period_runs_a_scheduled_job(redis: Redis) -> None:
     await asyncio.sleep(0.5)
     assert await second.claim("keeper", 0.5)  # the next period: whoever comes first
     assert await JobGate(None).claim("keeper", 0.5)  # one process: always itself
+
+
+@needs_redis
+async def test_a_person_held_by_an_instance_that_died_is_let_go_within_seconds(redis: Redis) -> None:
+    """An instance killed while handling someone's update never releases their
+    one-update-at-a-time lock: another instance takes their next update once it expires."""
+    key = StorageKey(bot_id=1, chat_id=700, user_id=700)
+    _, dead = conversation_state(redis)
+    _, alive = conversation_state(redis)
+    held = dead.lock(key)
+    await held.__aenter__()  # entered, and not left while the other waits: the instance died inside
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def next_update() -> float:
+        async with alive.lock(key):
+            return loop.time() - started
+
+    waited = await asyncio.wait_for(next_update(), PERSON_LOCK_SECONDS + 20)
+    assert waited >= PERSON_LOCK_SECONDS - 1  # one update at a time while the lock lives
+    with contextlib.suppress(LockNotOwnedError):  # long expired: nothing of the dead one's to release
+        await held.__aexit__(None, None, None)
 
 
 async def test_with_redis_unreachable_the_jobs_run_anyway() -> None:

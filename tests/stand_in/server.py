@@ -1034,6 +1034,8 @@ class BotApiStandIn:
         text = f"pending updates: {self.pending_updates()}; recent calls: {recent}"
         if self.errors:
             text += f"; error replies: {self.errors[-5:]}"
+        if self.webhook_deliveries:  # (update id, target, status: 0 when the target did not answer)
+            text += f"; last webhook deliveries: {self.webhook_deliveries[-6:]}"
         if self.dropped_updates:
             text += (
                 f"; {len(self.dropped_updates)} update(s) dropped by allowed_updates={self.allowed_updates}"
