@@ -13,6 +13,7 @@ from bot.domain.methodology import Questionnaire
 from bot.domain.scoring import Total, answer_totals
 from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, TaskDTO
 from storage.employees import EMPLOYEE_COLUMNS
+from storage.fixed import FixedStatement
 from storage.models import (
     AnswerTally,
     Assignment,
@@ -71,7 +72,7 @@ _TASKS = _task_query(
 _TASK = _TASKS.where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
 # The answer path's one read: the task with its drafts, a row each (one with none), and the
 # assignment's row locked.
-_TASK_IN_PROGRESS = (
+_TASK_IN_PROGRESS = FixedStatement(
     _task_query(_DRAFT_ANSWERS.c.statement_no, _DRAFT_ANSWERS.c.score)
     .outerjoin(_DRAFT_ANSWERS, _DRAFT_ANSWERS.c.assignment_id == _ASSIGNMENTS.c.id)
     .where(_ASSIGNMENTS.c.id == bindparam("assignment_id"))
@@ -108,8 +109,8 @@ _SET_CURSOR = (
 # WITH), one round trip less an answer (bench/answering.py). SQLite allows no INSERT inside
 # WITH, and a statement there costs no round trip: the two in turn.
 _SAVE_ANSWER = {
-    "postgresql": (_SET_CURSOR.add_cte(_SAVE_DRAFT["postgresql"].cte("saved")),),
-    "sqlite": (_SAVE_DRAFT["sqlite"], _SET_CURSOR),
+    "postgresql": (FixedStatement(_SET_CURSOR.add_cte(_SAVE_DRAFT["postgresql"].cte("saved"))),),
+    "sqlite": (FixedStatement(_SAVE_DRAFT["sqlite"]), FixedStatement(_SET_CURSOR)),
 }
 
 
@@ -150,7 +151,7 @@ class AnswerRepo:
         row locked until the transaction ends, so that two taps on the same questionnaire are
         handled one after the other (PostgreSQL; SQLite transactions are serialised as a
         whole, see storage/db.py)."""
-        rows = (await self.session.execute(_TASK_IN_PROGRESS, {"assignment_id": assignment_id})).all()
+        rows = await _TASK_IN_PROGRESS.rows(self.session, {"assignment_id": assignment_id})
         if not rows:
             return None
         drafts = {row[-2]: row[-1] for row in rows if row[-2] is not None}
@@ -192,7 +193,7 @@ class AnswerRepo:
         parameters = _cursor_parameters(assignment_id, cursor, False, message_id)
         parameters.update(statement_no=statement_no, score=score)
         for statement in _SAVE_ANSWER[dialect_of(self.session)]:
-            await self.session.execute(statement, parameters)
+            await statement.rows(self.session, parameters)
 
     async def submit(self, assignment_id: int, questionnaire: Questionnaire) -> bool:
         """Move the drafts out of reach of their respondent, in one transaction: into the

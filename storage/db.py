@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.sqlite_driver import in_place_dbapi
+from storage.sqlite_driver import in_place_dbapi, sqlite3_of
 
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -67,8 +69,14 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write: two
     updates handled at once then queue up (busy_timeout) instead of one of them failing
-    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite, with the
+    statement given to sqlite3 itself: through SQLAlchemy's execution it cost more than the
+    answer's statements that follow it (storage/fixed.py). A failure (the lock not had within
+    the busy timeout) is raised as SQLAlchemy would raise it, which the bot's replies know."""
+    try:
+        sqlite3_of(connection.connection.dbapi_connection).execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.access import Role
 from storage.dto import EmployeeDTO
 from storage.employees import EMPLOYEE_COLUMNS
+from storage.fixed import FixedStatement
 from storage.models import Account, Employee, RoleGrant
 from storage.rows import table_of
 
@@ -34,6 +35,9 @@ SENDER = (
 )
 
 
+_FIXED_SENDER = FixedStatement(SENDER)
+
+
 def sender_of(rows: Sequence[Sequence[Any]]) -> SenderDTO:
     """The sender from the rows of ``SENDER`` (columns after its own are ignored)."""
     first, role_at = rows[0], len(EMPLOYEE_COLUMNS)
@@ -47,4 +51,4 @@ class SenderRepo:
         self.session = session
 
     async def who(self, telegram_user_id: int) -> SenderDTO:
-        return sender_of((await self.session.execute(SENDER, {"telegram_user_id": telegram_user_id})).all())
+        return sender_of(await _FIXED_SENDER.rows(self.session, {"telegram_user_id": telegram_user_id}))

@@ -6,10 +6,10 @@ waiting for a busy event loop to come round again and, for the GIL, for the loop
 let go. On SQLite every transaction holds the write lock from its first statement (see
 storage/db.py), so an update's few statements kept everyone else waiting through some 25
 turns of the loop: 11 ms a transaction for well under a millisecond of SQLite's work
-(bench/answering.py). A statement on a local file takes tens of microseconds and a commit in
-WAL mode about 0.3 ms with its fsync, so they are simply run where they are asked for: a
-transaction's statements then follow one another without giving the loop away, and the lock
-is held for as long as the work takes.
+(bench/answering.py). A statement on a local file takes tens of microseconds, so statements
+are simply run where they are asked for: a transaction's statements then follow one another
+without giving the loop away, and the lock is held for as long as the work takes. A commit is
+the exception: it waits for the disk (see ``InPlaceConnection``).
 
 The price: a long statement (a report over a large round), or waiting for the lock while a
 command-line import in another process holds it (busy_timeout), holds up the loop meanwhile;
@@ -80,7 +80,7 @@ class InPlaceCursor(AsyncAdapt_aiosqlite_cursor):
         self._run(operation, seq_of_parameters, many=True)
 
     def _run(self, operation: str, parameters: Any, *, many: bool) -> None:
-        cursor = _sqlite3_of(self._adapt_connection).cursor()
+        cursor = sqlite3_of(self._adapt_connection).cursor()
         try:
             if many:
                 cursor.executemany(operation, parameters)
@@ -99,20 +99,18 @@ class InPlaceConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = InPlaceCursor  # type: ignore[assignment]  # a subclass of the one declared
 
-    def commit(self) -> None:
-        try:
-            _sqlite3_of(self).commit()
-        except Exception as error:
-            self._handle_exception(error)
+    # commit() is aiosqlite's own, run in its thread: a commit waits for the disk (an fsync of
+    # the WAL, about 0.2 ms here, a fraction of it CPU), during which the loop handles other
+    # updates; the connection is the pool's only one, so nothing else uses it meanwhile.
 
     def rollback(self) -> None:
         try:
-            _sqlite3_of(self).rollback()
+            sqlite3_of(self).rollback()
         except Exception as error:
             self._handle_exception(error)
 
 
-def _sqlite3_of(adapted: AsyncAdapt_dbapi_connection) -> sqlite3.Connection:
+def sqlite3_of(adapted: AsyncAdapt_dbapi_connection) -> sqlite3.Connection:
     """The sqlite3 connection inside aiosqlite's (its ``_conn`` raises once it is closed,
     which SQLAlchemy recognises as a closed connection)."""
     connection: aiosqlite.Connection = adapted._connection  # type: ignore[assignment]

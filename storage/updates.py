@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.fixed import FixedStatement
 from storage.models import ProcessedUpdate
 from storage.rows import table_of
 from storage.senders import SENDER, SenderDTO, SenderRepo, sender_of
@@ -26,9 +27,10 @@ _RECORD = per_dialect(
 # update (bench/answering.py); the sender's rows carry whether the record was new. SQLite
 # allows no INSERT inside WITH, and a statement there costs no round trip: two statements.
 _RECORDED = _RECORD["postgresql"].cte("recorded")
-_RECORD_AND_SENDER = SENDER.add_columns(
-    select(func.count()).select_from(_RECORDED).scalar_subquery().label("recorded")
+_RECORD_AND_SENDER = FixedStatement(
+    SENDER.add_columns(select(func.count()).select_from(_RECORDED).scalar_subquery().label("recorded"))
 )
+_FIXED_RECORD = {dialect: FixedStatement(statement) for dialect, statement in _RECORD.items()}
 
 
 class UpdateLog:
@@ -38,8 +40,8 @@ class UpdateLog:
     async def first_time(self, update_id: int) -> bool:
         """Record the update; False if it was recorded before (this is a repeated delivery).
         The record belongs to the update's transaction: if handling fails, it goes too."""
-        found = await self.session.execute(_RECORD[dialect_of(self.session)], {"update_id": update_id})
-        return found.scalar_one_or_none() is not None
+        found = await _FIXED_RECORD[dialect_of(self.session)].rows(self.session, {"update_id": update_id})
+        return bool(found)
 
     async def first_time_from(self, update_id: int, telegram_user_id: int) -> SenderDTO | None:
         """``first_time`` for an update someone sent, reading who sent it in the same go: the
@@ -48,10 +50,9 @@ class UpdateLog:
             if not await self.first_time(update_id):
                 return None
             return await SenderRepo(self.session).who(telegram_user_id)
-        found = await self.session.execute(
-            _RECORD_AND_SENDER, {"update_id": update_id, "telegram_user_id": telegram_user_id}
+        rows = await _RECORD_AND_SENDER.rows(
+            self.session, {"update_id": update_id, "telegram_user_id": telegram_user_id}
         )
-        rows = found.all()
         return sender_of(rows) if rows[0][-1] else None
 
     async def forget_before(self, moment: datetime) -> int:

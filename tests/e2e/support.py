@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.callbacks import AnswerCb, NavCb
+from bot.callbacks import AnswerCb, NavCb, TasksCb
 from bot.services.questionnaire import Action
 from storage.db import create_engine
 from storage.models import Assignment, CampaignSubject, Employee
@@ -163,6 +163,9 @@ async def join_with_invites(stand_in: BotApiStandIn, env: dict[str, str], folder
     return len(invites)
 
 
+_TO_THE_LIST = TasksCb().pack()
+
+
 def callbacks(message: SentMessage) -> list[str]:
     return [b["callback_data"] for b in message.buttons if b.get("callback_data")]
 
@@ -188,11 +191,14 @@ class Respondents:
         self.answers: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
 
     async def open_list(self, person: str) -> SentMessage:
+        """The reply to /start. A notice the outbox sends meanwhile (the round has started, a
+        reminder) carries the button to the list, which the list itself never does."""
         chat = TELEGRAM_IDS[person]
         self.stand_in.mark_seen(chat)
         self.stand_in.send_text(chat, "/start")
         return await self.stand_in.wait_for_message(
-            chat, predicate=lambda m: m.kind == "text" and m.edit_count == 0
+            chat,
+            predicate=lambda m: m.kind == "text" and m.edit_count == 0 and _TO_THE_LIST not in callbacks(m),
         )
 
     async def open_first_task(self, person: str) -> tuple[int, int] | None:
