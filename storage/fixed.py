@@ -125,11 +125,14 @@ _TAKEN = "fixed_statements_connection"
 async def _connection_of(session: AsyncSession) -> AsyncConnection:
     """The session's connection in its current transaction. Asking the session for it is a
     trip into SQLAlchemy's greenlet each time; within one transaction it is the same
-    connection, so it is asked for once a transaction and kept with the transaction."""
-    transaction = session.sync_session.get_transaction()
+    connection, so it is asked for once a transaction and kept with it. The innermost
+    transaction counts: asking the session is also what emits the SAVEPOINT that
+    ``begin_nested`` has only promised, so within a savepoint begun since, it is asked anew."""
+    sync = session.sync_session
+    root, savepoint = sync.get_transaction(), sync.get_nested_transaction()
     taken = session.info.get(_TAKEN)
-    if transaction is not None and taken is not None and taken[0] is transaction:
-        return cast(AsyncConnection, taken[1])
+    if root is not None and taken is not None and taken[0] is root and taken[1] is savepoint:
+        return cast(AsyncConnection, taken[2])
     connection = await session.connection()
-    session.info[_TAKEN] = (session.sync_session.get_transaction(), connection)
+    session.info[_TAKEN] = (sync.get_transaction(), sync.get_nested_transaction(), connection)
     return connection

@@ -97,6 +97,22 @@ async def test_a_fault_surfaces_as_sqlalchemys_and_stores_nothing(
     assert count == 2
 
 
+async def test_a_savepoint_begun_after_a_fixed_statement_holds_its_writes(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
+    """The session emits a savepoint only when asked for its connection: a fixed statement
+    reusing the connection it had taken before must still ask within the savepoint."""
+    assignment_id = await _a_started_task(session, today, profile)
+    answers = AnswerRepo(session)
+    await answers.save_answer(assignment_id, 3, 2, 4, message_id=41)  # outside the savepoint
+    savepoint = await session.begin_nested()
+    await answers.save_answer(assignment_id, 4, 1, 5, message_id=42)
+    await savepoint.rollback()
+    assert await answers.drafts(assignment_id) == {1: 4, 2: 5, 3: 2}
+    task = await answers.task(assignment_id)
+    assert task is not None and (task.assignment.cursor, task.assignment.message_id) == (4, 41)
+
+
 def test_a_statement_needing_python_side_defaults_is_refused(engine: AsyncEngine) -> None:
     # Assignment.submitted has a Python-side default, which SQLAlchemy computes at execution.
     statement = insert(table_of(Assignment)).values(
