@@ -108,9 +108,10 @@ _SET_CURSOR = (
 # An answer: the draft saved and the cursor moved. PostgreSQL: in one statement (the upsert in a
 # WITH), one round trip less an answer (bench/answering.py). SQLite allows no INSERT inside
 # WITH, and a statement there costs no round trip: the two in turn.
+_FIXED_SET_CURSOR = FixedStatement(_SET_CURSOR)
 _SAVE_ANSWER = {
     "postgresql": (FixedStatement(_SET_CURSOR.add_cte(_SAVE_DRAFT["postgresql"].cte("saved"))),),
-    "sqlite": (FixedStatement(_SAVE_DRAFT["sqlite"]), FixedStatement(_SET_CURSOR)),
+    "sqlite": (FixedStatement(_SAVE_DRAFT["sqlite"]), _FIXED_SET_CURSOR),
 }
 
 
@@ -182,8 +183,8 @@ class AnswerRepo:
     async def set_cursor(
         self, assignment_id: int, cursor: int | None, *, back_to_review: bool, message_id: int | None
     ) -> None:
-        await self.session.execute(
-            _SET_CURSOR, _cursor_parameters(assignment_id, cursor, back_to_review, message_id)
+        await _FIXED_SET_CURSOR.rows(
+            self.session, _cursor_parameters(assignment_id, cursor, back_to_review, message_id)
         )
 
     async def save_answer(
