@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import main
-from bot.clock import SystemClock
-from bot.config import Settings
 from bot.domain.legacy import Choice
 from bot.services import legacy
 from bot.services.legacy import LEGACY_RESULT
@@ -25,6 +24,17 @@ from storage.outbox import OutboxRepo
 from tests.cli.conftest import write
 from tests.legacy_support import ready_for_commission
 from tests.storage.test_legacy_year import staff_with_categories
+
+# The command line reads the system clock, so these tests freeze it (time-machine) on a working
+# Monday: the sitting dates below are chosen for that day, whatever day the suite runs on.
+TODAY = date(2026, 1, 12)
+NOW = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)  # 10:00 in Almaty
+SITTING_DAY = date(2026, 2, 9)  # a working Monday, more than 7 working days ahead
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(time_machine: time_machine.TimeMachineFixture) -> None:
+    time_machine.move_to(NOW, tick=True)
 
 
 def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,13 +73,11 @@ def test_a_legacy_year_from_the_command_line(env: Path, capsys: pytest.CaptureFi
     )
     assert "commission of 5 named, chaired by D1" in capsys.readouterr().out
 
-    today = SystemClock(Settings(_env_file=None).zone).today()
+    today = TODAY
     soon = today + timedelta(days=2)
     assert main(["legacy-schedule", "1", "--at", f"{soon.isoformat()} 10:00"]) == 1
     assert "at least 7 working days" in capsys.readouterr().err
-    later = today + timedelta(days=28)
-    while later.weekday() >= 5:
-        later += timedelta(days=1)
+    later = SITTING_DAY
     assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 10:00"]) == 0
     assert f"sitting 1 on {later.isoformat()} 10:00" in capsys.readouterr().out
 
@@ -165,8 +173,7 @@ def test_an_approval_given_on_paper(env: Path, capsys: pytest.CaptureFixture[str
     sitting's results and when, once, and the results then go to the people."""
     assert main(["import-staff", write(env, "staff.csv", staff_with_categories())]) == 0
     assert main(["legacy-start", "--year", "2025", "--deadline", "2026-01-30", "--profile", "kz-2018"]) == 0
-    clock = SystemClock(Settings(_env_file=None).zone)
-    today, now = clock.today(), clock.now()
+    today, now = TODAY, NOW
 
     async def ready(session: AsyncSession) -> None:
         staff = await EmployeeRepo(session).by_external_ids(["E1", "U1", "D1"])
@@ -177,9 +184,7 @@ def test_an_approval_given_on_paper(env: Path, capsys: pytest.CaptureFixture[str
     asyncio.run(_in_database(env, ready))
     members = ["--members", "D1,U1,U2,E3,E4", "--chair", "D1", "--secretary", "E5"]
     assert main(["legacy-commission", "1", *members]) == 0
-    later = today + timedelta(days=28)
-    while later.weekday() >= 5:
-        later += timedelta(days=1)
+    later = SITTING_DAY
     assert main(["legacy-schedule", "1", "--at", f"{later.isoformat()} 10:00"]) == 0
     assert main(["legacy-open", "1"]) == 0
     capsys.readouterr()
