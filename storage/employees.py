@@ -156,9 +156,20 @@ class EmployeeRepo:
         values["serves_public"] = record.serves_public
         return values
 
-    async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> None:
-        """Link a Telegram account to a person; an account belongs to one person only, so it
-        is first released from whoever had it."""
+    async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> bool:
+        """Link a Telegram account to a person who has none; False, changing nothing, when the
+        person is linked to another account already (only HR unbinds: ``unbind_telegram``).
+        The person's row is locked first (PostgreSQL; SQLite runs one writer at a time), so two
+        accounts joining as the same person at once cannot both succeed. An account belongs to
+        one person only, so it is released from whoever had it: the account's owner moves
+        itself, never anybody else."""
+        bound = await self.session.scalar(
+            select(Employee.telegram_user_id).where(Employee.id == employee_pk).with_for_update()
+        )
+        if bound == telegram_user_id:
+            return True
+        if bound is not None:
+            return False
         await self.session.execute(
             update(Employee)
             .where(Employee.telegram_user_id == telegram_user_id, Employee.id != employee_pk)
@@ -169,6 +180,20 @@ class EmployeeRepo:
             .where(Employee.id == employee_pk)
             .values(telegram_user_id=telegram_user_id, joined_at=now)
         )
+        return True
+
+    async def unbind_telegram(self, employee_pk: int) -> int | None:
+        """Release the person's Telegram account; returns it, or None if there was none."""
+        bound = await self.session.scalar(
+            select(Employee.telegram_user_id).where(Employee.id == employee_pk).with_for_update()
+        )
+        if bound is not None:
+            await self.session.execute(
+                update(Employee)
+                .where(Employee.id == employee_pk)
+                .values(telegram_user_id=None, joined_at=None)
+            )
+        return bound
 
     async def set_locale(self, employee_pk: int, locale: str) -> None:
         await self.session.execute(

@@ -36,3 +36,12 @@ class InviteRepo:
             .returning(Invite.employee_id)
         )
         return employee_pk
+
+    async def consume_all(self, employee_pk: int, now: datetime) -> None:
+        """Close every open invite of a person who has joined (by any way): a link left over
+        from a join by contact must not let another account take the identity."""
+        await self.session.execute(
+            update(Invite)
+            .where(Invite.employee_id == employee_pk, Invite.used_at.is_(None))
+            .values(used_at=now)
+        )

@@ -75,6 +75,22 @@ class RoleRepo:
         query = select(RoleGrant.telegram_user_id).where(RoleGrant.role == role.value)
         return list(await self.session.scalars(query))
 
+    async def lock_holders(self, role: Role) -> list[int]:
+        """The role's holders, their rows locked until the transaction ends, so that a decision
+        taken on them (keep the last head of HR) cannot be undone by a transaction running
+        beside this one. On PostgreSQL it is ``FOR UPDATE``: a second transaction waits here,
+        then reads the rows as the first left them (a deleted one is gone). The rows are locked
+        in one order, so two such transactions never deadlock. SQLite has no row locks and
+        needs none: every transaction begins with ``BEGIN IMMEDIATE`` (storage/db.py), one
+        writer at a time."""
+        query = (
+            select(RoleGrant.telegram_user_id)
+            .where(RoleGrant.role == role.value)
+            .order_by(RoleGrant.telegram_user_id)
+            .with_for_update()
+        )
+        return list(await self.session.scalars(query))
+
 
 class AccountRepo:
     """Settings of Telegram accounts outside the staff list (HR officers, the authorised person)."""

@@ -8,6 +8,7 @@ results.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -49,13 +50,22 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUTHORISED: frozenset({Permission.DECIDE_CALIBRATION, Permission.APPROVE_LEGACY_RESULTS}),
 }
 
-# Roles an HR officer may hand out. Granting hr_head, which opens every result, takes the
-# head of HR (or the command line on the server).
+# Roles that open scores: the head of HR reads every result, the authorised person receives a
+# calibration session's protocol with its scores. Clause 20 keeps scores from HR officers, so an
+# officer may not hand out either (or it could hand one to itself, or to a friend, and read
+# them); only the head of HR (or the command line on the server) grants them.
+SEES_SCORES: frozenset[Role] = frozenset({Role.HR_HEAD, Role.AUTHORISED})
+
 GRANTABLE_BY: dict[Role, frozenset[Role]] = {
-    Role.HR: frozenset({Role.HR, Role.AUTHORISED}),
+    Role.HR: frozenset(Role) - SEES_SCORES,
     Role.HR_HEAD: frozenset(Role),
     Role.AUTHORISED: frozenset(),
 }
+
+# Telegram's user ids have at most 52 significant bits (Bot API, "User"): a larger number is a
+# typing error (and past 2**63 it would not even fit the database's column).
+TELEGRAM_ID_LIMIT = 2**52
+_TELEGRAM_ID = re.compile(r"[0-9]{1,16}")
 
 
 def permissions(roles: Iterable[Role]) -> frozenset[Permission]:
@@ -71,3 +81,20 @@ def allowed(roles: Iterable[Role], permission: Permission) -> bool:
 
 def may_grant(granter_roles: Iterable[Role], role: Role) -> bool:
     return any(role in GRANTABLE_BY[granter] for granter in granter_roles)
+
+
+def may_grant_to(granter: int | None, granter_roles: Iterable[Role], target: int, role: Role) -> bool:
+    """Whether an account may give ``role`` to ``target``: within its own limits, and never to
+    itself (a role is always somebody else's decision). ``granter`` None is the command line."""
+    if granter is None:
+        return True
+    return granter != target and may_grant(granter_roles, role)
+
+
+def parse_telegram_id(text: str) -> int | None:
+    """A Telegram user id written by a person, or None when it is not one (letters, signs,
+    other scripts' digits, or more than Telegram's ids can hold)."""
+    if not _TELEGRAM_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if 0 < value < TELEGRAM_ID_LIMIT else None

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Role, may_grant
+from bot.domain.access import Role, may_grant, may_grant_to
 from storage.roles import AuditRepo, RoleRepo
 
 
@@ -67,13 +67,16 @@ class RoleChange(StrEnum):
     DONE = "done"
     UNCHANGED = "unchanged"
     NOT_ALLOWED = "not_allowed"
+    OWN_ROLE = "own_role"  # nobody grants themselves a role
     LAST_HR_HEAD = "last_hr_head"
 
 
 async def grant_role(
     session: AsyncSession, actor: Actor, target: int, role: Role, now: datetime
 ) -> RoleChange:
-    if actor.telegram_user_id is not None and not may_grant(actor.roles, role):
+    if actor.telegram_user_id == target:
+        return RoleChange.OWN_ROLE
+    if not may_grant_to(actor.telegram_user_id, actor.roles, target, role):
         return RoleChange.NOT_ALLOWED
     if not await RoleRepo(session).grant(target, role, actor.telegram_user_id):
         return RoleChange.UNCHANGED
@@ -84,12 +87,19 @@ async def grant_role(
 async def revoke_role(
     session: AsyncSession, actor: Actor, target: int, role: Role, now: datetime
 ) -> RoleChange:
+    """Taking one's own role is allowed (stepping down), except the last head of HR's."""
     repo = RoleRepo(session)
     if actor.telegram_user_id is not None and not may_grant(actor.roles, role):
         return RoleChange.NOT_ALLOWED
-    if role is Role.HR_HEAD and await repo.holders(Role.HR_HEAD) == [target]:
-        # Nobody could read results or the audit log any more.
-        return RoleChange.LAST_HR_HEAD
+    if role is Role.HR_HEAD:
+        # Decided on locked rows: two heads taking the role from each other at the same
+        # moment would otherwise both see two heads, and leave none.
+        heads = await repo.lock_holders(Role.HR_HEAD)
+        if actor.telegram_user_id is not None and actor.telegram_user_id not in heads:
+            return RoleChange.NOT_ALLOWED  # lost the role while this update waited
+        if heads == [target]:
+            # Nobody could read results or the audit log any more.
+            return RoleChange.LAST_HR_HEAD
     if not await repo.revoke(target, role):
         return RoleChange.UNCHANGED
     await audit(session, actor, "role.revoke", "account", target, at=now, details={"role": role.value})

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.staff import StaffValidation, normalise_phone
+from bot.services.access import Actor, audit
 from storage.dto import EmployeeDTO, ImportSummary
 from storage.employees import EmployeeRepo
 from storage.invites import InviteRepo
@@ -66,24 +67,33 @@ class JoinOutcome(StrEnum):
     AMBIGUOUS = "ambiguous"  # several people share the phone: HR must send an invite
     NOT_OWN_CONTACT = "not_own_contact"
     LEFT = "left"
+    # The person is connected from another Telegram account: only HR can release it (/unbind).
+    BOUND_ELSEWHERE = "bound_elsewhere"
 
 
 @dataclass(frozen=True, slots=True)
 class JoinResult:
     outcome: JoinOutcome
-    employee: EmployeeDTO | None = None
+    employee: EmployeeDTO | None = None  # only for the person's own account: never a stranger
 
 
 async def _bind(
-    employees: EmployeeRepo,
+    session: AsyncSession,
     employee: EmployeeDTO,
     telegram_user_id: int,
     telegram_locale: str | None,
     now: datetime,
 ) -> JoinResult:
-    """Bind, and where the staff list gives no language take the person's Telegram one, so
-    that notifications, sent with no update to read it from, use it too."""
-    await employees.bind_telegram(employee.id, telegram_user_id, now)
+    """Bind a person who has no account yet, and where the staff list gives no language take
+    the person's Telegram one, so that notifications, sent with no update to read it from, use
+    it too. Whatever happens, the person's open invites are closed: once they have joined, by
+    link or by contact, a leftover link is only a way for someone else to take their place."""
+    employees = EmployeeRepo(session)
+    await InviteRepo(session).consume_all(employee.id, now)
+    if employee.telegram_user_id == telegram_user_id:
+        return JoinResult(JoinOutcome.ALREADY_JOINED, employee)
+    if not await employees.bind_telegram(employee.id, telegram_user_id, now):
+        return JoinResult(JoinOutcome.BOUND_ELSEWHERE)
     if employee.locale is None and telegram_locale is not None:
         await employees.set_locale(employee.id, telegram_locale)
     return JoinResult(JoinOutcome.JOINED, await employees.get(employee.id))
@@ -106,7 +116,7 @@ async def join_by_invite(
     employee = await employees.get(employee_pk)
     if employee is None or not employee.active:
         return JoinResult(JoinOutcome.LEFT)
-    return await _bind(employees, employee, telegram_user_id, telegram_locale, now)
+    return await _bind(session, employee, telegram_user_id, telegram_locale, now)
 
 
 async def join_by_contact(
@@ -132,7 +142,42 @@ async def join_by_contact(
         return JoinResult(JoinOutcome.NOT_FOUND)
     if len(matches) > 1:
         return JoinResult(JoinOutcome.AMBIGUOUS)
-    return await _bind(employees, matches[0], sender_id, telegram_locale, now)
+    return await _bind(session, matches[0], sender_id, telegram_locale, now)
+
+
+class UnbindOutcome(StrEnum):
+    UNBOUND = "unbound"
+    NOT_BOUND = "not_bound"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class UnbindResult:
+    outcome: UnbindOutcome
+    employee: EmployeeDTO | None = None
+
+
+async def unbind_person(session: AsyncSession, actor: Actor, employee_id: str, now: datetime) -> UnbindResult:
+    """HR releases a person's Telegram account (a new phone, a lost or taken account), the only
+    way a joined person is ever moved; written to the audit log with the account released.
+    The person joins again with a new personal link (/invites)."""
+    employees = EmployeeRepo(session)
+    employee = (await employees.by_external_ids([employee_id])).get(employee_id)
+    if employee is None:
+        return UnbindResult(UnbindOutcome.UNKNOWN)
+    released = await employees.unbind_telegram(employee.id)
+    if released is None:
+        return UnbindResult(UnbindOutcome.NOT_BOUND, employee)
+    await audit(
+        session,
+        actor,
+        "staff.unbind",
+        "employee",
+        employee.employee_id,
+        at=now,
+        details={"telegram_user_id": released},
+    )
+    return UnbindResult(UnbindOutcome.UNBOUND, employee)
 
 
 async def preview_import(

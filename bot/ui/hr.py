@@ -26,6 +26,7 @@ from bot.domain.methodology import Profile
 from bot.domain.staff import StaffError
 from bot.services.broadcasts import AudiencePreview
 from bot.services.campaigns import CreationReport, RespondentIssue, RespondentProblem
+from bot.services.people import UnbindOutcome, UnbindResult
 from bot.services.progress import RoundProgress
 from bot.ui.formatting import format_date, progress_bar
 from storage.dto import CampaignDTO, EmployeeDTO, ImportSummary
@@ -51,6 +52,12 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
             _(
                 "📄 Send the staff list (CSV or XLSX) as a document to import it; /find NAME or ID to look a person up; "
                 "/invites — the personal links of people not in the bot yet."
+            )
+        )
+        lines.append(
+            _(
+                "🔓 /unbind ID — disconnect a person's Telegram account (a new phone, a lost account); "
+                "they join again with a new personal link."
             )
         )
     if Permission.VIEW_PROGRESS in permissions:
@@ -539,3 +546,15 @@ def not_joined_links(count: int) -> str:
     return _(
         "{count} people have not joined the bot, so no message can reach them. Here are their personal links to send by e-mail or in person."
     ).format(count=count)
+
+
+def unbind_reply(employee_id: str, result: UnbindResult) -> str:
+    if result.outcome is UnbindOutcome.UNKNOWN:
+        return _("Nobody in the staff list has the employee id {id}.").format(id=escape(employee_id))
+    assert result.employee is not None
+    name = escape(result.employee.full_name)
+    if result.outcome is UnbindOutcome.NOT_BOUND:
+        return _("{name} is not connected to the bot: nothing to disconnect.").format(name=name)
+    return _(
+        "{name} is disconnected from their Telegram account. Send them a new personal link: /invites."
+    ).format(name=name)

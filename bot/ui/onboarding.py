@@ -22,6 +22,10 @@ def join_refusal(outcome: JoinOutcome) -> str | None:
         ),
         JoinOutcome.NOT_OWN_CONTACT: _("Please share your own contact with the button below."),
         JoinOutcome.LEFT: _("Your record in the staff list is closed. Please contact HR."),
+        JoinOutcome.BOUND_ELSEWHERE: _(
+            "This person is already connected to the bot from another Telegram account. "
+            "If this is you, please ask HR to disconnect the old account."
+        ),
     }
     return texts.get(outcome)
 

@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.domain.access import Permission, Role
+from bot.domain.access import Permission, Role, parse_telegram_id
 from bot.services.access import Actor, RoleChange, grant_role, revoke_role
 from bot.ui.hr import role_name, roles_list
 from handlers.filters import HasPermission
@@ -32,11 +32,12 @@ async def on_roles(message: Message, session: AsyncSession) -> None:
 
 
 async def _account(session: AsyncSession, reference: str) -> int | None:
-    """A Telegram id, or the employee id of someone who has joined the bot."""
+    """A Telegram id, or the employee id of someone who has joined the bot; anything else,
+    a number too large for a Telegram id included, is nobody."""
     people = await EmployeeRepo(session).by_external_ids([reference])
     if reference in people:
         return people[reference].telegram_user_id
-    return int(reference) if reference.isdigit() else None
+    return parse_telegram_id(reference)
 
 
 async def on_change(
@@ -64,6 +65,7 @@ async def on_change(
         else _("Done: {role} taken from {target}."),
         RoleChange.UNCHANGED: _("Nothing to change: {target} and {role}."),
         RoleChange.NOT_ALLOWED: _("You may not hand out or take away the role {role}."),
+        RoleChange.OWN_ROLE: _("You may not grant a role to yourself: another person must decide it."),
         RoleChange.LAST_HR_HEAD: _(
             "{target} is the last head of the HR service: grant the role to someone else first."
         ),

@@ -16,9 +16,16 @@ from bot.callbacks import StaffImportAction, StaffImportCb
 from bot.clock import Clock
 from bot.domain.access import Permission
 from bot.services.access import Actor, audit
-from bot.services.people import import_staff, invite_links, invites_csv, preview_import
+from bot.services.people import import_staff, invite_links, invites_csv, preview_import, unbind_person
 from bot.services.staff_files import load_staff_file
-from bot.ui.hr import not_joined_links, person_card, staff_errors, staff_imported, staff_preview
+from bot.ui.hr import (
+    not_joined_links,
+    person_card,
+    staff_errors,
+    staff_imported,
+    staff_preview,
+    unbind_reply,
+)
 from handlers.filters import HasPermission
 from handlers.screens import edit_in_place, live_message
 from storage.answers import AnswerRepo
@@ -41,6 +48,7 @@ def create_router() -> Router:
     router.callback_query.register(on_cancel, StaffImportCb.filter(F.action == StaffImportAction.CANCEL))
     router.message.register(on_find, Command("find"))
     router.message.register(on_invites, Command("invites"))
+    router.message.register(on_unbind, Command("unbind"))
     return router
 
 
@@ -154,3 +162,15 @@ async def send_invites(message: Message, session: AsyncSession, bot: Bot) -> Non
 async def on_invites(message: Message, session: AsyncSession, bot: Bot, actor: Actor, clock: Clock) -> None:
     await send_invites(message, session, bot)
     await audit(session, actor, "staff.invites", "staff_list", None, at=clock.now())
+
+
+async def on_unbind(
+    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, clock: Clock
+) -> None:
+    """/unbind ID: the only way to move a joined person to another Telegram account."""
+    parts = (command.args or "").split()
+    if len(parts) != 1:
+        await message.answer(_("Usage: /unbind ID — ID is the person's employee id, as in the staff list."))
+        return
+    result = await unbind_person(session, actor, parts[0], clock.now())
+    await message.answer(unbind_reply(parts[0], result))

@@ -112,8 +112,10 @@ async def test_roles_are_granted_within_limits(world: World) -> None:
     await world.setup_staff()
     await _grant(world, HR, Role.HR)
     hr = _officer(world)
-    await hr.say("/grant E2 authorised")
-    assert hr.last.text == "Done: authorised person for E2."
+    await hr.say("/grant E2 authorised")  # it sees scores (calibration protocols): not for an officer
+    assert hr.last.text == "You may not hand out or take away the role authorised person."
+    await hr.say("/grant E2 hr")
+    assert hr.last.text == "Done: HR officer for E2."
     await hr.say("/grant E2 hr_head")
     assert hr.last.text == "You may not hand out or take away the role head of the HR service."
     await hr.say("/grant E2 boss")
@@ -139,6 +141,33 @@ async def test_roles_are_granted_within_limits(world: World) -> None:
     assert "Smith John (1005): head of the HR service" in e2.last.text
     await e2.say("/audit")
     assert "role.grant" in e2.last.text and "role.revoke" in e2.last.text
+
+
+async def test_nobody_grants_themselves_a_role(world: World) -> None:
+    """The attack: an officer made itself the authorised person, then held a calibration session
+    and received its protocol with the scores."""
+    await world.setup_staff()
+    await _grant(world, HR, Role.HR)
+    await _grant(world, HR_HEAD, Role.HR_HEAD)
+    hr, head = _officer(world), _officer(world, HR_HEAD)
+    await hr.say(f"/grant {HR} authorised")
+    assert hr.last.text == "You may not grant a role to yourself: another person must decide it."
+    await head.say(f"/grant {HR_HEAD} authorised")
+    assert head.last.text == "You may not grant a role to yourself: another person must decide it."
+    john = world.person(EMPLOYEE, "John", "en")
+    await head.say("/grant E2 hr_head")
+    await john.say("/grant E2 authorised")  # by the employee id, still oneself
+    assert john.last.text == "You may not grant a role to yourself: another person must decide it."
+    assert await _count(world, RoleGrant, RoleGrant.role == Role.AUTHORISED.value) == 0
+
+
+async def test_ids_out_of_range_are_refused_in_the_readers_language(world: World) -> None:
+    await _grant(world, HR, Role.HR)
+    officer = world.person(HR, "Гульнар", "ru")
+    for reference in (str(2**70), str(2**63), "9" * 300, "²"):
+        await officer.say(f"/grant {reference} hr")
+        assert officer.last.text.startswith("Такого пользователя нет в боте"), (reference, officer.last.text)
+    assert await _count(world, RoleGrant) == 1
 
 
 # ------------------------------------------------------------------ the confidentiality matrix
@@ -189,7 +218,7 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
         elif action == "roles":
             await john.say("/roles")
         elif action == "grant":
-            await john.say("/grant E4 authorised")
+            await john.say("/grant E4 hr")
         elif action == "audit":
             await john.say("/audit")
         elif action == "audit_page":
@@ -213,7 +242,7 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
         "dashboard": "Questionnaires submitted",
         "close": "Only HR officers can close",  # hr_head reaches the router but may not close
         "roles": "<b>Roles</b>",
-        "grant": "Done: authorised person for E4.",
+        "grant": "Done: HR officer for E4.",
         "audit": "Audit log",
         "audit_page": "Audit log",
         "report": "Usage: /report ID",  # the round is still running: no report yet, but the command answers

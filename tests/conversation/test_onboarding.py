@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiogram.types import ReplyKeyboardMarkup
 from sqlalchemy import select
 
+from bot.domain.access import Role
 from bot.services import people
-from storage.models import Employee
+from bot.services.access import COMMAND_LINE, grant_role
+from storage.models import AuditEntry, Employee, Invite
 from tests.conversation.conftest import World
 from tests.factories import STAFF_CSV
 
@@ -93,3 +95,68 @@ async def test_telegram_language_decides_where_the_staff_list_is_silent(world: W
     dana = world.person(2004, "Dana", "ru")  # her staff record says kk: that wins over Telegram
     await dana.share_contact("77010000004", user_id=2004)
     assert "Омарова Дана" in dana.chat[-2].text and "Добро пожаловать" not in dana.chat[-2].text
+
+
+async def test_a_joined_person_cannot_be_taken_by_link_or_contact(world: World) -> None:
+    """The attack: John joined by sharing his contact and kept his printed link; a colleague
+    who got hold of it opened it from another account and was greeted "Welcome, Smith John!",
+    John's own account unbound. Now any join closes the person's links, a joined person is
+    never moved (the other account is refused in its own language, John's chat is untouched),
+    and only HR moves a person, with /unbind, in the audit log."""
+    await world.setup_staff(bind=False)
+    async with world.runtime.sessionmaker() as session, session.begin():
+        links = {
+            link.employee_id: link.link for link in await people.invite_links(session, "bagalau_test_bot")
+        }
+        john_pk = await session.scalar(select(Employee.id).where(Employee.employee_id == "E2"))
+        assert john_pk is not None
+    john = world.person(2005, "John", "en")
+    await john.share_contact("77010000005", user_id=2005)
+    assert "Welcome, Smith John!" in john.chat[-2].text
+    johns_chat = len(john.chat)
+
+    thief = world.person(2666, "Mallory", "en")
+    await thief.say(f"/start {links['E2'].split('start=')[1]}")
+    assert thief.last.text == "This link is not valid or has already been used. Please ask HR for a new one."
+    # A link left open some other way (before this fix, say) meets the binding's own guard.
+    async with world.runtime.sessionmaker() as session, session.begin():
+        session.add(Invite(token="leftover-link-of-john-000001", employee_id=john_pk))
+    cousin = world.person(2777, "Мария", "ru")
+    await cousin.say("/start leftover-link-of-john-000001")
+    assert cousin.last.text.startswith("Этот человек уже подключён к боту с другого аккаунта Telegram.")
+    assert "Smith" not in cousin.last.text
+    # Her account carries John's old number: sharing it finds him, and is refused all the same.
+    await cousin.share_contact("+7 701 000 00 05", user_id=2777)
+    assert cousin.last.text.startswith("Этот человек уже подключён к боту с другого аккаунта Telegram.")
+    assert await _telegram_id_of(world, "E2") == 2005
+    assert len(john.chat) == johns_chat  # nothing reached John's account
+    await john.say("/start")
+    assert "You have no open questionnaires now" in john.last.text
+
+    # John has a new phone: HR disconnects the old account, and his new one joins by a new link.
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await grant_role(session, COMMAND_LINE, 5001, Role.HR, world.runtime.clock.now())
+    hr = world.person(5001, "Gulnar", "en")
+    await hr.say("/unbind")
+    assert hr.last.text.startswith("Usage: /unbind ID")
+    await hr.say("/unbind E2")
+    assert (
+        hr.last.text
+        == "Smith John is disconnected from their Telegram account. Send them a new personal link: /invites."
+    )
+    assert await _telegram_id_of(world, "E2") is None
+    await hr.say("/unbind E2")
+    assert hr.last.text == "Smith John is not connected to the bot: nothing to disconnect."
+    await hr.say("/unbind <b>X</b>")
+    assert hr.last.text == "Nobody in the staff list has the employee id &lt;b&gt;X&lt;/b&gt;."
+    async with world.runtime.sessionmaker() as session:
+        audited = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "staff.unbind"))).all()
+        assert [(e.actor_telegram_id, e.object_id) for e in audited] == [(5001, "E2")]
+    async with world.runtime.sessionmaker() as session, session.begin():
+        fresh = {
+            link.employee_id: link.link for link in await people.invite_links(session, "bagalau_test_bot")
+        }
+    new_phone = world.person(2888, "John", "en")
+    await new_phone.say(f"/start {fresh['E2'].split('start=')[1]}")
+    assert "Welcome, Smith John!" in new_phone.chat[-2].text
+    assert await _telegram_id_of(world, "E2") == 2888
