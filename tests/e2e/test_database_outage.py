@@ -150,3 +150,4 @@ async def test_the_database_away_for_30_seconds_loses_nothing(
     # Before, the outbox alone wrote 250 tracebacks in these 30 seconds.
     log = (tmp_path / "bot.log").read_text(encoding="utf-8")
     assert 1 <= log.count("Traceback") <= 6, log.count("Traceback")
+    assert "could not claim rows; trying again at the next run [repeated " in log  # at exit, if not before
