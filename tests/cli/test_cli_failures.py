@@ -46,26 +46,23 @@ def _closed_port() -> int:
     return port
 
 
-@pytest.fixture
-def html_server() -> Iterator[str]:
-    """A web server that answers every request with an HTML page, as a proxy's error page or a
-    wrong TELEGRAM_API_URL does."""
+def _serve(status: int, content_type: str, body: bytes) -> Iterator[str]:
+    """A local web server answering every request with ``body``."""
 
-    class Page(http.server.BaseHTTPRequestHandler):
-        def _page(self) -> None:
-            body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_POST = _page
+        do_GET = do_POST = _answer
 
         def log_message(self, format: str, *args: object) -> None:  # quiet
             return None
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -73,6 +70,20 @@ def html_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def html_server() -> Iterator[str]:
+    """An HTML page for every request, as a proxy's error page or a wrong TELEGRAM_API_URL gives."""
+    yield from _serve(200, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>")
+
+
+@pytest.fixture
+def refusing_telegram() -> Iterator[str]:
+    """Telegram's answer to a token it does not know (revoked by @BotFather)."""
+    yield from _serve(
+        401, "application/json", b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
+    )
 
 
 # ------------------------------------------------------------------------- input (exit 1)
@@ -250,6 +261,22 @@ def test_telegram_answering_html(
     assert _one_line(capsys) == (
         f"configuration error: {html_server} does not answer as Telegram's Bot API does (not JSON): "
         "check TELEGRAM_API_URL"
+    )
+
+
+@pytest.mark.parametrize("command", ["invites", "run"])
+def test_a_token_telegram_does_not_know(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    refusing_telegram: str,
+    command: str,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_URL", refusing_telegram)
+    assert main([command]) == 2
+    assert _one_line(capsys) == (
+        "configuration error: Telegram refused BOT_TOKEN: take the bot's token from @BotFather again"
     )
 
 
