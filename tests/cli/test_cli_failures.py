@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import http.server
 import socket
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.cli import main
+from bot.cli_failures import explain
+from bot.config import Settings
 from tests.cli.conftest import write
 from tests.conftest import PG_URL
 from tests.factories import STAFF_CSV
@@ -339,3 +343,19 @@ def test_a_lower_case_log_level_is_taken(
     monkeypatch.setenv("LOG_LEVEL", "warning")
     assert main(["migrate"]) == 0
     assert capsys.readouterr().out == "database is up to date\n"
+
+
+def test_failures_during_a_command_are_told_by_kind(env: Path) -> None:
+    """What the migration step cannot catch: the database failing later, a file that cannot be
+    written (as root in the test, permissions do not stop it), and a fault in the bot."""
+    settings = Settings(_env_file=None)
+    locked = OperationalError("UPDATE campaigns …", {}, sqlite3.OperationalError("database is locked"))
+    assert explain(locked, settings) == (2, "configuration error: the database failed: database is locked")
+    lost = ConnectionResetError(104, "Connection reset by peer")
+    assert explain(lost, settings) == (
+        2,
+        "configuration error: the database failed: Connection reset by peer",
+    )
+    denied = PermissionError(13, "Permission denied", "reports/round.xlsx")
+    assert explain(denied, settings) == (1, "error: reports/round.xlsx: Permission denied")
+    assert explain(KeyError("a bug"), settings) is None  # keeps its traceback
