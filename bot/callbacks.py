@@ -1,4 +1,9 @@
-"""Every callback payload the bot's buttons carry: ids and enums only (64 bytes at most)."""
+"""Every callback payload the bot's buttons carry: ids and enums only (64 bytes at most).
+
+Numbers are bounded by what the database's columns hold (bot/limits.py): a forged payload with
+an id beyond them (2**70) then does not unpack, so no handler's filter matches and the press is
+answered as any unknown or forged button is (handlers/fallback.py), instead of failing the
+update in the driver with an OverflowError."""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.limits import RowId, SmallNumber
 from bot.services.questionnaire import Action
 from bot.services.sheets import SheetAction
 
@@ -13,15 +19,15 @@ from bot.services.sheets import SheetAction
 class AnswerCb(CallbackData, prefix="a"):
     """A score given to one statement of one questionnaire."""
 
-    assignment: int
-    statement: int
-    score: int
+    assignment: RowId
+    statement: SmallNumber
+    score: SmallNumber
 
 
 class NavCb(CallbackData, prefix="n"):
-    assignment: int
+    assignment: RowId
     action: Action
-    statement: int = 0
+    statement: SmallNumber = 0
 
 
 class TasksCb(CallbackData, prefix="t"):
@@ -61,11 +67,11 @@ class RoundAction(StrEnum):
 
 class RoundCb(CallbackData, prefix="hr"):
     action: RoundAction
-    campaign: int
+    campaign: RowId
 
 
 class AuditPageCb(CallbackData, prefix="au"):
-    offset: int
+    offset: RowId
 
 
 class WizardAction(StrEnum):
@@ -86,14 +92,14 @@ class WizardCb(CallbackData, prefix="nw"):
     the sorted list of units, or a round id."""
 
     action: WizardAction
-    value: int = 0
+    value: RowId = 0
 
 
 class UnitArchiveCb(CallbackData, prefix="hu"):
     """The ZIP of one unit's reports: the unit's index in the round's sorted list of units."""
 
-    campaign: int
-    unit: int
+    campaign: RowId
+    unit: RowId
 
 
 class BroadcastAction(StrEnum):
@@ -109,35 +115,35 @@ class BroadcastAction(StrEnum):
 
 class BroadcastCb(CallbackData, prefix="bc"):
     action: BroadcastAction
-    value: int = 0
+    value: RowId = 0
 
 
 class SheetCb(CallbackData, prefix="q"):
     """A navigation button of a quarterly sheet; ``item`` is a parameter's or KPI's number."""
 
-    sheet: int
+    sheet: RowId
     action: SheetAction
-    item: int = 0
+    item: SmallNumber = 0
 
 
 class SheetScoreCb(CallbackData, prefix="qs"):
     """A score for one item of a quarterly sheet, in hundredths (4.75 → 475)."""
 
-    sheet: int
-    item: int
-    hundredths: int
+    sheet: RowId
+    item: SmallNumber
+    hundredths: SmallNumber
 
 
 class AcknowledgeCb(CallbackData, prefix="ack"):
     """ "I have read it": the evaluated person acknowledges a quarterly result."""
 
-    sheet: int
+    sheet: RowId
 
 
 class ReportAckCb(CallbackData, prefix="ack3"):
     """ "I have read it": the evaluated person acknowledges their 360 report (clause 11)."""
 
-    subject: int
+    subject: RowId
 
 
 class PlanDecision(StrEnum):
@@ -148,7 +154,7 @@ class PlanDecision(StrEnum):
 class PlanCb(CallbackData, prefix="wp"):
     """The superior manager's decision on a work plan (appendix 1)."""
 
-    plan: int
+    plan: RowId
     decision: PlanDecision
 
 
@@ -164,31 +170,31 @@ class QuarterCb(CallbackData, prefix="qr"):
     """HR's quarterly rounds screen; ``value``: a year or a round id."""
 
     action: QuarterAction
-    value: int
+    value: RowId
 
 
 class SheetPdfCb(CallbackData, prefix="qp"):
     """A submitted quarterly sheet as a PDF (appendix 2 or 4), for those clause 20 allows."""
 
-    sheet: int
+    sheet: RowId
 
 
 class AppealCb(CallbackData, prefix="ap"):
     """ "I disagree": apply for a calibration session about a quarterly result (clause 12)."""
 
-    sheet: int
+    sheet: RowId
 
 
 class CalibrationCb(CallbackData, prefix="cs"):
     """The authorised person's "hold a session" on an application (clause 38)."""
 
-    appeal: int
+    appeal: RowId
 
 
 class CalibrationVoteCb(CallbackData, prefix="cv"):
     """A member's vote: support the evaluator's score, or propose another (typed next)."""
 
-    appeal: int
+    appeal: RowId
     support: bool
 
 
@@ -207,10 +213,10 @@ class LegacyAction(StrEnum):
 class LegacyCb(CallbackData, prefix="lg"):
     """The competency sheet of the 2018 method (appendices 3-4)."""
 
-    sheet: int
+    sheet: RowId
     action: LegacyAction
-    competency: int = 0
-    item: int = 0
+    competency: SmallNumber = 0
+    item: SmallNumber = 0
 
 
 class CommissionAction(StrEnum):
@@ -225,20 +231,20 @@ class CommissionCb(CallbackData, prefix="cm"):
     """A member of the 2018 method's evaluation commission voting in the bot."""
 
     action: CommissionAction
-    sheet: int = 0
+    sheet: RowId = 0
     grade: str = ""
 
 
 class LegacyAckCb(CallbackData, prefix="lga"):
     """ "I have read it" on a result of the 2018 method (acquaintance, 004 clauses 40-41)."""
 
-    sheet: int
+    sheet: RowId
 
 
 class LegacyApproveCb(CallbackData, prefix="lgo"):
     """The authorised person approves the results a sitting decided (004 clause 39)."""
 
-    sitting: int
+    sitting: RowId
 
 
 class LegacyStage(StrEnum):
@@ -249,7 +255,7 @@ class LegacyStage(StrEnum):
 class LegacyDecideCb(CallbackData, prefix="lgd"):
     """The superior manager approves (agrees) or returns a plan or a KPI sheet."""
 
-    sheet: int
+    sheet: RowId
     stage: LegacyStage
     agree: bool
 
@@ -261,7 +267,7 @@ class LegacyPlansCb(CallbackData, prefix="lgp"):
 class LegacySheetPdfCb(CallbackData, prefix="lgf"):
     """A person's 2018-method sheets as PDF (appendices 2-3): for them and their managers."""
 
-    sheet: int
+    sheet: RowId
 
 
 class LegacyRoundAction(StrEnum):
@@ -280,9 +286,9 @@ class LegacyRoundAction(StrEnum):
 class LegacyRoundCb(CallbackData, prefix="lr"):
     """HR's screen of a 2018-method year."""
 
-    campaign: int
+    campaign: RowId
     action: LegacyRoundAction
-    sitting: int = 0  # the commission's sitting the button is for, by number (0: none, or the next)
+    sitting: SmallNumber = 0  # the commission's sitting the button is for, by number (0: none, or the next)
 
 
 class LegacyStartAction(StrEnum):
@@ -297,4 +303,4 @@ class LegacyStartCb(CallbackData, prefix="ls"):
     """HR starts a year under the 2018 method: the profile, the year, the deadline, confirm."""
 
     action: LegacyStartAction
-    value: int = 0
+    value: RowId = 0

@@ -1,6 +1,7 @@
 """``python -m bot COMMAND``: running the bot and HR's commands. Commands never wait for
 input; environment variables override ``.env``; the exit code says how it went
-(0 done, 1 the input needs correcting, 2 configuration or usage problem)."""
+(0 done, 1 the input needs correcting, 2 configuration or usage problem), and a failure is
+said on one line of standard error (bot/cli_failures.py)."""
 
 from __future__ import annotations
 
@@ -15,23 +16,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cli_legacy, cli_quarters
+from bot.cli_failures import (
+    CONFIG_ERROR,
+    INPUT_ERROR,
+    OK,
+    Parser,
+    explain,
+    output_file,
+    prepare_database,
+    record_id,
+    settings_failure,
+    telegram_id,
+    year,
+)
 from bot.clock import SystemClock
 from bot.config import MissingTokenError, Settings
 from bot.domain.access import Role
 from bot.domain.methodology import load_profile
+from bot.logs import configure_logging
 from bot.services import campaigns, legacy, people, quarterly, results
 from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.db import create_engine, create_sessionmaker
-from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from aiogram import Bot
-
-OK, INPUT_ERROR, CONFIG_ERROR = 0, 1, 2
 
 
 class CommandError(Exception):
@@ -39,7 +52,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m bot",
         description="Bagalau: the performance evaluation of corps B civil servants in Telegram.",
     )
@@ -54,22 +67,22 @@ def build_parser() -> argparse.ArgumentParser:
     invites = commands.add_parser(
         "invites", help="print personal single-use links for people not yet in the bot"
     )
-    invites.add_argument("--output", type=Path, help="write the CSV here instead of standard output")
+    invites.add_argument("--output", type=output_file, help="write the CSV here instead of standard output")
 
     create = commands.add_parser("campaign-create", help="create an evaluation round (a draft)")
     create.add_argument("--kind", choices=["360"], required=True)
-    create.add_argument("--year", type=int, required=True)
+    create.add_argument("--year", type=year, required=True)
     create.add_argument("--deadline", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
     create.add_argument("--employees", help="comma-separated employee ids (default: everyone active)")
 
     respondents = commands.add_parser(
         "campaign-respondents", help="replace respondents from CSV: subject_id,respondent_id,relation"
     )
-    respondents.add_argument("campaign_id", type=int)
+    respondents.add_argument("campaign_id", type=record_id)
     respondents.add_argument("file", type=Path)
 
     start = commands.add_parser("campaign-start", help="start a round and notify respondents")
-    start.add_argument("campaign_id", type=int)
+    start.add_argument("campaign_id", type=record_id)
     start.add_argument(
         "--skip-short",
         action="store_true",
@@ -77,13 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     close = commands.add_parser("campaign-close", help="close a round and send everyone their report")
-    close.add_argument("campaign_id", type=int)
+    close.add_argument("campaign_id", type=record_id)
 
     for verb, preposition in (("grant", "to"), ("revoke", "from")):
         role = commands.add_parser(
             f"{verb}-role", help=f"{verb} a role (hr, hr_head, authorised) {preposition} a Telegram account"
         )
-        role.add_argument("telegram_id", type=int)
+        role.add_argument("telegram_id", type=telegram_id)
         role.add_argument("role", choices=[r.value for r in Role])
 
     for name, help_text in (
@@ -92,18 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
         ("report-zip", "all per-person PDFs of a closed round (or of one unit) in a ZIP"),
     ):
         files = commands.add_parser(name, help=help_text)
-        files.add_argument("campaign_id", type=int)
+        files.add_argument("campaign_id", type=record_id)
         if name == "report-pdf":
             files.add_argument("employee_id")
         if name == "report-zip":
             files.add_argument("--unit", help="only this unit")
         files.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
-        files.add_argument("--output", type=Path, required=True)
+        files.add_argument("--output", type=output_file, required=True)
 
     report = commands.add_parser("results", help="export a round's results")
-    report.add_argument("campaign_id", type=int)
+    report.add_argument("campaign_id", type=record_id)
     report.add_argument("--format", choices=["csv"], default="csv")
-    report.add_argument("--output", type=Path, help="write here instead of standard output")
+    report.add_argument("--output", type=output_file, help="write here instead of standard output")
     cli_quarters.add_commands(commands)
     cli_legacy.add_commands(commands)
     return parser
@@ -113,31 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        print(
-            f"configuration error in {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}",
-            file=sys.stderr,
-        )
+    except (ValidationError, SettingsError) as exc:
+        print(settings_failure(exc), file=sys.stderr)
         return CONFIG_ERROR
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if logging.getLogger().level > logging.DEBUG:
-        # The scheduler reports every outbox tick at INFO: seconds apart, all day long.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     try:
-        if args.command == "run":
-            settings.require_token()
-            upgrade(settings.database_url)
-            asyncio.run(_in_transaction(settings, _seed_roles, args))
-            from bot.factory import run_bot
-
-            asyncio.run(run_bot(settings))
-            return OK
-        upgrade(settings.database_url)
-        if args.command == "migrate":
-            print("database is up to date")
-            return OK
-        return asyncio.run(_dispatch(args, settings))
+        return _command(args, settings)
     except MissingTokenError as exc:
         print(exc, file=sys.stderr)
         return CONFIG_ERROR
@@ -146,6 +140,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INPUT_ERROR
     except KeyboardInterrupt:
         return OK
+    except Exception as exc:
+        # The database or Telegram the settings name, a file: one line; a fault in the bot
+        # keeps its traceback.
+        failure = explain(exc, settings)
+        if failure is None:
+            raise
+        code, line = failure
+        print(line, file=sys.stderr)
+        return code
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        settings.require_token()
+        prepare_database(settings)
+        asyncio.run(_in_transaction(settings, _seed_roles, args))
+        from bot.factory import run_bot
+
+        asyncio.run(run_bot(settings))
+        return OK
+    prepare_database(settings)
+    if args.command == "migrate":
+        print("database is up to date")
+        return OK
+    return asyncio.run(_dispatch(args, settings))
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

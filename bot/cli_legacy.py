@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_failures import Parser, output_file, profile_code, record_id, sitting_number, year
 from bot.clock import SystemClock, local_naive, utc_from_local
 from bot.config import Settings
 from bot.domain.legacy import back_from_absence
@@ -29,24 +30,28 @@ OK, INPUT_ERROR = 0, 1
 Command = Callable[[AsyncSession, argparse.Namespace, Settings], Awaitable[int]]
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     start = commands.add_parser(
         "legacy-start", help="start a year under the 2018 method (a kz-2018 profile): a sheet for everyone"
     )
-    start.add_argument("--year", type=int, required=True)
+    start.add_argument("--year", type=year, required=True)
     start.add_argument(
         "--deadline", type=date.fromisoformat, required=True, help="YYYY-MM-DD, after the year"
     )
-    start.add_argument("--profile", help="the profile that scores the round (default: METHODOLOGY_PROFILE)")
+    start.add_argument(
+        "--profile",
+        type=profile_code,
+        help="the profile that scores the round (default: METHODOLOGY_PROFILE)",
+    )
     plans = commands.add_parser(
         "legacy-plans-import", help="import the 2018 method's work plans (appendix 1, 5 KPIs a person)"
     )
-    plans.add_argument("campaign_id", type=int)
+    plans.add_argument("campaign_id", type=record_id)
     plans.add_argument("file", type=Path)
     status = commands.add_parser("legacy-status", help="where a 2018-method round stands")
-    status.add_argument("campaign_id", type=int)
+    status.add_argument("campaign_id", type=record_id)
     commission = commands.add_parser("legacy-commission", help="name a round's evaluation commission")
-    commission.add_argument("campaign_id", type=int)
+    commission.add_argument("campaign_id", type=record_id)
     commission.add_argument("--members", required=True, help="staff ids, comma-separated (at least 5)")
     commission.add_argument("--chair", required=True, help="the chair's staff id (one of the members)")
     commission.add_argument("--secretary", help="the secretary's staff id (HR; does not vote)")
@@ -55,26 +60,28 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="set the commission's next sitting (local time), or move the one scheduled; a further "
         "sitting decides the results earlier ones left undecided",
     )
-    schedule.add_argument("campaign_id", type=int)
+    schedule.add_argument("campaign_id", type=record_id)
     schedule.add_argument("--at", type=datetime.fromisoformat, required=True, help="YYYY-MM-DD HH:MM")
     opening = commands.add_parser(
         "legacy-open", help="open the commission's sitting: its members vote in the bot"
     )
-    opening.add_argument("campaign_id", type=int)
+    opening.add_argument("campaign_id", type=record_id)
     closing = commands.add_parser(
         "legacy-close",
         help="close the sitting: each result decided by the votes cast; the authorised person is asked to "
         "approve them",
     )
-    closing.add_argument("campaign_id", type=int)
+    closing.add_argument("campaign_id", type=record_id)
     closing.add_argument("--conclusion", help="the commission's conclusion for the protocol")
     approval = commands.add_parser(
         "legacy-approve",
         help="record the authorised person's approval of a sitting's results given on paper (clause 39): "
         "the results then go to the people",
     )
-    approval.add_argument("campaign_id", type=int)
-    approval.add_argument("--sitting", type=int, help="the sitting's number (default: the latest held)")
+    approval.add_argument("campaign_id", type=record_id)
+    approval.add_argument(
+        "--sitting", type=sitting_number, help="the sitting's number (default: the latest held)"
+    )
     approval.add_argument("--by", required=True, help="who approved: a staff id, or the name as on the paper")
     approval.add_argument(
         "--on", type=date.fromisoformat, required=True, help="YYYY-MM-DD, the date of the approval"
@@ -83,28 +90,30 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "legacy-refusal",
         help="record that a person refused to acquaint themselves with the result (clause 41)",
     )
-    refusal.add_argument("campaign_id", type=int)
+    refusal.add_argument("campaign_id", type=record_id)
     refusal.add_argument("employee_id")
     refusal.add_argument("--act", required=True, help="the act: its date and who signed it")
     sheets = commands.add_parser(
         "legacy-sheets-pdf", help="a person's KPI and competency sheets (appendices 2-3) as PDF"
     )
-    sheets.add_argument("campaign_id", type=int)
+    sheets.add_argument("campaign_id", type=record_id)
     sheets.add_argument("employee_id")
     sheets.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
-    sheets.add_argument("--output", type=Path, required=True)
+    sheets.add_argument("--output", type=output_file, required=True)
     protocol = commands.add_parser(
         "legacy-protocol", help="the protocol of a sitting of the commission (appendix 5) as PDF"
     )
-    protocol.add_argument("campaign_id", type=int)
-    protocol.add_argument("--sitting", type=int, help="the sitting's number (default: the latest held)")
+    protocol.add_argument("campaign_id", type=record_id)
+    protocol.add_argument(
+        "--sitting", type=sitting_number, help="the sitting's number (default: the latest held)"
+    )
     protocol.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
-    protocol.add_argument("--output", type=Path, required=True)
+    protocol.add_argument("--output", type=output_file, required=True)
     absent = commands.add_parser(
         "legacy-absent",
         help="a person absent during the evaluation, evaluated within 5 working days of being back (clause 4)",
     )
-    absent.add_argument("campaign_id", type=int)
+    absent.add_argument("campaign_id", type=record_id)
     absent.add_argument("employee_id")
     absent.add_argument(
         "--until", type=date.fromisoformat, required=True, help="YYYY-MM-DD, the last day of the absence"
@@ -112,7 +121,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     appeal = commands.add_parser(
         "legacy-appeal", help="note an appeal to the civil service agency (clause 43)"
     )
-    appeal.add_argument("campaign_id", type=int)
+    appeal.add_argument("campaign_id", type=record_id)
     appeal.add_argument("employee_id")
     appeal.add_argument("--filed-on", type=date.fromisoformat, required=True, help="YYYY-MM-DD")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli_failures import Parser, output_file, record_id, year
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.domain.methodology import load_profile
@@ -21,23 +22,23 @@ OK, INPUT_ERROR = 0, 1
 Command = Callable[[AsyncSession, argparse.Namespace, Settings], Awaitable[int]]
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     create = commands.add_parser("quarters-create", help="create the four quarterly rounds of a year")
-    create.add_argument("--year", type=int, required=True)
+    create.add_argument("--year", type=year, required=True)
     for name, help_text in (
         ("quarter-start", "start a quarterly round: sheets for everyone, evaluators notified"),
         ("quarter-close", "close a quarterly round"),
     ):
         command = commands.add_parser(name, help=help_text)
-        command.add_argument("campaign_id", type=int)
+        command.add_argument("campaign_id", type=record_id)
 
     plans_file = commands.add_parser("plans-import", help="import work plans (appendix 1) from CSV or XLSX")
     plans_file.add_argument("file", type=Path)
-    plans_file.add_argument("--year", type=int, required=True)
+    plans_file.add_argument("--year", type=year, required=True)
     plans_file.add_argument("--reason", help="why approved plans change (clause 25)")
     actuals = commands.add_parser("actuals-import", help="import KPI actual values from CSV or XLSX")
     actuals.add_argument("file", type=Path)
-    actuals.add_argument("--year", type=int, required=True)
+    actuals.add_argument("--year", type=year, required=True)
     absences = commands.add_parser("absences-import", help="import leave, sickness, trips, training")
     absences.add_argument("file", type=Path)
 
@@ -47,13 +48,13 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     purge.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
 
     workbook = commands.add_parser("quarter-xlsx", help="the workbook of a started quarterly round")
-    workbook.add_argument("campaign_id", type=int)
+    workbook.add_argument("campaign_id", type=record_id)
     sheet = commands.add_parser("sheet-pdf", help="one person's submitted quarterly sheet (appendix 2 or 4)")
-    sheet.add_argument("campaign_id", type=int)
+    sheet.add_argument("campaign_id", type=record_id)
     sheet.add_argument("employee_id")
     for files in (workbook, sheet):
         files.add_argument("--lang", choices=["kk", "ru", "en"], help="default: DEFAULT_LOCALE")
-        files.add_argument("--output", type=Path, required=True)
+        files.add_argument("--output", type=output_file, required=True)
 
 
 def _errors(path: Path, errors: Sequence[FileError]) -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -13,12 +15,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+from bot.domain.methodology import load_profile
 from bot.domain.workdays import KAZAKHSTAN, WorkCalendar
+from bot.limits import TelegramId
 
 Locale = Literal["kk", "ru", "en"]
 OFFICIAL_API_URL = "https://api.telegram.org"
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+# @BotFather's tokens: the bot's id, a colon, the secret (aiogram refuses any other shape).
+BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+# The drivers storage/db.py runs on (normalise_url picks the async one for a plain URL).
+DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+aiosqlite", "postgresql", "postgres", "postgresql+asyncpg"})
+DATABASE_URL_EXAMPLES = "sqlite:///data/bagalau.db or postgresql://user:password@host:5432/name"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+PROFILE_CODE = re.compile(r"[a-z0-9][a-z0-9-]*")  # a file name in bot/methodology, no path
 
 
 class Settings(BaseSettings):
@@ -27,8 +40,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     database_url: str = "sqlite+aiosqlite:///data/bagalau.db"
     telegram_api_url: str = OFFICIAL_API_URL
-    hr_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    hr_head_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    hr_admin_ids: Annotated[frozenset[TelegramId], NoDecode] = frozenset()
+    hr_head_ids: Annotated[frozenset[TelegramId], NoDecode] = frozenset()
     timezone: str = "Asia/Almaty"
     default_locale: Locale = "kk"
     methodology_profile: str = "kz-2023"
@@ -62,6 +75,43 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return frozenset({value})
         return value
+
+    # Checked here, not when first used: a bad value failed `run` with a traceback (a log
+    # level, a token) or only some commands (a profile: `migrate` took it, `run` did not).
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value().strip() if value is not None else ""
+        if token and not BOT_TOKEN.fullmatch(token):
+            # The value is a secret: the message never repeats it.
+            raise ValueError("not a token as @BotFather gives it (digits, a colon, then letters and digits)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL; expected {DATABASE_URL_EXAMPLES}") from None
+        if url.drivername not in DATABASE_DRIVERS:
+            raise ValueError(
+                f"{url.drivername!r} is not supported: the bot runs on SQLite or PostgreSQL "
+                f"({DATABASE_URL_EXAMPLES})"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if not isinstance(logging.getLevelNamesMapping().get(value.strip().upper()), int):
+            raise ValueError(f"unknown log level {value!r}; one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
+    @field_validator("methodology_profile")
+    @classmethod
+    def _bundled_profile(cls, value: str) -> str:
+        return bundled_profile(value)
 
     @field_validator("timezone")
     @classmethod
@@ -137,6 +187,26 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise MissingTokenError
         return self.bot_token.get_secret_value().strip()
+
+
+def bundled_profile(code: str) -> str:
+    """``code`` if it names a bundled methodology profile, else ValueError saying which do."""
+    if PROFILE_CODE.fullmatch(code) and _is_profile(code):
+        return code
+    known = sorted(
+        name
+        for path in resources.files("bot.methodology").iterdir()
+        if path.name.endswith(".json") and _is_profile(name := path.name.removesuffix(".json"))
+    )
+    raise ValueError(f"no methodology profile {code!r}; the bundled ones are {', '.join(known)}")
+
+
+def _is_profile(code: str) -> bool:
+    try:
+        load_profile(code)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
 
 
 class MissingTokenError(RuntimeError):
