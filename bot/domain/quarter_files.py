@@ -25,6 +25,8 @@ from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Final, TypeVar
 
+from bot.domain.cells import Cell as CsvCell
+from bot.domain.cells import csv_text
 from bot.domain.quarterly import QUARTERS, Absence
 from bot.domain.staff import cell_text, normalise_column, parse_date, shorten
 
@@ -756,10 +758,10 @@ def _absence_kind(checker: _Checker, row: _Row) -> Absence | None:
 
 def plans_template(people: Sequence[tuple[str, str]], kpis_each: int = 3) -> str:
     """A work-plan table to fill in: the columns, and for every (employee id, full name) as
-    many rows as KPIs, numbered; semicolons, as Excel in Kazakhstan and Russia expects."""
-    lines = [";".join(_PLANS.names)]
-    blanks = [""] * (len(_PLANS.names) - 3)
-    for code, name in people:
-        for number in range(1, kpis_each + 1):
-            lines.append(";".join([code, name.replace(";", ","), str(number), *blanks]))
-    return "\r\n".join(lines) + "\r\n"
+    many rows as KPIs, numbered; semicolons, as Excel in Kazakhstan and Russia expects. The ids
+    and names came from the staff list: they are written as text that no spreadsheet runs."""
+    blanks: list[CsvCell] = [""] * (len(_PLANS.names) - 3)
+    rows: list[list[CsvCell]] = [
+        [code, name, number, *blanks] for code, name in people for number in range(1, kpis_each + 1)
+    ]
+    return csv_text([_PLANS.names, *rows], delimiter=";")
