@@ -25,6 +25,12 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def restore(text: str) -> str:
+    """The text :func:`neutralise` was given: a table the bot wrote (the work-plan template)
+    comes back filled in with the quote still in front."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def csv_text(rows: Iterable[Sequence[Cell]], *, delimiter: str = ",") -> str:
     """Rows as CSV text, every text cell neutralised; numbers are written as numbers (a
     negative number is a number, not a formula, and is only ever passed as one).
