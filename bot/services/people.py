@@ -135,12 +135,11 @@ async def join_by_contact(
 async def preview_import(
     session: AsyncSession, validation: StaffValidation, today: date
 ) -> ImportSummary | None:
-    """What importing would change, computed by the import itself inside a savepoint that is
-    then rolled back: the preview can never disagree with the real import."""
-    async with session.begin_nested() as savepoint:
-        summary = await import_staff(session, validation, today)
-        await savepoint.rollback()
-    return summary
+    """What importing would change, worked out by the import's own plan without writing
+    anything: the preview can never disagree with the real import."""
+    if not validation.ok:
+        return None
+    return await EmployeeRepo(session).import_summary(validation.records, today)
 
 
 async def choose_language(
