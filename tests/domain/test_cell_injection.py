@@ -18,6 +18,7 @@ from bot.reports.quarter_workbook import build_quarter_workbook
 from bot.reports.workbook import build_round_workbook
 from bot.services.people import InviteLink, invites_csv
 from bot.services.results import results_csv
+from bot.services.staff_files import read_table
 from tests.domain import test_quarter_reports as quarter
 from tests.domain.test_reports import PROFILE, Person, subject_result
 
@@ -141,3 +142,15 @@ def test_quarter_workbook_writes_hostile_text_as_inert_text(i18n: I18n) -> None:
     assert len(written) >= len(HOSTILE) * 3
     for value in written:
         assert_inert(value)
+
+
+def test_the_template_comes_back_as_written() -> None:
+    """The work-plan template goes out neutralised and comes back filled in: the quote the
+    bot added is taken off again, so the ids still match the staff list."""
+    text = plans_template([("-15", "=Әлиева"), ("E-1", "'quoted")], kpis_each=1)
+    _header, rows = read_table(text.encode("utf-8-sig"), "work-plans.csv")
+
+    assert [(row["employee_id"], row["full_name"]) for _line, row in rows] == [
+        ("-15", "=Әлиева"),
+        ("E-1", "'quoted"),
+    ]
