@@ -414,9 +414,11 @@ async def test_a_large_valid_file_is_read_while_the_event_loop_answers_others() 
     ticker.cancel()
 
     assert validation.ok and len(validation.records) == 8_000
-    # Read on the loop, one gap would last the whole reading; off it, the loop keeps ticking.
-    assert len(gaps) >= 20
-    assert max(gaps) < max(0.1, took / 5), (max(gaps), took)
+    # Read on the loop, one gap would last the whole reading; off it, the loop keeps ticking
+    # (an odd long gap is the shared machine or the collector: stalls stay a small share).
+    assert len(gaps) >= 20, (len(gaps), took)
+    stalled = sum(gap for gap in gaps if gap > 0.25)
+    assert stalled < took / 3, (stalled, max(gaps), took)
 
 
 async def test_quarter_uploads_are_read_off_the_loop_too() -> None:
