@@ -29,7 +29,7 @@ from bot.domain.legacy import Choice
 from bot.domain.workdays import WorkCalendar
 from bot.services import legacy, reports
 from bot.services.legacy import Refusal
-from bot.services.quarter_files import load_legacy_plans_file
+from bot.services.quarter_files import load_legacy_plans_upload
 from bot.ui.legacy import (
     competency_screen,
     decision_refusal_text,
@@ -403,7 +403,7 @@ async def on_plans_table(
         return
     campaign = found[-1][0]  # the latest round the manager evaluates in
     _profile, rules = legacy.rules_of(campaign)
-    validation = load_legacy_plans_file(*read, rules.kpi_count.kpis)
+    validation = await load_legacy_plans_upload(*read, rules.kpi_count.kpis)
     if not validation.ok:
         await message.answer(plans_problems([e.describe(_) for e in validation.errors]))
         return

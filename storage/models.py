@@ -33,6 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.domain.quarter_files import KPI_TEXT_LIMITS
+from bot.domain.staff import FIELD_LIMITS as STAFF_LIMITS
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -50,14 +53,14 @@ class Employee(Base):
     __tablename__ = "employees"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    employee_id: Mapped[str] = mapped_column(String(64), unique=True)
-    full_name: Mapped[str] = mapped_column(String(255))
+    employee_id: Mapped[str] = mapped_column(String(STAFF_LIMITS["employee_id"]), unique=True)
+    full_name: Mapped[str] = mapped_column(String(STAFF_LIMITS["full_name"]))
     # The name case-folded in Python: SQLite's lower() folds ASCII only, and HR searches
     # Kazakh and Russian names.
-    name_key: Mapped[str] = mapped_column(String(255), index=True, default="")
-    position: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(STAFF_LIMITS["full_name"]), index=True, default="")
+    position: Mapped[str] = mapped_column(String(STAFF_LIMITS["position"]))
     role: Mapped[str] = mapped_column(String(16))
-    unit: Mapped[str] = mapped_column(String(255), index=True)
+    unit: Mapped[str] = mapped_column(String(STAFF_LIMITS["unit"]), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     # None: the staff list does not say; the Telegram language is taken when the person joins.
@@ -401,7 +404,7 @@ class PlanKpi(Base):
     no: Mapped[int] = mapped_column(SmallInteger)
     name: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(KPI_TEXT_LIMITS["unit"]))
     higher_is_better: Mapped[bool] = mapped_column(Boolean)
     key_result: Mapped[str] = mapped_column(Text)
 
@@ -621,9 +624,9 @@ class LegacyKpi(Base):
     no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
-    unit: Mapped[str] = mapped_column(String(64))
-    planned: Mapped[str] = mapped_column(String(64))
-    due: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(KPI_TEXT_LIMITS["unit"]))
+    planned: Mapped[str] = mapped_column(String(KPI_TEXT_LIMITS["planned"]))
+    due: Mapped[str] = mapped_column(String(KPI_TEXT_LIMITS["due"]))
     key_result: Mapped[str] = mapped_column(Text)
     actual: Mapped[str | None] = mapped_column(String(64))
     met: Mapped[bool | None] = mapped_column(Boolean)

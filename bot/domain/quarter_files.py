@@ -25,8 +25,17 @@ from decimal import Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Final, TypeVar
 
+from bot.domain.cells import Cell as CsvCell
+from bot.domain.cells import csv_text
 from bot.domain.quarterly import QUARTERS, Absence
-from bot.domain.staff import cell_text, normalise_column, parse_date, shorten
+from bot.domain.staff import (
+    StaffErrorCode,
+    cell_text,
+    describe_file_problem,
+    normalise_column,
+    parse_date,
+    shorten,
+)
 
 Cell = str | date | None
 Rows = Sequence[tuple[int, Mapping[str, Cell]]]
@@ -56,6 +65,18 @@ class FileErrorCode(StrEnum):
     TOO_MANY_KPIS = "too_many_kpis"
     KPI_NUMBERS = "kpi_numbers"
     DUPLICATE_ROW = "duplicate_row"
+    VALUE_TOO_LONG = "value_too_long"  # value: "length/limit"
+    # The file itself is refused before it is read whole, as a staff list is.
+    BAD_ENCODING = StaffErrorCode.BAD_ENCODING.value
+    FILE_TOO_LARGE = StaffErrorCode.FILE_TOO_LARGE.value
+    TOO_MANY_ROWS = StaffErrorCode.TOO_MANY_ROWS.value
+    TOO_MANY_COLUMNS = StaffErrorCode.TOO_MANY_COLUMNS.value
+    CELL_TOO_LONG = StaffErrorCode.CELL_TOO_LONG.value
+
+
+# The most characters a KPI's short texts hold, as stored (storage/models.py declares the plan
+# columns with these numbers); the names, sources and key results are unlimited text.
+KPI_TEXT_LIMITS: dict[str, int] = {"unit": 64, "planned": 64, "due": 64}
 
 
 def _as_written(message: str) -> str:
@@ -91,12 +112,6 @@ class FileError:
         match self.code:
             case FileErrorCode.EMPTY_FILE:
                 return _("the file contains no rows")
-            case FileErrorCode.UNREADABLE_FILE:
-                if value:
-                    return _("the file could not be read as a CSV or XLSX table ({detail})").format(
-                        detail=value
-                    )
-                return _("the file could not be read as a CSV or XLSX table")
             case FileErrorCode.MISSING_COLUMN:
                 return _("this required column is missing from the header")
             case FileErrorCode.UNKNOWN_COLUMN:
@@ -151,6 +166,13 @@ class FileError:
                 ).format(value=value)
             case FileErrorCode.DUPLICATE_ROW:
                 return _("this row repeats line {line}").format(line=value)
+            case FileErrorCode.VALUE_TOO_LONG:
+                length, _slash, limit = value.partition("/")
+                return _("{length} characters is too long: at most {limit} fit").format(
+                    length=length, limit=limit
+                )
+            case _code:  # a problem of the whole file
+                return describe_file_problem(_code.value, value, _)
 
 
 @dataclass(frozen=True, slots=True)
@@ -505,6 +527,10 @@ class _Checker:
     def text(self, row: _Row, column: str) -> str | None:
         """A mandatory text, spaces collapsed."""
         text = " ".join(row.text.get(column, "").split())
+        limit = KPI_TEXT_LIMITS.get(column)
+        if text and limit is not None and len(text) > limit:
+            self.add(row.line, column, FileErrorCode.VALUE_TOO_LONG, f"{len(text)}/{limit}")
+            return None
         if text:
             return text
         if column in self.present:
@@ -756,10 +782,10 @@ def _absence_kind(checker: _Checker, row: _Row) -> Absence | None:
 
 def plans_template(people: Sequence[tuple[str, str]], kpis_each: int = 3) -> str:
     """A work-plan table to fill in: the columns, and for every (employee id, full name) as
-    many rows as KPIs, numbered; semicolons, as Excel in Kazakhstan and Russia expects."""
-    lines = [";".join(_PLANS.names)]
-    blanks = [""] * (len(_PLANS.names) - 3)
-    for code, name in people:
-        for number in range(1, kpis_each + 1):
-            lines.append(";".join([code, name.replace(";", ","), str(number), *blanks]))
-    return "\r\n".join(lines) + "\r\n"
+    many rows as KPIs, numbered; semicolons, as Excel in Kazakhstan and Russia expects. The ids
+    and names came from the staff list: they are written as text that no spreadsheet runs."""
+    blanks: list[CsvCell] = [""] * (len(_PLANS.names) - 3)
+    rows: list[list[CsvCell]] = [
+        [code, name, number, *blanks] for code, name in people for number in range(1, kpis_each + 1)
+    ]
+    return csv_text([_PLANS.names, *rows], delimiter=";")

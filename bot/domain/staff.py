@@ -4,13 +4,16 @@ HR uploads the staff list as a CSV or XLSX table; :mod:`bot.services.staff_files
 turns the bytes into a header and rows, and :func:`validate_staff` checks them here.
 The whole table is validated and every problem is reported, so that HR can fix the
 file in one go; nothing is imported from a file with any problem (``records`` is empty).
+
+The messages of :meth:`StaffError.describe` are English gettext message ids; the caller passes
+its ``gettext`` to have them translated (this module must not depend on the bot's i18n).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -37,6 +40,20 @@ KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _MANDATORY_VALUES = ("employee_id", "full_name", "position", "role", "unit", "appointed_on")
 
 _VALUE_LIMIT = 60
+
+# The most characters each text column holds, as stored: the database's column sizes
+# (storage/models.py declares the employees' columns with these numbers). A longer value is
+# refused line by line here rather than by the database (PostgreSQL refuses it mid-import,
+# SQLite would keep it).
+FIELD_LIMITS: dict[str, int] = {
+    "employee_id": 64,
+    "full_name": 255,
+    "position": 255,
+    "unit": 255,
+    "manager_id": 64,
+}
+
+Translate = Callable[[str], str]
 
 Role = Literal["head", "employee"]
 
@@ -104,8 +121,19 @@ class StaffErrorCode(StrEnum):
     BAD_YES_NO = "bad_yes_no"
     MISSING_COLUMN = "missing_column"
     UNKNOWN_COLUMN = "unknown_column"
+    VALUE_TOO_LONG = "value_too_long"  # value: "length/limit"
     EMPTY_FILE = "empty_file"
     UNREADABLE_FILE = "unreadable_file"
+    # The file itself is refused before it is read whole (bot.services.staff_files).
+    BAD_ENCODING = "bad_encoding"  # value: the encoding the text seems to be in
+    FILE_TOO_LARGE = "file_too_large"  # value: the limit in megabytes, unpacked
+    TOO_MANY_ROWS = "too_many_rows"  # value: the limit
+    TOO_MANY_COLUMNS = "too_many_columns"  # value: the limit
+    CELL_TOO_LONG = "cell_too_long"  # value: the limit in characters
+
+
+def _as_written(message: str) -> str:
+    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,57 +159,99 @@ class StaffError:
     code: StaffErrorCode
     value: str  # the offending value (shortened), or the ids in a cycle joined by " → "
 
-    def describe(self) -> str:
-        """One English sentence, e.g. "line 7, column manager_id: unknown manager 'E-99'"."""
-        where = []
+    # The parameter is called ``_`` so that pybabel extracts the messages (keyword ``_``).
+    def describe(self, _: Translate = _as_written) -> str:
+        """One sentence, e.g. "line 7, column manager_id: unknown manager 'E-99'"; English
+        unless a ``gettext`` is given."""
+        message = self._message(_)
+        if self.line > 0 and self.column:
+            return _("line {line}, column {column}: {message}").format(
+                line=self.line, column=self.column, message=message
+            )
         if self.line > 0:
-            where.append(f"line {self.line}")
+            return _("line {line}: {message}").format(line=self.line, message=message)
         if self.column:
-            where.append(f"column {self.column}")
-        message = self._message()
-        return f"{', '.join(where)}: {message}" if where else message
+            return _("column {column}: {message}").format(column=self.column, message=message)
+        return message
 
-    def _message(self) -> str:
-        v = self.value
+    def _message(self, _: Translate) -> str:
+        value = self.value
         match self.code:
             case StaffErrorCode.MISSING_VALUE:
-                return "a value is required"
+                return _("a value is required")
             case StaffErrorCode.DUPLICATE_ID:
-                return f"employee id '{v}' already appears on an earlier line"
+                return _("employee id '{value}' already appears on an earlier line").format(value=value)
             case StaffErrorCode.UNKNOWN_MANAGER:
-                return f"unknown manager '{v}'"
+                return _("unknown manager '{value}'").format(value=value)
             case StaffErrorCode.SELF_MANAGER:
-                return f"employee '{v}' is listed as their own manager"
+                return _("employee '{value}' is listed as their own manager").format(value=value)
             case StaffErrorCode.MANAGER_CYCLE:
-                first = v.split(" → ", 1)[0]
-                return f"the manager chain goes round in a circle: {v} → {first}"
+                first = value.split(" → ", 1)[0]
+                return _("the manager chain goes round in a circle: {chain}").format(
+                    chain=f"{value} → {first}"
+                )
             case StaffErrorCode.BAD_ROLE:
-                return f"unknown role '{v}' (expected head or employee)"
+                return _("unknown role '{value}' (expected head or employee)").format(value=value)
             case StaffErrorCode.BAD_DATE:
-                return f"unreadable date '{v}' (expected YYYY-MM-DD or DD.MM.YYYY)"
+                return _("unreadable date '{value}' (expected YYYY-MM-DD or DD.MM.YYYY)").format(value=value)
             case StaffErrorCode.FUTURE_DATE:
-                return f"date '{v}' is in the future"
+                return _("date '{value}' is in the future").format(value=value)
             case StaffErrorCode.BAD_PHONE:
-                return f"unreadable phone number '{v}' (expected e.g. +7 701 123 45 67)"
+                return _("unreadable phone number '{value}' (expected e.g. +7 701 123 45 67)").format(
+                    value=value
+                )
             case StaffErrorCode.DUPLICATE_PHONE:
-                return f"phone number '{v}' already appears on an earlier line"
+                return _("phone number '{value}' already appears on an earlier line").format(value=value)
             case StaffErrorCode.BAD_LANGUAGE:
-                return f"unknown language '{v}' (expected kk, ru or en)"
+                return _("unknown language '{value}' (expected kk, ru or en)").format(value=value)
             case StaffErrorCode.BAD_CATEGORY:
-                return f"unreadable post category '{v}' (expected e.g. E-4 or E-R-2)"
+                return _("unreadable post category '{value}' (expected e.g. E-4 or E-R-2)").format(
+                    value=value
+                )
             case StaffErrorCode.BAD_YES_NO:
-                return f"'{v}' is neither yes nor no"
+                return _("'{value}' is neither yes nor no").format(value=value)
             case StaffErrorCode.MISSING_COLUMN:
-                return "this required column is missing from the header"
+                return _("this required column is missing from the header")
             case StaffErrorCode.UNKNOWN_COLUMN:
-                if not v:
-                    return "a column without a header holds data"
-                return f"unexpected column '{v}' (allowed: {', '.join(KNOWN_COLUMNS)})"
+                if not value:
+                    return _("a column without a header holds data")
+                return _("unexpected column '{value}' (allowed: {columns})").format(
+                    value=value, columns=", ".join(KNOWN_COLUMNS)
+                )
+            case StaffErrorCode.VALUE_TOO_LONG:
+                length, _slash, limit = value.partition("/")
+                return _("{length} characters is too long: at most {limit} fit").format(
+                    length=length, limit=limit
+                )
             case StaffErrorCode.EMPTY_FILE:
-                return "the file contains no staff rows"
-            case StaffErrorCode.UNREADABLE_FILE:
-                base = "the file could not be read as a CSV or XLSX table"
-                return f"{base} ({v})" if v else base
+                return _("the file contains no staff rows")
+            case _code:
+                return describe_file_problem(_code.value, value, _)
+
+
+def describe_file_problem(code: str, value: str, _: Translate = _as_written) -> str:
+    """The sentence for a problem of the whole file (unreadable, too large, an encoding the
+    bot does not read), shared by the staff list and the quarterly uploads."""
+    match code:
+        case StaffErrorCode.BAD_ENCODING:
+            return _(
+                "the text is in the {encoding} encoding, which the bot does not read; "
+                "save the file as CSV UTF-8 (or as XLSX) and send it again"
+            ).format(encoding=value)
+        case StaffErrorCode.FILE_TOO_LARGE:
+            return _("the file is too large: more than {limit} MB once unpacked").format(limit=value)
+        case StaffErrorCode.TOO_MANY_ROWS:
+            return _("the file has more than {limit} rows; split it into several files").format(limit=value)
+        case StaffErrorCode.TOO_MANY_COLUMNS:
+            return _("a row has more than {limit} columns").format(limit=value)
+        case StaffErrorCode.CELL_TOO_LONG:
+            return _("a cell holds more than {limit} characters").format(limit=value)
+        case _:  # UNREADABLE_FILE
+            if value:  # the reader's detail is an English message id too
+                return _("the file could not be read as a CSV or XLSX table ({detail})").format(
+                    detail=_(value)
+                )
+            return _("the file could not be read as a CSV or XLSX table")
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +479,13 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
     for column in _MANDATORY_VALUES:
         if column in present and not get(column, ""):
             out.add(row.line, column, StaffErrorCode.MISSING_VALUE)
+
+    for column, limit in FIELD_LIMITS.items():
+        stored = get(column, "") if column in ("employee_id", "manager_id") else _collapse(get(column, ""))
+        # The name is also kept case-folded for searching, which can lengthen it (ß → ss).
+        length = max(len(stored), len(stored.casefold())) if column == "full_name" else len(stored)
+        if length > limit:
+            out.add(row.line, column, StaffErrorCode.VALUE_TOO_LONG, f"{length}/{limit}")
 
     role_text = get("role", "")
     role = normalise_role(role_text)

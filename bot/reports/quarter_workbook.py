@@ -38,6 +38,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from bot.domain.cells import neutralise
 from bot.domain.methodology import GradeBand, Profile
 from bot.domain.quarterly import Method
 from bot.domain.scoring import round_score
@@ -92,7 +93,9 @@ def build_quarter_workbook(
     ``created_at`` is the generation time written in it, so that the same input always
     gives the same content."""
     output = io.BytesIO()
-    book = Workbook(output, {"in_memory": True})
+    # Text is never turned into a formula, whatever it begins with (XlsxWriter's default does so
+    # for strings beginning with "=" written through write() or merge_range()).
+    book = Workbook(output, {"in_memory": True, "strings_to_formulas": False})
     ctx = _Context(profile, _QuarterStyles(book, profile), year, quarter, local_time(created_at))
     book.set_properties(
         {
@@ -261,8 +264,8 @@ def _text_height(text: str, width: float) -> float:
 def _write_value(sheet: Worksheet, row: int, col: int, value: Value, style: Format) -> None:
     if value is None or value == "":
         sheet.write_blank(row, col, None, style)
-    elif isinstance(value, str):
-        sheet.write_string(row, col, value, style)
+    elif isinstance(value, str):  # names, ids, units and KPIs came from uploaded files
+        sheet.write_string(row, col, neutralise(value), style)
     elif isinstance(value, datetime):
         sheet.write_datetime(row, col, local_time(value), style)  # Excel has no time zones
     else:

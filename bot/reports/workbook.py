@@ -37,6 +37,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from bot.domain.cells import neutralise
 from bot.domain.methodology import GradeBand, Profile, Questionnaire
 from bot.domain.scoring import round_score
 from bot.reports.pdf import band_fill, form_title
@@ -86,7 +87,9 @@ def build_round_workbook(
     """The round's workbook as XLSX bytes (see the module docstring for the layout)."""
     generated_on = generated_on or date.today()
     output = io.BytesIO()
-    book = Workbook(output, {"in_memory": True})
+    # Text is never turned into a formula, whatever it begins with (XlsxWriter's default does so
+    # for strings beginning with "=" written through write() or merge_range()).
+    book = Workbook(output, {"in_memory": True, "strings_to_formulas": False})
     styles = WorkbookStyles(book, profile)
     year = results[0].campaign.year if results else generated_on.year
     book.set_properties(
@@ -259,7 +262,7 @@ def _write_title_block(sheet: Worksheet, ctx: _Context, unit: str) -> None:
     s, locale = ctx.styles, ctx.locale
     left_last = COL_RESPONDENTS
     sheet.merge_range(0, 0, 0, left_last, _("360 evaluation, {year}").format(year=ctx.year), s.title)
-    sheet.merge_range(1, 0, 1, left_last, unit, s.subtitle)
+    sheet.merge_range(1, 0, 1, left_last, neutralise(unit), s.subtitle)
     sheet.merge_range(2, 0, 3, left_last, ctx.profile.document.get(locale), s.small)
     sheet.merge_range(
         4, 0, 4, left_last, _("Generated on {date}").format(date=format_date(ctx.generated_on)), s.small
@@ -353,9 +356,10 @@ def _write_person(
     sheet: Worksheet, row: int, item: SubjectResult, questionnaire: Questionnaire, ctx: _Context
 ) -> None:
     s, person, result = ctx.styles, item.subject.employee, item.result
-    sheet.write_string(row, COL_ID, person.employee_id, s.text)
-    sheet.write_string(row, COL_NAME, person.full_name, s.text)
-    sheet.write_string(row, COL_POSITION, person.position, s.text)
+    # From the staff list: neutralised, so that a copy into a CSV or another sheet stays text.
+    sheet.write_string(row, COL_ID, neutralise(person.employee_id), s.text)
+    sheet.write_string(row, COL_NAME, neutralise(person.full_name), s.text)
+    sheet.write_string(row, COL_POSITION, neutralise(person.position), s.text)
     sheet.write_number(row, COL_RESPONDENTS, result.n_respondents, s.integer)
     means = {c.competency_no: c.mean for c in result.competencies}
     if result.withheld:
@@ -510,7 +514,7 @@ def _write_training_sheet(
 
     row = 6
     for unit in names:
-        sheet.merge_range(row, 0, row, last_col, unit, s.caption)
+        sheet.merge_range(row, 0, row, last_col, neutralise(unit), s.caption)
         sheet.set_row(row, 20)
         row += 1
         for group in _by_questionnaire(by_unit[unit], ctx.profile):

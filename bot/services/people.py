@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,6 +9,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.cells import csv_text
 from bot.domain.staff import StaffValidation, normalise_phone
 from bot.services.access import Actor, audit
 from storage.dto import EmployeeDTO, ImportSummary
@@ -40,12 +39,10 @@ def deep_link(bot_username: str, token: str) -> str:
 
 
 def invites_csv(links: Sequence[InviteLink]) -> str:
-    """employee_id,full_name,link — what HR hands out by e-mail or on paper."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("employee_id", "full_name", "link"))
-    writer.writerows((link.employee_id, link.full_name, link.link) for link in links)
-    return out.getvalue()
+    """employee_id,full_name,link — what HR hands out by e-mail or on paper; the ids and names
+    came from an uploaded file, so they are written as text that no spreadsheet runs."""
+    rows = [(link.employee_id, link.full_name, link.link) for link in links]
+    return csv_text([("employee_id", "full_name", "link"), *rows])
 
 
 async def invite_links(session: AsyncSession, bot_username: str) -> list[InviteLink]:
@@ -183,12 +180,11 @@ async def unbind_person(session: AsyncSession, actor: Actor, employee_id: str, n
 async def preview_import(
     session: AsyncSession, validation: StaffValidation, today: date
 ) -> ImportSummary | None:
-    """What importing would change, computed by the import itself inside a savepoint that is
-    then rolled back: the preview can never disagree with the real import."""
-    async with session.begin_nested() as savepoint:
-        summary = await import_staff(session, validation, today)
-        await savepoint.rollback()
-    return summary
+    """What importing would change, worked out by the import's own plan without writing
+    anything: the preview can never disagree with the real import."""
+    if not validation.ok:
+        return None
+    return await EmployeeRepo(session).import_summary(validation.records, today)
 
 
 async def choose_language(

@@ -1,8 +1,9 @@
 """Reading the quarterly evaluation's uploads: work plans, KPI actual values and absences.
 
-The bytes are read like a staff list (:func:`bot.services.staff_files.read_table`) and checked by
-the pure validators of :mod:`bot.domain.quarter_files`. Whether the employee ids exist is
-for the caller to check against the database.
+The bytes are read like a staff list (:func:`bot.services.staff_files.read_table`, with its
+limits) and checked by the pure validators of :mod:`bot.domain.quarter_files`. Whether the
+employee ids exist is for the caller to check against the database. The bot calls the
+``*_upload`` functions, which read and check off the event loop.
 """
 
 from __future__ import annotations
@@ -24,17 +25,11 @@ from bot.domain.quarter_files import (
     validate_legacy_plans,
     validate_plans,
 )
-from bot.domain.staff import StaffErrorCode
-from bot.services.staff_files import StaffFileError, read_table
+from bot.services.staff_files import StaffFileError, read_table, run_off_loop
 
 _Validation = TypeVar(
     "_Validation", PlanValidation, LegacyPlanValidation, ActualsValidation, AbsenceValidation
 )
-
-_FILE_PROBLEMS = {
-    StaffErrorCode.EMPTY_FILE: FileErrorCode.EMPTY_FILE,
-    StaffErrorCode.UNREADABLE_FILE: FileErrorCode.UNREADABLE_FILE,
-}
 
 
 def load_plans_file(data: bytes, file_name: str, kpi_rules: KpiRules) -> PlanValidation:
@@ -77,5 +72,23 @@ def _load(
     try:
         header, rows = read_table(data, file_name)
     except StaffFileError as exc:
-        return unreadable(FileError(line=0, column="", code=_FILE_PROBLEMS[exc.code], value=exc.detail))
+        # The file problems have the same codes in both (empty, unreadable, beyond a limit).
+        code = FileErrorCode(exc.code.value)
+        return unreadable(FileError(line=exc.line, column=exc.column, code=code, value=exc.detail))
     return validate(header, rows)
+
+
+async def load_plans_upload(data: bytes, file_name: str, kpi_rules: KpiRules) -> PlanValidation:
+    return await run_off_loop(load_plans_file, data, file_name, kpi_rules)
+
+
+async def load_legacy_plans_upload(data: bytes, file_name: str, kpis: int) -> LegacyPlanValidation:
+    return await run_off_loop(load_legacy_plans_file, data, file_name, kpis)
+
+
+async def load_actuals_upload(data: bytes, file_name: str) -> ActualsValidation:
+    return await run_off_loop(load_actuals_file, data, file_name)
+
+
+async def load_absences_upload(data: bytes, file_name: str) -> AbsenceValidation:
+    return await run_off_loop(load_absences_file, data, file_name)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.cells import csv_text
 from bot.domain.methodology import Profile, Questionnaire
 from bot.domain.scoring import Result360, compute_360_result
 from storage.answers import AnswerRepo
@@ -63,14 +62,13 @@ CSV_COLUMNS = ("employee_id", "competency_no", "mean", "n_responses")
 
 def results_csv(results: Sequence[SubjectResult]) -> str:
     """One row per person and competency. A withheld result (too few responses to keep the
-    respondents anonymous) has an empty mean."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    respondents anonymous) has an empty mean. The ids came from an uploaded file: they are
+    written as text that no spreadsheet runs."""
+    rows: list[tuple[str, int, str, int]] = []
     for item in results:
         for competency in item.result.competencies:
             mean = "" if competency.mean is None else f"{competency.mean:.2f}"
-            writer.writerow(
+            rows.append(
                 (item.subject.employee.employee_id, competency.competency_no, mean, item.result.n_respondents)
             )
-    return out.getvalue()
+    return csv_text([CSV_COLUMNS, *rows])

@@ -110,7 +110,7 @@ def staff_errors(file_name: str, errors: Sequence[StaffError]) -> str:
     head = _(
         "<b>{file}</b>: {count} problem(s), nothing was imported. Correct the file and send it again."
     ).format(file=escape(file_name), count=len(errors))
-    return "\n".join([head, "", *listed([escape(e.describe(), quote=False) for e in errors])])
+    return "\n".join([head, "", *listed([escape(e.describe(_), quote=False) for e in errors])])
 
 
 def staff_preview(file_name: str, people: int, summary: ImportSummary) -> Rendered:

@@ -21,7 +21,7 @@ from bot.domain.workdays import WorkCalendar
 from bot.services import plans, quarterly
 from bot.services.access import Actor, audit
 from bot.services.campaigns import CampaignError
-from bot.services.quarter_files import load_absences_file, load_actuals_file, load_plans_file
+from bot.services.quarter_files import load_absences_upload, load_actuals_upload, load_plans_upload
 from bot.services.reports import quarter_workbook
 from bot.ui.quarterly_hr import file_errors_text, import_text, quarters_screen, started_text
 from handlers.filters import HasPermission
@@ -88,7 +88,7 @@ async def save_plans(
 ) -> plans.ImportReport | None:
     """Validate and save an uploaded plans table, and say how it went."""
     assert profile.kpi is not None
-    validation = load_plans_file(data, name, profile.kpi)
+    validation = await load_plans_upload(data, name, profile.kpi)
     if not validation.ok:
         await message.answer(file_errors_text(name, validation.errors))
         return None
@@ -223,13 +223,13 @@ async def on_upload(
             await state.clear()
         return
     if kind == QuarterUpload.actuals.state:
-        actuals = load_actuals_file(data, name)
+        actuals = await load_actuals_upload(data, name)
         if not actuals.ok:
             await message.answer(file_errors_text(name, actuals.errors))
             return
         report = await plans.import_actuals(session, actuals, year=year, actor=actor, now=now)
     else:
-        absences = load_absences_file(data, name)
+        absences = await load_absences_upload(data, name)
         if not absences.ok:
             await message.answer(file_errors_text(name, absences.errors))
             return

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.domain.access import Permission
 from bot.services.access import Actor, audit
 from bot.services.people import import_staff, invite_links, invites_csv, preview_import, unbind_person
-from bot.services.staff_files import load_staff_file
+from bot.services.staff_files import load_staff_upload
 from bot.ui.hr import (
     not_joined_links,
     person_card,
@@ -69,7 +69,7 @@ async def on_staff_file(
     if data is None:
         await message.answer(_("The file is larger than 5 MB. Please send the staff list as CSV or XLSX."))
         return
-    validation = load_staff_file(data, document.file_name, clock.today())
+    validation = await load_staff_upload(data, document.file_name, clock.today())
     if not validation.ok:
         await state.clear()
         await message.answer(staff_errors(document.file_name, validation.errors))
@@ -94,7 +94,7 @@ async def on_confirm(
     downloaded = await bot.download(upload["file_id"])
     assert downloaded is not None
     # Validated again: the import is decided by what is stored now, not by the preview.
-    validation = load_staff_file(downloaded.read(), upload["file_name"], clock.today())
+    validation = await load_staff_upload(downloaded.read(), upload["file_name"], clock.today())
     summary = await import_staff(session, validation, clock.today())
     await state.clear()
     if summary is None:

@@ -260,3 +260,24 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
     assert await _count(world, RoleGrant, RoleGrant.telegram_user_id == 1007) == (
         1 if roles & SCREENS["grant"] else 0
     )
+
+
+async def test_a_file_the_bot_refuses_is_explained_in_the_officers_language(world: World) -> None:
+    """Issue 17, items 4 and 6: an encoding the bot does not read, a value longer than the
+    database holds and a workbook beyond the limits are refused in the reader's language."""
+    await _grant(world, HR, Role.HR)
+    hr = world.person(HR, "Гульнар", "ru")
+    russian_only = STAFF_CSV.translate(str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ"))
+    await hr.send_document(russian_only.encode("koi8_r"), "staff.csv")
+    assert "текст в кодировке KOI8-R, которую бот не читает" in hr.last.text
+
+    too_long = STAFF_CSV.replace("Smith John", "Smith " + "J" * 300)
+    await hr.send_document(too_long.encode(), "staff.csv")
+    assert "306 символов — слишком длинно: помещается не больше 255" in hr.last.text
+
+    kk = world.person(HR_HEAD, "Гүлнар", "kk")
+    await _grant(world, HR_HEAD, Role.HR)
+    wide = STAFF_CSV.replace("\n", "," * 70 + "\n", 1)
+    await kk.send_document(wide.encode(), "staff.csv")
+    assert "1-жол: жолда 64 бағаннан көп" in kk.last.text
+    assert await _count(world, Employee) == 0

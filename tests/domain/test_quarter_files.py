@@ -703,6 +703,7 @@ SAMPLE_VALUES = {
     FileErrorCode.TOO_MANY_KPIS: "6/5",
     FileErrorCode.DUPLICATE_ROW: "2",
     FileErrorCode.NO_PLAN_VALUE: "3",
+    FileErrorCode.VALUE_TOO_LONG: "70/64",
 }
 CODES_SEEN_IN_THE_TESTS = {
     expected[2]
@@ -718,6 +719,13 @@ CODES_SEEN_IN_THE_TESTS = {
     FileErrorCode.DUPLICATE_COLUMN,
     FileErrorCode.EMPTY_FILE,
     FileErrorCode.UNREADABLE_FILE,
+    # tests/domain/test_upload_limits.py
+    FileErrorCode.VALUE_TOO_LONG,
+    FileErrorCode.BAD_ENCODING,
+    FileErrorCode.FILE_TOO_LARGE,
+    FileErrorCode.TOO_MANY_ROWS,
+    FileErrorCode.TOO_MANY_COLUMNS,
+    FileErrorCode.CELL_TOO_LONG,
 }
 
 

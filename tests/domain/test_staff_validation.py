@@ -308,8 +308,23 @@ CASES: list[tuple[StaffErrorCode, Mutation, tuple[int, str, str]]] = [
         lambda: validate(with_change(1, serves_public="maybe"), header=[*HEADER, "serves_public"]),
         (3, "serves_public", "maybe"),
     ),
+    (
+        StaffErrorCode.VALUE_TOO_LONG,
+        lambda: validate(with_change(1, full_name="Ә" * 256)),
+        (3, "full_name", "256/255"),
+    ),
     (StaffErrorCode.EMPTY_FILE, lambda: validate([]), (0, "", "")),
 ]
+
+# Codes of the file as a whole, refused while it is read (tests/domain/test_upload_limits.py).
+FILE_CODES = {
+    StaffErrorCode.UNREADABLE_FILE,
+    StaffErrorCode.BAD_ENCODING,
+    StaffErrorCode.FILE_TOO_LARGE,
+    StaffErrorCode.TOO_MANY_ROWS,
+    StaffErrorCode.TOO_MANY_COLUMNS,
+    StaffErrorCode.CELL_TOO_LONG,
+}
 
 
 @pytest.mark.parametrize(("code", "make", "where"), CASES, ids=[c[0].name for c in CASES])
@@ -325,7 +340,7 @@ def test_each_error_code(code: StaffErrorCode, make: Mutation, where: tuple[int,
 
 
 def test_every_error_code_is_covered() -> None:
-    covered = {code for code, _, _ in CASES} | {StaffErrorCode.UNREADABLE_FILE}  # files: test_staff_files
+    covered = {code for code, _, _ in CASES} | FILE_CODES
     assert covered == set(StaffErrorCode)
 
 
