@@ -22,6 +22,7 @@ from bot.domain.methodology import (
     Profile,
     deadline_360_allowed,
     deadline_window_360,
+    load_profile,
     suggested_deadline_360,
 )
 from bot.domain.staff import parse_date
@@ -399,6 +400,14 @@ async def on_extend_date(
         await message.answer(_("Type the new deadline, e.g. 20.01.2026."))
         return
     campaign_id = int((await state.get_data())["campaign_id"])
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is not None and campaign.kind == "360":
+        # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
+        round_profile = load_profile(campaign.profile_code)
+        first, last = deadline_window_360(round_profile, campaign.year)
+        if deadline > last:
+            await message.answer(deadline_outside_360(campaign.year, max(first, clock.today()), last))
+            return
     try:
         await extend_deadline(session, actor, campaign_id, deadline, today=clock.today(), now=clock.now())
     except campaigns.CampaignError:

@@ -173,13 +173,18 @@ async def test_a_unit_and_deleting_the_draft(world: World) -> None:
 
 async def test_extending_the_deadline(world: World) -> None:
     hr = await _hr(world)
-    await world.running_round(["E1", "E2", "E3", "U1"])
+    await world.running_round(["E1", "E2", "E3", "U1"], deadline=date(2025, 12, 22))
     await hr.say("/rounds")
     await hr.press("360 · 2025")
     await hr.press("Extend the deadline")
-    await hr.say("05.01.2026")  # earlier than the current deadline
+    await hr.say("19.12.2025")  # earlier than the current deadline
     assert hr.last.text == "The new deadline must be later than the current one and not in the past."
-    await hr.say("20.01.2026")
-    assert hr.last.text == "The deadline is now 20.01.2026."
-    assert await _scalar(world, select(Campaign.deadline)) == date(2026, 1, 20)
+    await hr.say("20.01.2026")  # clause 4: the 360 evaluation of 2025 is done by 10.01.2026
+    assert hr.last.text == (
+        "Not accepted: the 360 evaluation of 2025 is done by 10.01.2026 (clause 4). Type a date from "
+        "01.12.2025 to 10.01.2026."
+    )
+    await hr.say("10.01.2026")
+    assert hr.last.text == "The deadline is now 10.01.2026."
+    assert await _scalar(world, select(Campaign.deadline)) == date(2026, 1, 10)
     assert await _scalar(world, select(func.count()).where(AuditEntry.action == "round.extend")) == 1
