@@ -143,6 +143,11 @@ class QuarterlyRules:
     actuals_working_days_before_deadline: int
     plan_working_days: int
     plan_min_months_remaining: int
+    # A head absent (leave, sickness, a trip, training) during the evaluation: 002 clause 5 has
+    # their KPIs evaluated "жұмысқа шыққаннан кейін бес жұмыс күні ішінде" — within these working
+    # days after the return to work; None: 000 clause 5, without them in the normal deadlines.
+    # (Differentiation and 360 are without the person in the normal deadlines in both.)
+    kpi_after_return_working_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +367,12 @@ def _parse_differentiation(raw: dict[str, Any] | None) -> DifferentiationRules |
 def _parse_quarterly(raw: dict[str, Any] | None) -> QuarterlyRules | None:
     if raw is None:
         return None
-    return QuarterlyRules(**{name: int(raw[name]) for name in QuarterlyRules.__dataclass_fields__})
+    optional = {"kpi_after_return_working_days"}
+    required = {name: int(raw[name]) for name in QuarterlyRules.__dataclass_fields__ if name not in optional}
+    after_return = raw.get("kpi_after_return_working_days")
+    return QuarterlyRules(
+        **required, kpi_after_return_working_days=None if after_return is None else int(after_return)
+    )
 
 
 def _texts(raw: list[dict[str, str]]) -> tuple[Text, ...]:
