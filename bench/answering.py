@@ -34,14 +34,14 @@ import tempfile
 import time
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of, staff_rows
-from bot.domain.methodology import load_profile
+from bot.domain.methodology import load_profile, suggested_deadline_360
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Assignment, Campaign, CampaignSubject, Employee, OutboxMessage
@@ -90,7 +90,7 @@ async def fill(url: str, staff: int, evaluated: int, respondents: int, seed: int
         "id": 1,
         "kind": "360",
         "year": now.year,
-        "deadline": date.today() + timedelta(days=20),
+        "deadline": suggested_deadline_360(profile, now.year, now.date(), 20),  # clause 4
         "status": "running",
         "profile_code": profile.code,
         "profile_version": profile.version,

@@ -320,6 +320,11 @@ async def _close(session: AsyncSession, args: argparse.Namespace, settings: Sett
             else "they await the authorised person's approval, but nobody holds the role: grant it "
             "(grant-role ... authorised) or record an approval on paper (legacy-approve)"
         )
+        + (
+            f"; {outcome.no_majority} without a majority of the members present (clause 33)"
+            if outcome.no_majority
+            else ""
+        )
         + (f"; {left} still undecided: another sitting may be set (legacy-schedule)" if left else "")
     )
     return OK

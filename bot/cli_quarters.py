@@ -88,7 +88,13 @@ async def _create(session: AsyncSession, args: argparse.Namespace, settings: Set
 async def _start(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     profile, clock = load_profile(settings.methodology_profile), SystemClock(settings.zone)
     report = await quarterly.start_round(
-        session, profile, args.campaign_id, today=clock.today(), now=clock.now(), actor=COMMAND_LINE
+        session,
+        profile,
+        args.campaign_id,
+        today=clock.today(),
+        now=clock.now(),
+        actor=COMMAND_LINE,
+        calendar=settings.calendar,
     )
     print(
         f"round {args.campaign_id} started: {report.sheets} people to evaluate, "

@@ -465,6 +465,8 @@ class QuarterSheet(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     excluded_reason: Mapped[str | None] = mapped_column(String(32))
     absence: Mapped[str | None] = mapped_column(String(16))
+    # An absent head's KPIs are evaluated by this day, after their return (002 clause 5).
+    kpi_due_on: Mapped[date | None] = mapped_column(Date)
     cursor: Mapped[int | None] = mapped_column(SmallInteger)
     awaiting: Mapped[str | None] = mapped_column(String(16))  # score | comment | justification
     message_id: Mapped[int | None] = mapped_column(BigInteger)

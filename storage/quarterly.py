@@ -42,6 +42,7 @@ class SheetDTO:
     status: str
     excluded_reason: str | None
     absence: str | None
+    kpi_due_on: date | None  # an absent head's KPIs: by this day, after the return (002 clause 5)
     cursor: int | None
     awaiting: str | None
     message_id: int | None
@@ -132,6 +133,7 @@ def _sheet_dto(row: Row[QuarterSheet, Campaign, Employee]) -> SheetDTO:
         status=sheet.status,
         excluded_reason=sheet.excluded_reason,
         absence=sheet.absence,
+        kpi_due_on=sheet.kpi_due_on,
         cursor=sheet.cursor,
         awaiting=sheet.awaiting,
         message_id=sheet.message_id,
@@ -212,6 +214,7 @@ class QuarterRepo:
         plan_id: int | None,
         excluded_reason: str | None,
         absence: str | None,
+        kpi_due_on: date | None = None,
     ) -> int:
         row = QuarterSheet(
             campaign_id=campaign_id,
@@ -222,6 +225,7 @@ class QuarterRepo:
             status="excluded" if excluded_reason else "open",
             excluded_reason=excluded_reason,
             absence=absence,
+            kpi_due_on=kpi_due_on,
         )
         self.session.add(row)
         await self.session.flush()

@@ -1,11 +1,15 @@
 """The calibration session's decision (clauses 37-42). Pure.
 
 Each member either supports the evaluator's score or proposes a corrected one (up or down,
-inside the method's range) with a reason. The final score is the one more than half of the
-members voted for (clause 41: "by majority"); when no score has a majority — a tie — the
-evaluator's score stands, unless the profile lets the chair's vote decide. A member who did not
-vote by the end of the session's day is absent: the majority is still of all the members, so
-absences never let a minority change the score.
+inside the method's range) with a reason. Clause 41 (000, 001 and 002 alike): "Қорытынды баға
+калибрлеу сессиясы қатысушыларының басым (көпшілік) дауысымен қабылданады" — the final score is
+taken by the majority of the session's *participants*. Reading taken: the participants are the
+members who took part, i.e. voted by the end of the session's day; a member named who did not
+vote took no part and counts neither for nor against. The final score is the one more than
+half of those votes were for; when no score has that — a tie — the evaluator's score stands
+(the clause names no other rule), unless the profile lets the chair's vote decide. (The bot
+used to require a majority of every member named, so a member's absence counted against any
+correction: not what the clause says.)
 """
 
 from __future__ import annotations
@@ -52,8 +56,9 @@ def decide(
     chair: int | None = None,
 ) -> Decision:
     """The session's decision from the votes cast (every member's, or fewer when the session's
-    day has ended). ``chair``: the member whose vote decides a tie, when the profile says so;
-    None keeps the evaluator's score on a tie."""
+    day has ended): the majority is of the votes cast, the participants' (clause 41).
+    ``members``: how many were named, to check the votes against. ``chair``: the member whose
+    vote decides a tie, when the profile says so; None keeps the evaluator's score on a tie."""
     if len({v.member for v in votes}) != len(votes):
         raise VotingError("a member votes once")
     if len(votes) > members:
@@ -67,7 +72,7 @@ def decide(
     if not tally:
         return Decision(Outcome.TIE_KEPT, current, {})
     score, count = max(tally.items(), key=lambda item: (item[1], item[0] == current))
-    if count * 2 <= members:
+    if count * 2 <= len(votes):
         # The chair breaks a tie between the most-voted scores; a chair in the minority does not.
         chair_vote = next((v for v in votes if v.member == chair), None)
         if chair_vote is None or tally[chair_vote.score] != count:

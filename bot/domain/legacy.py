@@ -185,10 +185,15 @@ class CommissionVote:
 @dataclass(frozen=True, slots=True)
 class CommissionDecision:
     quorate: bool
-    choice: Choice | None  # None: no valid decision (no quorum)
+    choice: Choice | None  # None: no valid decision (no quorum, or no majority)
     corrected: str | None
     tally: Mapping[tuple[Choice, str | None], int]
     chair_decided: bool  # the votes were tied and the chair's vote decided
+
+    @property
+    def no_majority(self) -> bool:
+        """A quorate sitting where no option was carried: the result stays before the commission."""
+        return self.quorate and self.choice is None
 
 
 class SittingProblem(StrEnum):
@@ -225,34 +230,38 @@ def decide(
     present: Set[int],
     votes: Sequence[CommissionVote],
 ) -> CommissionDecision:
-    """The commission's open vote on one result (clauses 30, 32-34). Only members vote: the
-    secretary (and anyone else) is ignored. Without a quorum of members present there is no
-    decision. The option with the most votes is decided; a tie is decided by the chair's vote
-    (when the profile says so and the chair voted for one of the tied options); otherwise the
-    result stands as evaluated, since no majority revised it."""
+    """The commission's open vote on one result (004 clauses 30, 32-34, 37-38; 003 clauses 58-66).
+    Only members vote: the secretary (and anyone else) is ignored. Without a quorum of members
+    present there is no decision.
+
+    Clause 33: "Дауыс беру қорытындысы Комиссия мүшелерінің көпшілік дауысымен айқындалады.
+    Дауыс саны тең болған жағдайда ... төрағасының дауысы шешуші". The decision voted on is one of
+    clause 37's: approve the result, or revise it — and a revision is a decision only with its
+    corrected result (clause 38), so each option is "approve" or "revise to this grade". Read:
+    an option is carried by more than half of the members present at the sitting (a member
+    present who gave no vote on this result is not counted for any option). The votes are
+    equal when an option has exactly half of them: the chair's vote decides, i.e. the option
+    is carried when the chair is in that half and the profile gives the chair the deciding
+    vote. Otherwise nothing is decided — with revise→x, revise→x, approve, revise→y, revise→z
+    no decision was taken by a majority, neither to revise to x (2 of 5) nor to approve (1 of
+    5) — and the result stays before the commission for a further sitting (an open vote is
+    not taken back, so the members vote afresh there)."""
     present_members = present & members
     counted = [v for v in votes if v.member in present_members]
-    tally = Counter((v.choice, v.corrected if v.choice is Choice.REVISE else None) for v in counted)
+    tally = Counter(_option(v) for v in counted)
     if len(present_members) < quorum(rules, len(members)):
         return CommissionDecision(False, None, None, dict(tally), False)
-    if not tally:
-        return CommissionDecision(True, Choice.APPROVE, None, {}, False)
-    top = max(tally.values())
-    leaders = [option for option, count in tally.items() if count == top]
-    chair_decided = False
-    if len(leaders) == 1:
-        choice, corrected = leaders[0]
-    else:
-        chair_vote = next((v for v in counted if v.member == chair), None)
-        chair_option = (
-            (chair_vote.choice, chair_vote.corrected if chair_vote.choice is Choice.REVISE else None)
-            if chair_vote
-            else None
-        )
-        if rules.chair_decides_tie and chair_option in leaders:
-            assert chair_option is not None
-            choice, corrected = chair_option
-            chair_decided = True
-        else:
-            choice, corrected = Choice.APPROVE, None
-    return CommissionDecision(True, choice, corrected, dict(tally), chair_decided)
+    seats = len(present_members)
+    carried = [option for option, count in tally.items() if count * 2 > seats]
+    if carried:
+        choice, corrected = carried[0]
+        return CommissionDecision(True, choice, corrected, dict(tally), False)
+    chair_vote = next((v for v in counted if v.member == chair), None)
+    if rules.chair_decides_tie and chair_vote is not None and tally[_option(chair_vote)] * 2 == seats:
+        choice, corrected = _option(chair_vote)
+        return CommissionDecision(True, choice, corrected, dict(tally), True)
+    return CommissionDecision(True, None, None, dict(tally), False)
+
+
+def _option(vote: CommissionVote) -> tuple[Choice, str | None]:
+    return (vote.choice, vote.corrected if vote.choice is Choice.REVISE else None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -142,6 +143,11 @@ class QuarterlyRules:
     actuals_working_days_before_deadline: int
     plan_working_days: int
     plan_min_months_remaining: int
+    # A head absent (leave, sickness, a trip, training) during the evaluation: 002 clause 5 has
+    # their KPIs evaluated "жұмысқа шыққаннан кейін бес жұмыс күні ішінде" — within these working
+    # days after the return to work; None: 000 clause 5, without them in the normal deadlines.
+    # (Differentiation and 360 are without the person in the normal deadlines in both.)
+    kpi_after_return_working_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +257,9 @@ class Profile:
     differentiation: DifferentiationRules | None = None
     quarterly: QuarterlyRules | None = None
     retention_years: int = 3  # evaluation documents are kept 3 years (clause 14)
+    # Clause 4: the 360 evaluation, on the year's result, is done "есепті жылдан кейінгі айдың
+    # оныншы күнінен кешіктірілмей" — by this day of the month after the year (000 and 002 alike).
+    deadline_day_360: int = 10
     # Clause 41 says "by majority" and nothing of a tie: the evaluator's score then stands,
     # unless a body's methodology gives the session's chair the deciding vote.
     chair_decides_tie: bool = False
@@ -269,6 +278,25 @@ class Profile:
 
 
 DEFAULT_PROFILE = "kz-2023"
+
+
+def deadline_window_360(profile: Profile, year: int) -> tuple[date, date]:
+    """The first and last day a 360 round on ``year`` may have as its deadline: the evaluation is
+    of the year's result, so not before the year begins, and it is done by the profile's day of
+    the month after the year (clause 4: the 10th of January)."""
+    return date(year, 1, 1), date(year + 1, 1, profile.deadline_day_360)
+
+
+def deadline_360_allowed(profile: Profile, year: int, deadline: date) -> bool:
+    first, last = deadline_window_360(profile, year)
+    return first <= deadline <= last
+
+
+def suggested_deadline_360(profile: Profile, year: int, today: date, days: int) -> date:
+    """A deadline ``days`` after ``today`` for a 360 round on ``year``, brought back to the last day
+    clause 4 allows. For the current year that day is at least 10 days ahead (10 January after
+    31 December), so the deadline is always in the future, whatever the date."""
+    return min(today + timedelta(days=days), deadline_window_360(profile, year)[1])
 
 
 def _parse_questionnaire(code: str, raw: dict[str, Any]) -> Questionnaire:
@@ -339,7 +367,12 @@ def _parse_differentiation(raw: dict[str, Any] | None) -> DifferentiationRules |
 def _parse_quarterly(raw: dict[str, Any] | None) -> QuarterlyRules | None:
     if raw is None:
         return None
-    return QuarterlyRules(**{name: int(raw[name]) for name in QuarterlyRules.__dataclass_fields__})
+    optional = {"kpi_after_return_working_days"}
+    required = {name: int(raw[name]) for name in QuarterlyRules.__dataclass_fields__ if name not in optional}
+    after_return = raw.get("kpi_after_return_working_days")
+    return QuarterlyRules(
+        **required, kpi_after_return_working_days=None if after_return is None else int(after_return)
+    )
 
 
 def _texts(raw: list[dict[str, str]]) -> tuple[Text, ...]:
@@ -468,6 +501,7 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         differentiation=_parse_differentiation(raw.get("differentiation")),
         quarterly=_parse_quarterly(raw.get("quarterly")),
         retention_years=int(raw.get("retention_years", 3)),
+        deadline_day_360=int(raw.get("year_360", {}).get("deadline_day", 10)),
         chair_decides_tie=bool(raw.get("calibration", {}).get("chair_decides_tie", False)),
         legacy=_parse_legacy(raw.get("legacy")),
     )

@@ -132,6 +132,29 @@ def participation(
     return Participation(None, None)
 
 
+def kpi_due_after_return(
+    absences: Sequence[AbsencePeriod],
+    schedule: QuarterSchedule,
+    today: date,
+    calendar: WorkCalendar,
+    working_days: int,
+) -> date | None:
+    """002 clause 5: a head absent during the evaluation has their KPIs evaluated within
+    ``working_days`` after returning to work — by the last of them, counted from the first
+    working day after the absence (the absences :func:`participation` looks at; the latest
+    return when there are several). None: not absent during the evaluation."""
+    window_start = max(today, schedule.period_end + timedelta(days=1))
+    ends = [
+        p.ends_on
+        for p in absences
+        if p.kind is not Absence.DISMISSED and p.overlaps(window_start, schedule.deadline)
+    ]
+    if not ends:
+        return None
+    back = calendar.on_or_after(max(ends) + timedelta(days=1))
+    return calendar.add(back, working_days)
+
+
 def plan_due_by(
     period_start: date, appointed_on: date, rules: QuarterlyRules, calendar: WorkCalendar
 ) -> date:

@@ -83,7 +83,9 @@ def build_sheet_pdf(record: SheetRecord, profile: Profile, *, created_at: dateti
     pdf = new_form(title, profile, created_at, "L" if landscape else "P")
 
     _draw_header(pdf, record, profile)
-    participation = participation_label(excluded_reason=record.excluded_reason, absence=record.absence)
+    participation = participation_label(
+        excluded_reason=record.excluded_reason, absence=record.absence, kpi_due_on=record.kpi_due_on
+    )
     if participation:
         _draw_box(pdf, _capitalised(participation), NOTICE_FILL)
     if record.status != "excluded":

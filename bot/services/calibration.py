@@ -220,7 +220,8 @@ async def close_sessions(
     session: AsyncSession, profile: Profile, zone: ZoneInfo, *, now: datetime, actor: Actor
 ) -> int:
     """Decide every session whose day has ended on the votes cast; members who did not vote are
-    absent (the majority stays one of all members). Returns how many were decided."""
+    absent and took no part: the majority is of those who voted (clause 41, see
+    ``bot.domain.calibration``). Returns how many were decided."""
     appeals, decided = AppealRepo(session), 0
     for candidate in await appeals.in_session_before(now):
         assert candidate.session_at is not None

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.eligibility import ineligibility
-from bot.domain.methodology import Profile
+from bot.domain.methodology import Profile, deadline_360_allowed, deadline_window_360
 from bot.domain.respondents import (
     RESPONDENT_RELATIONS,
     OrgPerson,
@@ -77,6 +77,12 @@ async def create_360(
         raise CampaignError(f"the deadline {deadline.isoformat()} has already passed")
     if not 2000 <= year <= today.year + 1:
         raise CampaignError(f"the year {year} is out of range")
+    if not deadline_360_allowed(profile, year, deadline):
+        first, last = deadline_window_360(profile, year)
+        raise CampaignError(
+            f"the deadline {deadline.isoformat()} is outside {first.isoformat()}..{last.isoformat()}: "
+            f"the 360 evaluation of {year} is done by {last.isoformat()} (clause 4)"
+        )
     employees = EmployeeRepo(session)
     people = await employees.all(active_only=True)
     if employee_ids:

@@ -813,6 +813,7 @@ class SittingOutcome:
     decided: int  # results approved or revised
     revised: int
     approvers: int  # accounts holding the authorised person's role, asked to approve the results
+    no_majority: int = 0  # results no option carried (004 clause 33): before a further sitting
 
 
 async def close_sitting(
@@ -825,7 +826,8 @@ async def close_sitting(
 ) -> SittingOutcome:
     """The sitting under way ends: without a quorum of members present at it nothing is decided
     (another sitting may be set); with one, each result before it is decided by the votes cast
-    at it (004 clauses 30-38). The results go to the people only once the authorised person
+    at it (004 clauses 30-38), when an option has a majority; a result without one stays
+    undecided for a further sitting. The results go to the people only once the authorised person
     approves them (clause 39, :func:`approve_results`), who is sent the protocol. Results not
     ready yet wait for a further sitting."""
     _profile, rules = rules_of(campaign)
@@ -835,7 +837,7 @@ async def close_sitting(
         raise LegacyError("no sitting is under way")
     commission, sitting = found
     assert commission.chair_id is not None
-    decided = revised = 0
+    decided = revised = no_majority = 0
     quorate = True
     for sheet in before_sitting(await repo.sheets(campaign.id), rules):
         votes = await repo.votes(sitting.id, sheet.id)
@@ -846,9 +848,12 @@ async def close_sitting(
             set(sitting.present),
             [CommissionVote(v.member_id, Choice(v.choice), v.corrected_grade) for v in votes],
         )
-        if not decision.quorate or decision.choice is None:
+        if not decision.quorate:
             quorate = False
             break
+        if decision.choice is None:  # no majority: the result waits for a further sitting
+            no_majority += 1
+            continue
         await repo.record_decision(sheet.id, sitting.id, decision.choice.value, decision.corrected, None, now)
         decided += 1
         revised += decision.choice is Choice.REVISE
@@ -860,7 +865,7 @@ async def close_sitting(
     approvers = await approver_accounts(session)
     if decided:
         await outbox.schedule_chats(approvers, LEGACY_APPROVAL, sitting.id, now)
-    return SittingOutcome(sitting.number, quorate, decided, revised, len(approvers))
+    return SittingOutcome(sitting.number, quorate, decided, revised, len(approvers), no_majority)
 
 
 async def approver_accounts(session: AsyncSession) -> list[int]:

@@ -68,6 +68,7 @@ class SheetRecord:
     band: GradeBand | None
     submitted_at: datetime | None
     acknowledged_at: datetime | None
+    kpi_due_on: date | None = None  # an absent head's KPIs: after the return (002 clause 5)
 
 
 async def sheet_records(
@@ -112,6 +113,7 @@ async def sheet_records(
                 status=sheet.status,
                 excluded_reason=sheet.excluded_reason,
                 absence=Absence(sheet.absence) if sheet.absence else None,
+                kpi_due_on=sheet.kpi_due_on,
                 kpis=kpis,
                 parameters=parameters,
                 justification=sheet.justification,

@@ -18,6 +18,7 @@ from bot.domain.quarterly import (
     AbsencePeriod,
     Method,
     QuarterSchedule,
+    kpi_due_after_return,
     method_for,
     participation,
     plan_needed,
@@ -90,7 +91,14 @@ def quarter_kpis(plan: PlanDTO, quarter: int) -> list[int]:
 
 
 async def start_round(
-    session: AsyncSession, profile: Profile, campaign_id: int, *, today: date, now: datetime, actor: Actor
+    session: AsyncSession,
+    profile: Profile,
+    campaign_id: int,
+    *,
+    today: date,
+    now: datetime,
+    actor: Actor,
+    calendar: WorkCalendar,
 ) -> StartReport:
     """A sheet for everyone on the staff: heads by their KPIs, employees by differentiation,
     the evaluator being the direct manager. People too short in the post, heads without an
@@ -134,6 +142,19 @@ async def start_round(
                 reason = NO_PLAN
             else:
                 plan_id = plan.id
+        kpi_due_on = None
+        after_return = profile.quarterly.kpi_after_return_working_days
+        if (
+            reason is None
+            and method is Method.KPI
+            and after_return is not None
+            and state.absence not in (None, Absence.DISMISSED)
+        ):
+            # 002 clause 5: an absent head's KPIs wait for their return (the absence stays
+            # recorded, as the reason the evaluation is late).
+            kpi_due_on = kpi_due_after_return(
+                absences.get(person.id, []), schedule, today, calendar, after_return
+            )
         sheet_id = await repo.add_sheet(
             campaign_id=campaign.id,
             employee_pk=person.id,
@@ -142,6 +163,7 @@ async def start_round(
             plan_id=plan_id,
             excluded_reason=reason,
             absence=state.absence.value if state.absence else None,
+            kpi_due_on=kpi_due_on,
         )
         if reason is not None:
             excluded[reason] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -325,6 +326,22 @@ def wizard_deadline(year: int) -> str:
     return _("Year {year}. What is the deadline? Type a date, e.g. 10.01.{next_year}.").format(
         year=year, next_year=year + 1
     )
+
+
+def deadline_outside_360(year: int, first: date, last: date) -> str:
+    """A deadline clause 4 does not allow for this year's 360 round."""
+    return _(
+        "Not accepted: the 360 evaluation of {year} is done by {last} (clause 4). Type a date from {first} "
+        "to {last}."
+    ).format(year=year, first=format_date(first), last=format_date(last))
+
+
+def deadline_passed_360(year: int, last: date) -> str:
+    """The year's 360 evaluation was due by a day now past: no round can be created for it."""
+    return _(
+        "The 360 evaluation of {year} had to be done by {last} (clause 4), and that day has passed: "
+        "no round can be created for {year}. /newround to choose another year."
+    ).format(year=year, last=format_date(last))
 
 
 def wizard_scope() -> Rendered:

@@ -170,6 +170,15 @@ def sitting_prompt(days: int) -> str:
     ).format(days=days)
 
 
+def no_majority_line(count: int) -> str:
+    """After a sitting closes: the results no option carried by a majority (004 clause 33)."""
+    return _(
+        "⚠ No majority at this sitting on {count} result(s): neither approving nor any one corrected result "
+        "had more than half of the members present (clause 33). They stay undecided; set a further sitting, "
+        "where the members vote afresh."
+    ).format(count=count)
+
+
 def conclusion_prompt() -> str:
     return _("Write the commission's conclusion for the protocol (one message); the sitting then closes.")
 

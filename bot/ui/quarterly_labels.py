@@ -6,11 +6,14 @@ Render in the reader's locale (``bot.i18n.in_locale`` outside an update).
 
 from __future__ import annotations
 
+from datetime import date
+
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.eligibility import Ineligibility
 from bot.domain.quarterly import Absence, Method
 from bot.services.quarterly import NO_EVALUATOR, NO_PLAN
+from bot.ui.formatting import format_date
 
 __all__ = [
     "NO_EVALUATOR",
@@ -59,11 +62,18 @@ def exclusion_label(reason: str) -> str:
     return labels.get(reason, reason)
 
 
-def participation_label(*, excluded_reason: str | None, absence: Absence | None) -> str:
+def participation_label(
+    *, excluded_reason: str | None, absence: Absence | None, kpi_due_on: date | None = None
+) -> str:
     """One line for a person's participation: why they are not evaluated, or why they are
-    evaluated without taking part; empty when neither applies."""
+    evaluated without taking part (or, an absent head under 002 clause 5, after their return);
+    empty when none applies."""
     if excluded_reason is not None:
         return _("not evaluated: {reason}").format(reason=exclusion_label(excluded_reason))
+    if absence is not None and kpi_due_on is not None:
+        return _("KPIs evaluated after the return to work, by {date} (clause 5): {reason}").format(
+            date=format_date(kpi_due_on), reason=absence_label(absence)
+        )
     if absence is not None:
         return _("evaluated without participation: {reason}").format(reason=absence_label(absence))
     return ""

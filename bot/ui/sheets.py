@@ -94,7 +94,13 @@ def _header(view: SheetView) -> str:
             name=escape(sheet.employee.full_name), position=escape(sheet.employee.position)
         ),
     ]
-    if sheet.absence:
+    if sheet.kpi_due_on is not None:
+        lines.append(
+            _(
+                "Away during the evaluation: the KPIs are evaluated after the return to work, by {date} (clause 5)."
+            ).format(date=format_date(sheet.kpi_due_on))
+        )
+    elif sheet.absence:
         lines.append(_("Evaluated without their participation (clauses 5-6)."))
     return "\n".join(lines)
 

@@ -25,6 +25,7 @@ from bot.services.legacy import LegacyError, Refusal
 from bot.ui.legacy_hr import (
     conclusion_prompt,
     name_prompt,
+    no_majority_line,
     round_screen,
     rounds_screen,
     setup_refusal,
@@ -249,7 +250,7 @@ async def on_conclusion(message: Message, session: AsyncSession, state: FSMConte
     if campaign is None:
         return
     try:
-        await legacy.close_sitting(
+        outcome = await legacy.close_sitting(
             session,
             campaign,
             conclusion=(message.text or "").strip(),
@@ -260,4 +261,6 @@ async def on_conclusion(message: Message, session: AsyncSession, state: FSMConte
         await message.answer(setup_refusal(Refusal.WRONG_STATE))
         return
     text, markup = await round_view(session, campaign)
+    if outcome.quorate and outcome.no_majority:
+        text = no_majority_line(outcome.no_majority) + "\n\n" + text
     await message.answer(text, reply_markup=markup)

@@ -5,7 +5,7 @@ created; the wizard's state holds only the step and a few small values."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -18,12 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import WizardAction, WizardCb
 from bot.clock import Clock
 from bot.domain.access import Permission
-from bot.domain.methodology import Profile
+from bot.domain.methodology import (
+    Profile,
+    deadline_360_allowed,
+    deadline_window_360,
+    load_profile,
+    suggested_deadline_360,
+)
 from bot.domain.staff import parse_date
 from bot.services import campaigns
 from bot.services.access import Actor, audit
 from bot.services.progress import extend_deadline
 from bot.ui.hr import (
+    deadline_outside_360,
+    deadline_passed_360,
     draft_preview,
     respondent_problem,
     round_started,
@@ -134,13 +142,23 @@ async def on_year_text(message: Message, state: FSMContext, clock: Clock) -> Non
     await _ask_deadline(message, state, int(text))
 
 
-async def on_deadline(message: Message, state: FSMContext, clock: Clock) -> None:
+async def on_deadline(message: Message, state: FSMContext, clock: Clock, profile: Profile) -> None:
     deadline = parse_date((message.text or "").strip())
+    year = int((await state.get_data())["year"])
+    first, last = deadline_window_360(profile, year)
+    if last < clock.today():
+        # Clause 4: the year's 360 evaluation was due by the 10th of the month after it.
+        await state.clear()
+        await message.answer(deadline_passed_360(year, last))
+        return
     if deadline is None or deadline < clock.today():
-        example = (clock.today() + timedelta(days=30)).strftime("%d.%m.%Y")
+        example = suggested_deadline_360(profile, year, clock.today(), 30).strftime("%d.%m.%Y")
         await message.answer(
             _("Please type a date that has not passed yet, e.g. {example}.").format(example=example)
         )
+        return
+    if not deadline_360_allowed(profile, year, deadline):
+        await message.answer(deadline_outside_360(year, max(first, clock.today()), last))
         return
     await state.update_data(deadline=deadline.isoformat())
     await state.set_state(NewRound.scope)
@@ -382,6 +400,14 @@ async def on_extend_date(
         await message.answer(_("Type the new deadline, e.g. 20.01.2026."))
         return
     campaign_id = int((await state.get_data())["campaign_id"])
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is not None and campaign.kind == "360":
+        # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
+        round_profile = load_profile(campaign.profile_code)
+        first, last = deadline_window_360(round_profile, campaign.year)
+        if deadline > last:
+            await message.answer(deadline_outside_360(campaign.year, max(first, clock.today()), last))
+            return
     try:
         await extend_deadline(session, actor, campaign_id, deadline, today=clock.today(), now=clock.now())
     except campaigns.CampaignError:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from bot.cli import main
 from tests.cli.conftest import write as _write
@@ -54,10 +56,23 @@ def test_bad_staff_file_imports_nothing(env: Path, capsys: pytest.CaptureFixture
 
 
 def test_round_commands_refuse_what_the_methodology_forbids(
-    env: Path, capsys: pytest.CaptureFixture[str]
+    env: Path, capsys: pytest.CaptureFixture[str], time_machine: time_machine.TimeMachineFixture
 ) -> None:
+    # The command line reads the system clock: frozen on Monday 1 December 2025.
+    time_machine.move_to(datetime(2025, 12, 1, 5, 0, tzinfo=UTC), tick=True)
     assert main(["import-staff", _write(env, "staff.csv", STAFF_CSV)]) == 0
-    assert main(["campaign-create", "--kind", "360", "--year", "2025", "--deadline", "2099-01-10"]) == 0
+    capsys.readouterr()
+    # Clause 4: the 360 evaluation of a year is done by the 10th of the month after it.
+    for year, deadline in (("2026", "2027-06-30"), ("2025", "2026-01-11"), ("2026", "2025-12-31")):
+        assert main(["campaign-create", "--kind", "360", "--year", year, "--deadline", deadline]) == 1
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err.count("\n") == 1 and "(clause 4)" in err, err
+    assert err == (
+        "error: the deadline 2025-12-31 is outside 2026-01-01..2027-01-10: the 360 evaluation of 2026 is done "
+        "by 2027-01-10 (clause 4)\n"
+    )
+    assert main(["campaign-create", "--kind", "360", "--year", "2025", "--deadline", "2026-01-10"]) == 0
     out = capsys.readouterr().out
     assert "round 1 created (draft)" in out
     assert "WARNING: D1 Серікова Айгерім Нұрланқызы has 2 possible respondent(s)" in out

@@ -77,13 +77,13 @@ class World:
             await campaigns.close(session, campaign_id, self.runtime.clock.now())
         return campaign_id
 
-    async def running_round(self, employee_ids: list[str]) -> int:
+    async def running_round(self, employee_ids: list[str], deadline: date = date(2026, 1, 10)) -> int:
         async with self.runtime.sessionmaker() as session, session.begin():
             report = await campaigns.create_360(
                 session,
                 self.runtime.profile,
                 year=2025,
-                deadline=date(2026, 1, 10),
+                deadline=deadline,
                 today=self.runtime.clock.today(),
                 employee_ids=employee_ids,
             )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.callbacks import AppealCb, CalibrationVoteCb
 from bot.domain.access import Role
-from bot.factory import create_delivery
+from bot.factory import create_delivery, plan_reminders_now
 from bot.services.access import COMMAND_LINE, grant_role
 from storage.models import Appeal
 from tests.conversation.conftest import FixedClock, World
@@ -166,6 +166,41 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
     assert name == f"calibration-{appeal_id}.pdf" and data.startswith(b"%PDF")
 
 
+async def test_the_majority_of_those_who_took_part_decides(world: World) -> None:
+    """Clause 41: the final score is taken by the majority of the session's participants. Of five
+    members named, three vote by the end of the session's day: two propose 4.00, one supports
+    3.00. Two of the three are the majority: the score is raised, though two of five named were
+    not (the bot used to count the two who never voted against the change)."""
+    from bot.callbacks import CalibrationCb
+
+    _manager, john = await john_appeals(world)
+    appeal_id = (await _appeal_row(world))[0]
+    authorised = world.person(AUTHORISED, "Нұрлан", "en")
+    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-1])
+    await authorised.say("D1 U2 E4 E5 E1 10.12.2025 15:00")
+    assert "The session is set" in authorised.last.text
+    await _deliver(world)
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    clock.current = datetime(2025, 12, 10, 10, 0, tzinfo=UTC)  # 15:00 in Almaty: the session
+    for code, proposal in (("D1", None), ("U2", "4,00 Мерзімдер сақталған"), ("E4", "4,00 Уақытында")):
+        member = world.person(TELEGRAM_IDS[code], code, "en")
+        case = next(m for m in member.chat if any(d.startswith("cv:") for _, d in m.buttons()))
+        await member.press_data(CalibrationVoteCb(appeal=appeal_id, support=proposal is None).pack(), case)
+        if proposal is not None:
+            await member.say(proposal)
+    assert (await _appeal_row(world))[1] == "session"  # E5 and E1 may still vote today
+
+    clock.current = datetime(2025, 12, 10, 14, 0, tzinfo=UTC)  # 19:00: the session's day ends
+    await plan_reminders_now(world.runtime)
+    row = await _appeal_row(world)
+    assert row[1:5] == ("decided", Decimal("3.00"), Decimal("4.00"), "raised")
+    await _deliver(world)
+    assert "the score is raised" in john.chat[-1].text and "<b>4.00</b>" in john.chat[-1].text
+    name, _data = world.telegram.documents[max(world.telegram.documents)]
+    assert name == f"calibration-{appeal_id}.pdf"
+
+
 async def _appeal_row(world: World) -> tuple:  # type: ignore[type-arg]
     async with world.runtime.sessionmaker() as session:
         row = (
@@ -247,14 +282,15 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
     await plan_reminders_now(world.runtime)  # the day is not over: nothing is decided yet
     assert (await _appeal_row(world))[1] == "session"
 
-    # At 19:00 the session's day ends: the keeper decides on the votes cast. One of three is no
-    # majority, so the evaluator's score stands; the protocol lists the absent members.
+    # At 19:00 the session's day ends: the keeper decides on the votes cast. D1 alone took part
+    # and supports the score: upheld by the participants' majority (clause 41); the protocol
+    # lists the absent members.
     clock.current = datetime(2025, 12, 10, 14, 0, tzinfo=UTC)
     await plan_reminders_now(world.runtime)
     row = await _appeal_row(world)
-    assert row[1:5] == ("decided", Decimal("3.00"), Decimal("3.00"), "tie_kept")
+    assert row[1:5] == ("decided", Decimal("3.00"), Decimal("3.00"), "upheld")
     await _deliver(world)
-    assert "no majority: the evaluator's score stands" in john.chat[-1].text
+    assert "the score is upheld" in john.chat[-1].text
     name, data = world.telegram.documents[max(world.telegram.documents)]
     assert name == f"calibration-{appeal_id}.pdf"
     text = _pdf_text(data)

@@ -76,6 +76,57 @@ async def test_bad_input_at_every_step_changes_nothing(world: World) -> None:
     assert await _scalar(world, select(func.count()).select_from(Campaign)) == 0
 
 
+async def test_the_deadline_must_keep_clause_4(world: World) -> None:
+    """Clause 4: the 360 evaluation of a year is done by the 10th of the month after it. Today is
+    1 December 2025; HR is told why in their language, and nothing is created."""
+    hr = await _hr(world)
+    await hr.say("/newround")
+    await hr.press("2025")
+    await hr.say("30.06.2026")  # the issue's case: half a year too late
+    assert hr.last.text == (
+        "Not accepted: the 360 evaluation of 2025 is done by 10.01.2026 (clause 4). Type a date from "
+        "01.12.2025 to 10.01.2026."
+    )
+    await hr.say("11.01.2026")
+    assert hr.last.text.startswith("Not accepted: the 360 evaluation of 2025 is done by 10.01.2026")
+    await hr.say("/cancel")
+
+    # The next year: not before it begins.
+    await hr.say("/newround")
+    await hr.say("2026")
+    await hr.say("31.12.2025")
+    assert hr.last.text == (
+        "Not accepted: the 360 evaluation of 2026 is done by 10.01.2027 (clause 4). Type a date from "
+        "01.01.2026 to 10.01.2027."
+    )
+    await hr.say("/cancel")
+
+    # A year whose 360 evaluation was due already: the wizard stops.
+    await hr.say("/newround")
+    await hr.say("2024")
+    await hr.say("20.12.2025")
+    assert hr.last.text == (
+        "The 360 evaluation of 2024 had to be done by 10.01.2025 (clause 4), and that day has passed: no "
+        "round can be created for 2024. /newround to choose another year."
+    )
+    await hr.say("10.01.2026")  # the question is over
+    assert await _scalar(world, select(func.count()).select_from(Campaign)) == 0
+
+    # The same refusal in Kazakh and in Russian.
+    for account, locale, expected in (
+        (5002, "kk", "2025 жылғы 360 бағалау 10.01.2026 дейін жүргізіледі (4-тармақ)"),
+        (5003, "ru", "оценка 360 за 2025 год проводится не позднее 10.01.2026 (пункт 4)"),
+    ):
+        async with world.runtime.sessionmaker() as session, session.begin():
+            await grant_role(session, COMMAND_LINE, account, Role.HR, world.runtime.clock.now())
+        officer = world.person(account, "Officer", locale)
+        await officer.say("/newround")
+        await officer.press("2025")
+        await officer.say("30.06.2026")
+        assert expected in officer.last.text, officer.last.text
+    assert await _scalar(world, select(func.count()).select_from(Campaign)) == 0
+
+
 async def test_short_of_respondents_must_be_solved_before_the_start(world: World) -> None:
     hr = await _hr(world)
     await _to_scope(hr)
@@ -122,13 +173,18 @@ async def test_a_unit_and_deleting_the_draft(world: World) -> None:
 
 async def test_extending_the_deadline(world: World) -> None:
     hr = await _hr(world)
-    await world.running_round(["E1", "E2", "E3", "U1"])
+    await world.running_round(["E1", "E2", "E3", "U1"], deadline=date(2025, 12, 22))
     await hr.say("/rounds")
     await hr.press("360 · 2025")
     await hr.press("Extend the deadline")
-    await hr.say("05.01.2026")  # earlier than the current deadline
+    await hr.say("19.12.2025")  # earlier than the current deadline
     assert hr.last.text == "The new deadline must be later than the current one and not in the past."
-    await hr.say("20.01.2026")
-    assert hr.last.text == "The deadline is now 20.01.2026."
-    assert await _scalar(world, select(Campaign.deadline)) == date(2026, 1, 20)
+    await hr.say("20.01.2026")  # clause 4: the 360 evaluation of 2025 is done by 10.01.2026
+    assert hr.last.text == (
+        "Not accepted: the 360 evaluation of 2025 is done by 10.01.2026 (clause 4). Type a date from "
+        "01.12.2025 to 10.01.2026."
+    )
+    await hr.say("10.01.2026")
+    assert hr.last.text == "The deadline is now 10.01.2026."
+    assert await _scalar(world, select(Campaign.deadline)) == date(2026, 1, 10)
     assert await _scalar(world, select(func.count()).where(AuditEntry.action == "round.extend")) == 1

@@ -29,8 +29,9 @@ from tests.factories import STAFF_CSV, staff_validation
 DIRECTOR, U1, E1, E2, E3 = 1001, 1002, 1004, 1005, 1006
 
 
-async def _quarter(world: World) -> int:
-    """Staff, an approved plan for U1 with Q4 actual values, and the started Q4 2025 round."""
+async def _quarter(world: World, *, u1_away: tuple[date, date] | None = None) -> int:
+    """Staff, an approved plan for U1 with Q4 actual values, and the started Q4 2025 round;
+    ``u1_away``: U1 (a head) on leave over these days, recorded before the start."""
     await world.setup_staff()
     runtime = world.runtime
     now, today = runtime.clock.now(), runtime.clock.today()
@@ -65,10 +66,12 @@ async def _quarter(world: World) -> int:
         # 100 % → 5 only; 96,5 % → 4,75-4,99; less is better, 20 days against 10 → 50 % → 2,50-2,74.
         for no, actual in ((1, Decimal(10)), (2, Decimal("96.5")), (3, Decimal(20))):
             assert await plans.set_actual(staff["U1"].id, 2025, no, 4, actual, now)
+        if u1_away is not None:
+            await AbsenceRepo(session).add(staff["U1"].id, "leave", *u1_away)
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         q4 = rounds[3]
         report = await quarterly.start_round(
-            session, runtime.profile, q4.id, today=today, now=now, actor=COMMAND_LINE
+            session, runtime.profile, q4.id, today=today, now=now, actor=COMMAND_LINE, calendar=KAZAKHSTAN
         )
     assert report.sheets == 4 + 1  # E1-E4 and U1
     assert dict(report.excluded) == {"no_evaluator": 1, "no_plan": 1, "too_short_in_post": 1}
@@ -311,7 +314,13 @@ async def test_a_head_of_a_large_unit_names_other_evaluators(world: World) -> No
         now = runtime.clock.now()
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         await quarterly.start_round(
-            session, runtime.profile, rounds[3].id, today=runtime.clock.today(), now=now, actor=COMMAND_LINE
+            session,
+            runtime.profile,
+            rounds[3].id,
+            today=runtime.clock.today(),
+            now=now,
+            actor=COMMAND_LINE,
+            calendar=KAZAKHSTAN,
         )
     head = await _in_english(world.person(U1, "Ерлан", "en"))
     await head.say("/delegate E1 E2 E4")  # E4 is not U1's
@@ -347,7 +356,13 @@ async def test_people_who_left_or_are_away_are_evaluated_without_them(world: Wor
         await AbsenceRepo(session).add(staff["E4"].id, "leave", date(2025, 12, 20), date(2026, 1, 20))
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         await quarterly.start_round(
-            session, runtime.profile, rounds[3].id, today=today, now=now, actor=COMMAND_LINE
+            session,
+            runtime.profile,
+            rounds[3].id,
+            today=today,
+            now=now,
+            actor=COMMAND_LINE,
+            calendar=KAZAKHSTAN,
         )
     sheets = await _sheets(world)
     assert (sheets["E3"].status, sheets["E3"].absence) == ("open", "dismissed")

@@ -236,7 +236,8 @@ def test_a_tie_is_decided_by_the_chairs_vote() -> None:
     )
 
 
-def test_a_tie_the_chair_is_not_part_of_leaves_the_result_as_evaluated() -> None:
+def test_a_tie_the_chair_is_not_part_of_decides_nothing() -> None:
+    # Every member votes to revise, but no corrected result has a majority: 2, 2 and the chair's 1.
     rules = legacy("kz-2018").commission
     votes = [
         CommissionVote(2, Choice.REVISE, "effective"),
@@ -246,7 +247,52 @@ def test_a_tie_the_chair_is_not_part_of_leaves_the_result_as_evaluated() -> None
         CommissionVote(CHAIR, Choice.REVISE, "excellent"),
     ]
     decision = decide(rules, MEMBERS, CHAIR, MEMBERS, votes)
-    assert (decision.choice, decision.corrected, decision.chair_decided) == (Choice.APPROVE, None, False)
+    assert (decision.choice, decision.corrected, decision.chair_decided) == (None, None, False)
+    assert decision.quorate and decision.no_majority
+
+
+def _votes(*options: tuple[Choice, str | None]) -> list[CommissionVote]:
+    """Members 1 (the chair), 2, 3 … vote in this order."""
+    return [CommissionVote(member, choice, grade) for member, (choice, grade) in enumerate(options, start=1)]
+
+
+X = (Choice.REVISE, "excellent")
+Y = (Choice.REVISE, "effective")
+Z = (Choice.REVISE, "satisfactory")
+A = (Choice.APPROVE, None)
+
+
+@pytest.mark.parametrize(
+    ("options", "present", "expected", "by_chair"),
+    [
+        # The issue's case: "revise to x" on 2 of 5 is no decision; nor is approving on 1 of 5.
+        ((X, X, A, Y, Z), 5, None, False),
+        ((A, X, X, Y, Z), 5, None, False),  # the chair's vote decides only equal votes
+        ((X, X, X, Y, A), 5, X, False),  # 3 of 5 for one corrected result
+        ((A, A, X, X, Y), 5, None, False),  # 3 of 5 would revise, but to no one result
+        ((A, A, A, X, Y), 5, A, False),  # 3 of 5 approve
+        ((X, X, A, A), 4, X, True),  # 2 to 2: the chair's side
+        ((A, X, A, Y), 4, A, True),  # approve 2 of 4, the chair among them
+        ((X, A, A, Y), 4, None, False),  # approve has half, but the chair is not in it
+        # 4 present, the fourth gave no vote on this result: it counts for no option.
+        ((X, X, A), 4, X, True),  # 2 of 4, the chair among them
+        ((A, X, X), 4, None, False),  # 2 of 4 without the chair
+        ((X, X, X), 4, X, False),  # 3 of the 4 present
+    ],
+)
+def test_an_option_needs_a_majority_of_the_members_present(
+    options: tuple[tuple[Choice, str | None], ...],
+    present: int,
+    expected: tuple[Choice, str | None] | None,
+    by_chair: bool,
+) -> None:
+    rules = legacy("kz-2018").commission
+    members = {1, 2, 3, 4, 5}
+    decision = decide(rules, members, CHAIR, set(range(1, present + 1)), _votes(*options))
+    assert decision.quorate
+    assert ((decision.choice, decision.corrected) if decision.choice else None) == expected
+    assert decision.chair_decided is by_chair
+    assert decision.no_majority is (expected is None)
 
 
 def test_the_commission_as_named() -> None:

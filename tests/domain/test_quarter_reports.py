@@ -33,7 +33,7 @@ from bot.i18n import create_i18n, in_locale
 from bot.reports.quarter_pdf import build_sheet_pdf, sheet_title
 from bot.reports.quarter_workbook import build_quarter_workbook, quarter_title
 from bot.services.quarter_results import KpiLine, KpiQuarterLine, ParameterScore, SheetRecord
-from bot.ui.quarterly_labels import absence_label, exclusion_label, status_label
+from bot.ui.quarterly_labels import absence_label, exclusion_label, participation_label, status_label
 
 PROFILE = load_profile("kz-2023")
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -643,3 +643,19 @@ def test_pdf_is_reproducible_and_dated(i18n: I18n) -> None:
     assert metadata is not None and metadata.creation_date is not None
     assert metadata.creation_date.date() == CREATED_AT.date()
     assert metadata.title is not None and ALIEVA.full_name in metadata.title
+
+
+def test_an_absent_heads_sheet_says_when_the_kpis_are_due(i18n: I18n) -> None:
+    """002 clause 5: the form of a head away during the evaluation says the KPIs are evaluated
+    after the return, by the day the round fixed; without that day, without participation."""
+    with in_locale(i18n, "en"):
+        assert (
+            participation_label(excluded_reason=None, absence=Absence.LEAVE, kpi_due_on=date(2026, 1, 28))
+            == "KPIs evaluated after the return to work, by 28.01.2026 (clause 5): on leave"
+        )
+        assert participation_label(excluded_reason=None, absence=Absence.LEAVE) == (
+            "evaluated without participation: on leave"
+        )
+    with in_locale(i18n, "ru"):
+        label = participation_label(excluded_reason=None, absence=Absence.SICK, kpi_due_on=date(2026, 1, 28))
+        assert "28.01.2026" in label and "(пункт 5)" in label

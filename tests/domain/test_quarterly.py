@@ -10,6 +10,7 @@ the ``holidays`` package knows:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ from bot.domain.quarterly import (
     QuarterSchedule,
     ScoreOutOfRange,
     differentiation_score,
+    kpi_due_after_return,
     method_for,
     participation,
     plan_due_by,
@@ -539,6 +541,7 @@ def test_profile_quarterly_rules(rules: QuarterlyRules) -> None:
         actuals_working_days_before_deadline=5,
         plan_working_days=10,
         plan_min_months_remaining=3,
+        kpi_after_return_working_days=5,  # 002 clause 5
     )
 
 
@@ -546,3 +549,47 @@ def test_profile_fixture_is_the_bundled_default(profile: Profile) -> None:
     # load_profile() and load_profile("kz-2023") are two cache keys: equal, not identical.
     assert profile == load_profile() and profile.code == "kz-2023"
     assert profile.kpi is not None and (profile.kpi.min_kpis, profile.kpi.max_kpis) == (3, 5)
+
+
+# ------------------------------------------------ 002 clause 5: an absent head's KPIs after return
+
+
+def _kpi_due(*absences: AbsencePeriod, today: date = IN_EVALUATION) -> date | None:
+    return kpi_due_after_return(absences, Q4, today, KAZAKHSTAN, 5)
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "ends_on", "due"),
+    [
+        # Back on Thursday 21 January 2027; the fifth working day after it.
+        (date(2026, 12, 20), date(2027, 1, 20), date(2027, 1, 28)),
+        # Away to Friday 8 January: back on Monday the 11th.
+        (date(2027, 1, 4), date(2027, 1, 8), date(2027, 1, 18)),
+        # Away to 6 January: the 7th is a holiday, back on Friday the 8th.
+        (date(2026, 12, 28), date(2027, 1, 6), date(2027, 1, 15)),
+        # Over before "today" (4 January), or starting after the deadline: not absent.
+        (date(2026, 12, 20), date(2027, 1, 3), None),
+        (date(2027, 1, 11), date(2027, 1, 20), None),
+    ],
+)
+def test_an_absent_heads_kpis_are_due_five_working_days_after_the_return(
+    starts_on: date, ends_on: date, due: date | None
+) -> None:
+    assert _kpi_due(AbsencePeriod(Absence.SICK, starts_on, ends_on)) == due
+
+
+def test_the_latest_return_counts_and_a_dismissal_is_no_absence() -> None:
+    sick = AbsencePeriod(Absence.SICK, date(2027, 1, 3), date(2027, 1, 8))
+    leave = AbsencePeriod(Absence.LEAVE, date(2027, 1, 9), date(2027, 1, 20))
+    assert _kpi_due(sick, leave) == date(2027, 1, 28)
+    assert _kpi_due(AbsencePeriod(Absence.DISMISSED, date(2027, 1, 5), date(2027, 1, 5))) is None
+
+
+def test_the_profiles_follow_their_seed_on_an_absent_heads_kpis() -> None:
+    """002 clause 5 (kz-2023): within 5 working days after the return; 000 clause 5 (kz-2024):
+    without them in the normal deadlines."""
+    rules_2023, rules_2024 = load_profile("kz-2023").quarterly, load_profile("kz-2024").quarterly
+    assert rules_2023 is not None and rules_2023.kpi_after_return_working_days == 5
+    assert rules_2024 is not None and rules_2024.kpi_after_return_working_days is None
+    # Everything else in the quarterly calendar is the same in both seeds.
+    assert replace(rules_2024, kpi_after_return_working_days=5) == rules_2023

@@ -12,13 +12,14 @@ import socket
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
 from bot.callbacks import AnswerCb, NavCb, TasksCb
+from bot.domain.methodology import load_profile, suggested_deadline_360
 from bot.services.questionnaire import Action
 from storage.db import create_engine
 from storage.models import Assignment, CampaignSubject, Employee
@@ -129,11 +130,14 @@ async def cli(env: dict[str, str], *args: str) -> str:
 
 
 async def start_360_round(env: dict[str, str], employees: list[str], *, days: int = 20) -> str:
-    """Create and start a 360 round of these people with a deadline ``days`` away, from the
-    command line; the round's id."""
-    deadline = (date.today() + timedelta(days=days)).isoformat()
+    """Create and start a 360 round of these people with a deadline ``days`` away (at most),
+    from the command line; the round's id."""
+    # The bot's process reads the real clock: the year is today's, the deadline ``days`` away but
+    # no later than clause 4's 10 January after it (so, late in December, nearer).
+    today = date.today()
+    deadline = suggested_deadline_360(load_profile(), today.year, today, days).isoformat()
     created = await cli(
-        env, "campaign-create", "--kind", "360", "--year", str(date.today().year), "--deadline", deadline,
+        env, "campaign-create", "--kind", "360", "--year", str(today.year), "--deadline", deadline,
         "--employees", ",".join(employees),
     )  # fmt: skip
     campaign_id = created.split()[1]

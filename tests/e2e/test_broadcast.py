@@ -13,7 +13,6 @@ import struct
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import TasksCb
 from bot.config import Settings
 from bot.delivery import OutboxDelivery, done_text, reminder_text
+from bot.domain.methodology import suggested_deadline_360
 from bot.factory import Runtime, create_bot, create_delivery, create_dispatcher, create_runtime
 from bot.i18n import in_locale
 from bot.services import campaigns, people
@@ -472,7 +472,7 @@ async def test_reminders_reach_unfinished_respondents_in_their_language(empty_da
             for telegram_id in telegram.values():
                 stand_in.add_user(telegram_id, language_code=None)
             today = stack.runtime.clock.today()
-            deadline = today + timedelta(days=20)
+            deadline = suggested_deadline_360(stack.runtime.profile, today.year, today, 20)  # clause 4
             hr = telegram["U2"]  # Russian: the progress is shown in Russian
             async with stack.runtime.sessionmaker.begin() as session:
                 report = await campaigns.create_360(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.callbacks import RoundAction, RoundCb, StaffImportAction, StaffImportCb, WizardAction, WizardCb
+from bot.domain.methodology import load_profile, suggested_deadline_360
 from tests.e2e.support import (
     TOKEN,
     BotProcess,
@@ -91,7 +92,7 @@ async def test_hr_runs_a_round_in_telegram(empty_database_url: str, tmp_path: Pa
                 HR, question.message_id, WizardCb(action=WizardAction.YEAR, value=today.year).pack()
             )
             await stand_in.wait_for_message(HR, contains="What is the deadline", timeout=15)
-            deadline = today + timedelta(days=20)
+            deadline = suggested_deadline_360(load_profile(), today.year, today, 20)  # clause 4
             stand_in.send_text(HR, deadline.strftime("%d.%m.%Y"))
             scope = await stand_in.wait_for_message(HR, contains="Who is evaluated?", timeout=15)
             stand_in.press(HR, scope.message_id, WizardCb(action=WizardAction.SCOPE_LIST).pack())

@@ -1,0 +1,50 @@
+"""Seed 002 clause 5 (the kz-2023 profile): a head away during the evaluation has their KPIs
+evaluated within five working days after returning to work, not without them in the normal
+deadlines (seed 000's rule, kept by a profile without the setting). U1, a head, is on leave
+from 20 December 2025 to 20 January 2026, over the Q4 deadline of 10 January; today is Monday
+1 December 2025."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from bot.factory import create_dispatcher
+from tests.conversation.conftest import World
+from tests.conversation.test_quarterly import DIRECTOR, _in_english, _quarter, _sheets
+
+AWAY = (date(2025, 12, 20), date(2026, 1, 20))
+
+
+async def test_an_absent_heads_kpis_wait_for_the_return(world: World) -> None:
+    quarterly = world.runtime.profile.quarterly
+    assert quarterly is not None and quarterly.kpi_after_return_working_days == 5  # kz-2023: 002
+    await _quarter(world, u1_away=AWAY)
+    sheet = (await _sheets(world))["U1"]
+    # Back on Wednesday 21 January; five working days after it: Wednesday 28 January.
+    assert (sheet.absence, sheet.kpi_due_on) == ("leave", date(2026, 1, 28))
+    director = await _in_english(world.person(DIRECTOR, "Айгерім", "en"))
+    await director.say("/start")
+    await director.press("Ерлан")
+    assert (
+        "Away during the evaluation: the KPIs are evaluated after the return to work, by 28.01.2026 (clause 5)."
+        in director.last.text
+    )
+    assert "without their participation" not in director.last.text
+
+
+async def test_without_the_setting_the_head_is_evaluated_without_them(world: World) -> None:
+    profile = world.runtime.profile
+    assert profile.quarterly is not None
+    world.runtime = replace(
+        world.runtime,
+        profile=replace(profile, quarterly=replace(profile.quarterly, kpi_after_return_working_days=None)),
+    )
+    world.dispatcher = create_dispatcher(world.runtime)
+    await _quarter(world, u1_away=AWAY)
+    sheet = (await _sheets(world))["U1"]
+    assert (sheet.absence, sheet.kpi_due_on) == ("leave", None)
+    director = await _in_english(world.person(DIRECTOR, "Айгерім", "en"))
+    await director.say("/start")
+    await director.press("Ерлан")
+    assert "Evaluated without their participation (clauses 5-6)." in director.last.text
