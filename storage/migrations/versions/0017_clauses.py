@@ -6,7 +6,7 @@ without the person in the normal deadlines; the profile says which). The day is 
 round starts, from the absences HR recorded. Sheets of rounds started before this revision
 have none: they followed 000. Downgrading forgets the day.
 
-Revision ID: 0017_clauses
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-06
 """
