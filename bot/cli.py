@@ -25,6 +25,7 @@ from bot.domain.methodology import load_profile
 from bot.services import campaigns, legacy, people, quarterly, results
 from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
+from storage.ballots import MissingBallotSecretError
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
@@ -138,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is up to date")
             return OK
         return asyncio.run(_dispatch(args, settings))
-    except MissingTokenError as exc:
+    except (MissingTokenError, MissingBallotSecretError) as exc:
         print(exc, file=sys.stderr)
         return CONFIG_ERROR
     except (CommandError, campaigns.CampaignError, quarterly.QuarterError, legacy.LegacyError) as exc:
@@ -179,7 +180,8 @@ async def _in_transaction(
 ) -> int:
     engine = create_engine(settings.database_url, hide_parameters=True)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
+        secret = settings.ballot_secret.get_secret_value() if settings.ballot_secret else None
+        async with create_sessionmaker(engine, ballot_secret=secret)() as session, session.begin():
             return await command(session, args, settings)
     finally:
         await engine.dispose()
