@@ -191,13 +191,13 @@ class AnswerRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def _connection(self) -> AsyncConnection:
+    async def _core(self) -> AsyncConnection:
         # Core statements on the session's connection, inside its transaction: the ORM's
         # execution path costs more than these statements' work.
         return await self.session.connection()
 
     async def task(self, assignment_id: int) -> TaskDTO | None:
-        connection = await self._connection()
+        connection = await self._core()
         row = (await connection.execute(_TASK, {"assignment_id": assignment_id})).first()
         return _task(row) if row else None
 
@@ -206,7 +206,7 @@ class AnswerRepo:
         row locked until the transaction ends, so that two taps on the same questionnaire are
         handled one after the other (PostgreSQL; SQLite transactions are serialised as a
         whole, see storage/db.py)."""
-        connection = await self._connection()
+        connection = await self._core()
         rows = (await connection.execute(_TASK_IN_PROGRESS, {"assignment_id": assignment_id})).all()
         if not rows:
             return None
@@ -224,19 +224,19 @@ class AnswerRepo:
             _ASSIGNMENTS.c.submitted.is_(False),
             _CAMPAIGNS.c.status == "running",
         )
-        connection = await self._connection()
+        connection = await self._core()
         tasks = [_task(row) for row in (await connection.execute(query)).all()]
         return sorted(
             tasks, key=lambda t: (t.assignment.relation == "self", t.subject.full_name, t.assignment.id)
         )
 
     async def drafts(self, assignment_id: int) -> dict[int, int]:
-        connection = await self._connection()
+        connection = await self._core()
         rows = await connection.execute(_DRAFTS, {"assignment_id": assignment_id})
         return self._opened(assignment_id, rows.all())
 
     async def save_draft(self, assignment_id: int, statement_no: int, score: int) -> None:
-        connection = await self._connection()
+        connection = await self._core()
         await connection.execute(
             _SAVE_DRAFT[dialect_of(self.session)],
             {
@@ -252,7 +252,7 @@ class AnswerRepo:
     async def set_cursor(
         self, assignment_id: int, cursor: int | None, *, back_to_review: bool, message_id: int | None
     ) -> None:
-        connection = await self._connection()
+        connection = await self._core()
         await connection.execute(
             _SET_CURSOR, _cursor_parameters(assignment_id, cursor, back_to_review, message_id)
         )
@@ -263,7 +263,7 @@ class AnswerRepo:
         """``save_draft``, then ``set_cursor`` to ``cursor`` out of the review's editing mode."""
         parameters = _cursor_parameters(assignment_id, cursor, False, message_id)
         parameters.update(statement_no=statement_no, sealed=self._seal(assignment_id, statement_no, score))
-        connection = await self._connection()
+        connection = await self._core()
         for statement in _SAVE_ANSWER[dialect_of(self.session)]:
             await connection.execute(statement, parameters)
 
@@ -273,7 +273,7 @@ class AnswerRepo:
         given (counted when the round closes, see ``release``); the self-assessment, the
         person's own, into ``self_answers`` and its sums. Returns False if the questionnaire was
         already submitted (a double tap on Submit) or its round is no longer running."""
-        connection = await self._connection()
+        connection = await self._core()
         parameters = {"assignment_id": assignment_id}
         round_ = (await connection.execute(_ROUND_OF_ASSIGNMENT, parameters)).first()
         if round_ is None or round_.status != "running":
@@ -310,7 +310,7 @@ class AnswerRepo:
         row order nor anything else tells one ballot from another. On SQLite the write-ahead log
         is checkpointed once this commits (storage/db.py), and deleted pages are zeroed
         (secure_delete)."""
-        connection = await self._connection()
+        connection = await self._core()
         keys = keys_of(self.session)
         ballots = (
             await connection.execute(select(_BALLOTS.c.sealed).where(_BALLOTS.c.campaign_id == campaign_id))
@@ -362,7 +362,7 @@ class AnswerRepo:
             for competency_no, total in sorted(sums[subject_id].items())
         ]
         if rows:
-            connection = await self._connection()
+            connection = await self._core()
             await connection.execute(_ADD_SUMS[dialect_of(self.session)], rows)
 
     async def competency_totals(
@@ -378,7 +378,7 @@ class AnswerRepo:
             query = query.where(CompetencySum.subject_id == subject_id)
         others: dict[int, dict[int, Total]] = defaultdict(dict)
         own: dict[int, dict[int, Total]] = defaultdict(dict)
-        connection = await self._connection()
+        connection = await self._core()
         for subject, self_assessed, competency_no, points, answers in await connection.execute(query):
             (own if self_assessed else others)[subject][competency_no] = Total(points, answers)
         return others, own

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.ballots import SESSION_KEY, BallotKeys
-from storage.sqlite_driver import in_place_dbapi, sqlite3_of
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +40,9 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # One writer at a time; wait for the lock instead of failing at once.
+        # aiosqlite runs it in its own thread, so waiting for a lock another process holds
+        # (a command-line import) never holds up the event loop.
         kwargs.setdefault("connect_args", {"timeout": 30})
-        kwargs.setdefault("module", in_place_dbapi())
         if url.database and url.database != ":memory:":
             # Every transaction takes the write lock (below), so a second connection of this
             # process could only wait for it, in SQLite's busy handler, which sleeps and polls
@@ -74,16 +72,10 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write: two
     updates handled at once then queue up (busy_timeout) instead of one of them failing
-    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite, with the
-    statement given to sqlite3 itself: through SQLAlchemy's execution it cost more than the
-    answer's statements that follow it (storage/fixed.py). A failure (the lock not had within
-    the busy timeout) is raised as SQLAlchemy would raise it, which the bot's replies know."""
+    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite."""
     if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return  # no transaction wanted (a checkpoint)
-    try:
-        sqlite3_of(connection.connection.dbapi_connection).execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
-        raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

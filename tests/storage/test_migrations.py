@@ -269,7 +269,7 @@ async def test_0017_seals_drafts_and_a_running_rounds_tallies(
     url = empty_database_url
     await asyncio.to_thread(upgrade, url, "0015")
     answered = _answered_round(profile)  # round 1, closed
-    running = [
+    running: Statements = [
         (
             "INSERT INTO campaigns (id, kind, year, deadline, status, profile_code, profile_version)"
             " VALUES (2, '360', 2026, '2027-01-30', 'running', :code, :version)",
