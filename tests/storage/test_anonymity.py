@@ -9,18 +9,21 @@ import asyncio
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from bot.domain import scoring
 from bot.domain.methodology import Profile
 from bot.domain.scoring import AnswerCount
+from bot.factory import create_runtime
 from bot.services import campaigns
 from storage.answers import AnswerRepo
-from storage.ballots import BallotKeys, SealBrokenError
+from storage.ballots import BallotKeys, MissingBallotSecretError, SealBrokenError
 from storage.db import create_sessionmaker
 from storage.models import AnswerTally, Assignment, Ballot, CampaignSubject, CompetencySum, DraftAnswer
 from tests.conftest import TEST_BALLOT_SECRET
@@ -203,3 +206,61 @@ async def test_sqlite_zeroes_deleted_rows_and_checkpoints_after_release(
             break
         await asyncio.sleep(0.01)
     assert _wal_size(engine) == 0
+
+
+async def _drafted(sessions: async_sessionmaker[AsyncSession], profile: Profile, assignment_id: int) -> Any:
+    async with sessions.begin() as session:
+        repo = AnswerRepo(session)
+        task = await repo.task(assignment_id)
+        assert task is not None
+        questionnaire = profile.questionnaire(task.questionnaire)
+        for statement in questionnaire.statements:
+            await repo.save_draft(assignment_id, statement.no, 4)
+    return questionnaire
+
+
+async def test_no_ballot_lands_after_the_count(
+    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, today: date, profile: Profile
+) -> None:
+    """A submission and the round's close at the same moment (PostgreSQL; SQLite serialises
+    whole transactions): the ballot is counted, or the submission is refused; never left over."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises whole transactions: the two cannot overlap")
+    campaign_id, _, assignments = await _round(sessions, today, profile)
+    first = await _drafted(sessions, profile, assignments[0])
+    second = await _drafted(sessions, profile, assignments[1])
+
+    # The submission first, still open when the close begins: the close waits, then counts it.
+    async with sessions() as submitting:
+        await submitting.begin()
+        assert await AnswerRepo(submitting).submit(assignments[0], first)
+
+        async def close() -> None:
+            async with sessions.begin() as session:
+                await campaigns.close(session, campaign_id, NOW)
+
+        closing = asyncio.create_task(close())
+        await asyncio.sleep(0.3)
+        assert not closing.done()  # waiting for the submission's lock on the round
+        await submitting.commit()
+    await closing
+    async with sessions() as session:
+        assert await _count(session, Ballot) == 0
+        assert await session.scalar(select(func.sum(AnswerTally.count))) == len(first.statements)
+
+    # A submission after the close: refused, nothing stored, the questionnaire still open.
+    async with sessions.begin() as session:
+        assert not await AnswerRepo(session).submit(assignments[1], second)
+    async with sessions() as session:
+        assert await _count(session, Ballot) == 0
+        assert (
+            await session.scalar(select(Assignment.submitted).where(Assignment.id == assignments[1])) is False
+        )
+
+
+def test_without_a_secret_the_bot_stops_at_start(engine: AsyncEngine) -> None:
+    """Fail fast: a bot that could not seal answers does not start (docs/security.md)."""
+    for secret in (None, "too short to be a key"):
+        settings = Settings(_env_file=None, bot_token="42:TEST", ballot_secret=secret)
+        with pytest.raises(MissingBallotSecretError, match="BALLOT_SECRET is not set or shorter than 32"):
+            create_runtime(settings, engine=engine)
