@@ -3,6 +3,7 @@ anonymous tallies once the round closes (storage/ballots.py, docs/security.md)."
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.domain.methodology import Questionnaire
 from bot.domain.scoring import AnswerCount, Total, answer_totals, competency_totals
-from storage.ballots import ballot_of, keys_of
+from storage.ballots import BallotKeys, ballot_of, keys_of
 from storage.db import checkpoint_after_commit
 from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, TaskDTO
 from storage.employees import EMPLOYEE_COLUMNS
@@ -187,6 +188,18 @@ def _cursor_parameters(
     }
 
 
+_RELEASE_CHUNK = 2000
+
+
+def _add_up(
+    keys: BallotKeys, campaign_id: int, sealed: Sequence[bytes], counts: dict[int, Counter[tuple[int, int]]]
+) -> None:
+    for value in sealed:
+        ballot = keys.open_ballot(campaign_id, value)
+        for statement_no, score, count in ballot.counts:
+            counts[ballot.subject_id][statement_no, score] += count
+
+
 class AnswerRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -312,16 +325,17 @@ class AnswerRepo:
         (secure_delete)."""
         connection = await self._core()
         keys = keys_of(self.session)
-        ballots = (
-            await connection.execute(select(_BALLOTS.c.sealed).where(_BALLOTS.c.campaign_id == campaign_id))
-        ).scalars()
         counts: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
         released = 0
-        for sealed in ballots:
-            ballot = keys.open_ballot(campaign_id, sealed)
-            for statement_no, score, count in ballot.counts:
-                counts[ballot.subject_id][statement_no, score] += count
-            released += 1
+        # A large round holds some 100,000 ballots: read in chunks, and opened and added up in
+        # a worker thread, so that the event loop goes on serving everyone meanwhile.
+        ballots = await connection.stream(
+            select(_BALLOTS.c.sealed).where(_BALLOTS.c.campaign_id == campaign_id)
+        )
+        async for chunk in ballots.partitions(_RELEASE_CHUNK):
+            sealed = [row[0] for row in chunk]
+            await asyncio.to_thread(_add_up, keys, campaign_id, sealed, counts)
+            released += len(sealed)
         if counts:
             subjects = select(_SUBJECTS.c.id, _SUBJECTS.c.questionnaire).where(
                 _SUBJECTS.c.campaign_id == campaign_id

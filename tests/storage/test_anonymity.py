@@ -22,6 +22,7 @@ from bot.domain.methodology import Profile
 from bot.domain.scoring import AnswerCount
 from bot.factory import create_runtime
 from bot.services import campaigns
+from storage import answers as answer_storage
 from storage.answers import AnswerRepo
 from storage.ballots import BallotKeys, MissingBallotSecretError, SealBrokenError
 from storage.db import create_sessionmaker
@@ -94,8 +95,13 @@ async def _count(session: AsyncSession, model: type) -> int:
 
 
 async def test_nothing_links_a_respondent_to_answers(
-    sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine, today: date, profile: Profile
+    sessions: async_sessionmaker[AsyncSession],
+    engine: AsyncEngine,
+    today: date,
+    profile: Profile,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(answer_storage, "_RELEASE_CHUNK", 2)  # ballots read in several chunks
     campaign_id, subject_id, assignments = await _round(sessions, today, profile)
     first = await _answer(sessions, profile, 0, assignments[0])
 
