@@ -26,7 +26,7 @@ from bot.services import campaigns, legacy, people, quarterly, results
 from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
 from storage.ballots import MissingBallotSecretError
-from storage.db import create_engine, create_sessionmaker
+from storage.db import checkpoints_done, create_engine, create_sessionmaker
 from storage.migrate import upgrade
 
 if TYPE_CHECKING:
@@ -184,6 +184,7 @@ async def _in_transaction(
         async with create_sessionmaker(engine, ballot_secret=secret)() as session, session.begin():
             return await command(session, args, settings)
     finally:
+        await checkpoints_done()  # closing a round checkpoints SQLite's log once committed
         await engine.dispose()
 
 

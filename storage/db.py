@@ -122,6 +122,13 @@ def checkpoint_after_commit(session: AsyncSession) -> None:
     event.listen(session.sync_session, "after_commit", committed, once=True)
 
 
+async def checkpoints_done() -> None:
+    """Wait for the checkpoints under way: before disposing of the engine at a process's end
+    (the command line), so that none is cut off halfway."""
+    if _CHECKPOINTS:
+        await asyncio.gather(*_CHECKPOINTS, return_exceptions=True)
+
+
 async def checkpoint(engine: AsyncEngine) -> None:
     """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction (SQLite only)."""
     if not is_sqlite(engine.url):
