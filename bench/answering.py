@@ -50,6 +50,7 @@ from tests.stand_in.server import BotApiStandIn, JsonDict
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "answering.json"
 TOKEN = "123456:BENCH"  # noqa: S105 (the stand-in's, not a secret)
+BALLOT_SECRET = "bench-only-ballot-secret-0123456789abcdef"  # noqa: S105 (sealing the bench's answers)
 TELEGRAM_BASE = 700_000_000
 COLLEAGUES = 5
 GOAL_THROUGHPUT, GOAL_MEMORY = 0.5, 2.0
@@ -230,6 +231,7 @@ class Running:
                 **self.env,
                 "PYTHONPATH": str(ROOT),
                 "BOT_TOKEN": TOKEN,
+                "BALLOT_SECRET": os.environ.get("BALLOT_SECRET", BALLOT_SECRET),
                 "TELEGRAM_API_URL": self.stand_in.base_url,
             },
             cwd=ROOT,

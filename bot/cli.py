@@ -41,7 +41,8 @@ from bot.logs import configure_logging
 from bot.services import campaigns, legacy, people, quarterly, results
 from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
 from bot.services.staff_files import StaffFileError, load_staff_file, read_table
-from storage.db import create_engine, create_sessionmaker
+from storage.ballots import MissingBallotSecretError
+from storage.db import checkpoints_done, create_engine, create_sessionmaker
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -132,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level)
     try:
         return _command(args, settings)
-    except MissingTokenError as exc:
+    except (MissingTokenError, MissingBallotSecretError) as exc:
         print(exc, file=sys.stderr)
         return CONFIG_ERROR
     except (CommandError, campaigns.CampaignError, quarterly.QuarterError, legacy.LegacyError) as exc:
@@ -198,9 +199,11 @@ async def _in_transaction(
 ) -> int:
     engine = create_engine(settings.database_url, hide_parameters=True)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
+        secret = settings.ballot_secret.get_secret_value() if settings.ballot_secret else None
+        async with create_sessionmaker(engine, ballot_secret=secret)() as session, session.begin():
             return await command(session, args, settings)
     finally:
+        await checkpoints_done()  # closing a round checkpoints SQLite's log once committed
         await engine.dispose()
 
 

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     bot_token: SecretStr | None = None
+    # Seals 360 answers in the database (storage/ballots.py, docs/security.md): kept outside
+    # the database and its backups. Required to answer, close a round and run the bot.
+    ballot_secret: SecretStr | None = None
     database_url: str = "sqlite+aiosqlite:///data/bagalau.db"
     telegram_api_url: str = OFFICIAL_API_URL
     hr_admin_ids: Annotated[frozenset[TelegramId], NoDecode] = frozenset()

@@ -50,6 +50,7 @@ from bot.services.reminders import plan_reminders
 from bot.services.retention import purge_expired
 from bot.webhook import serve_webhook
 from handlers import create_routers
+from storage.ballots import BallotKeys
 from storage.db import create_engine, create_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def create_runtime(
     return Runtime(
         settings=settings,
         engine=engine,
-        sessionmaker=create_sessionmaker(engine),
+        # Without the secret the bot cannot seal answers: it stops here, saying so.
+        sessionmaker=create_sessionmaker(engine, ballot_secret=_ballot_secret(settings)),
         i18n=create_i18n(settings.default_locale),
         profile=load_profile(settings.methodology_profile),
         clock=clock or SystemClock(settings.zone),
@@ -87,6 +89,13 @@ def create_runtime(
         redis=redis,
         gate=JobGate(redis, settings.instance_name),
     )
+
+
+def _ballot_secret(settings: Settings) -> str:
+    secret = settings.ballot_secret.get_secret_value() if settings.ballot_secret else None
+    BallotKeys(secret)  # raises MissingBallotSecretError, with what to do, when absent or short
+    assert secret is not None
+    return secret
 
 
 # aiogram reads every Bot API answer through ``Response[T]``, a pydantic generic model built on

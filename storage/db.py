@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
+import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.sqlite_driver import in_place_dbapi, sqlite3_of
+from storage.ballots import SESSION_KEY, BallotKeys
+
+log = logging.getLogger(__name__)
 
 ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -38,8 +40,9 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         # One writer at a time; wait for the lock instead of failing at once.
+        # aiosqlite runs it in its own thread, so waiting for a lock another process holds
+        # (a command-line import) never holds up the event loop.
         kwargs.setdefault("connect_args", {"timeout": 30})
-        kwargs.setdefault("module", in_place_dbapi())
         if url.database and url.database != ":memory:":
             # Every transaction takes the write lock (below), so a second connection of this
             # process could only wait for it, in SQLite's busy handler, which sleeps and polls
@@ -69,14 +72,10 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write: two
     updates handled at once then queue up (busy_timeout) instead of one of them failing
-    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite, with the
-    statement given to sqlite3 itself: through SQLAlchemy's execution it cost more than the
-    answer's statements that follow it (storage/fixed.py). A failure (the lock not had within
-    the busy timeout) is raised as SQLAlchemy would raise it, which the bot's replies know."""
-    try:
-        sqlite3_of(connection.connection.dbapi_connection).execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as error:
-        raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
+    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite."""
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # no transaction wanted (a checkpoint)
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -86,8 +85,57 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows (ballots once counted, drafts once submitted) are overwritten with zeros
+    # in the file, not left in free pages (docs/security.md).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, ballot_secret: str | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; with ``ballot_secret`` they can seal and open answers
+    (storage/ballots.py), without it answering raises MissingBallotSecretError."""
+    info = {SESSION_KEY: BallotKeys(ballot_secret)} if ballot_secret is not None else {}
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
+
+
+_CHECKPOINTS: set[asyncio.Task[None]] = set()  # running ones, kept from the garbage collector
+
+
+def checkpoint_after_commit(session: AsyncSession) -> None:
+    """On SQLite, once the session's transaction commits, copy the write-ahead log into the
+    database file and truncate it: the log otherwise keeps page images of every commit since
+    the last checkpoint (each ballot as it was added). A checkpoint cannot run inside a
+    transaction, and the pool's one connection is the session's until it is released, so it
+    runs in a task of its own right after. A process that ends first (the command line) closes
+    its last connection, which checkpoints and removes the log anyway."""
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine) or not is_sqlite(engine.url):
+        return
+
+    def committed(_session: Any) -> None:
+        task = asyncio.get_running_loop().create_task(checkpoint(engine))
+        _CHECKPOINTS.add(task)
+        task.add_done_callback(_CHECKPOINTS.discard)
+
+    event.listen(session.sync_session, "after_commit", committed, once=True)
+
+
+async def checkpoints_done() -> None:
+    """Wait for the checkpoints under way: before disposing of the engine at a process's end
+    (the command line), so that none is cut off halfway."""
+    if _CHECKPOINTS:
+        await asyncio.gather(*_CHECKPOINTS, return_exceptions=True)
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction (SQLite only)."""
+    if not is_sqlite(engine.url):
+        return
+    try:
+        async with engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception:  # the next checkpoint, or closing the database, does it
+        log.warning("the write-ahead log could not be checkpointed now", exc_info=True)

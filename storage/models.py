@@ -1,10 +1,12 @@
 """Tables. The database is the system of record: every answer lands here when given.
 
-Anonymity by construction: once a 360 questionnaire is submitted its answers leave
-``draft_answers`` (which knows the respondent) and are added to ``answer_tallies``,
-which holds only counts per evaluated person, statement and score: no respondent, no
-time, no grouping by questionnaire (and to ``competency_sums``, their sums per person and
-competency). Nothing in the database can then tell who gave which answers.
+Anonymity against whoever reads the database (docs/security.md): a 360 answer is stored
+sealed (storage/ballots.py). While answering, ``draft_answers`` holds it as ciphertext next to
+its assignment; on submission the questionnaire becomes one sealed row of ``ballots``, with a
+random id and neither respondent nor time. Only when the round closes are its ballots opened,
+added up into ``answer_tallies`` (counts per evaluated person, statement and score) and
+``competency_sums`` in one transaction, and deleted. The self-assessment is the person's own
+and is stored as given (``self_answers``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     SmallInteger,
@@ -171,7 +174,8 @@ class Assignment(Base):
 
 
 class DraftAnswer(Base):
-    """An answer given but not yet submitted: it still knows its respondent."""
+    """An answer given but not yet submitted: it knows its assignment (to resume), so its score
+    is sealed (storage/ballots.py), bound to the assignment and statement."""
 
     __tablename__ = "draft_answers"
 
@@ -179,13 +183,26 @@ class DraftAnswer(Base):
         ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True
     )
     statement_no: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    score: Mapped[int] = mapped_column(SmallInteger)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score"),)
+
+class Ballot(Base):
+    """A submitted colleague's questionnaire, sealed with its round's key, until the round
+    closes and its ballots are tallied and deleted. Nothing here links it to a respondent: the
+    id is random (no sequence, so neither its value nor, on SQLite, the table's order tells
+    which came first) and there is no time; the subject is inside the ciphertext."""
+
+    __tablename__ = "ballots"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AnswerTally(Base):
-    """Submitted colleagues' answers, as counts only (see the module docstring)."""
+    """Colleagues' answers of a closed round, as counts only (see the module docstring)."""
 
     __tablename__ = "answer_tallies"
 
@@ -213,9 +230,8 @@ class SelfAnswer(Base):
 
 class CompetencySum(Base):
     """Submitted answers added up per evaluated person and competency: the colleagues' (with
-    ``self_assessed`` false) and the self-assessment's. Kept up as each questionnaire is
-    submitted, in the transaction that adds its answers to the tallies above, so that a
-    round's reports read a few small rows a person instead of grouping every answer
+    ``self_assessed`` false, added up from the ballots when the round closes, with the tallies
+    above) and the self-assessment's (added at its submission), so that a round's reports read a few small rows a person instead of grouping every answer
     (bench/results_360.py). Like the tallies, nothing here knows who answered."""
 
     __tablename__ = "competency_sums"

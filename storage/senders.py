@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.access import Role
 from storage.dto import EmployeeDTO
 from storage.employees import EMPLOYEE_COLUMNS
-from storage.fixed import FixedStatement
 from storage.models import Account, Employee, RoleGrant
 from storage.rows import table_of
 
@@ -35,9 +34,6 @@ SENDER = (
 )
 
 
-_FIXED_SENDER = FixedStatement(SENDER)
-
-
 def sender_of(rows: Sequence[Sequence[Any]]) -> SenderDTO:
     """The sender from the rows of ``SENDER`` (columns after its own are ignored)."""
     first, role_at = rows[0], len(EMPLOYEE_COLUMNS)
@@ -51,4 +47,6 @@ class SenderRepo:
         self.session = session
 
     async def who(self, telegram_user_id: int) -> SenderDTO:
-        return sender_of(await _FIXED_SENDER.rows(self.session, {"telegram_user_id": telegram_user_id}))
+        # A Core statement on the session's connection: columns straight into the DTO.
+        connection = await self.session.connection()
+        return sender_of((await connection.execute(SENDER, {"telegram_user_id": telegram_user_id})).all())

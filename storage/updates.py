@@ -8,10 +8,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.fixed import FixedStatement
-from storage.models import ProcessedUpdate
+from storage.employees import EMPLOYEE_COLUMNS
+from storage.models import Account, Employee, ProcessedUpdate, RoleGrant
 from storage.rows import table_of
-from storage.senders import SENDER, SenderDTO, SenderRepo, sender_of
+from storage.senders import SENDER, SenderDTO, sender_of
 from storage.upsert import dialect_of, per_dialect
 
 _RECORD = per_dialect(
@@ -23,14 +23,26 @@ _RECORD = per_dialect(
     )
 )
 
-# PostgreSQL: the record and the sender's read in one statement, one round trip less for every
-# update (bench/answering.py); the sender's rows carry whether the record was new. SQLite
-# allows no INSERT inside WITH, and a statement there costs no round trip: two statements.
+# The record and the sender's read in one statement, for every update (bench/answering.py):
+# PostgreSQL, one round trip less; SQLite, four trips less to aiosqlite's thread while the
+# database's lock is held. PostgreSQL: the sender's rows carry whether the record was new.
 _RECORDED = _RECORD["postgresql"].cte("recorded")
-_RECORD_AND_SENDER = FixedStatement(
-    SENDER.add_columns(select(func.count()).select_from(_RECORDED).scalar_subquery().label("recorded"))
+_RECORD_AND_SENDER = SENDER.add_columns(
+    select(func.count()).select_from(_RECORDED).scalar_subquery().label("recorded")
 )
-_FIXED_RECORD = {dialect: FixedStatement(statement) for dialect, statement in _RECORD.items()}
+
+
+def _of_sender(column: Any, telegram_user_id: Any) -> Any:
+    return select(column).where(telegram_user_id == bindparam("telegram_user_id")).scalar_subquery()
+
+
+# SQLite allows no INSERT inside WITH, but a RETURNING clause may hold subqueries: the record
+# returns the sender's person, roles (comma-separated) and language, and no row if it was there.
+_SQLITE_RECORD_AND_SENDER = _RECORD["sqlite"].returning(
+    *(_of_sender(column, table_of(Employee).c.telegram_user_id) for column in EMPLOYEE_COLUMNS),
+    _of_sender(func.group_concat(table_of(RoleGrant).c.role, ","), table_of(RoleGrant).c.telegram_user_id),
+    _of_sender(table_of(Account).c.locale, table_of(Account).c.telegram_user_id),
+)
 
 
 class UpdateLog:
@@ -40,19 +52,23 @@ class UpdateLog:
     async def first_time(self, update_id: int) -> bool:
         """Record the update; False if it was recorded before (this is a repeated delivery).
         The record belongs to the update's transaction: if handling fails, it goes too."""
-        found = await _FIXED_RECORD[dialect_of(self.session)].rows(self.session, {"update_id": update_id})
-        return bool(found)
+        connection = await self.session.connection()
+        found = await connection.execute(_RECORD[dialect_of(self.session)], {"update_id": update_id})
+        return found.first() is not None
 
     async def first_time_from(self, update_id: int, telegram_user_id: int) -> SenderDTO | None:
         """``first_time`` for an update someone sent, reading who sent it in the same go: the
         sender (see ``SenderRepo.who``), or None if the update was recorded before."""
-        if dialect_of(self.session) != "postgresql":
-            if not await self.first_time(update_id):
+        connection = await self.session.connection()
+        parameters = {"update_id": update_id, "telegram_user_id": telegram_user_id}
+        if dialect_of(self.session) == "sqlite":
+            row = (await connection.execute(_SQLITE_RECORD_AND_SENDER, parameters)).first()
+            if row is None:
                 return None
-            return await SenderRepo(self.session).who(telegram_user_id)
-        rows = await _RECORD_AND_SENDER.rows(
-            self.session, {"update_id": update_id, "telegram_user_id": telegram_user_id}
-        )
+            *employee, roles, locale = row[1:]
+            return sender_of([(*employee, role, locale) for role in (roles.split(",") if roles else [None])])
+        result = await connection.execute(_RECORD_AND_SENDER, parameters)
+        rows = result.all()
         return sender_of(rows) if rows[0][-1] else None
 
     async def forget_before(self, moment: datetime) -> int:

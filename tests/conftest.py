@@ -21,6 +21,10 @@ from storage.db import create_engine, create_sessionmaker, normalise_url
 from storage.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+# The tests' own secret sealing answers (storage/ballots.py), in the environment so that the
+# settings the tests build and the bots they start as processes find it too.
+TEST_BALLOT_SECRET = "tests-only-ballot-secret-0123456789abcdef"
+os.environ.setdefault("BALLOT_SECRET", TEST_BALLOT_SECRET)
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
@@ -83,7 +87,7 @@ async def engine(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with create_sessionmaker(engine)() as session, session.begin():
+    async with create_sessionmaker(engine, ballot_secret=TEST_BALLOT_SECRET)() as session, session.begin():
         yield session
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.eligibility import ineligibility
-from bot.domain.methodology import Profile, deadline_360_allowed, deadline_window_360
+from bot.domain.methodology import Profile, deadline_360_allowed, deadline_window_360, load_profile
 from bot.domain.respondents import (
     RESPONDENT_RELATIONS,
     OrgPerson,
@@ -21,6 +21,7 @@ from bot.domain.respondents import (
     relation_between,
     respondent_count_problem,
 )
+from storage.answers import AnswerRepo
 from storage.campaigns import CampaignRepo, ProgressRepo
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
 from storage.employees import EmployeeRepo
@@ -316,12 +317,16 @@ class CloseReport:
 
 
 async def close(session: AsyncSession, campaign_id: int, now: datetime) -> CloseReport:
-    """Close the round and queue every evaluated person's report."""
+    """Close the round, release its results (its sealed ballots counted into the tallies and
+    deleted, storage/answers.py) and queue every evaluated person's report."""
     repo = CampaignRepo(session)
     campaign = await _require(repo, campaign_id)
     if campaign.status != "running":
         raise CampaignError(f"round {campaign_id} is {campaign.status}, only a running round can close")
+    # The status first: updating the round's row waits for submissions under way and keeps
+    # new ones out (AnswerRepo.submit), so every ballot of the round is counted below.
     await repo.set_status(campaign_id, "closed", now)
+    await AnswerRepo(session).release(campaign_id, load_profile(campaign.profile_code).questionnaires)
     outbox = OutboxRepo(session)
     queued = not_joined = 0
     for subject in await repo.subjects(campaign_id, included_only=True):

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from bot.callbacks import AnswerCb, NavCb
 from bot.services import campaigns
 from bot.services.questionnaire import Action
-from storage.models import AnswerTally, Assignment, DraftAnswer
+from storage.ballots import keys_of
+from storage.models import AnswerTally, Assignment, Ballot, DraftAnswer
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
 
@@ -19,13 +20,15 @@ JOHN = 1005  # E2, English; answers about U1 (36 statements), E1, E3 (24 each) a
 
 
 async def _drafts(world: World) -> list[tuple[int, int, int]]:
+    """The drafts as stored, opened with the bot's secret (a reader without it sees ciphertext)."""
     async with world.runtime.sessionmaker() as session:
         rows = await session.execute(
-            select(DraftAnswer.assignment_id, DraftAnswer.statement_no, DraftAnswer.score).order_by(
+            select(DraftAnswer.assignment_id, DraftAnswer.statement_no, DraftAnswer.sealed).order_by(
                 DraftAnswer.assignment_id, DraftAnswer.statement_no
             )
         )
-        return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+        keys = keys_of(session)
+        return [(a, no, keys.open_draft(a, no, sealed)) for a, no, sealed in rows.all()]
 
 
 def _chosen(person: Person) -> str:
@@ -80,6 +83,13 @@ async def test_walk_through_review_change_and_submit(world: World) -> None:
     assert "3 more questionnaires are waiting for you." in john.last.text
 
     async with world.runtime.sessionmaker() as session:
+        # Submitted, but nothing is tallied while the round runs: one sealed ballot.
+        assert await session.scalar(select(func.count()).select_from(AnswerTally)) == 0
+        assert await session.scalar(select(func.count()).select_from(Ballot)) == 1
+    async with world.runtime.sessionmaker() as session, session.begin():
+        await campaigns.close(session, world.campaign_id, world.runtime.clock.now())
+    async with world.runtime.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Ballot)) == 0
         tallies = dict(
             ((no, score), count)
             for no, score, count in (

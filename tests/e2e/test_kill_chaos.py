@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.callbacks import AnswerCb, NavCb
 from bot.domain import scoring
@@ -26,7 +26,7 @@ from bot.domain.scoring import AnswerCount, Total
 from bot.services.questionnaire import Action
 from storage.db import create_engine, create_sessionmaker
 from storage.employees import EmployeeRepo
-from storage.models import AnswerTally, Assignment, CampaignSubject, CompetencySum, SelfAnswer
+from storage.models import AnswerTally, Assignment, Ballot, CampaignSubject, CompetencySum, SelfAnswer
 from tests.e2e.support import (
     TOKEN,
     BotProcess,
@@ -174,7 +174,7 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
         staff.write_text(staff_csv(), encoding="utf-8")
         await cli(env, "import-staff", str(staff))
         await _bind_everyone(empty_database_url)
-        await start_360_round(env, [f"P{n:02d}" for n in range(1, PEOPLE + 1)])
+        campaign_id = await start_360_round(env, [f"P{n:02d}" for n in range(1, PEOPLE + 1)])
         bot = BotProcess(env, tmp_path / "bot.log")
         await bot.start()
         people = [Person(stand_in, f"P{n:02d}") for n in range(1, PEOPLE + 1)]
@@ -192,6 +192,9 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
             if not answering.done():
                 answering.cancel()
     assert kills == KILLS, f"everyone finished after {kills} kills: make the round longer"
+    # Submitted answers are sealed ballots until the round closes (docs/security.md): close it,
+    # then every ballot must have been counted once.
+    await cli(env, "campaign-close", campaign_id)
 
     engine = create_engine(empty_database_url)
     try:
@@ -219,6 +222,7 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
                 (r.subject_id, r.self_assessed, r.competency_no): Total(r.points, r.answers)
                 for r in await connection.execute(select(CompetencySum))
             }
+            ballots_left = await connection.scalar(select(func.count()).select_from(Ballot))
     finally:
         await engine.dispose()
     opened = [person.assignment for person in people]
@@ -233,6 +237,7 @@ async def test_thirty_kills_while_twenty_people_answer(empty_database_url: str, 
                 expected_selves[(subject, statement)] = score
             else:
                 expected_tallies[(subject, statement, score)] += 1
+    assert ballots_left == 0
     assert tallies == dict(expected_tallies)
     assert selves == expected_selves
     # The per-competency sums the reports read: each submitted questionnaire added once.

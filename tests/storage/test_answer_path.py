@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.access import Role
 from bot.domain.methodology import Profile
 from storage.answers import AnswerRepo
+from storage.db import create_sessionmaker
 from storage.employees import EmployeeRepo
 from storage.models import Assignment, ProcessedUpdate
 from storage.roles import RoleRepo
@@ -68,3 +69,36 @@ async def test_an_answer_saves_the_draft_and_moves_the_cursor(
     # Nobody else's questionnaire moved.
     others = select(func.count()).where(Assignment.id != assignment_id, Assignment.cursor.is_not(None))
     assert await session.scalar(others) == 0
+
+
+async def test_writes_belong_to_the_sessions_transaction(engine: AsyncEngine) -> None:
+    """Also when the update's record is the transaction's first statement."""
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        assert await UpdateLog(session).first_time(1)
+        await session.rollback()
+    async with sessions() as session:
+        assert await UpdateLog(session).first_time(2)
+        assert not await UpdateLog(session).first_time(2)
+        await session.commit()
+    async with sessions() as session:
+        stored = await session.scalars(select(ProcessedUpdate.update_id))
+        assert list(stored) == [2]
+
+
+async def test_a_savepoint_holds_the_answers_given_in_it(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
+    """The answer path's statements run on the session's connection: a savepoint begun after
+    one of them still holds the writes made inside it."""
+    await _running_round(session, today, profile)
+    answers = AnswerRepo(session)
+    u1 = (await EmployeeRepo(session).by_external_ids(["U1"]))["U1"]
+    assignment_id = (await answers.open_tasks(u1.id))[0].assignment.id
+    await answers.save_answer(assignment_id, 3, 2, 4, message_id=41)  # outside the savepoint
+    savepoint = await session.begin_nested()
+    await answers.save_answer(assignment_id, 4, 1, 5, message_id=42)
+    await savepoint.rollback()
+    assert await answers.drafts(assignment_id) == {3: 2}
+    task = await answers.task(assignment_id)
+    assert task is not None and (task.assignment.cursor, task.assignment.message_id) == (4, 41)

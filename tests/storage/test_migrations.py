@@ -9,9 +9,11 @@ from sqlalchemy import inspect, text
 from bot.domain import scoring
 from bot.domain.methodology import Profile
 from bot.domain.scoring import AnswerCount
-from storage.db import create_engine
+from storage.answers import AnswerRepo
+from storage.db import create_engine, create_sessionmaker
 from storage.migrate import downgrade, upgrade
 from storage.models import Base
+from tests.conftest import TEST_BALLOT_SECRET
 
 
 async def _tables(url: str) -> set[str]:
@@ -256,3 +258,68 @@ async def test_0016_adds_up_the_answers_of_rounds_answered_before_it(
     await asyncio.to_thread(downgrade, url, "0015")
     assert "competency_sums" not in await _tables(url)
     assert await _rows(url, "SELECT count(*) FROM answer_tallies") == [(len(tallies),)]
+
+
+async def test_0018_seals_drafts_and_a_running_rounds_tallies(
+    empty_database_url: str, profile: Profile
+) -> None:
+    """Revision 0018 seals every draft, turns a running round's tallies into ballots (counted
+    at its close exactly as before) and keeps a closed round's tallies; downgrading opens them
+    again."""
+    url = empty_database_url
+    await asyncio.to_thread(upgrade, url, "0015")
+    answered = _answered_round(profile)  # round 1, closed
+    running: Statements = [
+        (
+            "INSERT INTO campaigns (id, kind, year, deadline, status, profile_code, profile_version)"
+            " VALUES (2, '360', 2026, '2027-01-30', 'running', :code, :version)",
+            [{"code": profile.code, "version": profile.version}],
+        ),
+        (
+            "INSERT INTO campaign_subjects (id, campaign_id, employee_id, questionnaire)"
+            " VALUES (3, 2, 1, 'employees')",
+            [{}],
+        ),
+        (
+            "INSERT INTO assignments (id, subject_id, respondent_id, relation, submitted, back_to_review)"
+            " VALUES (1, 3, 2, 'peer', false, false)",
+            [{}],
+        ),
+        (
+            "INSERT INTO answer_tallies (subject_id, statement_no, score, count) VALUES (3, :no, :score, 2)",
+            [{"no": no, "score": no % 5 + 1} for no in range(1, 25)],
+        ),
+        (
+            "INSERT INTO draft_answers (assignment_id, statement_no, score) VALUES (1, :no, :score)",
+            [{"no": no, "score": 6 - no} for no in range(1, 6)],
+        ),
+    ]
+    await _execute(url, answered + running)
+    await asyncio.to_thread(upgrade, url, "0016")
+    tallies_before = await _rows(url, "SELECT * FROM answer_tallies ORDER BY 1, 2, 3")
+    sums_before = await _rows(url, "SELECT * FROM competency_sums WHERE NOT self_assessed ORDER BY 1, 2, 3")
+
+    await asyncio.to_thread(upgrade, url)
+    closed_only = [row for row in tallies_before if row[0] != 3]
+    assert await _rows(url, "SELECT * FROM answer_tallies ORDER BY 1, 2, 3") == closed_only
+    assert await _rows(url, "SELECT campaign_id FROM ballots") == [(2,)]
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine, ballot_secret=TEST_BALLOT_SECRET).begin() as session:
+            assert await AnswerRepo(session).drafts(1) == {no: 6 - no for no in range(1, 6)}
+            assert await AnswerRepo(session).release(2, profile.questionnaires) == 1
+    finally:
+        await engine.dispose()
+    # Released, the running round's results are what they were.
+    assert await _rows(url, "SELECT * FROM answer_tallies ORDER BY 1, 2, 3") == tallies_before
+    assert (
+        await _rows(url, "SELECT * FROM competency_sums WHERE NOT self_assessed ORDER BY 1, 2, 3")
+        == sums_before
+    )
+
+    await asyncio.to_thread(downgrade, url, "0016")
+    assert await _rows(url, "SELECT statement_no, score FROM draft_answers ORDER BY 1") == [
+        (no, 6 - no) for no in range(1, 6)
+    ]
+    await asyncio.to_thread(upgrade, url)
+    await asyncio.to_thread(downgrade, url, "0016")  # with a ballot: opened into the tallies again

@@ -17,7 +17,7 @@ from bot.services.results import campaign_results, results_csv
 from storage.answers import AnswerRepo
 from storage.campaigns import CampaignRepo
 from storage.employees import EmployeeRepo
-from storage.models import AnswerTally, Assignment, CompetencySum, DraftAnswer, SelfAnswer
+from storage.models import AnswerTally, Assignment, Ballot, CompetencySum, DraftAnswer, SelfAnswer
 from storage.outbox import OutboxRepo
 from tests.factories import STAFF_CSV, TELEGRAM_IDS, staff_validation
 
@@ -198,11 +198,12 @@ async def test_submitted_answers_lose_their_respondent(
     assert await answers.submit(about_e1.assignment.id, e1_questionnaire)
     assert not await answers.submit(about_e1.assignment.id, e1_questionnaire)  # a double tap
     assert await session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
-    tallies = (
-        await session.execute(select(AnswerTally.statement_no, AnswerTally.score, AnswerTally.count))
-    ).all()
-    assert sorted(tallies)[:2] == [(1, 5, 1), (2, 3, 1)]
-    # Nothing in the tally table, or in the sums, can point back to U1.
+    # While the round runs the submission is one sealed ballot: nothing is tallied or summed.
+    assert await session.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert await session.scalar(select(func.count()).select_from(AnswerTally)) == 0
+    assert await answers.competency_totals(campaign_id) == ({}, {})
+    # Nothing in the ballots, the tallies or the sums can point back to U1.
+    assert {c.name for c in Ballot.__table__.columns} == {"id", "campaign_id", "sealed"}
     assert {c.name for c in AnswerTally.__table__.columns} == {"subject_id", "statement_no", "score", "count"}
     assert {c.name for c in CompetencySum.__table__.columns} == {
         "subject_id",
@@ -211,12 +212,6 @@ async def test_submitted_answers_lose_their_respondent(
         "points",
         "answers",
     }
-    # The sums kept at the submission are the tallies added up per competency, counted once.
-    others, _ = await answers.competency_totals(campaign_id)
-    assert others[about_e1.assignment.subject_id] == scoring.competency_totals(
-        e1_questionnaire, (AnswerCount(no, score, count) for no, score, count in tallies)
-    )
-    assert others[about_e1.assignment.subject_id][1] == Total(5 + 3 + 3, 3)
 
     own = next(t for t in tasks if t.assignment.relation == "self")
     for statement_no in range(1, 37):
@@ -229,8 +224,22 @@ async def test_submitted_answers_lose_their_respondent(
         competency.no: Total(4 * len(competency.statements), len(competency.statements))
         for competency in own_questionnaire.competencies
     }
-    assert await session.scalar(select(func.count()).select_from(AnswerTally)) == 24  # self never tallied
     assert await session.scalar(select(func.count()).where(Assignment.submitted.is_(True))) == 2
+
+    # Closing the round releases the results: the ballot counted, then gone.
+    await campaigns.close(session, campaign_id, NOW)
+    assert await session.scalar(select(func.count()).select_from(Ballot)) == 0
+    tallies = (
+        await session.execute(select(AnswerTally.statement_no, AnswerTally.score, AnswerTally.count))
+    ).all()
+    assert sorted(tallies)[:2] == [(1, 5, 1), (2, 3, 1)]
+    assert len(tallies) == 24  # self never tallied
+    # The sums are the tallies added up per competency, counted once.
+    others, _ = await answers.competency_totals(campaign_id)
+    assert others[about_e1.assignment.subject_id] == scoring.competency_totals(
+        e1_questionnaire, (AnswerCount(no, score, count) for no, score, count in tallies)
+    )
+    assert others[about_e1.assignment.subject_id][1] == Total(5 + 3 + 3, 3)
 
     results = await campaign_results(session, profile, campaign_id)
     e1 = next(r for r in results if r.subject.employee.employee_id == "E1")
