@@ -1,0 +1,222 @@
+"""One update, one transaction, through the real dispatcher: a handler that fails, before or
+after its first reply, leaves nothing of its writes behind, is not recorded as handled (so its
+next delivery is handled afresh), and what the person was shown does not claim otherwise.
+
+And the inbox (bot/inbox.py) in one process: updates stored are handled once each, in order
+per person; one stored again after it was handled is not handled twice; one that fails for
+a fault is given up after the person was told, and the person's next updates go on."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.factory import create_inbox
+from storage.inbox import InboxRepo
+from storage.models import Account, ProcessedUpdate
+from tests.conversation.conftest import World
+from tests.conversation.harness import FakeTelegram, make_user
+
+PERSON = 7_000_001
+OTHER = 7_000_002
+NOT_SAVED = "what you just did was not saved"
+APOLOGY = "Sorry, something went wrong. Please try again in a minute."
+_ids = itertools.count(900_000_001)
+
+
+@dataclass
+class Script:
+    """What the test handlers do: store the person's chosen language (a write), reply, store
+    more, and fail where told. ``order`` is every update they saw through, in order."""
+
+    fail: str | None = None  # "before" (after a write, before any reply) or "after" (its first reply)
+    order: list[tuple[int, str]] = field(default_factory=list)
+
+
+def install(world: World, script: Script) -> None:
+    async def step(message: Message, session: AsyncSession) -> None:
+        assert message.from_user is not None and message.text is not None
+        session.add(Account(telegram_user_id=message.from_user.id, locale="en"))
+        await session.flush()
+        if script.fail == "before":
+            raise RuntimeError("a fault before the reply")
+        await message.answer("Step one is done.")  # a message: its id could be stored, so sent at once
+        account = await session.get(Account, message.from_user.id)
+        assert account is not None
+        account.locale = "ru"
+        await session.flush()
+        if script.fail == "after":
+            raise RuntimeError("a fault after the reply")
+        script.order.append((message.from_user.id, message.text))
+
+    async def press(query: CallbackQuery, session: AsyncSession) -> None:
+        session.add(Account(telegram_user_id=query.from_user.id, locale="kk"))
+        await session.flush()
+        assert isinstance(query.message, Message)
+        await query.message.edit_text("Pressed.")  # deferred until the commit
+        await query.answer("Saved.")
+        if script.fail is not None:
+            raise RuntimeError("a fault after the screen was changed")
+
+    async def note(message: Message) -> None:
+        assert message.from_user is not None and message.text is not None
+        script.order.append((message.from_user.id, message.text))
+        if message.text == "/note boom":
+            raise RuntimeError("a fault in one update of a sequence")
+
+    # The dispatcher's own handlers come before its routers (and their fallback).
+    world.dispatcher.message.register(step, Command("step"))
+    world.dispatcher.message.register(note, Command("note"))
+    world.dispatcher.callback_query.register(press)
+
+
+def command(user_id: int, text: str) -> Update:
+    entity = MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))
+    message = Message(
+        message_id=next(_ids),
+        date=datetime(2025, 12, 1, tzinfo=UTC),
+        chat=Chat(id=user_id, type="private"),
+        from_user=make_user(user_id, "Test", "en"),
+        text=text,
+        entities=[entity],
+    )
+    return Update(update_id=next(_ids), message=message)
+
+
+async def accounts(world: World) -> list[tuple[int, str]]:
+    async with world.runtime.sessionmaker() as session:
+        rows = await session.execute(select(Account.telegram_user_id, Account.locale))
+        return sorted((row[0], row[1]) for row in rows)
+
+
+async def recorded(world: World, update_id: int) -> bool:
+    async with world.runtime.sessionmaker() as session:
+        found = await session.scalar(
+            select(func.count()).select_from(ProcessedUpdate).where(ProcessedUpdate.update_id == update_id)
+        )
+        return bool(found)
+
+
+def texts(telegram: FakeTelegram, chat: int) -> list[str]:
+    return [m.text for m in telegram.chat(chat)]
+
+
+async def test_a_handler_failing_after_its_first_reply_keeps_nothing_and_runs_again(world: World) -> None:
+    script = Script(fail="after")
+    install(world, script)
+    update = command(PERSON, "/step")
+    await world.dispatcher.feed_update(world.bot, update)
+    # The reply went out before the fault (the handler could have needed its id); the apology
+    # after it says that what it showed was not kept: and it was not.
+    shown = texts(world.telegram, PERSON)
+    assert shown[0] == "Step one is done."
+    assert NOT_SAVED in shown[1] and len(shown) == 2
+    assert await accounts(world) == []
+    assert not await recorded(world, update.update_id)  # not mistaken for handled
+
+    script.fail = None  # Telegram delivers it again (its confirmation was lost): handled afresh
+    await world.dispatcher.feed_update(world.bot, update)
+    assert await accounts(world) == [(PERSON, "ru")]
+    assert await recorded(world, update.update_id)
+    await world.dispatcher.feed_update(world.bot, update)  # and once only
+    assert script.order == [(PERSON, "/step")]
+    assert texts(world.telegram, PERSON)[2:] == ["Step one is done."]
+
+
+async def test_a_handler_failing_before_its_first_reply_keeps_nothing(world: World) -> None:
+    install(world, Script(fail="before"))
+    update = command(PERSON, "/step")
+    await world.dispatcher.feed_update(world.bot, update)
+    assert texts(world.telegram, PERSON) == [APOLOGY]
+    assert await accounts(world) == []
+    assert not await recorded(world, update.update_id)
+
+
+async def test_a_screen_changed_before_a_failure_is_never_shown(world: World) -> None:
+    """A press that edits the screen and answers, then fails: the edit and the answer waited
+    for the commit, which never came, so the screen still shows what is stored; the press is
+    answered with the apology alone."""
+    install(world, Script(fail="after"))
+    await world.bot.send_message(PERSON, "The screen.")
+    screen = world.telegram.chat(PERSON)[0]
+    query = CallbackQuery(
+        id="q1",
+        from_user=make_user(PERSON, "Test", "en"),
+        chat_instance="ci",
+        data="x",
+        message=FakeTelegram._message(screen),
+    )
+    calls = len(world.telegram.calls)
+    await world.dispatcher.feed_update(world.bot, Update(update_id=next(_ids), callback_query=query))
+    assert world.telegram.chat(PERSON)[0].text == "The screen." and screen.edits == 0
+    assert world.telegram.alerts == [(APOLOGY, True)]  # the one answer the press got
+    assert len(world.telegram.calls) == calls + 1
+    assert await accounts(world) == []
+
+
+async def test_replies_wait_for_the_commit_and_then_go_out(world: World) -> None:
+    install(world, Script())
+    await world.bot.send_message(PERSON, "The screen.")
+    screen = world.telegram.chat(PERSON)[0]
+    seen: list[list[tuple[int, str]]] = []
+
+    async def look(method: object) -> None:
+        seen.append(await accounts(world))  # another connection: committed data only
+
+    world.telegram.before_call = look
+    query = CallbackQuery(
+        id="q2",
+        from_user=make_user(PERSON, "Test", "en"),
+        chat_instance="ci",
+        data="x",
+        message=FakeTelegram._message(screen),
+    )
+    await world.dispatcher.feed_update(world.bot, Update(update_id=next(_ids), callback_query=query))
+    assert world.telegram.chat(PERSON)[0].text == "Pressed."
+    assert world.telegram.alerts == [("Saved.", False)]
+    assert seen == [[(PERSON, "kk")], [(PERSON, "kk")]]  # both sent after the commit
+
+
+async def test_the_inbox_handles_each_stored_update_once_in_order_per_person(world: World) -> None:
+    script = Script()
+    install(world, script)
+    inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
+    first = [command(PERSON, f"/note {n}") for n in range(1, 4)] + [command(OTHER, "/note a")]
+    second = [command(OTHER, "/note b"), command(PERSON, "/note 4"), command(OTHER, "/note c")]
+    assert await inbox.store(first)
+    assert await inbox.store(second)
+    assert await inbox.store(first[:2])  # delivered again before they were handled: kept once
+    await inbox.drain()
+    mine = [text for who, text in script.order if who == PERSON]
+    theirs = [text for who, text in script.order if who == OTHER]
+    assert mine == ["/note 1", "/note 2", "/note 3", "/note 4"]
+    assert theirs == ["/note a", "/note b", "/note c"]
+    async with world.runtime.sessionmaker() as session:
+        assert await InboxRepo(session).pending(10) == []
+
+    assert await inbox.store(first)  # delivered again after they were handled
+    await inbox.drain()
+    assert len(script.order) == 7  # none handled twice
+    async with world.runtime.sessionmaker() as session:
+        assert await InboxRepo(session).pending(10) == []
+
+
+async def test_an_update_failing_for_a_fault_is_given_up_and_the_next_ones_go_on(world: World) -> None:
+    script = Script()
+    install(world, script)
+    inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
+    updates = [command(PERSON, "/note 1"), command(PERSON, "/note boom"), command(PERSON, "/note 3")]
+    await inbox.store(updates)
+    await inbox.drain()
+    assert script.order == [(PERSON, "/note 1"), (PERSON, "/note boom"), (PERSON, "/note 3")]
+    assert texts(world.telegram, PERSON) == [APOLOGY]  # told once; trying again would fail again
+    assert not await recorded(world, updates[1].update_id)
+    assert await recorded(world, updates[2].update_id)
+    async with world.runtime.sessionmaker() as session:
+        assert await InboxRepo(session).pending(10) == []
