@@ -13,6 +13,7 @@ first unanswered statement."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -218,10 +219,24 @@ async def test_thirty_kills_while_twenty_people_answer(
         await bot.start()
         people = [Person(stand_in, f"P{n:02d}") for n in range(1, PEOPLE + 1)]
         answering = asyncio.gather(*(person.run() for person in people))
+        fetched = asyncio.Event()
+        stand_in.on_call = lambda method, _: (
+            fetched.set() if method == "getUpdates" and stand_in.pending_updates() else None
+        )
         kills = 0
         try:
             while kills < KILLS and not answering.done():
-                await asyncio.sleep(rng.uniform(0.3, 2.0))
+                if mode == "polling" and kills % 2:
+                    # Every other kill in the worst moment: just after the bot took a batch of
+                    # updates, when the next getUpdates confirms it (the backlog that gathered
+                    # while the bot was down, usually). Handled as tasks and confirmed at once,
+                    # as aiogram's polling did, a batch was lost whole.
+                    fetched.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(fetched.wait(), 5)
+                    await asyncio.sleep(rng.uniform(0.005, 0.06))
+                else:
+                    await asyncio.sleep(rng.uniform(0.3, 2.0))
                 await bot.kill()
                 kills += 1
                 await bot.start()
