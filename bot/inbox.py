@@ -183,24 +183,37 @@ class Inbox:
         async with self.sessionmaker() as session:
             waiting = await InboxRepo(session).pending(BATCH)
         now = time.monotonic()
-        first_of: dict[int | None, Pending] = {}
+        of_person: dict[int | None, list[Pending]] = {}
         for row in waiting:
-            first_of.setdefault(row.person, row)
-        for person, first in first_of.items():
-            if person in self._tasks or self._resting_until.get(person, 0) > now:
+            of_person.setdefault(row.person, []).append(row)
+        # What was handled meanwhile (here or elsewhere) is forgotten.
+        ids = {row.update_id for row in waiting}
+        self._seen_at = {u: at for u, at in self._seen_at.items() if u in ids}
+        self._failures = {u: n for u, n in self._failures.items() if u in ids}
+        self._resting_until = {p: at for p, at in self._resting_until.items() if at > now}
+        for person, rows in of_person.items():
+            if person in self._resting_until:
                 continue
-            if first.received_by != self.instance:
-                seen = self._seen_at.setdefault(first.update_id, now)
-                if now - seen < ORPHANED_AFTER:
-                    continue  # its instance is handling it
-            self._seen_at.pop(first.update_id, None)
-            queue = self._people.setdefault(person, deque())
-            for row in waiting:
-                if row.person == person and row.update_id not in self._queued:
+            queue = self._people.get(person)
+            if queue is None:
+                if not self._ours(rows, now):
+                    continue
+                queue = self._people[person] = deque()
+                self._tasks[person] = asyncio.create_task(self._serve(person, queue))
+            # A person being served here gets their newer updates in the same queue, in order.
+            for row in rows:
+                if row.update_id not in self._queued:
                     queue.append(row.update_id)
                     self._queued.add(row.update_id)
-            if queue:
-                self._tasks[person] = asyncio.create_task(self._serve(person, queue))
+
+    def _ours(self, rows: list[Pending], now: float) -> bool:
+        """Whether this instance serves the person now: it received one of their waiting
+        updates (the older ones, if another instance is handling them, are found handled when
+        their turn comes here: their rows are locked until then), or the oldest has waited too
+        long for the instance that received it, which must have died."""
+        if any(row.received_by == self.instance for row in rows):
+            return True
+        return now - self._seen_at.setdefault(rows[0].update_id, now) >= ORPHANED_AFTER
 
     async def _serve(self, person: int | None, queue: deque[int]) -> None:
         try:

@@ -185,8 +185,8 @@ class SendAfterCommit(BaseRequestMiddleware):
             replies.deferred.append(lambda: make_request(bot, method))
             # The session hands the middlewares' result to the caller as the call's result.
             return cast("Response[TelegramType]", True)
+        replies.shown = True  # from here on, what the person sees may not be stored yet
         await replies.send_deferred()
-        replies.shown = True
         return await make_request(bot, method)
 
 

@@ -8,16 +8,19 @@ a fault is given up after the person was told, and the person's next updates go 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pytest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.factory import create_inbox
+from bot.factory import create_inbox, database_unavailable
+from bot.inbox import Inbox
 from storage.inbox import InboxRepo
 from storage.models import Account, ProcessedUpdate
 from tests.conversation.conftest import World
@@ -220,3 +223,30 @@ async def test_an_update_failing_for_a_fault_is_given_up_and_the_next_ones_go_on
     assert await recorded(world, updates[2].update_id)
     async with world.runtime.sessionmaker() as session:
         assert await InboxRepo(session).pending(10) == []
+
+
+async def test_two_instances_share_the_inbox_in_order_and_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Webhook mode behind a balancer: a person's updates reach the instances in turn. Each
+    is handled once, in order, whichever instance handles it; an update whose instance died
+    is taken over once it has waited long enough."""
+    script = Script()
+    install(world, script)
+    a = Inbox(world.dispatcher, world.bot, world.runtime.sessionmaker, "a", database_unavailable)
+    b = Inbox(world.dispatcher, world.bot, world.runtime.sessionmaker, "b", database_unavailable)
+    updates = [command(PERSON, f"/note {n}") for n in range(1, 7)]
+    for n, update in enumerate(updates):
+        await (a if n % 2 else b).store([update])
+    await asyncio.gather(a.drain(), b.drain())
+    assert script.order == [(PERSON, f"/note {n}") for n in range(1, 7)]
+
+    orphan = command(OTHER, "/note left behind")
+    await a.store([orphan])  # and instance a dies before handling it
+    await b.drain()
+    assert script.order[6:] == []  # a young update of another instance is that one's to handle
+    monkeypatch.setattr("bot.inbox.ORPHANED_AFTER", 0.0)
+    await b.drain()
+    assert script.order[6:] == [(OTHER, "/note left behind")]
+    await a.drain()  # a, restarted, finds it handled
+    assert len(script.order) == 7
