@@ -34,6 +34,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import Update
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import FailedAfterReplying, InboxTicket
@@ -87,7 +88,7 @@ class Inbox:
         self.dispatcher, self.bot, self.sessionmaker, self.instance = dispatcher, bot, sessionmaker, instance
         self.database_unavailable = database_unavailable
         self._wake = asyncio.Event()
-        self._people: dict[int | None, deque[int]] = {}  # person → their updates queued here
+        self._people: dict[int | None, deque[Pending]] = {}  # person → their updates queued here
         self._tasks: dict[int | None, asyncio.Task[None]] = {}
         self._queued: set[int] = set()
         self._seen_at: dict[int, float] = {}  # another instance's update → when first seen
@@ -172,7 +173,7 @@ class Inbox:
                 task.cancel()
 
     async def drain(self) -> None:
-        """Handle everything waiting, and return when done (tests, and start-up's first pass)."""
+        """Handle everything waiting, and return when it is done (for tests)."""
         while True:
             await self._queue_pending()
             if not self._tasks:
@@ -203,7 +204,7 @@ class Inbox:
             # A person being served here gets their newer updates in the same queue, in order.
             for row in rows:
                 if row.update_id not in self._queued:
-                    queue.append(row.update_id)
+                    queue.append(row)
                     self._queued.add(row.update_id)
 
     def _ours(self, rows: list[Pending], now: float) -> bool:
@@ -215,14 +216,15 @@ class Inbox:
             return True
         return now - self._seen_at.setdefault(rows[0].update_id, now) >= ORPHANED_AFTER
 
-    async def _serve(self, person: int | None, queue: deque[int]) -> None:
+    async def _serve(self, person: int | None, queue: deque[Pending]) -> None:
         try:
             while queue:
-                update_id = queue[0]
+                row = queue[0]
+                update_id = row.update_id
                 async with self._slots:
                     try:
-                        done = await self._handle(update_id)
-                    except Exception as error:  # the inbox unreadable: the database away
+                        done = await self._handle(row)
+                    except Exception as error:  # giving it up failed: the database away
                         log.warning("update %s: not handled (%s)", update_id, type(error).__name__)
                         self._failures[update_id] = self._failures.get(update_id, 0) + 1
                         done = False
@@ -233,18 +235,20 @@ class Inbox:
                 queue.popleft()
                 self._queued.discard(update_id)
         finally:
-            self._queued.difference_update(queue)
+            self._queued.difference_update(row.update_id for row in queue)
             queue.clear()
             self._people.pop(person, None)
             self._tasks.pop(person, None)
 
-    async def _handle(self, update_id: int) -> bool:
-        """Hand one stored update to the dispatcher; False if it is to be tried again later."""
-        async with self.sessionmaker() as session:
-            payload = await InboxRepo(session).payload(update_id)
-        if payload is None:
-            return True  # handled meanwhile (another instance)
-        update = Update.model_validate_json(payload, context={"bot": self.bot})
+    async def _handle(self, row: Pending) -> bool:
+        """Hand one stored update to the dispatcher; False if it is to be tried again later.
+        Handled meanwhile (by another instance), it is found gone in the inbox and skipped."""
+        update_id = row.update_id
+        try:
+            update = Update.model_validate_json(row.payload, context={"bot": self.bot})
+        except ValidationError:  # not an update this aiogram reads: it never will be
+            await self._give_up(update_id, "unreadable")
+            return True
         ticket = InboxTicket(update_id, attempts=self._failures.get(update_id, 0))
         try:
             await self.dispatcher.feed_update(self.bot, update, inbox_ticket=ticket)
@@ -260,11 +264,14 @@ class Inbox:
             return False
         # A fault in the bot: trying again would fail again. The person has been told, and
         # nothing of the update was kept; it leaves the inbox so that their next ones go on.
+        await self._give_up(update_id, type(error).__name__)
+        return True
+
+    async def _give_up(self, update_id: int, why: str) -> None:
         self._failures.pop(update_id, None)
         async with self.sessionmaker.begin() as session:
             await InboxRepo(session).take(update_id)
-        log.error("update %s: failed, given up (%s)", update_id, type(error).__name__)
-        return True
+        log.error("update %s: failed, given up (%s)", update_id, why)
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:

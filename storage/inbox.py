@@ -30,6 +30,7 @@ class Pending:
     update_id: int
     person: int | None
     received_by: str
+    payload: str
 
 
 class InboxRepo:
@@ -53,17 +54,11 @@ class InboxRepo:
     async def pending(self, limit: int) -> list[Pending]:
         """The oldest updates not yet handled, in the order Telegram numbered them."""
         rows = await self.session.execute(
-            select(_INBOX.c.update_id, _INBOX.c.person, _INBOX.c.received_by)
+            select(_INBOX.c.update_id, _INBOX.c.person, _INBOX.c.received_by, _INBOX.c.payload)
             .order_by(_INBOX.c.update_id)
             .limit(limit)
         )
         return [Pending(*row) for row in rows]
-
-    async def payload(self, update_id: int) -> str | None:
-        return cast(
-            "str | None",
-            await self.session.scalar(select(_INBOX.c.payload).where(_INBOX.c.update_id == update_id)),
-        )
 
     async def take(self, update_id: int) -> bool:
         """Remove the update from the inbox, in the transaction that handles it; False if it

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.factory import create_inbox, database_unavailable
 from bot.inbox import Inbox
-from storage.inbox import InboxRepo
+from storage.inbox import InboxRepo, Received
 from storage.models import Account, ProcessedUpdate
 from tests.conversation.conftest import World
 from tests.conversation.harness import FakeTelegram, make_user
@@ -73,7 +73,18 @@ def install(world: World, script: Script) -> None:
         if message.text == "/note boom":
             raise RuntimeError("a fault in one update of a sequence")
 
+    async def flaky(message: Message, session: AsyncSession) -> None:
+        assert message.from_user is not None
+        session.add(Account(telegram_user_id=message.from_user.id, locale="kk"))
+        await session.flush()
+        await message.answer("Done.")
+        if not script.order:
+            script.order.append((message.from_user.id, "failed"))
+            raise ConnectionResetError("the database went away")  # what the driver raises
+        script.order.append((message.from_user.id, "handled"))
+
     # The dispatcher's own handlers come before its routers (and their fallback).
+    world.dispatcher.message.register(flaky, Command("flaky"))
     world.dispatcher.message.register(step, Command("step"))
     world.dispatcher.message.register(note, Command("note"))
     world.dispatcher.callback_query.register(press)
@@ -250,3 +261,35 @@ async def test_two_instances_share_the_inbox_in_order_and_once(
     assert script.order[6:] == [(OTHER, "/note left behind")]
     await a.drain()  # a, restarted, finds it handled
     assert len(script.order) == 7
+
+
+async def test_an_update_failing_for_want_of_the_database_is_tried_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = Script()
+    install(world, script)
+    monkeypatch.setattr("bot.inbox.BACKOFF_MAX", 0.0)  # no pause before the next try
+    inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
+    update = command(PERSON, "/flaky")
+    await inbox.store([update])
+    await inbox.drain()
+    assert script.order == [(PERSON, "failed"), (PERSON, "handled")]
+    # Told that the first try's reply did not count (the second try is not apologised for
+    # again), then the reply of the try that was kept.
+    shown = texts(world.telegram, PERSON)
+    assert shown[0] == "Done." and NOT_SAVED in shown[1] and shown[2:] == ["Done."]
+    assert await accounts(world) == [(PERSON, "kk")]
+    assert await recorded(world, update.update_id)
+
+
+async def test_an_unreadable_update_is_given_up(world: World) -> None:
+    script = Script()
+    install(world, script)
+    inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
+    async with world.runtime.sessionmaker.begin() as session:
+        await InboxRepo(session).store([Received(5, PERSON, '{"update_id": "five"}')], "test")
+    await inbox.store([command(PERSON, "/note after")])
+    await inbox.drain()
+    assert script.order == [(PERSON, "/note after")]
+    async with world.runtime.sessionmaker() as session:
+        assert await InboxRepo(session).pending(10) == []
