@@ -95,16 +95,24 @@ class Inbox:
         self._failures: dict[int, int] = {}
         self._resting_until: dict[int | None, float] = {}
         self._slots = asyncio.Semaphore(concurrency)
+        self._read_once = False  # the inbox has been read since start
+        self._parsed: dict[int, Update] = {}  # updates queued as received, not read back
 
     # ------------------------------------------------------------------ receiving
 
-    async def store(self, updates: Sequence[Update]) -> bool:
+    async def store(self, updates: Sequence[Update], *, sole_receiver: bool = False) -> bool:
         """Store the updates in one transaction; False if the database could not be reached,
         in which case they have been handed to the dispatcher directly (see the module's
-        docstring). Anything else that goes wrong is raised: nothing was confirmed."""
+        docstring). Anything else that goes wrong is raised: nothing was confirmed.
+
+        ``sole_receiver``: no other instance receives updates (long polling: Telegram serves
+        one getUpdates at a time), so once the inbox has been read at start, each person's
+        updates stored before these are queued here already, and these join the queues
+        without reading the inbox again."""
+        rows = [received(u) for u in updates]
         try:
             async with self.sessionmaker.begin() as session:
-                await InboxRepo(session).store([received(u) for u in updates], self.instance)
+                await InboxRepo(session).store(rows, self.instance)
         except Exception as error:
             if not self.database_unavailable(error):
                 raise
@@ -116,7 +124,13 @@ class Inbox:
             for update in updates:
                 await self.dispatcher.feed_update(self.bot, update)
             return False
-        self._wake.set()
+        if sole_receiver and self._read_once:
+            self._enqueue(
+                [Pending(r.update_id, r.person, self.instance, r.payload) for r in rows],
+                {u.update_id: u for u in updates},
+            )
+        else:
+            self._wake.set()
         return True
 
     async def poll(self, stop: asyncio.Event) -> None:
@@ -130,7 +144,7 @@ class Inbox:
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed
                 )
                 if updates:
-                    await self.store(updates)
+                    await self.store(updates, sole_receiver=True)
                     offset = updates[-1].update_id + 1
                 failures = 0
             except asyncio.CancelledError:
@@ -195,17 +209,33 @@ class Inbox:
         for person, rows in of_person.items():
             if person in self._resting_until:
                 continue
-            queue = self._people.get(person)
-            if queue is None:
-                if not self._ours(rows, now):
-                    continue
-                queue = self._people[person] = deque()
-                self._tasks[person] = asyncio.create_task(self._serve(person, queue))
-            # A person being served here gets their newer updates in the same queue, in order.
-            for row in rows:
-                if row.update_id not in self._queued:
-                    queue.append(row)
-                    self._queued.add(row.update_id)
+            if person in self._people or self._ours(rows, now):
+                self._join(person, rows)
+        self._read_once = True
+
+    def _enqueue(self, rows: list[Pending], parsed: dict[int, Update]) -> None:
+        """Queue updates just stored here (see ``store``); a person resting after a failure
+        keeps theirs in the inbox, behind the one that failed, until the rest is over."""
+        of_person: dict[int | None, list[Pending]] = {}
+        for row in rows:
+            of_person.setdefault(row.person, []).append(row)
+        now = time.monotonic()
+        for person, theirs in of_person.items():
+            if self._resting_until.get(person, 0) > now:
+                continue
+            self._parsed.update((row.update_id, parsed[row.update_id]) for row in theirs)
+            self._join(person, theirs)
+
+    def _join(self, person: int | None, rows: list[Pending]) -> None:
+        """Queue the person's updates after those queued already, serving them if nobody is."""
+        queue = self._people.get(person)
+        if queue is None:
+            queue = self._people[person] = deque()
+            self._tasks[person] = asyncio.create_task(self._serve(person, queue))
+        for row in rows:
+            if row.update_id not in self._queued:
+                queue.append(row)
+                self._queued.add(row.update_id)
 
     def _ours(self, rows: list[Pending], now: float) -> bool:
         """Whether this instance serves the person now: it received one of their waiting
@@ -235,7 +265,9 @@ class Inbox:
                 queue.popleft()
                 self._queued.discard(update_id)
         finally:
-            self._queued.difference_update(row.update_id for row in queue)
+            for left in queue:
+                self._queued.discard(left.update_id)
+                self._parsed.pop(left.update_id, None)
             queue.clear()
             self._people.pop(person, None)
             self._tasks.pop(person, None)
@@ -245,7 +277,9 @@ class Inbox:
         Handled meanwhile (by another instance), it is found gone in the inbox and skipped."""
         update_id = row.update_id
         try:
-            update = Update.model_validate_json(row.payload, context={"bot": self.bot})
+            update = self._parsed.pop(update_id, None) or Update.model_validate_json(
+                row.payload, context={"bot": self.bot}
+            )
         except ValidationError:  # not an update this aiogram reads: it never will be
             await self._give_up(update_id, "unreadable")
             return True

@@ -293,3 +293,20 @@ async def test_an_unreadable_update_is_given_up(world: World) -> None:
     assert script.order == [(PERSON, "/note after")]
     async with world.runtime.sessionmaker() as session:
         assert await InboxRepo(session).pending(10) == []
+
+
+async def test_polled_updates_join_the_queues_without_reading_the_inbox_again(world: World) -> None:
+    """Long polling has one receiver: once the inbox was read at start, what it stores next is
+    queued as it is, behind what each person has waiting already."""
+    script = Script()
+    install(world, script)
+    inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
+    await inbox.store([command(PERSON, "/note left from before")])  # a previous run's
+    await inbox.drain()
+    batch = [command(PERSON, "/note 1"), command(OTHER, "/note a"), command(PERSON, "/note 2")]
+    assert await inbox.store(batch, sole_receiver=True)
+    await inbox.drain()
+    mine = [text for who, text in script.order if who == PERSON]
+    assert mine == ["/note left from before", "/note 1", "/note 2"]
+    assert (OTHER, "/note a") in script.order and len(script.order) == 4
+    assert [await recorded(world, u.update_id) for u in batch] == [True, True, True]
