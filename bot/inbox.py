@@ -11,9 +11,11 @@ leaves it handled; a repeated delivery finds it handled (the update log).
 
 Each person's updates are handled one at a time, in the order Telegram numbered them; different
 people's at once. With several instances (webhook mode, bot/scaleout.py), an instance serves a
-person whose oldest waiting update it received itself, or one left waiting for longer than
-``ORPHANED_AFTER`` (its instance died); two instances that happen to take the same update wait
-for each other on its row, and the second finds it gone.
+person one of whose waiting updates it received, all of their waiting updates in order, or a
+person whose oldest waiting update has waited longer than ``ORPHANED_AFTER`` (its instance
+died). Two instances that take the same update wait for each other (the person's lock in Redis,
+then the update's row), and the second finds it gone; so a person's update is handled only
+after the older ones are.
 
 When the database is down, updates cannot be stored: they are handed straight to the dispatcher
 instead, whose answer tells the person the service is unavailable (and nothing is written), as
