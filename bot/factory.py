@@ -6,13 +6,13 @@ there is no module-level bot or dispatcher anywhere.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram import methods as aiogram_methods
@@ -38,9 +38,12 @@ from bot.delivery import OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
 from bot.domain.workdays import WorkCalendar
 from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale, pick_locale
+from bot.inbox import Inbox, cause_of, run_polling, stop_on_signals
 from bot.middlewares import (
-    CommitBeforeSending,
     DbSessionMiddleware,
+    FailedAfterReplying,
+    InboxTicket,
+    SendAfterCommit,
     SenderMiddleware,
 )
 from bot.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
@@ -113,7 +116,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     """A Bot talking to the configured Bot API server (official, local, or a test stand-in);
     tests may pass a session of their own."""
     session = session or AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(CommitBeforeSending())
+    session.middleware(SendAfterCommit())
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )
@@ -149,28 +152,38 @@ def database_unavailable(exception: BaseException) -> bool:
     return isinstance(exception, OSError | TimeoutError)
 
 
-async def on_error(event: ErrorEvent, error_i18n: I18n) -> bool:
+async def on_error(event: ErrorEvent, error_i18n: I18n, inbox_ticket: InboxTicket | None = None) -> bool:
     """Log what failed without personal data, and tell the person something went wrong: that
     the service is unavailable for a while when the database is (nothing of theirs was lost,
-    since an update is stored whole or not at all), else that something failed. Runs outside
-    the update's middlewares, so it sets the language itself."""
-    unavailable = database_unavailable(event.exception)
+    since an update is stored whole or not at all), else that something failed, and that what
+    the screen showed was not kept when the bot had already replied. An update the inbox tries
+    again (bot/inbox.py) is apologised for once. Runs outside the update's middlewares, so it
+    sets the language itself."""
+    cause = cause_of(event.exception)
+    unavailable = database_unavailable(cause)
     if unavailable:
         log.warning(
             "update %s: the database is unavailable (%s)",
             event.update.update_id,
-            type(event.exception).__name__,
+            type(cause).__name__,
         )
     else:
         log.error(
             "update %s failed: %s",
             event.update.update_id,
-            type(event.exception).__name__,
-            exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+            type(cause).__name__,
+            exc_info=(type(cause), cause, cause.__traceback__),
         )
+    if inbox_ticket is not None and inbox_ticket.attempts > 0:
+        return True
     user: User | None = getattr(event.update.event, "from_user", None)
     with in_locale(error_i18n, pick_locale(None, user, error_i18n.default_locale)):
-        if unavailable:
+        if isinstance(event.exception, FailedAfterReplying):
+            text = _(
+                "Sorry, something went wrong, and what you just did was not saved, whatever the "
+                "screen shows. Please try again in a minute."
+            )
+        elif unavailable:
             text = _(
                 "⏳ The service is temporarily unavailable. Everything you have answered so far is saved; "
                 "please try again in a minute."
@@ -284,14 +297,16 @@ async def set_commands(bot: Bot, i18n: I18n) -> None:
         await bot.set_my_commands(_command_menu())
 
 
-async def run_bot(settings: Settings, **polling: Any) -> None:
+async def run_bot(settings: Settings) -> None:
     """Long-poll, or serve the webhook when WEBHOOK_URL is set, until stopped (SIGINT/SIGTERM),
-    delivering the outbox meanwhile."""
+    delivering the outbox meanwhile. Either way every update goes through the inbox
+    (bot/inbox.py): stored before Telegram is told it arrived, handled from there."""
     bot = create_bot(settings)
     runtime = create_runtime(settings)
     dispatcher = create_dispatcher(runtime)
     delivery = create_delivery(runtime, bot)
     scheduler = create_scheduler(runtime, delivery)
+    inbox = create_inbox(runtime, dispatcher, bot)
     try:
         me = await bot.get_me()
         log.info("bot @%s starting", me.username)
@@ -305,12 +320,17 @@ async def run_bot(settings: Settings, **polling: Any) -> None:
         gc.collect()
         gc.freeze()
         if settings.webhook_url:
-            await serve_webhook(settings, dispatcher, bot, runtime.engine)
+            await serve_webhook(settings, dispatcher, bot, runtime.engine, inbox)
         else:
             # Back from webhook mode: Telegram refuses getUpdates while a webhook is set.
             await bot.delete_webhook(drop_pending_updates=False)
-            # The session is closed below, once the outbox's sends in flight have finished.
-            await dispatcher.start_polling(bot, close_bot_session=False, **polling)
+            stop = asyncio.Event()
+            signals = stop_on_signals(stop)
+            try:
+                await run_polling(inbox, stop)
+            finally:
+                for sig in signals:
+                    asyncio.get_running_loop().remove_signal_handler(sig)
     finally:
         await delivery.stop()  # stops claiming; the sends in flight finish and are recorded
         if scheduler.running:
@@ -319,3 +339,7 @@ async def run_bot(settings: Settings, **polling: Any) -> None:
         await runtime.engine.dispose()
         if runtime.redis is not None:
             await runtime.redis.aclose()
+
+
+def create_inbox(runtime: Runtime, dispatcher: Dispatcher, bot: Bot) -> Inbox:
+    return Inbox(dispatcher, bot, runtime.sessionmaker, runtime.settings.instance_name, database_unavailable)

@@ -1,23 +1,35 @@
-"""One database session per update, committed before the bot says anything about it,
-and the employee behind the Telegram account."""
+"""One database session per update, committed whole with the update's mark in the inbox and
+the update log, the replies it defers sent after the commit, and the employee behind the
+Telegram account."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.enums import ChatMemberStatus
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    EditMessageCaption,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendChatAction,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.access import Role
 from storage.employees import EmployeeRepo
+from storage.inbox import InboxRepo
 from storage.senders import SenderRepo
 from storage.updates import UpdateLog
 
@@ -25,55 +37,140 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
-# The session of the update being handled in this task (aiogram handles each update in a
-# task of its own, so a context variable is private to it).
-_update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+
+@dataclass(slots=True)
+class InboxTicket:
+    """An update the inbox hands to the dispatcher (bot/inbox.py), passed to ``feed_update`` as
+    ``inbox_ticket``: which row to take, how often it was tried, and what became of it."""
+
+    update_id: int
+    attempts: int = 0  # earlier tries that failed
+    outcome: str | None = None  # "handled", "skipped" (handled before) or "failed"
+    error: BaseException | None = None
+
+
+class FailedAfterReplying(Exception):
+    """A handler failed after the bot had already shown the person something (a message it
+    needed the id of), and everything the update wrote was rolled back: the apology must say
+    that what the screen showed was not kept."""
+
+
+# Calls whose result no handler uses (True, or the edited message): sent once the update's
+# transaction has committed, so nothing the person sees describes writes that are then rolled
+# back, and no database lock waits on Telegram. Anything else (sending a message, whose id a
+# handler may store) goes out at once, after the deferred calls before it, to keep the order.
+_DEFERRED = (
+    AnswerCallbackQuery,
+    EditMessageText,
+    EditMessageReplyMarkup,
+    EditMessageCaption,
+    DeleteMessage,
+    SendChatAction,
+)
+
+
+def _deferred(method: TelegramMethod[Any]) -> bool:
+    return isinstance(method, _DEFERRED)
+
+
+@dataclass(slots=True)
+class _Replies:
+    """The Bot API calls an update makes while its transaction is open."""
+
+    deferred: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    shown: bool = False  # something went out before the commit
+    closed: bool = False  # the update is over: calls (from a task it started) go out at once
+
+    async def send_deferred(self) -> None:
+        """In order. An edit Telegram refuses as a no-op (a double tap renders the same screen
+        again) is fine; any other failure stops here and is raised: the person is told
+        something went wrong, rather than the rest being sent as if all was well."""
+        calls, self.deferred = self.deferred, []
+        for call in calls:
+            try:
+                await call()
+            except TelegramBadRequest as error:
+                if "message is not modified" not in error.message:
+                    raise
+
+
+# The calls of the update being handled in this task (aiogram handles each update in a task
+# of its own, so a context variable is private to it).
+_update_replies: ContextVar[_Replies | None] = ContextVar("update_replies", default=None)
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """One session per update, committed when the handler returns and rolled back when it
-    raises, so an update is applied whole or not at all; an update delivered again (Telegram
-    does, when it did not see the first delivery confirmed) is recognised and skipped."""
+    """One session and one transaction per update: the handler's writes, the update's removal
+    from the inbox and its record in the update log commit together when the handler returns,
+    and all roll back when it raises, so an update is applied whole or not at all, and one that
+    failed is not mistaken for handled. An update delivered again (Telegram does, when it did
+    not see the first delivery confirmed) is recognised and skipped.
+
+    Replies that need no answer from Telegram wait for the commit (see ``SendAfterCommit``)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        async with self.sessionmaker() as session:
-            data["session"] = session
-            token = _update_session.set(session)
-            try:
-                if isinstance(event, Update) and not await _first_time(event, data):
-                    log.info("update %s delivered again: handled before, skipped", event.update_id)
-                    return None
-                result = await handler(event, data)
-                await session.commit()
-                return result
-            except BaseException:
-                await session.rollback()
-                raise
-            finally:
-                _update_session.reset(token)
+        ticket: InboxTicket | None = data.get("inbox_ticket")
+        replies = _Replies()
+        token = _update_replies.set(replies)
+        try:
+            async with self.sessionmaker() as session:
+                data["session"] = session
+                try:
+                    if not await _first_time(event, data, ticket):
+                        await session.commit()
+                        if ticket is not None:
+                            ticket.outcome = "skipped"
+                        return None
+                    result = await handler(event, data)
+                    await session.commit()
+                except BaseException as error:
+                    await session.rollback()
+                    if ticket is not None:
+                        ticket.outcome, ticket.error = "failed", error
+                    if replies.shown and isinstance(error, Exception):
+                        raise FailedAfterReplying(type(error).__name__) from error
+                    raise
+            if ticket is not None:
+                ticket.outcome = "handled"
+            await replies.send_deferred()
+            return result
+        finally:
+            replies.closed = True
+            _update_replies.reset(token)
 
 
-async def _first_time(update: Update, data: dict[str, Any]) -> bool:
-    """Record the update; False if it was recorded before. Who sent it is read in the same
+async def _first_time(event: TelegramObject, data: dict[str, Any], ticket: InboxTicket | None) -> bool:
+    """Take the update out of the inbox and record it; False if it was handled before (taken
+    by another instance, or recorded: a repeated delivery). Who sent it is read in the same
     go, for SenderMiddleware (one round trip less for every update on PostgreSQL)."""
+    if not isinstance(event, Update):
+        return True
+    if ticket is not None and not await InboxRepo(data["session"]).take(ticket.update_id):
+        log.info("update %s: handled already, skipped", event.update_id)
+        return False
     updates = UpdateLog(data["session"])
     user: User | None = data.get("event_from_user")
     if user is None:
-        return await updates.first_time(update.update_id)
-    data["sender"] = await updates.first_time_from(update.update_id, user.id)
-    return data["sender"] is not None
+        first = await updates.first_time(event.update_id)
+    else:
+        data["sender"] = await updates.first_time_from(event.update_id, user.id)
+        first = data["sender"] is not None
+    if not first:
+        log.info("update %s delivered again: handled before, skipped", event.update_id)
+    return first
 
 
-class CommitBeforeSending(BaseRequestMiddleware):
-    """Commits the current update's transaction before any Bot API call it makes.
-
-    Whatever the bot shows has been stored first: a crash after the reply can never lose an
-    answer the person saw accepted, the next tap is never judged against data not yet
-    committed, and no database lock is held while waiting for Telegram. Calls made outside
-    an update (notifications) pass through untouched."""
+class SendAfterCommit(BaseRequestMiddleware):
+    """Defers the current update's Bot API calls that need no answer until its transaction has
+    committed (``_DEFERRED``), answering them True meanwhile; a call whose answer a handler
+    may use goes out at once, after the deferred ones. So what the bot shows has been stored
+    first (a crash after the reply never loses an answer the person saw accepted, and the next
+    tap is never judged against data not yet committed), and a handler that fails rolls back
+    whole without having shown anything it wrote. Calls made outside an update
+    (notifications) pass through untouched."""
 
     async def __call__(
         self,
@@ -81,9 +178,15 @@ class CommitBeforeSending(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        session = _update_session.get()
-        if session is not None and session.in_transaction():
-            await session.commit()
+        replies = _update_replies.get()
+        if replies is None or replies.closed:
+            return await make_request(bot, method)
+        if _deferred(method):
+            replies.deferred.append(lambda: make_request(bot, method))
+            # The session hands the middlewares' result to the caller as the call's result.
+            return cast("Response[TelegramType]", True)
+        replies.shown = True  # from here on, what the person sees may not be stored yet
+        await replies.send_deferred()
         return await make_request(bot, method)
 
 

@@ -3,9 +3,11 @@ reverse proxy (nginx) exposes over HTTPS; several instances may stand behind one
 
 - Every request must carry the secret Telegram was given (X-Telegram-Bot-Api-Secret-Token);
   anything else is refused before it reaches the dispatcher.
-- An update is answered only once it has been handled and its transaction committed. If the
-  instance dies first, Telegram gets no answer and delivers the update again (to this or
-  another instance), so an update is never lost; the handlers make a repeated one harmless.
+- An update is answered only once it is stored in the inbox (bot/inbox.py), which hands it to
+  the dispatcher from there; Telegram's next update need not wait for the handling. If the
+  instance dies before storing it, Telegram gets no answer and delivers the update again (to
+  this or another instance); if it dies after, the update is handled from the inbox. So an
+  update is never lost, and the inbox and the update log make a repeated one a no-op.
 - A body that is not an update (not JSON, or not shaped as Telegram's Update) is answered 400
   with one line in the log; before, it reached aiogram's parsing and came back 500, with a
   traceback in the log.
@@ -17,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
@@ -27,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +60,30 @@ class _UpdateHandler(SimpleRequestHandler):
         return await super().handle(request)
 
 
+class _IntoInbox(Dispatcher):
+    """Where the webhook's handler puts each update: into the inbox, answering Telegram once
+    it is stored (the dispatcher proper handles it from there)."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def feed_webhook_update(
+        self, bot: Bot, update: Update | dict[str, Any], _timeout: float = 55, **kwargs: Any
+    ) -> TelegramMethod[Any] | None:
+        if not isinstance(update, Update):
+            update = Update.model_validate(update, context={"bot": bot})
+        await self.inbox.store([update])
+        return None
+
+
 def create_web_app(
-    settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine
+    settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine, inbox: Inbox
 ) -> web.Application:
     assert settings.webhook_secret is not None  # Settings refuses WEBHOOK_URL without one
     app = web.Application()
     _UpdateHandler(
-        dispatcher,
+        _IntoInbox(inbox),
         bot,
         handle_in_background=False,
         secret_token=settings.webhook_secret.get_secret_value(),
@@ -80,11 +102,13 @@ def create_web_app(
     return app
 
 
-async def serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine) -> None:
+async def serve_webhook(
+    settings: Settings, dispatcher: Dispatcher, bot: Bot, engine: AsyncEngine, inbox: Inbox
+) -> None:
     """Serve until SIGINT or SIGTERM. Every instance registers the same URL and secret, which
     is idempotent; none removes it on the way out, since the others still serve it."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
-    runner = web.AppRunner(create_web_app(settings, dispatcher, bot, engine), handle_signals=False)
+    runner = web.AppRunner(create_web_app(settings, dispatcher, bot, engine, inbox), handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_listen_host, settings.webhook_listen_port)
     await site.start()
@@ -104,9 +128,12 @@ async def serve_webhook(settings: Settings, dispatcher: Dispatcher, bot: Bot, en
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    worker = asyncio.create_task(inbox.work(stop))  # with what a previous run left in the inbox
     try:
         await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await runner.cleanup()
+        stop.set()
+        await worker

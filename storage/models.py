@@ -300,6 +300,23 @@ class RoleGrant(Base):
     )
 
 
+class InboxUpdate(Base):
+    """A Telegram update received and not yet handled: the transactional inbox. It is stored
+    before Telegram learns it arrived (the next getUpdates offset, the webhook's 200), so a
+    crash cannot lose it, and deleted in the transaction that handles it, so it is handled
+    once (bot/inbox.py). The payload is the update as Telegram sent it."""
+
+    __tablename__ = "update_inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Whose updates are handled one at a time and in order: the sender's Telegram id (the
+    # chat's when there is no sender; None for updates nobody sent).
+    person: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)
+    received_by: Mapped[str] = mapped_column(String(64))  # the instance that stored it
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class ProcessedUpdate(Base):
     """A Telegram update the bot has handled. Telegram delivers an update again when it did not
     see it confirmed (a crash before the getUpdates offset moved, a webhook answer lost); the
