@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
+from bot.factory import create_inbox
 from bot.webhook import create_web_app
 from tests.conversation.conftest import World
 
@@ -47,7 +48,8 @@ async def test_a_body_that_is_not_an_update_is_refused_with_400(
     settings = world.runtime.settings.model_copy(
         update={"webhook_url": f"https://bot.example.org{PATH}", "webhook_secret": SecretStr(SECRET)}
     )
-    app = create_web_app(settings, world.dispatcher, world.bot, world.runtime.engine)
+    inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
+    app = create_web_app(settings, world.dispatcher, world.bot, world.runtime.engine, inbox)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     async with TestClient(TestServer(app)) as client:
         for body in MALFORMED:
@@ -63,7 +65,8 @@ async def test_a_body_that_is_not_an_update_is_refused_with_400(
         # Without the secret the answer is 401 whatever the body: nothing is said about it.
         response = await client.post(PATH, data=b"not json", headers={"Content-Type": "application/json"})
         assert response.status == 401
-        # An update is handled as before.
+        # An update is stored on the 200 and handled from the inbox.
         response = await client.post(PATH, data=_help(10, 4242), headers=headers)
         assert response.status == 200
+    await inbox.drain()
     assert any(chat == 4242 for chat, _ in world.telegram.messages)
