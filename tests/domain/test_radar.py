@@ -14,6 +14,7 @@ from PIL import Image
 from bot.reports.radar import (
     MAX_AXES,
     MIN_AXES,
+    PNG_COMPRESS_LEVEL,
     RadarSeries,
     axis_label_artists,
     build_radar_figure,
@@ -118,6 +119,36 @@ def test_identical_input_gives_identical_bytes() -> None:
     second = render_radar(HEADS_KK, _series(12, gap_at=5), "Name\nRound")
     assert first == second
     assert render_radar(HEADS_KK, _series(12), "Name\nRound") != first
+
+
+def _fresh_png(labels: Sequence[str], series: Sequence[RadarSeries], title: str) -> bytes:
+    fig = build_radar_figure(labels, series, title)
+    buf = io.BytesIO()
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=fig.dpi,
+        facecolor="white",
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+    )
+    return buf.getvalue()
+
+
+def test_a_chart_reused_for_the_next_person_is_what_a_new_one_would_be() -> None:
+    """render_radar keeps each thread's last chart and only swaps the title and the values
+    when the next chart has the same frame; the bytes must not tell the difference."""
+    people = [
+        (HEADS_KK, _series(12), "Әлібекова Гүлнұр Сәкенқызы\n2025 жылғы бағалау"),
+        (HEADS_KK, _series(12, gap_at=4), "Иванов Сергей Петрович\n2025 жылғы бағалау"),
+        (HEADS_KK, [_series(12)[0], RadarSeries("Self-assessment", [None] * 12)], "Ли Ан\n2025"),
+        (EMPLOYEES_RU, _series(8), "Иванов Сергей Петрович\nI квартал 2025"),
+        (HEADS_KK, _series(12), "A very long name " * 6 + "\n2025"),  # a taller title: built anew
+        (HEADS_KK, _series(12), "Әлібекова Гүлнұр Сәкенқызы\n2025 жылғы бағалау"),
+        (HEADS_KK, _series(12), "No subtitle"),
+    ]
+    for labels, series, title in [*people, *people]:
+        assert render_radar(labels, series, title) == _fresh_png(labels, series, title), title
 
 
 def test_thread_safe_and_deterministic_in_worker_threads() -> None:
