@@ -14,6 +14,7 @@ from PIL import Image
 from bot.reports.radar import (
     MAX_AXES,
     MIN_AXES,
+    PNG_COMPRESS_LEVEL,
     RadarSeries,
     axis_label_artists,
     build_radar_figure,
@@ -120,6 +121,36 @@ def test_identical_input_gives_identical_bytes() -> None:
     assert render_radar(HEADS_KK, _series(12), "Name\nRound") != first
 
 
+def _fresh_png(labels: Sequence[str], series: Sequence[RadarSeries], title: str) -> bytes:
+    fig = build_radar_figure(labels, series, title)
+    buf = io.BytesIO()
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=fig.dpi,
+        facecolor="white",
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+    )
+    return buf.getvalue()
+
+
+def test_a_chart_reused_for_the_next_person_is_what_a_new_one_would_be() -> None:
+    """render_radar keeps each thread's last chart and only swaps the title and the values
+    when the next chart has the same frame; the bytes must not tell the difference."""
+    people = [
+        (HEADS_KK, _series(12), "Әлібекова Гүлнұр Сәкенқызы\n2025 жылғы бағалау"),
+        (HEADS_KK, _series(12, gap_at=4), "Иванов Сергей Петрович\n2025 жылғы бағалау"),
+        (HEADS_KK, [_series(12)[0], RadarSeries("Self-assessment", [None] * 12)], "Ли Ан\n2025"),
+        (EMPLOYEES_RU, _series(8), "Иванов Сергей Петрович\nI квартал 2025"),
+        (HEADS_KK, _series(12), "A very long name " * 6 + "\n2025"),  # a taller title: built anew
+        (HEADS_KK, _series(12), "Әлібекова Гүлнұр Сәкенқызы\n2025 жылғы бағалау"),
+        (HEADS_KK, _series(12), "No subtitle"),
+    ]
+    for labels, series, title in [*people, *people]:
+        assert render_radar(labels, series, title) == _fresh_png(labels, series, title), title
+
+
 def test_thread_safe_and_deterministic_in_worker_threads() -> None:
     expected = render_radar(EMPLOYEES_RU, _series(8), "Title")
     results: list[bytes] = []
@@ -153,7 +184,7 @@ def test_axis_labels_do_not_overlap_and_stay_inside(n: int) -> None:
     other_boxes += [legend.get_window_extent(renderer) for legend in fig.legends]
     web = fig.axes[0].get_window_extent(renderer)
     centre_x, centre_y = (web.x0 + web.x1) / 2, (web.y0 + web.y1) / 2
-    web_radius = web.width / 2 / 1.08  # the axes box overshoots the outer polygon by 8 %
+    web_radius = web.width / 2  # the polar axes are the circle through the outer ring's corners
     for i, box in enumerate(label_boxes):
         assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
         for other in label_boxes[i + 1 :]:
@@ -163,6 +194,25 @@ def test_axis_labels_do_not_overlap_and_stay_inside(n: int) -> None:
         dx = max(box.x0 - centre_x, 0.0, centre_x - box.x1)
         dy = max(box.y0 - centre_y, 0.0, centre_y - box.y1)
         assert math.hypot(dx, dy) > web_radius, f"label {i + 1} cuts into the web"
+
+
+@pytest.mark.parametrize("n", range(MIN_AXES, MAX_AXES + 1))
+def test_labels_stay_legible_and_the_web_large(n: int) -> None:
+    """The labels are not shrunk below a readable size, nor the web to make room for them.
+
+    Up to 12 axes (every questionnaire of the real profiles) the labels keep the full 14 pt;
+    with more axes and long Kazakh and Russian names they may come down, to no less than 10 pt.
+    """
+    pool = HEADS_KK + EMPLOYEES_RU
+    labels = [pool[i % len(pool)] for i in range(n)]
+    fig = build_radar_figure(labels, _series(n), "Name Surname Patronymic\nRound 2025")
+    fig.canvas.draw()
+    sizes = {float(t.get_fontsize()) for t in axis_label_artists(fig)}
+    assert len(sizes) == 1
+    assert sizes.pop() >= (14 if n <= 12 else 10)
+    web = fig.axes[0].get_window_extent(fig.canvas.get_renderer())  # type: ignore[attr-defined]
+    assert web.width == pytest.approx(web.height, abs=1)
+    assert web.width >= 0.35 * fig.bbox.width
 
 
 def test_labels_are_numbered_and_wrapped() -> None:
