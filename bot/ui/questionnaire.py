@@ -254,5 +254,6 @@ def refusal_text(refusal: Refusal) -> str:
         Refusal.BAD_SCORE: _("Please choose one of the five answers."),
         Refusal.INCOMPLETE: _("Some statements are still unanswered."),
         Refusal.FIRST_STATEMENT: _("This is the first statement."),
+        Refusal.ALL_ANSWERED: _("Every statement is answered: check your answers and press Submit."),
     }
     return texts[refusal]
