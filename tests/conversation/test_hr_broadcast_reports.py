@@ -72,7 +72,9 @@ async def test_broadcast_to_people_not_in_the_bot_gives_their_links(world: World
     await hr.say("Please join the evaluation bot")
     await hr.press("People not in the bot yet")
     name, data = world.telegram.documents[hr.last.message_id]
-    assert name == "invites.csv" and hr.last.protect_content
+    # HR passes the links on by e-mail: the file can be saved and forwarded (issue 19, finding 7).
+    assert name == "invites.csv" and not hr.last.protect_content
+    assert hr.last.text == "Each link is personal: send it only to the person it names, never to a group."
     rows = data.decode("utf-8-sig").splitlines()
     assert rows[0] == "employee_id,full_name,link" and len(rows) == 9
     assert "8 people have not joined the bot" in hr.chat[-2].text
