@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.access import Role, permissions
 from bot.ui.help import help_text, not_your_command
 from handlers.filters import HasPermission
+from handlers.language import KnownAccount
 from storage.dto import EmployeeDTO
 from storage.employees import EmployeeRepo
 
@@ -22,7 +23,7 @@ from storage.employees import EmployeeRepo
 def create_router() -> Router:
     """/help for anyone the bot knows: a person from the staff list or a role holder."""
     router = Router(name="help")
-    router.message.register(on_help, Command("help"), _known)
+    router.message.register(on_help, Command("help"), KnownAccount())
     return router
 
 
