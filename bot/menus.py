@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -92,7 +93,18 @@ async def set_profile(bot: Bot, i18n: I18n) -> None:
 
 async def refresh_role_menu(bot: Bot, session: AsyncSession, i18n: I18n, telegram_user_id: int) -> None:
     """The chat's own menu after a role was granted or taken away: the tools of the roles it
-    holds now, or, with none left, back to the menu everyone has."""
+    holds now, or, with none left, back to the menu everyone has.
+
+    A role may be granted to a Telegram id that has never opened the bot, or has blocked it:
+    Telegram then refuses a menu for that chat. The grant stands; the menu is set at the next
+    start of the bot or when the person picks a language."""
+    try:
+        await _set_role_menu(bot, session, i18n, telegram_user_id)
+    except (TelegramBadRequest, TelegramForbiddenError) as exc:
+        log.warning("no menu for a role holder's chat: %s", type(exc).__name__)
+
+
+async def _set_role_menu(bot: Bot, session: AsyncSession, i18n: I18n, telegram_user_id: int) -> None:
     roles = await RoleRepo(session).roles_of(telegram_user_id)
     found = await EmployeeRepo(session).by_telegram_id(telegram_user_id)
     employee = found if found is not None and found.active else None

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import DeleteMyCommands, SetMyCommands, SetMyDescription, SetMyShortDescription
 from aiogram.types import BotCommandScopeChat
 
 from bot.domain.access import Role
 from bot.factory import set_menus
 from bot.services.access import COMMAND_LINE, grant_role
+from storage.roles import RoleRepo
 from tests.conversation.conftest import World
 from tests.factories import TELEGRAM_IDS
 
@@ -113,3 +115,21 @@ async def test_the_menu_follows_a_grant_a_revoke_and_a_language(world: World) ->
     assert [c for c, _ in officer[None]] == ["hr", "approvals", "language", "help"]
     await head.say(f"/revoke {OFFICER} authorised")
     assert _menus(world, OFFICER) == {}  # no role left: back to the menu everyone has
+
+
+async def test_a_grant_to_an_account_telegram_refuses_a_menu_for_still_stands(world: World) -> None:
+    """A Telegram id that never opened the bot: Telegram refuses a menu for its chat."""
+    await _grant(world, HR_HEAD, Role.HR_HEAD)
+
+    async def no_such_chat(method: object) -> None:
+        if isinstance(method, SetMyCommands | DeleteMyCommands) and isinstance(
+            method.scope, BotCommandScopeChat
+        ):
+            raise TelegramBadRequest(method, "Bad Request: chat not found")
+
+    world.telegram.before_call = no_such_chat
+    head = world.person(HR_HEAD, "Марат", "en")
+    await head.say(f"/grant {OFFICER} hr")
+    assert head.last.text == f"Done: HR officer for {OFFICER}."
+    async with world.runtime.sessionmaker() as session:
+        assert await RoleRepo(session).roles_of(OFFICER) == {Role.HR}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from bot.factory import create_delivery
-from bot.reports.radar import RadarSeries
+from bot.reports.radar import RadarSeries, render_radar
 from bot.services import campaigns
 from bot.ui import report
 from storage.answers import AnswerRepo
@@ -48,11 +48,10 @@ async def test_the_result_mentions_a_self_assessment_only_when_there_is_one(
     world: World, monkeypatch: pytest.MonkeyPatch, john_answers_himself: bool
 ) -> None:
     legends: list[list[str]] = []
-    draw = report.render_radar
 
     def spy(labels: Sequence[str], series: Sequence[RadarSeries], title: str, **kwargs: object) -> bytes:
         legends.append([s.label for s in series])
-        return draw(labels, series, title, **kwargs)  # type: ignore[arg-type]
+        return render_radar(labels, series, title, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(report, "render_radar", spy)
     await _round_without_johns_self_assessment(world, john_answers_himself)
