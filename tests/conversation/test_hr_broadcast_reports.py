@@ -105,10 +105,11 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
     await hr.say("/rounds")
     await hr.press("360 · 2025")
     assert not any("XLSX" in text for text, _ in hr.last.buttons())
-    # Not in the staff list and no results right: to the bot this account is a stranger here.
-    assert await hr.press_data(workbook, hr.last) == ("Please join first: press /start.", True)
+    # No right to results: the button does nothing and the command is not theirs, but the
+    # officer is answered as an HR officer, not as a stranger (issue 19, finding 2).
+    assert await hr.press_data(workbook, hr.last) == ("This button no longer works. Press /start.", False)
     await hr.say("/report E1")
-    assert "I do not know you yet" in hr.last.text
+    assert hr.last.text.startswith("That is not one of your commands.") and "/rounds" in hr.last.text
     assert not world.telegram.documents
 
     await head.say("/rounds")
