@@ -22,7 +22,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import BotCommand, ErrorEvent, User
+from aiogram.types import ErrorEvent, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,8 +37,9 @@ from bot.config import Settings
 from bot.delivery import OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
 from bot.domain.workdays import WorkCalendar
-from bot.i18n import LANGUAGE_NAMES, LocaleMiddleware, create_i18n, in_locale, pick_locale
+from bot.i18n import LocaleMiddleware, create_i18n, in_locale, pick_locale
 from bot.inbox import Inbox, cause_of, run_polling, stop_on_signals
+from bot.menus import refresh_all_role_menus, set_profile
 from bot.middlewares import (
     DbSessionMiddleware,
     FailedAfterReplying,
@@ -279,22 +280,11 @@ async def plan_reminders_now(runtime: Runtime) -> int:
         return await plan_reminders(session, runtime.profile, runtime.calendar, zone, now)
 
 
-def _command_menu() -> list[BotCommand]:
-    return [
-        BotCommand(command="start", description=_("My questionnaires")),
-        BotCommand(command="deadlines", description=_("My deadlines")),
-        BotCommand(command="language", description=_("Change the language")),
-        BotCommand(command="help", description=_("Help")),
-    ]
-
-
-async def set_commands(bot: Bot, i18n: I18n) -> None:
-    """The command menu in every language the bot speaks, and the default one."""
-    for locale in LANGUAGE_NAMES:
-        with in_locale(i18n, locale):
-            await bot.set_my_commands(_command_menu(), language_code=locale)
-    with in_locale(i18n, i18n.default_locale):
-        await bot.set_my_commands(_command_menu())
+async def set_menus(bot: Bot, runtime: Runtime) -> None:
+    """The bot's profile and menus in every language, and each role holder's own menu."""
+    await set_profile(bot, runtime.i18n)
+    async with runtime.sessionmaker() as session:
+        await refresh_all_role_menus(bot, session, runtime.i18n)
 
 
 async def run_bot(settings: Settings) -> None:
@@ -310,7 +300,7 @@ async def run_bot(settings: Settings) -> None:
     try:
         me = await bot.get_me()
         log.info("bot @%s starting", me.username)
-        await set_commands(bot, runtime.i18n)
+        await set_menus(bot, runtime)
         await delivery.recover_interrupted()
         scheduler.start()
         # What start-up built (the profile, the routers, aiogram's and SQLAlchemy's caches)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, evaluator, fallback, guest, hr, language, onboarding, respondent
+from handlers import common, evaluator, fallback, guest, help, hr, language, onboarding, respondent
 
 
 def create_routers() -> list[Router]:
@@ -15,9 +15,11 @@ def create_routers() -> list[Router]:
         respondent.create_router(),
         onboarding.create_router(),
         language.create_router(),  # before HR's: an HR officer outside the staff list chooses too
+        help.create_router(),  # for the staff list and role holders alike, by their roles
         *hr.create_routers(),  # before guest: an HR officer need not be in the staff list
         common.create_router(),
         evaluator.create_router(),
+        help.create_role_fallback_router(),  # a role holder outside the staff list is no guest
         guest.create_router(),
         fallback.create_router(),
     ]

@@ -6,7 +6,6 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import TasksCb
@@ -27,7 +26,6 @@ def create_router() -> Router:
     router.message.filter(IsEmployee())
     router.callback_query.filter(IsEmployee())
     router.message.register(on_start, CommandStart())
-    router.message.register(on_help, Command("help"))
     router.message.register(on_deadlines, Command("deadlines"))
     router.callback_query.register(on_tasks, TasksCb.filter())
     return router
@@ -72,19 +70,3 @@ async def on_deadlines(
     sheets = await SheetService(session, profile, clock).open_sheets(employee)
     plans = await PlanRepo(session).awaiting_approval_by(employee.id)
     await message.answer(render_deadlines(tasks, sheets, plans, clock.today()))
-
-
-async def on_help(message: Message) -> None:
-    await message.answer(
-        _(
-            "I walk you through the evaluation questionnaires.\n\n"
-            "/start — your open questionnaires and evaluation sheets\n"
-            "/deadlines — what is due from you and by when\n"
-            "/language — change the language\n"
-            "/help — this message\n\n"
-            "Managers: /plan YEAR — draft the work plans (KPIs) of the heads reporting to you; "
-            "/delegate EVALUATOR_ID EMPLOYEE_ID … — in a unit of over 50 employees, name another evaluator.\n\n"
-            "Every answer is saved the moment you give it; nothing counts until you press Submit. "
-            "Answers about colleagues are anonymous."
-        )
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.i18n import I18n
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import LanguageCb
 from bot.domain.access import Role
 from bot.i18n import LANGUAGE_NAMES, in_locale
+from bot.menus import refresh_role_menu
 from bot.services.people import choose_language
 from handlers.screens import edit_in_place
 from storage.dto import EmployeeDTO
@@ -53,11 +54,14 @@ async def on_language_chosen(
     callback_data: LanguageCb,
     session: AsyncSession,
     i18n: I18n,
+    bot: Bot,
     **data: Any,
 ) -> None:
     code = callback_data.code.value
     employee: EmployeeDTO | None = data.get("employee")
     await choose_language(session, employee, query.from_user.id, code)
+    if data.get("roles"):  # a role holder's own "/" menu follows their language
+        await refresh_role_menu(bot, session, i18n, query.from_user.id)
     with in_locale(i18n, code):
         text = _("Language: {name}. Press /start to see your questionnaires.").format(
             name=LANGUAGE_NAMES[code]

@@ -33,9 +33,10 @@ from fpdf.util import Padding
 from PIL import Image, ImageChops
 
 from bot.domain.methodology import GradeBand, Profile, Questionnaire
-from bot.reports.radar import RadarSeries, render_radar
+from bot.reports.radar import render_radar
 from bot.services.results import SubjectResult
 from bot.ui.formatting import KAZAKHSTAN_TIME, current_locale, format_score
+from bot.ui.report import radar_series
 
 __all__ = [
     "FormPDF",
@@ -321,12 +322,8 @@ def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: st
 def _draw_chart(pdf: FormPDF, item: SubjectResult, locale: str, height: float) -> None:
     """The radar chart, centred, as large as ``height`` (the chart and the gap after it)
     allows; on the next page if that would make it too small to read."""
-    result = item.result
     labels = [c.result_name.get(locale) for c in item.questionnaire.competencies]
-    series = [
-        RadarSeries(_("Colleagues' average"), [_as_float(c.mean) for c in result.competencies]),
-        RadarSeries(_("Self-assessment"), [_as_float(c.self_score) for c in result.competencies]),
-    ]
+    series = radar_series(item)
     # No title in the picture (the form says what it is): the blank title band and the
     # margins are cropped away, so the labels come out about twice as large on paper.
     chart = _cropped(render_radar(labels, series, " ", dpi=CHART_DPI))
@@ -411,7 +408,3 @@ def _text_height(pdf: FormPDF, text: str, style: str, size: float, line_height: 
 
 def score_text(value: Decimal | None) -> str:
     return "—" if value is None else format_score(value)
-
-
-def _as_float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)

@@ -30,6 +30,7 @@ class Refusal(StrEnum):
     BAD_SCORE = "bad_score"
     INCOMPLETE = "incomplete"
     FIRST_STATEMENT = "first_statement"
+    ALL_ANSWERED = "all_answered"  # "Continue" with nothing left to answer: not a refusal, a word
 
 
 class Action(StrEnum):
@@ -168,7 +169,7 @@ class QuestionnaireService:
             case Action.PAUSE:
                 return Outcome(screen=PausedScreen(progress))
             case Action.RESUME:
-                return await self._move(progress, cursor, back_to_review=False, message_id=message_id)
+                return await self._resume(progress, cursor, message_id)
             case Action.REVIEW:
                 return await self._move(progress, REVIEW, back_to_review=False, message_id=message_id)
             case Action.EDIT_LIST:
@@ -184,6 +185,19 @@ class QuestionnaireService:
             case Action.CONFIRM:
                 return await self._submit(respondent, progress)
         raise AssertionError(action)
+
+    async def _resume(self, progress: Progress, cursor: int, message_id: int) -> Outcome:
+        """Continue answering: the statement on screen before a pause, or, from the review
+        (where "Review", "Change an answer" and the last statement all leave the cursor), the
+        first statement still unanswered. The cursor alone would lead back to the review, and
+        the person could never get out of it."""
+        if cursor == REVIEW:
+            cursor = progress.first_unanswered()
+            if cursor == REVIEW:
+                # Nothing left to answer: the review it is, with a word why, rather than a
+                # silent no-op edit of the screen already shown.
+                return Outcome(screen=ReviewScreen(progress), refusal=Refusal.ALL_ANSWERED)
+        return await self._move(progress, cursor, back_to_review=False, message_id=message_id)
 
     async def _submit(self, respondent: EmployeeDTO, progress: Progress) -> Outcome:
         if not progress.complete:

@@ -171,9 +171,13 @@ def render_review(screen: ReviewScreen | EditListScreen | ConfirmScreen) -> Rend
         builder.adjust(6)
         builder.row(_nav(_("◀ Back to review"), assignment_id, Action.REVIEW))
     elif isinstance(screen, ConfirmScreen):
-        head.append(
-            _("Submit these answers? After that they cannot be changed, and they are stored anonymously.")
-        )
+        if progress.task.assignment.relation == "self":
+            # A self-assessment is signed, not anonymous: it is shown next to the colleagues' means.
+            head.append(_("Submit your self-assessment? After that it cannot be changed."))
+        else:
+            head.append(
+                _("Submit these answers? After that they cannot be changed, and they are stored anonymously.")
+            )
         builder.row(_nav(_("✅ Yes, submit"), assignment_id, Action.CONFIRM))
         builder.row(_nav(_("◀ Back to review"), assignment_id, Action.REVIEW))
     else:
@@ -254,5 +258,6 @@ def refusal_text(refusal: Refusal) -> str:
         Refusal.BAD_SCORE: _("Please choose one of the five answers."),
         Refusal.INCOMPLETE: _("Some statements are still unanswered."),
         Refusal.FIRST_STATEMENT: _("This is the first statement."),
+        Refusal.ALL_ANSWERED: _("Every statement is answered: check your answers and press Submit."),
     }
     return texts[refusal]

@@ -28,7 +28,10 @@ def report_text(item: SubjectResult, min_respondents: int) -> str:
             ).format(minimum=min_respondents, count=result.n_respondents)
         )
         return "\n".join(lines)
-    lines.append(_("Average per competency (colleagues), your self-assessment in brackets:"))
+    if has_self_assessment(item):
+        lines.append(_("Average per competency (colleagues), your self-assessment in brackets:"))
+    else:
+        lines.append(_("Average per competency (colleagues); you did not submit a self-assessment:"))
     for competency, scored in zip(item.questionnaire.competencies, result.competencies, strict=True):
         mean = "–" if scored.mean is None else format_score(scored.mean)
         own = "" if scored.self_score is None else f" ({format_score(scored.self_score)})"
@@ -64,15 +67,30 @@ def report_markup(subject_id: int, *, acknowledged: bool) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
+def has_self_assessment(item: SubjectResult) -> bool:
+    """Whether the person submitted a self-assessment: without one there is nothing in brackets
+    and no self-assessment line on the chart."""
+    return any(c.self_score is not None for c in item.result.competencies)
+
+
+def radar_series(item: SubjectResult) -> list[RadarSeries]:
+    """The chart's polygons: colleagues' means, and the self-assessment only when there is one
+    (an empty series would still put a "Self-assessment" entry in the legend)."""
+    result = item.result
+    series = [RadarSeries(_("Colleagues' average"), [_as_float(c.mean) for c in result.competencies])]
+    if has_self_assessment(item):
+        series.append(
+            RadarSeries(_("Self-assessment"), [_as_float(c.self_score) for c in result.competencies])
+        )
+    return series
+
+
 def report_chart(item: SubjectResult) -> bytes:
     """The radar chart: colleagues' means against the self-assessment. Blocking (matplotlib):
     call it in a worker thread."""
-    locale, result = current_locale(), item.result
+    locale = current_locale()
     labels = [c.result_name.get(locale) for c in item.questionnaire.competencies]
-    series = [
-        RadarSeries(_("Colleagues' average"), [_as_float(c.mean) for c in result.competencies]),
-        RadarSeries(_("Self-assessment"), [_as_float(c.self_score) for c in result.competencies]),
-    ]
+    series = radar_series(item)
     title = f"{item.subject.employee.full_name}\n" + _("360 evaluation, {year}").format(
         year=item.campaign.year
     )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.domain.access import Permission, Role, parse_telegram_id
+from bot.menus import refresh_role_menu
 from bot.services.access import Actor, RoleChange, grant_role, revoke_role
 from bot.ui.hr import role_name, roles_list
 from handlers.filters import HasPermission
@@ -41,7 +43,13 @@ async def _account(session: AsyncSession, reference: str) -> int | None:
 
 
 async def on_change(
-    message: Message, command: CommandObject, session: AsyncSession, actor: Actor, clock: Clock
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
     parts = (command.args or "").split()
     usage = _(
@@ -59,6 +67,9 @@ async def on_change(
     role = Role(parts[1])
     change = grant_role if command.command == "grant" else revoke_role
     outcome = await change(session, actor, target, role, clock.now())
+    if outcome is RoleChange.DONE:
+        # The person's "/" menu shows the tools of the roles they hold now.
+        await refresh_role_menu(bot, session, i18n, target)
     replies = {
         RoleChange.DONE: _("Done: {role} for {target}.")
         if command.command == "grant"

@@ -153,9 +153,12 @@ async def send_invites(message: Message, session: AsyncSession, bot: Bot) -> Non
     links = await invite_links(session, me.username or "")
     await message.answer(not_joined_links(len(links)))
     if links:
+        # Not protected: HR passes the links on by e-mail, so the file must be saved and
+        # forwarded. A link is personal (it joins its owner's account), but it holds no score or
+        # answer that clause 20 keeps from HR; the caption says to give each only to its owner.
         await message.answer_document(
             BufferedInputFile(invites_csv(links).encode("utf-8-sig"), filename="invites.csv"),
-            protect_content=True,
+            caption=_("Each link is personal: send it only to the person it names, never to a group."),
         )
 
 

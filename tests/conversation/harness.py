@@ -99,7 +99,7 @@ class FakeTelegram(BaseSession):
                 int(method.chat_id),
                 method.caption or "",
                 method.reply_markup,
-                protect_content=bool(method.protect_content),
+                protect_content=method.protect_content if isinstance(method.protect_content, bool) else None,
             )
             self.messages[(shown.chat_id, shown.message_id)] = shown
             if isinstance(method.document, BufferedInputFile):

@@ -281,3 +281,17 @@ async def test_a_file_the_bot_refuses_is_explained_in_the_officers_language(worl
     await kk.send_document(wide.encode(), "staff.csv")
     assert "1-жол: жолда 64 бағаннан көп" in kk.last.text
     assert await _count(world, Employee) == 0
+
+
+async def test_invites_can_be_passed_on_by_email(world: World) -> None:
+    """Issue 19, finding 7: the bot says to send the links by e-mail, so the file it sends must
+    be one HR can save and forward (protect_content forbids both)."""
+    await world.setup_staff(bind=False)
+    await _grant(world, HR, Role.HR)
+    hr = _officer(world)
+    await hr.say("/invites")
+    assert "Here are their personal links to send by e-mail or in person." in hr.chat[-2].text
+    name, data = world.telegram.documents[hr.last.message_id]
+    assert name == "invites.csv" and len(data.decode("utf-8-sig").splitlines()) == 9
+    assert hr.last.protect_content is None
+    assert "send it only to the person it names" in hr.last.text

@@ -72,7 +72,9 @@ async def test_broadcast_to_people_not_in_the_bot_gives_their_links(world: World
     await hr.say("Please join the evaluation bot")
     await hr.press("People not in the bot yet")
     name, data = world.telegram.documents[hr.last.message_id]
-    assert name == "invites.csv" and hr.last.protect_content
+    # HR passes the links on by e-mail: the file can be saved and forwarded (issue 19, finding 7).
+    assert name == "invites.csv" and not hr.last.protect_content
+    assert hr.last.text == "Each link is personal: send it only to the person it names, never to a group."
     rows = data.decode("utf-8-sig").splitlines()
     assert rows[0] == "employee_id,full_name,link" and len(rows) == 9
     assert "8 people have not joined the bot" in hr.chat[-2].text
@@ -103,10 +105,11 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
     await hr.say("/rounds")
     await hr.press("360 · 2025")
     assert not any("XLSX" in text for text, _ in hr.last.buttons())
-    # Not in the staff list and no results right: to the bot this account is a stranger here.
-    assert await hr.press_data(workbook, hr.last) == ("Please join first: press /start.", True)
+    # No right to results: the button does nothing and the command is not theirs, but the
+    # officer is answered as an HR officer, not as a stranger (issue 19, finding 2).
+    assert await hr.press_data(workbook, hr.last) == ("This button no longer works. Press /start.", False)
     await hr.say("/report E1")
-    assert "I do not know you yet" in hr.last.text
+    assert hr.last.text.startswith("That is not one of your commands.") and "/rounds" in hr.last.text
     assert not world.telegram.documents
 
     await head.say("/rounds")

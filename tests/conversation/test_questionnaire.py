@@ -250,3 +250,46 @@ async def test_an_unexpected_error_gets_an_apology_in_the_persons_language(world
     world.telegram.before_call = fail
     alert = await john.press("About Дана")
     assert alert == ("Sorry, something went wrong. Please try again in a minute.", True)
+
+
+async def test_continue_from_review_goes_to_the_first_unanswered_statement(world: World) -> None:
+    """Issue 19, finding 1: "Review" part-way, then "Continue", "Pause" → "Continue" and
+    "Change an answer" → answer → "Continue" each lead on to the first statement not yet
+    answered, never back to the review the person was trying to leave."""
+    john = await _start(world)
+    await john.press("Self-assessment")
+    for score in (5, 4, 3):
+        await john.press(f"{score} ·")
+    await john.press("Review")
+    assert "Answered 3 of 24." in john.last.text and "Some statements are still unanswered." in john.last.text
+    edits = john.last.edits
+    await john.press("Continue")
+    assert "Statement 4 of 24" in john.last.text and john.last.edits == edits + 1
+
+    await john.press("Review")
+    await john.press("Pause")
+    await john.press("Continue")
+    assert "Statement 4 of 24" in john.last.text
+
+    await john.press("Review")
+    await john.press("Change an answer")
+    await john.press("2: 4")
+    await john.press("1 ·")
+    assert "Answered 3 of 24." in john.last.text  # a changed answer returns to the review...
+    await john.press("Continue")
+    assert "Statement 4 of 24" in john.last.text  # ...and Continue leads on from there
+    for _statement in range(4, 25):
+        await john.press("2 ·")
+    assert "Answered 24 of 24." in john.last.text
+
+    # With nothing left to answer, Continue (from the pause) shows the review and says why.
+    await john.press("Pause")
+    alert = await john.press("Continue")
+    assert alert == ("Every statement is answered: check your answers and press Submit.", False)
+    assert "Nothing counts until you press Submit" in john.last.text
+    # Pressed on the review itself (an older copy of its keyboard), it says so instead of a
+    # silent no-op edit.
+    resume = NavCb(assignment=NavCb.unpack(john.last.buttons()[0][1]).assignment, action=Action.RESUME)
+    assert (await john.press_data(resume.pack()))[0] == (
+        "Every statement is answered: check your answers and press Submit."
+    )

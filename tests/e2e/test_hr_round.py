@@ -79,7 +79,9 @@ async def test_hr_runs_a_round_in_telegram(empty_database_url: str, tmp_path: Pa
             invites = await stand_in.wait_for_message(
                 HR, predicate=lambda m: m.kind == "document", timeout=15
             )
-            assert invites.protect_content and invites.file_bytes is not None
+            # Not protected: HR passes the links on by e-mail (issue 19, finding 7).
+            assert not invites.protect_content and invites.file_bytes is not None
+            assert "send it only to the person it names" in (invites.text or "")
             for row in csv.DictReader(io.StringIO(invites.file_bytes.decode("utf-8-sig"))):
                 chat = TELEGRAM_IDS[row["employee_id"]]
                 stand_in.send_text(chat, "/start " + row["link"].split("start=")[1])

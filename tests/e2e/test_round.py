@@ -48,6 +48,11 @@ async def test_a_whole_round(empty_database_url: str, tmp_path: Path) -> None:
             await stand_in.wait_until_polling(timeout=30)
             assert await join_with_invites(stand_in, env, tmp_path) == 8
             assert len(stand_in.my_commands(language_code="ru")) == 4
+            # The bot's profile in each language (issue 19): what a person sees before /start.
+            descriptions = {lang: stand_in.my_description(lang) for lang in ("kk", "ru", "en")}
+            assert descriptions["en"].startswith("Bagalau runs the performance evaluation")
+            assert len(set(descriptions.values())) == 3 and stand_in.my_description() == descriptions["kk"]
+            assert all(stand_in.my_description(lang, short=True) for lang in ("kk", "ru", "en"))
 
             # No later than clause 4 allows for today's year, whatever the real date.
             deadline = suggested_deadline_360(load_profile(), today.year, today, 20)

@@ -549,6 +549,8 @@ class BotApiStandIn:
         lets a benchmark time the bot's answers without polling."""
         self.allowed_updates: list[str] | None = None
         self.bot_settings: dict[str, Params] = {}
+        # (field, language_code or "") -> text: the bot's description and short description.
+        self._descriptions: dict[tuple[str, str], str] = {}
         self.sent_counts: Counter[int] = Counter()
         """chat id -> how many sendMessage/sendPhoto/sendDocument calls to it were accepted."""
         self.send_log: list[SendRecord] = []
@@ -589,6 +591,10 @@ class BotApiStandIn:
             ("setMyCommands", self._set_my_commands),
             ("deleteMyCommands", self._delete_my_commands),
             ("getMyCommands", self._get_my_commands),
+            ("setMyDescription", self._description_setter("description", 512)),
+            ("getMyDescription", self._description_getter("description")),
+            ("setMyShortDescription", self._description_setter("short_description", 120)),
+            ("getMyShortDescription", self._description_getter("short_description")),
             ("sendMessage", self._send_message),
             ("editMessageText", self._edit_message_text),
             ("editMessageCaption", self._edit_message_caption),
@@ -604,8 +610,6 @@ class BotApiStandIn:
             *(
                 (setting, self._setting_handler(setting))
                 for setting in (
-                    "setMyDescription",
-                    "setMyShortDescription",
                     "setMyName",
                     "setChatMenuButton",
                     "setMyDefaultAdministratorRights",
@@ -1005,6 +1009,11 @@ class BotApiStandIn:
 
     def unanswered_callback_queries(self) -> list[str]:
         return [q.query_id for q in self._callback_queries.values() if not q.answered]
+
+    def my_description(self, language_code: str = "", *, short: bool = False) -> str:
+        """The (short) description a user of ``language_code`` sees, as getMyDescription gives it."""
+        field = "short_description" if short else "description"
+        return self._descriptions.get((field, language_code)) or self._descriptions.get((field, ""), "")
 
     def my_commands(self, scope: JsonDict | None = None, language_code: str = "") -> list[JsonDict]:
         return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
@@ -1915,6 +1924,34 @@ class BotApiStandIn:
                 "gifts_from_channels": True,
             },
         }
+
+    def _description_setter(self, field: str, limit: int) -> _Handler:
+        """setMyDescription / setMyShortDescription: 0-``limit`` characters per language; an
+        empty string removes the language's dedicated text."""
+
+        async def store(params: Params) -> bool:
+            text = str(params.get(field) or "")
+            if len(text) > limit:
+                raise _bad(f"{field} is too long")
+            key = (field, str(params.get("language_code") or ""))
+            if text:
+                self._descriptions[key] = text
+            else:
+                self._descriptions.pop(key, None)
+            return True
+
+        return store
+
+    def _description_getter(self, field: str) -> _Handler:
+        """getMyDescription / getMyShortDescription: what a user of that language sees, the
+        language's dedicated text or else the one set without a language."""
+
+        async def read(params: Params) -> JsonDict:
+            language = str(params.get("language_code") or "")
+            text = self._descriptions.get((field, language)) or self._descriptions.get((field, ""), "")
+            return {field: text}
+
+        return read
 
     def _setting_handler(self, method: str) -> _Handler:
         async def store(params: Params) -> bool:

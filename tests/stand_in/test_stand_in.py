@@ -499,6 +499,21 @@ async def test_delete_message_and_misc_methods(stand_in: BotApiStandIn, bot: Bot
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand(command="/Start", description="x")])
 
+    # The description and short description, per language, falling back to the one without.
+    assert await bot.set_my_description("Бағалау боты", language_code="kk")
+    assert await bot.set_my_description("Evaluation bot")
+    assert (await bot.get_my_description(language_code="kk")).description == "Бағалау боты"
+    assert (await bot.get_my_description(language_code="ru")).description == "Evaluation bot"
+    assert await bot.set_my_description("", language_code="kk")  # removes the dedicated one
+    assert (await bot.get_my_description(language_code="kk")).description == "Evaluation bot"
+    with pytest.raises(TelegramBadRequest, match="too long"):
+        await bot.set_my_description("x" * 513)
+    assert await bot.set_my_short_description("Бағалау", language_code="kk")
+    assert (await bot.get_my_short_description(language_code="kk")).short_description == "Бағалау"
+    assert (await bot.get_my_short_description(language_code="en")).short_description == ""
+    with pytest.raises(TelegramBadRequest, match="too long"):
+        await bot.set_my_short_description("x" * 121, language_code="en")
+
     assert await bot.set_webhook("https://example.invalid/hook")
     with pytest.raises(TelegramConflictError, match="webhook is active"):
         await bot.get_updates(timeout=0)
