@@ -5,6 +5,7 @@ database of its own, created for the test session and dropped after it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -180,15 +181,33 @@ def _flushes_redis(item: pytest.Item) -> bool:
     )
 
 
+def _lock_file(name: str) -> Path:
+    return (
+        Path(tempfile.gettempdir()) / f"bagalau-tests-{hashlib.sha256(name.encode()).hexdigest()[:16]}.lock"
+    )
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    redis_url = os.environ.get("TEST_REDIS_URL")
-    if redis_url is None or not _flushes_redis(item):
+    with contextlib.ExitStack() as turns:
+        redis_url = os.environ.get("TEST_REDIS_URL")
+        if redis_url is not None and _flushes_redis(item):
+            turns.enter_context(_turn(_lock_file(f"redis {redis_url}"), fcntl.LOCK_EX))
+        if item.get_closest_marker("e2e") is not None:
+            # Real bot processes: the two-instance scenario waits for its instances' health
+            # within seconds, so it runs while no other worker runs a real process (they may
+            # run side by side with each other and with in-process tests).
+            exclusive = item.path.name == "test_scaleout.py"
+            lock = _lock_file(f"e2e {item.config.rootpath}")
+            turns.enter_context(_turn(lock, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH))
         return (yield)
-    name = hashlib.sha256(redis_url.encode()).hexdigest()[:16]
-    with (Path(tempfile.gettempdir()) / f"bagalau-tests-redis-{name}.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+
+
+@contextlib.contextmanager
+def _turn(path: Path, mode: int) -> Iterator[None]:
+    with path.open("a") as lock:
+        fcntl.flock(lock, mode)
         try:
-            return (yield)
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
