@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CATALOGS := $(wildcard locales/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 SOURCES := bot handlers storage
+# pytest-xdist workers for `make test`: one per core ("auto"), or a number.
+TEST_WORKERS ?= auto
 
 .PHONY: install locales run test lint check extract-messages update-messages clean bench
 
@@ -34,7 +36,7 @@ lint: install
 	$(BIN)/mypy $(SOURCES) tests bench
 
 test: install locales lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 # Translators' workflow: extract the English message ids, then merge them into each catalogue.
 extract-messages: install

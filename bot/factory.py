@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.delivery import OutboxDelivery
+from bot.delivery import CHAT_INTERVAL, OutboxDelivery
 from bot.domain.methodology import Profile, load_profile
 from bot.domain.workdays import WorkCalendar
 from bot.i18n import LocaleMiddleware, create_i18n, in_locale, pick_locale
@@ -73,10 +73,17 @@ class Runtime:
     calendar: WorkCalendar
     redis: Redis | None = None  # REDIS_URL: shared by several instances (bot/scaleout.py)
     gate: JobGate = field(default_factory=lambda: JobGate(None))
+    # Seconds between two messages to one chat (Telegram's limit). Only tests pass another
+    # value: a conversation test would otherwise wait out a second per message it delivers.
+    chat_interval: float = CHAT_INTERVAL
 
 
 def create_runtime(
-    settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    chat_interval: float = CHAT_INTERVAL,
 ) -> Runtime:
     # hide_parameters: SQL errors in logs never carry names, phones or answers.
     engine = engine or create_engine(settings.database_url, hide_parameters=True)
@@ -92,6 +99,7 @@ def create_runtime(
         calendar=settings.calendar,
         redis=redis,
         gate=JobGate(redis, settings.instance_name),
+        chat_interval=chat_interval,
     )
 
 
@@ -215,6 +223,7 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
         shared=SharedBudget(runtime.redis) if runtime.redis is not None else None,
         gate=runtime.gate,
         organisation=runtime.settings.organisation_name,
+        chat_interval=runtime.chat_interval,
     )
 
 

@@ -92,12 +92,13 @@ class World:
 
 
 @pytest.fixture
-async def world(engine: AsyncEngine, empty_database_url: str) -> AsyncIterator[World]:
-    settings = Settings(
-        _env_file=None, bot_token="42:TEST", database_url=empty_database_url, default_locale="kk"
-    )
+async def world(engine: AsyncEngine, database_url: str) -> AsyncIterator[World]:
+    settings = Settings(_env_file=None, bot_token="42:TEST", database_url=database_url, default_locale="kk")
+    # No per-chat pacing: the delivery's second between two messages to one chat is checked
+    # where it is the point (tests/e2e/test_broadcast.py measures the gaps; test_faults.py with
+    # Redis); here it would only make a test wait a second for each further notice to a chat.
     runtime = create_runtime(
-        settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine
+        settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine, chat_interval=0
     )
     telegram = FakeTelegram()
     bot = create_bot(settings, session=telegram)

@@ -121,17 +121,17 @@ async def test_hr_starts_a_year_from_legacyrounds(world: World) -> None:
 
 
 @pytest.fixture
-async def world_2018(engine: AsyncEngine, empty_database_url: str) -> AsyncIterator[World]:
+async def world_2018(engine: AsyncEngine, database_url: str) -> AsyncIterator[World]:
     """The conversation world of an organisation whose own profile is kz-2018."""
     settings = Settings(
         _env_file=None,
         bot_token="42:TEST",
-        database_url=empty_database_url,
+        database_url=database_url,
         default_locale="kk",
         methodology_profile="kz-2018",
     )
     runtime = create_runtime(
-        settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine
+        settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine, chat_interval=0
     )
     telegram = FakeTelegram()
     bot = create_bot(settings, session=telegram)
