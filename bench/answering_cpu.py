@@ -31,7 +31,7 @@ from aiogram.types import Update
 from sqlalchemy import select, update
 
 from bench import bare_bot
-from bench.answering import fill
+from bench.answering import BALLOT_SECRET, fill
 from bench.support import fresh_database
 from bot import factory
 from bot.callbacks import AnswerCb
@@ -121,7 +121,13 @@ async def measure(database: str, answers: int) -> dict[str, Any]:
     async with fresh_database(database, "answering-cpu") as url:
         await asyncio.to_thread(upgrade, url)
         chats = await fill(url, 2_000, 400, 200)
-        settings = Settings(bot_token=TOKEN, database_url=url, default_locale="en", log_level="WARNING")
+        settings = Settings(
+            bot_token=TOKEN,
+            database_url=url,
+            default_locale="en",
+            log_level="WARNING",
+            ballot_secret=BALLOT_SECRET,
+        )
         runtime = factory.create_runtime(settings)
         try:
             people = await _opened_questionnaires(runtime, chats)

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, bindparam, delete, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.employees import EMPLOYEE_COLUMNS
-from storage.models import Account, Employee, ProcessedUpdate, RoleGrant
+from storage.inbox import InboxRepo
+from storage.models import Account, Employee, InboxUpdate, ProcessedUpdate, RoleGrant
 from storage.rows import table_of
 from storage.senders import SENDER, SenderDTO, sender_of
 from storage.upsert import dialect_of, per_dialect
@@ -29,6 +31,27 @@ _RECORD = per_dialect(
 _RECORDED = _RECORD["postgresql"].cte("recorded")
 _RECORD_AND_SENDER = SENDER.add_columns(
     select(func.count()).select_from(_RECORDED).scalar_subquery().label("recorded")
+)
+
+# PostgreSQL: the update's removal from the inbox joins the same statement (one round trip
+# less for every update from the inbox, bench/answering.py). It is recorded only if it was
+# taken; a second instance taking it waits for the first one's transaction on the row's lock
+# (as a plain DELETE does) and, if that one committed, takes and records nothing.
+_TAKEN = (
+    delete(table_of(InboxUpdate))
+    .where(table_of(InboxUpdate).c.update_id == bindparam("update_id"))
+    .returning(table_of(InboxUpdate).c.update_id)
+    .cte("taken")
+)
+_TAKEN_RECORDED = (
+    postgresql.insert(table_of(ProcessedUpdate))
+    .from_select(["update_id"], select(_TAKEN.c.update_id))
+    .on_conflict_do_nothing(index_elements=["update_id"])
+    .returning(table_of(ProcessedUpdate).c.update_id)
+    .cte("recorded")
+)
+_TAKE_RECORD_AND_SENDER = SENDER.add_columns(
+    select(func.count()).select_from(_TAKEN_RECORDED).scalar_subquery().label("recorded")
 )
 
 
@@ -69,6 +92,20 @@ class UpdateLog:
             return sender_of([(*employee, role, locale) for role in (roles.split(",") if roles else [None])])
         result = await connection.execute(_RECORD_AND_SENDER, parameters)
         rows = result.all()
+        return sender_of(rows) if rows[0][-1] else None
+
+    async def take_first_time_from(self, update_id: int, telegram_user_id: int) -> SenderDTO | None:
+        """``InboxRepo.take`` and ``first_time_from`` together, for an update handed over by
+        the inbox: the sender, or None if the update was no longer in the inbox (handled
+        already, here or by another instance) or was recorded before (a repeated delivery).
+        PostgreSQL, in one statement; SQLite, which allows no DELETE inside WITH, in two."""
+        if dialect_of(self.session) == "sqlite":
+            if not await InboxRepo(self.session).take(update_id):
+                return None
+            return await self.first_time_from(update_id, telegram_user_id)
+        connection = await self.session.connection()
+        parameters = {"update_id": update_id, "telegram_user_id": telegram_user_id}
+        rows = (await connection.execute(_TAKE_RECORD_AND_SENDER, parameters)).all()
         return sender_of(rows) if rows[0][-1] else None
 
     async def forget_before(self, moment: datetime) -> int:

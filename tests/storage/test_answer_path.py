@@ -14,7 +14,8 @@ from bot.domain.methodology import Profile
 from storage.answers import AnswerRepo
 from storage.db import create_sessionmaker
 from storage.employees import EmployeeRepo
-from storage.models import Assignment, ProcessedUpdate
+from storage.inbox import InboxRepo, Received
+from storage.models import Assignment, InboxUpdate, ProcessedUpdate
 from storage.roles import RoleRepo
 from storage.senders import SenderRepo
 from storage.updates import UpdateLog
@@ -40,6 +41,32 @@ async def test_an_update_is_recorded_once_with_its_sender(session: AsyncSession,
     stranger = await updates.first_time_from(7002, 555)
     assert stranger is not None and (stranger.employee, stranger.roles) == (None, frozenset())
     assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 2
+
+
+async def test_an_update_from_the_inbox_is_taken_and_recorded_once(
+    session: AsyncSession, today: date
+) -> None:
+    """PostgreSQL folds the inbox's DELETE into the record's statement: taken and recorded
+    together, or neither."""
+    await _import(session, today)
+    await _bind_all(session)
+    u1 = TELEGRAM_IDS["U1"]
+    inbox, updates = InboxRepo(session), UpdateLog(session)
+    await inbox.store([Received(8001, u1, "{}"), Received(8002, u1, "{}")], "here")
+
+    sender = await updates.take_first_time_from(8001, u1)
+    assert sender is not None and sender == await SenderRepo(session).who(u1)
+    # Taken already: nothing is recorded again.
+    assert await updates.take_first_time_from(8001, u1) is None
+    # Never in the inbox (handled by an instance that committed first): not recorded.
+    assert await updates.take_first_time_from(8003, u1) is None
+    # Delivered again after it was handled: stored again, then taken and found recorded.
+    await inbox.store([Received(8001, u1, "{}")], "here")
+    assert await updates.take_first_time_from(8001, u1) is None
+    assert [p.update_id for p in await inbox.pending(10)] == [8002]
+    recorded = await session.scalars(select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id))
+    assert list(recorded) == [8001]
+    assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 1
 
 
 async def test_an_answer_saves_the_draft_and_moves_the_cursor(
