@@ -1,6 +1,7 @@
 """Sealing answers so that whoever reads the database cannot read them (docs/security.md).
 
-A draft answer and a submitted questionnaire (a *ballot*) are stored only as AES-GCM
+A draft answer, a submitted questionnaire (a *ballot*) and an update waiting in the inbox
+(which may be a press giving an answer) are stored only as AES-GCM
 ciphertext under keys derived (HKDF-SHA256) from BALLOT_SECRET, which lives in the
 environment or ``.env``, never in the database. Drafts use one key; each round's ballots a key
 of their own, so a ballot cannot be replayed into another round. The associated data binds a
@@ -10,6 +11,7 @@ row fails to open instead of counting there.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -64,6 +66,7 @@ class BallotKeys:
             raise MissingBallotSecretError
         self._secret = secret.strip().encode()
         self._drafts = AESGCM(self._derive(b"bagalau drafts"))
+        self._updates = AESGCM(self._derive(b"bagalau inbox"))
         self._rounds = cache(self._round_key)
 
     def _derive(self, purpose: bytes) -> bytes:
@@ -103,6 +106,22 @@ class BallotKeys:
         content = json.loads(plain)
         return Ballot(content["s"], tuple((no, score, count) for no, score, count in content["c"]))
 
+    def seal_update(self, update_id: int, payload: str) -> str:
+        """An update waiting in the inbox (storage/inbox.py), as text for its column: a press
+        carries the assignment, the statement and the score, and the row's dead copies
+        (PostgreSQL's dead tuples, SQLite's log frames) outlive its deletion."""
+        nonce = os.urandom(_NONCE)
+        sealed = nonce + self._updates.encrypt(nonce, payload.encode(), _update_context(update_id))
+        return base64.b64encode(sealed).decode("ascii")
+
+    def open_update(self, update_id: int, sealed_text: str) -> str:
+        sealed = base64.b64decode(sealed_text)
+        try:
+            plain = self._updates.decrypt(sealed[:_NONCE], sealed[_NONCE:], _update_context(update_id))
+        except InvalidTag as error:
+            raise SealBrokenError(f"update {update_id} in the inbox failed to open") from error
+        return plain.decode()
+
 
 def ballot_of(subject_id: int, answers: Mapping[int, int]) -> Ballot:
     """A submitted questionnaire's ballot: each answer once."""
@@ -115,6 +134,10 @@ def counted(subject_id: int, counts: Iterable[tuple[int, int, int]]) -> Ballot:
 
 def _draft_context(assignment_id: int, statement_no: int) -> bytes:
     return b"draft %d %d" % (assignment_id, statement_no)
+
+
+def _update_context(update_id: int) -> bytes:
+    return b"update %d" % update_id
 
 
 def _ballot_context(campaign_id: int) -> bytes:

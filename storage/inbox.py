@@ -1,4 +1,6 @@
-"""The transactional inbox of Telegram updates (see ``InboxUpdate``)."""
+"""The transactional inbox of Telegram updates (see ``InboxUpdate``). Each update's JSON is
+sealed while it waits (storage/ballots.py): a press answering a questionnaire names the
+assignment and the score, and a deleted row's copies stay in the database's files for a while."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.ballots import keys_of
 from storage.models import InboxUpdate
 from storage.rows import table_of
 from storage.upsert import insert_for
@@ -42,11 +45,17 @@ class InboxRepo:
         its confirmation was lost) is left as it is."""
         if not updates:
             return
+        keys = keys_of(self.session)
         statement = insert_for(self.session, _INBOX).on_conflict_do_nothing(index_elements=["update_id"])
         await self.session.execute(
             statement,
             [
-                {"update_id": u.update_id, "person": u.person, "payload": u.payload, "received_by": instance}
+                {
+                    "update_id": u.update_id,
+                    "person": u.person,
+                    "payload": keys.seal_update(u.update_id, u.payload),
+                    "received_by": instance,
+                }
                 for u in updates
             ],
         )
@@ -58,7 +67,11 @@ class InboxRepo:
             .order_by(_INBOX.c.update_id)
             .limit(limit)
         )
-        return [Pending(*row) for row in rows]
+        keys = keys_of(self.session)
+        return [
+            Pending(row.update_id, row.person, row.received_by, keys.open_update(row.update_id, row.payload))
+            for row in rows
+        ]
 
     async def take(self, update_id: int) -> bool:
         """Remove the update from the inbox, in the transaction that handles it; False if it

@@ -304,7 +304,7 @@ class InboxUpdate(Base):
     """A Telegram update received and not yet handled: the transactional inbox. It is stored
     before Telegram learns it arrived (the next getUpdates offset, the webhook's 200), so a
     crash cannot lose it, and deleted in the transaction that handles it, so it is handled
-    once (bot/inbox.py). The payload is the update as Telegram sent it."""
+    once (bot/inbox.py). The payload is the update as Telegram sent it, sealed (storage/ballots.py)."""
 
     __tablename__ = "update_inbox"
 

@@ -6,6 +6,7 @@ makes them."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,16 @@ from storage import answers as answer_storage
 from storage.answers import AnswerRepo
 from storage.ballots import BallotKeys, MissingBallotSecretError, SealBrokenError
 from storage.db import create_sessionmaker
-from storage.models import AnswerTally, Assignment, Ballot, CampaignSubject, CompetencySum, DraftAnswer
+from storage.inbox import InboxRepo, Received
+from storage.models import (
+    AnswerTally,
+    Assignment,
+    Ballot,
+    CampaignSubject,
+    CompetencySum,
+    DraftAnswer,
+    InboxUpdate,
+)
 from tests.conftest import TEST_BALLOT_SECRET
 from tests.storage.test_repositories import NOW, _running_round
 
@@ -192,6 +202,32 @@ async def test_drafts_are_ciphertext(
             keys.open_draft(assignments[1], no, sealed)
         with pytest.raises(SealBrokenError):
             keys.open_draft(assignment_id, no + 10, sealed)
+
+
+async def test_a_press_waiting_in_the_inbox_is_ciphertext(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The inbox keeps each update until it is handled: a press on a questionnaire carries the
+    assignment, the statement and the score in its callback data, and the deleted row's copies
+    (dead tuples, log frames) outlive it. So the stored update is sealed like a draft."""
+    press = json.dumps(
+        {
+            "update_id": 9001,
+            "callback_query": {
+                "id": "1",
+                "from": {"id": 700, "is_bot": False, "first_name": "A"},
+                "chat_instance": "1",
+                "data": "a:1:17:6:4",
+            },
+        }
+    )
+    async with sessions.begin() as session:
+        await InboxRepo(session).store([Received(9001, 700, press)], "here")
+    async with sessions() as session:
+        stored = await session.scalar(select(InboxUpdate.payload))
+        assert stored is not None and "a:1:17:6:4" not in stored and "callback_query" not in stored
+        assert [(p.update_id, p.payload) for p in await InboxRepo(session).pending(10)] == [(9001, press)]
+        # Moved to another update, it does not open.
+        with pytest.raises(SealBrokenError):
+            BallotKeys(TEST_BALLOT_SECRET).open_update(9002, stored)
 
 
 async def test_sqlite_zeroes_deleted_rows_and_checkpoints_after_release(
