@@ -14,10 +14,10 @@ from PIL import Image
 from bot.reports.radar import (
     MAX_AXES,
     MIN_AXES,
-    PNG_COMPRESS_LEVEL,
     RadarSeries,
     axis_label_artists,
     build_radar_figure,
+    figure_png,
     render_radar,
 )
 
@@ -122,17 +122,7 @@ def test_identical_input_gives_identical_bytes() -> None:
 
 
 def _fresh_png(labels: Sequence[str], series: Sequence[RadarSeries], title: str) -> bytes:
-    fig = build_radar_figure(labels, series, title)
-    buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=fig.dpi,
-        facecolor="white",
-        metadata={"Software": None},
-        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
-    )
-    return buf.getvalue()
+    return figure_png(build_radar_figure(labels, series, title))
 
 
 def test_a_chart_reused_for_the_next_person_is_what_a_new_one_would_be() -> None:
