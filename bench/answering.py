@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of, staff_rows
-from bot.domain.methodology import load_profile, suggested_deadline_360
+from bot.kernel.methodology import load_profile, suggested_deadline_360
 from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Assignment, Campaign, CampaignSubject, Employee, OutboxMessage

@@ -51,11 +51,11 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from bench.support import fresh_database
-from bot.config import Settings
+from bot.broadcasts.service import Audience, AudienceKind, DeliveryCounts, broadcast_counts, start_broadcast
 from bot.factory import Runtime, create_bot, create_delivery, create_runtime
-from bot.services import people
-from bot.services.broadcasts import Audience, AudienceKind, DeliveryCounts, broadcast_counts, start_broadcast
-from bot.services.staff_files import load_staff_file
+from bot.kernel.config import Settings
+from bot.staff import people
+from bot.staff.files import load_staff_file
 from storage.migrate import upgrade
 from storage.models import Employee
 from tests.stand_in.server import BotApiStandIn, RateLimits, SendRecord

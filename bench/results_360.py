@@ -12,7 +12,7 @@ each questionnaire is submitted (``competency_sums``).
 
 Measured, alternately, ``--repeat`` times each (the median is reported):
 
-* ``bot``: ``bot.services.results.campaign_results`` for the whole round: every person's
+* ``bot``: ``bot.survey360.results.campaign_results`` for the whole round: every person's
   per-competency means without the self-assessment, self-assessment, overall mean, band,
   respondent count and withholding: the data every report and the workbook are built from;
 * ``bare_sql``: ``SELECT subject_id, statement_no, SUM(score * count), SUM(count) FROM
@@ -41,9 +41,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.support import colleagues_of, fresh_database, insert_in_chunks, questionnaire_of, staff_rows
-from bot.domain.methodology import load_profile
-from bot.domain.scoring import AnswerCount, answer_totals, competency_totals
-from bot.services.results import campaign_results
+from bot.kernel.methodology import load_profile
+from bot.kernel.scoring import AnswerCount, answer_totals, competency_totals
+from bot.survey360.results import campaign_results
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import (

@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cli_legacy, cli_quarters
 from bot.cli_failures import (
     CONFIG_ERROR,
     INPUT_ERROR,
@@ -33,16 +32,22 @@ from bot.cli_failures import (
     telegram_id,
     year,
 )
-from bot.clock import SystemClock
-from bot.config import MissingTokenError, Settings
-from bot.domain.access import Role
-from bot.domain.methodology import load_profile
-from bot.logs import configure_logging
-from bot.services import campaigns, legacy, people, quarterly, results
-from bot.services.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
-from bot.services.staff_files import StaffFileError, load_staff_file, read_table
-from storage.ballots import MissingBallotSecretError
+from bot.infra.logs import configure_logging
+from bot.kernel.access import Role
+from bot.kernel.clock import SystemClock
+from bot.kernel.config import MissingTokenError, Settings
+from bot.kernel.methodology import load_profile
+from bot.legacy2018 import cli as cli_legacy
+from bot.legacy2018 import service as legacy
+from bot.quarterly import cli as cli_quarters
+from bot.quarterly import rounds as quarterly
+from bot.staff import people
+from bot.staff.access import COMMAND_LINE, RoleChange, audit, grant_role, revoke_role, seed_roles
+from bot.staff.files import StaffFileError, load_staff_file, read_table
+from bot.survey360 import results
+from bot.survey360 import rounds as campaigns
 from storage.db import checkpoints_done, create_engine, create_sessionmaker
+from storage.survey360.ballots import MissingBallotSecretError
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -209,8 +214,8 @@ async def _in_transaction(
 
 async def _report_file(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     # Imported here: rendering needs aiogram's i18n and matplotlib, which HR's other commands do not.
-    from bot.i18n import create_i18n, in_locale
-    from bot.services import reports
+    from bot.infra.i18n import create_i18n, in_locale
+    from bot.reports import files as reports
 
     profile = load_profile(settings.methodology_profile)
     clock = SystemClock(settings.zone)

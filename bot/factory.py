@@ -32,30 +32,30 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.delivery import CHAT_INTERVAL, OutboxDelivery
-from bot.domain.methodology import Profile, load_profile
-from bot.domain.workdays import WorkCalendar
-from bot.i18n import LocaleMiddleware, create_i18n, in_locale, pick_locale
-from bot.inbox import Inbox, cause_of, run_polling, stop_on_signals
-from bot.menus import refresh_all_role_menus, set_profile
-from bot.middlewares import (
+from bot.calibration.service import close_sessions
+from bot.deadlines.keeper import plan_reminders
+from bot.help.menus import refresh_all_role_menus, set_profile
+from bot.infra.i18n import LocaleMiddleware, create_i18n, in_locale, pick_locale
+from bot.infra.inbox import Inbox, cause_of, run_polling, stop_on_signals
+from bot.infra.middlewares import (
     DbSessionMiddleware,
     FailedAfterReplying,
     InboxTicket,
     SendAfterCommit,
     SenderMiddleware,
 )
-from bot.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
-from bot.services.access import COMMAND_LINE
-from bot.services.calibration import close_sessions
-from bot.services.reminders import plan_reminders
-from bot.services.retention import purge_expired
-from bot.webhook import serve_webhook
+from bot.infra.outbox import CHAT_INTERVAL, OutboxDelivery
+from bot.infra.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
+from bot.infra.webhook import serve_webhook
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.config import Settings
+from bot.kernel.methodology import Profile, load_profile
+from bot.kernel.workdays import WorkCalendar
+from bot.retention.purge import purge_expired
+from bot.staff.access import COMMAND_LINE
 from handlers import create_routers
-from storage.ballots import BallotKeys
 from storage.db import create_engine, create_sessionmaker
+from storage.survey360.ballots import BallotKeys
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Runtime:
     profile: Profile
     clock: Clock
     calendar: WorkCalendar
-    redis: Redis | None = None  # REDIS_URL: shared by several instances (bot/scaleout.py)
+    redis: Redis | None = None  # REDIS_URL: shared by several instances (bot/infra/scaleout.py)
     gate: JobGate = field(default_factory=lambda: JobGate(None))
     # Seconds between two messages to one chat (Telegram's limit). Only tests pass another
     # value: a conversation test would otherwise wait out a second per message it delivers.
@@ -166,7 +166,7 @@ async def on_error(event: ErrorEvent, error_i18n: I18n, inbox_ticket: InboxTicke
     the service is unavailable for a while when the database is (nothing of theirs was lost,
     since an update is stored whole or not at all), else that something failed, and that what
     the screen showed was not kept when the bot had already replied. An update the inbox tries
-    again (bot/inbox.py) is apologised for once. Runs outside the update's middlewares, so it
+    again (bot/infra/inbox.py) is apologised for once. Runs outside the update's middlewares, so it
     sets the language itself."""
     cause = cause_of(event.exception)
     unavailable = database_unavailable(cause)
@@ -240,7 +240,7 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
     )
     # The planner only writes rows; it runs at start (next_run_time) and every 5 minutes, so a
     # round started from the command line or a moved deadline is picked up soon enough. With
-    # several instances, one of them a period (bot/scaleout.py).
+    # several instances, one of them a period (bot/infra/scaleout.py).
     scheduler.add_job(
         partial(_gated, runtime, "keeper", KEEPER_PERIOD.total_seconds(), plan_reminders_now),
         IntervalTrigger(seconds=KEEPER_PERIOD.total_seconds()),
@@ -299,7 +299,7 @@ async def set_menus(bot: Bot, runtime: Runtime) -> None:
 async def run_bot(settings: Settings) -> None:
     """Long-poll, or serve the webhook when WEBHOOK_URL is set, until stopped (SIGINT/SIGTERM),
     delivering the outbox meanwhile. Either way every update goes through the inbox
-    (bot/inbox.py): stored before Telegram is told it arrived, handled from there."""
+    (bot/infra/inbox.py): stored before Telegram is told it arrived, handled from there."""
     bot = create_bot(settings)
     runtime = create_runtime(settings)
     dispatcher = create_dispatcher(runtime)

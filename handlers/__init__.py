@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, evaluator, fallback, guest, help, hr, language, onboarding, respondent
+from handlers import common, fallback, hr
+from handlers.help import help
+from handlers.quarterly import evaluator
+from handlers.staff import guest, language, onboarding
+from handlers.survey360 import answering
 
 
 def create_routers() -> list[Router]:
@@ -12,7 +16,7 @@ def create_routers() -> list[Router]:
     return [
         # First: its buttons (only its own callback prefixes) are most of the updates, and
         # every router before it would try each of its filters on them (bench/answering.py).
-        respondent.create_router(),
+        answering.create_router(),
         onboarding.create_router(),
         language.create_router(),  # before HR's: an HR officer outside the staff list chooses too
         help.create_router(),  # for the staff list and role holders alike, by their roles

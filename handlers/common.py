@@ -8,13 +8,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import TasksCb
-from bot.clock import Clock
-from bot.domain.methodology import Profile
-from bot.services.questionnaire import QuestionnaireService
-from bot.services.sheets import SheetService
-from bot.ui.deadlines import render_deadlines
-from bot.ui.questionnaire import render_task_list
+from bot.deadlines.screens import render_deadlines
+from bot.infra.callbacks import TasksCb
+from bot.kernel.clock import Clock
+from bot.kernel.methodology import Profile
+from bot.quarterly.sheets import SheetService
+from bot.survey360.questionnaire import QuestionnaireService
+from bot.survey360.screens import render_task_list
 from handlers.filters import IsEmployee
 from handlers.screens import edit_in_place, live_message
 from storage.dto import EmployeeDTO

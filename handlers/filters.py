@@ -7,8 +7,8 @@ from typing import Any
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject, User
 
-from bot.domain.access import Permission, Role, permissions
-from bot.services.access import Actor
+from bot.kernel.access import Permission, Role, permissions
+from bot.staff.access import Actor
 from storage.dto import EmployeeDTO
 
 

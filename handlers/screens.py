@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.services.questionnaire import Refusal
-from bot.ui.questionnaire import refusal_text
+from bot.survey360.questionnaire import Refusal
+from bot.survey360.screens import refusal_text
 
 
 async def edit_in_place(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:

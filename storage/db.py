@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.ballots import SESSION_KEY, BallotKeys
+from storage.survey360.ballots import SESSION_KEY, BallotKeys
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def create_sessionmaker(
     engine: AsyncEngine, *, ballot_secret: str | None = None
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions on ``engine``; with ``ballot_secret`` they can seal and open answers
-    (storage/ballots.py), without it answering raises MissingBallotSecretError."""
+    (storage/survey360/ballots.py), without it answering raises MissingBallotSecretError."""
     info = {SESSION_KEY: BallotKeys(ballot_secret)} if ballot_secret is not None else {}
     return async_sessionmaker(engine, expire_on_commit=False, info=info)
 

@@ -1,5 +1,5 @@
 """The transactional inbox of Telegram updates (see ``InboxUpdate``). Each update's JSON is
-sealed while it waits (storage/ballots.py): a press answering a questionnaire names the
+sealed while it waits (storage/survey360/ballots.py): a press answering a questionnaire names the
 assignment and the score, and a deleted row's copies stay in the database's files for a while."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.ballots import keys_of
 from storage.models import InboxUpdate
 from storage.rows import table_of
+from storage.survey360.ballots import keys_of
 from storage.upsert import insert_for
 
 _INBOX = table_of(InboxUpdate)

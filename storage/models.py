@@ -1,7 +1,7 @@
 """Tables. The database is the system of record: every answer lands here when given.
 
 Anonymity against whoever reads the database (docs/security.md): a 360 answer is stored
-sealed (storage/ballots.py). While answering, ``draft_answers`` holds it as ciphertext next to
+sealed (storage/survey360/ballots.py). While answering, ``draft_answers`` holds it as ciphertext next to
 its assignment; on submission the questionnaire becomes one sealed row of ``ballots``, with a
 random id and neither respondent nor time. Only when the round closes are its ballots opened,
 added up into ``answer_tallies`` (counts per evaluated person, statement and score) and
@@ -36,8 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bot.domain.quarter_files import KPI_TEXT_LIMITS
-from bot.domain.staff import FIELD_LIMITS as STAFF_LIMITS
+from bot.quarterly.upload_rules import KPI_TEXT_LIMITS
+from bot.staff.rules import FIELD_LIMITS as STAFF_LIMITS
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -175,7 +175,7 @@ class Assignment(Base):
 
 class DraftAnswer(Base):
     """An answer given but not yet submitted: it knows its assignment (to resume), so its score
-    is sealed (storage/ballots.py), bound to the assignment and statement."""
+    is sealed (storage/survey360/ballots.py), bound to the assignment and statement."""
 
     __tablename__ = "draft_answers"
 
@@ -304,7 +304,7 @@ class InboxUpdate(Base):
     """A Telegram update received and not yet handled: the transactional inbox. It is stored
     before Telegram learns it arrived (the next getUpdates offset, the webhook's 200), so a
     crash cannot lose it, and deleted in the transaction that handles it, so it is handled
-    once (bot/inbox.py). The payload is the update as Telegram sent it, sealed (storage/ballots.py)."""
+    once (bot/infra/inbox.py). The payload is the update as Telegram sent it, sealed (storage/survey360/ballots.py)."""
 
     __tablename__ = "update_inbox"
 

@@ -12,9 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Row, Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.campaigns import campaign_dto
 from storage.dto import CampaignDTO, EmployeeDTO
-from storage.employees import to_dto as employee_dto
 from storage.models import (
     AbsencePeriod,
     Campaign,
@@ -26,6 +24,8 @@ from storage.models import (
     SheetScore,
     WorkPlan,
 )
+from storage.staff.employees import to_dto as employee_dto
+from storage.survey360.campaigns import campaign_dto
 from storage.upsert import insert_for
 
 QUARTER = "quarter"  # Campaign.kind of a quarterly round

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Role
+from bot.kernel.access import Role
 from storage.models import Account, AuditEntry, RoleGrant
 from storage.rows import table_of
 from storage.upsert import insert_for

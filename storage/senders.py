@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import BigInteger, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Role
+from bot.kernel.access import Role
 from storage.dto import EmployeeDTO
-from storage.employees import EMPLOYEE_COLUMNS
 from storage.models import Account, Employee, RoleGrant
 from storage.rows import table_of
+from storage.staff.employees import EMPLOYEE_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)

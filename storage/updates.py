@@ -9,11 +9,11 @@ from sqlalchemy import CursorResult, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.employees import EMPLOYEE_COLUMNS
 from storage.inbox import InboxRepo
 from storage.models import Account, Employee, InboxUpdate, ProcessedUpdate, RoleGrant
 from storage.rows import table_of
 from storage.senders import SENDER, SenderDTO, sender_of
+from storage.staff.employees import EMPLOYEE_COLUMNS
 from storage.upsert import dialect_of, per_dialect
 
 _RECORD = per_dialect(

@@ -21,12 +21,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.methodology import Profile, load_profile
+from bot.kernel.methodology import Profile, load_profile
 from storage.db import create_engine, create_sessionmaker, normalise_url
 from storage.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-# The tests' own secret sealing answers (storage/ballots.py), in the environment so that the
+# The tests' own secret sealing answers (storage/survey360/ballots.py), in the environment so that the
 # settings the tests build and the bots they start as processes find it too.
 TEST_BALLOT_SECRET = "tests-only-ballot-secret-0123456789abcdef"
 os.environ.setdefault("BALLOT_SECRET", TEST_BALLOT_SECRET)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.staff import StaffValidation
-from bot.services.staff_files import load_staff_file
+from bot.staff.files import load_staff_file
+from bot.staff.rules import StaffValidation
 
 STAFF_CSV = """employee_id,full_name,position,role,unit,manager_id,phone,language,appointed_on
 D1,Серікова Айгерім Нұрланқызы,Департамент директоры,head,Департамент,,+7 701 000 00 01,kk,2019-03-01

@@ -8,11 +8,11 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.workdays import KAZAKHSTAN
-from bot.services import legacy
-from bot.services.access import COMMAND_LINE
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.staff.access import COMMAND_LINE
 from storage.dto import EmployeeDTO
-from storage.legacy import LegacyKpiRow, LegacyRepo
+from storage.legacy2018 import LegacyKpiRow, LegacyRepo
 
 
 def plan(count: int = 5) -> list[LegacyKpiRow]:

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.hr import (
-    audit,
-    broadcast,
-    calibration,
-    legacy,
-    legacy_approval,
-    legacy_people,
-    legacy_start,
-    menu,
-    new_round,
-    quarters,
-    results,
-    roles,
-    rounds,
-    staff,
-)
+from handlers.broadcasts import hr as broadcast
+from handlers.calibration import hr as calibration
+from handlers.hr import menu
+from handlers.legacy2018 import approval as legacy_approval
+from handlers.legacy2018 import hr as legacy
+from handlers.legacy2018 import people as legacy_people
+from handlers.legacy2018 import start as legacy_start
+from handlers.quarterly import hr as quarters
+from handlers.staff import audit, roles
+from handlers.staff import hr as staff
+from handlers.survey360 import new_round, results, rounds
 
 
 def create_routers() -> list[Router]:

@@ -6,8 +6,8 @@ from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
-from bot.domain.access import Permission
-from bot.ui.hr import hr_menu
+from bot.kernel.access import Permission
+from bot.staff.hr_screens import hr_menu
 from handlers.filters import HasPermission
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.cli import main
 from bot.cli_failures import explain
-from bot.config import Settings
+from bot.kernel.config import Settings
 from tests.cli.conftest import write
 from tests.conftest import PG_URL
 from tests.factories import STAFF_CSV

@@ -13,14 +13,14 @@ import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import main
-from bot.domain.legacy import Choice
-from bot.services import legacy
-from bot.services.legacy import LEGACY_RESULT
-from storage.campaigns import CampaignRepo
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.rules import Choice
+from bot.legacy2018.service import LEGACY_RESULT
 from storage.db import create_engine, create_sessionmaker
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from storage.legacy2018 import LegacyRepo
 from storage.outbox import OutboxRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.cli.conftest import write
 from tests.legacy_support import ready_for_commission
 from tests.storage.test_legacy_year import staff_with_categories

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import RepeatedRecords
+from bot.infra.logs import RepeatedRecords
 
 T0 = 1_800_000_000.0  # a record's creation time, given by the test
 
@@ -16,7 +16,7 @@ def _record(
     msg: str = "outbox %s could not be delivered",
     args: tuple[object, ...] = (7,),
     *,
-    name: str = "bot.delivery",
+    name: str = "bot.infra.outbox",
     level: int = logging.ERROR,
     error: BaseException | None = None,
 ) -> logging.LogRecord:
@@ -37,7 +37,7 @@ def test_a_repeated_failure_is_let_through_once_an_interval_then_counted() -> No
     # The interval over, the next record of any kind brings the count, as its own record.
     assert repeats.filter(_record(T0 + 61, "update %s handled", (1,), level=logging.INFO))
     [summary] = reported
-    assert (summary.name, summary.levelno, summary.exc_info) == ("bot.delivery", logging.ERROR, None)
+    assert (summary.name, summary.levelno, summary.exc_info) == ("bot.infra.outbox", logging.ERROR, None)
     assert summary.getMessage() == (
         "outbox 199 could not be delivered [repeated 199 time(s) in the 49.8 s after the first, not logged]"
     )

@@ -9,12 +9,13 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
 from bot.factory import Runtime, create_bot, create_dispatcher, create_runtime
-from bot.services import campaigns, people
-from storage.answers import AnswerRepo
-from storage.campaigns import CampaignRepo
-from storage.employees import EmployeeRepo
+from bot.kernel.config import Settings
+from bot.staff import people
+from bot.survey360 import rounds as campaigns
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.answers import AnswerRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.harness import FakeTelegram, Person, make_user
 from tests.factories import STAFF_CSV, TELEGRAM_IDS, staff_validation
 

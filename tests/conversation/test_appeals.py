@@ -11,10 +11,10 @@ from decimal import Decimal
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.callbacks import AppealCb, CalibrationVoteCb
-from bot.domain.access import Role
 from bot.factory import create_delivery, plan_reminders_now
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.infra.callbacks import AppealCb, CalibrationVoteCb
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import Appeal
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.harness import Person
@@ -91,7 +91,7 @@ async def test_applying_for_a_calibration_session(world: World) -> None:
 
 
 async def test_a_calibration_session_with_five_members_raises_the_score(world: World) -> None:
-    from bot.callbacks import CalibrationCb
+    from bot.infra.callbacks import CalibrationCb
     from storage.models import QuarterSheet
 
     manager, john = await john_appeals(
@@ -171,7 +171,7 @@ async def test_the_majority_of_those_who_took_part_decides(world: World) -> None
     members named, three vote by the end of the session's day: two propose 4.00, one supports
     3.00. Two of the three are the majority: the score is raised, though two of five named were
     not (the bot used to count the two who never voted against the change)."""
-    from bot.callbacks import CalibrationCb
+    from bot.infra.callbacks import CalibrationCb
 
     _manager, john = await john_appeals(world)
     appeal_id = (await _appeal_row(world))[0]
@@ -219,8 +219,8 @@ async def _appeal_row(world: World) -> tuple:  # type: ignore[type-arg]
 
 
 async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: World) -> None:
-    from bot.callbacks import CalibrationCb
     from bot.factory import plan_reminders_now
+    from bot.infra.callbacks import CalibrationCb
 
     _, john = await john_appeals(world)
     appeal_id = (await _appeal_row(world))[0]
@@ -333,8 +333,8 @@ async def test_the_chair_decides_a_tie_when_the_profile_says_so(world: World) ->
     is told so, and breaks a 2-2 tie; the protocol marks the chair."""
     from dataclasses import replace
 
-    from bot.callbacks import CalibrationCb
     from bot.factory import create_dispatcher
+    from bot.infra.callbacks import CalibrationCb
 
     world.runtime = replace(world.runtime, profile=replace(world.runtime.profile, chair_decides_tie=True))
     world.dispatcher = create_dispatcher(world.runtime)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from bot.callbacks import CalibrationCb, CalibrationVoteCb
-from bot.domain.access import Role
 from bot.factory import create_delivery, plan_reminders_now
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.infra.callbacks import CalibrationCb, CalibrationVoteCb
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.harness import Person, ShownMessage
 from tests.conversation.test_appeals import AUTHORISED, _appeal_row, _pdf_text

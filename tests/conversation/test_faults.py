@@ -28,9 +28,9 @@ from redis.exceptions import LockNotOwnedError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.delivery import ChatSpacing, RateLimiter
 from bot.factory import create_delivery, create_dispatcher
-from bot.scaleout import PERSON_LOCK_SECONDS, JobGate, SharedBudget, conversation_state
+from bot.infra.outbox import ChatSpacing, RateLimiter
+from bot.infra.scaleout import PERSON_LOCK_SECONDS, JobGate, SharedBudget, conversation_state
 from storage.models import Base
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_appeals import AUTHORISED, john_appeals

@@ -21,10 +21,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import Settings
-from bot.domain.access import Role
 from bot.factory import create_bot, create_dispatcher, create_runtime
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.kernel.access import Role
+from bot.kernel.config import Settings
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.db import create_engine
 from storage.models import Base
 from tests.conversation.conftest import FixedClock, World

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiogram.types import ReplyKeyboardMarkup
 
-from bot.callbacks import NavCb, TasksCb
-from bot.domain.access import Role
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.infra.callbacks import NavCb, TasksCb
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
 from tests.factories import TELEGRAM_IDS

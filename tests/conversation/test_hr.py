@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.callbacks import AuditPageCb, RoundAction, RoundCb, StaffImportAction, StaffImportCb
-from bot.domain.access import Role
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.infra.callbacks import AuditPageCb, RoundAction, RoundCb, StaffImportAction, StaffImportCb
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import AuditEntry, Campaign, Employee, RoleGrant
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person

@@ -8,9 +8,9 @@ import zipfile
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.callbacks import BroadcastAction, BroadcastCb, RoundAction, RoundCb
-from bot.domain.access import Role
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.infra.callbacks import BroadcastAction, BroadcastCb, RoundAction, RoundCb
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import AuditEntry, Broadcast, OutboxMessage
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person

@@ -15,7 +15,10 @@ from datetime import UTC, date, datetime
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.callbacks import (
+from bot.deadlines.hr_notices import hr_notice
+from bot.deadlines.keeper import HR_DIGEST
+from bot.factory import create_delivery, plan_reminders_now
+from bot.infra.callbacks import (
     CommissionAction,
     CommissionCb,
     LegacyAckCb,
@@ -26,21 +29,18 @@ from bot.callbacks import (
     LegacySheetPdfCb,
     LegacyStage,
 )
-from bot.domain.access import Role
-from bot.domain.legacy import Choice
-from bot.domain.methodology import load_profile
-from bot.domain.workdays import KAZAKHSTAN
-from bot.factory import create_delivery, plan_reminders_now
-from bot.i18n import in_locale
-from bot.services import legacy
-from bot.services.access import COMMAND_LINE, grant_role
-from bot.services.reminders import HR_DIGEST
-from bot.ui.hr_notices import hr_notice
-from storage.campaigns import CampaignRepo
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from bot.infra.i18n import in_locale
+from bot.kernel.access import Role
+from bot.kernel.methodology import load_profile
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.rules import Choice
+from bot.staff.access import COMMAND_LINE, grant_role
+from storage.legacy2018 import LegacyRepo
 from storage.models import LegacyIndicatorSeen
 from storage.roles import AccountRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 from tests.conversation.harness import ShownMessage
 from tests.conversation.test_quarterly import _in_english

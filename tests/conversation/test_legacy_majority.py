@@ -15,12 +15,12 @@ import io
 
 from pypdf import PdfReader
 
-from bot.domain.access import Role
 from bot.factory import create_delivery
-from bot.services import legacy
-from bot.services.access import COMMAND_LINE, grant_role
-from storage.campaigns import CampaignRepo
-from storage.legacy import LegacyRepo
+from bot.kernel.access import Role
+from bot.legacy2018 import service as legacy
+from bot.staff.access import COMMAND_LINE, grant_role
+from storage.legacy2018 import LegacyRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 from tests.conversation.test_legacy import HR_HEAD_ACCOUNT, _ready_for_commission, _year
 from tests.conversation.test_quarterly import _in_english

@@ -15,15 +15,15 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot.callbacks import LegacyRoundAction, LegacyRoundCb
-from bot.domain.legacy import Choice
-from bot.domain.methodology import load_profile
-from bot.domain.workdays import KAZAKHSTAN
-from bot.services import legacy
-from bot.services.access import COMMAND_LINE
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.kernel.methodology import load_profile
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.rules import Choice
+from bot.staff.access import COMMAND_LINE
+from storage.legacy2018 import LegacyRepo
 from storage.models import AuditEntry, LegacySheet
+from storage.staff.employees import EmployeeRepo
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_legacy import _year
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.domain.methodology import load_profile
-from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery, plan_reminders_now
-from bot.services import legacy
-from bot.services.access import COMMAND_LINE
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from bot.kernel.methodology import load_profile
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.staff.access import COMMAND_LINE
+from storage.legacy2018 import LegacyRepo
+from storage.staff.employees import EmployeeRepo
 from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import _in_english
 from tests.conversation.test_reminders import HR_ACCOUNT, _at, _hr_account

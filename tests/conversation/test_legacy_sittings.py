@@ -14,16 +14,16 @@ import io
 
 from pypdf import PdfReader
 
-from bot.callbacks import LegacyRoundAction, LegacyRoundCb
-from bot.domain.access import Role
-from bot.domain.legacy import Choice
 from bot.factory import create_delivery
-from bot.services import legacy
-from bot.services.access import COMMAND_LINE, grant_role
-from storage.campaigns import CampaignRepo
+from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.kernel.access import Role
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.rules import Choice
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.dto import CampaignDTO
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from storage.legacy2018 import LegacyRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 from tests.conversation.test_legacy import HR_HEAD_ACCOUNT, _ready_for_commission, _year
 from tests.conversation.test_quarterly import _in_english

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.callbacks import LegacyStartAction, LegacyStartCb
-from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher, create_runtime
-from storage.legacy import LEGACY
+from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
+from bot.kernel.config import Settings
+from storage.legacy2018 import LEGACY
 from storage.models import Campaign, LegacySheet
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.harness import FakeTelegram

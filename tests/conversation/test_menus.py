@@ -10,9 +10,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import DeleteMyCommands, SetMyCommands, SetMyDescription, SetMyShortDescription
 from aiogram.types import BotCommandScopeChat
 
-from bot.domain.access import Role
 from bot.factory import set_menus
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.roles import RoleRepo
 from tests.conversation.conftest import World
 from tests.factories import TELEGRAM_IDS

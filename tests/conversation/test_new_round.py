@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from bot.domain.access import Role
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import AuditEntry, Campaign, CampaignSubject, OutboxMessage
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.types import ReplyKeyboardMarkup
 from sqlalchemy import select
 
-from bot.domain.access import Role
-from bot.services import people
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.kernel.access import Role
+from bot.staff import people
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import AuditEntry, Employee, Invite
 from tests.conversation.conftest import World
 from tests.factories import STAFF_CSV

@@ -2,7 +2,7 @@
 after its first reply, leaves nothing of its writes behind, is not recorded as handled (so its
 next delivery is handled afresh), and what the person was shown does not claim otherwise.
 
-And the inbox (bot/inbox.py) in one process: updates stored are handled once each, in order
+And the inbox (bot/infra/inbox.py) in one process: updates stored are handled once each, in order
 per person; one stored again after it was handled is not handled twice; one that fails for
 a fault is given up after the person was told, and the person's next updates go on."""
 
@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.factory import create_inbox, database_unavailable
-from bot.inbox import Inbox
+from bot.infra.inbox import Inbox
 from storage.inbox import InboxRepo, Received
 from storage.models import Account, ProcessedUpdate
 from tests.conversation.conftest import World
@@ -256,7 +256,7 @@ async def test_two_instances_share_the_inbox_in_order_and_once(
     await a.store([orphan])  # and instance a dies before handling it
     await b.drain()
     assert script.order[6:] == []  # a young update of another instance is that one's to handle
-    monkeypatch.setattr("bot.inbox.ORPHANED_AFTER", 0.0)
+    monkeypatch.setattr("bot.infra.inbox.ORPHANED_AFTER", 0.0)
     await b.drain()
     assert script.order[6:] == [(OTHER, "/note left behind")]
     await a.drain()  # a, restarted, finds it handled
@@ -268,7 +268,7 @@ async def test_an_update_failing_for_want_of_the_database_is_tried_again(
 ) -> None:
     script = Script()
     install(world, script)
-    monkeypatch.setattr("bot.inbox.BACKOFF_MAX", 0.0)  # no pause before the next try
+    monkeypatch.setattr("bot.infra.inbox.BACKOFF_MAX", 0.0)  # no pause before the next try
     inbox = create_inbox(world.runtime, world.dispatcher, world.bot)
     update = command(PERSON, "/flaky")
     await inbox.store([update])

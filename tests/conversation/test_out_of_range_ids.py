@@ -12,9 +12,9 @@ from enum import Enum
 import pytest
 from aiogram.filters.callback_data import CallbackData
 
-from bot import callbacks
-from bot.domain.access import Role
-from bot.services.access import COMMAND_LINE, grant_role
+from bot.infra import callbacks
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from tests.conversation.conftest import World
 from tests.factories import TELEGRAM_IDS
 

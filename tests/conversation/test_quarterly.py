@@ -14,14 +14,15 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot.callbacks import AcknowledgeCb, SheetPdfCb, SheetScoreCb
-from bot.domain.workdays import KAZAKHSTAN
 from bot.factory import create_delivery
-from bot.services import people, quarterly
-from bot.services.access import COMMAND_LINE
-from storage.employees import EmployeeRepo
+from bot.infra.callbacks import AcknowledgeCb, SheetPdfCb, SheetScoreCb
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.quarterly import rounds as quarterly
+from bot.staff import people
+from bot.staff.access import COMMAND_LINE
 from storage.models import QuarterSheet, SheetScore
 from storage.quarterly import AbsenceRepo, NewKpi, PlanRepo
+from storage.staff.employees import EmployeeRepo
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
 from tests.factories import STAFF_CSV, staff_validation

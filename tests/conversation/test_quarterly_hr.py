@@ -15,12 +15,12 @@ import json
 import openpyxl
 from sqlalchemy import select
 
-from bot.callbacks import QuarterAction, QuarterCb
-from bot.domain.access import Role
 from bot.factory import create_delivery
-from bot.services.access import COMMAND_LINE, grant_role
-from storage.employees import EmployeeRepo
+from bot.infra.callbacks import QuarterAction, QuarterCb
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import KpiQuarter, PlanChange, QuarterSheet, WorkPlan
+from storage.staff.employees import EmployeeRepo
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
 from tests.factories import STAFF_CSV

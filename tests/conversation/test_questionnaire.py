@@ -8,11 +8,11 @@ from datetime import date
 from aiogram.methods import EditMessageText
 from sqlalchemy import func, select
 
-from bot.callbacks import AnswerCb, NavCb
-from bot.services import campaigns
-from bot.services.questionnaire import Action
-from storage.ballots import keys_of
+from bot.infra.callbacks import AnswerCb, NavCb
+from bot.survey360 import rounds as campaigns
+from bot.survey360.questionnaire import Action
 from storage.models import AnswerTally, Assignment, Ballot, DraftAnswer
+from storage.survey360.ballots import keys_of
 from tests.conversation.conftest import World
 from tests.conversation.harness import Person
 

@@ -15,11 +15,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, update
 
 from bot.factory import create_delivery, plan_reminders_now
-from bot.services import campaigns, progress
-from bot.services.access import COMMAND_LINE
-from storage.answers import AnswerRepo
-from storage.employees import EmployeeRepo
+from bot.staff.access import COMMAND_LINE
+from bot.survey360 import progress
+from bot.survey360 import rounds as campaigns
 from storage.models import OutboxMessage
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.answers import AnswerRepo
 from tests.conversation.conftest import FixedClock, World
 from tests.factories import TELEGRAM_IDS
 
@@ -172,7 +173,7 @@ async def test_an_unread_result_is_sent_again_then_escalated_to_hr(world: World)
     """Clause 11: HR acquaints the person with the result within 2 working days. Unread the next
     working morning, it is sent again, once; still unread on the last of the 2 days, HR is told
     who, so that they acquaint the person themselves."""
-    from bot.callbacks import AcknowledgeCb
+    from bot.infra.callbacks import AcknowledgeCb
     from tests.conversation.test_quarterly import _quarter, _score_person
 
     await _quarter(world)
@@ -218,8 +219,8 @@ HR_ACCOUNT = 5001  # not in the staff list: written to in the default language, 
 
 
 async def _hr_account(world: World) -> None:
-    from bot.domain.access import Role
-    from bot.services.access import grant_role
+    from bot.kernel.access import Role
+    from bot.staff.access import grant_role
 
     async with world.runtime.sessionmaker() as session, session.begin():
         await grant_role(session, COMMAND_LINE, HR_ACCOUNT, Role.HR, world.runtime.clock.now())
@@ -230,7 +231,7 @@ def _escalations(world: World) -> list[str]:
 
 
 async def test_a_360_report_is_acknowledged_resent_and_escalated(world: World) -> None:
-    from bot.callbacks import ReportAckCb
+    from bot.infra.callbacks import ReportAckCb
 
     await world.setup_staff()
     await _hr_account(world)

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 import pytest
 
 from bot.factory import create_delivery
-from bot.reports.radar import RadarSeries, render_radar
-from bot.services import campaigns
-from bot.ui import report
-from storage.answers import AnswerRepo
-from storage.campaigns import CampaignRepo
-from storage.employees import EmployeeRepo
+from bot.survey360 import report
+from bot.survey360 import rounds as campaigns
+from bot.survey360.radar import RadarSeries, render_radar
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.answers import AnswerRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 from tests.factories import TELEGRAM_IDS
 

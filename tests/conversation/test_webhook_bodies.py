@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from bot.factory import create_inbox
-from bot.webhook import create_web_app
+from bot.infra.webhook import create_web_app
 from tests.conversation.conftest import World
 
 SECRET = "s3cret-for-tests"

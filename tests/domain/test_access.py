@@ -1,8 +1,8 @@
-"""Who may do what (bot/domain/access.py): the permissions each role grants."""
+"""Who may do what (bot/kernel/access.py): the permissions each role grants."""
 
 from __future__ import annotations
 
-from bot.domain.access import (
+from bot.kernel.access import (
     TELEGRAM_ID_LIMIT,
     Permission,
     Role,

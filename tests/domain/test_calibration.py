@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.calibration import Decision, Outcome, Vote, VotingError, decide
+from bot.calibration.rules import Decision, Outcome, Vote, VotingError, decide
 
 D = Decimal
 CURRENT = D("3.25")

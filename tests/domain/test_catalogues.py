@@ -22,7 +22,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from bot.i18n import LANGUAGE_NAMES, LOCALES_DIR
+from bot.infra.i18n import LANGUAGE_NAMES, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / "messages.pot"

@@ -11,14 +11,14 @@ import openpyxl
 import pytest
 from aiogram.utils.i18n import I18n
 
-from bot.domain.cells import csv_text, neutralise
-from bot.domain.quarter_files import plans_template
-from bot.i18n import create_i18n, in_locale
-from bot.reports.quarter_workbook import build_quarter_workbook
-from bot.reports.workbook import build_round_workbook
-from bot.services.people import InviteLink, invites_csv
-from bot.services.results import results_csv
-from bot.services.staff_files import read_table
+from bot.infra.i18n import create_i18n, in_locale
+from bot.kernel.cells import csv_text, neutralise
+from bot.quarterly.upload_rules import plans_template
+from bot.quarterly.workbook import build_quarter_workbook
+from bot.staff.files import read_table
+from bot.staff.people import InviteLink, invites_csv
+from bot.survey360.results import results_csv
+from bot.survey360.workbook import build_round_workbook
 from tests.domain import test_quarter_reports as quarter
 from tests.domain.test_reports import PROFILE, Person, subject_result
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.domain.eligibility import Ineligibility, add_months, ineligibility
+from bot.kernel.eligibility import Ineligibility, add_months, ineligibility
 
 YEAR_END = date(2025, 12, 31)
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.kpi import KpiCountError, achievement_percent, allowed_range, kpi_final_score
-from bot.domain.methodology import KpiRules, Profile
+from bot.kernel.methodology import KpiRules, Profile
+from bot.quarterly.kpi_rules import KpiCountError, achievement_percent, allowed_range, kpi_final_score
 
 D = Decimal
 

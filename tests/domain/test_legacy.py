@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from bot.domain.legacy import (
+from bot.kernel.methodology import CompetencyRules, LegacyRules, load_profile
+from bot.legacy2018.rules import (
     CategoryProblem,
     Choice,
     CommissionVote,
@@ -24,7 +25,6 @@ from bot.domain.legacy import (
     meets_expectations,
     quorum,
 )
-from bot.domain.methodology import CompetencyRules, LegacyRules, load_profile
 
 
 def legacy(code: str) -> LegacyRules:

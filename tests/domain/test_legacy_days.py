@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from bot.domain.legacy import (
+from bot.kernel.methodology import load_profile
+from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar
+from bot.legacy2018.rules import (
     StartProblem,
     absence_due,
     back_from_absence,
@@ -16,8 +18,6 @@ from bot.domain.legacy import (
     plan_due,
     year_problem,
 )
-from bot.domain.methodology import load_profile
-from bot.domain.workdays import KAZAKHSTAN, WorkCalendar
 
 TODAY = date(2025, 12, 1)  # a Monday
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.methodology import SUPPORTED_LOCALES, Profile, Text, load_profile
+from bot.kernel.methodology import SUPPORTED_LOCALES, Profile, Text, load_profile
 
 LATIN = re.compile(r"[A-Za-z]")
 

@@ -1,5 +1,5 @@
 """The quarterly evaluation's uploads: work plans, KPI actual values and absences
-(bot.domain.quarter_files, read through bot.services.quarter_files)."""
+(bot.quarterly.upload_rules, read through bot.quarterly.uploads)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from bot.domain.methodology import KpiRules
-from bot.domain.quarter_files import (
+from bot.kernel.methodology import KpiRules
+from bot.quarterly.rules import Absence
+from bot.quarterly.upload_rules import (
     AbsenceRow,
     ActualRow,
     FileError,
@@ -24,9 +25,8 @@ from bot.domain.quarter_files import (
     validate_actuals,
     validate_plans,
 )
-from bot.domain.quarterly import Absence
-from bot.services.quarter_files import load_absences_file, load_actuals_file, load_plans_file
-from bot.services.staff_files import read_table
+from bot.quarterly.uploads import load_absences_file, load_actuals_file, load_plans_file
+from bot.staff.files import read_table
 
 RULES = KpiRules(min_kpis=3, max_kpis=5, score_table=())
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "samples"

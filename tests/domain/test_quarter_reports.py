@@ -26,14 +26,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from pypdf import PdfReader
 
-from bot.domain.eligibility import Ineligibility
-from bot.domain.methodology import GradeBand, load_profile
-from bot.domain.quarterly import Absence, Method
-from bot.i18n import create_i18n, in_locale
-from bot.reports.quarter_pdf import build_sheet_pdf, sheet_title
-from bot.reports.quarter_workbook import build_quarter_workbook, quarter_title
-from bot.services.quarter_results import KpiLine, KpiQuarterLine, ParameterScore, SheetRecord
-from bot.ui.quarterly_labels import absence_label, exclusion_label, participation_label, status_label
+from bot.infra.i18n import create_i18n, in_locale
+from bot.kernel.eligibility import Ineligibility
+from bot.kernel.methodology import GradeBand, load_profile
+from bot.quarterly.labels import absence_label, exclusion_label, participation_label, status_label
+from bot.quarterly.results import KpiLine, KpiQuarterLine, ParameterScore, SheetRecord
+from bot.quarterly.rules import Absence, Method
+from bot.quarterly.sheet_pdf import build_sheet_pdf, sheet_title
+from bot.quarterly.workbook import build_quarter_workbook, quarter_title
 
 PROFILE = load_profile("kz-2023")
 ALMATY = ZoneInfo("Asia/Almaty")

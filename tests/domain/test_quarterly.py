@@ -17,9 +17,11 @@ from decimal import Decimal
 import holidays
 import pytest
 
-from bot.domain.eligibility import Ineligibility
-from bot.domain.methodology import DifferentiationRules, Profile, QuarterlyRules, load_profile
-from bot.domain.quarterly import (
+from bot.kernel.eligibility import Ineligibility
+from bot.kernel.methodology import DifferentiationRules, Profile, QuarterlyRules, load_profile
+from bot.kernel.scoring import grade_band
+from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar
+from bot.quarterly.rules import (
     Absence,
     AbsencePeriod,
     Method,
@@ -38,8 +40,6 @@ from bot.domain.quarterly import (
     year_schedule,
     yearly_score,
 )
-from bot.domain.scoring import grade_band
-from bot.domain.workdays import KAZAKHSTAN, WorkCalendar
 
 D = Decimal
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pytest
 from PIL import Image
 
-from bot.reports.radar import (
+from bot.survey360.radar import (
     MAX_AXES,
     MIN_AXES,
     RadarSeries,

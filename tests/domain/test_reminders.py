@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.domain.reminders import Due, Reminder, deadline_reminders, next_send_slot
-from bot.domain.workdays import KAZAKHSTAN
+from bot.deadlines.rules import Due, Reminder, deadline_reminders, next_send_slot
+from bot.kernel.workdays import KAZAKHSTAN
 
 
 @pytest.mark.parametrize(

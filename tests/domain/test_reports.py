@@ -29,14 +29,14 @@ from aiogram.utils.i18n import gettext as _
 from PIL import Image
 from pypdf import PdfReader
 
-from bot.domain.methodology import load_profile
-from bot.domain.scoring import AnswerCount, result_from_answers
-from bot.i18n import create_i18n, in_locale
-from bot.reports.archive import build_pdf_archive, member_name
-from bot.reports.pdf import build_person_pdf, form_title
-from bot.reports.progress_chart import UnitProgress, render_completion_chart
-from bot.reports.workbook import build_round_workbook, collation_key, sheet_names
-from bot.services.results import SubjectResult
+from bot.infra.i18n import create_i18n, in_locale
+from bot.infra.pdf import build_person_pdf, form_title
+from bot.kernel.methodology import load_profile
+from bot.kernel.scoring import AnswerCount, result_from_answers
+from bot.survey360.archive import build_pdf_archive, member_name
+from bot.survey360.progress_chart import UnitProgress, render_completion_chart
+from bot.survey360.results import SubjectResult
+from bot.survey360.workbook import build_round_workbook, collation_key, sheet_names
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
 
 PROFILE = load_profile("kz-2023")

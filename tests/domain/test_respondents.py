@@ -1,6 +1,6 @@
 import pytest
 
-from bot.domain.respondents import (
+from bot.survey360.respondent_rules import (
     OrgPerson,
     Relation,
     RespondentCountProblem,

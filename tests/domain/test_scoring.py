@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.methodology import Profile
-from bot.domain.scoring import (
+from bot.kernel.methodology import Profile
+from bot.kernel.scoring import (
     AnswerCount,
     grade_band,
     is_withheld,

@@ -1,4 +1,4 @@
-"""Reading staff lists from real CSV and XLSX files (bot.services.staff_files)."""
+"""Reading staff lists from real CSV and XLSX files (bot.staff.files)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from bot.domain.staff import REQUIRED_COLUMNS, StaffErrorCode
-from bot.services.staff_files import StaffFileError, load_staff_file, read_table
+from bot.staff.files import StaffFileError, load_staff_file, read_table
+from bot.staff.rules import REQUIRED_COLUMNS, StaffErrorCode
 
 TODAY = date(2025, 3, 1)
 

@@ -1,4 +1,4 @@
-"""The pure validation of an imported staff list (bot.domain.staff)."""
+"""The pure validation of an imported staff list (bot.staff.rules)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.domain.staff import (
+from bot.staff.rules import (
     REQUIRED_COLUMNS,
     StaffError,
     StaffErrorCode,

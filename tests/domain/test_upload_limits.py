@@ -18,10 +18,9 @@ import openpyxl.xml
 import pytest
 from openpyxl import Workbook
 
-from bot.domain.quarter_files import FileErrorCode
-from bot.domain.staff import FIELD_LIMITS, REQUIRED_COLUMNS, StaffErrorCode
-from bot.services.quarter_files import load_plans_file, load_plans_upload
-from bot.services.staff_files import (
+from bot.quarterly.upload_rules import FileErrorCode
+from bot.quarterly.uploads import load_plans_file, load_plans_upload
+from bot.staff.files import (
     LIMITS,
     ReadLimits,
     StaffFileError,
@@ -29,6 +28,7 @@ from bot.services.staff_files import (
     load_staff_upload,
     read_table,
 )
+from bot.staff.rules import FIELD_LIMITS, REQUIRED_COLUMNS, StaffErrorCode
 from tests.domain.test_quarter_files import PLAN_CSV, RULES, csv_bytes
 
 TODAY = date(2025, 3, 1)

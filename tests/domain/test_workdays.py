@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.domain.workdays import KAZAKHSTAN, WorkCalendar, bundled_calendar
+from bot.kernel.config import Settings
+from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar, bundled_calendar
 
 HOLIDAYS = [
     # New Year, Orthodox Christmas, 8 March, Nauryz 21-23 March, 1 May, 7 May, 9 May,

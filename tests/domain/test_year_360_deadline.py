@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from bot.domain.methodology import deadline_360_allowed, deadline_window_360, load_profile
+from bot.kernel.methodology import deadline_360_allowed, deadline_window_360, load_profile
 
 
 @pytest.mark.parametrize("code", ["kz-2023", "kz-2024"])

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.callbacks import AnswerCb, NavCb, TasksCb
-from bot.domain.methodology import load_profile, suggested_deadline_360
-from bot.services.questionnaire import Action
+from bot.infra.callbacks import AnswerCb, NavCb, TasksCb
+from bot.kernel.methodology import load_profile, suggested_deadline_360
+from bot.survey360.questionnaire import Action
 from storage.db import create_engine
 from storage.models import Assignment, CampaignSubject, Employee
 from tests.factories import TELEGRAM_IDS

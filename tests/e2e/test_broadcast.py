@@ -21,14 +21,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import TasksCb
-from bot.config import Settings
-from bot.delivery import OutboxDelivery, done_text, reminder_text
-from bot.domain.methodology import suggested_deadline_360
-from bot.factory import Runtime, create_bot, create_delivery, create_dispatcher, create_runtime
-from bot.i18n import in_locale
-from bot.services import campaigns, people
-from bot.services.broadcasts import (
+from bot.broadcasts.service import (
     Attachment,
     Audience,
     AudienceKind,
@@ -39,7 +32,15 @@ from bot.services.broadcasts import (
     queue_round_reminders,
     start_broadcast,
 )
-from bot.services.staff_files import load_staff_file
+from bot.factory import Runtime, create_bot, create_delivery, create_dispatcher, create_runtime
+from bot.infra.callbacks import TasksCb
+from bot.infra.i18n import in_locale
+from bot.infra.outbox import OutboxDelivery, done_text, reminder_text
+from bot.kernel.config import Settings
+from bot.kernel.methodology import suggested_deadline_360
+from bot.staff import people
+from bot.staff.files import load_staff_file
+from bot.survey360 import rounds as campaigns
 from storage.migrate import upgrade
 from storage.models import Assignment, Broadcast, CampaignSubject, Employee, OutboxMessage
 from storage.outbox import INTERRUPTED

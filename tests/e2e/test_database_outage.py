@@ -149,7 +149,7 @@ async def test_the_database_away_for_30_seconds_loses_nothing(
     # then every answer given through the outage must be counted once.
     await cli(direct, "campaign-close", campaign_id)
     assert await exported_means(direct, campaign_id) == expected_means(respondents.answers)
-    # The outage is in the log, not all over it: each failure once, then counted (bot/logs.py).
+    # The outage is in the log, not all over it: each failure once, then counted (bot/infra/logs.py).
     # Before, the outbox alone wrote 250 tracebacks in these 30 seconds.
     log = (tmp_path / "bot.log").read_text(encoding="utf-8")
     assert 1 <= log.count("Traceback") <= 6, log.count("Traceback")

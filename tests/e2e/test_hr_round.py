@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.callbacks import RoundAction, RoundCb, StaffImportAction, StaffImportCb, WizardAction, WizardCb
-from bot.domain.methodology import load_profile, suggested_deadline_360
+from bot.infra.callbacks import RoundAction, RoundCb, StaffImportAction, StaffImportCb, WizardAction, WizardCb
+from bot.kernel.methodology import load_profile, suggested_deadline_360
 from tests.e2e.support import (
     TOKEN,
     BotProcess,

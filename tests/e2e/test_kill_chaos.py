@@ -23,13 +23,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.callbacks import AnswerCb, NavCb
-from bot.domain import scoring
-from bot.domain.methodology import load_profile
-from bot.domain.scoring import AnswerCount, Total
-from bot.services.questionnaire import Action
+from bot.infra.callbacks import AnswerCb, NavCb
+from bot.kernel import scoring
+from bot.kernel.methodology import load_profile
+from bot.kernel.scoring import AnswerCount, Total
+from bot.survey360.questionnaire import Action
 from storage.db import create_engine, create_sessionmaker
-from storage.employees import EmployeeRepo
 from storage.models import (
     AnswerTally,
     Assignment,
@@ -40,6 +39,7 @@ from storage.models import (
     ProcessedUpdate,
     SelfAnswer,
 )
+from storage.staff.employees import EmployeeRepo
 from tests.e2e.support import (
     TOKEN,
     BotProcess,

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import (
+from bot.infra.callbacks import (
     CommissionAction,
     CommissionCb,
     LegacyAckCb,
@@ -30,8 +30,8 @@ from bot.callbacks import (
     LegacyStartAction,
     LegacyStartCb,
 )
-from bot.domain.workdays import bundled_calendar
-from bot.services.legacy import LEGACY_PROFILES
+from bot.kernel.workdays import bundled_calendar
+from bot.legacy2018.service import LEGACY_PROFILES
 from storage.db import create_engine
 from storage.models import Employee, LegacySheet
 from tests.e2e.support import (

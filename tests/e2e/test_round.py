@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.callbacks import NavCb
-from bot.domain.methodology import load_profile, suggested_deadline_360
-from bot.services.questionnaire import Action
+from bot.infra.callbacks import NavCb
+from bot.kernel.methodology import load_profile, suggested_deadline_360
+from bot.survey360.questionnaire import Action
 from tests.e2e.support import (
     TOKEN,
     BotProcess,

@@ -17,15 +17,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Settings
-from bot.domain import scoring
-from bot.domain.methodology import Profile
-from bot.domain.scoring import AnswerCount
 from bot.factory import create_runtime
-from bot.services import campaigns
-from storage import answers as answer_storage
-from storage.answers import AnswerRepo
-from storage.ballots import BallotKeys, MissingBallotSecretError, SealBrokenError
+from bot.kernel import scoring
+from bot.kernel.config import Settings
+from bot.kernel.methodology import Profile
+from bot.kernel.scoring import AnswerCount
+from bot.survey360 import rounds as campaigns
 from storage.db import create_sessionmaker
 from storage.inbox import InboxRepo, Received
 from storage.models import (
@@ -37,6 +34,9 @@ from storage.models import (
     DraftAnswer,
     InboxUpdate,
 )
+from storage.survey360 import answers as answer_storage
+from storage.survey360.answers import AnswerRepo
+from storage.survey360.ballots import BallotKeys, MissingBallotSecretError, SealBrokenError
 from tests.conftest import TEST_BALLOT_SECRET
 from tests.storage.test_repositories import NOW, _running_round
 

@@ -1,5 +1,5 @@
 """The statements of every update and every answer, on SQLite and PostgreSQL: PostgreSQL folds
-some of them into one statement (storage/updates.py, storage/answers.py), SQLite runs them in
+some of them into one statement (storage/updates.py, storage/survey360/answers.py), SQLite runs them in
 turn, and both must store and return the same."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.access import Role
-from bot.domain.methodology import Profile
-from storage.answers import AnswerRepo
+from bot.kernel.access import Role
+from bot.kernel.methodology import Profile
 from storage.db import create_sessionmaker
-from storage.employees import EmployeeRepo
 from storage.inbox import InboxRepo, Received
 from storage.models import Assignment, InboxUpdate, ProcessedUpdate
 from storage.roles import RoleRepo
 from storage.senders import SenderRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.answers import AnswerRepo
 from storage.updates import UpdateLog
 from tests.factories import TELEGRAM_IDS
 from tests.storage.test_repositories import _bind_all, _import, _running_round

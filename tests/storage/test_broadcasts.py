@@ -11,9 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.methodology import Profile
-from bot.services import campaigns, people
-from bot.services.broadcasts import (
+from bot.broadcasts.service import (
     BROADCAST,
     Attachment,
     Audience,
@@ -25,12 +23,15 @@ from bot.services.broadcasts import (
     queue_round_reminders,
     start_broadcast,
 )
+from bot.kernel.methodology import Profile
+from bot.staff import people
+from bot.survey360 import rounds as campaigns
 from storage.broadcasts import BroadcastRepo
-from storage.campaigns import CampaignRepo
 from storage.db import create_sessionmaker
-from storage.employees import EmployeeRepo
 from storage.models import Assignment, Broadcast, Employee, OutboxMessage
 from storage.outbox import INTERRUPTED, OutboxRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.factories import TELEGRAM_IDS, staff_validation
 
 NOW = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)

@@ -10,12 +10,12 @@ from datetime import date
 from sqlalchemy import String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.quarter_files import KPI_TEXT_LIMITS
-from bot.domain.staff import FIELD_LIMITS, StaffErrorCode
-from bot.services import people
-from bot.services.staff_files import load_staff_file
-from storage.employees import EmployeeRepo
+from bot.quarterly.upload_rules import KPI_TEXT_LIMITS
+from bot.staff import people
+from bot.staff.files import load_staff_file
+from bot.staff.rules import FIELD_LIMITS, StaffErrorCode
 from storage.models import Employee, LegacyKpi, PlanKpi
+from storage.staff.employees import EmployeeRepo
 from tests.factories import STAFF_CSV
 
 

@@ -1,5 +1,5 @@
-"""Identities cannot be taken (bot/services/people.py over storage/employees.py and
-storage/invites.py), on SQLite and PostgreSQL: any join closes the person's invites, a joined
+"""Identities cannot be taken (bot/staff/people.py over storage/staff/employees.py and
+storage/staff/invites.py), on SQLite and PostgreSQL: any join closes the person's invites, a joined
 person is never moved to another account by an invite or a contact, and only HR unbinds, in
 the audit log."""
 
@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.access import Role
-from bot.services import people
-from bot.services.access import Actor
-from bot.services.people import JoinOutcome, JoinResult, UnbindOutcome
+from bot.kernel.access import Role
+from bot.staff import people
+from bot.staff.access import Actor
+from bot.staff.people import JoinOutcome, JoinResult, UnbindOutcome
 from storage.db import create_sessionmaker
 from storage.dto import EmployeeDTO
-from storage.employees import EmployeeRepo
 from storage.models import AuditEntry, Employee, Invite
+from storage.staff.employees import EmployeeRepo
 from tests.factories import staff_validation
 
 NOW = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)

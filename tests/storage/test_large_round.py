@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.methodology import Profile
-from bot.domain.workdays import KAZAKHSTAN
-from bot.services.reminders import plan_reminders
+from bot.deadlines.keeper import plan_reminders
+from bot.kernel.methodology import Profile
+from bot.kernel.workdays import KAZAKHSTAN
 from storage.db import create_sessionmaker
 from storage.models import Assignment, Campaign, CampaignSubject, Employee, OutboxMessage
 

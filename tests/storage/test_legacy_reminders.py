@@ -1,4 +1,4 @@
-"""The 2018 method's deadlines in the outbox (bot/services/legacy_reminders.py through the
+"""The 2018 method's deadlines in the outbox (bot/legacy2018/reminders.py through the
 deadline keeper), on SQLite and PostgreSQL: the plan's reminders planned exactly once however
 often the keeper runs, dropped for a manager whose plans are all submitted; a returned plan's
 last day to the manager and the day after to HR, renewed when it is returned again; an absent
@@ -16,17 +16,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.access import Role
-from bot.domain.methodology import load_profile
-from bot.domain.workdays import KAZAKHSTAN
-from bot.services import legacy, people
-from bot.services.access import COMMAND_LINE, grant_role
-from bot.services.legacy_reminders import LEGACY_ABSENCE_DUE, LEGACY_BACK_DUE, LEGACY_BACK_OVERDUE
-from bot.services.reminders import plan_reminders
+from bot.deadlines.keeper import plan_reminders
+from bot.kernel.access import Role
+from bot.kernel.methodology import load_profile
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.reminders import LEGACY_ABSENCE_DUE, LEGACY_BACK_DUE, LEGACY_BACK_OVERDUE
+from bot.staff import people
+from bot.staff.access import COMMAND_LINE, grant_role
 from storage.dto import CampaignDTO, EmployeeDTO
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from storage.legacy2018 import LegacyRepo
 from storage.models import OutboxMessage
+from storage.staff.employees import EmployeeRepo
 from tests.factories import staff_validation
 from tests.legacy_support import plan
 from tests.storage.test_legacy_year import CATEGORIES, staff_with_categories

@@ -1,4 +1,4 @@
-"""The 2018 method's year in the database (storage/legacy.py), on SQLite and PostgreSQL: a sheet
+"""The 2018 method's year in the database (storage/legacy2018.py), on SQLite and PostgreSQL: a sheet
 from plan to acquaintance, stale and repeated changes refused, and the tables' own guards."""
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.legacy import Choice, CommissionVote, decide, kpi_count_grade
-from bot.domain.methodology import load_profile
-from bot.services import people
-from storage.campaigns import CampaignRepo
+from bot.kernel.methodology import load_profile
+from bot.legacy2018.rules import Choice, CommissionVote, decide, kpi_count_grade
+from bot.staff import people
 from storage.db import create_sessionmaker
-from storage.employees import EmployeeRepo
-from storage.legacy import CompetencyOutcome, LegacyKpiRow, LegacyRepo, NewSheet
+from storage.legacy2018 import CompetencyOutcome, LegacyKpiRow, LegacyRepo, NewSheet
 from storage.models import Campaign, LegacySheet
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.factories import staff_validation
 
 NOW = datetime(2018, 12, 20, 10, 0, tzinfo=UTC)

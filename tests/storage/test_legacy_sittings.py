@@ -16,14 +16,15 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.legacy import Choice
-from bot.domain.workdays import KAZAKHSTAN
-from bot.i18n import create_i18n, in_locale
-from bot.services import legacy, reports
-from bot.services.access import COMMAND_LINE
-from bot.services.legacy import LEGACY_SITTING, LEGACY_VOTE, Refusal
+from bot.infra.i18n import create_i18n, in_locale
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.rules import Choice
+from bot.legacy2018.service import LEGACY_SITTING, LEGACY_VOTE, Refusal
+from bot.reports import files as reports
+from bot.staff.access import COMMAND_LINE
 from storage.dto import CampaignDTO, EmployeeDTO
-from storage.legacy import CommissionDTO, LegacyRepo
+from storage.legacy2018 import CommissionDTO, LegacyRepo
 from storage.models import OutboxMessage
 from tests.legacy_support import AUTHORISED_NAME, approve_latest, ready_for_commission
 from tests.storage.test_legacy_year import NOW, TODAY, ZONE, _ready, _sheet_id, _start

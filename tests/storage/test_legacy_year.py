@@ -1,4 +1,4 @@
-"""A year under the 2018 method through its services (bot/services/legacy.py), on SQLite and
+"""A year under the 2018 method through its services (bot/legacy2018/service.py), on SQLite and
 PostgreSQL: the plan returned and approved, the KPI sheet agreed, the competency sheet, the
 commission's sitting with a tie the chair decides, acquaintance; and every refusal on the way.
 
@@ -16,19 +16,21 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import as_utc
-from bot.domain.access import Role
-from bot.domain.legacy import Choice
-from bot.domain.methodology import load_profile
-from bot.domain.workdays import KAZAKHSTAN
-from bot.i18n import create_i18n, in_locale
-from bot.services import legacy, people, reports
-from bot.services.access import COMMAND_LINE, Actor, grant_role
-from bot.services.legacy import LEGACY_APPROVAL, LEGACY_RESULT, LegacyError, Refusal
+from bot.infra.i18n import create_i18n, in_locale
+from bot.kernel.access import Role
+from bot.kernel.clock import as_utc
+from bot.kernel.methodology import load_profile
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.rules import Choice
+from bot.legacy2018.service import LEGACY_APPROVAL, LEGACY_RESULT, LegacyError, Refusal
+from bot.reports import files as reports
+from bot.staff import people
+from bot.staff.access import COMMAND_LINE, Actor, grant_role
 from storage.dto import CampaignDTO, EmployeeDTO
-from storage.employees import EmployeeRepo
-from storage.legacy import LegacyRepo
+from storage.legacy2018 import LegacyRepo
 from storage.outbox import OutboxRepo
+from storage.staff.employees import EmployeeRepo
 from tests.factories import STAFF_CSV, staff_validation
 from tests.legacy_support import plan, ready_for_commission
 

@@ -6,13 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from bot.domain import scoring
-from bot.domain.methodology import Profile
-from bot.domain.scoring import AnswerCount
-from storage.answers import AnswerRepo
+from bot.kernel import scoring
+from bot.kernel.methodology import Profile
+from bot.kernel.scoring import AnswerCount
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import downgrade, upgrade
 from storage.models import Base
+from storage.survey360.answers import AnswerRepo
 from tests.conftest import TEST_BALLOT_SECRET
 
 

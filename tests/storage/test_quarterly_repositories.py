@@ -15,14 +15,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.methodology import Profile
-from bot.domain.quarterly import quarter_schedule
-from bot.domain.workdays import KAZAKHSTAN
-from bot.services import people
-from bot.services.quarterly import year_result
-from storage.campaigns import CampaignRepo
+from bot.kernel.methodology import Profile
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.quarterly.rounds import year_result
+from bot.quarterly.rules import quarter_schedule
+from bot.staff import people
 from storage.dto import CampaignDTO
-from storage.employees import EmployeeRepo
 from storage.models import Campaign, QuarterSheet, SheetScore
 from storage.quarterly import (
     QUARTER,
@@ -34,6 +32,8 @@ from storage.quarterly import (
     ScoreDTO,
     ScoreRejected,
 )
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.factories import staff_validation
 
 D = Decimal

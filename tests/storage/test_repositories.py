@@ -8,17 +8,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import scoring
-from bot.domain.methodology import Profile
-from bot.domain.scoring import AnswerCount, Total
-from bot.services import campaigns, people
-from bot.services.campaigns import CampaignError, RespondentRow
-from bot.services.results import campaign_results, results_csv
-from storage.answers import AnswerRepo
-from storage.campaigns import CampaignRepo
-from storage.employees import EmployeeRepo
+from bot.kernel import scoring
+from bot.kernel.methodology import Profile
+from bot.kernel.scoring import AnswerCount, Total
+from bot.staff import people
+from bot.survey360 import rounds as campaigns
+from bot.survey360.results import campaign_results, results_csv
+from bot.survey360.rounds import CampaignError, RespondentRow
 from storage.models import AnswerTally, Assignment, Ballot, CompetencySum, DraftAnswer, SelfAnswer
 from storage.outbox import OutboxRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.answers import AnswerRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.factories import STAFF_CSV, TELEGRAM_IDS, staff_validation
 
 NOW = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)

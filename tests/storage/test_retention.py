@@ -9,13 +9,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.methodology import Profile
-from bot.domain.retention import retention_cutoffs
-from bot.services import people
-from bot.services.access import COMMAND_LINE
-from bot.services.retention import purge_expired
-from storage.campaigns import CampaignRepo
-from storage.employees import EmployeeRepo
+from bot.kernel.methodology import Profile
+from bot.retention.purge import purge_expired
+from bot.retention.rules import retention_cutoffs
+from bot.staff import people
+from bot.staff.access import COMMAND_LINE
 from storage.models import (
     AbsencePeriod,
     AnswerTally,
@@ -28,6 +26,8 @@ from storage.models import (
     WorkPlan,
 )
 from storage.quarterly import AbsenceRepo, NewKpi, PlanRepo, QuarterRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
 from tests.factories import staff_validation
 
 TODAY = date(2029, 2, 1)

@@ -1,4 +1,4 @@
-"""Granting and revoking roles (bot/services/access.py over storage/roles.py) on SQLite and
+"""Granting and revoking roles (bot/staff/access.py over storage/roles.py) on SQLite and
 PostgreSQL: nobody grants themselves a role, roles that see scores come only from the head of
 HR, and the last head of HR stays even when two heads revoke each other at the same moment."""
 
@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.domain.access import Role
-from bot.services.access import COMMAND_LINE, Actor, RoleChange, grant_role, revoke_role
+from bot.kernel.access import Role
+from bot.staff.access import COMMAND_LINE, Actor, RoleChange, grant_role, revoke_role
 from storage.db import create_sessionmaker
 from storage.models import AuditEntry
 from storage.roles import RoleRepo

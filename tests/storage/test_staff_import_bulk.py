@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.staff import REQUIRED_COLUMNS
-from bot.services import people
-from bot.services.staff_files import load_staff_file
+from bot.staff import people
+from bot.staff.files import load_staff_file
+from bot.staff.rules import REQUIRED_COLUMNS
 from storage.dto import ImportSummary
 from storage.models import Employee
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bot.domain.methodology import load_profile
+from bot.kernel.methodology import load_profile
 
 revision: str = "0016"
 down_revision: str | None = "0015"

@@ -3,7 +3,7 @@
 Until now a submitted questionnaire was added to ``answer_tallies`` and ``competency_sums`` in
 the transaction that marked its assignment submitted, and drafts were plain scores: a reader
 of the database (PostgreSQL's xmin, SQLite's row order and write-ahead log, a subject's first
-submission) could tell who answered what. Drafts are now sealed (storage/ballots.py), and a
+submission) could tell who answered what. Drafts are now sealed (storage/survey360/ballots.py), and a
 submitted colleague's questionnaire becomes a sealed ballot, tallied only when its round
 closes.
 
@@ -24,10 +24,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bot.config import Settings
-from bot.domain.methodology import load_profile
-from bot.domain.scoring import AnswerCount, competency_totals
-from storage.ballots import BallotKeys, counted
+from bot.kernel.config import Settings
+from bot.kernel.methodology import load_profile
+from bot.kernel.scoring import AnswerCount, competency_totals
+from storage.survey360.ballots import BallotKeys, counted
 
 revision: str = "0018"
 down_revision: str | None = "0017"

@@ -2,7 +2,7 @@
 
 Long polling confirmed a batch of updates to Telegram (the next getUpdates offset) before
 handling them, so a crash lost those in flight. Each update is now stored here first and
-deleted in the transaction that handles it (bot/inbox.py). Downgrading drops the table: the
+deleted in the transaction that handles it (bot/infra/inbox.py). Downgrading drops the table: the
 updates still in it are lost, as they were before this revision.
 
 Revision ID: 0019

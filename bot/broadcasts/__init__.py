@@ -1,0 +1,1 @@
+"""Broadcasts: HR's messages to an audience and reminders of unfinished work."""

@@ -1,0 +1,1 @@
+"""Calibration sessions (chapter 5): the case, the vote, the protocol."""

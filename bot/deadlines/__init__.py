@@ -1,0 +1,1 @@
+"""Deadlines that keep themselves: reminders, HR's digest and alerts, /deadlines."""

@@ -1,0 +1,1 @@
+"""/help and the bot's menus, per role and language."""

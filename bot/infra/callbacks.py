@@ -1,0 +1,306 @@
+"""Every callback payload the bot's buttons carry: ids and enums only (64 bytes at most).
+
+Numbers are bounded by what the database's columns hold (bot/kernel/limits.py): a forged payload with
+an id beyond them (2**70) then does not unpack, so no handler's filter matches and the press is
+answered as any unknown or forged button is (handlers/fallback.py), instead of failing the
+update in the driver with an OverflowError."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.kernel.limits import RowId, SmallNumber
+from bot.quarterly.sheets import SheetAction
+from bot.survey360.questionnaire import Action
+
+
+class AnswerCb(CallbackData, prefix="a"):
+    """A score given to one statement of one questionnaire."""
+
+    assignment: RowId
+    statement: SmallNumber
+    score: SmallNumber
+
+
+class NavCb(CallbackData, prefix="n"):
+    assignment: RowId
+    action: Action
+    statement: SmallNumber = 0
+
+
+class TasksCb(CallbackData, prefix="t"):
+    """Show my open questionnaires."""
+
+
+class LanguageCode(StrEnum):
+    KK = "kk"
+    RU = "ru"
+    EN = "en"
+
+
+class LanguageCb(CallbackData, prefix="lang"):
+    code: LanguageCode
+
+
+class StaffImportAction(StrEnum):
+    CONFIRM = "ok"
+    CANCEL = "no"
+
+
+class StaffImportCb(CallbackData, prefix="si"):
+    action: StaffImportAction
+
+
+class RoundAction(StrEnum):
+    SHOW = "show"
+    REFRESH = "ref"
+    CHART = "chart"
+    REMIND = "remind"
+    CLOSE = "close"
+    CLOSE_CONFIRM = "closeok"
+    REPORT_XLSX = "xlsx"
+    REPORT_ZIP = "zip"
+    REPORT_UNITS = "units"
+
+
+class RoundCb(CallbackData, prefix="hr"):
+    action: RoundAction
+    campaign: RowId
+
+
+class AuditPageCb(CallbackData, prefix="au"):
+    offset: RowId
+
+
+class WizardAction(StrEnum):
+    YEAR = "year"
+    SCOPE_ALL = "all"
+    SCOPE_UNIT = "unit"
+    SCOPE_LIST = "list"
+    PICK_UNIT = "pick"
+    REPLACE = "repl"
+    START = "start"
+    START_SKIPPING = "skip"
+    DELETE = "del"
+    EXTEND = "ext"
+
+
+class WizardCb(CallbackData, prefix="nw"):
+    """The new-round wizard and the deadline extension. ``value``: a year, a unit's index in
+    the sorted list of units, or a round id."""
+
+    action: WizardAction
+    value: RowId = 0
+
+
+class UnitArchiveCb(CallbackData, prefix="hu"):
+    """The ZIP of one unit's reports: the unit's index in the round's sorted list of units."""
+
+    campaign: RowId
+    unit: RowId
+
+
+class BroadcastAction(StrEnum):
+    EVERYONE = "all"
+    UNIT = "unit"
+    PICK_UNIT = "pick"
+    ROUND = "round"
+    PICK_ROUND = "pickr"
+    NOT_JOINED = "nj"
+    SEND = "send"
+    CANCEL = "cancel"
+
+
+class BroadcastCb(CallbackData, prefix="bc"):
+    action: BroadcastAction
+    value: RowId = 0
+
+
+class SheetCb(CallbackData, prefix="q"):
+    """A navigation button of a quarterly sheet; ``item`` is a parameter's or KPI's number."""
+
+    sheet: RowId
+    action: SheetAction
+    item: SmallNumber = 0
+
+
+class SheetScoreCb(CallbackData, prefix="qs"):
+    """A score for one item of a quarterly sheet, in hundredths (4.75 → 475)."""
+
+    sheet: RowId
+    item: SmallNumber
+    hundredths: SmallNumber
+
+
+class AcknowledgeCb(CallbackData, prefix="ack"):
+    """ "I have read it": the evaluated person acknowledges a quarterly result."""
+
+    sheet: RowId
+
+
+class ReportAckCb(CallbackData, prefix="ack3"):
+    """ "I have read it": the evaluated person acknowledges their 360 report (clause 11)."""
+
+    subject: RowId
+
+
+class PlanDecision(StrEnum):
+    APPROVE = "ok"
+    RETURN = "ret"
+
+
+class PlanCb(CallbackData, prefix="wp"):
+    """The superior manager's decision on a work plan (appendix 1)."""
+
+    plan: RowId
+    decision: PlanDecision
+
+
+class QuarterAction(StrEnum):
+    CREATE_YEAR = "year"
+    SHOW = "show"
+    START = "start"
+    CLOSE = "close"
+    WORKBOOK = "xlsx"
+
+
+class QuarterCb(CallbackData, prefix="qr"):
+    """HR's quarterly rounds screen; ``value``: a year or a round id."""
+
+    action: QuarterAction
+    value: RowId
+
+
+class SheetPdfCb(CallbackData, prefix="qp"):
+    """A submitted quarterly sheet as a PDF (appendix 2 or 4), for those clause 20 allows."""
+
+    sheet: RowId
+
+
+class AppealCb(CallbackData, prefix="ap"):
+    """ "I disagree": apply for a calibration session about a quarterly result (clause 12)."""
+
+    sheet: RowId
+
+
+class CalibrationCb(CallbackData, prefix="cs"):
+    """The authorised person's "hold a session" on an application (clause 38)."""
+
+    appeal: RowId
+
+
+class CalibrationVoteCb(CallbackData, prefix="cv"):
+    """A member's vote: support the evaluator's score, or propose another (typed next)."""
+
+    appeal: RowId
+    support: bool
+
+
+class LegacyAction(StrEnum):
+    MENU = "menu"  # the person's year: plan, KPI sheet, competency sheet
+    KPI = "kpi"  # KPI ``item`` of the KPI sheet (0: the first)
+    MET = "met"  # KPI ``item`` met: the actual value and facts are asked for
+    NOT_MET = "miss"  # KPI ``item`` not met: likewise
+    KPI_SUBMIT = "ksub"  # the KPI sheet to the superior manager
+    SHOW = "show"  # a competency of the sheet (``competency``; 0: the first)
+    TOGGLE = "tog"  # mark or unmark indicator ``item`` of ``competency``
+    REVIEW = "rev"  # every competency's verdict, before submitting
+    SUBMIT = "sub"
+
+
+class LegacyCb(CallbackData, prefix="lg"):
+    """The competency sheet of the 2018 method (appendices 3-4)."""
+
+    sheet: RowId
+    action: LegacyAction
+    competency: SmallNumber = 0
+    item: SmallNumber = 0
+
+
+class CommissionAction(StrEnum):
+    LIST = "list"  # every result before the member's sitting commission
+    SHOW = "show"  # one result (``sheet``)
+    APPROVE = "ok"
+    REVISE = "rev"  # the grades to revise to
+    GRADE = "grade"  # revise to ``grade``
+
+
+class CommissionCb(CallbackData, prefix="cm"):
+    """A member of the 2018 method's evaluation commission voting in the bot."""
+
+    action: CommissionAction
+    sheet: RowId = 0
+    grade: str = ""
+
+
+class LegacyAckCb(CallbackData, prefix="lga"):
+    """ "I have read it" on a result of the 2018 method (acquaintance, 004 clauses 40-41)."""
+
+    sheet: RowId
+
+
+class LegacyApproveCb(CallbackData, prefix="lgo"):
+    """The authorised person approves the results a sitting decided (004 clause 39)."""
+
+    sitting: RowId
+
+
+class LegacyStage(StrEnum):
+    PLAN = "plan"  # the individual work plan (appendix 1)
+    KPI = "kpi"  # the KPI sheet (appendix 2)
+
+
+class LegacyDecideCb(CallbackData, prefix="lgd"):
+    """The superior manager approves (agrees) or returns a plan or a KPI sheet."""
+
+    sheet: RowId
+    stage: LegacyStage
+    agree: bool
+
+
+class LegacyPlansCb(CallbackData, prefix="lgp"):
+    """Upload the 2018 method's plans of one's people (appendix 1) as a table."""
+
+
+class LegacySheetPdfCb(CallbackData, prefix="lgf"):
+    """A person's 2018-method sheets as PDF (appendices 2-3): for them and their managers."""
+
+    sheet: RowId
+
+
+class LegacyRoundAction(StrEnum):
+    SHOW = "show"
+    NAME = "name"  # name the commission (typed: the members, the secretary)
+    SCHEDULE = "when"  # set the sitting (typed: the date and time)
+    OPEN = "open"
+    CLOSE = "close"  # close the sitting (typed: the conclusion)
+    PROTOCOL = "prot"
+    # A person's step, recorded by HR (typed: the person, then the date or the act's text).
+    ABSENT = "abs"  # absent during the evaluation (004 clause 4)
+    REFUSAL = "rfs"  # refused to acquaint themselves with the result (clauses 41-42)
+    APPEAL = "apl"  # appealed to the civil service agency (clause 43)
+
+
+class LegacyRoundCb(CallbackData, prefix="lr"):
+    """HR's screen of a 2018-method year."""
+
+    campaign: RowId
+    action: LegacyRoundAction
+    sitting: SmallNumber = 0  # the commission's sitting the button is for, by number (0: none, or the next)
+
+
+class LegacyStartAction(StrEnum):
+    BEGIN = "begin"  # "Start a year" on HR's /legacyrounds
+    PROFILE = "prof"  # ``value``: the profile's index in bot.legacy2018.service.LEGACY_PROFILES
+    YEAR = "year"  # ``value``: the year
+    START = "start"  # ``value``: the year confirmed (a button of an older screen is stale)
+    CANCEL = "cancel"
+
+
+class LegacyStartCb(CallbackData, prefix="ls"):
+    """HR starts a year under the 2018 method: the profile, the year, the deadline, confirm."""
+
+    action: LegacyStartAction
+    value: RowId = 0

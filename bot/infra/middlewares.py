@@ -1,0 +1,228 @@
+"""One database session per update, committed whole with the update's mark in the inbox and
+the update log, the replies it defers sent after the commit, and the employee behind the
+Telegram account."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.enums import ChatMemberStatus
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    EditMessageCaption,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendChatAction,
+    TelegramMethod,
+)
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.kernel.access import Role
+from storage.inbox import InboxRepo
+from storage.senders import SenderRepo
+from storage.staff.employees import EmployeeRepo
+from storage.updates import UpdateLog
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class InboxTicket:
+    """An update the inbox hands to the dispatcher (bot/infra/inbox.py), passed to ``feed_update`` as
+    ``inbox_ticket``: which row to take, how often it was tried, and what became of it."""
+
+    update_id: int
+    attempts: int = 0  # earlier tries that failed
+    outcome: str | None = None  # "handled", "skipped" (handled before) or "failed"
+    error: BaseException | None = None
+
+
+class FailedAfterReplying(Exception):
+    """A handler failed after the bot had already shown the person something (a message it
+    needed the id of), and everything the update wrote was rolled back: the apology must say
+    that what the screen showed was not kept."""
+
+
+# Calls whose result no handler uses (True, or the edited message): sent once the update's
+# transaction has committed, so nothing the person sees describes writes that are then rolled
+# back, and no database lock waits on Telegram. Anything else (sending a message, whose id a
+# handler may store) goes out at once, after the deferred calls before it, to keep the order.
+_DEFERRED = (
+    AnswerCallbackQuery,
+    EditMessageText,
+    EditMessageReplyMarkup,
+    EditMessageCaption,
+    DeleteMessage,
+    SendChatAction,
+)
+
+
+def _deferred(method: TelegramMethod[Any]) -> bool:
+    return isinstance(method, _DEFERRED)
+
+
+@dataclass(slots=True)
+class _Replies:
+    """The Bot API calls an update makes while its transaction is open."""
+
+    deferred: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    shown: bool = False  # something went out before the commit
+    closed: bool = False  # the update is over: calls (from a task it started) go out at once
+
+    async def send_deferred(self) -> None:
+        """In order. An edit Telegram refuses as a no-op (a double tap renders the same screen
+        again) is fine; any other failure stops here and is raised: the person is told
+        something went wrong, rather than the rest being sent as if all was well."""
+        calls, self.deferred = self.deferred, []
+        for call in calls:
+            try:
+                await call()
+            except TelegramBadRequest as error:
+                if "message is not modified" not in error.message:
+                    raise
+
+
+# The calls of the update being handled in this task (aiogram handles each update in a task
+# of its own, so a context variable is private to it).
+_update_replies: ContextVar[_Replies | None] = ContextVar("update_replies", default=None)
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One session and one transaction per update: the handler's writes, the update's removal
+    from the inbox and its record in the update log commit together when the handler returns,
+    and all roll back when it raises, so an update is applied whole or not at all, and one that
+    failed is not mistaken for handled. An update delivered again (Telegram does, when it did
+    not see the first delivery confirmed) is recognised and skipped.
+
+    Replies that need no answer from Telegram wait for the commit (see ``SendAfterCommit``)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        ticket: InboxTicket | None = data.get("inbox_ticket")
+        replies = _Replies()
+        token = _update_replies.set(replies)
+        try:
+            async with self.sessionmaker() as session:
+                data["session"] = session
+                try:
+                    if not await _first_time(event, data, ticket):
+                        await session.commit()
+                        if ticket is not None:
+                            ticket.outcome = "skipped"
+                        return None
+                    result = await handler(event, data)
+                    await session.commit()
+                except BaseException as error:
+                    await session.rollback()
+                    if ticket is not None:
+                        ticket.outcome, ticket.error = "failed", error
+                    if replies.shown and isinstance(error, Exception):
+                        raise FailedAfterReplying(type(error).__name__) from error
+                    raise
+            if ticket is not None:
+                ticket.outcome = "handled"
+            await replies.send_deferred()
+            return result
+        finally:
+            replies.closed = True
+            _update_replies.reset(token)
+
+
+async def _first_time(event: TelegramObject, data: dict[str, Any], ticket: InboxTicket | None) -> bool:
+    """Take the update out of the inbox and record it; False if it was handled before (taken
+    by another instance, or recorded: a repeated delivery). Who sent it is read in the same
+    go, for SenderMiddleware; on PostgreSQL the inbox's row is taken in that statement too
+    (one round trip for all three, storage/updates.py)."""
+    if not isinstance(event, Update):
+        return True
+    updates = UpdateLog(data["session"])
+    user: User | None = data.get("event_from_user")
+    if ticket is not None and user is not None:
+        data["sender"] = await updates.take_first_time_from(ticket.update_id, user.id)
+        if data["sender"] is None:
+            log.info("update %s: handled already, skipped", event.update_id)
+        return data["sender"] is not None
+    if ticket is not None and not await InboxRepo(data["session"]).take(ticket.update_id):
+        log.info("update %s: handled already, skipped", event.update_id)
+        return False
+    if user is None:
+        first = await updates.first_time(event.update_id)
+    else:
+        data["sender"] = await updates.first_time_from(event.update_id, user.id)
+        first = data["sender"] is not None
+    if not first:
+        log.info("update %s delivered again: handled before, skipped", event.update_id)
+    return first
+
+
+class SendAfterCommit(BaseRequestMiddleware):
+    """Defers the current update's Bot API calls that need no answer until its transaction has
+    committed (``_DEFERRED``), answering them True meanwhile; a call whose answer a handler
+    may use goes out at once, after the deferred ones. So what the bot shows has been stored
+    first (a crash after the reply never loses an answer the person saw accepted, and the next
+    tap is never judged against data not yet committed), and a handler that fails rolls back
+    whole without having shown anything it wrote. Calls made outside an update
+    (notifications) pass through untouched."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        replies = _update_replies.get()
+        if replies is None or replies.closed:
+            return await make_request(bot, method)
+        if _deferred(method):
+            replies.deferred.append(lambda: make_request(bot, method))
+            # The session hands the middlewares' result to the caller as the call's result.
+            return cast("Response[TelegramType]", True)
+        replies.shown = True  # from here on, what the person sees may not be stored yet
+        await replies.send_deferred()
+        return await make_request(bot, method)
+
+
+class SenderMiddleware(BaseMiddleware):
+    """Puts who sent the update into the data, read in one statement for every update (so a
+    revoked role or a person who left stops working at once): ``employee`` (an active person
+    bound to this account, or None), ``roles`` (the account's HR-side roles) and, for a role
+    holder outside the staff list, ``account_locale`` (the language chosen with /language).
+
+    Someone marked as having blocked the bot (a 403 to a broadcast) who sends an update has
+    unblocked it: the mark is cleared, so broadcasts reach them again."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        employee, roles = None, frozenset[Role]()
+        if user is not None:
+            # Read with the update's record (DbSessionMiddleware) when there is one.
+            sender = data.pop("sender", None) or await SenderRepo(data["session"]).who(user.id)
+            found, roles = sender.employee, sender.roles
+            employee = found if found is not None and found.active else None
+            # Checked on the loaded row first: a write on every update would serialise them all.
+            if found is not None and found.blocked_at is not None and not _is_blocking_us(event):
+                await EmployeeRepo(data["session"]).clear_blocked(user.id)
+            if roles and employee is None:
+                data["account_locale"] = sender.account_locale
+        data["employee"], data["roles"] = employee, roles
+        return await handler(event, data)
+
+
+def _is_blocking_us(event: TelegramObject) -> bool:
+    """The update Telegram sends when the person blocks the bot comes from them too."""
+    member = event.my_chat_member if isinstance(event, Update) else None
+    return member is not None and member.new_chat_member.status == ChatMemberStatus.KICKED

@@ -1,0 +1,1 @@
+"""The quarterly evaluation: KPI and differentiation sheets, work plans, uploads, results, appeals."""

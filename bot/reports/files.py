@@ -1,0 +1,238 @@
+"""The files HR hands to management, built from a closed round's results. Rendering is CPU
+work: it runs in a worker thread so that the bot keeps answering meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.infra.formatting import current_locale, local_time
+from bot.infra.pdf import build_person_pdf
+from bot.kernel.methodology import Profile
+from bot.legacy2018 import service as legacy
+from bot.legacy2018.forms_pdf import (
+    LegacyProtocol,
+    PersonSheets,
+    ProtocolLine,
+    SheetCompetency,
+    SheetKpi,
+    build_legacy_protocol_pdf,
+    build_sheets_pdf,
+)
+from bot.legacy2018.rules import competencies_for, indicator_group, quorum
+from bot.quarterly.results import sheet_records
+from bot.quarterly.sheet_pdf import build_sheet_pdf
+from bot.quarterly.workbook import build_quarter_workbook
+from bot.survey360.archive import build_pdf_archive
+from bot.survey360.results import SubjectResult, campaign_results
+from bot.survey360.rounds import CampaignError
+from bot.survey360.workbook import build_round_workbook
+from storage.legacy2018 import LegacyRepo
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFile:
+    name: str
+    data: bytes
+
+
+async def _closed_results(session: AsyncSession, profile: Profile, campaign_id: int) -> list[SubjectResult]:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None or campaign.status != "closed":
+        raise CampaignError(f"round {campaign_id} is not closed: reports exist for closed rounds only")
+    return await campaign_results(session, profile, campaign_id)
+
+
+async def round_workbook(
+    session: AsyncSession, profile: Profile, campaign_id: int, today: date
+) -> ReportFile:
+    results = await _closed_results(session, profile, campaign_id)
+    data = await asyncio.to_thread(build_round_workbook, results, profile, generated_on=today)
+    return ReportFile(
+        f"360-{results[0].campaign.year if results else campaign_id}-round-{campaign_id}.xlsx", data
+    )
+
+
+async def person_pdf(
+    session: AsyncSession, profile: Profile, campaign_id: int, employee_id: str
+) -> ReportFile:
+    results = await _closed_results(session, profile, campaign_id)
+    found = [r for r in results if r.subject.employee.employee_id == employee_id]
+    if not found:
+        raise CampaignError(f"{employee_id} is not evaluated in round {campaign_id}")
+    data = await asyncio.to_thread(build_person_pdf, found[0], profile)
+    return ReportFile(f"360-{found[0].campaign.year}-{employee_id}.pdf", data)
+
+
+async def round_archive(
+    session: AsyncSession, profile: Profile, campaign_id: int, unit: str | None = None
+) -> ReportFile:
+    results = [
+        r
+        for r in await _closed_results(session, profile, campaign_id)
+        if unit in (None, r.subject.employee.unit)
+    ]
+    if not results:
+        raise CampaignError(f"nobody from {unit!r} is evaluated in round {campaign_id}")
+    data = await asyncio.to_thread(build_pdf_archive, results, profile)
+    return ReportFile(f"360-{results[0].campaign.year}-round-{campaign_id}.zip", data)
+
+
+async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int) -> list[str]:
+    return sorted({r.subject.employee.unit for r in await _closed_results(session, profile, campaign_id)})
+
+
+async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int | None:
+    """The most recent closed round that evaluated this person."""
+    return await CampaignRepo(session).latest_closed_round_of(employee_id)
+
+
+async def quarter_workbook(
+    session: AsyncSession, profile: Profile, campaign_id: int, now: datetime
+) -> ReportFile:
+    """The quarter's workbook for HR: every sheet, submitted or not, and who is not evaluated."""
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None or campaign.quarter is None or campaign.status == "draft":
+        raise CampaignError(f"round {campaign_id} is not a started quarterly round")
+    records = await sheet_records(session, profile, campaign_id)
+    data = await asyncio.to_thread(
+        build_quarter_workbook, records, profile, year=campaign.year, quarter=campaign.quarter, created_at=now
+    )
+    return ReportFile(f"quarter-{campaign.year}-Q{campaign.quarter}.xlsx", data)
+
+
+async def sheet_pdf(
+    session: AsyncSession, profile: Profile, campaign_id: int, sheet_id: int, now: datetime
+) -> ReportFile:
+    """One person's sheet (appendix 2 or 4) as a PDF; the caller checks clause 20."""
+    records = await sheet_records(session, profile, campaign_id, sheet_id=sheet_id)
+    if not records or records[0].status != "submitted":
+        raise CampaignError(f"sheet {sheet_id} is not submitted")
+    record = records[0]
+    data = await asyncio.to_thread(build_sheet_pdf, record, profile, created_at=now)
+    return ReportFile(f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
+
+
+async def legacy_protocol(
+    session: AsyncSession, campaign_id: int, organisation: str, now: datetime, *, sitting: int | None = None
+) -> ReportFile:
+    """The protocol of a sitting of a 2018-method round's commission (004 appendix 5), once it
+    is over: sitting number ``sitting`` (default: the latest over). It lists the results that
+    sitting decided, its own attendance, conclusion and votes."""
+    repo = LegacyRepo(session)
+    campaign = await CampaignRepo(session).get(campaign_id)
+    commission = await repo.commission(campaign_id) if campaign is not None else None
+    over = [s for s in commission.sittings if s.over] if commission is not None else []
+    chosen = next((s for s in reversed(over) if sitting is None or s.number == sitting), None)
+    if campaign is None or commission is None or chosen is None:
+        raise legacy.LegacyError(f"the commission of round {campaign_id} has not held that sitting yet")
+    profile, rules = legacy.rules_of(campaign)
+    locale = current_locale()
+    grades = {g.code: g.name.get(locale) for g in rules.kpi_count.grades}
+    sheets = [s for s in await repo.sheets(campaign_id) if s.decided_in_sitting_id == chosen.id]
+    names = await EmployeeRepo(session).many(
+        {s.employee_id for s in sheets} | set(commission.members) | {commission.secretary_id or 0}
+    )
+    lines = []
+    for sheet in sheets:
+        votes = await repo.votes(chosen.id, sheet.id)
+        competencies = await repo.competency_results(sheet.id)
+        revised = Counter(v.corrected_grade for v in votes if v.choice == "revise" and v.corrected_grade)
+        person = names[sheet.employee_id]
+        lines.append(
+            ProtocolLine(
+                person=person.full_name,
+                position=person.position,
+                kpi_met=sheet.kpi_met or 0,
+                kpis=rules.kpi_count.kpis,
+                grade=grades.get(sheet.kpi_grade or "", "—"),
+                competencies_met=sum(c.meets for c in competencies) if rules.competencies else None,
+                competencies=len(competencies) if rules.competencies else None,
+                corrected=grades.get(sheet.corrected_grade or "") if sheet.decision == "revise" else None,
+                proposal=sheet.recommendation or "",
+                approve_votes=sum(1 for v in votes if v.choice == "approve"),
+                revise_votes=[(grades[code], count) for code, count in sorted(revised.items())],
+            )
+        )
+    chair = names.get(commission.chair_id or 0)
+    protocol = LegacyProtocol(
+        organisation=organisation,
+        year=campaign.year,
+        number=chosen.number,
+        sitting_at=chosen.sitting_at,
+        lines=lines,
+        conclusion=chosen.conclusion or "",
+        secretary=names[commission.secretary_id].full_name if commission.secretary_id in names else "",
+        chair=chair.full_name if chair else "",
+        members=[names[m].full_name for m in commission.members if m != commission.chair_id and m in names],
+        present=len(chosen.present),
+        quorum=quorum(rules.commission, len(commission.members)),
+        approved_by=chosen.approved_by_name,
+        approved_on=local_time(chosen.approved_at).date() if chosen.approved_at else None,
+    )
+    data = await asyncio.to_thread(build_legacy_protocol_pdf, protocol, profile, created_at=now)
+    return ReportFile(f"protocol-{campaign.year}-{campaign_id}-sitting-{chosen.number}.pdf", data)
+
+
+async def legacy_sheets(session: AsyncSession, sheet_id: int, now: datetime) -> ReportFile:
+    """A person's KPI sheet and competency sheet of a 2018-method year (004 appendices 2-3)."""
+    repo = LegacyRepo(session)
+    sheet = await repo.sheet(sheet_id)
+    campaign = await CampaignRepo(session).get(sheet.campaign_id) if sheet is not None else None
+    if sheet is None or campaign is None or sheet.excluded_reason is not None:
+        raise legacy.LegacyError(f"there is no sheet {sheet_id} to print")
+    profile, rules = legacy.rules_of(campaign)
+    locale = current_locale()
+    grades = {g.code: g.name.get(locale) for g in rules.kpi_count.grades}
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    kpis = [
+        SheetKpi(
+            k.no, k.name, k.unit, k.planned, k.actual or "", k.met if sheet.kpi_status != "open" else None
+        )
+        for k in await repo.kpis(sheet.id)
+    ]
+    competencies = None
+    note = None
+    if rules.competencies is not None:
+        sheet_rules = rules.competencies
+        verdicts = {r.competency_no: r for r in await repo.competency_results(sheet.id)}
+        seen = await repo.indicators_seen(sheet.id)
+        assessed = {c.no for c in competencies_for(sheet_rules, serves_public=sheet.serves_public)}
+        competencies = []
+        for competency in sheet_rules.competencies:
+            star = "*" if competency.public_service_only else ""
+            verdict = verdicts.get(competency.no)
+            not_seen: list[str] = []
+            if verdict is not None and not verdict.meets and sheet.position_category:
+                group = indicator_group(competency, sheet.position_category, heads_unit=sheet.heads_unit)
+                shown = seen.get(competency.no, set())
+                not_seen = [t.get(locale) for i, t in enumerate(group.effective) if i not in shown]
+            competencies.append(
+                SheetCompetency(
+                    competency.no,
+                    competency.sheet_name.get(locale) + star,
+                    competency.no in assessed,
+                    verdict.meets if verdict is not None else None,
+                    not_seen,
+                )
+            )
+        note = sheet_rules.public_service_note.get(locale) if sheet_rules.public_service_note else None
+    forms = PersonSheets(
+        person=person.full_name,
+        position=person.position,
+        unit=person.unit,
+        year=campaign.year,
+        kpis=kpis,
+        grade=grades.get(sheet.kpi_grade or "") if sheet.kpi_status in ("submitted", "agreed") else None,
+        grade_names=[g.name.get(locale) for g in rules.kpi_count.grades],
+        competencies=competencies,
+        public_service_note=note,
+    )
+    data = await asyncio.to_thread(build_sheets_pdf, forms, profile, created_at=now)
+    return ReportFile(f"sheets-{campaign.year}-{person.employee_id}.pdf", data)

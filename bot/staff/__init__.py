@@ -1,0 +1,1 @@
+"""The staff list, joining the bot, roles and the audit trail."""

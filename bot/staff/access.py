@@ -1,0 +1,106 @@
+"""Roles and the audit trail: every HR action is checked and written down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kernel.access import Role, may_grant, may_grant_to
+from storage.roles import AuditRepo, RoleRepo
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting: a Telegram account with its roles, or the command line (None)."""
+
+    telegram_user_id: int | None
+    roles: frozenset[Role]
+
+
+COMMAND_LINE = Actor(telegram_user_id=None, roles=frozenset(Role))
+
+
+async def audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | int | None = None,
+    *,
+    at: datetime,
+    details: Mapping[str, object] | None = None,
+) -> None:
+    await AuditRepo(session).record(
+        at=at,
+        actor_telegram_id=actor.telegram_user_id,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )
+
+
+async def seed_roles(session: AsyncSession, telegram_ids: Iterable[int], role: Role, now: datetime) -> int:
+    """Accounts from the configuration (HR_ADMIN_IDS, HR_HEAD_IDS) hold their role from the
+    start; returns how many were new."""
+    repo, added = RoleRepo(session), 0
+    for telegram_id in sorted(set(telegram_ids)):
+        if await repo.grant(telegram_id, role, granted_by=None):
+            added += 1
+            await audit(
+                session,
+                COMMAND_LINE,
+                "role.seed",
+                "account",
+                telegram_id,
+                at=now,
+                details={"role": role.value},
+            )
+    return added
+
+
+class RoleChange(StrEnum):
+    DONE = "done"
+    UNCHANGED = "unchanged"
+    NOT_ALLOWED = "not_allowed"
+    OWN_ROLE = "own_role"  # nobody grants themselves a role
+    LAST_HR_HEAD = "last_hr_head"
+
+
+async def grant_role(
+    session: AsyncSession, actor: Actor, target: int, role: Role, now: datetime
+) -> RoleChange:
+    if actor.telegram_user_id == target:
+        return RoleChange.OWN_ROLE
+    if not may_grant_to(actor.telegram_user_id, actor.roles, target, role):
+        return RoleChange.NOT_ALLOWED
+    if not await RoleRepo(session).grant(target, role, actor.telegram_user_id):
+        return RoleChange.UNCHANGED
+    await audit(session, actor, "role.grant", "account", target, at=now, details={"role": role.value})
+    return RoleChange.DONE
+
+
+async def revoke_role(
+    session: AsyncSession, actor: Actor, target: int, role: Role, now: datetime
+) -> RoleChange:
+    """Taking one's own role is allowed (stepping down), except the last head of HR's."""
+    repo = RoleRepo(session)
+    if actor.telegram_user_id is not None and not may_grant(actor.roles, role):
+        return RoleChange.NOT_ALLOWED
+    if role is Role.HR_HEAD:
+        # Decided on locked rows: two heads taking the role from each other at the same
+        # moment would otherwise both see two heads, and leave none.
+        heads = await repo.lock_holders(Role.HR_HEAD)
+        if actor.telegram_user_id is not None and actor.telegram_user_id not in heads:
+            return RoleChange.NOT_ALLOWED  # lost the role while this update waited
+        if heads == [target]:
+            # Nobody could read results or the audit log any more.
+            return RoleChange.LAST_HR_HEAD
+    if not await repo.revoke(target, role):
+        return RoleChange.UNCHANGED
+    await audit(session, actor, "role.revoke", "account", target, at=now, details={"role": role.value})
+    return RoleChange.DONE

@@ -1,0 +1,93 @@
+"""A ZIP of per-person 360 result PDFs, for a unit or for the whole round.
+
+Members are named ``<unit>/<employee_id> <full name>.pdf`` in UTF-8 (the ZIP's language
+flag is set, so Windows Explorer, macOS and Linux show Cyrillic names correctly), with the
+characters no file system accepts replaced, Windows' reserved names avoided, and each
+name part short enough for any file system. The archive holds those PDFs and nothing else
+(no directory entries, no manifest). Blocking: call from a worker thread in the bot.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.infra.pdf import build_person_pdf, report_created_at
+from bot.kernel.methodology import Profile
+from bot.survey360.results import SubjectResult
+from bot.survey360.workbook import collation_key
+
+__all__ = ["build_pdf_archive", "member_name"]
+
+# Forbidden on Windows (and "/" everywhere), plus control characters.
+UNSAFE_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
+# Characters, not bytes: a Cyrillic character takes 2 bytes in UTF-8, and most file
+# systems allow 255 bytes per name.
+MAX_PART_CHARS = 100
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def build_pdf_archive(
+    items: Sequence[SubjectResult], profile: Profile, *, created_at: datetime | None = None
+) -> bytes:
+    """A deflated ZIP with one result PDF per person, in the current i18n locale.
+
+    ``created_at`` (default: the round's deadline) dates the PDFs and the ZIP entries, so
+    the same round always gives the same bytes.
+    """
+    output = io.BytesIO()
+    taken: set[str] = set()
+    ordered = sorted(
+        items,
+        key=lambda i: (collation_key(i.subject.employee.unit), collation_key(i.subject.employee.full_name)),
+    )
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in ordered:
+            when = created_at or report_created_at(item)
+            name = _unique(member_name(item), taken)
+            entry = zipfile.ZipInfo(name, date_time=max(ZIP_EPOCH, when.timetuple()[:6]))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            archive.writestr(entry, build_person_pdf(item, profile, created_at=when))
+    return output.getvalue()
+
+
+def member_name(item: SubjectResult) -> str:
+    """``<unit>/<employee_id> <full name>.pdf``, safe on every common file system."""
+    person = item.subject.employee
+    unit = _safe_part(person.unit)
+    stem = _safe_part(f"{_safe_part(person.employee_id)} {person.full_name}")
+    return f"{unit}/{stem}.pdf"
+
+
+def _safe_part(text: str) -> str:
+    """One path component: no separators or forbidden characters, no leading or trailing
+    dots and spaces (Windows drops the trailing ones, a leading dot hides the file), not a
+    reserved device name, at most MAX_PART_CHARS characters, never empty."""
+    text = " ".join(unicodedata.normalize("NFC", text).split())  # tabs and line breaks too
+    text = UNSAFE_CHARACTERS.sub("_", text)
+    text = text[:MAX_PART_CHARS].strip(" .")
+    if not text:
+        return "_"
+    if text.split(".")[0].upper() in WINDOWS_RESERVED:
+        text = f"_{text}"
+    return text
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """Add " (2)", " (3)" … before ".pdf" if the name exists already, ignoring case (as
+    Windows and macOS file systems do)."""
+    stem, suffix = name.removesuffix(".pdf"), ".pdf"
+    candidate, copy = name, 1
+    while candidate.casefold() in taken:
+        copy += 1
+        candidate = f"{stem} ({copy}){suffix}"
+    taken.add(candidate.casefold())
+    return candidate

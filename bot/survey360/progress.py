@@ -1,0 +1,95 @@
+"""How a round is going, for HR: who has finished, never what anyone answered."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kernel.methodology import Profile
+from bot.staff.access import Actor, audit
+from bot.survey360.rounds import CampaignError
+from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
+from storage.survey360.campaigns import CampaignRepo, ProgressRepo
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCompletion:
+    unit: str
+    submitted: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unfinished:
+    respondent: EmployeeDTO
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundProgress:
+    campaign: CampaignDTO
+    submitted: int
+    total: int
+    units: list[UnitCompletion]  # by the respondent's unit: who still has work to do
+    below_threshold: list[SubjectDTO]  # results that would be withheld if the round closed now
+    unfinished: list[Unfinished]
+    not_joined: int  # unfinished respondents who have not joined the bot: reminders cannot reach them
+
+
+async def round_progress(session: AsyncSession, profile: Profile, campaign_id: int) -> RoundProgress:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is None:
+        raise CampaignError(f"there is no round {campaign_id}")
+    states = await ProgressRepo(session).assignment_states(campaign_id)
+    per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    remaining: dict[int, int] = defaultdict(int)
+    people: dict[int, EmployeeDTO] = {}
+    colleagues_done: dict[int, int] = defaultdict(int)
+    for state in states:
+        counts = per_unit[state.respondent.unit]
+        counts[1] += 1
+        if state.submitted:
+            counts[0] += 1
+            if state.relation != "self":
+                colleagues_done[state.subject_id] += 1
+        else:
+            remaining[state.respondent.id] += 1
+            people[state.respondent.id] = state.respondent
+    subjects = await CampaignRepo(session).subjects(campaign_id, included_only=True)
+    unfinished = [Unfinished(people[pk], count) for pk, count in remaining.items()]
+    return RoundProgress(
+        campaign=campaign,
+        submitted=sum(1 for s in states if s.submitted),
+        total=len(states),
+        units=[UnitCompletion(unit, done, total) for unit, (done, total) in sorted(per_unit.items())],
+        below_threshold=[s for s in subjects if colleagues_done[s.id] < profile.min_respondents],
+        unfinished=sorted(unfinished, key=lambda u: u.respondent.full_name),
+        not_joined=sum(1 for u in unfinished if u.respondent.telegram_user_id is None),
+    )
+
+
+async def extend_deadline(
+    session: AsyncSession, actor: Actor, campaign_id: int, deadline: date, *, today: date, now: datetime
+) -> CampaignDTO:
+    repo = CampaignRepo(session)
+    campaign = await repo.get(campaign_id)
+    if campaign is None or campaign.status == "closed":
+        raise CampaignError(f"round {campaign_id} is not open")
+    if deadline < today or deadline <= campaign.deadline:
+        raise CampaignError("the new deadline must be later than the current one and not in the past")
+    await ProgressRepo(session).set_deadline(campaign_id, deadline)
+    await audit(
+        session,
+        actor,
+        "round.extend",
+        "campaign",
+        campaign_id,
+        at=now,
+        details={"from": campaign.deadline.isoformat(), "to": deadline.isoformat()},
+    )
+    updated = await repo.get(campaign_id)
+    assert updated is not None
+    return updated

@@ -1,0 +1,74 @@
+"""360 results: per-competency means without the self-assessment, and their exports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.kernel.cells import csv_text
+from bot.kernel.methodology import Profile, Questionnaire
+from bot.kernel.scoring import Result360, compute_360_result
+from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
+from storage.survey360.answers import AnswerRepo
+from storage.survey360.campaigns import CampaignRepo
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectResult:
+    campaign: CampaignDTO
+    subject: SubjectDTO
+    questionnaire: Questionnaire
+    result: Result360
+
+
+async def campaign_results(
+    session: AsyncSession, profile: Profile, campaign_id: int, *, subject_id: int | None = None
+) -> list[SubjectResult]:
+    """Results of every person evaluated in a round (or of one of them)."""
+    repo = CampaignRepo(session)
+    campaign = await repo.get(campaign_id)
+    if campaign is None:
+        return []
+    # One person's report (as the delivery sends them) asks the database about that person only.
+    subjects = await repo.subjects(campaign_id, included_only=True, subject_id=subject_id)
+    others, own = await AnswerRepo(session).competency_totals(campaign_id, subject_id)
+    submitted = await repo.submitted_counts(campaign_id, subject_id)
+    results = []
+    for subject in subjects:
+        questionnaire = profile.questionnaire(subject.questionnaire)
+        result = compute_360_result(
+            profile,
+            questionnaire,
+            others.get(subject.id, {}),
+            own.get(subject.id, {}),
+            submitted.get(subject.id, 0),
+        )
+        results.append(SubjectResult(campaign, subject, questionnaire, result))
+    return results
+
+
+async def acknowledge_report(
+    session: AsyncSession, employee: EmployeeDTO, subject_id: int, now: datetime
+) -> bool:
+    """The person has read their 360 report (clause 11); False if it is not theirs or was noted."""
+    return await CampaignRepo(session).acknowledge_report(subject_id, employee.id, now)
+
+
+CSV_COLUMNS = ("employee_id", "competency_no", "mean", "n_responses")
+
+
+def results_csv(results: Sequence[SubjectResult]) -> str:
+    """One row per person and competency. A withheld result (too few responses to keep the
+    respondents anonymous) has an empty mean. The ids came from an uploaded file: they are
+    written as text that no spreadsheet runs."""
+    rows: list[tuple[str, int, str, int]] = []
+    for item in results:
+        for competency in item.result.competencies:
+            mean = "" if competency.mean is None else f"{competency.mean:.2f}"
+            rows.append(
+                (item.subject.employee.employee_id, competency.competency_no, mean, item.result.n_respondents)
+            )
+    return csv_text([CSV_COLUMNS, *rows])

@@ -1,0 +1,1 @@
+"""Telegram handlers of calibration sessions."""

@@ -1,0 +1,1 @@
+"""Telegram handlers of the 2018 method."""

@@ -1,0 +1,1 @@
+"""Telegram handlers of the quarterly evaluation: evaluators' sheets and HR's uploads."""

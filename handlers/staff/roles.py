@@ -1,0 +1,84 @@
+"""/roles, /grant, /revoke: role management, checked and audited on the server."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.help.menus import refresh_role_menu
+from bot.kernel.access import Permission, Role, parse_telegram_id
+from bot.kernel.clock import Clock
+from bot.staff.access import Actor, RoleChange, grant_role, revoke_role
+from bot.staff.hr_screens import role_name, roles_list
+from handlers.filters import HasPermission
+from storage.roles import RoleRepo
+from storage.staff.employees import EmployeeRepo
+
+
+def create_router() -> Router:
+    router = Router(name="hr-roles")
+    router.message.filter(HasPermission(Permission.MANAGE_ROLES))
+    router.message.register(on_roles, Command("roles"))
+    router.message.register(on_change, Command("grant", "revoke"))
+    return router
+
+
+async def on_roles(message: Message, session: AsyncSession) -> None:
+    grants = await RoleRepo(session).grants()
+    names = await EmployeeRepo(session).names_by_telegram_id({g.telegram_user_id for g in grants})
+    await message.answer(roles_list(grants, names))
+
+
+async def _account(session: AsyncSession, reference: str) -> int | None:
+    """A Telegram id, or the employee id of someone who has joined the bot; anything else,
+    a number too large for a Telegram id included, is nobody."""
+    people = await EmployeeRepo(session).by_external_ids([reference])
+    if reference in people:
+        return people[reference].telegram_user_id
+    return parse_telegram_id(reference)
+
+
+async def on_change(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    actor: Actor,
+    clock: Clock,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    parts = (command.args or "").split()
+    usage = _(
+        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is hr, hr_head or authorised."
+    ).format(command=command.command)
+    if len(parts) != 2 or parts[1] not in {r.value for r in Role}:
+        await message.answer(usage)
+        return
+    target = await _account(session, parts[0])
+    if target is None:
+        await message.answer(
+            _("No such person in the bot: they must join it first, or give their Telegram id.")
+        )
+        return
+    role = Role(parts[1])
+    change = grant_role if command.command == "grant" else revoke_role
+    outcome = await change(session, actor, target, role, clock.now())
+    if outcome is RoleChange.DONE:
+        # The person's "/" menu shows the tools of the roles they hold now.
+        await refresh_role_menu(bot, session, i18n, target)
+    replies = {
+        RoleChange.DONE: _("Done: {role} for {target}.")
+        if command.command == "grant"
+        else _("Done: {role} taken from {target}."),
+        RoleChange.UNCHANGED: _("Nothing to change: {target} and {role}."),
+        RoleChange.NOT_ALLOWED: _("You may not hand out or take away the role {role}."),
+        RoleChange.OWN_ROLE: _("You may not grant a role to yourself: another person must decide it."),
+        RoleChange.LAST_HR_HEAD: _(
+            "{target} is the last head of the HR service: grant the role to someone else first."
+        ),
+    }
+    await message.answer(replies[outcome].format(role=role_name(role), target=parts[0]))

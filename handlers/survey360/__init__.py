@@ -1,0 +1,1 @@
+"""Telegram handlers of the 360: answering, and HR's rounds and results."""

@@ -1,0 +1,421 @@
+"""/newround: create a 360 round in the chat, check its respondents, start it; and extending
+a running round's deadline. The draft lives in the database from the moment it is
+created; the wizard's state holds only the step and a few small values."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.infra.callbacks import WizardAction, WizardCb
+from bot.kernel.access import Permission
+from bot.kernel.clock import Clock
+from bot.kernel.methodology import (
+    Profile,
+    deadline_360_allowed,
+    deadline_window_360,
+    load_profile,
+    suggested_deadline_360,
+)
+from bot.staff.access import Actor, audit
+from bot.staff.hr_screens import (
+    deadline_outside_360,
+    deadline_passed_360,
+    draft_preview,
+    respondent_problem,
+    round_started,
+    start_blocked,
+    wizard_deadline,
+    wizard_ids_prompt,
+    wizard_scope,
+    wizard_units,
+    wizard_year,
+)
+from bot.staff.rules import parse_date
+from bot.survey360 import rounds as campaigns
+from bot.survey360.progress import extend_deadline
+from handlers.filters import HasPermission
+from handlers.legacy2018 import start as legacy_start
+from handlers.screens import live_message
+from storage.staff.employees import EmployeeRepo
+from storage.survey360.campaigns import CampaignRepo, ProgressRepo
+
+IDS = re.compile(r"[^\s,;]+")
+
+
+class NewRound(StatesGroup):
+    year = State()
+    deadline = State()
+    scope = State()
+    ids = State()
+    replace_whom = State()
+    replace_with = State()
+    extend = State()
+
+
+def create_router() -> Router:
+    router = Router(name="hr-new-round")
+    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
+    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    router.message.register(on_cancel, Command("cancel"), StateFilter(NewRound))
+    router.message.register(on_new_round, Command("newround"))
+    router.callback_query.register(
+        on_year_button, WizardCb.filter(F.action == WizardAction.YEAR), NewRound.year
+    )
+    router.message.register(on_year_text, NewRound.year, F.text)
+    router.message.register(on_deadline, NewRound.deadline, F.text)
+    router.callback_query.register(
+        on_scope_all, WizardCb.filter(F.action == WizardAction.SCOPE_ALL), NewRound.scope
+    )
+    router.callback_query.register(
+        on_scope_unit, WizardCb.filter(F.action == WizardAction.SCOPE_UNIT), NewRound.scope
+    )
+    router.callback_query.register(
+        on_pick_unit, WizardCb.filter(F.action == WizardAction.PICK_UNIT), NewRound.scope
+    )
+    router.callback_query.register(
+        on_scope_list, WizardCb.filter(F.action == WizardAction.SCOPE_LIST), NewRound.scope
+    )
+    router.message.register(on_ids, NewRound.ids, F.text)
+    router.callback_query.register(on_replace, WizardCb.filter(F.action == WizardAction.REPLACE))
+    router.message.register(on_replace_whom, NewRound.replace_whom, F.text)
+    router.message.register(on_replace_with, NewRound.replace_with, F.text)
+    router.callback_query.register(
+        on_start, WizardCb.filter(F.action.in_({WizardAction.START, WizardAction.START_SKIPPING}))
+    )
+    router.callback_query.register(on_delete, WizardCb.filter(F.action == WizardAction.DELETE))
+    router.callback_query.register(on_extend, WizardCb.filter(F.action == WizardAction.EXTEND))
+    router.message.register(on_extend_date, NewRound.extend, F.text)
+    # Anything else while the wizard waits for typed input: say what is expected.
+    router.message.register(on_unexpected, StateFilter(NewRound))
+    return router
+
+
+async def on_new_round(message: Message, state: FSMContext, clock: Clock, profile: Profile) -> None:
+    if profile.legacy is not None:
+        # The organisation evaluates under the 2018 method, which has no 360 round: a year of it.
+        await state.clear()
+        await message.answer(
+            _(
+                "This organisation evaluates under the 2018 methodology ({profile}): /newround starts a year of it."
+            ).format(profile=profile.code)
+        )
+        await legacy_start.ask_year(message, state, profile.code, clock)
+        return
+    await state.set_state(NewRound.year)
+    text, markup = wizard_year(clock.today().year)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Stopped. A draft already created stays among the rounds (/rounds)."))
+
+
+async def _ask_deadline(message: Message, state: FSMContext, year: int) -> None:
+    await state.update_data(year=year)
+    await state.set_state(NewRound.deadline)
+    await message.answer(wizard_deadline(year))
+
+
+async def on_year_button(query: CallbackQuery, callback_data: WizardCb, state: FSMContext) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    await _ask_deadline(message, state, callback_data.value)
+    await query.answer()
+
+
+async def on_year_text(message: Message, state: FSMContext, clock: Clock) -> None:
+    text = (message.text or "").strip()
+    if not text.isdigit() or not 2000 <= int(text) <= clock.today().year + 1:
+        await message.answer(_("Please type a year such as {year}.").format(year=clock.today().year))
+        return
+    await _ask_deadline(message, state, int(text))
+
+
+async def on_deadline(message: Message, state: FSMContext, clock: Clock, profile: Profile) -> None:
+    deadline = parse_date((message.text or "").strip())
+    year = int((await state.get_data())["year"])
+    first, last = deadline_window_360(profile, year)
+    if last < clock.today():
+        # Clause 4: the year's 360 evaluation was due by the 10th of the month after it.
+        await state.clear()
+        await message.answer(deadline_passed_360(year, last))
+        return
+    if deadline is None or deadline < clock.today():
+        example = suggested_deadline_360(profile, year, clock.today(), 30).strftime("%d.%m.%Y")
+        await message.answer(
+            _("Please type a date that has not passed yet, e.g. {example}.").format(example=example)
+        )
+        return
+    if not deadline_360_allowed(profile, year, deadline):
+        await message.answer(deadline_outside_360(year, max(first, clock.today()), last))
+        return
+    await state.update_data(deadline=deadline.isoformat())
+    await state.set_state(NewRound.scope)
+    text, markup = wizard_scope()
+    await message.answer(text, reply_markup=markup)
+
+
+async def _create(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    actor: Actor,
+    employee_ids: list[str] | None,
+) -> None:
+    data = await state.get_data()
+    try:
+        report = await campaigns.create_360(
+            session,
+            profile,
+            year=int(data["year"]),
+            deadline=date.fromisoformat(data["deadline"]),
+            today=clock.today(),
+            employee_ids=employee_ids,
+        )
+    except campaigns.CampaignError as exc:
+        await message.answer(_("The round cannot be created: {reason}").format(reason=str(exc)))
+        return
+    await audit(
+        session,
+        actor,
+        "round.create",
+        "campaign",
+        report.campaign.id,
+        at=clock.now(),
+        details={"year": report.campaign.year, "people": len(report.planned)},
+    )
+    await state.clear()
+    await _show_draft(message, session, profile, report)
+
+
+async def _show_draft(
+    message: Message, session: AsyncSession, profile: Profile, report: campaigns.CreationReport
+) -> None:
+    assignments = await CampaignRepo(session).assignments(report.campaign.id)
+    people = await EmployeeRepo(session).many({a.respondent_id for a in assignments})
+    respondents: dict[int, list[tuple[str, str]]] = {}
+    for a in assignments:
+        if a.relation != "self":
+            respondents.setdefault(a.subject_id, []).append((people[a.respondent_id].short_name, a.relation))
+    text, markup = draft_preview(report, profile, respondents)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_scope_all(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    actor: Actor,
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    await _create(message, state, session, profile, clock, actor, None)
+    await query.answer()
+
+
+async def on_scope_unit(query: CallbackQuery, session: AsyncSession) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    text, markup = wizard_units(await ProgressRepo(session).units())
+    await message.answer(text, reply_markup=markup)
+    await query.answer()
+
+
+async def on_pick_unit(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    state: FSMContext,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    actor: Actor,
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    units = await ProgressRepo(session).units()
+    if not 0 <= callback_data.value < len(units):
+        await query.answer(_("The list of units has changed: choose again."), show_alert=True)
+        return
+    unit = units[callback_data.value]
+    ids = [p.employee_id for p in await EmployeeRepo(session).all(active_only=True) if p.unit == unit]
+    await _create(message, state, session, profile, clock, actor, ids)
+    await query.answer()
+
+
+async def on_scope_list(query: CallbackQuery, state: FSMContext) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    await state.set_state(NewRound.ids)
+    await message.answer(wizard_ids_prompt())
+    await query.answer()
+
+
+async def on_ids(
+    message: Message, state: FSMContext, session: AsyncSession, profile: Profile, clock: Clock, actor: Actor
+) -> None:
+    ids = IDS.findall(message.text or "")
+    if not ids:
+        await message.answer(wizard_ids_prompt())
+        return
+    await _create(message, state, session, profile, clock, actor, ids)
+
+
+async def _draft(session: AsyncSession, campaign_id: int) -> bool:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    return campaign is not None and campaign.status == "draft"
+
+
+async def on_replace(
+    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, session: AsyncSession
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    if not await _draft(session, callback_data.value):
+        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        return
+    await state.set_state(NewRound.replace_whom)
+    await state.update_data(campaign_id=callback_data.value)
+    await message.answer(_("Whose respondents? Send the employee id of the evaluated person."))
+    await query.answer()
+
+
+async def on_replace_whom(message: Message, state: FSMContext) -> None:
+    ids = IDS.findall(message.text or "")
+    if len(ids) != 1:
+        await message.answer(_("Send one employee id, e.g. E12."))
+        return
+    await state.update_data(subject_id=ids[0])
+    await state.set_state(NewRound.replace_with)
+    await message.answer(_("Send the employee ids of 3 to 7 respondents, separated by commas or spaces."))
+
+
+async def on_replace_with(
+    message: Message, state: FSMContext, session: AsyncSession, profile: Profile, clock: Clock, actor: Actor
+) -> None:
+    data = await state.get_data()
+    campaign_id, subject_id = int(data["campaign_id"]), str(data["subject_id"])
+    problems = await campaigns.respondents_by_hand(
+        session, profile, campaign_id, subject_id, IDS.findall(message.text or "")
+    )
+    if problems:
+        await message.answer("\n".join(respondent_problem(p, profile) for p in problems))
+        return
+    await audit(
+        session,
+        actor,
+        "round.respondents",
+        "campaign",
+        campaign_id,
+        at=clock.now(),
+        details={"subject": subject_id},
+    )
+    await state.clear()
+    await _show_draft(message, session, profile, await campaigns.draft_report(session, campaign_id))
+
+
+async def on_start(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    session: AsyncSession,
+    profile: Profile,
+    clock: Clock,
+    actor: Actor,
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    skip = callback_data.action is WizardAction.START_SKIPPING
+    try:
+        report = await campaigns.start(session, profile, callback_data.value, clock.now(), skip_short=skip)
+    except campaigns.ShortOfRespondentsError as exc:
+        text, markup = start_blocked([s.employee.full_name for s in exc.subjects], callback_data.value)
+        await message.answer(text, reply_markup=markup)
+        await query.answer()
+        return
+    except campaigns.CampaignError:
+        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        return
+    await audit(
+        session,
+        actor,
+        "round.start",
+        "campaign",
+        callback_data.value,
+        at=clock.now(),
+        details={"left_out": len(report.skipped)},
+    )
+    await message.answer(round_started(report.notified, report.not_joined))
+    await query.answer()
+
+
+async def on_delete(
+    query: CallbackQuery, callback_data: WizardCb, session: AsyncSession, clock: Clock, actor: Actor
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    if not await campaigns.delete_draft(session, callback_data.value):
+        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        return
+    await audit(session, actor, "round.delete", "campaign", callback_data.value, at=clock.now())
+    await message.edit_text(_("The draft is deleted."))
+    await query.answer()
+
+
+async def on_extend(query: CallbackQuery, callback_data: WizardCb, state: FSMContext) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    await state.set_state(NewRound.extend)
+    await state.update_data(campaign_id=callback_data.value)
+    await message.answer(_("Type the new deadline, e.g. 20.01.2026."))
+    await query.answer()
+
+
+async def on_extend_date(
+    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, actor: Actor
+) -> None:
+    deadline = parse_date((message.text or "").strip())
+    if deadline is None:
+        await message.answer(_("Type the new deadline, e.g. 20.01.2026."))
+        return
+    campaign_id = int((await state.get_data())["campaign_id"])
+    campaign = await CampaignRepo(session).get(campaign_id)
+    if campaign is not None and campaign.kind == "360":
+        # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
+        round_profile = load_profile(campaign.profile_code)
+        first, last = deadline_window_360(round_profile, campaign.year)
+        if deadline > last:
+            await message.answer(deadline_outside_360(campaign.year, max(first, clock.today()), last))
+            return
+    try:
+        await extend_deadline(session, actor, campaign_id, deadline, today=clock.today(), now=clock.now())
+    except campaigns.CampaignError:
+        await message.answer(_("The new deadline must be later than the current one and not in the past."))
+        return
+    await state.clear()
+    await message.answer(_("The deadline is now {date}.").format(date=deadline.strftime("%d.%m.%Y")))
+
+
+async def on_unexpected(message: Message) -> None:
+    await message.answer(_("Please answer the question above, or send /cancel to stop."))

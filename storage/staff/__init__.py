@@ -1,0 +1,1 @@
+"""The staff list's tables: people and their invites."""

@@ -1,0 +1,1 @@
+"""The 360's tables: rounds, sealed drafts and ballots, tallies."""
