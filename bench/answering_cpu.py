@@ -35,7 +35,7 @@ from bench.answering import BALLOT_SECRET, fill
 from bench.support import fresh_database
 from bot import factory
 from bot.infra.callbacks import AnswerCb
-from bot.kernel.config import Settings
+from bot.infra.config import Settings
 from storage.migrate import upgrade
 from storage.models import Assignment, Employee
 

@@ -53,7 +53,7 @@ from sqlalchemy import select, update
 from bench.support import fresh_database
 from bot.broadcasts.service import Audience, AudienceKind, DeliveryCounts, broadcast_counts, start_broadcast
 from bot.factory import Runtime, create_bot, create_delivery, create_runtime
-from bot.kernel.config import Settings
+from bot.infra.config import Settings
 from bot.staff import people
 from bot.staff.files import load_staff_file
 from storage.migrate import upgrade

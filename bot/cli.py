@@ -1,7 +1,7 @@
 """``python -m bot COMMAND``: running the bot and HR's commands. Commands never wait for
 input; environment variables override ``.env``; the exit code says how it went
 (0 done, 1 the input needs correcting, 2 configuration or usage problem), and a failure is
-said on one line of standard error (bot/cli_failures.py)."""
+said on one line of standard error (bot/infra/cli_failures.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_failures import (
+from bot.infra.cli_failures import (
     CONFIG_ERROR,
     INPUT_ERROR,
     OK,
@@ -32,10 +32,10 @@ from bot.cli_failures import (
     telegram_id,
     year,
 )
+from bot.infra.config import MissingTokenError, Settings
 from bot.infra.logs import configure_logging
 from bot.kernel.access import Role
 from bot.kernel.clock import SystemClock
-from bot.kernel.config import MissingTokenError, Settings
 from bot.kernel.methodology import load_profile
 from bot.legacy2018 import cli as cli_legacy
 from bot.legacy2018 import service as legacy

@@ -32,9 +32,15 @@ from redis.asyncio import Redis
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+# Each feature's notices module registers the outbox kinds it composes (bot/infra/notices.py).
+from bot.broadcasts import notices as _broadcast_notices  # noqa: F401
+from bot.broadcasts.progress import BroadcastProgress
+from bot.calibration import notices as _calibration_notices  # noqa: F401
 from bot.calibration.service import close_sessions
+from bot.deadlines import notices as _deadline_notices  # noqa: F401
 from bot.deadlines.keeper import plan_reminders
 from bot.help.menus import refresh_all_role_menus, set_profile
+from bot.infra.config import Settings
 from bot.infra.i18n import LocaleMiddleware, create_i18n, in_locale, pick_locale
 from bot.infra.inbox import Inbox, cause_of, run_polling, stop_on_signals
 from bot.infra.middlewares import (
@@ -48,12 +54,15 @@ from bot.infra.outbox import CHAT_INTERVAL, OutboxDelivery
 from bot.infra.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
 from bot.infra.webhook import serve_webhook
 from bot.kernel.clock import Clock, SystemClock
-from bot.kernel.config import Settings
 from bot.kernel.methodology import Profile, load_profile
 from bot.kernel.workdays import WorkCalendar
+from bot.legacy2018 import notices as _legacy_notices  # noqa: F401
+from bot.quarterly import notices as _quarterly_notices  # noqa: F401
 from bot.retention.purge import purge_expired
 from bot.staff.access import COMMAND_LINE
+from bot.survey360 import notices as _survey360_notices  # noqa: F401
 from handlers import create_routers
+from storage.broadcasts import BROADCAST
 from storage.db import create_engine, create_sessionmaker
 from storage.survey360.ballots import BallotKeys
 
@@ -210,7 +219,7 @@ async def on_error(event: ErrorEvent, error_i18n: I18n, inbox_ticket: InboxTicke
 
 
 def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
-    return OutboxDelivery(
+    delivery = OutboxDelivery(
         bot,
         runtime.sessionmaker,
         runtime.i18n,
@@ -221,10 +230,21 @@ def create_delivery(runtime: Runtime, bot: Bot) -> OutboxDelivery:
         zone=runtime.settings.zone,
         instance=runtime.settings.instance_name,
         shared=SharedBudget(runtime.redis) if runtime.redis is not None else None,
-        gate=runtime.gate,
         organisation=runtime.settings.organisation_name,
         chat_interval=runtime.chat_interval,
+        bulk_kinds=(BROADCAST,),
     )
+    progress = BroadcastProgress(
+        bot,
+        runtime.sessionmaker,
+        runtime.i18n,
+        runtime.clock,
+        delivery,
+        runtime.gate,
+        delivery.progress_interval,
+    )
+    delivery.while_sending(progress.show)
+    return delivery
 
 
 def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOScheduler:

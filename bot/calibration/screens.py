@@ -25,9 +25,9 @@ from bot.calibration.service import (
 )
 from bot.infra.callbacks import CalibrationVoteCb
 from bot.infra.formatting import current_locale, format_date, format_score, local_time
+from bot.infra.notices import Notice
 from bot.kernel.methodology import Profile
 from bot.kernel.scoring import grade_band
-from bot.quarterly.notices import Notice
 from bot.quarterly.results import SheetRecord, sheet_records
 from bot.quarterly.sheet_screens import method_name, round_title
 from storage.appeals import AppealDTO, AppealRepo

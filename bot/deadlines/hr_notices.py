@@ -25,13 +25,13 @@ from bot.deadlines.keeper import (
 )
 from bot.infra.callbacks import CalibrationCb
 from bot.infra.formatting import format_date, local_time, progress_bar
+from bot.infra.notices import Notice
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.notices import overdue_return_notice
 from bot.legacy2018.reminders import LEGACY_BACK_OVERDUE
 from bot.quarterly.appeals import APPEAL_FILED
-from bot.quarterly.notices import Notice
 from bot.quarterly.results import sheet_records
 from bot.quarterly.rounds import round_overview
 from bot.quarterly.sheet_screens import round_title

@@ -12,8 +12,33 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 
 from bot.kernel.limits import RowId, SmallNumber
-from bot.quarterly.sheets import SheetAction
-from bot.survey360.questionnaire import Action
+
+
+class Action(StrEnum):
+    """What a navigation button asks for. Values are short: they travel in callback data."""
+
+    OPEN = "o"
+    BACK = "b"
+    PAUSE = "p"
+    RESUME = "r"
+    REVIEW = "v"
+    EDIT_LIST = "l"
+    EDIT = "e"
+    SUBMIT = "s"
+    CONFIRM = "c"
+
+
+class SheetAction(StrEnum):
+    """What a sheet's navigation button asks for (short values: they travel in callback data)."""
+
+    OPEN = "o"
+    BACK = "b"
+    REVIEW = "v"
+    EDIT = "e"
+    JUSTIFY = "j"
+    NO_COMMENT = "n"
+    SUBMIT = "s"
+    CONFIRM = "c"
 
 
 class AnswerCb(CallbackData, prefix="a"):

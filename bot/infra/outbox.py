@@ -25,9 +25,10 @@ How sending works:
   not started and lets the sends in flight finish. **Crash**: rows left ``sending`` are
   marked failed at the next start (:meth:`OutboxDelivery.recover_interrupted`): at most
   once, never twice.
-* **Progress.** While a broadcast with a progress message is sending, HR's message is
-  edited every PROGRESS_INTERVAL seconds with a bar and the counts, and finally with the
-  totals; the broadcast is then ``done``.
+* **Composition.** Each row is composed by the feature that owns its kind
+  (bot/infra/notices.py); this module knows no feature. What a feature shows while a run is
+  sending (a broadcast's progress, bot/broadcasts/progress.py) is called every
+  PROGRESS_INTERVAL seconds (:meth:`OutboxDelivery.while_sending`).
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -50,7 +51,6 @@ from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramAPIError,
-    TelegramBadRequest,
     TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -60,38 +60,21 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n, ngettext
-from aiogram.utils.i18n import gettext as _
+from aiogram.types import BufferedInputFile
+from aiogram.utils.i18n import I18n
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcasts.service import REMINDER, DeliveryCounts, broadcast_counts
-from bot.calibration.screens import CALIBRATION_KINDS, calibration_notice
-from bot.deadlines.hr_notices import HR_KINDS, hr_notice
-from bot.deadlines.keeper import REPORT_AGAIN
-from bot.deadlines.rules import Reminder
-from bot.infra.callbacks import TasksCb
-from bot.infra.formatting import format_date, progress_bar
 from bot.infra.i18n import in_locale
-from bot.infra.scaleout import JobGate, SharedBudget
+from bot.infra.notices import NothingToSend, NoticeContext, Part, compose
+from bot.infra.scaleout import SharedBudget
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
-from bot.legacy2018.notices import LEGACY_KINDS, approval_notice, legacy_notice
-from bot.legacy2018.service import LEGACY_APPROVAL
-from bot.quarterly.notices import QUARTERLY_KINDS, quarterly_notice, sheets_reminder
-from bot.survey360.questionnaire import QuestionnaireService
-from bot.survey360.report import report_chart, report_markup, report_text
-from bot.survey360.results import SubjectResult, campaign_results
-from bot.survey360.rounds import REPORT_360, ROUND_STARTED
-from storage.broadcasts import BROADCAST, BroadcastDTO, BroadcastRepo
 from storage.dto import EmployeeDTO, OutboxDTO
-from storage.models import CampaignSubject
 from storage.outbox import OutboxRepo
 from storage.roles import AccountRepo
 from storage.staff.employees import EmployeeRepo
-from storage.survey360.campaigns import CampaignRepo
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +85,9 @@ STALE_CLAIM = timedelta(minutes=10)
 STALE_CHECK_SECONDS = 60.0
 CHAT_INTERVAL = 1.0  # seconds between two requests to the same chat
 PROGRESS_INTERVAL = 2.0  # seconds between two edits of HR's progress message
-FINAL_HOLD = 60.0  # seconds one instance has to show a broadcast's totals before another may
 STOP_TIMEOUT = 30.0  # how long stop() lets sends in flight finish
-CAPTION_LIMIT = 1024  # Telegram's limit on a caption, in UTF-16 code units
 _FEED_INTERVAL = 0.1  # how often the claimer looks at the local queue
 T = TypeVar("T")
-REMINDER_KINDS = frozenset(reminder.value for reminder in Reminder)
 
 
 class Outcome(StrEnum):
@@ -118,28 +98,10 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Part:
-    """One Telegram message of a notification."""
-
-    text: str | None = None
-    markup: InlineKeyboardMarkup | None = None
-    photo: bytes | None = None  # a picture we made, uploaded with the message
-    chart: SubjectResult | None = None  # a radar chart still to draw (see _render)
-    file: tuple[str, str] | None = None  # ("photo" | "document", file_id) already on Telegram
-    document: tuple[str, bytes] | None = None  # (file name, bytes) of a file we made
-    protect: bool = False
-    plain: bool = False  # someone's own words: sent as they are, without HTML parsing
-
-
-@dataclass(frozen=True, slots=True)
 class Claimed:
     item: OutboxDTO
     recipient: EmployeeDTO | None
     account_locale: str | None = None  # the language an HR account outside the staff list chose
-
-
-class NothingToSend(Exception):
-    """The notification is no longer due (e.g. the reminded person has finished meanwhile)."""
 
 
 async def _wait(seconds: float, stopping: asyncio.Event | None) -> bool:
@@ -270,10 +232,6 @@ async def _shared(call: Awaitable[T]) -> T | None:
     return result
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _backoff(attempt: int) -> float:
     return float(min(2 ** (attempt - 1), 30))
 
@@ -327,11 +285,11 @@ class OutboxDelivery:
         zone: ZoneInfo,
         instance: str = "bot",
         shared: SharedBudget | None = None,
-        gate: JobGate | None = None,
         organisation: str = "",
         concurrency: int | None = None,
         chat_interval: float = CHAT_INTERVAL,
         progress_interval: float = PROGRESS_INTERVAL,
+        bulk_kinds: tuple[str, ...] = (),
     ) -> None:
         self.bot, self.sessionmaker, self.i18n, self.profile, self.clock = (
             bot,
@@ -347,23 +305,21 @@ class OutboxDelivery:
         # The budget is the bot's: with several instances it is kept in Redis (bot/infra/scaleout.py).
         self.limiter = RateLimiter(rate_per_second, shared)
         self.chats = ChatSpacing(chat_interval, shared)
-        # With several instances one of them at a time edits HR's progress message: each editing
-        # it would crowd HR's chat towards Telegram's one message a second.
-        self.gate = gate or JobGate(None)
         # Enough requests in flight for the rate even at a second of latency per request.
         self.concurrency = concurrency or max(4, math.ceil(rate_per_second))
         # About half a second's worth: enough to keep the workers busy, and what a crash can
         # leave "interrupted" stays small (see storage/outbox.py).
         self.claim_size = max(10, math.ceil(rate_per_second / 2))
         self.progress_interval = progress_interval
+        self.bulk_kinds = bulk_kinds  # sent after every other kind due (bulk broadcasts)
         self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._current: asyncio.Task[Any] | None = None
         self._background: asyncio.Task[int] | None = None
         self._in_flight = 0
-        self._broadcasts: dict[int, BroadcastDTO] = {}  # a confirmed broadcast never changes
-        self._progress_shown: dict[int, tuple[float, str]] = {}
+        self._memo: dict[Any, Any] = {}  # the composers' (see NoticeContext.memo)
+        self._while_sending: list[Callable[[], Awaitable[None]]] = []
         bot.session.middleware(RequestObserver(self.limiter, self.chats))
 
     # ------------------------------------------------------------------------- lifecycle
@@ -447,10 +403,7 @@ class OutboxDelivery:
             for worker in workers:  # only when cancelled: rows in flight stay "sending"
                 worker.cancel()
             await asyncio.gather(progress, *workers, return_exceptions=True)
-        try:
-            await self._show_progress()
-        except Exception:
-            log.exception("broadcast progress could not be shown")
+        await self._show_while_sending()  # once more at the end: the totals
         settled = outcomes[Outcome.SENT] + outcomes[Outcome.BLOCKED] + outcomes[Outcome.FAILED]
         if settled or outcomes[Outcome.RELEASED]:
             log.info("outbox run: %s", ", ".join(f"{o.value} {n}" for o, n in sorted(outcomes.items())))
@@ -476,7 +429,7 @@ class OutboxDelivery:
         async with self.sessionmaker.begin() as session:
             # Personal notices (round started, reports) go before bulk broadcasts.
             items = await OutboxRepo(session).claim(
-                limit, now=self.clock.now(), later_kinds=(BROADCAST,), by=self.instance
+                limit, now=self.clock.now(), later_kinds=self.bulk_kinds, by=self.instance
             )
             employees = EmployeeRepo(session)
             people = await employees.many({i.recipient_id for i in items if i.recipient_id is not None})
@@ -612,218 +565,48 @@ class OutboxDelivery:
     async def _compose(
         self, session: AsyncSession, item: OutboxDTO, recipient: EmployeeDTO | None
     ) -> list[Part]:
-        if item.kind in HR_KINDS:
-            notices = await hr_notice(
-                session,
-                self.profile,
-                item.kind,
-                item.ref_id,
-                self.clock.today(),
-                self.calendar,
-                self.zone,
-                self.clock.now(),
-            )
-        elif item.kind in CALIBRATION_KINDS:
-            assert recipient is not None
-            notices = await calibration_notice(session, self.profile, item.kind, item.ref_id, recipient)
-        elif item.kind in QUARTERLY_KINDS:
-            assert recipient is not None
-            notices = await quarterly_notice(session, self.profile, item.kind, item.ref_id, recipient)
-        elif item.kind == LEGACY_APPROVAL:  # to the authorised person's accounts
-            notices = await approval_notice(
-                session, item.ref_id, organisation=self.organisation, now=self.clock.now()
-            )
-        elif item.kind in LEGACY_KINDS:
-            assert recipient is not None
-            notices = await legacy_notice(
-                session,
-                item.kind,
-                item.ref_id,
-                recipient,
-                self.calendar,
-                organisation=self.organisation,
-                now=self.clock.now(),
-            )
-        else:
-            notices = None
-        if notices is not None:
-            if not notices:
-                raise NothingToSend(
-                    "the sheet is no longer open"
-                    if item.kind in QUARTERLY_KINDS | LEGACY_KINDS | {LEGACY_APPROVAL}
-                    else "nothing to report"
-                )
-            return [Part(n.text, n.markup, protect=n.confidential, document=n.document) for n in notices]
-        assert recipient is not None, f"{item.kind} is for a person in the staff list"
-        if item.kind == ROUND_STARTED:
-            return await self._round_started(session, item.ref_id, recipient)
-        if item.kind in (REPORT_360, REPORT_AGAIN):
-            return await self._report(session, item.ref_id, again=item.kind == REPORT_AGAIN)
-        if item.kind in REMINDER_KINDS:
-            return await self._deadline_reminder(session, item.ref_id, recipient)
-        if item.kind == BROADCAST:
-            broadcast = await self._broadcast(session, item.ref_id)
-            if broadcast.kind == REMINDER:
-                return await self._reminder(session, broadcast, recipient)
-            return message_parts(broadcast)
-        raise ValueError(f"unknown outbox kind {item.kind!r}")
+        context = NoticeContext(
+            session,
+            self.profile,
+            self.clock,
+            self.calendar,
+            self.zone,
+            self.organisation,
+            recipient,
+            self._memo,
+        )
+        return await compose(context, item)
 
     async def _render(self, part: Part) -> Part:
-        if part.chart is None:
+        if part.draw is None:
             return part
-        return replace(part, chart=None, photo=await asyncio.to_thread(report_chart, part.chart))
+        return replace(part, draw=None, photo=await asyncio.to_thread(part.draw))
 
-    async def _round_started(
-        self, session: AsyncSession, campaign_id: int, recipient: EmployeeDTO
-    ) -> list[Part]:
-        campaign = await CampaignRepo(session).get(campaign_id)
-        assert campaign is not None
-        tasks = [
-            t
-            for t in await QuestionnaireService(session, self.profile).open_tasks(recipient)
-            if t.task.campaign.id == campaign_id
-        ]
-        text = "\n\n".join(
-            [
-                _("A 360 evaluation round for {year} has started.").format(year=campaign.year),
-                ngettext(
-                    "You have {count} questionnaire to fill by {deadline}.",
-                    "You have {count} questionnaires to fill by {deadline}.",
-                    len(tasks),
-                ).format(count=len(tasks), deadline=format_date(campaign.deadline)),
-                _("Answers about colleagues are anonymous: nobody sees who answered what."),
-            ]
-        )
-        return [Part(text, _tasks_button())]
+    # ------------------------------------------------------------------ while sending
 
-    async def _report(self, session: AsyncSession, subject_id: int, *, again: bool) -> list[Part]:
-        """The 360 report, with "I have read it" under its last message (clause 11)."""
-        subject = await session.get(CampaignSubject, subject_id)
-        assert subject is not None
-        if again and subject.acknowledged_at is not None:
-            raise NothingToSend("read meanwhile")
-        results = await campaign_results(session, self.profile, subject.campaign_id, subject_id=subject_id)
-        item = results[0]
-        text = report_text(item, self.profile.min_respondents)
-        if again:
-            text = _("Reminder: please read your result and confirm with the button below.") + "\n\n" + text
-        parts = [Part(text, protect=True)]
-        if not item.result.withheld:
-            caption = _("Radar chart: colleagues' average and your self-assessment.")
-            parts.append(Part(caption, chart=item, protect=True))
-        parts[-1] = replace(parts[-1], markup=report_markup(subject_id, acknowledged=False))
-        return parts
-
-    async def _broadcast(self, session: AsyncSession, broadcast_id: int) -> BroadcastDTO:
-        if broadcast_id not in self._broadcasts:
-            found = await BroadcastRepo(session).get(broadcast_id)
-            if found is None:
-                raise NothingToSend(f"broadcast {broadcast_id} does not exist")
-            self._broadcasts[broadcast_id] = found
-        return self._broadcasts[broadcast_id]
-
-    async def _reminder(
-        self, session: AsyncSession, broadcast: BroadcastDTO, recipient: EmployeeDTO
-    ) -> list[Part]:
-        """HR's "remind the unfinished": the same message as the deadline reminders."""
-        if broadcast.audience_campaign_id is None:
-            raise NothingToSend("the round is no longer running")
-        return await self._deadline_reminder(session, broadcast.audience_campaign_id, recipient)
-
-    async def _deadline_reminder(
-        self, session: AsyncSession, campaign_id: int, recipient: EmployeeDTO
-    ) -> list[Part]:
-        """A deadline reminder, composed when it is due: nothing if the work is done."""
-        campaign = await CampaignRepo(session).get(campaign_id)
-        if campaign is None or campaign.status != "running":
-            raise NothingToSend("the round is no longer running")
-        if campaign.kind == "360":
-            count = await BroadcastRepo(session).unfinished_count(campaign.id, recipient.id)
-            if count == 0:
-                raise NothingToSend("every questionnaire was submitted meanwhile")
-            return [Part(reminder_text(count, campaign.year, campaign.deadline), _tasks_button(), plain=True)]
-        notice = await sheets_reminder(session, campaign, recipient)
-        if notice is None:
-            raise NothingToSend("every sheet was submitted meanwhile")
-        return [Part(notice.text, notice.markup)]
-
-    # -------------------------------------------------------------------------- progress
+    def while_sending(self, show: Callable[[], Awaitable[None]]) -> None:
+        """Call ``show`` every ``progress_interval`` seconds while a run is sending (a
+        feature's progress display, e.g. a broadcast's: bot/broadcasts/progress.py)."""
+        self._while_sending.append(show)
 
     async def _progress_loop(self) -> None:
         while True:
             await asyncio.sleep(self.progress_interval)
+            await self._show_while_sending()
+
+    async def _show_while_sending(self) -> None:
+        for show in self._while_sending:
             try:
-                await self._show_progress()
+                await show()
             except Exception:
-                log.exception("broadcast progress could not be shown")
+                log.exception("progress could not be shown")
 
-    async def _show_progress(self) -> None:
-        """Edit HR's progress message of every broadcast being sent; finish the settled ones."""
-        async with self.sessionmaker() as session:
-            active = await BroadcastRepo(session).sending()
-            states = [
-                (b, await broadcast_counts(session, b.id), await self._author_locale(session, b))
-                for b in active
-            ]
-        for broadcast, counts, locale in states:
-            # The totals are shown once (the hold outlasts an edit's retries); if the instance
-            # that claimed them dies first, another shows them after its next run.
-            hold = FINAL_HOLD if counts.pending == 0 else self.progress_interval
-            if not await self.gate.claim(f"progress:{broadcast.id}:{counts.pending == 0}", hold):
-                continue
-            with in_locale(self.i18n, locale):
-                if counts.pending == 0:
-                    await self._show(broadcast, done_text(counts), final=True)
-                    async with self.sessionmaker.begin() as session:
-                        if await BroadcastRepo(session).mark_done(broadcast.id, self.clock.now()):
-                            log.info("broadcast %s done: %s", broadcast.id, counts)
-                    self._progress_shown.pop(broadcast.id, None)
-                    self._broadcasts.pop(broadcast.id, None)
-                else:
-                    await self._show(broadcast, progress_text(counts), final=False)
-
-    async def _author_locale(self, session: AsyncSession, broadcast: BroadcastDTO) -> str:
-        author = broadcast.author_telegram_id
-        employee = await EmployeeRepo(session).by_telegram_id(author) if author is not None else None
-        return (employee.locale if employee else None) or self.i18n.default_locale
-
-    async def _show(self, broadcast: BroadcastDTO, text: str, *, final: bool) -> None:
-        chat_id, message_id = broadcast.progress_chat_id, broadcast.progress_message_id
-        if chat_id is None or message_id is None:
-            return
-        shown = self._progress_shown.get(broadcast.id)
-        if shown is not None and (
-            shown[1] == text or (not final and time.monotonic() - shown[0] < self.progress_interval * 0.9)
-        ):
-            return
-        for _try in range(3 if final else 1):  # the totals are worth a retry after a 429
-            try:
-                async with self._slot(chat_id):
-                    await self.bot.edit_message_text(
-                        text=text, chat_id=chat_id, message_id=message_id, parse_mode=None
-                    )
-            except TelegramRetryAfter as exc:
-                await self.limiter.pause(exc.retry_after)
-                continue
-            except TelegramBadRequest as exc:
-                if "not modified" not in exc.message:
-                    log.warning("broadcast %s: progress not shown: %s", broadcast.id, exc.message)
-                    if final:  # the message is gone (HR deleted it): the totals still reach HR
-                        await self._send_anew(chat_id, text)
-            except TelegramAPIError as exc:
-                log.warning("broadcast %s: progress not shown: %s", broadcast.id, exc)
-            self._progress_shown[broadcast.id] = (time.monotonic(), text)
-            return
-
-    async def _send_anew(self, chat_id: int, text: str) -> None:
-        try:
-            async with self._slot(chat_id):
-                await self.bot.send_message(chat_id, text, parse_mode=None)
-        except TelegramAPIError as exc:
-            log.warning("broadcast totals not sent: %s", exc)
+    async def pause(self, seconds: float) -> None:
+        """Pause every send of the bot (Telegram's flood control asked for it)."""
+        await self.limiter.pause(seconds)
 
     @asynccontextmanager
-    async def _slot(self, chat_id: int) -> AsyncIterator[None]:
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
         """A paced turn for one request outside the queue (HR's progress message)."""
         async with self.chats.turn(chat_id):
             await self.chats.ready(chat_id)
@@ -832,53 +615,3 @@ class OutboxDelivery:
                 yield
             finally:
                 await self.chats.used(chat_id)
-
-
-def _tasks_button() -> InlineKeyboardMarkup:
-    button = InlineKeyboardButton(text=_("📋 My questionnaires"), callback_data=TasksCb().pack())
-    return InlineKeyboardMarkup(inline_keyboard=[[button]])
-
-
-def reminder_text(count: int, year: int, deadline: date) -> str:
-    return ngettext(
-        "Reminder: you have {count} unfinished questionnaire in the 360 evaluation {year}; "
-        "the deadline is {deadline}.",
-        "Reminder: you have {count} unfinished questionnaires in the 360 evaluation {year}; "
-        "the deadline is {deadline}.",
-        count,
-    ).format(count=count, year=year, deadline=format_date(deadline))
-
-
-def message_parts(broadcast: BroadcastDTO) -> list[Part]:
-    """HR's message as Telegram messages: the text as the file's caption when it fits,
-    else the text first and the file right after it."""
-    text = broadcast.text
-    if broadcast.attachment_kind is None or broadcast.attachment_file_id is None:
-        if not text:
-            raise NothingToSend(f"broadcast {broadcast.id} has neither a text nor an attachment")
-        return [Part(text, plain=True)]
-    file = (broadcast.attachment_kind, broadcast.attachment_file_id)
-    if text is None or _utf16_len(text) <= CAPTION_LIMIT:
-        return [Part(text, file=file, plain=True)]
-    return [Part(text, plain=True), Part(file=file, plain=True)]
-
-
-def progress_text(counts: DeliveryCounts) -> str:
-    percent = counts.settled * 100 // counts.total if counts.total else 100
-    return _(
-        "{bar} {percent}% · {done}/{total} · delivered {delivered}, blocked {blocked}, failed {failed}"
-    ).format(
-        bar=progress_bar(counts.settled, counts.total),
-        percent=percent,
-        done=counts.settled,
-        total=counts.total,
-        delivered=counts.delivered,
-        blocked=counts.blocked,
-        failed=counts.failed,
-    )
-
-
-def done_text(counts: DeliveryCounts) -> str:
-    return _("Done: delivered {delivered}, blocked {blocked}, failed {failed}").format(
-        delivered=counts.delivered, blocked=counts.blocked, failed=counts.failed
-    )

@@ -30,8 +30,8 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.infra.config import Settings
 from bot.infra.inbox import Inbox
-from bot.kernel.config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_failures import Parser, output_file, profile_code, record_id, sitting_number, year
+from bot.infra.cli_failures import Parser, output_file, profile_code, record_id, sitting_number, year
+from bot.infra.config import Settings
 from bot.kernel.clock import SystemClock, local_naive, utc_from_local
-from bot.kernel.config import Settings
 from bot.kernel.methodology import load_profile
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.rules import back_from_absence

@@ -27,6 +27,7 @@ from bot.infra.callbacks import (
     LegacyStage,
 )
 from bot.infra.formatting import current_locale, format_date, local_time
+from bot.infra.notices import Notice, NoticeContext, Part, notice, parts_of
 from bot.kernel.methodology import LegacyRules
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy
@@ -49,9 +50,8 @@ from bot.legacy2018.service import (
     Case,
     Refusal,
 )
-from bot.quarterly.notices import Notice
 from bot.reports.files import legacy_protocol
-from storage.dto import EmployeeDTO
+from storage.dto import EmployeeDTO, OutboxDTO
 from storage.legacy2018 import CompetencyOutcome, LegacyKpiRow, LegacyRepo, LegacySheetDTO
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
@@ -592,3 +592,25 @@ def acknowledgement_text(refusal: Refusal | None) -> str:
 
 def _button(text: str, data: CommissionCb) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+@notice(legacy.LEGACY_APPROVAL)  # to the authorised person's accounts
+async def approval_parts(context: NoticeContext, item: OutboxDTO) -> list[Part]:
+    notices = await approval_notice(
+        context.session, item.ref_id, organisation=context.organisation, now=context.now()
+    )
+    return parts_of(notices, why_none="the sheet is no longer open")
+
+
+@notice(*LEGACY_KINDS)
+async def legacy_parts(context: NoticeContext, item: OutboxDTO) -> list[Part]:
+    notices = await legacy_notice(
+        context.session,
+        item.kind,
+        item.ref_id,
+        context.person(),
+        context.calendar,
+        organisation=context.organisation,
+        now=context.now(),
+    )
+    return parts_of(notices, why_none="the sheet is no longer open")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_failures import Parser, output_file, record_id, year
+from bot.infra.cli_failures import Parser, output_file, record_id, year
+from bot.infra.config import Settings
 from bot.kernel.clock import SystemClock
-from bot.kernel.config import Settings
 from bot.kernel.methodology import load_profile
 from bot.quarterly import plans
 from bot.quarterly import rounds as quarterly

@@ -4,15 +4,15 @@ actual values having arrived (clause 22), and the result with "I have read it"."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.infra.callbacks import SheetCb
+from bot.infra.callbacks import SheetAction, SheetCb
 from bot.infra.formatting import format_date
+from bot.infra.notices import Notice, NoticeContext, Part, notice, parts_of
 from bot.kernel.methodology import Profile
 from bot.quarterly.plans import PLAN_APPROVAL, PLAN_DECIDED
 from bot.quarterly.results import sheet_records
@@ -34,8 +34,7 @@ from bot.quarterly.sheet_screens import (
     round_title,
     sheet_buttons,
 )
-from bot.quarterly.sheets import SheetAction
-from storage.dto import CampaignDTO, EmployeeDTO
+from storage.dto import CampaignDTO, EmployeeDTO, OutboxDTO
 from storage.quarterly import PlanRepo, QuarterRepo
 
 QUARTERLY_KINDS = frozenset(
@@ -50,14 +49,6 @@ QUARTERLY_KINDS = frozenset(
         PLAN_DECIDED,
     }
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    text: str
-    markup: InlineKeyboardMarkup | None
-    confidential: bool = False  # results: no forwarding or saving (clause 15)
-    document: tuple[str, bytes] | None = None  # a file we made, sent with the text as its caption
 
 
 async def quarterly_notice(
@@ -177,3 +168,11 @@ async def sheets_reminder(
         deadline=format_date(campaign.deadline),
     )
     return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button] for button in sheet_buttons(sheets)]))
+
+
+@notice(*QUARTERLY_KINDS)
+async def quarterly_parts(context: NoticeContext, item: OutboxDTO) -> list[Part]:
+    notices = await quarterly_notice(
+        context.session, context.profile, item.kind, item.ref_id, context.person()
+    )
+    return parts_of(notices, why_none="the sheet is no longer open")

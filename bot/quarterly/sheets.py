@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.infra.callbacks import SheetAction
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile, Text
 from bot.quarterly.kpi_rules import achievement_percent, allowed_range, kpi_final_score
@@ -47,19 +48,6 @@ class SheetRefusal(StrEnum):
     NO_ACTUALS = "no_actuals"
     EMPTY_TEXT = "empty_text"
     TOO_LONG = "too_long"
-
-
-class SheetAction(StrEnum):
-    """What a sheet's navigation button asks for (short values: they travel in callback data)."""
-
-    OPEN = "o"
-    BACK = "b"
-    REVIEW = "v"
-    EDIT = "e"
-    JUSTIFY = "j"
-    NO_COMMENT = "n"
-    SUBMIT = "s"
-    CONFIRM = "c"
 
 
 class Awaiting(StrEnum):

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.formatting import current_locale, local_time
-from bot.infra.pdf import build_person_pdf
 from bot.kernel.methodology import Profile
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.forms_pdf import (
@@ -28,6 +27,7 @@ from bot.quarterly.results import sheet_records
 from bot.quarterly.sheet_pdf import build_sheet_pdf
 from bot.quarterly.workbook import build_quarter_workbook
 from bot.survey360.archive import build_pdf_archive
+from bot.survey360.result_pdf import build_person_pdf
 from bot.survey360.results import SubjectResult, campaign_results
 from bot.survey360.rounds import CampaignError
 from bot.survey360.workbook import build_round_workbook

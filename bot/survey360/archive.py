@@ -16,8 +16,8 @@ import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.infra.pdf import build_person_pdf, report_created_at
 from bot.kernel.methodology import Profile
+from bot.survey360.result_pdf import build_person_pdf, report_created_at
 from bot.survey360.results import SubjectResult
 from bot.survey360.workbook import collation_key
 

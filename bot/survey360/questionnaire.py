@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.infra.callbacks import Action
 from bot.kernel.methodology import Profile, Questionnaire
 from storage.dto import EmployeeDTO, TaskDTO
 from storage.survey360.answers import AnswerRepo
@@ -31,20 +32,6 @@ class Refusal(StrEnum):
     INCOMPLETE = "incomplete"
     FIRST_STATEMENT = "first_statement"
     ALL_ANSWERED = "all_answered"  # "Continue" with nothing left to answer: not a refusal, a word
-
-
-class Action(StrEnum):
-    """What a navigation button asks for. Values are short: they travel in callback data."""
-
-    OPEN = "o"
-    BACK = "b"
-    PAUSE = "p"
-    RESUME = "r"
-    REVIEW = "v"
-    EDIT_LIST = "l"
-    EDIT = "e"
-    SUBMIT = "s"
-    CONFIRM = "c"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.infra.callbacks import AnswerCb, NavCb, TasksCb
+from bot.infra.callbacks import Action, AnswerCb, NavCb, TasksCb
 from bot.infra.formatting import current_locale, format_date, progress_bar
 from bot.kernel.methodology import Profile
 from bot.quarterly.sheet_screens import sheet_buttons, sheets_summary
 from bot.survey360.questionnaire import (
-    Action,
     ConfirmScreen,
     EditListScreen,
     PausedScreen,

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calibration.screens import session_text
 from bot.calibration.service import SessionOutcome, SessionRefusal, hold_session
 from bot.infra.callbacks import CalibrationCb
+from bot.infra.config import Settings
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
-from bot.kernel.config import Settings
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.staff.access import Actor

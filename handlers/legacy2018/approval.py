@@ -12,9 +12,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import LegacyApproveCb
+from bot.infra.config import Settings
 from bot.kernel.access import Permission, Role
 from bot.kernel.clock import Clock
-from bot.kernel.config import Settings
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.notices import approval_done_text, approval_notice, approval_refusal_text

@@ -15,9 +15,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.infra.config import Settings
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
-from bot.kernel.config import Settings
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.hr_screens import (

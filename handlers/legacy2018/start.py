@@ -17,9 +17,9 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
+from bot.infra.config import Settings
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
-from bot.kernel.config import Settings
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy

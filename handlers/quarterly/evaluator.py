@@ -28,8 +28,8 @@ from bot.infra.callbacks import (
     SheetPdfCb,
     SheetScoreCb,
 )
+from bot.infra.config import Settings
 from bot.kernel.clock import Clock
-from bot.kernel.config import Settings
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly import appeals, plans

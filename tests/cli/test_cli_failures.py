@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.cli import main
-from bot.cli_failures import explain
-from bot.kernel.config import Settings
+from bot.infra.cli_failures import explain
+from bot.infra.config import Settings
 from tests.cli.conftest import write
 from tests.conftest import PG_URL
 from tests.factories import STAFF_CSV

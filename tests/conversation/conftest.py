@@ -10,7 +10,7 @@ from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import Runtime, create_bot, create_dispatcher, create_runtime
-from bot.kernel.config import Settings
+from bot.infra.config import Settings
 from bot.staff import people
 from bot.survey360 import rounds as campaigns
 from storage.staff.employees import EmployeeRepo

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.factory import create_bot, create_dispatcher, create_runtime
+from bot.infra.config import Settings
 from bot.kernel.access import Role
-from bot.kernel.config import Settings
 from bot.staff.access import COMMAND_LINE, grant_role
 from storage.db import create_engine
 from storage.models import Base

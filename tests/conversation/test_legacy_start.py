@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import create_bot, create_dispatcher, create_runtime
 from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
-from bot.kernel.config import Settings
+from bot.infra.config import Settings
 from storage.legacy2018 import LEGACY
 from storage.models import Campaign, LegacySheet
 from tests.conversation.conftest import FixedClock, World

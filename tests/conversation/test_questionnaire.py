@@ -8,9 +8,8 @@ from datetime import date
 from aiogram.methods import EditMessageText
 from sqlalchemy import func, select
 
-from bot.infra.callbacks import AnswerCb, NavCb
+from bot.infra.callbacks import Action, AnswerCb, NavCb
 from bot.survey360 import rounds as campaigns
-from bot.survey360.questionnaire import Action
 from storage.models import AnswerTally, Assignment, Ballot, DraftAnswer
 from storage.survey360.ballots import keys_of
 from tests.conversation.conftest import World

@@ -30,11 +30,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from bot.infra.i18n import create_i18n, in_locale
-from bot.infra.pdf import build_person_pdf, form_title
+from bot.infra.pdf import form_title
 from bot.kernel.methodology import load_profile
 from bot.kernel.scoring import AnswerCount, result_from_answers
 from bot.survey360.archive import build_pdf_archive, member_name
 from bot.survey360.progress_chart import UnitProgress, render_completion_chart
+from bot.survey360.result_pdf import build_person_pdf
 from bot.survey360.results import SubjectResult
 from bot.survey360.workbook import build_round_workbook, collation_key, sheet_names
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO

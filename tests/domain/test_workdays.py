@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kernel.config import Settings
+from bot.infra.config import Settings
 from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar, bundled_calendar
 
 HOLIDAYS = [

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.infra.callbacks import AnswerCb, NavCb, TasksCb
+from bot.infra.callbacks import Action, AnswerCb, NavCb, TasksCb
 from bot.kernel.methodology import load_profile, suggested_deadline_360
-from bot.survey360.questionnaire import Action
 from storage.db import create_engine
 from storage.models import Assignment, CampaignSubject, Employee
 from tests.factories import TELEGRAM_IDS

@@ -21,6 +21,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcasts.progress import done_text
 from bot.broadcasts.service import (
     Attachment,
     Audience,
@@ -32,11 +33,12 @@ from bot.broadcasts.service import (
     queue_round_reminders,
     start_broadcast,
 )
+from bot.deadlines.notices import reminder_text
 from bot.factory import Runtime, create_bot, create_delivery, create_dispatcher, create_runtime
 from bot.infra.callbacks import TasksCb
+from bot.infra.config import Settings
 from bot.infra.i18n import in_locale
-from bot.infra.outbox import OutboxDelivery, done_text, reminder_text
-from bot.kernel.config import Settings
+from bot.infra.outbox import OutboxDelivery
 from bot.kernel.methodology import suggested_deadline_360
 from bot.staff import people
 from bot.staff.files import load_staff_file

@@ -23,11 +23,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.infra.callbacks import AnswerCb, NavCb
+from bot.infra.callbacks import Action, AnswerCb, NavCb
 from bot.kernel import scoring
 from bot.kernel.methodology import load_profile
 from bot.kernel.scoring import AnswerCount, Total
-from bot.survey360.questionnaire import Action
 from storage.db import create_engine, create_sessionmaker
 from storage.models import (
     AnswerTally,

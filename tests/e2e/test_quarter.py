@@ -15,8 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.infra.callbacks import AcknowledgeCb, QuarterAction, QuarterCb, SheetCb, SheetScoreCb
-from bot.quarterly.sheets import SheetAction
+from bot.infra.callbacks import AcknowledgeCb, QuarterAction, QuarterCb, SheetAction, SheetCb, SheetScoreCb
 from storage.db import create_engine
 from storage.models import Campaign, Employee, QuarterSheet
 from tests.e2e.support import (

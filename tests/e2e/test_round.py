@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.infra.callbacks import NavCb
+from bot.infra.callbacks import Action, NavCb
 from bot.kernel.methodology import load_profile, suggested_deadline_360
-from bot.survey360.questionnaire import Action
 from tests.e2e.support import (
     TOKEN,
     BotProcess,

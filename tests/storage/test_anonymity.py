@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.factory import create_runtime
+from bot.infra.config import Settings
 from bot.kernel import scoring
-from bot.kernel.config import Settings
 from bot.kernel.methodology import Profile
 from bot.kernel.scoring import AnswerCount
 from bot.survey360 import rounds as campaigns

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bot.kernel.config import Settings
+from bot.infra.config import Settings
 from bot.kernel.methodology import load_profile
 from bot.kernel.scoring import AnswerCount, competency_totals
 from storage.survey360.ballots import BallotKeys, counted

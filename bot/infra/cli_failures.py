@@ -20,7 +20,7 @@ from pydantic_settings import SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
-from bot.kernel.config import Settings, bundled_profile
+from bot.infra.config import Settings, bundled_profile
 from bot.kernel.limits import ROW_ID_MAX, SMALL_MAX, TELEGRAM_ID_MAX
 from storage.migrate import upgrade
 
