@@ -9,7 +9,9 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
+from bot.legacy2018 import sheets as legacy_sheets
 from bot.staff.access import COMMAND_LINE
 from storage.dto import EmployeeDTO
 from storage.legacy2018 import LegacyKpiRow, LegacyRepo
@@ -34,26 +36,28 @@ async def ready_for_commission(
 ) -> None:
     """The plan submitted and approved, the KPI sheet with the first ``met`` KPIs met submitted
     and agreed, the competency sheet submitted (nothing marked)."""
-    assert await legacy.submit_plan(session, sheet_id, evaluator, plan()) is None
+    assert await legacy_sheets.submit_plan(session, sheet_id, evaluator, plan()) is None
     assert (
-        await legacy.decide_plan(
+        await legacy_sheets.decide_plan(
             session, sheet_id, approver, approve=True, comment=None, today=today, calendar=KAZAKHSTAN
         )
         is None
     )
     for no in range(1, 6):
-        recorded = await legacy.record_kpi(
+        recorded = await legacy_sheets.record_kpi(
             session, sheet_id, evaluator, no, actual="100", met=no <= met, facts=f"act {no}"
         )
         assert recorded is None
-    assert await legacy.submit_kpi_sheet(session, sheet_id, evaluator, now) is None
+    assert await legacy_sheets.submit_kpi_sheet(session, sheet_id, evaluator, now) is None
     assert (
-        await legacy.decide_kpi_sheet(
+        await legacy_sheets.decide_kpi_sheet(
             session, sheet_id, approver, agree=True, comment=None, today=today, now=now, calendar=KAZAKHSTAN
         )
         is None
     )
-    assert not isinstance(await legacy.submit_competencies(session, sheet_id, evaluator, now), legacy.Refusal)
+    assert not isinstance(
+        await legacy_sheets.submit_competencies(session, sheet_id, evaluator, now), legacy.Refusal
+    )
 
 
 AUTHORISED_NAME = "Бекқожаев Ерлан"  # the authorised person of the tests' approvals on paper
@@ -61,20 +65,20 @@ AUTHORISED_NAME = "Бекқожаев Ерлан"  # the authorised person of th
 
 async def approve_latest(
     session: AsyncSession, campaign_id: int, *, on: date, now: datetime
-) -> legacy.PendingApproval:
+) -> legacy_commission.PendingApproval:
     """The authorised person's approval of the latest closed sitting's results (004 clause 39),
     as the command line records one given on paper: the results then go to the people."""
     commission = await LegacyRepo(session).commission(campaign_id)
     assert commission is not None and commission.latest is not None
-    approved = await legacy.approve_results(
+    approved = await legacy_commission.approve_results(
         session,
         commission.latest.id,
-        legacy.Approver(AUTHORISED_NAME),
+        legacy_commission.Approver(AUTHORISED_NAME),
         actor=COMMAND_LINE,
         on=on,
         at=now,
         now=now,
         calendar=KAZAKHSTAN,
     )
-    assert isinstance(approved, legacy.PendingApproval), approved
+    assert isinstance(approved, legacy_commission.PendingApproval), approved
     return approved

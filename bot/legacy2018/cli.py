@@ -16,7 +16,9 @@ from bot.infra.cli_failures import Parser, output_file, profile_code, record_id,
 from bot.infra.config import Settings
 from bot.kernel.clock import SystemClock, local_naive, utc_from_local
 from bot.kernel.methodology import load_profile
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
+from bot.legacy2018 import sheets as legacy_sheets
 from bot.legacy2018.rules import back_from_absence
 from bot.legacy2018.service import LegacyError, Refusal
 from bot.quarterly.uploads import load_legacy_plans_file
@@ -171,7 +173,7 @@ async def _plans(session: AsyncSession, args: argparse.Namespace, settings: Sett
         for error in validation.errors:
             print(f"  {error.describe()}", file=sys.stderr)
         return INPUT_ERROR
-    report = await legacy.import_plans(session, campaign, validation.plans, None)
+    report = await legacy_sheets.import_plans(session, campaign, validation.plans, None)
     if not report.ok:
         print(f"{len(report.problems)} problem(s), nothing saved:", file=sys.stderr)
         for code, problem in report.problems:
@@ -228,7 +230,7 @@ async def _commission(session: AsyncSession, args: argparse.Namespace, settings:
     unknown = [code for code in wanted if code not in found]
     if unknown:
         raise LegacyError(f"not in the staff list: {', '.join(unknown)}")
-    outcome = await legacy.name_commission(
+    outcome = await legacy_commission.name_commission(
         session,
         campaign,
         [found[code].id for code in codes],
@@ -253,7 +255,7 @@ async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: S
     campaign = await _round(session, args.campaign_id)
     clock = SystemClock(settings.zone)
     at: datetime = args.at.replace(tzinfo=None)  # as the clock in the body's time zone shows it
-    outcome = await legacy.schedule_sitting(
+    outcome = await legacy_commission.schedule_sitting(
         session,
         campaign,
         at,
@@ -286,12 +288,12 @@ async def _schedule(session: AsyncSession, args: argparse.Namespace, settings: S
 
 async def _open(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     campaign = await _round(session, args.campaign_id)
-    opened = await legacy.open_sitting(session, campaign)
+    opened = await legacy_commission.open_sitting(session, campaign)
     if isinstance(opened, Refusal):
         raise LegacyError("the commission has no sitting scheduled (legacy-schedule)")
     commission, sitting = opened
     _profile, rules = legacy.rules_of(campaign)
-    before = legacy.before_sitting(await LegacyRepo(session).sheets(campaign.id), rules)
+    before = legacy_commission.before_sitting(await LegacyRepo(session).sheets(campaign.id), rules)
     print(
         f"round {campaign.id}: sitting {sitting.number} open; {len(commission.members)} members asked to vote "
         f"on {len(before)} result(s)"
@@ -302,7 +304,9 @@ async def _open(session: AsyncSession, args: argparse.Namespace, settings: Setti
 async def _close(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
     campaign = await _round(session, args.campaign_id)
     clock = SystemClock(settings.zone)
-    outcome = await legacy.close_sitting(session, campaign, conclusion=args.conclusion, now=clock.now())
+    outcome = await legacy_commission.close_sitting(
+        session, campaign, conclusion=args.conclusion, now=clock.now()
+    )
     if not outcome.quorate:
         print(
             f"round {campaign.id}: sitting {outcome.number}: no quorum (two thirds of the members must vote); "
@@ -348,10 +352,10 @@ async def _approve(session: AsyncSession, args: argparse.Namespace, settings: Se
         if args.on == clock.today()
         else utc_from_local(datetime.combine(args.on, time(12)), settings.zone)
     )
-    approved = await legacy.approve_results(
+    approved = await legacy_commission.approve_results(
         session,
         sitting.id,
-        await legacy.approver_named(session, args.by),
+        await legacy_commission.approver_named(session, args.by),
         actor=COMMAND_LINE,
         on=args.on,
         at=at,

@@ -14,7 +14,8 @@ from bot.infra.callbacks import LegacyAction, LegacyCb, LegacyPlansCb
 from bot.infra.formatting import current_locale, format_date
 from bot.legacy2018.notices import grade_name, kpi_line, sheets_pdf_markup
 from bot.legacy2018.rules import CompetencyVerdict
-from bot.legacy2018.service import CompetencyScreen, Refusal, SheetOverview
+from bot.legacy2018.service import Refusal
+from bot.legacy2018.sheets import CompetencyScreen, SheetOverview
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.legacy2018 import LegacySheetDTO
 

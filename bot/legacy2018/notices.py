@@ -30,7 +30,9 @@ from bot.infra.formatting import current_locale, format_date, local_time
 from bot.infra.notices import Notice, NoticeContext, Part, notice, parts_of
 from bot.kernel.methodology import LegacyRules
 from bot.kernel.workdays import WorkCalendar
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
+from bot.legacy2018.commission import Case
 from bot.legacy2018.reminders import (
     LEGACY_ABSENCE_DUE,
     LEGACY_BACK_DUE,
@@ -47,7 +49,6 @@ from bot.legacy2018.service import (
     LEGACY_SITTING,
     LEGACY_VOTE,
     PLAN_DAYS,
-    Case,
     Refusal,
 )
 from bot.reports.files import legacy_protocol
@@ -148,7 +149,7 @@ async def _sitting_notice(
         return [Notice(text, None)]
     if sitting.status != "sitting" or recipient.id not in commission.members:
         return []
-    text, markup = cases_screen(await legacy.cases(session, recipient), recipient)
+    text, markup = cases_screen(await legacy_commission.cases(session, recipient), recipient)
     return [Notice(text, markup, confidential=True)]
 
 
@@ -523,7 +524,7 @@ async def approval_notice(
 ) -> list[Notice]:
     """To the authorised person: the protocol of a closed sitting with its results to approve
     (004 clause 39); nothing once they are approved."""
-    pending = await legacy.pending_approval(session, sitting_id)
+    pending = await legacy_commission.pending_approval(session, sitting_id)
     if isinstance(pending, Refusal):
         return []
     file = await legacy_protocol(
@@ -533,7 +534,7 @@ async def approval_notice(
     return [Notice(text, markup, confidential=True, document=(file.name, file.data))]
 
 
-def approval_request(pending: legacy.PendingApproval) -> Rendered:
+def approval_request(pending: legacy_commission.PendingApproval) -> Rendered:
     """The summary under a protocol the authorised person is asked to approve, and the button."""
     text = "\n".join(
         [
@@ -566,7 +567,7 @@ def approval_refusal_text(refusal: Refusal) -> str:
             return _("There is nothing to approve at this sitting now.")
 
 
-def approval_done_text(pending: legacy.PendingApproval) -> str:
+def approval_done_text(pending: legacy_commission.PendingApproval) -> str:
     return _(
         "✅ Approved: {count} results of {year}, sitting {number}. The people receive them now (clause 40)."
     ).format(count=pending.decided, year=pending.campaign.year, number=pending.sitting.number)

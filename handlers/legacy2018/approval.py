@@ -16,6 +16,7 @@ from bot.infra.config import Settings
 from bot.kernel.access import Permission, Role
 from bot.kernel.clock import Clock
 from bot.kernel.workdays import WorkCalendar
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.notices import approval_done_text, approval_notice, approval_refusal_text
 from bot.staff.access import Actor
@@ -35,7 +36,7 @@ async def on_approvals(
     message: Message, session: AsyncSession, clock: Clock, settings: Settings, bot: Bot
 ) -> None:
     """Each sitting whose results wait for approval: its protocol, the summary and the button."""
-    pending = await legacy.pending_approvals(session)
+    pending = await legacy_commission.pending_approvals(session)
     if not pending:
         await message.answer(_("No evaluation results await your approval."))
         return
@@ -62,8 +63,8 @@ async def on_approve(
     calendar: WorkCalendar,
     roles: frozenset[Role] = frozenset(),
 ) -> None:
-    approver = await legacy.approver_in_bot(session, query.from_user.id, query.from_user.full_name)
-    approved = await legacy.approve_results(
+    approver = await legacy_commission.approver_in_bot(session, query.from_user.id, query.from_user.full_name)
+    approved = await legacy_commission.approve_results(
         session,
         callback_data.sitting,
         approver,

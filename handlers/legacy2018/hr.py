@@ -19,6 +19,7 @@ from bot.infra.config import Settings
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.workdays import WorkCalendar
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.hr_screens import (
     conclusion_prompt,
@@ -62,14 +63,14 @@ def create_router() -> Router:
 async def round_view(session: AsyncSession, campaign: CampaignDTO) -> tuple[str, InlineKeyboardMarkup]:
     """HR's screen of a year as it stands (also after the steps of handlers/legacy2018/people.py)."""
     commission = await LegacyRepo(session).commission(campaign.id)
-    approvers = len(await legacy.approver_accounts(session))
+    approvers = len(await legacy_commission.approver_accounts(session))
     return round_screen(campaign, await legacy.progress(session, campaign), commission, approvers)
 
 
 async def on_rounds(message: Message, session: AsyncSession) -> None:
     repo = LegacyRepo(session)
     found = [(c, await legacy.progress(session, c), await repo.commission(c.id)) for c in await repo.rounds()]
-    text, markup = rounds_screen(found, len(await legacy.approver_accounts(session)))
+    text, markup = rounds_screen(found, len(await legacy_commission.approver_accounts(session)))
     await message.answer(text, reply_markup=markup)
 
 
@@ -118,7 +119,7 @@ async def on_action(
             await query.message.answer(prompt)
         return
     if action is LegacyRoundAction.OPEN and isinstance(
-        await legacy.open_sitting(session, campaign, callback_data.sitting or None), Refusal
+        await legacy_commission.open_sitting(session, campaign, callback_data.sitting or None), Refusal
     ):
         await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
         return
@@ -134,7 +135,7 @@ async def on_action(
 async def _stale(session: AsyncSession, campaign: CampaignDTO, data: LegacyRoundCb) -> Refusal | None:
     """Why a pressed step of the commission is no longer open; None when it is."""
     if data.action is LegacyRoundAction.SCHEDULE:
-        return await legacy.sitting_refusal(session, campaign)
+        return await legacy_commission.sitting_refusal(session, campaign)
     if data.action is LegacyRoundAction.CLOSE:
         commission = await LegacyRepo(session).commission(campaign.id)
         latest = commission.latest if commission is not None else None
@@ -203,7 +204,7 @@ async def on_commission(
     if unknown or not members:
         await message.answer(unknown_ids_text(unknown) if unknown else setup_refusal(None))
         return
-    named = await legacy.name_commission(
+    named = await legacy_commission.name_commission(
         session,
         campaign,
         [found[code].id for code in members],
@@ -235,7 +236,7 @@ async def on_sitting(
     campaign = await _typed_round(message, session, state)
     if campaign is None:
         return
-    refused = await legacy.schedule_sitting(
+    refused = await legacy_commission.schedule_sitting(
         session, campaign, moment, today=clock.today(), now=clock.now(), calendar=calendar, zone=settings.zone
     )
     if refused is not None:
@@ -251,7 +252,7 @@ async def on_conclusion(message: Message, session: AsyncSession, state: FSMConte
     if campaign is None:
         return
     try:
-        outcome = await legacy.close_sitting(
+        outcome = await legacy_commission.close_sitting(
             session,
             campaign,
             conclusion=(message.text or "").strip(),

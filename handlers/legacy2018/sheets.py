@@ -26,7 +26,9 @@ from bot.infra.callbacks import (
 )
 from bot.kernel.clock import Clock
 from bot.kernel.workdays import WorkCalendar
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
+from bot.legacy2018 import sheets as legacy_sheets
 from bot.legacy2018.manager_screens import (
     competency_screen,
     decision_refusal_text,
@@ -87,7 +89,7 @@ def register(router: Router) -> None:
 
 
 async def on_legacy_command(message: Message, employee: EmployeeDTO, session: AsyncSession) -> None:
-    found = await legacy.sheets_to_fill(session, employee)
+    found = await legacy_sheets.sheets_to_fill(session, employee)
     people = await EmployeeRepo(session).many({sheet.employee_id for _, sheet in found})
     text, markup = sheets_list([(campaign, sheet, people[sheet.employee_id]) for campaign, sheet in found])
     await message.answer(text, reply_markup=markup)
@@ -100,19 +102,21 @@ async def on_legacy(
         return
     sheet_id, action = callback_data.sheet, callback_data.action
     if action is LegacyAction.TOGGLE:
-        marked = await legacy.toggle_indicator(
+        marked = await legacy_sheets.toggle_indicator(
             session, sheet_id, employee, callback_data.competency, callback_data.item
         )
         if isinstance(marked, Refusal):
             await query.answer(refusal_text(marked), show_alert=True)
             return
     if action in (LegacyAction.SHOW, LegacyAction.TOGGLE):
-        screen = await legacy.competency_screen(session, sheet_id, employee, callback_data.competency or None)
+        screen = await legacy_sheets.competency_screen(
+            session, sheet_id, employee, callback_data.competency or None
+        )
         if isinstance(screen, Refusal):
             await query.answer(refusal_text(screen), show_alert=True)
             return
         if screen.sheet.competencies_submitted_at is not None:  # read-only once submitted
-            verdicts = await legacy.competency_outcomes(session, sheet_id, employee)
+            verdicts = await legacy_sheets.competency_outcomes(session, sheet_id, employee)
             assert not isinstance(verdicts, Refusal)
             await edit_in_place(query, submitted_screen(screen.person, verdicts), None)
         else:
@@ -120,9 +124,9 @@ async def on_legacy(
         await query.answer()
         return
     if action is LegacyAction.REVIEW:
-        verdicts = await legacy.competency_outcomes(session, sheet_id, employee)
+        verdicts = await legacy_sheets.competency_outcomes(session, sheet_id, employee)
     else:
-        verdicts = await legacy.submit_competencies(session, sheet_id, employee, clock.now())
+        verdicts = await legacy_sheets.submit_competencies(session, sheet_id, employee, clock.now())
     if isinstance(verdicts, Refusal):
         await query.answer(refusal_text(verdicts), show_alert=True)
         return
@@ -140,7 +144,7 @@ async def on_legacy(
 
 
 async def on_commission_command(message: Message, employee: EmployeeDTO, session: AsyncSession) -> None:
-    text, markup = cases_screen(await legacy.cases(session, employee), employee)
+    text, markup = cases_screen(await legacy_commission.cases(session, employee), employee)
     await message.answer(text, reply_markup=markup)
 
 
@@ -156,10 +160,10 @@ async def on_commission(
         return
     action = callback_data.action
     if action is CommissionAction.LIST:
-        await edit_in_place(query, *cases_screen(await legacy.cases(session, employee), employee))
+        await edit_in_place(query, *cases_screen(await legacy_commission.cases(session, employee), employee))
         await query.answer()
         return
-    item = await legacy.case(session, employee, callback_data.sheet)
+    item = await legacy_commission.case(session, employee, callback_data.sheet)
     if isinstance(item, Refusal):
         await query.answer(vote_refusal_text(item), show_alert=True)
         return
@@ -171,13 +175,13 @@ async def on_commission(
     if action in (CommissionAction.APPROVE, CommissionAction.GRADE):
         choice = Choice.APPROVE if action is CommissionAction.APPROVE else Choice.REVISE
         corrected = callback_data.grade if choice is Choice.REVISE else None
-        refused = await legacy.vote(
+        refused = await legacy_commission.vote(
             session, item.campaign, employee, item.sheet.id, choice, corrected, clock.now()
         )
         if refused is not None:
             await query.answer(vote_refusal_text(refused), show_alert=True)
             return
-        voted = await legacy.case(session, employee, item.sheet.id)
+        voted = await legacy_commission.case(session, employee, item.sheet.id)
         assert not isinstance(voted, Refusal)
         item = voted
     await edit_in_place(query, *case_screen(item, rules))
@@ -228,7 +232,7 @@ async def on_kpi_sheet(
 ) -> None:
     if await live_message(query) is None:
         return
-    view = await legacy.overview(session, callback_data.sheet, employee)
+    view = await legacy_sheets.overview(session, callback_data.sheet, employee)
     if isinstance(view, Refusal):
         await query.answer(refusal_text(view), show_alert=True)
         return
@@ -249,11 +253,11 @@ async def on_kpi_sheet(
         await state.update_data(sheet=view.sheet.id, no=no, met=met)
         await edit_in_place(query, facts_prompt(no, met), None)
     else:
-        refused = await legacy.submit_kpi_sheet(session, view.sheet.id, employee, clock.now())
+        refused = await legacy_sheets.submit_kpi_sheet(session, view.sheet.id, employee, clock.now())
         if refused is not None:
             await query.answer(refusal_text(refused), show_alert=True)
             return
-        submitted = await legacy.overview(session, view.sheet.id, employee)
+        submitted = await legacy_sheets.overview(session, view.sheet.id, employee)
         assert not isinstance(submitted, Refusal)
         await edit_in_place(query, *menu_screen(submitted))
     await query.answer()
@@ -266,7 +270,7 @@ async def on_facts(message: Message, employee: EmployeeDTO, session: AsyncSessio
     if not actual.strip() or not facts.strip():
         await message.answer(facts_prompt(int(data["no"]), bool(data["met"])))
         return
-    refused = await legacy.record_kpi(
+    refused = await legacy_sheets.record_kpi(
         session,
         int(data["sheet"]),
         employee,
@@ -279,7 +283,7 @@ async def on_facts(message: Message, employee: EmployeeDTO, session: AsyncSessio
     if refused is not None:
         await message.answer(refusal_text(refused))
         return
-    view = await legacy.overview(session, int(data["sheet"]), employee)
+    view = await legacy_sheets.overview(session, int(data["sheet"]), employee)
     assert not isinstance(view, Refusal)
     following = (
         min(int(data["no"]) + 1, len(view.kpis)) if view.kpis_entered < len(view.kpis) else int(data["no"])
@@ -357,7 +361,7 @@ async def _decide(
     agree = comment is None
     try:
         if stage is LegacyStage.PLAN:
-            return await legacy.decide_plan(
+            return await legacy_sheets.decide_plan(
                 session,
                 sheet_id,
                 approver,
@@ -366,7 +370,7 @@ async def _decide(
                 today=clock.today(),
                 calendar=calendar,
             )
-        return await legacy.decide_kpi_sheet(
+        return await legacy_sheets.decide_kpi_sheet(
             session,
             sheet_id,
             approver,
@@ -397,7 +401,7 @@ async def on_plans_table(
     read = await read_upload(message, bot)
     if read is None:
         return
-    found = await legacy.sheets_to_fill(session, employee)
+    found = await legacy_sheets.sheets_to_fill(session, employee)
     if not found:
         await state.clear()
         await message.answer(sheets_list([])[0])
@@ -408,7 +412,7 @@ async def on_plans_table(
     if not validation.ok:
         await message.answer(plans_problems([e.describe(_) for e in validation.errors]))
         return
-    report = await legacy.import_plans(session, campaign, validation.plans, employee)
+    report = await legacy_sheets.import_plans(session, campaign, validation.plans, employee)
     if not report.ok:
         await message.answer(
             plans_problems([f"{code}: {refusal_words(problem)}" for code, problem in report.problems])

@@ -13,7 +13,7 @@ import time_machine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli import main
-from bot.legacy2018 import service as legacy
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018.rules import Choice
 from bot.legacy2018.service import LEGACY_RESULT
 from storage.db import create_engine, create_sessionmaker
@@ -199,7 +199,10 @@ def test_an_approval_given_on_paper(env: Path, capsys: pytest.CaptureFixture[str
         assert campaign is not None and sheet is not None
         for code in ("D1", "U1", "U2", "E3"):
             assert (
-                await legacy.vote(session, campaign, staff[code], sheet.id, Choice.APPROVE, None, now) is None
+                await legacy_commission.vote(
+                    session, campaign, staff[code], sheet.id, Choice.APPROVE, None, now
+                )
+                is None
             )
 
     asyncio.run(_in_database(env, votes))

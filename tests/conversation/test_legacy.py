@@ -33,6 +33,7 @@ from bot.infra.i18n import in_locale
 from bot.kernel.access import Role
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.rules import Choice
 from bot.staff.access import COMMAND_LINE, grant_role
@@ -191,14 +192,14 @@ async def _ready_for_commission(world: World, sheets: dict[str, int]) -> None:
         assert found is not None
         members = [staff[c].id for c in ("D1", "U1", "U2", "E3", "E4")]
         assert isinstance(
-            await legacy.name_commission(
+            await legacy_commission.name_commission(
                 session, found, members, d1.id, staff["E5"].id, actor=COMMAND_LINE, now=now
             ),
             int,
         )
         sitting = datetime(2025, 12, 11, 10, 0)  # local time, 7 working days ahead
         assert (
-            await legacy.schedule_sitting(
+            await legacy_commission.schedule_sitting(
                 session, found, sitting, today=today, now=now, calendar=KAZAKHSTAN, zone=runtime.settings.zone
             )
             is None
@@ -229,7 +230,7 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
     async with world.runtime.sessionmaker() as session, session.begin():
         campaign = await CampaignRepo(session).get(world.campaign_id)
         assert campaign is not None
-        assert not isinstance(await legacy.open_sitting(session, campaign), legacy.Refusal)
+        assert not isinstance(await legacy_commission.open_sitting(session, campaign), legacy.Refusal)
     await delivery.deliver_pending()
     chair, u2, e3 = [await _in_english(world.person(TELEGRAM_IDS[c])) for c in ("D1", "U2", "E3")]
     manager = await _in_english(manager)
@@ -271,7 +272,7 @@ async def test_the_commission_votes_in_the_bot_and_the_person_acquaints_themselv
         await AccountRepo(session).set_locale(AUTHORISED_ACCOUNT, "en")
         campaign = await CampaignRepo(session).get(world.campaign_id)
         assert campaign is not None
-        outcome = await legacy.close_sitting(
+        outcome = await legacy_commission.close_sitting(
             session, campaign, conclusion=None, now=world.runtime.clock.now()
         )
     assert (outcome.quorate, outcome.decided, outcome.revised) == (True, 2, 1)  # 4 of 5 voted: a quorum
@@ -491,14 +492,14 @@ async def test_an_unread_result_is_sent_again_and_hr_is_told(world: World) -> No
     async with runtime.sessionmaker() as session, session.begin():
         campaign = await CampaignRepo(session).get(world.campaign_id)
         assert campaign is not None
-        await legacy.open_sitting(session, campaign)
+        await legacy_commission.open_sitting(session, campaign)
         staff = await EmployeeRepo(session).by_external_ids(["D1", "U1", "U2", "E3"])
         for member in staff.values():
             for code in ("E1", "E2"):
-                await legacy.vote(
+                await legacy_commission.vote(
                     session, campaign, member, sheets[code], Choice.APPROVE, None, runtime.clock.now()
                 )
-        outcome = await legacy.close_sitting(
+        outcome = await legacy_commission.close_sitting(
             session,
             campaign,
             conclusion=None,
@@ -572,7 +573,7 @@ async def test_hr_runs_the_commission_from_its_screen(world: World) -> None:
         campaign = await CampaignRepo(session).get(world.campaign_id)
         assert campaign is not None
         for member in (await EmployeeRepo(session).by_external_ids(["D1", "U1", "U2", "E3"])).values():
-            await legacy.vote(
+            await legacy_commission.vote(
                 session, campaign, member, sheets["E1"], Choice.APPROVE, None, world.runtime.clock.now()
             )
     await hr.press("Close the sitting")

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from bot.factory import create_delivery
 from bot.kernel.access import Role
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.staff.access import COMMAND_LINE, grant_role
 from storage.legacy2018 import LegacyRepo
@@ -34,7 +35,7 @@ async def test_a_result_without_a_majority_stays_before_the_commission(world: Wo
     async with world.runtime.sessionmaker() as session, session.begin():
         campaign = await CampaignRepo(session).get(world.campaign_id)
         assert campaign is not None
-        assert not isinstance(await legacy.open_sitting(session, campaign), legacy.Refusal)
+        assert not isinstance(await legacy_commission.open_sitting(session, campaign), legacy.Refusal)
     delivery = create_delivery(world.runtime, world.bot)
     await delivery.deliver_pending()
     members = [await _in_english(world.person(TELEGRAM_IDS[c])) for c in ("D1", "U1", "U2", "E3", "E4")]

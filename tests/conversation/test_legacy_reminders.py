@@ -14,6 +14,7 @@ from bot.factory import create_delivery, plan_reminders_now
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import KAZAKHSTAN
 from bot.legacy2018 import service as legacy
+from bot.legacy2018 import sheets as legacy_sheets
 from bot.staff.access import COMMAND_LINE
 from storage.legacy2018 import LegacyRepo
 from storage.staff.employees import EmployeeRepo
@@ -62,9 +63,9 @@ async def test_legacy_deadlines_remind_the_managers_and_hr(world: World) -> None
             code: (await LegacyRepo(session).sheet_of(started.campaign.id, staff[code].id)).id  # type: ignore[union-attr]
             for code in ("E1", "E2", "E3", "E4")
         }
-        assert await legacy.submit_plan(session, sheets["E1"], staff["U1"], plan()) is None
+        assert await legacy_sheets.submit_plan(session, sheets["E1"], staff["U1"], plan()) is None
         assert (
-            await legacy.decide_plan(
+            await legacy_sheets.decide_plan(
                 session,
                 sheets["E1"],
                 staff["D1"],
@@ -105,7 +106,7 @@ async def test_legacy_deadlines_remind_the_managers_and_hr(world: World) -> None
     # U1 submits the other two plans: owed nothing more; U2 (E4, E5 not submitted) still is.
     async with runtime.sessionmaker() as session, session.begin():
         for code in ("E2", "E3"):
-            assert await legacy.submit_plan(session, sheets[code], staff["U1"], plan()) is None
+            assert await legacy_sheets.submit_plan(session, sheets[code], staff["U1"], plan()) is None
     before = len(_texts(world, "U1"))
     await _keep_and_deliver(world, _morning(16))
     await _keep_and_deliver(world, _morning(19))

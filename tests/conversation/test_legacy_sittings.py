@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from bot.factory import create_delivery
 from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
 from bot.kernel.access import Role
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.rules import Choice
 from bot.staff.access import COMMAND_LINE, grant_role
@@ -56,7 +57,7 @@ async def _vote(world: World, codes: tuple[str, ...], sheet_ids: list[int]) -> N
         staff = await EmployeeRepo(session).by_external_ids(list(codes))
         for code in codes:
             for sheet_id in sheet_ids:
-                refused = await legacy.vote(
+                refused = await legacy_commission.vote(
                     session, campaign, staff[code], sheet_id, Choice.APPROVE, None, world.runtime.clock.now()
                 )
                 assert refused is None, (code, sheet_id, refused)
@@ -66,10 +67,10 @@ async def _no_quorum_at_the_first_sitting(world: World, sheets: dict[str, int]) 
     campaign = await _campaign(world)
     runtime = world.runtime
     async with runtime.sessionmaker() as session, session.begin():
-        assert not isinstance(await legacy.open_sitting(session, campaign), legacy.Refusal)
+        assert not isinstance(await legacy_commission.open_sitting(session, campaign), legacy.Refusal)
     await _vote(world, ("D1", "U1", "U2"), [sheets["E1"]])  # 3 of 5: the quorum is 4
     async with runtime.sessionmaker() as session, session.begin():
-        outcome = await legacy.close_sitting(
+        outcome = await legacy_commission.close_sitting(
             session,
             campaign,
             conclusion="Кворум жоқ.",

@@ -21,6 +21,7 @@ from bot.kernel.access import Role
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import KAZAKHSTAN
 from bot.legacy2018 import service as legacy
+from bot.legacy2018 import sheets as legacy_sheets
 from bot.legacy2018.reminders import LEGACY_ABSENCE_DUE, LEGACY_BACK_DUE, LEGACY_BACK_OVERDUE
 from bot.staff import people
 from bot.staff.access import COMMAND_LINE, grant_role
@@ -108,7 +109,7 @@ async def test_plan_reminders_are_planned_once_and_dropped_when_the_plans_are_in
     for code in ("E4", "E5"):
         sheet = await LegacyRepo(session).sheet_of(campaign.id, staff[code].id)
         assert sheet is not None
-        assert await legacy.submit_plan(session, sheet.id, staff["U2"], plan()) is None
+        assert await legacy_sheets.submit_plan(session, sheet.id, staff["U2"], plan()) is None
     await _keep(session, _utc(6))
     assert {pk for _kind, _ref, pk, *_ in await _rows(session, "legacy_plan")} == {
         staff["D1"].id,
@@ -140,10 +141,10 @@ async def test_a_returned_plan_reminds_the_manager_then_tells_hr(session: AsyncS
     sheet = await LegacyRepo(session).sheet_of(campaign.id, staff["E1"].id)
     assert sheet is not None
     u1, d1 = staff["U1"], staff["D1"]
-    assert await legacy.submit_plan(session, sheet.id, u1, plan()) is None
+    assert await legacy_sheets.submit_plan(session, sheet.id, u1, plan()) is None
     # Returned on Tuesday 6 January: back by Friday the 9th (7 January is a holiday, clause 12).
     assert (
-        await legacy.decide_plan(
+        await legacy_sheets.decide_plan(
             session,
             sheet.id,
             d1,
@@ -166,9 +167,9 @@ async def test_a_returned_plan_reminds_the_manager_then_tells_hr(session: AsyncS
     await session.execute(
         update(OutboxMessage).where(OutboxMessage.kind.startswith("legacy_back")).values(status="sent")
     )
-    assert await legacy.submit_plan(session, sheet.id, u1, plan()) is None
+    assert await legacy_sheets.submit_plan(session, sheet.id, u1, plan()) is None
     assert (
-        await legacy.decide_plan(
+        await legacy_sheets.decide_plan(
             session,
             sheet.id,
             d1,

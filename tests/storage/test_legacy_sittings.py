@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.i18n import create_i18n, in_locale
 from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.rules import Choice
 from bot.legacy2018.service import LEGACY_SITTING, LEGACY_VOTE, Refusal
@@ -37,7 +38,7 @@ LATER_DAY = LATER.date()
 
 async def _commission(session: AsyncSession, campaign: CampaignDTO, staff: dict[str, EmployeeDTO]) -> None:
     members = [staff[code].id for code in MEMBERS]
-    named = await legacy.name_commission(
+    named = await legacy_commission.name_commission(
         session, campaign, members, staff["D1"].id, staff["E5"].id, actor=COMMAND_LINE, now=NOW
     )
     assert isinstance(named, int)
@@ -46,7 +47,7 @@ async def _commission(session: AsyncSession, campaign: CampaignDTO, staff: dict[
 async def _schedule(
     session: AsyncSession, campaign: CampaignDTO, at: datetime, *, today: date = TODAY, now: datetime = NOW
 ) -> Refusal | None:
-    return await legacy.schedule_sitting(
+    return await legacy_commission.schedule_sitting(
         session, campaign, at, today=today, now=now, calendar=KAZAKHSTAN, zone=ZONE
     )
 
@@ -60,14 +61,17 @@ async def _votes(
 ) -> None:
     for code, grade in cast.items():
         choice = Choice.REVISE if grade else Choice.APPROVE
-        assert await legacy.vote(session, campaign, staff[code], sheet_id, choice, grade, LATER) is None, code
+        assert (
+            await legacy_commission.vote(session, campaign, staff[code], sheet_id, choice, grade, LATER)
+            is None
+        ), code
 
 
 async def _close(
     session: AsyncSession, campaign: CampaignDTO, conclusion: str, day: date
-) -> legacy.SittingOutcome:
+) -> legacy_commission.SittingOutcome:
     moment = datetime.combine(day, LATER.time(), UTC)
-    return await legacy.close_sitting(session, campaign, conclusion=conclusion, now=moment)
+    return await legacy_commission.close_sitting(session, campaign, conclusion=conclusion, now=moment)
 
 
 async def _now(session: AsyncSession, campaign: CampaignDTO) -> CommissionDTO:
@@ -95,12 +99,12 @@ async def test_a_second_sitting_decides_a_person_back_from_an_absence(session: A
     assert await _schedule(session, campaign, FIRST_SITTING) is None
     # Told: U1, the evaluator of E1 (ready) and of E2 (back from an absence, due by then).
     assert [e.employee_id for e in await legacy.evaluators_to_notify(session, campaign)] == ["U1"]
-    assert not isinstance(await legacy.open_sitting(session, campaign), Refusal)
+    assert not isinstance(await legacy_commission.open_sitting(session, campaign), Refusal)
     # While the first sitting is under way no other can be set; E2's sheets are not before it.
     second_at = datetime(2026, 1, 15, 10, 0)  # 7 working days after 5 January (7 January is off)
     assert await _schedule(session, campaign, second_at, today=LATER_DAY, now=LATER) is Refusal.SITTING_OPEN
     assert (
-        await legacy.vote(session, campaign, staff["D1"], e2, Choice.APPROVE, None, LATER)
+        await legacy_commission.vote(session, campaign, staff["D1"], e2, Choice.APPROVE, None, LATER)
         is Refusal.NOT_READY
     )
     await _votes(session, campaign, staff, e1, {"D1": None, "U1": None, "U2": None, "E3": None})
@@ -125,11 +129,11 @@ async def test_a_second_sitting_decides_a_person_back_from_an_absence(session: A
     )
     assert notices.all() == [staff["U1"].id]  # the second sitting announced in its own right
     assert (
-        await legacy.vote(session, campaign, staff["D1"], e2, Choice.APPROVE, None, LATER)
+        await legacy_commission.vote(session, campaign, staff["D1"], e2, Choice.APPROVE, None, LATER)
         is Refusal.WRONG_STATE
     )
 
-    opened = await legacy.open_sitting(session, campaign)
+    opened = await legacy_commission.open_sitting(session, campaign)
     assert not isinstance(opened, Refusal) and opened[1].number == 2
     asked = await session.scalars(
         select(OutboxMessage.recipient_id).where(
@@ -138,10 +142,10 @@ async def test_a_second_sitting_decides_a_person_back_from_an_absence(session: A
     )
     assert set(asked.all()) == {staff[code].id for code in MEMBERS}
     # E1 was decided at the first sitting: it is not before the second, and cannot be voted on.
-    before = {case.sheet.id for case in await legacy.cases(session, staff["U2"])}
+    before = {case.sheet.id for case in await legacy_commission.cases(session, staff["U2"])}
     assert before == {e2}
     assert (
-        await legacy.vote(session, campaign, staff["U2"], e1, Choice.REVISE, "excellent", LATER)
+        await legacy_commission.vote(session, campaign, staff["U2"], e1, Choice.REVISE, "excellent", LATER)
         is Refusal.NOT_READY
     )
     await _votes(
@@ -195,7 +199,7 @@ async def test_after_a_sitting_without_a_quorum_the_members_vote_again(session: 
     assert await _schedule(session, campaign, datetime(2026, 1, 6, 11, 0)) is None  # moved, not added
     commission = await _now(session, campaign)
     assert [(s.number, s.status) for s in commission.sittings] == [(1, "scheduled")]
-    assert not isinstance(await legacy.open_sitting(session, campaign), Refusal)
+    assert not isinstance(await legacy_commission.open_sitting(session, campaign), Refusal)
     await _votes(
         session, campaign, staff, e1, {"D1": "excellent", "U1": None, "U2": None}
     )  # 3 of 5: quorum is 4
@@ -207,7 +211,7 @@ async def test_after_a_sitting_without_a_quorum_the_members_vote_again(session: 
 
     second_at = datetime(2026, 1, 15, 10, 0)
     assert await _schedule(session, campaign, second_at, today=LATER_DAY, now=LATER) is None
-    assert not isinstance(await legacy.open_sitting(session, campaign), Refusal)
+    assert not isinstance(await legacy_commission.open_sitting(session, campaign), Refusal)
     # D1 voted at the first sitting; that sitting decided nothing, so D1 votes afresh.
     await _votes(session, campaign, staff, e1, {"D1": None, "U1": None, "U2": "excellent", "E4": None})
     second = await _close(session, campaign, "approved", date(2026, 1, 15))

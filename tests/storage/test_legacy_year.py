@@ -21,7 +21,9 @@ from bot.kernel.access import Role
 from bot.kernel.clock import as_utc
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
+from bot.legacy2018 import sheets as legacy_sheets
 from bot.legacy2018.rules import Choice
 from bot.legacy2018.service import LEGACY_APPROVAL, LEGACY_RESULT, LegacyError, Refusal
 from bot.reports import files as reports
@@ -95,10 +97,10 @@ async def test_a_whole_year(session: AsyncSession) -> None:
     sheet_id = await _sheet_id(session, campaign, e1)
 
     # The plan: exactly 5 complete KPIs, by the direct manager only.
-    assert await legacy.submit_plan(session, sheet_id, u2, plan()) is Refusal.NOT_YOURS
-    assert await legacy.submit_plan(session, sheet_id, u1, plan(4)) is Refusal.INCOMPLETE
-    assert await legacy.submit_plan(session, sheet_id, u1, plan()) is None
-    decide_plan = legacy.decide_plan
+    assert await legacy_sheets.submit_plan(session, sheet_id, u2, plan()) is Refusal.NOT_YOURS
+    assert await legacy_sheets.submit_plan(session, sheet_id, u1, plan(4)) is Refusal.INCOMPLETE
+    assert await legacy_sheets.submit_plan(session, sheet_id, u1, plan()) is None
+    decide_plan = legacy_sheets.decide_plan
     assert (
         await decide_plan(session, sheet_id, u1, approve=True, comment=None, today=TODAY, calendar=KAZAKHSTAN)
         is Refusal.NOT_YOURS
@@ -122,7 +124,7 @@ async def test_a_whole_year(session: AsyncSession) -> None:
     returned = await repo.sheet(sheet_id)
     assert returned is not None and returned.plan_status == "returned"
     assert returned.resubmit_by == date(2025, 12, 24)  # 2 working days (004 clause 12)
-    assert await legacy.submit_plan(session, sheet_id, u1, plan()) is None
+    assert await legacy_sheets.submit_plan(session, sheet_id, u1, plan()) is None
     assert (
         await decide_plan(session, sheet_id, d1, approve=True, comment=None, today=TODAY, calendar=KAZAKHSTAN)
         is None
@@ -130,26 +132,28 @@ async def test_a_whole_year(session: AsyncSession) -> None:
 
     # The head of a unit reports to the body's first head, who approves directly (clause 11).
     u1_sheet = await _sheet_id(session, campaign, u1)
-    assert await legacy.submit_plan(session, u1_sheet, d1, plan()) is None
+    assert await legacy_sheets.submit_plan(session, u1_sheet, d1, plan()) is None
     approved = await repo.sheet(u1_sheet)
     assert approved is not None and approved.plan_status == "approved"
 
     # The KPI sheet: a line without facts is refused; 4 of 5 met → "тиімді".
     assert (
-        await legacy.record_kpi(session, sheet_id, u1, 1, actual="100", met=True, facts="  ")
+        await legacy_sheets.record_kpi(session, sheet_id, u1, 1, actual="100", met=True, facts="  ")
         is Refusal.INCOMPLETE
     )
-    assert await legacy.submit_kpi_sheet(session, sheet_id, u1, NOW) is Refusal.INCOMPLETE
+    assert await legacy_sheets.submit_kpi_sheet(session, sheet_id, u1, NOW) is Refusal.INCOMPLETE
     for no in range(1, 6):
         assert (
-            await legacy.record_kpi(session, sheet_id, u1, no, actual="100", met=no != 5, facts=f"act {no}")
+            await legacy_sheets.record_kpi(
+                session, sheet_id, u1, no, actual="100", met=no != 5, facts=f"act {no}"
+            )
             is None
         )
-    assert await legacy.submit_kpi_sheet(session, sheet_id, u1, NOW) is None
+    assert await legacy_sheets.submit_kpi_sheet(session, sheet_id, u1, NOW) is None
     submitted = await repo.sheet(sheet_id)
     assert submitted is not None and (submitted.kpi_met, submitted.kpi_grade) == (4, "effective")
     assert (
-        await legacy.decide_kpi_sheet(
+        await legacy_sheets.decide_kpi_sheet(
             session, sheet_id, d1, agree=True, comment=None, today=TODAY, now=NOW, calendar=KAZAKHSTAN
         )
         is None
@@ -157,14 +161,18 @@ async def test_a_whole_year(session: AsyncSession) -> None:
 
     # The competency sheet: E1 (E-4, no public services) is assessed on 9 competencies; in the
     # first, 2 of its 4 indicators are seen (less than three quarters); all the others in full.
-    assert await legacy.toggle_indicator(session, sheet_id, u1, 6, 0) is Refusal.WRONG_STATE  # public service
-    assert await legacy.toggle_indicator(session, sheet_id, u1, 1, 4) is Refusal.WRONG_STATE  # 4 indicators
-    assert await legacy.toggle_indicator(session, sheet_id, u2, 1, 0) is Refusal.NOT_YOURS
+    assert (
+        await legacy_sheets.toggle_indicator(session, sheet_id, u1, 6, 0) is Refusal.WRONG_STATE
+    )  # public service
+    assert (
+        await legacy_sheets.toggle_indicator(session, sheet_id, u1, 1, 4) is Refusal.WRONG_STATE
+    )  # 4 indicators
+    assert await legacy_sheets.toggle_indicator(session, sheet_id, u2, 1, 0) is Refusal.NOT_YOURS
     for competency in (1, 2, 3, 4, 5, 8, 9, 10, 11):
         count = 2 if competency == 1 else 10
         for indicator in range(count):
-            await legacy.toggle_indicator(session, sheet_id, u1, competency, indicator)
-    outcomes = await legacy.submit_competencies(session, sheet_id, u1, NOW)
+            await legacy_sheets.toggle_indicator(session, sheet_id, u1, competency, indicator)
+    outcomes = await legacy_sheets.submit_competencies(session, sheet_id, u1, NOW)
     assert not isinstance(outcomes, Refusal)
     assert [(o.competency.no, len(o.seen), o.total, o.meets) for o in outcomes][:2] == [
         (1, 2, 4, False),
@@ -174,37 +182,39 @@ async def test_a_whole_year(session: AsyncSession) -> None:
     assert outcomes[0].not_seen == (2, 3)  # what the sheet lists for a competency below three quarters
     kept = await repo.competency_results(sheet_id)
     assert [(k.competency_no, k.seen, k.total, k.meets) for k in kept][:1] == [(1, 2, 4, False)]
-    assert await legacy.submit_competencies(session, sheet_id, u1, NOW) is Refusal.WRONG_STATE
+    assert await legacy_sheets.submit_competencies(session, sheet_id, u1, NOW) is Refusal.WRONG_STATE
 
     # The commission: at least 5 members with a chair among them; the secretary votes not.
     four = [staff[c].id for c in ("D1", "U1", "U2", "E3")]
     assert (
-        await legacy.name_commission(session, campaign, four, d1.id, e2.id, actor=COMMAND_LINE, now=NOW)
+        await legacy_commission.name_commission(
+            session, campaign, four, d1.id, e2.id, actor=COMMAND_LINE, now=NOW
+        )
         is Refusal.BAD_COMPOSITION
     )
     members = [*four, staff["E4"].id]
-    commission_id = await legacy.name_commission(
+    commission_id = await legacy_commission.name_commission(
         session, campaign, members, d1.id, e2.id, actor=COMMAND_LINE, now=NOW
     )
     assert isinstance(commission_id, int)
     too_soon = datetime(2025, 12, 29, 10, 0)  # local time, 5 working days ahead: 7 are needed
     assert (
-        await legacy.schedule_sitting(
+        await legacy_commission.schedule_sitting(
             session, campaign, too_soon, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
         )
         is Refusal.TOO_SOON
     )
     sitting_at = datetime(2026, 1, 5, 10, 0)  # local time
     assert (
-        await legacy.schedule_sitting(
+        await legacy_commission.schedule_sitting(
             session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
         )
         is None
     )
     assert [e.employee_id for e in await legacy.evaluators_to_notify(session, campaign)] == ["U1"]
-    assert not isinstance(await legacy.open_sitting(session, campaign), Refusal)
+    assert not isinstance(await legacy_commission.open_sitting(session, campaign), Refusal)
 
-    vote = legacy.vote
+    vote = legacy_commission.vote
     assert await vote(session, campaign, e2, sheet_id, Choice.APPROVE, None, NOW) is Refusal.NOT_A_MEMBER
     assert await vote(session, campaign, d1, u1_sheet, Choice.APPROVE, None, NOW) is Refusal.NOT_READY
     assert await vote(session, campaign, d1, sheet_id, Choice.REVISE, "best", NOW) is Refusal.INCOMPLETE
@@ -218,7 +228,7 @@ async def test_a_whole_year(session: AsyncSession) -> None:
 
     decided_at = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
     await grant_role(session, COMMAND_LINE, AUTHORISED_ACCOUNT, Role.AUTHORISED, NOW)
-    outcome = await legacy.close_sitting(
+    outcome = await legacy_commission.close_sitting(
         session,
         campaign,
         conclusion="approved as in the protocol",
@@ -252,10 +262,10 @@ async def test_a_whole_year(session: AsyncSession) -> None:
 
     # Approval: refused to someone without the role; given once, on Tuesday 6 January.
     approved_at = datetime(2026, 1, 6, 5, 0, tzinfo=UTC)
-    approver = legacy.Approver("Бекқожаев Ерлан", None, AUTHORISED_ACCOUNT)
+    approver = legacy_commission.Approver("Бекқожаев Ерлан", None, AUTHORISED_ACCOUNT)
 
-    async def approve(actor: Actor) -> legacy.PendingApproval | Refusal:
-        return await legacy.approve_results(
+    async def approve(actor: Actor) -> legacy_commission.PendingApproval | Refusal:
+        return await legacy_commission.approve_results(
             session,
             sitting.id,
             approver,
@@ -271,10 +281,10 @@ async def test_a_whole_year(session: AsyncSession) -> None:
     assert await outbox.counts_for(LEGACY_RESULT, sheet_id) == {}
     authorised = Actor(AUTHORISED_ACCOUNT, frozenset({Role.AUTHORISED}))
     done = await approve(authorised)
-    assert isinstance(done, legacy.PendingApproval) and (done.decided, done.revised) == (1, 1)
+    assert isinstance(done, legacy_commission.PendingApproval) and (done.decided, done.revised) == (1, 1)
     assert await approve(authorised) is Refusal.ALREADY_APPROVED
     assert await outbox.counts_for(LEGACY_RESULT, sheet_id) == {"pending": 1}
-    assert await legacy.pending_approvals(session) == []
+    assert await legacy_commission.pending_approvals(session) == []
     released = await repo.sheet(sheet_id)
     assert released is not None and released.released
     # HR has 2 working days from the approval (clause 40); 7 January is a holiday.
@@ -312,20 +322,23 @@ async def test_without_a_quorum_nothing_is_decided(session: AsyncSession) -> Non
     campaign, staff = await _start(session)
     sheet_id = await _ready(session, campaign, staff, "E1")
     members = [staff[c].id for c in ("D1", "U1", "U2", "E3", "E4")]
-    await legacy.name_commission(
+    await legacy_commission.name_commission(
         session, campaign, members, staff["D1"].id, None, actor=COMMAND_LINE, now=NOW
     )
     sitting_at = datetime(2026, 1, 5, 10, 0)  # local time
     assert (
-        await legacy.schedule_sitting(
+        await legacy_commission.schedule_sitting(
             session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
         )
         is None
     )
-    await legacy.open_sitting(session, campaign)
+    await legacy_commission.open_sitting(session, campaign)
     for code in ("D1", "U1", "U2"):  # 3 of 5 present: two thirds is 4
-        assert await legacy.vote(session, campaign, staff[code], sheet_id, Choice.APPROVE, None, NOW) is None
-    outcome = await legacy.close_sitting(session, campaign, conclusion=None, now=NOW)
+        assert (
+            await legacy_commission.vote(session, campaign, staff[code], sheet_id, Choice.APPROVE, None, NOW)
+            is None
+        )
+    outcome = await legacy_commission.close_sitting(session, campaign, conclusion=None, now=NOW)
     assert (outcome.quorate, outcome.decided) == (False, 0)
     sheet = await LegacyRepo(session).sheet(sheet_id)
     assert sheet is not None and sheet.decision is None
@@ -333,22 +346,22 @@ async def test_without_a_quorum_nothing_is_decided(session: AsyncSession) -> Non
     assert commission is not None and commission.latest is not None
     assert (commission.latest.status, commission.latest.present) == ("no_quorum", frozenset(members[:3]))
     # Nothing decided: nothing to approve, and a sitting not closed neither.
-    paper = legacy.Approver("Бекқожаев Ерлан")
+    paper = legacy_commission.Approver("Бекқожаев Ерлан")
     options = {"actor": COMMAND_LINE, "on": TODAY, "at": NOW, "now": NOW, "calendar": KAZAKHSTAN}
-    no_quorum = await legacy.approve_results(session, commission.latest.id, paper, **options)  # type: ignore[arg-type]
+    no_quorum = await legacy_commission.approve_results(session, commission.latest.id, paper, **options)  # type: ignore[arg-type]
     assert no_quorum is Refusal.NOTHING_TO_DECIDE
     sitting_at = datetime(2026, 1, 12, 10, 0)  # local time
     assert (
-        await legacy.schedule_sitting(
+        await legacy_commission.schedule_sitting(
             session, campaign, sitting_at, today=TODAY, now=NOW, calendar=KAZAKHSTAN, zone=ZONE
         )
         is None
     )
     further = (await LegacyRepo(session).commission(campaign.id)).latest  # type: ignore[union-attr]
     assert further is not None and further.status == "scheduled"
-    scheduled = await legacy.approve_results(session, further.id, paper, **options)  # type: ignore[arg-type]
+    scheduled = await legacy_commission.approve_results(session, further.id, paper, **options)  # type: ignore[arg-type]
     assert scheduled is Refusal.NOT_READY
-    assert await legacy.pending_approvals(session) == []
+    assert await legacy_commission.pending_approvals(session) == []
 
 
 async def test_a_round_is_scored_by_the_profile_it_recorded(session: AsyncSession) -> None:
