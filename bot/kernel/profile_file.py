@@ -151,7 +151,9 @@ def _describe(error: Any) -> str:
         return f"{f'{path}.' if path else ''}{missing}: missing"
     if error.validator == "type":
         expected = error.validator_value
-        names = [_TYPE_NAMES.get(str(t), str(t)) for t in (expected if isinstance(expected, list) else [expected])]
+        names = [
+            _TYPE_NAMES.get(str(t), str(t)) for t in (expected if isinstance(expected, list) else [expected])
+        ]
         return f"{path}: {json.dumps(error.instance, ensure_ascii=False)} is not {' or '.join(names)}"
     if error.validator == "enum":
         choices = ", ".join(json.dumps(c, ensure_ascii=False) for c in error.validator_value)
@@ -292,3 +294,58 @@ def _numbered(effective: Mapping[str, Any]) -> Iterator[str]:
         numbers = [item.get("no") for item in items]
         if numbers != list(range(1, len(numbers) + 1)):
             yield f"{path}: must be numbered 1..{len(numbers)} in order, got {numbers} (list it in replace to renumber)"
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def summary(profile: Profile, file: ProfileFile | None = None) -> list[str]:
+    """The profile in a few lines, as ``profile check`` and ``profile show`` print it."""
+    head = f"{profile.code} {profile.version}"
+    if file is not None:
+        base = load_bundled_version(file.extends)
+        head += f" (extends {file.extends} {base}), from {file.path}"
+    lines = [head, f"document: {profile.document.en}"]
+    if file is not None:
+        lines.append(f"the file changes: {', '.join(file.overridden) or 'nothing'}")
+    lines.append(f"evaluated after {profile.min_months_in_post} month(s) in the post")
+    if profile.has_360:
+        forms = ", ".join(
+            f"{code} ({len(q.competencies)} competencies, {len(q.statements)} statements)"
+            for code, q in profile.questionnaires.items()
+        )
+        lines.append(
+            f"360: {profile.min_respondents}-{profile.max_respondents} respondents, "
+            f"by {profile.deadline_day_360} January; {forms}"
+        )
+    if profile.grade_bands:
+        lines.append(
+            "grades: "
+            + "; ".join(f"{band.code} from {band.min_score} ({band.name.en})" for band in profile.grade_bands)
+        )
+    if profile.kpi is not None:
+        lines.append(f"KPI: {profile.kpi.min_kpis}-{profile.kpi.max_kpis} a head")
+    if profile.differentiation is not None:
+        rules = profile.differentiation
+        lines.append(
+            f"differentiation: {len(rules.parameters)} parameters, {rules.min_score}-{rules.max_score}"
+        )
+    if profile.quarterly is not None:
+        q = profile.quarterly
+        lines.append(
+            f"quarterly: evaluated by day {q.deadline_day} of the month after the quarter; heads notified by "
+            f"day {q.heads_notified_by_day}, employees by day {q.employees_notified_by_day}; actual values "
+            f"{q.actuals_working_days_before_deadline} working days before"
+        )
+    if profile.legacy is not None:
+        count = profile.legacy.kpi_count
+        lines.append(
+            f"2018 method: {count.kpis} KPIs a year, commission of at least {profile.legacy.commission.min_members}"
+        )
+    tie = "the chair decides" if profile.chair_decides_tie else "the evaluator's score stands"
+    lines.append(f"calibration: on a tie {tie}; documents kept {profile.retention_years} years")
+    return lines
+
+
+def load_bundled_version(code: str) -> str:
+    return str(bundled_data(code)["version"])
