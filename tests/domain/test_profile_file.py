@@ -20,7 +20,8 @@ from bot.kernel.profile_file import (
     schema_problems,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
 BUNDLED = ("kz-2018", "kz-2018-koksu", "kz-2023", "kz-2024")
 
 
@@ -154,7 +155,9 @@ def test_results_are_not_given_after_the_deadline() -> None:
 
 def test_crossed_limits_and_numbering() -> None:
     assert problems_of(body(respondents={"min": 8})) == ("respondents.min: 8 is more than respondents.max 7",)
-    extra = [{"no": 9, "name": {"kk": "а", "ru": "б", "en": "c"}, "criterion": {"kk": "а", "ru": "б", "en": "c"}}]
+    extra = [
+        {"no": 9, "name": {"kk": "а", "ru": "б", "en": "c"}, "criterion": {"kk": "а", "ru": "б", "en": "c"}}
+    ]
     (problem,) = problems_of(body(differentiation={"parameters": extra}))
     assert problem.startswith("differentiation.parameters: must be numbered 1..5 in order")
 
@@ -164,7 +167,9 @@ def test_a_file_that_is_not_json(tmp_path: Path) -> None:
     path.write_text('{"extends": "kz-2024",}', encoding="utf-8")
     with pytest.raises(ProfileFileError) as failure:
         read_profile_file(path)
-    assert failure.value.problems == ("not JSON: line 1 column 23: Expecting property name enclosed in double quotes",)
+    assert failure.value.problems == (
+        "not JSON: line 1 column 23: Expecting property name enclosed in double quotes",
+    )
 
 
 # --------------------------------------------------------------------------- what results record
@@ -192,7 +197,7 @@ def test_a_recorded_file_profile_not_configured_is_said() -> None:
 @pytest.mark.parametrize("code", BUNDLED)
 def test_the_schema_covers_every_key_of_the_bundled_profiles(code: str) -> None:
     """Each bundled profile, given whole as a file, is valid: a body may override any key."""
-    whole = {**json.loads((Path(SCHEMA_FILE).parents[1] / "bot/methodology" / f"{code}.json").read_text())}
+    whole = json.loads((ROOT / "bot" / "methodology" / f"{code}.json").read_text("utf-8"))
     whole.update(extends=code, code="whole", version="1")
     assert schema_problems(whole) == []
 
@@ -204,7 +209,9 @@ def test_the_example_is_valid_and_on_the_2025_revision_s_deadlines() -> None:
 
 def test_the_guide_lists_every_key_of_the_schema() -> None:
     guide = (DOCS / "profiles.md").read_text("utf-8")
-    missing = [path for path in _schema_paths(json.loads(SCHEMA_FILE.read_text("utf-8"))) if f"`{path}`" not in guide]
+    missing = [
+        path for path in _schema_paths(json.loads(SCHEMA_FILE.read_text("utf-8"))) if f"`{path}`" not in guide
+    ]
     assert missing == []
 
 
