@@ -55,6 +55,9 @@ class ProfileFileError(ValueError):
     def __init__(self, source: str, problems: Iterable[str]) -> None:
         self.source = source
         self.problems = tuple(problems)
+        if len(self.problems) == 1:  # one line, as every other setting's refusal
+            super().__init__(f"{source}: {self.problems[0]}")
+            return
         lines = [f"{source}: {len(self.problems)} problem(s)", *(f"  {p}" for p in self.problems)]
         super().__init__("\n".join(lines))
 
