@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
+import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,7 +37,7 @@ from bot.infra.config import MissingTokenError, Settings
 from bot.infra.logs import configure_logging
 from bot.kernel.access import Role
 from bot.kernel.clock import SystemClock
-from bot.kernel.methodology import load_profile
+from bot.kernel.methodology import bundled_data, load_profile
 from bot.legacy2018 import cli as cli_legacy
 from bot.legacy2018 import service as legacy
 from bot.quarterly import cli as cli_quarters
@@ -125,11 +126,27 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=output_file, help="write here instead of standard output")
     cli_quarters.add_commands(commands)
     cli_legacy.add_commands(commands)
+
+    profile = commands.add_parser("profile", help="check or show a methodology profile (docs/profiles.md)")
+    actions = profile.add_subparsers(dest="profile_action", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="check a body's profile file; one line per problem")
+    check.add_argument("file", type=Path)
+    show = actions.add_parser(
+        "show", help="the profile in effect after the merge (default: the configured one)"
+    )
+    show.add_argument(
+        "file", type=Path, nargs="?", help="a body's profile file (default: METHODOLOGY_PROFILE)"
+    )
+    show.add_argument("--json", action="store_true", help="the whole effective profile as JSON")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "profile" and args.file is not None:
+        # A file on the command line needs no settings: a body checks its file before
+        # (and whatever) METHODOLOGY_PROFILE names.
+        return _profile(args, str(args.file))
     try:
         settings = Settings()
     except (ValidationError, SettingsError) as exc:
@@ -158,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "profile":
+        return _profile(args, settings.methodology_profile)
     if args.command == "run":
         settings.require_token()
         prepare_database(settings)
@@ -250,6 +269,33 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
         details={"file": file.name},
     )
     print(f"{args.output}: {len(file.data)} bytes ({file.name})")
+    return OK
+
+
+def _profile(args: argparse.Namespace, setting: str) -> int:
+    """``profile check FILE`` and ``profile show [FILE]``: a file's problems one a line on standard
+    error (exit 1), or the profile in effect after the merge."""
+    # jsonschema and the merge are loaded only here and when METHODOLOGY_PROFILE is a file.
+    from bot.kernel.profile_file import ProfileFileError, is_profile_path, read_profile_file, summary
+
+    file = None
+    try:
+        if args.profile_action == "check" or is_profile_path(setting):
+            file = read_profile_file(Path(setting))
+            profile, effective = file.profile, file.effective
+        else:
+            profile, effective = load_profile(setting), bundled_data(setting)
+    except ProfileFileError as exc:
+        print(f"{exc.source}: {len(exc.problems)} problem(s), not a usable profile:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return INPUT_ERROR
+    if args.profile_action == "show" and args.json:
+        print(json.dumps(effective, ensure_ascii=False, indent=2))
+        return OK
+    if args.profile_action == "check":
+        print(f"{setting}: a valid profile; its rounds will record {profile.code} {profile.version}")
+    print("\n".join(summary(profile, file)))
     return OK
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.kernel.limits import TelegramId
 from bot.kernel.methodology import load_profile
+from bot.kernel.profile_file import is_profile_path
 from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar
 
 Locale = Literal["kk", "ru", "en"]
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     hr_head_ids: Annotated[frozenset[TelegramId], NoDecode] = frozenset()
     timezone: str = "Asia/Almaty"
     default_locale: Locale = "kk"
+    # A bundled profile's code, or the path of a body's own profile file (docs/profiles.md).
     methodology_profile: str = "kz-2023"
     # The state body's name as its forms print it (the 2018 method's protocol, appendix 5).
     organisation_name: str = ""
@@ -113,7 +115,12 @@ class Settings(BaseSettings):
 
     @field_validator("methodology_profile")
     @classmethod
-    def _bundled_profile(cls, value: str) -> str:
+    def _known_profile(cls, value: str) -> str:
+        # A body's own file (docs/profiles.md) is read and checked here, at start: a problem in
+        # it stops the bot with one line per problem, before anything is scored by it.
+        if is_profile_path(value):
+            load_profile(value)  # ProfileFileError, a ValueError, lists the problems
+            return value
         return bundled_profile(value)
 
     @field_validator("timezone")

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 SUPPORTED_LOCALES = ("kk", "ru", "en")
@@ -515,16 +516,48 @@ def _json_data(name: str) -> dict[str, Any]:
     return raw
 
 
-def _profile_data(code: str) -> dict[str, Any]:
+def bundled_data(code: str) -> dict[str, Any]:
     """A bundled profile's JSON. A profile may extend another (``"extends": CODE``): a body's
     methodology that differs from the typical one in a few settings gives only those, and
-    takes the rest (questionnaires, tables, bands) from the one it extends."""
+    takes the rest (questionnaires, tables, bands) from the one it extends. Bundled profiles
+    replace whole top-level sections; a body's file merges deeper (bot/kernel/profile_file.py)."""
     raw = _json_data(code)
     base = raw.pop("extends", None)
-    return {**_profile_data(base), **raw} if base else raw
+    return {**bundled_data(base), **raw} if base else raw
+
+
+# The file profiles loaded in this process, by the code their rounds record (``body:<code>``):
+# a round is closed or moved with the profile it recorded, looked up here by that code.
+_FILE_PROFILES: dict[str, Profile] = {}
+
+
+def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
+    """A profile by METHODOLOGY_PROFILE's value or a round's recorded code: a bundled code
+    (``bot/methodology/<code>.json``), a body's file (a path, docs/profiles.md), or the
+    recorded code of the file profile this process was configured with."""
+    from bot.kernel.profile_file import BODY_PREFIX, is_profile_path
+
+    if is_profile_path(code):
+        return _load_file(code)
+    if code.startswith(BODY_PREFIX):
+        try:
+            return _FILE_PROFILES[code]
+        except KeyError:
+            raise ValueError(
+                f"the profile {code} was a body's profile file; set METHODOLOGY_PROFILE to that file"
+            ) from None
+    return _load_bundled(code)
 
 
 @cache
-def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
-    """Load a bundled profile by code (file ``bot/methodology/<code>.json``)."""
-    return parse_profile(_profile_data(code))
+def _load_file(path: str) -> Profile:
+    from bot.kernel.profile_file import read_profile_file
+
+    profile = read_profile_file(Path(path)).profile
+    _FILE_PROFILES[profile.code] = profile
+    return profile
+
+
+@cache
+def _load_bundled(code: str) -> Profile:
+    return parse_profile(bundled_data(code))

@@ -310,9 +310,8 @@ def test_a_malformed_token_is_refused_without_being_shown(
         ),
         (
             "METHODOLOGY_PROFILE",
-            "../methodology/kz-2023",  # a path: a profile is named, never a file given
-            "no methodology profile '../methodology/kz-2023'; the bundled ones are kz-2018, kz-2018-koksu, "
-            "kz-2023, kz-2024",
+            "../methodology/kz-2023",  # a path: a body's own profile file (docs/profiles.md)
+            "../methodology/kz-2023: cannot be read: No such file or directory",
         ),
         ("HR_ADMIN_IDS", HUGE, "Input should be less than or equal to 9223372036854775807"),
     ],
