@@ -4,20 +4,23 @@ scripted respondents answering through the Bot API stand-in."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import os
 import signal
 import socket
 import sys
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.cli import main as cli_main
 from bot.infra.callbacks import Action, AnswerCb, NavCb, TasksCb
 from bot.kernel.methodology import load_profile, suggested_deadline_360
 from storage.db import create_engine
@@ -113,19 +116,40 @@ class BotProcess:
 
 
 async def cli(env: dict[str, str], *args: str) -> str:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode == 0, f"{args}: exit {process.returncode}\n{out.decode()}\n{err.decode()}"
-    return out.decode()
+    """``python -m bot ARGS`` with ``env`` as its environment; its standard output.
+
+    Run in this process, in a thread (the command runs its own event loop), rather than as a
+    process of its own: the scenarios need the command's effect on the database the running
+    bot shares, and a new interpreter spends about two seconds importing the bot for each
+    command. The command line as a process (exit codes, standard error, start-up) is what
+    tests/cli/ tests."""
+    return await asyncio.to_thread(_cli_in_process, env, args)
+
+
+_CLI_TURN = threading.Lock()  # the environment and standard streams are the process's
+
+
+def _cli_in_process(env: dict[str, str], args: tuple[str, ...]) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with _CLI_TURN, _environment(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = cli_main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 2
+    assert code == 0, f"{args}: exit {code}\n{out.getvalue()}\n{err.getvalue()}"
+    return out.getvalue()
+
+
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 async def start_360_round(env: dict[str, str], employees: list[str], *, days: int = 20) -> str:
