@@ -52,6 +52,7 @@ from bot.infra.middlewares import (
 )
 from bot.infra.outbox import CHAT_INTERVAL, OutboxDelivery
 from bot.infra.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
+from bot.infra.watchdog import LoopWatchdog
 from bot.infra.webhook import serve_webhook
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.methodology import Profile, load_profile
@@ -326,7 +327,10 @@ async def run_bot(settings: Settings) -> None:
     delivery = create_delivery(runtime, bot)
     scheduler = create_scheduler(runtime, delivery)
     inbox = create_inbox(runtime, dispatcher, bot)
+    watchdog = LoopWatchdog(settings.loop_stall_ms / 1000) if settings.loop_stall_ms else None
     try:
+        if watchdog is not None:
+            watchdog.start()
         me = await bot.get_me()
         log.info("bot @%s starting", me.username)
         await set_menus(bot, runtime)
@@ -358,6 +362,8 @@ async def run_bot(settings: Settings) -> None:
         await runtime.engine.dispose()
         if runtime.redis is not None:
             await runtime.redis.aclose()
+        if watchdog is not None:
+            watchdog.stop()
 
 
 def create_inbox(runtime: Runtime, dispatcher: Dispatcher, bot: Bot) -> Inbox:
