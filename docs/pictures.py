@@ -38,10 +38,10 @@ from matplotlib.patches import FancyBboxPatch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.kernel.methodology import load_profile  # noqa: E402
 from bot.infra.i18n import create_i18n, in_locale  # noqa: E402
-from bot.survey360.radar import RadarSeries, render_radar  # noqa: E402
+from bot.kernel.methodology import load_profile  # noqa: E402
 from bot.survey360.questionnaire import Progress, QuestionScreen  # noqa: E402
+from bot.survey360.radar import RadarSeries, render_radar  # noqa: E402
 from bot.survey360.screens import render_question  # noqa: E402
 from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, TaskDTO  # noqa: E402
 
