@@ -52,12 +52,15 @@ from bot.infra.middlewares import (
 )
 from bot.infra.outbox import CHAT_INTERVAL, OutboxDelivery
 from bot.infra.scaleout import JobGate, SharedBudget, connect_redis, conversation_state
+from bot.infra.watchdog import LoopWatchdog
 from bot.infra.webhook import serve_webhook
+from bot.infra.workers import Workers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.methodology import Profile, load_profile
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import notices as _legacy_notices  # noqa: F401
 from bot.quarterly import notices as _quarterly_notices  # noqa: F401
+from bot.reports.jobs import ReportJobs
 from bot.retention.purge import purge_expired
 from bot.staff.access import COMMAND_LINE
 from bot.survey360 import notices as _survey360_notices  # noqa: F401
@@ -80,6 +83,9 @@ class Runtime:
     profile: Profile
     clock: Clock
     calendar: WorkCalendar
+    # Worker processes for CPU work, and the long report jobs run on them (docs/heavy-work.md).
+    workers: Workers
+    report_jobs: ReportJobs
     redis: Redis | None = None  # REDIS_URL: shared by several instances (bot/infra/scaleout.py)
     gate: JobGate = field(default_factory=lambda: JobGate(None))
     # Seconds between two messages to one chat (Telegram's limit). Only tests pass another
@@ -97,15 +103,22 @@ def create_runtime(
     # hide_parameters: SQL errors in logs never carry names, phones or answers.
     engine = engine or create_engine(settings.database_url, hide_parameters=True)
     redis = connect_redis(settings.redis_url)
+    # Without the secret the bot cannot seal answers: it stops here, saying so.
+    sessionmaker = create_sessionmaker(engine, ballot_secret=_ballot_secret(settings))
+    i18n = create_i18n(settings.default_locale)
+    profile = load_profile(settings.methodology_profile)
+    clock = clock or SystemClock(settings.zone)
+    workers = Workers(settings.default_locale)  # no process is started before the first job
     return Runtime(
         settings=settings,
         engine=engine,
-        # Without the secret the bot cannot seal answers: it stops here, saying so.
-        sessionmaker=create_sessionmaker(engine, ballot_secret=_ballot_secret(settings)),
-        i18n=create_i18n(settings.default_locale),
-        profile=load_profile(settings.methodology_profile),
-        clock=clock or SystemClock(settings.zone),
+        sessionmaker=sessionmaker,
+        i18n=i18n,
+        profile=profile,
+        clock=clock,
         calendar=settings.calendar,
+        workers=workers,
+        report_jobs=ReportJobs(sessionmaker, workers, i18n, profile, clock),
         redis=redis,
         gate=JobGate(redis, settings.instance_name),
         chat_interval=chat_interval,
@@ -153,6 +166,8 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
         calendar=runtime.calendar,
         settings=runtime.settings,
         error_i18n=runtime.i18n,
+        workers=runtime.workers,
+        report_jobs=runtime.report_jobs,
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
     dispatcher.update.outer_middleware(SenderMiddleware())
@@ -326,7 +341,10 @@ async def run_bot(settings: Settings) -> None:
     delivery = create_delivery(runtime, bot)
     scheduler = create_scheduler(runtime, delivery)
     inbox = create_inbox(runtime, dispatcher, bot)
+    watchdog = LoopWatchdog(settings.loop_stall_ms / 1000) if settings.loop_stall_ms else None
     try:
+        if watchdog is not None:
+            watchdog.start()
         me = await bot.get_me()
         log.info("bot @%s starting", me.username)
         await set_menus(bot, runtime)
@@ -351,6 +369,7 @@ async def run_bot(settings: Settings) -> None:
                 for sig in signals:
                     asyncio.get_running_loop().remove_signal_handler(sig)
     finally:
+        await runtime.report_jobs.stop()
         await delivery.stop()  # stops claiming; the sends in flight finish and are recorded
         if scheduler.running:
             scheduler.shutdown(wait=False)
@@ -358,6 +377,9 @@ async def run_bot(settings: Settings) -> None:
         await runtime.engine.dispose()
         if runtime.redis is not None:
             await runtime.redis.aclose()
+        runtime.workers.shutdown()
+        if watchdog is not None:
+            watchdog.stop()
 
 
 def create_inbox(runtime: Runtime, dispatcher: Dispatcher, bot: Bot) -> Inbox:

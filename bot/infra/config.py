@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_rate_per_second: float = Field(default=30.0, gt=0, le=30)
     log_level: str = "INFO"
+    # The event loop's watchdog logs a warning when the loop stands still longer than this
+    # (bot/infra/watchdog.py, docs/heavy-work.md); 0 turns it off.
+    loop_stall_ms: int = Field(default=250, ge=0)
     # Several instances (README, "Running for a large organisation"). Unset: one process,
     # conversation state in memory, long polling.
     redis_url: str | None = None  # conversation state, per-person ordering, scheduler locks

@@ -1,16 +1,21 @@
 """The files HR hands to management, built from a closed round's results. Rendering is CPU
-work: it runs in a worker thread so that the bot keeps answering meanwhile."""
+work: the bot runs the 360's in worker processes (``workers``, bot/infra/workers.py), so that
+it keeps answering meanwhile; the command line, with nothing else to answer, and the other
+forms (still to move, docs/heavy-work.md) run it in a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.formatting import current_locale, local_time
+from bot.infra.workers import Workers
 from bot.kernel.methodology import Profile
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.forms_pdf import (
@@ -35,6 +40,8 @@ from storage.legacy2018 import LegacyRepo
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class ReportFile:
@@ -42,7 +49,13 @@ class ReportFile:
     data: bytes
 
 
-async def _closed_results(session: AsyncSession, profile: Profile, campaign_id: int) -> list[SubjectResult]:
+async def _render(workers: Workers | None, build: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    if workers is None:
+        return await asyncio.to_thread(build, *args, **kwargs)
+    return await workers.run(build, *args, **kwargs)
+
+
+async def closed_results(session: AsyncSession, profile: Profile, campaign_id: int) -> list[SubjectResult]:
     campaign = await CampaignRepo(session).get(campaign_id)
     if campaign is None or campaign.status != "closed":
         raise CampaignError(f"round {campaign_id} is not closed: reports exist for closed rounds only")
@@ -50,23 +63,27 @@ async def _closed_results(session: AsyncSession, profile: Profile, campaign_id: 
 
 
 async def round_workbook(
-    session: AsyncSession, profile: Profile, campaign_id: int, today: date
+    session: AsyncSession, profile: Profile, campaign_id: int, today: date, workers: Workers | None = None
 ) -> ReportFile:
-    results = await _closed_results(session, profile, campaign_id)
-    data = await asyncio.to_thread(build_round_workbook, results, profile, generated_on=today)
+    results = await closed_results(session, profile, campaign_id)
+    data = await _render(workers, build_round_workbook, results, profile, generated_on=today)
     return ReportFile(
         f"360-{results[0].campaign.year if results else campaign_id}-round-{campaign_id}.xlsx", data
     )
 
 
 async def person_pdf(
-    session: AsyncSession, profile: Profile, campaign_id: int, employee_id: str
+    session: AsyncSession,
+    profile: Profile,
+    campaign_id: int,
+    employee_id: str,
+    workers: Workers | None = None,
 ) -> ReportFile:
-    results = await _closed_results(session, profile, campaign_id)
+    results = await closed_results(session, profile, campaign_id)
     found = [r for r in results if r.subject.employee.employee_id == employee_id]
     if not found:
         raise CampaignError(f"{employee_id} is not evaluated in round {campaign_id}")
-    data = await asyncio.to_thread(build_person_pdf, found[0], profile)
+    data = await _render(workers, build_person_pdf, found[0], profile)
     return ReportFile(f"360-{found[0].campaign.year}-{employee_id}.pdf", data)
 
 
@@ -75,7 +92,7 @@ async def round_archive(
 ) -> ReportFile:
     results = [
         r
-        for r in await _closed_results(session, profile, campaign_id)
+        for r in await closed_results(session, profile, campaign_id)
         if unit in (None, r.subject.employee.unit)
     ]
     if not results:
@@ -85,7 +102,7 @@ async def round_archive(
 
 
 async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int) -> list[str]:
-    return sorted({r.subject.employee.unit for r in await _closed_results(session, profile, campaign_id)})
+    return sorted({r.subject.employee.unit for r in await closed_results(session, profile, campaign_id)})
 
 
 async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int | None:

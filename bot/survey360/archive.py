@@ -4,7 +4,8 @@ Members are named ``<unit>/<employee_id> <full name>.pdf`` in UTF-8 (the ZIP's l
 flag is set, so Windows Explorer, macOS and Linux show Cyrillic names correctly), with the
 characters no file system accepts replaced, Windows' reserved names avoided, and each
 name part short enough for any file system. The archive holds those PDFs and nothing else
-(no directory entries, no manifest). Blocking: call from a worker thread in the bot.
+(no directory entries, no manifest). Blocking: the bot builds it in worker processes
+(bot/infra/workers.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bot.survey360.result_pdf import build_person_pdf, report_created_at
 from bot.survey360.results import SubjectResult
 from bot.survey360.workbook import collation_key
 
-__all__ = ["build_pdf_archive", "member_name"]
+__all__ = ["archive_members", "build_pdf_archive", "member_name", "pack_archive"]
 
 # Forbidden on Windows (and "/" everywhere), plus control characters.
 UNSAFE_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -42,20 +43,36 @@ def build_pdf_archive(
     ``created_at`` (default: the round's deadline) dates the PDFs and the ZIP entries, so
     the same round always gives the same bytes.
     """
-    output = io.BytesIO()
+    members = archive_members(items, created_at=created_at)
+    return pack_archive(
+        [(name, when, build_person_pdf(item, profile, created_at=when)) for name, when, item in members]
+    )
+
+
+def archive_members(
+    items: Sequence[SubjectResult], *, created_at: datetime | None = None
+) -> list[tuple[str, datetime, SubjectResult]]:
+    """The archive's members in order, each with its name and its date: the PDFs can then be
+    built apart (in worker processes, bot/reports/jobs.py) and packed by :func:`pack_archive`."""
     taken: set[str] = set()
     ordered = sorted(
         items,
         key=lambda i: (collation_key(i.subject.employee.unit), collation_key(i.subject.employee.full_name)),
     )
+    return [
+        (_unique(member_name(item), taken), created_at or report_created_at(item), item) for item in ordered
+    ]
+
+
+def pack_archive(members: Sequence[tuple[str, datetime, bytes]]) -> bytes:
+    """The deflated ZIP of already built PDFs, named and dated by :func:`archive_members`."""
+    output = io.BytesIO()
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for item in ordered:
-            when = created_at or report_created_at(item)
-            name = _unique(member_name(item), taken)
+        for name, when, pdf in members:
             entry = zipfile.ZipInfo(name, date_time=max(ZIP_EPOCH, when.timetuple()[:6]))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
-            archive.writestr(entry, build_person_pdf(item, profile, created_at=when))
+            archive.writestr(entry, pdf)
     return output.getvalue()
 
 

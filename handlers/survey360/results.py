@@ -3,17 +3,20 @@ the HR service (clause 20); files go out with protect_content."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import RoundAction, RoundCb, UnitArchiveCb
+from bot.infra.formatting import current_locale
+from bot.infra.workers import Workers
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.reports import files as reports
+from bot.reports.jobs import ArchiveRequest, ReportJobs
 from bot.staff.access import Actor, audit
 from bot.staff.hr_screens import unit_archive_choice
 from bot.survey360.rounds import CampaignError
@@ -66,20 +69,40 @@ async def on_round_file(
     profile: Profile,
     clock: Clock,
     actor: Actor,
+    workers: Workers,
+    report_jobs: ReportJobs,
+    bot: Bot,
 ) -> None:
     message = await live_message(query)
     if message is None:
         return
+    if callback_data.action is RoundAction.REPORT_ZIP:
+        await _start_archive(bot, query, message, report_jobs, actor, callback_data.campaign, None)
+        return
     await query.answer(_("Preparing the file…"))
     try:
-        if callback_data.action is RoundAction.REPORT_XLSX:
-            file = await reports.round_workbook(session, profile, callback_data.campaign, clock.today())
-        else:
-            file = await reports.round_archive(session, profile, callback_data.campaign)
+        file = await reports.round_workbook(session, profile, callback_data.campaign, clock.today(), workers)
     except CampaignError:
         await message.answer(_("Reports exist for closed rounds only."))
         return
     await _hand_over(message, session, actor, clock, callback_data.campaign, file)
+
+
+async def _start_archive(
+    bot: Bot,
+    query: CallbackQuery,
+    message: Message,
+    report_jobs: ReportJobs,
+    actor: Actor,
+    campaign_id: int,
+    unit: str | None,
+) -> None:
+    """The archive is built beside the updates (bot/reports/jobs.py), which says how it goes."""
+    request = ArchiveRequest(campaign_id, unit, message.chat.id, actor, current_locale())
+    if report_jobs.start_archive(bot, request):
+        await query.answer(_("Preparing the file…"))
+    else:
+        await query.answer(_("These reports are being prepared already."))
 
 
 async def on_choose_unit(
@@ -103,8 +126,9 @@ async def on_unit_archive(
     callback_data: UnitArchiveCb,
     session: AsyncSession,
     profile: Profile,
-    clock: Clock,
     actor: Actor,
+    report_jobs: ReportJobs,
+    bot: Bot,
 ) -> None:
     message = await live_message(query)
     if message is None:
@@ -113,14 +137,12 @@ async def on_unit_archive(
         units = await reports.closed_units(session, profile, callback_data.campaign)
         if not 0 <= callback_data.unit < len(units):
             raise CampaignError("no such unit")
-        await query.answer(_("Preparing the file…"))
-        file = await reports.round_archive(
-            session, profile, callback_data.campaign, units[callback_data.unit]
-        )
     except CampaignError:
         await query.answer(_("Reports exist for closed rounds only."), show_alert=True)
         return
-    await _hand_over(message, session, actor, clock, callback_data.campaign, file)
+    await _start_archive(
+        bot, query, message, report_jobs, actor, callback_data.campaign, units[callback_data.unit]
+    )
 
 
 async def on_person_report(
@@ -130,6 +152,7 @@ async def on_person_report(
     profile: Profile,
     clock: Clock,
     actor: Actor,
+    workers: Workers,
 ) -> None:
     employee_id = (command.args or "").strip()
     campaign_id = await reports.latest_closed_round_of(session, employee_id) if employee_id else None
@@ -138,7 +161,7 @@ async def on_person_report(
             _("Usage: /report ID — the employee id of a person evaluated in a closed round.")
         )
         return
-    file = await reports.person_pdf(session, profile, campaign_id, employee_id)
+    file = await reports.person_pdf(session, profile, campaign_id, employee_id, workers)
     await audit(
         session,
         actor,

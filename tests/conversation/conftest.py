@@ -103,4 +103,8 @@ async def world(engine: AsyncEngine, database_url: str) -> AsyncIterator[World]:
     )
     telegram = FakeTelegram()
     bot = create_bot(settings, session=telegram)
-    yield World(runtime, telegram, bot, create_dispatcher(runtime))
+    try:
+        yield World(runtime, telegram, bot, create_dispatcher(runtime))
+    finally:
+        await runtime.report_jobs.stop()
+        runtime.workers.shutdown()  # the worker processes, if a test started them

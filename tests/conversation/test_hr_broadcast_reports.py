@@ -120,6 +120,8 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
     book = load_workbook(io.BytesIO(data))
     assert len(book.sheetnames) >= 2
     await head.press("All reports (ZIP)", head.chat[-2])
+    await world.runtime.report_jobs.idle()  # the archive is built beside the updates
+    assert head.chat[-2].text.startswith("Preparing 4 reports: 4 done.")
     name, data = world.telegram.documents[head.last.message_id]
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert len(archive.namelist()) == 4 and all(n.endswith(".pdf") for n in archive.namelist())

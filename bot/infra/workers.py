@@ -1,0 +1,78 @@
+"""Worker processes for CPU work: drawing charts, building PDFs, workbooks and archives.
+
+A worker thread is not enough for that work: matplotlib, fpdf and PIL are mostly Python and
+hold the GIL, so a thread building a ZIP of reports still starved the event loop, and every
+person waited seconds for an answer (issue 20). A process has a GIL of its own.
+
+The pool is the runtime's (bot/factory.py): created at the first job, shut down when the bot
+stops, at most MAX_WORKERS processes and never more than the machine's cores. Processes are
+started with ``spawn``, which copies nothing of the bot's threads or open connections. A job is
+a top-level function and plain, picklable data (dataclasses, bytes, dates); it runs in the
+locale of the caller's i18n context, set again inside the worker (docs/heavy-work.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from aiogram.utils.i18n import I18n
+
+from bot.infra.i18n import create_i18n, in_locale
+
+T = TypeVar("T")
+MAX_WORKERS = 4
+
+# One catalogue per worker process, loaded by its first job.
+_worker_i18n: dict[str, I18n] = {}
+
+
+def worker_count(cpus: int | None = None) -> int:
+    """The machine's cores, at most MAX_WORKERS, at least one."""
+    return max(1, min(MAX_WORKERS, cpus if cpus is not None else (os.cpu_count() or 1)))
+
+
+class Workers:
+    """The pool of worker processes: ``await workers.run(build, *args)``."""
+
+    def __init__(self, default_locale: str, size: int | None = None) -> None:
+        self.default_locale = default_locale
+        self.size = size or worker_count()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.size, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    async def run(self, job: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``job(*args, **kwargs)`` in a worker process, in the current locale."""
+        call = partial(_in_locale, job, _locale_now(self.default_locale), self.default_locale, args, kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor(), call)
+
+    def shutdown(self) -> None:
+        """Stop the processes; jobs not started yet are dropped, a running one is waited for."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _locale_now(default: str) -> str:
+    i18n = I18n.get_current(no_error=True)
+    return i18n.current_locale if i18n is not None else default
+
+
+def _in_locale(
+    job: Callable[..., T], locale: str, default_locale: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> T:
+    """In the worker: the job, with gettext in ``locale``."""
+    i18n = _worker_i18n.get(default_locale)
+    if i18n is None:
+        i18n = _worker_i18n[default_locale] = create_i18n(default_locale)
+    with in_locale(i18n, locale):
+        return job(*args, **kwargs)
