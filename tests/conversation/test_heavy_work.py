@@ -17,7 +17,8 @@ from tests.conversation.conftest import World
 from tests.factories import STAFF_CSV, TELEGRAM_IDS
 
 HR_HEAD = 5002
-UNITS, PER_UNIT = 8, 5  # 48 people besides the usual staff: a job of several seconds on 2 cores
+UNITS, PER_UNIT = 4, 4  # 20 people besides the usual 4: a job of several seconds on 2 cores
+REPORTS = 4 + UNITS * (1 + PER_UNIT)
 ANSWER_WITHIN = 1.0  # seconds: what a person waits for /deadlines at most while the ZIP is built
 
 
@@ -51,7 +52,7 @@ async def test_another_person_is_answered_while_a_large_zip_is_built(world: Worl
     drawing = asyncio.Event()  # the job has read the round and is drawing the PDFs
 
     async def watch(method: TelegramMethod[Any]) -> None:
-        if isinstance(method, SendMessage) and method.text.startswith("Preparing 52 reports"):
+        if isinstance(method, SendMessage) and method.text.startswith(f"Preparing {REPORTS} reports"):
             drawing.set()
 
     world.telegram.before_call = watch
@@ -66,12 +67,12 @@ async def test_another_person_is_answered_while_a_large_zip_is_built(world: Worl
     assert answered_in < ANSWER_WITHIN, f"/deadlines answered after {answered_in:.2f} s"
     assert not world.telegram.documents, "the ZIP was ready before the other person was answered"
     await world.runtime.report_jobs.idle()
-    progress = next(m for m in head.chat if m.text.startswith("Preparing 52 reports"))
-    assert progress.text.startswith("Preparing 52 reports: 52 done.") and progress.edits >= 1
+    progress = next(m for m in head.chat if m.text.startswith(f"Preparing {REPORTS} reports"))
+    assert progress.text.startswith(f"Preparing {REPORTS} reports: {REPORTS} done.") and progress.edits >= 1
     name, data = world.telegram.documents[head.last.message_id]
     assert name == f"360-2025-round-{campaign_id}.zip" and head.last.protect_content
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert len(archive.namelist()) == 52
+        assert len(archive.namelist()) == REPORTS
 
 
 async def test_a_second_press_makes_no_second_job(world: World) -> None:
