@@ -33,6 +33,7 @@ __all__ = [
     "draw_box",
     "draw_document",
     "draw_facts",
+    "draw_heading",
     "form_table",
     "form_title",
     "new_form",
@@ -120,6 +121,25 @@ def new_form(title: str, profile: Profile, created_at: datetime, orientation: st
     pdf.add_page()
     pdf.set_text_color(*INK)
     return pdf
+
+
+def draw_heading(pdf: FPDF, appendix: int, title: str) -> None:
+    """A form's heading as the methodology prints it: "Appendix N" on the right, in small
+    grey type, and the form's title centred in bold."""
+    pdf.set_font(FONT, "", 8)
+    pdf.set_text_color(*MUTED)
+    pdf.cell(
+        pdf.epw,
+        4,
+        _("Appendix {number}").format(number=appendix),
+        align="R",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(1.5)
+    pdf.set_font(FONT, "B", 12.5)
+    pdf.set_text_color(*INK)
+    pdf.multi_cell(pdf.epw, 6, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def draw_box(pdf: FPDF, text: str, fill: str) -> None:

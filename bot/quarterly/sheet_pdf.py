@@ -46,6 +46,7 @@ from bot.infra.pdf import (
     draw_box,
     draw_document,
     draw_facts,
+    draw_heading,
     new_form,
     score_text,
 )
@@ -139,20 +140,7 @@ def _draw_header(pdf: FormPDF, record: SheetRecord, profile: Profile) -> None:
         appendix = KPI_SHEET_APPENDIX
     else:
         appendix = profile.differentiation.appendix if profile.differentiation else 0
-    pdf.set_font(FONT, "", 8)
-    pdf.set_text_color(*MUTED)
-    pdf.cell(
-        pdf.epw,
-        4,
-        _("Appendix {number}").format(number=appendix),
-        align="R",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.ln(1.5)
-    pdf.set_font(FONT, "B", 12.5)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(pdf.epw, 6, sheet_title(record.method), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    draw_heading(pdf, appendix, sheet_title(record.method))
     pdf.set_font(FONT, "", 10)
     pdf.multi_cell(
         pdf.epw,

@@ -41,6 +41,7 @@ from bot.infra.pdf import (
     draw_box,
     draw_document,
     draw_facts,
+    draw_heading,
     form_title,
     new_form,
     score_text,
@@ -91,22 +92,7 @@ def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale
 
 def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
     person = item.subject.employee
-    pdf.set_font(FONT, "", 8)
-    pdf.set_text_color(*MUTED)
-    pdf.cell(
-        CONTENT_W,
-        4,
-        _("Appendix {number}").format(number=item.questionnaire.result_appendix),
-        align="R",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.ln(1.5)
-    pdf.set_font(FONT, "B", 12.5)
-    pdf.set_text_color(*INK)
-    pdf.multi_cell(
-        CONTENT_W, 6, form_title(item.questionnaire), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    draw_heading(pdf, item.questionnaire.result_appendix, form_title(item.questionnaire))
     pdf.ln(GAP)
 
     rows = (
