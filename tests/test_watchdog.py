@@ -14,7 +14,12 @@ from bot.infra.watchdog import LoopWatchdog
 
 
 def hold_the_loop_for(seconds: float) -> None:
-    time.sleep(seconds)  # blocking, on the loop's thread: what the watchdog is for
+    """Work on the loop's thread that never yields: what the watchdog is for. A busy loop, not
+    time.sleep, whose absolute-deadline sleep libfaketime refuses (EINVAL) when the suite runs
+    under a faked date."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
 
 
 async def test_a_blocked_loop_is_reported_once_with_what_held_it(caplog: pytest.LogCaptureFixture) -> None:
