@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 
 from bot.infra.config import Settings, bundled_profile
 from bot.kernel.limits import ROW_ID_MAX, SMALL_MAX, TELEGRAM_ID_MAX
+from bot.kernel.methodology import RecordedProfileMissingError
 from storage.migrate import upgrade
 
 OK, INPUT_ERROR, CONFIG_ERROR = 0, 1, 2
@@ -118,7 +119,7 @@ def prepare_database(settings: Settings) -> None:
 def explain(exc: BaseException, settings: Settings) -> tuple[int, str] | None:
     """The exit code and the line for a failure of a known kind; None for a fault in the bot,
     which keeps its traceback."""
-    if isinstance(exc, ConfigurationError):
+    if isinstance(exc, ConfigurationError | RecordedProfileMissingError):
         return CONFIG_ERROR, f"configuration error: {exc}"
     telegram = _telegram_failure(exc, settings.telegram_api_url)
     if telegram is not None:

@@ -526,6 +526,17 @@ def bundled_data(code: str) -> dict[str, Any]:
     return {**bundled_data(base), **raw} if base else raw
 
 
+class RecordedProfileMissingError(ValueError):
+    """A round recorded a body's profile file that this process is not configured with: it is
+    not closed, started or scored by another profile in its place."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(
+            f"the round was made under the profile {code}, a body's profile file; "
+            "set METHODOLOGY_PROFILE to that file"
+        )
+
+
 # The file profiles loaded in this process, by the code their rounds record (``body:<code>``):
 # a round is closed or moved with the profile it recorded, looked up here by that code.
 _FILE_PROFILES: dict[str, Profile] = {}
@@ -538,14 +549,14 @@ def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
     from bot.kernel.profile_file import BODY_PREFIX, is_profile_path
 
     if is_profile_path(code):
-        return _load_file(code)
+        profile = _load_file(code)
+        _FILE_PROFILES[profile.code] = profile
+        return profile
     if code.startswith(BODY_PREFIX):
         try:
             return _FILE_PROFILES[code]
         except KeyError:
-            raise ValueError(
-                f"the profile {code} was a body's profile file; set METHODOLOGY_PROFILE to that file"
-            ) from None
+            raise RecordedProfileMissingError(code) from None
     return _load_bundled(code)
 
 
@@ -553,9 +564,7 @@ def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
 def _load_file(path: str) -> Profile:
     from bot.kernel.profile_file import read_profile_file
 
-    profile = read_profile_file(Path(path)).profile
-    _FILE_PROFILES[profile.code] = profile
-    return profile
+    return read_profile_file(Path(path)).profile
 
 
 @cache

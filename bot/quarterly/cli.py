@@ -88,10 +88,9 @@ async def _create(session: AsyncSession, args: argparse.Namespace, settings: Set
 
 
 async def _start(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
-    profile, clock = load_profile(settings.methodology_profile), SystemClock(settings.zone)
+    clock = SystemClock(settings.zone)
     report = await quarterly.start_round(
         session,
-        profile,
         args.campaign_id,
         today=clock.today(),
         now=clock.now(),

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kernel.methodology import GradeBand, Profile
+from bot.kernel.methodology import GradeBand, Profile, load_profile
 from bot.kernel.scoring import grade_band
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly.rules import (
@@ -92,7 +92,6 @@ def quarter_kpis(plan: PlanDTO, quarter: int) -> list[int]:
 
 async def start_round(
     session: AsyncSession,
-    profile: Profile,
     campaign_id: int,
     *,
     today: date,
@@ -105,6 +104,8 @@ async def start_round(
     approved plan and people with nobody above them are listed as excluded, with the reason."""
     repo = QuarterRepo(session)
     campaign = await _draft_round(session, campaign_id)
+    # The rules the round was made under, not whatever the bot is configured with today.
+    profile = load_profile(campaign.profile_code)
     assert campaign.quarter is not None and profile.quarterly is not None and profile.kpi is not None
     schedule = round_schedule(campaign)
     start, end = schedule.period_start, schedule.period_end

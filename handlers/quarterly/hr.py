@@ -147,7 +147,7 @@ async def on_round_action(
             await quarterly.create_year(session, profile, value, calendar, actor, clock.now())
         elif action is QuarterAction.START:
             report = await quarterly.start_round(
-                session, profile, value, today=clock.today(), now=clock.now(), actor=actor, calendar=calendar
+                session, value, today=clock.today(), now=clock.now(), actor=actor, calendar=calendar
             )
             year = report.campaign.year
             assert isinstance(query.message, Message)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.kernel import methodology
 from tests.cli.conftest import write
 from tests.factories import STAFF_CSV
 
@@ -148,3 +149,28 @@ def test_the_file_s_deadline_day_makes_the_quarters(
     with sqlite3.connect(env / "cli.db") as db:
         recorded = db.execute("SELECT DISTINCT profile_code, profile_version FROM campaigns").fetchall()
     assert recorded == [("body:example-ministry", "2025-10-01")]
+
+
+def test_a_round_is_started_under_the_profile_it_recorded(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round made under a body's file is started by that file's rules or not at all: with
+    the bot configured otherwise, one line says which file to set, and nothing starts."""
+    monkeypatch.setenv("METHODOLOGY_PROFILE", str(EXAMPLE))
+    assert main(["import-staff", write(env, "staff.csv", STAFF_CSV)]) == 0
+    assert main(["quarters-create", "--year", "2025"]) == 0
+    capsys.readouterr()
+    monkeypatch.delenv("METHODOLOGY_PROFILE")
+    # A new process, as the next command would be: it has read no profile file.
+    monkeypatch.setattr(methodology, "_FILE_PROFILES", {})
+    assert main(["quarter-start", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "configuration error: the round was made under the profile body:example-ministry, "
+        "a body's profile file; set METHODOLOGY_PROFILE to that file\n"
+    )
+    with sqlite3.connect(env / "cli.db") as db:
+        assert db.execute("SELECT status FROM campaigns WHERE id = 1").fetchone() == ("draft",)
+    monkeypatch.setenv("METHODOLOGY_PROFILE", str(EXAMPLE))
+    assert main(["quarter-start", "1"]) == 0
+    assert "round 1 started" in capsys.readouterr().out

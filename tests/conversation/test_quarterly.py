@@ -72,7 +72,7 @@ async def _quarter(world: World, *, u1_away: tuple[date, date] | None = None) ->
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         q4 = rounds[3]
         report = await quarterly.start_round(
-            session, runtime.profile, q4.id, today=today, now=now, actor=COMMAND_LINE, calendar=KAZAKHSTAN
+            session, q4.id, today=today, now=now, actor=COMMAND_LINE, calendar=KAZAKHSTAN
         )
     assert report.sheets == 4 + 1  # E1-E4 and U1
     assert dict(report.excluded) == {"no_evaluator": 1, "no_plan": 1, "too_short_in_post": 1}
@@ -316,7 +316,6 @@ async def test_a_head_of_a_large_unit_names_other_evaluators(world: World) -> No
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         await quarterly.start_round(
             session,
-            runtime.profile,
             rounds[3].id,
             today=runtime.clock.today(),
             now=now,
@@ -358,7 +357,6 @@ async def test_people_who_left_or_are_away_are_evaluated_without_them(world: Wor
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         await quarterly.start_round(
             session,
-            runtime.profile,
             rounds[3].id,
             today=today,
             now=now,

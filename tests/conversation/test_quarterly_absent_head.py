@@ -6,10 +6,13 @@ from 20 December 2025 to 20 January 2026, over the Q4 deadline of 10 January; to
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 from bot.factory import create_dispatcher
+from bot.kernel.methodology import load_profile
 from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import DIRECTOR, _in_english, _quarter, _sheets
 
@@ -33,13 +36,24 @@ async def test_an_absent_heads_kpis_wait_for_the_return(world: World) -> None:
     assert "without their participation" not in director.last.text
 
 
-async def test_without_the_setting_the_head_is_evaluated_without_them(world: World) -> None:
-    profile = world.runtime.profile
-    assert profile.quarterly is not None
-    world.runtime = replace(
-        world.runtime,
-        profile=replace(profile, quarterly=replace(profile.quarterly, kpi_after_return_working_days=None)),
+async def test_without_the_setting_the_head_is_evaluated_without_them(world: World, tmp_path: Path) -> None:
+    """A body whose copy drops the setting (its own profile file): its rounds are started under
+    the profile they record."""
+    body = tmp_path / "body.json"
+    body.write_text(
+        json.dumps(
+            {
+                "extends": "kz-2023",
+                "code": "no-return-rule",
+                "version": "2025-01-01",
+                "quarterly": {"kpi_after_return_working_days": None},
+            }
+        ),
+        encoding="utf-8",
     )
+    profile = load_profile(str(body))
+    assert profile.quarterly is not None and profile.quarterly.kpi_after_return_working_days is None
+    world.runtime = replace(world.runtime, profile=profile)
     world.dispatcher = create_dispatcher(world.runtime)
     await _quarter(world, u1_away=AWAY)
     sheet = (await _sheets(world))["U1"]
