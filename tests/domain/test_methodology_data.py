@@ -1,4 +1,5 @@
-"""The bundled kz-2023 profile against seed 002 (order No. 128 of 31 March 2023).
+"""The bundled kz-2023 profile against seed 002 (order No. 128 of 31 March 2023), and kz-2024
+against seed 000 (decision No. 10-27 of 22 October 2024).
 
 Pure checks of the data file: the only I/O is ``load_profile`` reading the bundled JSON.
 """
@@ -24,6 +25,12 @@ def profile() -> Profile:
     return load_profile("kz-2023")
 
 
+@pytest.fixture(scope="module", params=["kz-2023", "kz-2024"])
+def each_profile(request: pytest.FixtureRequest) -> Profile:
+    """The profiles of the current rules, for the checks every text must pass."""
+    return load_profile(request.param)
+
+
 def all_texts(profile: Profile) -> Iterator[tuple[str, Text]]:
     yield "document", profile.document
     for point in profile.scale_360:
@@ -37,6 +44,9 @@ def all_texts(profile: Profile) -> Iterator[tuple[str, Text]]:
             yield f"{code} competency {competency.no} result_name", competency.result_name
             for statement in competency.statements:
                 yield f"{code} statement {statement.no}", statement.text
+    for parameter in profile.differentiation.parameters if profile.differentiation else ():
+        yield f"parameter {parameter.no} name", parameter.name
+        yield f"parameter {parameter.no} criterion", parameter.criterion
 
 
 def test_header(profile: Profile) -> None:
@@ -73,23 +83,23 @@ def test_questionnaire_shape(
     assert len({s.text.kk for s in questionnaire.statements}) == competencies * 3
 
 
-def test_every_text_is_present_in_every_language(profile: Profile) -> None:
-    for where, text in all_texts(profile):
+def test_every_text_is_present_in_every_language(each_profile: Profile) -> None:
+    for where, text in all_texts(each_profile):
         for locale in SUPPORTED_LOCALES:
             value = getattr(text, locale)
             assert value.strip(), f"{where}: empty {locale}"
             assert value == value.strip(), f"{where}: untrimmed {locale}"
 
 
-def test_no_latin_letters_in_kazakh_and_russian(profile: Profile) -> None:
-    # The seed's appendices 5-8 and clause 7 contain no Latin letters at all.
-    for where, text in all_texts(profile):
+def test_no_latin_letters_in_kazakh_and_russian(each_profile: Profile) -> None:
+    # The seeds' appendices 4-8 and clauses 7, 32 and 34 contain no Latin letters at all.
+    for where, text in all_texts(each_profile):
         assert not LATIN.search(text.kk), f"{where}: Latin letter in kk {text.kk!r}"
         assert not LATIN.search(text.ru), f"{where}: Latin letter in ru {text.ru!r}"
 
 
-def test_no_ocr_slips_left(profile: Profile) -> None:
-    for where, text in all_texts(profile):
+def test_no_ocr_slips_left(each_profile: Profile) -> None:
+    for where, text in all_texts(each_profile):
         for slip in OCR_SLIPS:
             assert slip not in text.kk, f"{where}: {slip!r} in {text.kk!r}"
 
@@ -157,12 +167,140 @@ def test_questionnaire_heading_and_result_line_are_both_kept(profile: Profile) -
     assert employees.competency(6).name.kk == "Ынтымақтастық"
 
 
-def test_a_profile_extends_another_with_its_own_settings() -> None:
-    """Seed 000 (2024) keeps the typical forms and asks for 1 month in the post, not 3
-    (clause 5): kz-2024 gives only what differs."""
-    typical, current = load_profile("kz-2023"), load_profile("kz-2024")
-    assert (current.code, current.version, current.min_months_in_post) == ("kz-2024", "2024-10-22", 1)
-    assert typical.min_months_in_post == 3
-    assert current.questionnaires == typical.questionnaires and current.kpi == typical.kpi
-    assert current.differentiation == typical.differentiation and current.grade_bands == typical.grade_bands
-    assert "10-27" in current.document.kk and current.document != typical.document
+# --------------------------------------------------------------------------- kz-2024, seed 000
+
+# Seed 000 clause 7, the four quoted grade names as the list gives them (the fourth keeps its
+# «міндеттерін»; see NOTES.md).
+GRADES_000 = [
+    "Функционалдық міндеттерді тиімді орындайды",
+    "Функционалдық міндеттерді тиісті түрде орындайды",
+    "Функционалдық міндеттерді қанағаттанарлық орындайды",
+    "Функционалдық міндеттерін қанағаттанарлықсыз орындайды",
+]
+# Seed 000 clause 34, the competencies for heads and for employees, in its order.
+COMPETENCIES_000 = {
+    "heads": [
+        "қызметті басқару",
+        "тиімді коммуникацияларды құру",
+        "этикалық нормалар мен қағидаларды ұстану",
+        "өзгерістерді басқару",
+        "нәтижеге бағдарлау",
+        "тәуелсіздік және шешім қабылдау дағдылары",
+        "команданы басқару",
+        "көшбасшылық қасиеттер",
+        "ынтымақтастық",
+        "тиімділік",
+        "өзін-өзі дамыту",
+        "бастама",
+    ],
+    "employees": [
+        "тиімді коммуникацияларды құру",
+        "этикалық нормалар мен қағидаларды ұстану",
+        "өзгерістерді басқару",
+        "нәтижеге бағдарлау",
+        "тәуелсіздік және шешім қабылдау дағдылары",
+        "ынтымақтастық",
+        "тиімділік",
+        "өзін-өзі дамыту",
+    ],
+}
+# Seed 000 clause 32, the differentiation parameters.
+PARAMETERS_000 = [
+    "функционалдық міндеттерді орындау сапасы",
+    "тапсырмаларды орындау мерзімдерін сақтау",
+    "тәуелсіздік және бастамашылық",
+    "еңбек тәртібі",
+]
+# A ministry in any language ("министр" alone would match «административных»).
+MINISTRY = re.compile(r"\b(министр|ministr)", re.IGNORECASE)
+# The texts where 002's «Министрлік» stood: heads statements 27 and 36, criterion 3.
+STATE_BODY_STATEMENTS = {
+    27: "Мемлекеттік органның құрылымдық бөлімшелерімен бірлесіп жоспарларды іске асырады және ортақ "
+    "нәтижелерге қол жеткізеді",
+    36: "Мемлекеттік органның қызметін жетілдіру үшін жобаларға бастамашылық етеді",
+}
+CRITERION_3_000 = (
+    "Қызметшінің функционалдық міндеттерін жоғары деңгейде дербес орындай алуы. Мемлекеттік орган "
+    "қызметінің саласын жетілдіруге бағытталған ұсыныстар мен пысықталған тәсілдерде бастамашылдық "
+    "таныту. Мемлекеттік орган міндеттерін орындаудағы белсенділігі мен қатысуы."
+)
+
+
+@pytest.fixture(scope="module")
+def alatau() -> Profile:
+    return load_profile("kz-2024")
+
+
+def first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def test_kz_2024_header(alatau: Profile) -> None:
+    """Seed 000 (2024) asks for 1 month in the post, not 3 (clause 5). The version is the
+    decision's date, revised when the data came to speak 000's words instead of 002's."""
+    assert (alatau.code, alatau.version, alatau.min_months_in_post) == ("kz-2024", "2024-10-22.2", 1)
+    assert load_profile("kz-2023").min_months_in_post == 3
+    assert alatau.document.kk.startswith('Алматы облысы "Алатау қаласы мәслихатының аппараты" мемлекеттік')
+    assert "2024 жылғы 22 қазандағы № 10-27 шешімі" in alatau.document.kk
+
+
+def test_kz_2024_grade_names_are_those_of_000_clause_7(alatau: Profile) -> None:
+    typical = load_profile("kz-2023")
+    assert [b.name.kk for b in alatau.grade_bands] == GRADES_000
+    # Only the words differ: the same bands from the same borders.
+    assert [(b.code, b.min_score) for b in alatau.grade_bands] == [
+        (b.code, b.min_score) for b in typical.grade_bands
+    ]
+
+
+@pytest.mark.parametrize("code", ["heads", "employees"])
+def test_kz_2024_competency_names_are_those_of_000_clause_34(alatau: Profile, code: str) -> None:
+    # 000 prints no questionnaire or result form: clause 34 is its only name for each
+    # competency, so the questionnaire's heading and the result form's line both use it.
+    competencies = alatau.questionnaire(code).competencies
+    assert [c.name.kk for c in competencies] == [first_upper(n) for n in COMPETENCIES_000[code]]
+    assert [c.result_name for c in competencies] == [c.name for c in competencies]
+
+
+def test_kz_2024_speaks_of_the_state_body_not_a_ministry(alatau: Profile) -> None:
+    heads = alatau.questionnaire("heads")
+    for no, kk in STATE_BODY_STATEMENTS.items():
+        assert heads.statement(no).text.kk == kk
+    assert alatau.differentiation is not None
+    assert alatau.differentiation.parameters[2].criterion.kk == CRITERION_3_000
+    for where, text in all_texts(alatau):
+        for value in (text.kk, text.ru, text.en):
+            assert not MINISTRY.search(value), f"{where}: {value!r}"
+
+
+def test_kz_2024_differentiation_parameters_are_those_of_000_clause_32(alatau: Profile) -> None:
+    assert alatau.differentiation is not None
+    assert [p.name.kk for p in alatau.differentiation.parameters] == [first_upper(n) for n in PARAMETERS_000]
+
+
+def test_kz_2024_keeps_every_other_text_and_rule_of_the_typical_forms(alatau: Profile) -> None:
+    """000 has no appendices: its forms are the typical ones, which 002 prints. Every text 000
+    does not word itself stays 002's, and so do the rules."""
+    typical = load_profile("kz-2023")
+    assert (alatau.scale_360, alatau.kpi) == (typical.scale_360, typical.kpi)
+    assert (alatau.min_respondents, alatau.max_respondents) == (
+        typical.min_respondents,
+        typical.max_respondents,
+    )
+    for code, questionnaire in alatau.questionnaires.items():
+        other = typical.questionnaire(code)
+        assert (questionnaire.title, questionnaire.appendix, questionnaire.result_appendix) == (
+            other.title,
+            other.appendix,
+            other.result_appendix,
+        )
+        changed = {
+            s.no for s, o in zip(questionnaire.statements, other.statements, strict=True) if s.text != o.text
+        }
+        assert changed == (set(STATE_BODY_STATEMENTS) if code == "heads" else set())
+    assert alatau.differentiation is not None and typical.differentiation is not None
+    ours, theirs = alatau.differentiation, typical.differentiation
+    assert (ours.appendix, ours.scores) == (theirs.appendix, theirs.scores)
+    assert [p.criterion for p in ours.parameters if p.no != 3] == [
+        p.criterion for p in theirs.parameters if p.no != 3
+    ]
