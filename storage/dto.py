@@ -24,6 +24,9 @@ class EmployeeDTO:
     blocked_at: datetime | None = None  # when a broadcast got 403: the person blocked the bot
     position_category: str | None = None  # the 2018 method's post category (E-1 … E-G-4)
     serves_public: bool | None = None  # the post's duties include public services
+    probation_ends_on: date | None = None  # the probation's last day (004 clause 4)
+    returned_on: date | None = None  # back from social leave or study (004 clause 4)
+    returned_from: str | None = None  # "social_leave" or "study"
 
     @property
     def locale(self) -> str | None:

@@ -81,6 +81,11 @@ class Employee(Base):
     # and whether its duties include public services (appendix 3's two starred competencies).
     position_category: Mapped[str | None] = mapped_column(String(8))
     serves_public: Mapped[bool | None] = mapped_column(Boolean)
+    # 004 clause 4 (profiles with "exclusions"): not evaluated while on probation, nor in the
+    # first months after coming back from social leave or study. None: the staff list does not say.
+    probation_ends_on: Mapped[date | None] = mapped_column(Date)
+    returned_on: Mapped[date | None] = mapped_column(Date)
+    returned_from: Mapped[str | None] = mapped_column(String(16))  # social_leave | study
 
     __table_args__ = (CheckConstraint("role IN ('head', 'employee')", name="role"),)
 

@@ -244,6 +244,16 @@ class LegacyRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusions:
+    """Who is not evaluated beyond the time in the post (004 clause 4): someone whose probation
+    has not ended by the period's end, and someone back from social leave or study less than
+    ``months_after_return`` months before it. None where the text has no such rule."""
+
+    during_probation: bool = False
+    months_after_return: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     code: str
     version: str
@@ -265,6 +275,7 @@ class Profile:
     # unless a body's methodology gives the session's chair the deciding vote.
     chair_decides_tie: bool = False
     legacy: LegacyRules | None = None  # the 2018 method (kz-2018 profiles)
+    exclusions: Exclusions | None = None  # 004 clause 4; None: only the time in the post
 
     @property
     def has_360(self) -> bool:
@@ -472,6 +483,19 @@ def _parse_legacy(raw: dict[str, Any] | None) -> LegacyRules | None:
     )
 
 
+def _parse_exclusions(raw: dict[str, Any] | None) -> Exclusions | None:
+    if raw is None:
+        return None
+    months = raw.get("months_after_return")
+    rules = Exclusions(
+        during_probation=bool(raw.get("during_probation", False)),
+        months_after_return=None if months is None else int(months),
+    )
+    if rules.months_after_return is not None and not 1 <= rules.months_after_return <= 24:
+        raise ValueError("exclusions.months_after_return must lie within 1..24")
+    return rules
+
+
 def parse_profile(raw: dict[str, Any]) -> Profile:
     bands = tuple(
         GradeBand(code=b["code"], min_score=Decimal(str(b["min"])), name=Text.from_json(b["name"]))
@@ -505,6 +529,7 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         deadline_day_360=int(raw.get("year_360", {}).get("deadline_day", 10)),
         chair_decides_tie=bool(raw.get("calibration", {}).get("chair_decides_tie", False)),
         legacy=_parse_legacy(raw.get("legacy")),
+        exclusions=_parse_exclusions(raw.get("exclusions")),
     )
 
 

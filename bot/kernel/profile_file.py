@@ -32,7 +32,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from bot.kernel.methodology import Profile, bundled_data, parse_profile
+from bot.kernel.methodology import Exclusions, Profile, bundled_data, parse_profile
 
 BODY_PREFIX = "body:"  # a recorded code of a file profile: never that of a bundled one
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "profile.schema.json"
@@ -312,6 +312,8 @@ def summary(profile: Profile, file: ProfileFile | None = None) -> list[str]:
     if file is not None:
         lines.append(f"the file changes: {', '.join(file.overridden) or 'nothing'}")
     lines.append(f"evaluated after {profile.min_months_in_post} month(s) in the post")
+    if profile.exclusions is not None:
+        lines.append("not evaluated: " + "; ".join(_exclusion_words(profile.exclusions)))
     if profile.has_360:
         forms = ", ".join(
             f"{code} ({len(q.competencies)} competencies, {len(q.statements)} statements)"
@@ -348,6 +350,15 @@ def summary(profile: Profile, file: ProfileFile | None = None) -> list[str]:
     tie = "the chair decides" if profile.chair_decides_tie else "the evaluator's score stands"
     lines.append(f"calibration: on a tie {tie}; documents kept {profile.retention_years} years")
     return lines
+
+
+def _exclusion_words(rules: Exclusions) -> list[str]:
+    words = []
+    if rules.during_probation:
+        words.append("on probation at the period's end")
+    if rules.months_after_return is not None:
+        words.append(f"back from social leave or study less than {rules.months_after_return} month(s)")
+    return words or ["nobody beyond the time in the post"]
 
 
 def load_bundled_version(code: str) -> str:

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
 from bot.infra.formatting import format_date
 from bot.kernel.eligibility import Ineligibility
+from bot.kernel.methodology import Profile
 from bot.legacy2018.rules import StartProblem
 from bot.legacy2018.service import LEGACY_PROFILES, PLAN_DAYS, YearPreview
 from bot.quarterly.labels import exclusion_label
@@ -93,9 +94,16 @@ def deadline_refusal(problem: StartProblem | None, year: int) -> str:
             return _("Please type the date as dd.mm.yyyy, e.g. 29.01.{next_year}.").format(next_year=year + 1)
 
 
-def _reason_label(reason: str, months: int) -> str:
+def _reason_label(reason: str, profile: Profile) -> str:
     if reason == Ineligibility.TOO_SHORT_IN_POST:
-        return _("less than {months} months in the post (clause 4)").format(months=months)
+        return _("less than {months} months in the post (clause 4)").format(months=profile.min_months_in_post)
+    if reason == Ineligibility.ON_PROBATION:
+        return _("on probation at the end of the year (clause 4)")
+    months = profile.exclusions.months_after_return if profile.exclusions else None
+    if reason == Ineligibility.TOO_SOON_AFTER_RETURN and months is not None:
+        return _("less than {months} months since returning from social leave or study (clause 4)").format(
+            months=months
+        )
     return exclusion_label(reason)  # e.g. nobody above them in the staff list
 
 
@@ -111,7 +119,7 @@ def confirmation(preview: YearPreview, deadline: date, today: date) -> Rendered:
         _("Not evaluated: {count}.").format(count=sum(preview.excluded.values())),
     ]
     for reason, count in sorted(preview.excluded.items()):
-        label = _reason_label(reason, profile.min_months_in_post)
+        label = _reason_label(reason, profile)
         lines.append(f"• {label}: {count}")
     if preview.without_category:
         lines += [

@@ -56,6 +56,8 @@ def exclusion_label(reason: str) -> str:
         # The same words as the 360 round's exclusions (bot.staff.hr_screens), so one translation serves both.
         Ineligibility.TOO_SHORT_IN_POST: _("too short in the post (clause 5)"),
         Ineligibility.APPOINTED_AFTER_PERIOD: _("appointed after the period"),
+        Ineligibility.ON_PROBATION: _("on probation at the end of the period"),
+        Ineligibility.TOO_SOON_AFTER_RETURN: _("back from social leave or study too recently"),
         NO_PLAN: _("no KPIs set for the quarter (clause 22)"),
         NO_EVALUATOR: _("no manager above them in the staff list to evaluate them"),
     }

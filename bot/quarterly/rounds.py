@@ -126,6 +126,9 @@ async def start_round(
             schedule=schedule,
             min_months_in_post=profile.min_months_in_post,
             today=today,
+            exclusions=profile.exclusions,
+            probation_ends_on=person.probation_ends_on,
+            returned_on=person.returned_on,
         )
         reason = state.excluded.value if state.excluded else None
         plan_id = None

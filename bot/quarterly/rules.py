@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.kernel.eligibility import Ineligibility, add_months, ineligibility
-from bot.kernel.methodology import DifferentiationRules, QuarterlyRules
+from bot.kernel.methodology import DifferentiationRules, Exclusions, QuarterlyRules
 from bot.kernel.scoring import round_score
 from bot.kernel.workdays import WorkCalendar
 
@@ -116,11 +116,23 @@ def participation(
     schedule: QuarterSchedule,
     min_months_in_post: int,
     today: date,
+    exclusions: Exclusions | None = None,
+    probation_ends_on: date | None = None,
+    returned_on: date | None = None,
 ) -> Participation:
-    """Clauses 5-6: too short in the post → not evaluated; dismissed before the deadline →
-    evaluated without them; absent during the evaluation (from today, or the period's end if
-    later, to the deadline) → evaluated without their participation."""
-    excluded = ineligibility(appointed_on, schedule.period_end, min_months_in_post)
+    """Clauses 5-6: too short in the post (or, where the profile has 004 clause 4's
+    ``exclusions``, on probation or just back from social leave or study) → not evaluated;
+    dismissed before the deadline → evaluated without them; absent during the evaluation (from
+    today, or the period's end if later, to the deadline) → evaluated without their
+    participation."""
+    excluded = ineligibility(
+        appointed_on,
+        schedule.period_end,
+        min_months_in_post,
+        exclusions=exclusions,
+        probation_ends_on=probation_ends_on,
+        returned_on=returned_on,
+    )
     if excluded is not None:
         return Participation(excluded, None)
     if left_on is not None and left_on <= schedule.deadline:

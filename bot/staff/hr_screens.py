@@ -375,6 +375,8 @@ def exclusion_reason(reason: str) -> str:
     reasons = {
         "too_short_in_post": _("too short in the post (clause 5)"),
         "appointed_after_period": _("appointed after the period"),
+        "on_probation": _("on probation at the end of the period"),
+        "too_soon_after_return": _("back from social leave or study too recently"),
         "too_few_respondents": _("too few respondents"),
     }
     return reasons.get(reason, reason)

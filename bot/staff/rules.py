@@ -15,9 +15,16 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
-from typing import Literal
+
+# Re-exported: the readers of single cells lived here, and other modules import them from here.
+from bot.staff.cell_rules import ReturnReason, Role, normalise_category, normalise_return_reason, parse_yes_no
+from bot.staff.cell_rules import cell_text as cell_text
+from bot.staff.cell_rules import normalise_language as normalise_language
+from bot.staff.cell_rules import normalise_phone as normalise_phone
+from bot.staff.cell_rules import normalise_role as normalise_role
+from bot.staff.cell_rules import parse_date as parse_date
 
 REQUIRED_COLUMNS = (
     "employee_id",
@@ -32,8 +39,12 @@ REQUIRED_COLUMNS = (
 )
 
 # Columns a staff list may have, for the 2018 method (kz-2018 profiles): the post's category
-# of appendix 4 (E-1 … E-G-4) and whether its duties include public services.
-OPTIONAL_COLUMNS = ("category", "serves_public")
+# of appendix 4 (E-1 … E-G-4) and whether its duties include public services; and, for 004
+# clause 4, the probation's last day and the day the person came back from social leave or
+# study, with which of the two (``returned_from``).
+OPTIONAL_COLUMNS = ("category", "serves_public", "probation_ends_on", "returned_on", "returned_from")
+# Date columns besides appointed_on; a probation ends in the future, a return has happened.
+_OPTIONAL_DATES = ("probation_ends_on", "returned_on")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 # Columns that must hold a value on every row (manager_id, phone and language may be empty).
@@ -55,55 +66,6 @@ FIELD_LIMITS: dict[str, int] = {
 
 Translate = Callable[[str], str]
 
-Role = Literal["head", "employee"]
-
-_ROLES: dict[str, Role] = {
-    "head": "head",
-    "басшы": "head",
-    "руководитель": "head",
-    "employee": "employee",
-    "қызметші": "employee",
-    "сотрудник": "employee",
-    "служащий": "employee",
-}
-
-_LANGUAGES: dict[str, str] = {
-    "kk": "kk",
-    "kz": "kk",
-    "қаз": "kk",
-    "каз": "kk",
-    "қазақ": "kk",
-    "қазақша": "kk",
-    "казахский": "kk",
-    "kazakh": "kk",
-    "ru": "ru",
-    "рус": "ru",
-    "русский": "ru",
-    "орыс": "ru",
-    "орысша": "ru",
-    "russian": "ru",
-    "en": "en",
-    "eng": "en",
-    "english": "en",
-    "англ": "en",
-    "английский": "en",
-    "ағылшын": "en",
-    "ағылшынша": "en",
-}
-
-_EARLIEST_YEAR = 1900
-
-# A post category as the 2018 typical methodology writes it: a letter, an optional letter for
-# the body's level (R, G, O …) and a number, e.g. E-4, E-R-2, C-O-5. Staff lists typed in Kazakh
-# or Russian often use the Cyrillic look-alikes (Е, С, В, А, О, Р): they are read as Latin.
-_CATEGORY = re.compile(r"([A-E])-(?:([A-Z])-)?(\d{1,2})")
-_LOOKALIKES = str.maketrans("АВСЕОРКМНТХ", "ABCEOPKMHTX")
-
-_YES_NO: dict[str, bool] = {
-    **dict.fromkeys(("yes", "y", "true", "1", "иә", "иа", "да", "+"), True),
-    **dict.fromkeys(("no", "n", "false", "0", "жоқ", "жок", "нет", "-"), False),
-}
-
 
 class StaffErrorCode(StrEnum):
     MISSING_VALUE = "missing_value"
@@ -119,6 +81,7 @@ class StaffErrorCode(StrEnum):
     BAD_LANGUAGE = "bad_language"
     BAD_CATEGORY = "bad_category"
     BAD_YES_NO = "bad_yes_no"
+    BAD_RETURN_REASON = "bad_return_reason"
     MISSING_COLUMN = "missing_column"
     UNKNOWN_COLUMN = "unknown_column"
     VALUE_TOO_LONG = "value_too_long"  # value: "length/limit"
@@ -150,6 +113,11 @@ class StaffRecord:
     appointed_on: date
     category: str | None = None  # the 2018 method's post category, e.g. "E-R-4"
     serves_public: bool | None = None  # None when the file does not say
+    probation_ends_on: date | None = None  # the probation's last day (004 clause 4)
+    returned_on: date | None = None  # back from social leave or study on this day (004 clause 4)
+    returned_from: ReturnReason | None = None
+    # The optional columns the file has: a re-import without a column keeps what is stored.
+    columns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +178,8 @@ class StaffError:
                 )
             case StaffErrorCode.BAD_YES_NO:
                 return _("'{value}' is neither yes nor no").format(value=value)
+            case StaffErrorCode.BAD_RETURN_REASON:
+                return _("unknown reason '{value}' (expected social leave or study)").format(value=value)
             case StaffErrorCode.MISSING_COLUMN:
                 return _("this required column is missing from the header")
             case StaffErrorCode.UNKNOWN_COLUMN:
@@ -278,99 +248,8 @@ def normalise_column(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", cleaned)
 
 
-def cell_text(value: object) -> str:
-    """A cell as trimmed text; whole numbers (XLSX ``1001.0``) become digit strings."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return unicodedata.normalize("NFC", str(value)).strip()
-
-
 def _collapse(text: str) -> str:
     return " ".join(text.split())
-
-
-_PHONE_CHARS = re.compile(r"\+?[\d\s().\-]+")
-
-
-def normalise_phone(raw: str) -> str | None:
-    """``raw`` as ``+7XXXXXXXXXX`` / ``+<digits>``; ``None`` when it is not a phone number."""
-    text = raw.strip()
-    if not _PHONE_CHARS.fullmatch(text):
-        return None
-    digits = re.sub(r"\D", "", text)
-    if text.startswith("+"):
-        return _international(digits)
-    if digits.startswith("00"):
-        return _international(digits[2:])
-    if len(digits) == 11 and digits[0] in "78":  # 8 701 123 45 67, 77011234567
-        return "+7" + digits[1:]
-    if len(digits) == 10 and digits[0] == "7":  # 701 123 45 67 (all Kazakh area codes start with 7)
-        return "+7" + digits
-    return None
-
-
-def _international(digits: str) -> str | None:
-    if digits.startswith("7"):
-        return "+" + digits if len(digits) == 11 else None
-    if 8 <= len(digits) <= 15 and not digits.startswith("0"):
-        return "+" + digits
-    return None
-
-
-def normalise_language(raw: str) -> str | None:
-    """``raw`` as "kk", "ru" or "en"; ``None`` when it is empty or unknown."""
-    return _LANGUAGES.get(raw.strip().rstrip(".").casefold())
-
-
-def normalise_category(raw: str) -> str | None:
-    """``raw`` as a post category ("е-r-4" → "E-R-4"); ``None`` when it is not one."""
-    text = raw.strip().upper().translate(_LOOKALIKES).replace(" ", "").replace("–", "-")
-    match = _CATEGORY.fullmatch(text)
-    if match is None:
-        return None
-    letter, level, number = match.groups()
-    return f"{letter}-{level}-{int(number)}" if level else f"{letter}-{int(number)}"
-
-
-def parse_yes_no(raw: str) -> bool | None:
-    return _YES_NO.get(raw.strip().casefold())
-
-
-def normalise_role(raw: str) -> Role | None:
-    return _ROLES.get(raw.strip().casefold())
-
-
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
-_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-
-
-def parse_date(value: object) -> date | None:
-    """A ``date``/``datetime`` or a YYYY-MM-DD / DD.MM.YYYY string; ``None`` when unreadable."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _DOTTED_DATE.fullmatch(text):
-        day, month, year = (int(part) for part in match.groups())
-    else:
-        return None
-    if year < _EARLIEST_YEAR:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 # ------------------------------------------------------------------------- validation
@@ -380,7 +259,7 @@ def parse_date(value: object) -> date | None:
 class _Row:
     line: int
     values: dict[str, str]
-    raw_date: str | date | None
+    raw_dates: dict[str, str | date | None]  # the date columns' cells as read (XLSX dates)
 
 
 class _Collector:
@@ -452,15 +331,15 @@ def _collect_rows(rows: Sequence[tuple[int, Mapping[str, str | date | None]]], o
     nameless_reported = False
     for line, mapping in rows:
         values: dict[str, str] = {}
-        raw_date: str | date | None = None
+        raw_dates: dict[str, str | date | None] = {}
         nameless = False
         for key, value in mapping.items():
             column = normalise_column(str(key))
             text = cell_text(value)
             if column in KNOWN_COLUMNS:
                 values[column] = text
-                if column == "appointed_on":
-                    raw_date = value
+                if column == "appointed_on" or column in _OPTIONAL_DATES:
+                    raw_dates[column] = value
             elif not column and text:
                 nameless = True
         if not any(values.values()) and not nameless:
@@ -468,7 +347,7 @@ def _collect_rows(rows: Sequence[tuple[int, Mapping[str, str | date | None]]], o
         if nameless and not nameless_reported:
             out.add(1, "", StaffErrorCode.UNKNOWN_COLUMN)
             nameless_reported = True
-        parsed.append(_Row(line, values, raw_date))
+        parsed.append(_Row(line, values, raw_dates))
     return parsed
 
 
@@ -492,14 +371,7 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
     if role_text and role is None:
         out.add(row.line, "role", StaffErrorCode.BAD_ROLE, role_text)
 
-    appointed: date | None = None
-    date_text = get("appointed_on", "")
-    if date_text:
-        appointed = parse_date(row.raw_date if row.raw_date is not None else date_text)
-        if appointed is None:
-            out.add(row.line, "appointed_on", StaffErrorCode.BAD_DATE, date_text)
-        elif appointed > today:
-            out.add(row.line, "appointed_on", StaffErrorCode.FUTURE_DATE, date_text)
+    appointed = _date(row, "appointed_on", today, out)
 
     phone_text = get("phone", "")
     phone = normalise_phone(phone_text) if phone_text else None
@@ -522,6 +394,9 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
     if public_text and serves_public is None:
         out.add(row.line, "serves_public", StaffErrorCode.BAD_YES_NO, public_text)
 
+    probation_ends_on = _date(row, "probation_ends_on", None, out)
+    returned_on, returned_from = _return(row, today, out)
+
     if len(out.errors) > errors_before or role is None or appointed is None:
         return None
     return StaffRecord(
@@ -537,7 +412,42 @@ def _check_row(row: _Row, present: set[str], today: date, out: _Collector) -> St
         appointed_on=appointed,
         category=category,
         serves_public=serves_public,
+        probation_ends_on=probation_ends_on,
+        returned_on=returned_on,
+        returned_from=returned_from,
+        columns=frozenset(present) & frozenset(OPTIONAL_COLUMNS),
     )
+
+
+def _date(row: _Row, column: str, latest: date | None, out: _Collector) -> date | None:
+    """The column's date (None when empty or unreadable, with the problem reported); a date
+    after ``latest`` is refused."""
+    text = row.values.get(column, "")
+    if not text:
+        return None
+    raw = row.raw_dates.get(column)
+    day = parse_date(raw if raw is not None else text)
+    if day is None:
+        out.add(row.line, column, StaffErrorCode.BAD_DATE, text)
+    elif latest is not None and day > latest:
+        out.add(row.line, column, StaffErrorCode.FUTURE_DATE, text)
+        return None
+    return day
+
+
+def _return(row: _Row, today: date, out: _Collector) -> tuple[date | None, ReturnReason | None]:
+    """The day of the return and its reason: both or neither (004 clause 4 names two reasons,
+    and the rule reads the day)."""
+    returned_on = _date(row, "returned_on", today, out)
+    reason_text = row.values.get("returned_from", "")
+    reason = normalise_return_reason(reason_text) if reason_text else None
+    if reason_text and reason is None:
+        out.add(row.line, "returned_from", StaffErrorCode.BAD_RETURN_REASON, reason_text)
+    if row.values.get("returned_on", "") and not reason_text:
+        out.add(row.line, "returned_from", StaffErrorCode.MISSING_VALUE)
+    if reason_text and not row.values.get("returned_on", ""):
+        out.add(row.line, "returned_on", StaffErrorCode.MISSING_VALUE)
+    return returned_on, reason
 
 
 def _check_uniqueness(parsed: list[_Row], out: _Collector) -> None:

@@ -107,7 +107,14 @@ async def create_360(
     respondents_seen: set[int] = set()
     for person in subjects:
         subject_id = await repo.add_subject(campaign.id, person.id, questionnaire_for(person))
-        reason = ineligibility(person.appointed_on, period_end, profile.min_months_in_post)
+        reason = ineligibility(
+            person.appointed_on,
+            period_end,
+            profile.min_months_in_post,
+            exclusions=profile.exclusions,
+            probation_ends_on=person.probation_ends_on,
+            returned_on=person.returned_on,
+        )
         if reason is not None:
             await repo.exclude_subject(subject_id, reason.value)
             continue

@@ -41,12 +41,30 @@ def to_dto(row: Employee) -> EmployeeDTO:
         blocked_at=row.blocked_at,
         position_category=row.position_category,
         serves_public=row.serves_public,
+        probation_ends_on=row.probation_ends_on,
+        returned_on=row.returned_on,
+        returned_from=row.returned_from,
     )
 
 
 # What the import writes besides the fields of the file: compared to decide whether a person
 # changed, and written when they did.
-_STORED_FIELDS = (*_IMPORTED_FIELDS, "name_key", "position_category", "serves_public")
+# The 004 clause 4 columns, each written only when the file has it (StaffRecord.columns): a
+# staff list without them keeps what an earlier one said.
+_CLAUSE4_FIELDS = {
+    "probation_ends_on": ("probation_ends_on",),
+    "returned_on": ("returned_on", "returned_from"),
+    "returned_from": ("returned_on", "returned_from"),
+}
+_STORED_FIELDS = (
+    *_IMPORTED_FIELDS,
+    "name_key",
+    "position_category",
+    "serves_public",
+    "probation_ends_on",
+    "returned_on",
+    "returned_from",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +232,9 @@ class EmployeeRepo:
         values["name_key"] = record.full_name.casefold()
         values["position_category"] = record.category
         values["serves_public"] = record.serves_public
+        for column in record.columns & _CLAUSE4_FIELDS.keys():
+            for field in _CLAUSE4_FIELDS[column]:
+                values[field] = getattr(record, field)
         return values
 
     async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> bool:

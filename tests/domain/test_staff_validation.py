@@ -309,6 +309,14 @@ CASES: list[tuple[StaffErrorCode, Mutation, tuple[int, str, str]]] = [
         (3, "serves_public", "maybe"),
     ),
     (
+        StaffErrorCode.BAD_RETURN_REASON,
+        lambda: validate(
+            with_change(1, returned_on="2024-11-01", returned_from="holiday"),
+            header=[*HEADER, "returned_on", "returned_from"],
+        ),
+        (3, "returned_from", "holiday"),
+    ),
+    (
         StaffErrorCode.VALUE_TOO_LONG,
         lambda: validate(with_change(1, full_name="Ә" * 256)),
         (3, "full_name", "256/255"),
