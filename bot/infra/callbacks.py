@@ -19,6 +19,7 @@ class Action(StrEnum):
 
     OPEN = "o"
     BACK = "b"
+    NEXT = "n"  # on to the next statement, keeping the answer already given
     PAUSE = "p"
     RESUME = "r"
     REVIEW = "v"
@@ -50,6 +51,9 @@ class AnswerCb(CallbackData, prefix="a"):
 
 
 class NavCb(CallbackData, prefix="n"):
+    """A questionnaire's navigation. ``statement``: the statement on screen (NEXT), the one to
+    change (EDIT), or one on the page of the list to show (EDIT_LIST); 0 otherwise."""
+
     assignment: RowId
     action: Action
     statement: SmallNumber = 0

@@ -50,8 +50,11 @@ class Statement:
 @dataclass(frozen=True, slots=True)
 class Competency:
     no: int
-    # The questionnaire's heading and the result form's line differ in a few words in
-    # the seed (e.g. "Нәтижеге бейімделу" vs "Нәтижеге бағдарлану"); both are kept.
+    # The questionnaire form's heading (seed 002, appendices 5-6) and the result form's line
+    # (appendices 7-8, as clause 34 lists them) differ in a few words in the seed (e.g.
+    # "Нәтижеге бейімделу" vs "Нәтижеге бағдарлану"); both are kept. ``result_name`` is the one
+    # name every screen and file shows, the respondent's questionnaire as the person's report;
+    # ``name`` is shown beside it only where it differs, to connect it with the paper form.
     name: Text
     result_name: Text
     statements: tuple[Statement, ...]

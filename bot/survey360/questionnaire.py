@@ -15,11 +15,15 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import Action
-from bot.kernel.methodology import Profile, Questionnaire
+from bot.kernel.methodology import Competency, Profile, Questionnaire
 from storage.dto import EmployeeDTO, TaskDTO
 from storage.survey360.answers import AnswerRepo
 
 REVIEW = 0  # the cursor value of the review screen
+# "Change an answer" lists the statements a few competencies at a time, whole competencies to a
+# page: up to this many statements (three competencies of three) fit a phone's screen as one
+# button each, with the page's statements written out in full above them.
+EDIT_PAGE_STATEMENTS = 9
 
 
 class Refusal(StrEnum):
@@ -32,6 +36,7 @@ class Refusal(StrEnum):
     INCOMPLETE = "incomplete"
     FIRST_STATEMENT = "first_statement"
     ALL_ANSWERED = "all_answered"  # "Continue" with nothing left to answer: not a refusal, a word
+    UNANSWERED = "unanswered"  # "Next" on a statement without an answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,15 @@ class ReviewScreen:
 
 @dataclass(frozen=True, slots=True)
 class EditListScreen:
+    """One page of "Change an answer": ``pages[page]`` is on screen."""
+
     progress: Progress
+    pages: tuple[tuple[Competency, ...], ...]
+    page: int
+
+    @property
+    def competencies(self) -> tuple[Competency, ...]:
+        return self.pages[self.page]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +142,7 @@ class QuestionnaireService:
             return Outcome(refusal=Refusal.NOT_ON_SCREEN)
         answers = {**progress.answers, statement_no: score}
         progress = Progress(progress.task, progress.questionnaire, answers)
-        if progress.task.assignment.back_to_review or statement_no == progress.total:
-            cursor = REVIEW
-        else:
-            cursor = statement_no + 1
+        cursor = _after(progress, statement_no)
         await self.repo.save_answer(assignment_id, statement_no, score, cursor, message_id=message_id)
         return _screen(progress, cursor)
 
@@ -153,6 +163,8 @@ class QuestionnaireService:
                     return Outcome(refusal=Refusal.FIRST_STATEMENT)
                 previous = progress.total if cursor == REVIEW else cursor - 1
                 return await self._move(progress, previous, back_to_review=False, message_id=message_id)
+            case Action.NEXT:
+                return await self._next(progress, statement_no, message_id)
             case Action.PAUSE:
                 return Outcome(screen=PausedScreen(progress))
             case Action.RESUME:
@@ -160,7 +172,14 @@ class QuestionnaireService:
             case Action.REVIEW:
                 return await self._move(progress, REVIEW, back_to_review=False, message_id=message_id)
             case Action.EDIT_LIST:
-                return Outcome(screen=EditListScreen(progress))
+                pages = edit_pages(progress.questionnaire)
+                page = next((i for i, page in enumerate(pages) if _holds(page, statement_no)), None)
+                if page is None:
+                    # 0 is "Change an answer" from the review: the first page.
+                    if statement_no != 0:
+                        return Outcome(refusal=Refusal.NOT_ON_SCREEN)
+                    page = 0
+                return Outcome(screen=EditListScreen(progress, pages, page))
             case Action.EDIT:
                 if not 1 <= statement_no <= progress.total:
                     return Outcome(refusal=Refusal.NOT_ON_SCREEN)
@@ -172,6 +191,19 @@ class QuestionnaireService:
             case Action.CONFIRM:
                 return await self._submit(respondent, progress)
         raise AssertionError(action)
+
+    async def _next(self, progress: Progress, statement_no: int, message_id: int) -> Outcome:
+        """On from a statement already answered (after "Back"), keeping its answer: where
+        answering it would lead. The button names its statement, so a second tap, arriving
+        when the next one is on screen, is refused rather than skipping that one too."""
+        assignment = progress.task.assignment
+        if assignment.cursor != statement_no:
+            return Outcome(refusal=Refusal.NOT_ON_SCREEN)
+        if statement_no not in progress.answers:
+            return Outcome(refusal=Refusal.UNANSWERED)
+        return await self._move(
+            progress, _after(progress, statement_no), back_to_review=False, message_id=message_id
+        )
 
     async def _resume(self, progress: Progress, cursor: int, message_id: int) -> Outcome:
         """Continue answering: the statement on screen before a pause, or, from the review
@@ -224,6 +256,33 @@ class QuestionnaireService:
         if message_id is not None and task.assignment.message_id != message_id:
             return None, Refusal.STALE_MESSAGE
         return Progress(task, self.profile.questionnaire(task.questionnaire), drafts), None
+
+
+def _after(progress: Progress, statement_no: int) -> int:
+    """Where an answered statement leads: the review after the last one or after a change made
+    from the review, else the next statement."""
+    if progress.task.assignment.back_to_review or statement_no == progress.total:
+        return REVIEW
+    return statement_no + 1
+
+
+def edit_pages(questionnaire: Questionnaire) -> tuple[tuple[Competency, ...], ...]:
+    """The pages of "Change an answer": whole competencies, in order, up to
+    EDIT_PAGE_STATEMENTS statements a page (a longer competency gets a page of its own)."""
+    pages: list[tuple[Competency, ...]] = []
+    page: list[Competency] = []
+    for competency in questionnaire.competencies:
+        if page and sum(len(c.statements) for c in page) + len(competency.statements) > EDIT_PAGE_STATEMENTS:
+            pages.append(tuple(page))
+            page = []
+        page.append(competency)
+    if page:
+        pages.append(tuple(page))
+    return tuple(pages)
+
+
+def _holds(page: tuple[Competency, ...], statement_no: int) -> bool:
+    return any(s.no == statement_no for c in page for s in c.statements)
 
 
 def _screen(progress: Progress, cursor: int) -> Outcome:

@@ -94,6 +94,9 @@ def render_question(screen: QuestionScreen, profile: Profile) -> Rendered:
         if progress.task.assignment.relation == "self"
         else _("How often does this person show it?")
     )
+    # The scale's meaning is written out here, once: as button labels its longest points were
+    # cut on a phone's screen, so the buttons carry only the numbers.
+    legend = [f"{point.value} — {escape(point.label.get(locale))}" for point in profile.scale_360]
     text = "\n".join(
         [
             _header(progress),
@@ -101,34 +104,65 @@ def render_question(screen: QuestionScreen, profile: Profile) -> Rendered:
             + "  "
             + progress_bar(progress.answered, progress.total),
             "",
-            f"<b>{competency.no}. {escape(competency.name.get(locale))}</b>",
+            *competency_heading(progress, competency.no),
             f"<i>{escape(statement.text.get(locale))}</i>",
             "",
             question,
+            *legend,
         ]
     )
     chosen = progress.answers.get(statement.no)
     assignment_id = progress.task.assignment.id
     # Built as plain rows: the keyboard builder deep-copies them, on every answer.
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=f"{'✅ ' if point.value == chosen else ''}{point.value} · {point.label.get(locale)}",
-                callback_data=AnswerCb(
-                    assignment=assignment_id, statement=statement.no, score=point.value
-                ).pack(),
-            )
-        ]
+    scores = [
+        InlineKeyboardButton(
+            text=f"{'✅ ' if point.value == chosen else ''}{point.value}",
+            callback_data=AnswerCb(
+                assignment=assignment_id, statement=statement.no, score=point.value
+            ).pack(),
+        )
         for point in profile.scale_360
     ]
+    rows = _even_rows(scores)
+    moves = [_nav(_("◀ Back"), assignment_id, Action.BACK)]
+    if chosen is not None:
+        # After "Back" the answer is already there: no need to press it again to go on.
+        moves.append(_nav(_("Next ▶"), assignment_id, Action.NEXT, statement.no))
+    rows.append(moves)
     rows.append(
-        [
-            _nav(_("◀ Back"), assignment_id, Action.BACK),
-            _nav(_("⏸ Pause"), assignment_id, Action.PAUSE),
-            _nav(_("📋 Review"), assignment_id, Action.REVIEW),
-        ]
+        [_nav(_("⏸ Pause"), assignment_id, Action.PAUSE), _nav(_("📋 Review"), assignment_id, Action.REVIEW)]
     )
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def competency_heading(progress: Progress, competency_no: int) -> list[str]:
+    """A competency's number and name as the evaluated person's report gives them (the result
+    form's line, appendices 7-8, and clause 34 of seed 002), so that the respondent and the
+    person read one name. Where the questionnaire form (appendices 5-6) prints it in other
+    words ("Нәтижеге бейімделу" for "Нәтижеге бағдарлану"), that wording follows, to connect
+    the screen with the paper form."""
+    locale = current_locale()
+    competency = progress.questionnaire.competency(competency_no)
+    name = competency.result_name.get(locale)
+    lines = [f"<b>{competency.no}. {escape(name)}</b>"]
+    form_name = competency.name.get(locale)
+    if form_name != name:
+        lines.append(
+            _("(in the evaluation sheet, appendix {appendix}: «{name}»)").format(
+                appendix=progress.questionnaire.appendix, name=escape(form_name)
+            )
+        )
+    return lines
+
+
+MAX_BUTTONS_IN_ROW = 8  # Telegram shows at most 8 buttons side by side
+
+
+def _even_rows(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """The scale's buttons in as few rows as Telegram allows, of even length (11 points: 6 + 5)."""
+    rows_needed = -(-len(buttons) // MAX_BUTTONS_IN_ROW)
+    per_row = -(-len(buttons) // max(rows_needed, 1))
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
 def _nav(text: str, assignment_id: int, action: Action, statement: int = 0) -> InlineKeyboardButton:
@@ -142,11 +176,68 @@ def _answers_by_competency(progress: Progress) -> list[str]:
     lines = []
     for competency in progress.questionnaire.competencies:
         scores = " · ".join(str(progress.answers.get(s.no, "–")) for s in competency.statements)
-        lines.append(f"{competency.no}. {escape(competency.name.get(locale))}: <b>{scores}</b>")
+        lines.append(f"{competency.no}. {escape(competency.result_name.get(locale))}: <b>{scores}</b>")
     return lines
 
 
-def render_review(screen: ReviewScreen | EditListScreen | ConfirmScreen) -> Rendered:
+STATEMENT_IN_BUTTON = 30  # characters of a statement a "Change an answer" button shows
+
+
+def _shortened(text: str, limit: int = STATEMENT_IN_BUTTON) -> str:
+    """The statement's first words, cut at a word under ``limit`` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return f"{cut}…"
+
+
+def render_edit_list(screen: EditListScreen) -> Rendered:
+    """One page of "Change an answer": its statements written out with their answers, and a
+    button per statement naming it ("8. Ұйымдағы өзгерістерге… — 3"), rather than a grid of
+    numbers the person had to count out."""
+    progress, locale = screen.progress, current_locale()
+    assignment_id = progress.task.assignment.id
+    lines = [
+        _header(progress),
+        _("Answered {answered} of {total}.").format(answered=progress.answered, total=progress.total),
+        _("Change an answer: page {page} of {pages}.").format(page=screen.page + 1, pages=len(screen.pages)),
+    ]
+    rows = []
+    for competency in screen.competencies:
+        lines += ["", *competency_heading(progress, competency.no)]
+        for statement in competency.statements:
+            score = progress.answers.get(statement.no, "–")
+            text = statement.text.get(locale)
+            lines.append(f"{statement.no}. {escape(text)} — <b>{score}</b>")
+            rows.append(
+                [
+                    _nav(
+                        f"{statement.no}. {_shortened(text)} — {score}",
+                        assignment_id,
+                        Action.EDIT,
+                        statement.no,
+                    )
+                ]
+            )
+    lines += ["", _("Press the statement whose answer you want to change.")]
+    pages = []
+    if screen.page > 0:
+        first = screen.pages[screen.page - 1][0].statements[0].no
+        pages.append(
+            _nav(_("◀ Page {page}").format(page=screen.page), assignment_id, Action.EDIT_LIST, first)
+        )
+    if screen.page + 1 < len(screen.pages):
+        first = screen.pages[screen.page + 1][0].statements[0].no
+        pages.append(
+            _nav(_("Page {page} ▶").format(page=screen.page + 2), assignment_id, Action.EDIT_LIST, first)
+        )
+    if pages:
+        rows.append(pages)
+    rows.append([_nav(_("◀ Back to review"), assignment_id, Action.REVIEW)])
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def render_review(screen: ReviewScreen | ConfirmScreen) -> Rendered:
     progress = screen.progress
     assignment_id = progress.task.assignment.id
     builder = InlineKeyboardBuilder()
@@ -157,19 +248,7 @@ def render_review(screen: ReviewScreen | EditListScreen | ConfirmScreen) -> Rend
         *_answers_by_competency(progress),
         "",
     ]
-    if isinstance(screen, EditListScreen):
-        head.append(_("Which statement do you want to change? Statements are numbered in order."))
-        for statement in progress.questionnaire.statements:
-            score = progress.answers.get(statement.no, "–")
-            builder.button(
-                text=f"{statement.no}: {score}",
-                callback_data=NavCb(
-                    assignment=assignment_id, action=Action.EDIT, statement=statement.no
-                ).pack(),
-            )
-        builder.adjust(6)
-        builder.row(_nav(_("◀ Back to review"), assignment_id, Action.REVIEW))
-    elif isinstance(screen, ConfirmScreen):
+    if isinstance(screen, ConfirmScreen):
         if progress.task.assignment.relation == "self":
             # A self-assessment is signed, not anonymous: it is shown next to the colleagues' means.
             head.append(_("Submit your self-assessment? After that it cannot be changed."))
@@ -238,7 +317,9 @@ def render_screen(screen: Screen, profile: Profile) -> Rendered:
     match screen:
         case QuestionScreen():
             return render_question(screen, profile)
-        case ReviewScreen() | EditListScreen() | ConfirmScreen():
+        case EditListScreen():
+            return render_edit_list(screen)
+        case ReviewScreen() | ConfirmScreen():
             return render_review(screen)
         case PausedScreen():
             return render_paused(screen)
@@ -258,5 +339,6 @@ def refusal_text(refusal: Refusal) -> str:
         Refusal.INCOMPLETE: _("Some statements are still unanswered."),
         Refusal.FIRST_STATEMENT: _("This is the first statement."),
         Refusal.ALL_ANSWERED: _("Every statement is answered: check your answers and press Submit."),
+        Refusal.UNANSWERED: _("Choose an answer first."),
     }
     return texts[refusal]

@@ -79,7 +79,7 @@ async def test_submitting_a_self_assessment_does_not_call_it_anonymous(world: Wo
     await john.say("/start")
     await john.press("Self-assessment")
     for _statement in range(24):
-        await john.press("4 ·")
+        await john.press("4")
     await john.press("Submit")
     assert "Submit your self-assessment? After that it cannot be changed." in john.last.text
     assert "anonym" not in john.last.text
