@@ -177,8 +177,15 @@ async def _absences(session: AsyncSession, args: argparse.Namespace, settings: S
     validation = load_absences_file(_file(args.file), args.file.name)
     if not validation.ok:
         return _errors(args.file, validation.errors)
+    clock = SystemClock(settings.zone)
     report = await plans.import_absences(
-        session, validation, actor=COMMAND_LINE, now=SystemClock(settings.zone).now()
+        session,
+        validation,
+        actor=COMMAND_LINE,
+        now=clock.now(),
+        profile=load_profile(settings.methodology_profile),
+        today=clock.today(),
+        calendar=settings.calendar,
     )
     if not report.ok:
         return _problems(report)
