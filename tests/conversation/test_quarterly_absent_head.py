@@ -71,7 +71,9 @@ async def test_an_absence_recorded_after_the_start_moves_the_kpis_due_day(world:
     assert (sheet.absence, sheet.kpi_due_on) == ("leave", date(2026, 1, 28))
 
     await hr.say("/absences")
-    await hr.send_document(b"employee_id,kind,starts_on,ends_on\nU1,training,2026-01-05,2026-01-27\n", "b.csv")
+    await hr.send_document(
+        b"employee_id,kind,starts_on,ends_on\nU1,training,2026-01-05,2026-01-27\n", "b.csv"
+    )
     sheet = (await _sheets(world))["U1"]
     # Back on Wednesday 28 January: by Wednesday 4 February.
     assert (sheet.absence, sheet.kpi_due_on) == ("leave", date(2026, 2, 4))
