@@ -45,6 +45,8 @@ class ReminderRepo:
                 QuarterSheet.acknowledged_at.is_(None),
                 QuarterSheet.submitted_at >= sent_since,
                 or_(QuarterSheet.absence.is_(None), QuarterSheet.absence != "dismissed"),
+                # Nor those who left after the round started: HR owes them a written notice.
+                Employee.active.is_(True),
             )
         )
         reports = await self.session.execute(

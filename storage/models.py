@@ -522,6 +522,38 @@ class QuarterSheet(Base):
     )
 
 
+class WrittenNotice(Base):
+    """A result HR must deliver in writing to a person dismissed from the body (000 clause 11,
+    second part): due two working days after the sheet was submitted; the channel, the day it
+    was sent and its reference once HR records them. The appeal window counts from ``sent_on``."""
+
+    __tablename__ = "written_notices"
+
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("quarter_sheets.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    sent_on: Mapped[date | None] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger)  # HR's Telegram id; None: the command line
+
+    __table_args__ = (
+        CheckConstraint(
+            "channel IS NULL OR channel IN ('letter', 'phone', 'telegram', 'sms', 'email', 'other')",
+            name="channel",
+        ),
+        # Recorded all together or not at all.
+        CheckConstraint(
+            "(channel IS NULL) = (sent_on IS NULL) AND (channel IS NULL) = (reference IS NULL)"
+            " AND (channel IS NULL) = (recorded_at IS NULL)",
+            name="recorded",
+        ),
+    )
+
+
 class SheetScore(Base):
     """A score on a sheet: a differentiation parameter or a KPI. The range the methodology
     allowed when it was given is stored with it, and the database refuses a score outside it

@@ -260,6 +260,25 @@ class QuarterRepo:
         )
         return [_sheet_dto(row) for row in (await self.session.execute(query)).all()]
 
+    async def open_kpi_sheets(self, employee_pks: Iterable[int]) -> list[SheetDTO]:
+        """These people's KPI sheets still open in running rounds."""
+        query = _sheet_query().where(
+            QuarterSheet.employee_id.in_(list(employee_pks)),
+            QuarterSheet.status == "open",
+            QuarterSheet.method == "kpi",
+            Campaign.status == "running",
+        )
+        return [
+            _sheet_dto(row) for row in (await self.session.execute(query.order_by(QuarterSheet.id))).all()
+        ]
+
+    async def set_kpi_due(self, sheet_id: int, *, absence: str, kpi_due_on: date) -> None:
+        await self.session.execute(
+            update(QuarterSheet)
+            .where(QuarterSheet.id == sheet_id)
+            .values(absence=absence, kpi_due_on=kpi_due_on)
+        )
+
     async def awaiting_text(self, evaluator_pk: int) -> SheetDTO | None:
         """The sheet whose screen asks the evaluator to type something, if any."""
         query = _sheet_query().where(

@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.calibration.service import deciders
 from bot.kernel.clock import local_naive
 from bot.kernel.workdays import WorkCalendar
+from bot.quarterly.written_rules import acquainted_on
 from bot.staff.access import Actor, audit
 from storage.appeals import AppealRepo
 from storage.dto import EmployeeDTO
 from storage.outbox import OutboxRepo
 from storage.quarterly import QuarterRepo
+from storage.written_notices import WrittenNoticeRepo
 
 APPEAL_WITHIN = 5  # working days from reading the result (clause 12)
 DECIDE_WITHIN = 3  # working days for the authorised person (clause 38)
@@ -59,10 +61,12 @@ async def check_appeal(
     sheet = await QuarterRepo(session).sheet(sheet_id)
     if sheet is None or sheet.employee.id != employee.id or sheet.status != "submitted":
         return AppealOutcome(AppealRefusal.NOT_YOURS)
-    if sheet.acknowledged_at is None:
+    read_on = local_naive(sheet.acknowledged_at, zone).date() if sheet.acknowledged_at else None
+    # A person who left was acquainted in writing: the window runs from the delivery HR recorded.
+    acquainted = acquainted_on(read_on, await WrittenNoticeRepo(session).delivered_on(sheet_id))
+    if acquainted is None:
         return AppealOutcome(AppealRefusal.NOT_READ)
-    read_on = local_naive(sheet.acknowledged_at, zone).date()
-    closes = window_closes(read_on, calendar)
+    closes = window_closes(acquainted, calendar)
     if today > closes:
         return AppealOutcome(AppealRefusal.WINDOW_CLOSED, closes_on=closes)
     if await AppealRepo(session).of_sheet(sheet_id) is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,10 +14,11 @@ from bot.infra.cli_failures import Parser, output_file, record_id, year
 from bot.infra.config import Settings
 from bot.kernel.clock import SystemClock
 from bot.kernel.methodology import load_profile
-from bot.quarterly import plans
+from bot.quarterly import plans, written
 from bot.quarterly import rounds as quarterly
 from bot.quarterly.upload_rules import FileError
 from bot.quarterly.uploads import load_absences_file, load_actuals_file, load_plans_file
+from bot.quarterly.written_rules import Channel
 from bot.retention import purge as retention
 from bot.staff.access import COMMAND_LINE
 
@@ -48,6 +50,18 @@ def add_commands(commands: argparse._SubParsersAction[Parser]) -> None:
         "purge-expired", help="remove evaluation records older than the keeping period (clause 14)"
     )
     purge.add_argument("--dry-run", action="store_true", help="count what would be removed, remove nothing")
+
+    commands.add_parser(
+        "written-notices",
+        help="results owed in writing to people who left the body (clause 11), and their state",
+    )
+    delivered = commands.add_parser(
+        "written-delivered", help="record how and when a result was sent to a person who left (clause 11)"
+    )
+    delivered.add_argument("sheet_id", type=record_id, help="the number written-notices shows")
+    delivered.add_argument("channel", choices=[c.value for c in Channel])
+    delivered.add_argument("sent_on", type=date.fromisoformat, help="YYYY-MM-DD")
+    delivered.add_argument("reference", help="the letter's number, the telephonogram's, and so on")
 
     workbook = commands.add_parser("quarter-xlsx", help="the workbook of a started quarterly round")
     workbook.add_argument("campaign_id", type=record_id)
@@ -162,8 +176,15 @@ async def _absences(session: AsyncSession, args: argparse.Namespace, settings: S
     validation = load_absences_file(_file(args.file), args.file.name)
     if not validation.ok:
         return _errors(args.file, validation.errors)
+    clock = SystemClock(settings.zone)
     report = await plans.import_absences(
-        session, validation, actor=COMMAND_LINE, now=SystemClock(settings.zone).now()
+        session,
+        validation,
+        actor=COMMAND_LINE,
+        now=clock.now(),
+        profile=load_profile(settings.methodology_profile),
+        today=clock.today(),
+        calendar=settings.calendar,
     )
     if not report.ok:
         return _problems(report)
@@ -184,6 +205,45 @@ async def _purge(session: AsyncSession, args: argparse.Namespace, settings: Sett
     return OK
 
 
+async def _written(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    clock = SystemClock(settings.zone)
+    for row in await written.notices(session, today=clock.today(), calendar=settings.calendar):
+        notice = row.notice
+        where = f"{notice.sheet_id}: {notice.employee_code} Q{notice.quarter} {notice.year}"
+        if notice.sent_on is not None:
+            print(
+                f"{where} sent {notice.sent_on} by {notice.channel} ({notice.reference}); "
+                f"may apply until {row.appeal_closes}"
+            )
+        else:
+            print(f"{where} due {notice.due_on}{' OVERDUE' if row.overdue else ''}")
+    return OK
+
+
+async def _delivered(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
+    clock = SystemClock(settings.zone)
+    outcome = await written.record_delivery(
+        session,
+        COMMAND_LINE,
+        args.sheet_id,
+        channel=Channel(args.channel),
+        sent_on=args.sent_on,
+        reference=args.reference,
+        today=clock.today(),
+        now=clock.now(),
+        calendar=settings.calendar,
+        zone=settings.zone,
+    )
+    if outcome.unknown or outcome.already or outcome.refusal is not None:
+        problem = (
+            "no such written notice" if outcome.unknown else "recorded already" if outcome.already else ""
+        )
+        print(f"not recorded: {problem or outcome.refusal}", file=sys.stderr)
+        return INPUT_ERROR
+    print(f"recorded; the person may apply until {outcome.appeal_closes}")
+    return OK
+
+
 HANDLERS: dict[str, Command] = {
     "quarters-create": _create,
     "quarter-start": _start,
@@ -192,6 +252,8 @@ HANDLERS: dict[str, Command] = {
     "actuals-import": _actuals,
     "absences-import": _absences,
     "purge-expired": _purge,
+    "written-notices": _written,
+    "written-delivered": _delivered,
 }
 
 __all__ = ["HANDLERS", "add_commands"]

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
-from bot.quarterly.rounds import KPI_ACTUALS
+from bot.quarterly.rounds import KPI_ACTUALS, absences_changed
 from bot.quarterly.rules import plan_due_by, plan_needed, quarter_period
 from bot.quarterly.upload_rules import AbsenceValidation, ActualsValidation, PlanValidation, plans_template
 from bot.staff.access import Actor, audit
@@ -234,9 +234,17 @@ async def _send_complete_sheets(session: AsyncSession, year: int, people: set[in
 
 
 async def import_absences(
-    session: AsyncSession, validation: AbsenceValidation, *, actor: Actor, now: datetime
+    session: AsyncSession,
+    validation: AbsenceValidation,
+    *,
+    actor: Actor,
+    now: datetime,
+    profile: Profile,
+    today: date,
+    calendar: WorkCalendar,
 ) -> ImportReport:
-    """Leave, sickness, trips and training (clause 5): such people are evaluated without them."""
+    """Leave, sickness, trips and training (clause 5): such people are evaluated without them;
+    under 002 clause 5 an absent head's KPIs in a round already started wait for the return."""
     assert validation.ok
     report = ImportReport()
     staff = await EmployeeRepo(session).by_external_ids(row.employee_code for row in validation.rows)
@@ -249,6 +257,13 @@ async def import_absences(
     for row in validation.rows:
         await absences.add(staff[row.employee_code].id, row.kind.value, row.starts_on, row.ends_on)
     report.count = len(validation.rows)
+    await absences_changed(
+        session,
+        profile,
+        sorted({staff[row.employee_code].id for row in validation.rows}),
+        today=today,
+        calendar=calendar,
+    )
     await audit(session, actor, "absences.import", "employee", None, at=now, details={"rows": report.count})
     return report
 

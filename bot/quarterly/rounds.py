@@ -218,6 +218,44 @@ async def _draft_round(session: AsyncSession, campaign_id: int) -> CampaignDTO:
     return campaign
 
 
+async def absences_changed(
+    session: AsyncSession,
+    profile: Profile,
+    employee_pks: Sequence[int],
+    *,
+    today: date,
+    calendar: WorkCalendar,
+) -> int:
+    """002 clause 5 for absences recorded after a round started: an absent head's open KPI
+    sheet gets (or moves) the day its KPIs are due after the return, as the start would have
+    given it. Returns how many sheets changed."""
+    assert profile.quarterly is not None
+    after_return = profile.quarterly.kpi_after_return_working_days
+    if after_return is None:  # kz-2024: evaluated without them in the normal deadlines
+        return 0
+    repo = QuarterRepo(session)
+    sheets = [s for s in await repo.open_kpi_sheets(employee_pks) if s.absence != Absence.DISMISSED]
+    absences = await _absences(session, [sheet.employee.id for sheet in sheets])
+    changed = 0
+    for sheet in sheets:
+        periods = absences.get(sheet.employee.id, [])
+        schedule = round_schedule(sheet.campaign)
+        state = participation(
+            appointed_on=sheet.employee.appointed_on,
+            left_on=sheet.left_on,
+            absences=periods,
+            schedule=schedule,
+            min_months_in_post=profile.min_months_in_post,
+            today=today,
+        )
+        due = kpi_due_after_return(periods, schedule, today, calendar, after_return)
+        if state.absence is None or due is None or due == sheet.kpi_due_on:
+            continue
+        await repo.set_kpi_due(sheet.id, absence=state.absence.value, kpi_due_on=due)
+        changed += 1
+    return changed
+
+
 async def _absences(session: AsyncSession, people: list[int]) -> dict[int, list[AbsencePeriod]]:
     found = await AbsenceRepo(session).of(people)
     return {

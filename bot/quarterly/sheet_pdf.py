@@ -56,7 +56,15 @@ from bot.quarterly.labels import participation_label
 from bot.quarterly.results import KpiLine, SheetRecord
 from bot.quarterly.rules import Method
 
-__all__ = ["KPI_SHEET_APPENDIX", "build_sheet_pdf", "scores_shown", "sheet_title", "shown_band"]
+__all__ = [
+    "KPI_SHEET_APPENDIX",
+    "build_sheet_pdf",
+    "draw_sheet",
+    "scores_shown",
+    "sheet_orientation",
+    "sheet_title",
+    "shown_band",
+]
 
 KPI_SHEET_APPENDIX = 2  # the KPI evaluation sheet's appendix in the methodology
 
@@ -78,11 +86,20 @@ def sheet_title(method: Method) -> str:
 def build_sheet_pdf(record: SheetRecord, profile: Profile, *, created_at: datetime) -> bytes:
     """The person's evaluation sheet for the quarter as PDF bytes, in the current i18n locale.
     ``created_at`` goes into the metadata, so the same sheet always gives the same bytes."""
-    locale = current_locale()
-    landscape = record.method is Method.KPI
     title = f"{sheet_title(record.method)}: {record.full_name}"
-    pdf = new_form(title, profile, created_at, "L" if landscape else "P")
+    pdf = new_form(title, profile, created_at, sheet_orientation(record))
+    draw_sheet(pdf, record, profile)
+    return bytes(pdf.output())
 
+
+def sheet_orientation(record: SheetRecord) -> str:
+    """Landscape for the KPI sheet's 19 columns, portrait for the differentiation sheet."""
+    return "L" if record.method is Method.KPI else "P"
+
+
+def draw_sheet(pdf: FormPDF, record: SheetRecord, profile: Profile) -> None:
+    """The sheet from the current page on (a letter puts it after its own page)."""
+    locale = current_locale()
     _draw_header(pdf, record, profile)
     participation = participation_label(
         excluded_reason=record.excluded_reason, absence=record.absence, kpi_due_on=record.kpi_due_on
@@ -99,7 +116,6 @@ def build_sheet_pdf(record: SheetRecord, profile: Profile, *, created_at: dateti
             _draw_justification(pdf, record)
         _draw_signatures(pdf, record)
     draw_document(pdf, profile, locale)
-    return bytes(pdf.output())
 
 
 def scores_shown(record: SheetRecord) -> bool:

@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.infra.callbacks import SheetAction
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile, Text
+from bot.kernel.workdays import WorkCalendar, bundled_calendar
 from bot.quarterly.kpi_rules import achievement_percent, allowed_range, kpi_final_score
 from bot.quarterly.rounds import QUARTER_RESULT
-from bot.quarterly.rules import Absence, Method, differentiation_score
+from bot.quarterly.rules import Method, differentiation_score
+from bot.quarterly.written import needs_written_notice, require_written_notice
 from storage.dto import EmployeeDTO
 from storage.outbox import OutboxRepo
 from storage.quarterly import KpiDTO, PlanRepo, QuarterRepo, ScoreDTO, SheetDTO
@@ -205,11 +207,15 @@ def parse_score(text: str) -> Decimal | None:
 
 
 class SheetService:
-    def __init__(self, session: AsyncSession, profile: Profile, clock: Clock) -> None:
+    def __init__(
+        self, session: AsyncSession, profile: Profile, clock: Clock, calendar: WorkCalendar | None = None
+    ) -> None:
         self.session = session
         self.repo = QuarterRepo(session)
         self.profile = profile
         self.clock = clock
+        # The written notice's due day (clause 11); HR's calendar file when the caller has it.
+        self.calendar = calendar if calendar is not None else bundled_calendar()
 
     async def open_sheets(self, evaluator: EmployeeDTO) -> list[SheetDTO]:
         """The home screen's sheets. Whatever a sheet's screen awaited is no longer awaited:
@@ -360,7 +366,12 @@ class SheetService:
         now = self.clock.now()
         if not await self.repo.submit(view.sheet.id, final, now):
             return SheetOutcome(refusal=SheetRefusal.SUBMITTED)
-        if view.sheet.absence != Absence.DISMISSED:
+        if needs_written_notice(view.sheet):
+            # They no longer use the bot: HR acquaints them in writing (clause 11, second part).
+            await require_written_notice(
+                self.session, view.sheet, submitted_on=self.clock.today(), calendar=self.calendar, now=now
+            )
+        else:
             await OutboxRepo(self.session).enqueue(view.sheet.employee.id, QUARTER_RESULT, view.sheet.id)
         remaining = len(await self.repo.open_sheets_of(evaluator.id))
         return SheetOutcome(screen=SubmittedScreen(view, final, remaining))

@@ -28,6 +28,7 @@ from bot.legacy2018.forms_pdf import (
     build_sheets_pdf,
 )
 from bot.legacy2018.rules import competencies_for, indicator_group, quorum
+from bot.quarterly.letter_pdf import build_letter_pdf
 from bot.quarterly.results import sheet_records
 from bot.quarterly.sheet_pdf import build_sheet_pdf
 from bot.quarterly.workbook import build_quarter_workbook
@@ -39,6 +40,7 @@ from bot.survey360.workbook import build_round_workbook
 from storage.legacy2018 import LegacyRepo
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
+from storage.written_notices import WrittenNoticeRepo
 
 T = TypeVar("T")
 
@@ -134,6 +136,18 @@ async def sheet_pdf(
     record = records[0]
     data = await asyncio.to_thread(build_sheet_pdf, record, profile, created_at=now)
     return ReportFile(f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
+
+
+async def written_letter(session: AsyncSession, profile: Profile, sheet_id: int, now: datetime) -> ReportFile:
+    """The letter for a person who left (clause 11, second part), with their sheet; the caller
+    checks clause 20."""
+    notice = await WrittenNoticeRepo(session).get(sheet_id)
+    records = await sheet_records(session, profile, notice.campaign_id, sheet_id=sheet_id) if notice else []
+    if not records or records[0].status != "submitted":
+        raise CampaignError(f"sheet {sheet_id} has no written notice to send")
+    record = records[0]
+    data = await asyncio.to_thread(build_letter_pdf, record, profile, created_at=now)
+    return ReportFile(f"notice-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
 
 
 async def legacy_protocol(

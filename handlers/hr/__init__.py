@@ -12,6 +12,7 @@ from handlers.legacy2018 import hr as legacy
 from handlers.legacy2018 import people as legacy_people
 from handlers.legacy2018 import start as legacy_start
 from handlers.quarterly import hr as quarters
+from handlers.quarterly import written
 from handlers.staff import audit, roles
 from handlers.staff import hr as staff
 from handlers.survey360 import new_round, results, rounds
@@ -21,6 +22,7 @@ def create_routers() -> list[Router]:
     return [
         menu.create_router(),
         quarters.create_router(),  # its uploads' states come before the staff list's
+        written.create_router(),
         calibration.create_router(),
         legacy_approval.create_router(),  # its button is checked by the service, for anyone
         legacy_people.create_router(),  # its steps' buttons before the round screen's other buttons

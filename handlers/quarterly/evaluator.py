@@ -113,11 +113,12 @@ async def on_navigate(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
 ) -> None:
     message = await live_message(query)
     if message is None:
         return
-    outcome = await SheetService(session, profile, clock).navigate(
+    outcome = await SheetService(session, profile, clock, calendar).navigate(
         employee, callback_data.sheet, callback_data.action, callback_data.item, message.message_id
     )
     await _show(query, outcome, profile)
@@ -130,12 +131,13 @@ async def on_score(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
 ) -> None:
     message = await live_message(query)
     if message is None:
         return
     score = Decimal(callback_data.hundredths) / 100
-    outcome = await SheetService(session, profile, clock).score(
+    outcome = await SheetService(session, profile, clock, calendar).score(
         employee, callback_data.sheet, callback_data.item, score, message.message_id
     )
     await _show(query, outcome, profile)
@@ -147,9 +149,10 @@ async def on_typed(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
     awaiting_sheet: SheetDTO,
 ) -> None:
-    service = SheetService(session, profile, clock)
+    service = SheetService(session, profile, clock, calendar)
     outcome = await service.typed(employee, awaiting_sheet, message.text or "")
     if outcome.screen is None:
         await message.answer(sheet_refusal_text(outcome))

@@ -234,7 +234,9 @@ async def on_upload(
         if not absences.ok:
             await message.answer(file_errors_text(name, absences.errors))
             return
-        report = await plans.import_absences(session, absences, actor=actor, now=now)
+        report = await plans.import_absences(
+            session, absences, actor=actor, now=now, profile=profile, today=clock.today(), calendar=calendar
+        )
     if report.ok:
         await state.clear()
     await message.answer(import_text(name, report))

@@ -1,0 +1,88 @@
+"""000 clause 11 from the command line: the results owed in writing to people who left, and
+the record of how each was sent (written-notices, written-delivered)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import time_machine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli import main
+from bot.kernel.workdays import KAZAKHSTAN
+from bot.quarterly.written import require_written_notice
+from storage.models import AuditEntry
+from storage.quarterly import QuarterRepo
+from storage.staff.employees import EmployeeRepo
+from tests.cli.conftest import write
+from tests.cli.test_cli_legacy import _in_database
+from tests.factories import STAFF_CSV
+
+MONDAY = datetime(2025, 12, 1, 5, 0, tzinfo=UTC)  # 10:00 in Almaty
+THURSDAY = datetime(2025, 12, 4, 5, 0, tzinfo=UTC)
+
+
+def test_written_notices_from_the_command_line(
+    env: Path, capsys: pytest.CaptureFixture[str], time_machine: time_machine.TimeMachineFixture
+) -> None:
+    time_machine.move_to(MONDAY, tick=False)
+    without_e3 = "\n".join(line for line in STAFF_CSV.splitlines() if not line.startswith("E3,")) + "\n"
+    assert main(["import-staff", write(env, "staff.csv", STAFF_CSV)]) == 0
+    assert main(["import-staff", write(env, "staff.csv", without_e3)]) == 0  # E3 leaves today
+    assert main(["quarters-create", "--year", "2025"]) == 0
+    assert main(["quarter-start", "4"]) == 0
+    capsys.readouterr()
+    sheet_ids: list[int] = []
+
+    async def submitted(session: AsyncSession) -> None:
+        """U1 submits E3's sheet in Telegram (as SheetService does on submission)."""
+        e3 = (await EmployeeRepo(session).by_external_ids(["E3"]))["E3"]
+        repo = QuarterRepo(session)
+        sheet = next(s for s in await repo.sheets(4) if s.employee.id == e3.id)
+        assert sheet.absence == "dismissed"
+        assert await repo.submit(sheet.id, Decimal("3.25"), MONDAY)
+        await require_written_notice(
+            session, sheet, submitted_on=date(2025, 12, 1), calendar=KAZAKHSTAN, now=MONDAY
+        )
+        sheet_ids.append(sheet.id)
+
+    asyncio.run(_in_database(env, submitted))
+    sheet_id = sheet_ids[0]
+    assert main(["written-notices"]) == 0
+    assert capsys.readouterr().out == f"{sheet_id}: E3 Q4 2025 due 2025-12-03\n"
+
+    time_machine.move_to(THURSDAY, tick=False)
+    assert main(["written-notices"]) == 0
+    assert capsys.readouterr().out == f"{sheet_id}: E3 Q4 2025 due 2025-12-03 OVERDUE\n"
+
+    assert main(["written-delivered", str(sheet_id), "phone", "2025-12-05", "№ 15"]) == 1
+    assert "not recorded: future" in capsys.readouterr().err
+    assert main(["written-delivered", "999", "phone", "2025-12-04", "№ 15"]) == 1
+    assert "no such written notice" in capsys.readouterr().err
+    assert main(["written-delivered", str(sheet_id), "phone", "2025-12-04", "№ 15"]) == 0
+    assert capsys.readouterr().out == "recorded; the person may apply until 2025-12-11\n"
+    assert main(["written-delivered", str(sheet_id), "email", "2025-12-04", "a@b.kz"]) == 1
+    assert "recorded already" in capsys.readouterr().err
+    assert main(["written-notices"]) == 0
+    assert (
+        capsys.readouterr().out
+        == f"{sheet_id}: E3 Q4 2025 sent 2025-12-04 by phone (№ 15); may apply until 2025-12-11\n"
+    )
+
+    entries: list[tuple[str, int | None, str | None]] = []
+
+    async def audited(session: AsyncSession) -> None:
+        rows = await session.execute(
+            select(AuditEntry.action, AuditEntry.actor_telegram_id, AuditEntry.object_id).where(
+                AuditEntry.action == "quarter.written_notice"
+            )
+        )
+        entries.extend(tuple(row) for row in rows.all())  # type: ignore[misc]
+
+    asyncio.run(_in_database(env, audited))
+    assert entries == [("quarter.written_notice", None, str(sheet_id))]
