@@ -43,7 +43,6 @@ async def _e3_left_and_was_evaluated(world: World) -> int:
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         await quarterly.start_round(
             session,
-            runtime.profile,
             rounds[3].id,
             today=today,
             now=now,
@@ -167,7 +166,6 @@ async def test_a_person_who_leaves_after_the_start_is_owed_a_written_notice_too(
         rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
         await quarterly.start_round(
             session,
-            runtime.profile,
             rounds[3].id,
             today=today,
             now=now,
