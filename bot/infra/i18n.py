@@ -50,7 +50,9 @@ def pick_locale(
     return (employee.locale if employee else account_locale) or telegram_locale(user) or default
 
 
-def remembered_locale(employee: EmployeeDTO | None, user: User | None, account_locale: str | None) -> str | None:
+def remembered_locale(
+    employee: EmployeeDTO | None, user: User | None, account_locale: str | None
+) -> str | None:
     """The Telegram language to store for this person, or None when nothing needs storing:
     they (or the staff list) already give one, or Telegram gives none the bot speaks."""
     known = employee.locale if employee else account_locale
