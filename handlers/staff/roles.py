@@ -13,7 +13,7 @@ from bot.help.menus import refresh_role_menu
 from bot.kernel.access import Permission, Role, parse_telegram_id
 from bot.kernel.clock import Clock
 from bot.staff.access import Actor, RoleChange, grant_role, revoke_role
-from bot.staff.hr_screens import role_name, roles_list
+from bot.staff.hr_screens import role_codes, role_name, roles_list
 from handlers.filters import HasPermission
 from storage.roles import RoleRepo
 from storage.staff.employees import EmployeeRepo
@@ -53,8 +53,8 @@ async def on_change(
 ) -> None:
     parts = (command.args or "").split()
     usage = _(
-        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is hr, hr_head or authorised."
-    ).format(command=command.command)
+        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is one of: {roles}."
+    ).format(command=command.command, roles=role_codes())
     if len(parts) != 2 or parts[1] not in {r.value for r in Role}:
         await message.answer(usage)
         return

@@ -59,3 +59,86 @@ async def test_the_head_of_hr_gets_the_appeal_notice_in_the_language_of_his_scre
         "Просим принять решение о проведении калибровочной сессии и определить ее участников "
         "до 04.12.2025 (пункт 38)."
     )
+
+
+# What a Kazakh screen may hold in Latin letters: the role codes /grant takes, as typed.
+ROLE_CODES = {"hr", "hr_head", "authorised", "code"}
+
+
+async def test_hr_commands_speak_kazakh_placeholders_and_role_names(world: World) -> None:
+    """Finding 10: "/find NAME немесе ID", "/grant ID ROLE", "Рөлдер: hr, hr_head, authorised"
+    on Kazakh screens. The head of HR walks /help, /roles and a /grant he got wrong."""
+    await world.setup_staff()
+    await _grant(world, HR_HEAD, Role.HR_HEAD)
+    await _grant(world, HR, Role.HR)
+    hr = world.person(HR, "Гүлнар", "kk")
+    await hr.say("/help")
+    assert (
+        "📄 Импорттау үшін қызметкерлер тізімін (CSV немесе XLSX) құжат ретінде жіберіңіз; адамды іздеу үшін — "
+        "/find аты-жөні немесе табель нөмірі; /invites — ботқа әлі қосылмаған адамдардың жеке сілтемелері."
+    ) in hr.last.text
+    assert "🔓 /unbind табель нөмірі — адамның Telegram аккаунтын ажырату" in hr.last.text
+    assert _english_words(hr.last.text) == {"CSV", "XLSX", "Telegram"}
+
+    head = world.person(HR_HEAD, "Бауыржан", "kk")
+    await head.say("/help")
+    assert (
+        "👥 /roles — кімде қандай рөл бар; рөл беру және алу: /grant табель нөмірі рөл коды, "
+        "/revoke табель нөмірі рөл коды."
+    ) in head.last.text
+    assert "📄 /report табель нөмірі — бір адамның" in head.last.text
+    assert _english_words(head.last.text) == {"XLSX", "PDF"}
+    codes = (
+        "<code>hr</code> — персоналды басқару қызметінің қызметкері; "
+        "<code>hr_head</code> — персоналды басқару қызметінің басшысы; "
+        "<code>authorised</code> — уәкілетті адам"
+    )
+    await head.say("/roles")
+    assert head.last.text.startswith("<b>Рөлдер</b>\n")
+    assert head.last.text.endswith(
+        "\n\nРөл беру немесе алу: /grant табель нөмірі рөл коды, /revoke табель нөмірі рөл коды "
+        f"(табель нөмірінің орнына Telegram ID жазуға болады; рөл кодтары: {codes})."
+    )
+    assert "(5001): персоналды басқару қызметінің қызметкері" in head.last.text
+    assert _english_words(head.last.text, ROLE_CODES) == {"Telegram", "ID"}
+    await head.say("/grant E2")
+    assert head.last.text == (
+        "Пайдалану: /grant табель нөмірі рөл коды — табель нөмірінің орнына Telegram ID жазуға болады; "
+        f"рөл кодтары: {codes}."
+    )
+    await head.say("/grant E2 hr")
+    assert head.last.text == "Дайын: «персоналды басқару қызметінің қызметкері» рөлі берілді (E2)."
+
+
+async def test_help_speaks_to_the_readers_roles_only_in_kazakh(world: World) -> None:
+    """Finding 10, last part: an employee who manages nobody is not shown the managers' part;
+    a head is, with the placeholders in Kazakh."""
+    await world.setup_staff()
+    dana = world.person(TELEGRAM_IDS["E1"], "Дана", "kk")
+    await dana.say("/start")
+    await dana.say("/help")
+    common = (
+        "Мен Сізге бағалау сауалнамаларын толтыруға көмектесемін.\n\n"
+        "/start — толтырылмаған сауалнамаларыңыз бен бағалау парақтарыңыз\n"
+        "/deadlines — Сізден не және қашан күтіледі\n"
+        "/language — тілді өзгерту\n"
+        "/help — осы анықтама\n\n"
+    )
+    ending = (
+        "Әр жауап берілген сәтте сақталады; «Жіберу» батырмасын баспайынша, ештеңе есепке алынбайды. "
+        "Әріптестер туралы жауаптар жасырын."
+    )
+    assert dana.last.text == common + ending
+    erlan = world.person(TELEGRAM_IDS["U1"], "Ерлан", "kk")
+    await erlan.say("/help")
+    assert (
+        erlan.last.text
+        == common
+        + (
+            "Басшыларға: /plan жыл — өзіңізге бағынысты басшылардың жеке жұмыс жоспарларын (НМИ) жасау; "
+            "/delegate бағалаушының табель нөмірі, одан кейін қызметкерлердің табель нөмірлері — қызметшілер "
+            "саны 50-ден асатын бөлімшеде басқа бағалаушы адамды айқындау.\n\n"
+        )
+        + ending
+    )
+    assert _english_words(erlan.last.text) == set()
