@@ -142,3 +142,54 @@ async def test_help_speaks_to_the_readers_roles_only_in_kazakh(world: World) -> 
         + ending
     )
     assert _english_words(erlan.last.text) == set()
+
+
+async def test_hr_types_a_name_where_the_respondents_step_asked_for_an_id(world: World) -> None:
+    """Finding 4: asked whose respondents to replace, HR typed a name; it was taken for an id
+    and every list after it was refused until /cancel. Now a name is looked up among the people
+    the round evaluates and offered as buttons; a name that matches nobody keeps the step."""
+    await world.setup_staff()
+    await _grant(world, HR, Role.HR)
+    hr = world.person(HR, "Гүлнар", "kk")
+    await hr.say("/newround")
+    await hr.press("2025")
+    await hr.say("10.01.2026")
+    await hr.press("Барлығы")
+    await hr.press("Кезеңді бастау")
+    await hr.press("Бір адамның респонденттері")
+    assert hr.last.text == (
+        "Кімнің респонденттерін өзгертесіз? Бағаланатын қызметкердің аты-жөнінің бір бөлігін немесе "
+        "табель нөмірін жазыңыз."
+    )
+    assert [text for text, _ in hr.last.buttons()] == ["✖ Бас тарту"]
+
+    await hr.say("Мадина")  # nobody of that name: the step stays
+    assert hr.last.text == (
+        "Осы бағалау кезеңінде бағаланатындардың ішінде «Мадина» бойынша ешкім табылмады. "
+        "Аты-жөнінің бір бөлігін немесе табель нөмірін қайта жазыңыз."
+    )
+    await hr.say("айгерім")  # part of a name, any case
+    assert hr.last.text == "«айгерім» бойынша табылғандар: 1. Қажетті адамды таңдаңыз."
+    assert [text for text, _ in hr.last.buttons()] == ["Серікова Айгерім Нұрланқызы (D1)", "✖ Бас тарту"]
+    await hr.press("Серікова Айгерім")
+    assert hr.last.text == (
+        "Серікова Айгерім Нұрланқызы (D1) респонденттері: респонденттердің табель нөмірлерін (кемінде 3, "
+        "көп дегенде 7) үтір немесе бос орын арқылы жіберіңіз."
+    )
+    await hr.say("U1 U2")  # too few: the step stays, with the ways out
+    assert hr.last.text == "Респонденттер саны: 2; әдістеме бойынша қажетті саны: 3–7."
+    assert [text for text, _ in hr.last.buttons()] == ["◀ Артқа", "✖ Бас тарту"]
+    await hr.press("Артқа")  # another person after all: back to the question
+    await hr.say("ов")
+    assert hr.last.text.startswith("«ов» бойынша табылғандар: ")
+    stale = hr.last
+    await hr.press("Серікова")  # never mind the list, the names were right
+    await hr.say("U1, U2, E1")
+    assert "Серікова Айгерім Нұрланқызы (D1): Ерлан А." in hr.last.text
+    for text in (m.text for m in hr.chat):
+        assert "is not evaluated" not in text
+        names = {"D1", "U1", "U2", "E1", "E2", "E3", "E4", "E5", "Smith", "John"}  # the staff list's
+        assert _english_words(text, names) <= {"XLSX"}, text
+    # A button of an old list after the step is over is answered, not taken.
+    answer, _alert = await hr.press_data(stale.buttons()[0][1], stale)
+    assert answer == "Бұл батырма енді жұмыс істемейді. /start басыңыз."
