@@ -201,7 +201,8 @@ async def _create(
             employee_ids=employee_ids,
         )
     except campaigns.CampaignError as exc:
-        await message.answer(_("The round cannot be created: {reason}").format(reason=str(exc)))
+        # The exception's own words are English, for the command line: HR reads them in theirs.
+        await message.answer(_("The round cannot be created: {reason}").format(reason=_creation_refusal(exc)))
         return
     await audit(
         session,
@@ -214,6 +215,15 @@ async def _create(
     )
     await state.clear()
     await _show_draft(message, session, profile, report)
+
+
+def _creation_refusal(exc: campaigns.CampaignError) -> str:
+    if isinstance(exc, campaigns.UnknownEmployeesError):
+        return _("unknown or departed employees: {ids}").format(ids=escape(", ".join(exc.unknown)))
+    if isinstance(exc, campaigns.NobodyToEvaluateError):
+        return _("there is nobody to evaluate: import the staff list first")
+    # The year and the deadline were checked at their steps; one can only be out of date now.
+    return _("the year or the deadline is no longer allowed; send /newround to start again")
 
 
 async def _show_draft(

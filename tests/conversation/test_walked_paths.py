@@ -9,7 +9,7 @@ from bot.kernel.access import Role
 from bot.staff.access import COMMAND_LINE, grant_role
 from tests.conversation.conftest import World
 from tests.conversation.test_quarterly import _in_english, _quarter, _score_person
-from tests.factories import TELEGRAM_IDS
+from tests.factories import STAFF_CSV, TELEGRAM_IDS
 
 HR, HR_HEAD = 5001, 5002  # accounts outside the staff list
 JOHN = TELEGRAM_IDS["E2"]
@@ -28,7 +28,7 @@ async def _deliver(world: World) -> None:
 
 # Latin words a Kazakh or Russian screen may hold: the commands, and what the file or the
 # staff list wrote (ids, column names as in the file's header).
-_LATIN = re.compile(r"(?<![/\w])[A-Za-z][A-Za-z_]+")
+_LATIN = re.compile(r"(?<![/\w])[A-Za-z][A-Za-z0-9_]+")
 
 
 def _english_words(text: str, allowed: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
@@ -193,3 +193,64 @@ async def test_hr_types_a_name_where_the_respondents_step_asked_for_an_id(world:
     # A button of an old list after the step is over is answered, not taken.
     answer, _alert = await hr.press_data(stale.buttons()[0][1], stale)
     assert answer == "Бұл батырма енді жұмыс істемейді. /start басыңыз."
+
+
+async def test_hr_reads_the_problems_of_what_she_uploads_in_kazakh(world: World) -> None:
+    """Finding 3: under a Kazakh headline the staff file's problems read in English ("line 7,
+    column manager_id: unknown manager 'U1'"). Every upload HR sends is walked in Kazakh: the
+    staff list (wrong manager, impossible date, not a table), a KPI plans file, and the list of
+    ids for a new round; only the file's own words (column names, ids) stay as written."""
+    await _grant(world, HR, Role.HR)
+    hr = world.person(HR, "Гүлнар", "kk")
+    broken = STAFF_CSV.replace(",D1,+7 701 000 00 02", ",X1,+7 701 000 00 02").replace(
+        "2022-02-01", "31.02.2022"
+    )
+    await hr.send_document(broken.encode(), "staff.csv")
+    assert hr.last.text == (
+        "<b>staff.csv</b>: 2 қате табылды, ештеңе импортталған жоқ. Файлды түзетіп, қайта жіберіңіз.\n\n"
+        "3-жол, manager_id бағаны: белгісіз басшы 'X1'\n"
+        "5-жол, appointed_on бағаны: күн танылмады: «31.02.2022» (ЖЖЖЖ-АА-КК немесе КК.АА.ЖЖЖЖ күтіледі)"
+    )
+    await hr.send_document(b"\x00\x01garbage", "staff.xlsx")
+    assert hr.last.text == (
+        "<b>staff.xlsx</b>: 1 қате табылды, ештеңе импортталған жоқ. Файлды түзетіп, қайта жіберіңіз.\n\n"
+        "файлды CSV немесе XLSX кестесі ретінде оқу мүмкін болмады (жарамды XLSX кітабы емес)"
+    )
+    for message in hr.chat:
+        as_written = {"manager_id", "appointed_on", "X1", "staff", "csv", "xlsx"}  # the file's own words
+        assert _english_words(message.text, as_written) <= {"CSV", "XLSX"}
+
+    await hr.send_document(STAFF_CSV.encode(), "staff.csv")
+    await hr.press("Импорттау")
+    await hr.say("/newround")
+    await hr.press("2025")
+    await hr.say("10.01.2026")
+    await hr.press("ID нөмірлерінің тізімі")
+    await hr.say("E1, Мадина")  # a name where ids were asked
+    assert hr.last.text == (
+        "Бағалау кезеңін құру мүмкін емес: қызметкерлер тізімінде жоқ немесе жұмыстан кеткен "
+        "қызметкерлер: Мадина"
+    )
+
+    # A KPI plans file with a wrong number and a wrong date, and an actuals file with a
+    # negative value: the same Kazakh sentences, the columns as the file names them.
+    header = "employee_id,kpi_no,name,source,unit,direction,key_result,plan_q1,plan_q2,plan_q3,plan_q4,due_q1,due_q2,due_q3,due_q4"
+    await hr.say("/cancel")
+    await hr.say("/plans 2025")
+    plans = header + "\nU1,бір,Жобалар саны,Жоспар 1.1,дана,higher,Жобалар,,,,10,,,,31.02.2025\n"
+    await hr.send_document(plans.encode(), "plans.csv")
+    assert hr.last.text.startswith(
+        "<b>plans.csv</b>: 3 қате табылды, ештеңе сақталған жоқ. Файлды түзетіп, қайта жіберіңіз.\n\n"
+    )
+    assert (
+        "2-жол, kpi_no бағаны: НМИ нөмірі танылмады: «бір» (1-ден бастап бүтін сан күтіледі)" in hr.last.text
+    )
+    assert "2-жол, due_q4 бағаны: күн танылмады: «31.02.2025»" in hr.last.text
+    await hr.say("/actuals 2025")
+    await hr.send_document(b"employee_id,kpi_no,quarter,actual\nU1,1,4,-3\n", "actuals.csv")
+    assert "2-жол, actual бағаны:" in hr.last.text
+    problems = [m.text for m in hr.chat[-4:] if m.text.startswith(("<b>plans.csv", "<b>actuals.csv"))]
+    assert len(problems) == 2
+    for text in problems:
+        as_written = {"kpi_no", "due_q4", "actual", "plans", "actuals", "csv", "U1"}
+        assert _english_words(text, as_written) <= {"CSV", "XLSX"}, text
