@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -27,10 +28,32 @@ def create_router() -> Router:
     return router
 
 
-async def on_roles(message: Message, session: AsyncSession) -> None:
+async def on_roles(message: Message, session: AsyncSession, bot: Bot) -> None:
     grants = await RoleRepo(session).grants()
     names = await EmployeeRepo(session).names_by_telegram_id({g.telegram_user_id for g in grants})
+    outside = sorted({g.telegram_user_id for g in grants} - set(names))
+    names |= await _telegram_names(bot, outside[:MAX_LOOKUPS])
     await message.answer(roles_list(grants, names))
+
+
+# Role holders are a handful; a list beyond this is shown by id rather than kept waiting on Telegram.
+MAX_LOOKUPS = 20
+
+
+async def _telegram_names(bot: Bot, telegram_user_ids: list[int]) -> dict[int, str]:
+    """The names accounts outside the staff list give themselves in Telegram, which keeps them
+    for chats the bot has had with them; the bot stores none. An account Telegram will not
+    describe (never wrote to the bot, blocked it) is shown by its id alone."""
+    names: dict[int, str] = {}
+    for telegram_user_id in telegram_user_ids:
+        try:
+            chat = await bot.get_chat(telegram_user_id)
+        except TelegramAPIError:
+            continue
+        name = " ".join(part for part in (chat.first_name, chat.last_name) if part)
+        if name:
+            names[telegram_user_id] = name
+    return names
 
 
 async def _account(session: AsyncSession, reference: str) -> int | None:

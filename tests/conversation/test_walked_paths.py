@@ -93,13 +93,17 @@ async def test_hr_commands_speak_kazakh_placeholders_and_role_names(world: World
         "<code>hr_head</code> — персоналды басқару қызметінің басшысы; "
         "<code>authorised</code> — уәкілетті адам"
     )
+    await _grant(world, 5003, Role.AUTHORISED)  # has never written to the bot
     await head.say("/roles")
     assert head.last.text.startswith("<b>Рөлдер</b>\n")
     assert head.last.text.endswith(
         "\n\nРөл беру немесе алу: /grant табель нөмірі рөл коды, /revoke табель нөмірі рөл коды "
         f"(табель нөмірінің орнына Telegram ID жазуға болады; рөл кодтары: {codes})."
     )
-    assert "(5001): персоналды басқару қызметінің қызметкері" in head.last.text
+    # Names where Telegram gives them: Гүлнар has written to the bot; 5003 never has.
+    assert "• Гүлнар (5001): персоналды басқару қызметінің қызметкері" in head.last.text
+    assert "• Бауыржан (5002): персоналды басқару қызметінің басшысы" in head.last.text
+    assert "• Telegram аккаунты (5003): уәкілетті адам" in head.last.text
     assert _english_words(head.last.text, ROLE_CODES) == {"Telegram", "ID"}
     await head.say("/grant E2")
     assert head.last.text == (
