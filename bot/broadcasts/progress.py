@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcasts.service import DeliveryCounts, broadcast_counts
 from bot.infra.formatting import progress_bar
-from bot.infra.i18n import in_locale
+from bot.infra.i18n import in_locale, pick_locale
 from bot.infra.scaleout import JobGate
 from bot.kernel.clock import Clock
 from storage.broadcasts import BroadcastDTO, BroadcastRepo
+from storage.roles import AccountRepo
 from storage.staff.employees import EmployeeRepo
 
 log = logging.getLogger(__name__)
@@ -83,8 +84,13 @@ class BroadcastProgress:
 
     async def _author_locale(self, session: AsyncSession, broadcast: BroadcastDTO) -> str:
         author = broadcast.author_telegram_id
-        employee = await EmployeeRepo(session).by_telegram_id(author) if author is not None else None
-        return (employee.locale if employee else None) or self.i18n.default_locale
+        if author is None:
+            return self.i18n.default_locale
+        found = await EmployeeRepo(session).by_telegram_id(author)
+        employee = found if found is not None and found.active else None
+        # The rule of HR's screens (bot.infra.i18n.pick_locale): HR may be outside the staff list.
+        account = await AccountRepo(session).locale(author) if employee is None else None
+        return pick_locale(employee, None, self.i18n.default_locale, account)
 
     async def _show(self, broadcast: BroadcastDTO, text: str, *, final: bool) -> None:
         chat_id, message_id = broadcast.progress_chat_id, broadcast.progress_message_id

@@ -333,3 +333,20 @@ class LegacyStartCb(CallbackData, prefix="ls"):
 
     action: LegacyStartAction
     value: RowId = 0
+
+
+class PickAction(StrEnum):
+    PICK = "p"
+    PAGE = "g"
+    BACK = "b"
+    CANCEL = "x"
+
+
+class PersonPickCb(CallbackData, prefix="pk"):
+    """A people picker under a step that asks HR for one person (the 360 draft's respondents):
+    ``person`` is the employee's row id for PICK, ``page`` the page for PAGE. The step itself
+    is in the conversation's state, so a press outside it is refused."""
+
+    action: PickAction
+    person: RowId = 0
+    page: SmallNumber = 0

@@ -39,11 +39,24 @@ def telegram_locale(user: User | None) -> str | None:
 def pick_locale(
     employee: EmployeeDTO | None, user: User | None, default: str, account_locale: str | None = None
 ) -> str:
-    """/language first (an employee's, or that of an account outside the staff list), then the
-    staff list, then the Telegram app's language, then the default. The staff list goes before
-    Telegram because Telegram has no official Kazakh interface: most Kazakh speakers run it in
-    Russian."""
+    """The one rule for everything the bot sends a person, screens and notices alike: /language
+    first (an employee's, or that of an account outside the staff list), then the staff list,
+    then the Telegram app's language, then the default. The staff list goes before Telegram
+    because Telegram has no official Kazakh interface: most Kazakh speakers run it in Russian.
+
+    A notice has no Telegram user to read (``user`` is None): it finds the same language
+    because the first update of someone without one stores their Telegram language as theirs
+    (:func:`remembered_locale`), as joining does for an employee the staff list gives none."""
     return (employee.locale if employee else account_locale) or telegram_locale(user) or default
+
+
+def remembered_locale(
+    employee: EmployeeDTO | None, user: User | None, account_locale: str | None
+) -> str | None:
+    """The Telegram language to store for this person, or None when nothing needs storing:
+    they (or the staff list) already give one, or Telegram gives none the bot speaks."""
+    known = employee.locale if employee else account_locale
+    return None if known else telegram_locale(user)
 
 
 class LocaleMiddleware(I18nMiddleware):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot
@@ -27,8 +27,10 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.infra.i18n import remembered_locale
 from bot.kernel.access import Role
 from storage.inbox import InboxRepo
+from storage.roles import AccountRepo
 from storage.senders import SenderRepo
 from storage.staff.employees import EmployeeRepo
 from storage.updates import UpdateLog
@@ -200,7 +202,8 @@ class SenderMiddleware(BaseMiddleware):
     """Puts who sent the update into the data, read in one statement for every update (so a
     revoked role or a person who left stops working at once): ``employee`` (an active person
     bound to this account, or None), ``roles`` (the account's HR-side roles) and, for a role
-    holder outside the staff list, ``account_locale`` (the language chosen with /language).
+    holder outside the staff list, ``account_locale`` (the language chosen with /language, or
+    the Telegram one stored at their first update).
 
     Someone marked as having blocked the bot (a 403 to a broadcast) who sends an update has
     unblocked it: the mark is cleared, so broadcasts reach them again."""
@@ -216,8 +219,19 @@ class SenderMiddleware(BaseMiddleware):
             # Checked on the loaded row first: a write on every update would serialise them all.
             if found is not None and found.blocked_at is not None and not _is_blocking_us(event):
                 await EmployeeRepo(data["session"]).clear_blocked(user.id)
+            account_locale = sender.account_locale if roles and employee is None else None
+            # Notices are composed with no Telegram user to read the language from: someone whose
+            # language is not known yet keeps the one their screens speak (bot.infra.i18n).
+            # Written once, while nothing is known: not a write on every update.
+            remembered = remembered_locale(employee, user, account_locale)
+            if remembered is not None and employee is not None:
+                await EmployeeRepo(data["session"]).set_locale(employee.id, remembered)
+                employee = replace(employee, chosen_locale=remembered)
+            elif remembered is not None and roles:
+                await AccountRepo(data["session"]).set_locale(user.id, remembered)
+                account_locale = remembered
             if roles and employee is None:
-                data["account_locale"] = sender.account_locale
+                data["account_locale"] = account_locale
         data["employee"], data["roles"] = employee, roles
         return await handler(event, data)
 

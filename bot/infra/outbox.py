@@ -65,7 +65,7 @@ from aiogram.utils.i18n import I18n
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.infra.i18n import in_locale
+from bot.infra.i18n import in_locale, pick_locale
 from bot.infra.notices import NothingToSend, NoticeContext, Part, compose
 from bot.infra.scaleout import SharedBudget
 from bot.kernel.clock import Clock
@@ -490,7 +490,8 @@ class OutboxDelivery:
             return Outcome.FAILED, "recipient has not joined or has left"
         else:
             chat_id = recipient.telegram_user_id
-        locale = (recipient.locale if recipient else entry.account_locale) or self.i18n.default_locale
+        # The rule the screens follow (bot.infra.i18n.pick_locale): one language per person.
+        locale = pick_locale(recipient, None, self.i18n.default_locale, entry.account_locale)
         # The chat's turn is taken before anything is awaited: rows for one person leave in
         # the order they were queued (workers take them off the queue in that order).
         async with self.chats.turn(chat_id):

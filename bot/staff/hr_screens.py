@@ -271,10 +271,16 @@ def roles_list(grants: Sequence[GrantDTO], names: dict[int, str]) -> str:
     lines += [
         "",
         _(
-            "Roles: hr, hr_head, authorised. /grant ID ROLE, /revoke ID ROLE (ID: employee id or Telegram id)."
-        ),
+            "To give or take away a role: /grant ID ROLE, /revoke ID ROLE (ID: an employee id or a Telegram id; ROLE: {roles})."
+        ).format(roles=role_codes()),
     ]
     return "\n".join(lines)
+
+
+def role_codes() -> str:
+    """The codes /grant and /revoke take, each with the role's name in the reader's language:
+    the code is what is typed, the name is what it means."""
+    return "; ".join(f"<code>{role.value}</code> — {role_name(role)}" for role in Role)
 
 
 def audit_page(entries: Sequence[AuditDTO], offset: int, total: int, names: dict[int, str]) -> Rendered:

@@ -36,6 +36,19 @@ class CampaignError(Exception):
     """A request HR must correct; the message says how."""
 
 
+class UnknownEmployeesError(CampaignError):
+    """Ids HR gave that are not active people in the staff list; the bot says it in HR's words."""
+
+    def __init__(self, unknown: list[str]) -> None:
+        super().__init__("unknown or departed employees: " + ", ".join(unknown))
+        self.unknown = unknown
+
+
+class NobodyToEvaluateError(CampaignError):
+    def __init__(self) -> None:
+        super().__init__("there is nobody to evaluate: import the staff list first")
+
+
 class ShortOfRespondentsError(CampaignError):
     """The round cannot start: these people have fewer respondents than the methodology asks."""
 
@@ -90,12 +103,12 @@ async def create_360(
         found = await employees.by_external_ids(employee_ids)
         unknown = [i for i in employee_ids if i not in found or not found[i].active]
         if unknown:
-            raise CampaignError("unknown or departed employees: " + ", ".join(unknown))
+            raise UnknownEmployeesError(unknown)
         subjects = [found[i] for i in dict.fromkeys(employee_ids)]
     else:
         subjects = people
     if not subjects:
-        raise CampaignError("there is nobody to evaluate: import the staff list first")
+        raise NobodyToEvaluateError()
 
     repo = CampaignRepo(session)
     campaign = await repo.create(

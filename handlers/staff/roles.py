@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -13,7 +14,7 @@ from bot.help.menus import refresh_role_menu
 from bot.kernel.access import Permission, Role, parse_telegram_id
 from bot.kernel.clock import Clock
 from bot.staff.access import Actor, RoleChange, grant_role, revoke_role
-from bot.staff.hr_screens import role_name, roles_list
+from bot.staff.hr_screens import role_codes, role_name, roles_list
 from handlers.filters import HasPermission
 from storage.roles import RoleRepo
 from storage.staff.employees import EmployeeRepo
@@ -27,10 +28,32 @@ def create_router() -> Router:
     return router
 
 
-async def on_roles(message: Message, session: AsyncSession) -> None:
+async def on_roles(message: Message, session: AsyncSession, bot: Bot) -> None:
     grants = await RoleRepo(session).grants()
     names = await EmployeeRepo(session).names_by_telegram_id({g.telegram_user_id for g in grants})
+    outside = sorted({g.telegram_user_id for g in grants} - set(names))
+    names |= await _telegram_names(bot, outside[:MAX_LOOKUPS])
     await message.answer(roles_list(grants, names))
+
+
+# Role holders are a handful; a list beyond this is shown by id rather than kept waiting on Telegram.
+MAX_LOOKUPS = 20
+
+
+async def _telegram_names(bot: Bot, telegram_user_ids: list[int]) -> dict[int, str]:
+    """The names accounts outside the staff list give themselves in Telegram, which keeps them
+    for chats the bot has had with them; the bot stores none. An account Telegram will not
+    describe (never wrote to the bot, blocked it) is shown by its id alone."""
+    names: dict[int, str] = {}
+    for telegram_user_id in telegram_user_ids:
+        try:
+            chat = await bot.get_chat(telegram_user_id)
+        except TelegramAPIError:
+            continue
+        name = " ".join(part for part in (chat.first_name, chat.last_name) if part)
+        if name:
+            names[telegram_user_id] = name
+    return names
 
 
 async def _account(session: AsyncSession, reference: str) -> int | None:
@@ -53,8 +76,8 @@ async def on_change(
 ) -> None:
     parts = (command.args or "").split()
     usage = _(
-        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is hr, hr_head or authorised."
-    ).format(command=command.command)
+        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is one of: {roles}."
+    ).format(command=command.command, roles=role_codes())
     if len(parts) != 2 or parts[1] not in {r.value for r in Role}:
         await message.answer(usage)
         return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -15,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.infra.callbacks import WizardAction, WizardCb
+from bot.infra.callbacks import PersonPickCb, PickAction, WizardAction, WizardCb
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import (
@@ -39,12 +40,14 @@ from bot.staff.hr_screens import (
     wizard_units,
     wizard_year,
 )
+from bot.staff.people_picker import exact, matching, picker, step_markup
 from bot.staff.rules import parse_date
 from bot.survey360 import rounds as campaigns
 from bot.survey360.progress import extend_deadline
 from handlers.filters import HasPermission
 from handlers.legacy2018 import start as legacy_start
-from handlers.screens import live_message
+from handlers.screens import edit_in_place, live_message
+from storage.dto import EmployeeDTO
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo, ProgressRepo
 
@@ -88,6 +91,18 @@ def create_router() -> Router:
     router.callback_query.register(on_replace, WizardCb.filter(F.action == WizardAction.REPLACE))
     router.message.register(on_replace_whom, NewRound.replace_whom, F.text)
     router.message.register(on_replace_with, NewRound.replace_with, F.text)
+    router.callback_query.register(
+        on_pick, PersonPickCb.filter(F.action == PickAction.PICK), NewRound.replace_whom
+    )
+    router.callback_query.register(
+        on_pick_page, PersonPickCb.filter(F.action == PickAction.PAGE), NewRound.replace_whom
+    )
+    router.callback_query.register(
+        on_pick_back, PersonPickCb.filter(F.action == PickAction.BACK), NewRound.replace_with
+    )
+    router.callback_query.register(
+        on_pick_cancel, PersonPickCb.filter(F.action == PickAction.CANCEL), StateFilter(NewRound)
+    )
     router.callback_query.register(
         on_start, WizardCb.filter(F.action.in_({WizardAction.START, WizardAction.START_SKIPPING}))
     )
@@ -186,7 +201,8 @@ async def _create(
             employee_ids=employee_ids,
         )
     except campaigns.CampaignError as exc:
-        await message.answer(_("The round cannot be created: {reason}").format(reason=str(exc)))
+        # The exception's own words are English, for the command line: HR reads them in theirs.
+        await message.answer(_("The round cannot be created: {reason}").format(reason=_creation_refusal(exc)))
         return
     await audit(
         session,
@@ -199,6 +215,15 @@ async def _create(
     )
     await state.clear()
     await _show_draft(message, session, profile, report)
+
+
+def _creation_refusal(exc: campaigns.CampaignError) -> str:
+    if isinstance(exc, campaigns.UnknownEmployeesError):
+        return _("unknown or departed employees: {ids}").format(ids=escape(", ".join(exc.unknown)))
+    if isinstance(exc, campaigns.NobodyToEvaluateError):
+        return _("there is nobody to evaluate: import the staff list first")
+    # The year and the deadline were checked at their steps; one can only be out of date now.
+    return _("the year or the deadline is no longer allowed; send /newround to start again")
 
 
 async def _show_draft(
@@ -295,18 +320,115 @@ async def on_replace(
         return
     await state.set_state(NewRound.replace_whom)
     await state.update_data(campaign_id=callback_data.value)
-    await message.answer(_("Whose respondents? Send the employee id of the evaluated person."))
+    await message.answer(_ask_whom(), reply_markup=step_markup(back=False))
     await query.answer()
 
 
-async def on_replace_whom(message: Message, state: FSMContext) -> None:
-    ids = IDS.findall(message.text or "")
-    if len(ids) != 1:
-        await message.answer(_("Send one employee id, e.g. E12."))
+def _ask_whom() -> str:
+    return _("Whose respondents? Type part of the evaluated person's name or their employee id.")
+
+
+async def _evaluated(session: AsyncSession, campaign_id: int) -> list[EmployeeDTO] | None:
+    """The people the draft round evaluates; None once it has started or is gone."""
+    if not await _draft(session, campaign_id):
+        return None
+    return [s.employee for s in await CampaignRepo(session).subjects(campaign_id, included_only=True)]
+
+
+async def on_replace_whom(
+    message: Message, state: FSMContext, session: AsyncSession, profile: Profile
+) -> None:
+    """A name or an id: an id typed exactly is taken at once; anything else is looked up among
+    the people the round evaluates and offered as buttons, never taken for an id."""
+    text = " ".join((message.text or "").split())
+    people = await _evaluated(session, int((await state.get_data())["campaign_id"]))
+    if people is None:
+        await state.clear()
+        await message.answer(_("This round has started or no longer exists."))
         return
-    await state.update_data(subject_id=ids[0])
+    chosen = exact(people, text)
+    if chosen is not None:
+        await _ask_respondents(message, state, profile, chosen)
+        return
+    await state.update_data(search=text)
+    screen, markup = picker(text, matching(people, text), 0)
+    await message.answer(screen, reply_markup=markup)
+
+
+async def on_pick_page(
+    query: CallbackQuery, callback_data: PersonPickCb, state: FSMContext, session: AsyncSession
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    data = await state.get_data()
+    people = await _evaluated(session, int(data["campaign_id"]))
+    if people is None:
+        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        return
+    text = str(data.get("search", ""))
+    await edit_in_place(query, *picker(text, matching(people, text), callback_data.page))
+    await query.answer()
+
+
+async def on_pick(
+    query: CallbackQuery,
+    callback_data: PersonPickCb,
+    state: FSMContext,
+    session: AsyncSession,
+    profile: Profile,
+) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    people = await _evaluated(session, int((await state.get_data())["campaign_id"]))
+    if people is None:
+        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        return
+    chosen = next((p for p in people if p.id == callback_data.person), None)
+    if chosen is None:  # an old list: the person left the round meanwhile
+        await query.answer(
+            _("This person is not evaluated in this round: choose another one."), show_alert=True
+        )
+        return
+    await _ask_respondents(message, state, profile, chosen)
+    await query.answer()
+
+
+async def _ask_respondents(
+    message: Message, state: FSMContext, profile: Profile, subject: EmployeeDTO
+) -> None:
+    await state.update_data(subject_id=subject.employee_id)
     await state.set_state(NewRound.replace_with)
-    await message.answer(_("Send the employee ids of 3 to 7 respondents, separated by commas or spaces."))
+    await message.answer(
+        _(
+            "Respondents of {name} ({id}): send the employee ids of the respondents (at least {minimum}, at most {maximum}), separated by commas or spaces."
+        ).format(
+            name=escape(subject.full_name),
+            id=escape(subject.employee_id),
+            minimum=profile.min_respondents,
+            maximum=profile.max_respondents,
+        ),
+        reply_markup=step_markup(back=True),
+    )
+
+
+async def on_pick_back(query: CallbackQuery, state: FSMContext) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    await state.set_state(NewRound.replace_whom)
+    await message.answer(_ask_whom(), reply_markup=step_markup(back=False))
+    await query.answer()
+
+
+async def on_pick_cancel(query: CallbackQuery, state: FSMContext) -> None:
+    message = await live_message(query)
+    if message is None:
+        return
+    await state.clear()
+    await edit_in_place(query, _("Stopped. A draft already created stays among the rounds (/rounds)."), None)
+    await query.answer()
 
 
 async def on_replace_with(
@@ -318,7 +440,10 @@ async def on_replace_with(
         session, profile, campaign_id, subject_id, IDS.findall(message.text or "")
     )
     if problems:
-        await message.answer("\n".join(respondent_problem(p, profile) for p in problems))
+        # The step stays; back goes to choosing another person, cancel leaves the wizard.
+        await message.answer(
+            "\n".join(respondent_problem(p, profile) for p in problems), reply_markup=step_markup(back=True)
+        )
         return
     await audit(
         session,

@@ -20,6 +20,7 @@ from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetChat,
     GetFile,
     GetMe,
     SendDocument,
@@ -29,9 +30,11 @@ from aiogram.methods import (
 )
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
+    AcceptedGiftTypes,
     BufferedInputFile,
     CallbackQuery,
     Chat,
+    ChatFullInfo,
     Contact,
     Document,
     File,
@@ -75,6 +78,8 @@ class FakeTelegram(BaseSession):
     before_call: Callable[[TelegramMethod[Any]], Awaitable[None]] | None = None
     # Files users sent (file_id -> bytes) and files the bot sent (message id -> (name, bytes)).
     files: dict[str, bytes] = field(default_factory=dict)
+    # The people who have written to the bot: Telegram describes only them (getChat).
+    users: dict[int, User] = field(default_factory=dict)
     documents: dict[int, tuple[str, bytes]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -89,6 +94,25 @@ class FakeTelegram(BaseSession):
             await self.before_call(method)
         if isinstance(method, GetMe):
             return BOT_USER  # type: ignore[return-value]
+        if isinstance(method, GetChat):
+            user = self.users.get(int(method.chat_id))
+            if user is None:
+                raise TelegramBadRequest(method, "Bad Request: chat not found")
+            return ChatFullInfo(  # type: ignore[return-value]
+                id=user.id,
+                type="private",
+                first_name=user.first_name,
+                last_name=user.last_name,
+                accent_color_id=0,
+                max_reaction_count=0,
+                accepted_gift_types=AcceptedGiftTypes(
+                    unlimited_gifts=False,
+                    limited_gifts=False,
+                    unique_gifts=False,
+                    premium_subscription=False,
+                    gifts_from_channels=False,
+                ),
+            )
         if isinstance(method, GetFile):
             if method.file_id not in self.files:
                 raise TelegramBadRequest(method, "Bad Request: invalid file_id")
@@ -191,6 +215,7 @@ class Person:
         return next(m for m in reversed(self.chat) if m.buttons())
 
     async def _feed(self, **payload: Any) -> None:
+        self.telegram.users[self.user.id] = self.user
         update = Update(update_id=next(_updates), **payload)
         await self.dispatcher.feed_update(self.bot, update)
         if self.after_update is not None:
