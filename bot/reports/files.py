@@ -31,6 +31,7 @@ from bot.legacy2018.rules import competencies_for, indicator_group, quorum
 from bot.quarterly.results import sheet_records
 from bot.quarterly.sheet_pdf import build_sheet_pdf
 from bot.quarterly.workbook import build_quarter_workbook
+from bot.reports.rules import archive_name
 from bot.survey360.archive import build_pdf_archive
 from bot.survey360.result_pdf import build_person_pdf
 from bot.survey360.results import SubjectResult, campaign_results
@@ -98,7 +99,7 @@ async def round_archive(
     if not results:
         raise CampaignError(f"nobody from {unit!r} is evaluated in round {campaign_id}")
     data = await asyncio.to_thread(build_pdf_archive, results, profile)
-    return ReportFile(f"360-{results[0].campaign.year}-round-{campaign_id}.zip", data)
+    return ReportFile(archive_name(results[0].campaign.year, unit, current_locale()), data)
 
 
 async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int) -> list[str]:
