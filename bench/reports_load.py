@@ -17,7 +17,8 @@ Printed, with the goals beside them:
 * the ZIP's wall time, from HR's press to the file reaching Telegram, and reports a second
   (goal: 300 reports in 60 s on 2 cores);
 * peak RSS of the bot's process and its worker processes together, sampled every 0.1 s
-  (goal: at most 600 MiB for 10,000 reports);
+  (goal: at most 600 MiB for 10,000 reports), and their PSS, which counts the pages they
+  share once;
 * the talkers' reply latency p50 / p95 / max while the ZIP is built, and each divided by the
   same figure measured idle (goals: p95 at most 1.5 times idle, max at most 1 s);
 * how many event-loop stalls the watchdog logged (bot/infra/watchdog.py).
@@ -75,6 +76,7 @@ class Figures:
     zip_seconds: float
     reports_per_second: float
     peak_rss_mib: float
+    peak_pss_mib: float
     idle_ms: dict[str, float]
     loaded_ms: dict[str, float]
     ratios: dict[str, float]
@@ -151,30 +153,36 @@ async def talk(
     return latencies
 
 
-def tree_rss_mib(pid: int) -> float:
-    """RSS of a process and its children (the worker processes), from /proc."""
-    total_kib, wanted = 0, {pid}
+def tree_memory_mib(pid: int) -> tuple[float, float]:
+    """RSS and PSS of a process and its children (the worker processes), from /proc. The RSS
+    sum counts the pages the processes share (libraries) once per process; PSS shares them out."""
+    rss_kib = pss_kib = 0
+    wanted = {pid}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if int(entry.name) in wanted or parent in wanted:
-                for line in (entry / "status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total_kib += int(line.split()[1])
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if int(entry.name) not in wanted and parent not in wanted:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss_kib += int(line.split()[1])
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss_kib += int(line.split()[1])
         except (OSError, ValueError, IndexError):
             continue  # a process that ended meanwhile
-    return total_kib / 1024
+    return rss_kib / 1024, pss_kib / 1024
 
 
-async def sample_peak(pid: int, stop: asyncio.Event) -> float:
-    peak = 0.0
+async def sample_peak(pid: int, stop: asyncio.Event) -> tuple[float, float]:
+    peak_rss = peak_pss = 0.0
     while not stop.is_set():
-        peak = max(peak, await asyncio.to_thread(tree_rss_mib, pid))
+        rss, pss = await asyncio.to_thread(tree_memory_mib, pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         await asyncio.sleep(0.1)
-    return peak
+    return peak_rss, peak_pss
 
 
 def percentiles(latencies: list[float]) -> dict[str, float]:
@@ -270,7 +278,7 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
             built.set()
             loaded = await talking
             stop_sampling.set()
-            peak = await sampler
+            peak_rss, peak_pss = await sampler
         stalls = log.read_text(errors="replace").count("the event loop stood still")
     idle_all = [x for person in idle for x in person]
     loaded_all = [x for person in loaded for x in person]
@@ -282,7 +290,8 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
         args.talkers,
         wall,
         args.people / wall,
-        peak,
+        peak_rss,
+        peak_pss,
         idle_ms,
         loaded_ms,
         {key: loaded_ms[key] / idle_ms[key] for key in idle_ms},
@@ -298,7 +307,7 @@ def report(f: Figures) -> bool:
     checks = [
         ("ZIP wall time", f"{f.zip_seconds:.1f} s ({f.reports_per_second:.1f} reports/s)",
          f"≥ {GOAL_REPORTS_PER_S:.1f} reports/s (300 in 60 s)", f.reports_per_second >= GOAL_REPORTS_PER_S),
-        ("peak RSS, bot + workers", f"{f.peak_rss_mib:.0f} MiB",
+        ("peak RSS, bot + workers", f"{f.peak_rss_mib:.0f} MiB (PSS {f.peak_pss_mib:.0f} MiB)",
          f"≤ {GOAL_RSS_MIB_AT_10000:.0f} MiB at 10,000 reports", None if rss_goal is None else f.peak_rss_mib <= rss_goal),
         ("reply p50 loaded / idle", f"{f.loaded_ms['p50']:.0f} / {f.idle_ms['p50']:.0f} ms = {f.ratios['p50']:.2f}×", "", None),
         ("reply p95 loaded / idle", f"{f.loaded_ms['p95']:.0f} / {f.idle_ms['p95']:.0f} ms = {f.ratios['p95']:.2f}×",

@@ -173,15 +173,25 @@ class ReportJobs:
                 await self._build_and_send(bot, job_id, request)
                 status = "done"
             except CampaignError:
-                await bot.send_message(request.chat_id, _("Reports exist for closed rounds only."))
+                await self._tell(bot, request, _("Reports exist for closed rounds only."))
             except Exception:
                 log.exception("the archive of round %s could not be built", request.campaign_id)
-                await bot.send_message(
-                    request.chat_id, _("Sorry, the reports could not be prepared. Please try again later.")
+                await self._tell(
+                    bot, request, _("Sorry, the reports could not be prepared. Please try again later.")
                 )
         # Not on cancellation (the bot stopping): the row stays running, for the next start.
         async with self.sessionmaker.begin() as session:
             await ReportJobRepo(session).finish(job_id, status, self.clock.now())
+
+    @staticmethod
+    async def _tell(bot: Bot, request: ArchiveRequest, text: str) -> None:
+        """A failure, said once; Telegram failing too must not leave the job's row running."""
+        try:
+            await bot.send_message(request.chat_id, text)
+        except Exception:
+            log.warning(
+                "could not tell the requester of round %s's archive that it failed", request.campaign_id
+            )
 
     async def _build_and_send(self, bot: Bot, job_id: int, request: ArchiveRequest) -> None:
         async with self.sessionmaker() as session:

@@ -105,3 +105,24 @@ async def test_the_rounds_zip_and_a_units_zip_are_told_apart(world: World) -> No
     )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert {n.split("/")[0] for n in archive.namelist()} == {"Жоспарлау басқармасы"}
+
+
+async def test_a_failed_job_says_so_and_a_new_press_starts_another(world: World) -> None:
+    await world.setup_staff()
+    await world.closed_round(["E1", "E2", "E3", "U1"])
+    head = await _head(world, "en")
+    await head.say("/rounds")
+    await head.press("360 · 2025")
+    rounds = head.last
+
+    async def break_the_progress(method: TelegramMethod[Any]) -> None:
+        if isinstance(method, SendMessage) and method.text.startswith("Preparing 4 reports"):
+            raise RuntimeError("the job breaks before drawing anything")
+
+    world.telegram.before_call = break_the_progress
+    for _ in range(2):
+        assert await head.press("All reports (ZIP)", rounds) == ("Preparing the file…", False)
+        await world.runtime.report_jobs.idle()
+        assert head.last.text == "Sorry, the reports could not be prepared. Please try again later."
+    assert await _statuses(world) == ["failed", "failed"]
+    assert not world.telegram.documents
