@@ -75,7 +75,7 @@ class Figures:
         return self.bot_seconds / self.bare_sql_seconds
 
 
-async def _fill(engine: AsyncEngine, people: int, seed: int = 7) -> tuple[int, int]:
+async def fill_closed_round(engine: AsyncEngine, people: int, seed: int = 7) -> tuple[int, int]:
     """Returns (answers, tally rows)."""
     rng = random.Random(seed)
     profile = load_profile()
@@ -186,7 +186,7 @@ async def measure(database: str, people: int, repeat: int) -> Figures:
         await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
         try:
-            answers, rows = await _fill(engine, people)
+            answers, rows = await fill_closed_round(engine, people)
             if database == "postgresql":
                 async with engine.connect() as connection:
                     await connection.exec_driver_sql("ANALYZE")

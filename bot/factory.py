@@ -60,6 +60,7 @@ from bot.kernel.methodology import Profile, load_profile
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import notices as _legacy_notices  # noqa: F401
 from bot.quarterly import notices as _quarterly_notices  # noqa: F401
+from bot.reports import notices as _report_notices  # noqa: F401
 from bot.reports.jobs import ReportJobs
 from bot.retention.purge import purge_expired
 from bot.staff.access import COMMAND_LINE
@@ -118,7 +119,7 @@ def create_runtime(
         clock=clock,
         calendar=settings.calendar,
         workers=workers,
-        report_jobs=ReportJobs(sessionmaker, workers, i18n, profile, clock),
+        report_jobs=ReportJobs(sessionmaker, workers, i18n, profile, clock, instance=settings.instance_name),
         redis=redis,
         gate=JobGate(redis, settings.instance_name),
         chat_interval=chat_interval,
@@ -285,6 +286,15 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
         replace_existing=True,
         next_run_time=datetime.now(runtime.settings.zone),
     )
+    # Report jobs of an instance that died and stayed away: their people are told.
+    scheduler.add_job(
+        partial(runtime.report_jobs.recover_interrupted, at_start=False),
+        IntervalTrigger(seconds=KEEPER_PERIOD.total_seconds()),
+        id="report-jobs",
+        max_instances=1,
+        coalesce=True,
+        replace_existing=True,
+    )
     # Clause 14: records past their keeping period go at night, when nobody is working.
     scheduler.add_job(
         partial(_gated, runtime, "retention", timedelta(hours=1).total_seconds(), purge_expired_now),
@@ -349,6 +359,7 @@ async def run_bot(settings: Settings) -> None:
         log.info("bot @%s starting", me.username)
         await set_menus(bot, runtime)
         await delivery.recover_interrupted()
+        await runtime.report_jobs.recover_interrupted()  # queues notices: before the first run
         scheduler.start()
         # What start-up built (the profile, the routers, aiogram's and SQLAlchemy's caches)
         # lives as long as the process: kept out of the garbage collector's sight, so that its

@@ -824,3 +824,36 @@ class CommissionVoteCast(Base):
         CheckConstraint("choice IN ('approve', 'revise')", name="choice"),
         CheckConstraint("(choice = 'revise') = (corrected_grade IS NOT NULL)", name="corrected"),
     )
+
+
+class ReportJob(Base):
+    """A long report job HR asked for (a round's ZIP of result PDFs, bot/reports/jobs.py),
+    recorded so that it is neither lost nor run twice. While it runs, ``active_key`` names what
+    it builds for whom: two presses of the same button, on this instance or another, meet on
+    that unique key and make one job. A job finished or given up clears the key (NULLs never
+    collide). A row still ``running`` after its instance restarted, or untouched for longer
+    than a job's step can take, was interrupted: it is marked failed and the person told."""
+
+    __tablename__ = "report_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # zip360: a round's (or a unit's) result PDFs
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[str | None] = mapped_column(String(STAFF_LIMITS["unit"]))  # None: the whole round
+    requested_by: Mapped[int] = mapped_column(BigInteger)  # the Telegram account that asked
+    chat_id: Mapped[int] = mapped_column(BigInteger)  # where the progress and the file go
+    locale: Mapped[str] = mapped_column(String(8))  # the language it was asked in
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    active_key: Mapped[str | None] = mapped_column(String(96), unique=True)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    claimed_by: Mapped[str] = mapped_column(String(64))  # the instance running it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed', 'interrupted')", name="status"),
+        CheckConstraint("(status = 'running') = (active_key IS NOT NULL)", name="active_while_running"),
+        Index("ix_report_jobs_status_updated_at", "status", "updated_at"),
+    )

@@ -80,6 +80,7 @@ class _Replies:
     """The Bot API calls an update makes while its transaction is open."""
 
     deferred: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    committed: list[Callable[[], None]] = field(default_factory=list)  # see after_commit
     shown: bool = False  # something went out before the commit
     closed: bool = False  # the update is over: calls (from a task it started) go out at once
 
@@ -99,6 +100,18 @@ class _Replies:
 # The calls of the update being handled in this task (aiogram handles each update in a task
 # of its own, so a context variable is private to it).
 _update_replies: ContextVar[_Replies | None] = ContextVar("update_replies", default=None)
+
+
+def after_commit(call: Callable[[], None]) -> None:
+    """Call ``call`` once the current update's transaction has committed, and not at all if it
+    rolls back; at once outside an update. For work started by an update that reads, from a
+    session of its own, a row the update wrote (a report job, bot/reports/jobs.py): before the
+    commit that row is invisible to it, and on SQLite the update holds the one connection."""
+    replies = _update_replies.get()
+    if replies is None or replies.closed:
+        call()
+    else:
+        replies.committed.append(call)
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -137,6 +150,8 @@ class DbSessionMiddleware(BaseMiddleware):
                     raise
             if ticket is not None:
                 ticket.outcome = "handled"
+            for call in replies.committed:  # before the replies: a failed reply must not stop them
+                call()
             await replies.send_deferred()
             return result
         finally:

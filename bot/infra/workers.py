@@ -27,6 +27,11 @@ from bot.infra.i18n import create_i18n, in_locale
 
 T = TypeVar("T")
 MAX_WORKERS = 4
+# How much lower the workers' CPU priority is than the bot's (nice(2)): on a machine with as
+# many workers as cores, a ZIP of hundreds of PDFs keeps every core busy, and at the same
+# priority the event loop got a share of a core like any worker, so every reply waited for
+# the scheduler (bench/reports_load.py). Lowered, the loop runs whenever it has work.
+WORKER_NICENESS = 10
 
 # One catalogue per worker process, loaded by its first job.
 _worker_i18n: dict[str, I18n] = {}
@@ -47,7 +52,12 @@ class Workers:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.size, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self.size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+                initargs=(WORKER_NICENESS,),
+            )
         return self._pool
 
     async def run(self, job: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -60,6 +70,11 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _lower_priority(increment: int) -> None:
+    """In each worker, once: yield the CPU to the bot's event loop (WORKER_NICENESS)."""
+    os.nice(increment)
 
 
 def _locale_now(default: str) -> str:

@@ -32,6 +32,7 @@ from bot.quarterly.letter_pdf import build_letter_pdf
 from bot.quarterly.results import sheet_records
 from bot.quarterly.sheet_pdf import build_sheet_pdf
 from bot.quarterly.workbook import build_quarter_workbook
+from bot.reports.rules import archive_name
 from bot.survey360.archive import build_pdf_archive
 from bot.survey360.result_pdf import build_person_pdf
 from bot.survey360.results import SubjectResult, campaign_results
@@ -100,7 +101,7 @@ async def round_archive(
     if not results:
         raise CampaignError(f"nobody from {unit!r} is evaluated in round {campaign_id}")
     data = await asyncio.to_thread(build_pdf_archive, results, profile)
-    return ReportFile(f"360-{results[0].campaign.year}-round-{campaign_id}.zip", data)
+    return ReportFile(archive_name(results[0].campaign.year, unit, current_locale()), data)
 
 
 async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int) -> list[str]:

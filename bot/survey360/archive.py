@@ -22,7 +22,7 @@ from bot.survey360.result_pdf import build_person_pdf, report_created_at
 from bot.survey360.results import SubjectResult
 from bot.survey360.workbook import collation_key
 
-__all__ = ["archive_members", "build_pdf_archive", "member_name", "pack_archive"]
+__all__ = ["archive_members", "build_pdf_archive", "member_name", "pack_archive", "write_member"]
 
 # Forbidden on Windows (and "/" everywhere), plus control characters.
 UNSAFE_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -69,11 +69,17 @@ def pack_archive(members: Sequence[tuple[str, datetime, bytes]]) -> bytes:
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, when, pdf in members:
-            entry = zipfile.ZipInfo(name, date_time=max(ZIP_EPOCH, when.timetuple()[:6]))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            archive.writestr(entry, pdf)
+            write_member(archive, name, when, pdf)
     return output.getvalue()
+
+
+def write_member(archive: zipfile.ZipFile, name: str, when: datetime, pdf: bytes) -> None:
+    """One PDF into an open archive, in memory or on disk: the bot's report job writes each
+    as it comes back from its worker, so that the ZIP is never held whole (bot/reports/jobs.py)."""
+    entry = zipfile.ZipInfo(name, date_time=max(ZIP_EPOCH, when.timetuple()[:6]))
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    archive.writestr(entry, pdf)
 
 
 def member_name(item: SubjectResult) -> str:

@@ -77,7 +77,7 @@ async def on_round_file(
     if message is None:
         return
     if callback_data.action is RoundAction.REPORT_ZIP:
-        await _start_archive(bot, query, message, report_jobs, actor, callback_data.campaign, None)
+        await _start_archive(bot, query, message, session, report_jobs, actor, callback_data.campaign, None)
         return
     await query.answer(_("Preparing the file…"))
     try:
@@ -92,6 +92,7 @@ async def _start_archive(
     bot: Bot,
     query: CallbackQuery,
     message: Message,
+    session: AsyncSession,
     report_jobs: ReportJobs,
     actor: Actor,
     campaign_id: int,
@@ -99,7 +100,7 @@ async def _start_archive(
 ) -> None:
     """The archive is built beside the updates (bot/reports/jobs.py), which says how it goes."""
     request = ArchiveRequest(campaign_id, unit, message.chat.id, actor, current_locale())
-    if report_jobs.start_archive(bot, request):
+    if await report_jobs.request_archive(session, bot, request):
         await query.answer(_("Preparing the file…"))
     else:
         await query.answer(_("These reports are being prepared already."))
@@ -141,7 +142,7 @@ async def on_unit_archive(
         await query.answer(_("Reports exist for closed rounds only."), show_alert=True)
         return
     await _start_archive(
-        bot, query, message, report_jobs, actor, callback_data.campaign, units[callback_data.unit]
+        bot, query, message, session, report_jobs, actor, callback_data.campaign, units[callback_data.unit]
     )
 
 

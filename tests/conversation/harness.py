@@ -7,10 +7,12 @@ buttons of the message on screen and read what the bot says.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -38,6 +40,7 @@ from aiogram.types import (
     Contact,
     Document,
     File,
+    FSInputFile,
     InaccessibleMessage,
     InlineKeyboardMarkup,
     Message,
@@ -128,6 +131,9 @@ class FakeTelegram(BaseSession):
             self.messages[(shown.chat_id, shown.message_id)] = shown
             if isinstance(method.document, BufferedInputFile):
                 self.documents[shown.message_id] = (method.document.filename or "", method.document.data)
+            elif isinstance(method.document, FSInputFile):  # read now: the bot deletes it once sent
+                data = await asyncio.to_thread(Path(method.document.path).read_bytes)
+                self.documents[shown.message_id] = (method.document.filename or "", data)
             return self._message(shown)  # type: ignore[return-value]
         if isinstance(method, SendMessage | SendPhoto):
             chat_id = int(method.chat_id)

@@ -41,7 +41,7 @@ async def test_another_person_is_answered_while_a_large_zip_is_built(world: Worl
     await world.setup_staff(csv_text=large_staff())
     evaluated = [f"H{u:02}" for u in range(1, UNITS + 1)]
     evaluated += [f"X{u:02}{n}" for u in range(1, UNITS + 1) for n in range(1, PER_UNIT + 1)]
-    campaign_id = await world.closed_round(["E1", "E2", "E3", "U1", *evaluated])
+    await world.closed_round(["E1", "E2", "E3", "U1", *evaluated])
     async with world.runtime.sessionmaker() as session, session.begin():
         await grant_role(session, COMMAND_LINE, HR_HEAD, Role.HR_HEAD, world.runtime.clock.now())
     head = world.person(HR_HEAD, "Gulnar", "en")
@@ -70,7 +70,8 @@ async def test_another_person_is_answered_while_a_large_zip_is_built(world: Worl
     progress = next(m for m in head.chat if m.text.startswith(f"Preparing {REPORTS} reports"))
     assert progress.text.startswith(f"Preparing {REPORTS} reports: {REPORTS} done.") and progress.edits >= 1
     name, data = world.telegram.documents[head.last.message_id]
-    assert name == f"360-2025-round-{campaign_id}.zip" and head.last.protect_content
+    assert name == "360-2025-all-en.zip" and head.last.protect_content
+    assert head.last.text == f"All result reports of the 360 evaluation, 2025 ({REPORTS} in all)."
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert len(archive.namelist()) == REPORTS
 

@@ -1,0 +1,345 @@
+"""What HR's ZIP of a large round costs everyone else: the real bot builds every result PDF
+of a closed 360 round while other people use it.
+
+    python -m bench.reports_load [--people 300] [--talkers 20] [--database-url URL]
+
+The database (a throwaway SQLite file; with ``--database-url``, a database created on that
+PostgreSQL server and dropped afterwards) holds a closed 360 round of ``--people`` evaluated
+people (bench/results_360.py's round: 5 colleagues' answers each), ``--talkers`` of them
+bound to Telegram, and an HR head. The real bot (``python -m bot run``) long-polls the Bot
+API stand-in (tests/stand_in). Each talker sends commands (/start, /language, /deadlines,
+/help) and presses a button of what the bot answers when it has one (English, on /language), one after another, each waiting for the
+bot's reply: first with nothing else going on (``idle``), then while HR's "All reports
+(ZIP)" is built (``loaded``), until the file arrives.
+
+Printed, with the goals beside them:
+
+* the ZIP's wall time, from HR's press to the file reaching Telegram, and reports a second
+  (goal: 300 reports in 60 s on 2 cores);
+* peak RSS of the bot's process and its worker processes together, sampled every 0.1 s
+  (goal: at most 600 MiB for 10,000 reports), and their PSS, which counts the pages they
+  share once;
+* the talkers' reply latency p50 / p95 / max while the ZIP is built, and each divided by the
+  same figure measured idle (goals: p95 at most 1.5 times idle, max at most 1 s);
+* how many event-loop stalls the watchdog logged (bot/infra/watchdog.py).
+
+Writes bench/results/reports_load.json; the bot's log goes to the temporary directory
+(bench-reports-load.log). Takes a couple of minutes with ``--people 30``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import update
+
+from bench.results_360 import fill_closed_round
+from bench.support import fresh_database
+from bot.kernel.access import Role
+from bot.staff.access import seed_roles
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Employee
+from tests.stand_in.server import BotApiStandIn, JsonDict
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "reports_load.json"
+TOKEN = "123456:BENCH"  # noqa: S105 (the stand-in's, not a secret)
+BALLOT_SECRET = "bench-only-ballot-secret-0123456789abcdef"  # noqa: S105 (the bench's own)
+TELEGRAM_BASE = 710_000_000
+HR_HEAD = 709_999_999
+# /language answers with buttons: the press (English again) writes the person's choice.
+COMMANDS = ("/start", "/language", "/deadlines", "/help")
+IDLE_ROUNDS = 6  # each talker's commands in the idle phase (a press may follow each)
+REPLY_TIMEOUT = 120.0
+# Goals (issue 20).
+GOAL_P95_RATIO, GOAL_MAX_S, GOAL_REPORTS_PER_S, GOAL_RSS_MIB_AT_10000 = 1.5, 1.0, 300 / 60, 600.0
+
+
+@dataclass(frozen=True)
+class Figures:
+    database: str
+    people: int
+    talkers: int
+    zip_seconds: float
+    reports_per_second: float
+    peak_rss_mib: float
+    peak_pss_mib: float
+    idle_ms: dict[str, float]
+    loaded_ms: dict[str, float]
+    ratios: dict[str, float]
+    replies_idle: int
+    replies_loaded: int
+    loop_stalls: int
+
+
+class Replies:
+    """Futures the stand-in resolves as the bot answers: the next message sent or edited in a
+    chat, or the answer to a pressed button; and the moment HR's file arrives."""
+
+    def __init__(self, stand_in: BotApiStandIn) -> None:
+        self.chats: dict[int, asyncio.Future[float]] = {}
+        self.queries: dict[str, asyncio.Future[float]] = {}
+        self.document = asyncio.get_running_loop().create_future()
+        stand_in.on_call = self._seen
+
+    def _seen(self, method: str, params: JsonDict) -> None:
+        now = time.perf_counter()
+        if method == "sendDocument" and int(params.get("chat_id") or 0) == HR_HEAD:
+            if not self.document.done():
+                self.document.set_result(now)
+            return
+        if method == "answerCallbackQuery":
+            future = self.queries.pop(str(params.get("callback_query_id")), None)
+        elif method in ("sendMessage", "editMessageText", "sendPhoto"):
+            future = self.chats.pop(int(params.get("chat_id") or 0), None)
+        else:
+            return
+        if future is not None and not future.done():
+            future.set_result(now)
+
+    def expect_in(self, chat: int) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.chats[chat] = future
+        return future
+
+
+async def _timed(future: asyncio.Future[float], started: float) -> float:
+    return await asyncio.wait_for(future, REPLY_TIMEOUT) - started
+
+
+async def talk(
+    stand_in: BotApiStandIn, replies: Replies, chat: int, rounds: int | None, until: asyncio.Event
+) -> list[float]:
+    """Commands, each followed by a press of the first button of the reply when it has one;
+    ``rounds`` commands, or until ``until`` is set. The latency of every reply."""
+    latencies: list[float] = []
+    turn = 0
+    while (rounds is None and not until.is_set()) or (rounds is not None and turn < rounds):
+        reply = replies.expect_in(chat)
+        started = time.perf_counter()
+        stand_in.send_text(chat, COMMANDS[turn % len(COMMANDS)])
+        latencies.append(await _timed(reply, started))
+        turn += 1
+        shown = stand_in.last_message(chat)
+        buttons = [b["callback_data"] for b in shown.buttons if b.get("callback_data")]
+        if not buttons or (rounds is None and until.is_set()):
+            continue
+        buttons.sort(key=lambda data: not data.endswith(":en"))  # their language: nothing changes
+        answered = asyncio.get_running_loop().create_future()
+        edited = replies.expect_in(chat)
+        started = time.perf_counter()
+        replies.queries[stand_in.press(chat, shown.message_id, buttons[0])] = answered
+        done, pending = await asyncio.wait(
+            {answered, edited}, timeout=REPLY_TIMEOUT, return_when="FIRST_COMPLETED"
+        )
+        for future in pending:
+            future.cancel()
+        if not done:
+            raise TimeoutError(f"no reply to a press in chat {chat}")
+        latencies.append(next(iter(done)).result() - started)
+    return latencies
+
+
+def tree_memory_mib(pid: int) -> tuple[float, float]:
+    """RSS and PSS of a process and its children (the worker processes), from /proc. The RSS
+    sum counts the pages the processes share (libraries) once per process; PSS shares them out."""
+    rss_kib = pss_kib = 0
+    wanted = {pid}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if int(entry.name) not in wanted and parent not in wanted:
+                continue
+            for line in (entry / "status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss_kib += int(line.split()[1])
+            for line in (entry / "smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss_kib += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended meanwhile
+    return rss_kib / 1024, pss_kib / 1024
+
+
+async def sample_peak(pid: int, stop: asyncio.Event) -> tuple[float, float]:
+    peak_rss = peak_pss = 0.0
+    while not stop.is_set():
+        rss, pss = await asyncio.to_thread(tree_memory_mib, pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        await asyncio.sleep(0.1)
+    return peak_rss, peak_pss
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "p50": statistics.median(ordered) * 1000,
+        "p95": ordered[int(0.95 * (len(ordered) - 1))] * 1000,
+        "max": ordered[-1] * 1000,
+    }
+
+
+async def fill(url: str, people: int, talkers: int) -> list[int]:
+    """The closed round, the talkers bound to Telegram, the HR head; the talkers' chat ids."""
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        await fill_closed_round(engine, people)
+        async with engine.begin() as connection:
+            for pk in range(1, talkers + 1):
+                await connection.execute(
+                    update(Employee)
+                    .where(Employee.id == pk)
+                    .values(telegram_user_id=TELEGRAM_BASE + pk, joined_at=now)
+                )
+        async with create_sessionmaker(engine, ballot_secret=BALLOT_SECRET).begin() as session:
+            await seed_roles(session, [HR_HEAD], Role.HR_HEAD, now)
+    finally:
+        await engine.dispose()
+    return [TELEGRAM_BASE + pk for pk in range(1, talkers + 1)]
+
+
+@asynccontextmanager
+async def running_bot(
+    url: str, chats: list[int], log: Path
+) -> AsyncIterator[tuple[BotApiStandIn, asyncio.subprocess.Process]]:
+    async with BotApiStandIn(token=TOKEN) as stand_in:
+        for chat in [*chats, HR_HEAD]:
+            stand_in.add_user(chat, first_name=f"P{chat}", language_code="en")
+        with log.open("wb") as output:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run",
+                env={
+                    **os.environ,
+                    "PYTHONPATH": str(ROOT),
+                    "BOT_TOKEN": TOKEN,
+                    "BALLOT_SECRET": BALLOT_SECRET,
+                    "TELEGRAM_API_URL": stand_in.base_url,
+                    "DATABASE_URL": url,
+                    "DEFAULT_LOCALE": "en",
+                    "LOG_LEVEL": "WARNING",
+                },
+                cwd=ROOT, stdout=output, stderr=output,
+            )  # fmt: skip
+            try:
+                await stand_in.wait_until_polling(timeout=300)
+                yield stand_in, process
+            finally:
+                process.terminate()
+                await process.wait()
+
+
+async def press_all_reports(stand_in: BotApiStandIn, replies: Replies) -> float:
+    """HR: /rounds, the round, "All reports (ZIP)"; the moment of the last press."""
+    reply = replies.expect_in(HR_HEAD)
+    stand_in.send_text(HR_HEAD, "/rounds")
+    await asyncio.wait_for(reply, REPLY_TIMEOUT)
+    reply = replies.expect_in(HR_HEAD)
+    stand_in.press_button(HR_HEAD, None, "360 · ")
+    await asyncio.wait_for(reply, REPLY_TIMEOUT)
+    pressed = time.perf_counter()
+    stand_in.press_button(HR_HEAD, None, "All reports (ZIP)")
+    return pressed
+
+
+async def measure(kind: str, args: argparse.Namespace) -> Figures:
+    admin = args.database_url or "sqlite"
+    if kind == "postgresql":
+        os.environ["BENCH_POSTGRES_URL"] = admin
+    async with fresh_database(kind, "reports") as url:
+        await asyncio.to_thread(upgrade, url)
+        chats = await fill(url, args.people, args.talkers)
+        log = Path(tempfile.gettempdir()) / "bench-reports-load.log"
+        async with running_bot(url, chats, log) as (stand_in, process):
+            replies = Replies(stand_in)
+            never = asyncio.Event()
+            idle = await asyncio.gather(*(talk(stand_in, replies, c, IDLE_ROUNDS, never) for c in chats))
+            stop_sampling = asyncio.Event()
+            sampler = asyncio.create_task(sample_peak(process.pid or 0, stop_sampling))
+            built = asyncio.Event()
+            pressed = await press_all_reports(stand_in, replies)
+            talking = asyncio.gather(*(talk(stand_in, replies, c, None, built) for c in chats))
+            arrived = await asyncio.wait_for(replies.document, args.timeout)
+            built.set()
+            loaded = await talking
+            stop_sampling.set()
+            peak_rss, peak_pss = await sampler
+        stalls = log.read_text(errors="replace").count("the event loop stood still")
+    idle_all = [x for person in idle for x in person]
+    loaded_all = [x for person in loaded for x in person]
+    idle_ms, loaded_ms = percentiles(idle_all), percentiles(loaded_all)
+    wall = arrived - pressed
+    return Figures(
+        kind,
+        args.people,
+        args.talkers,
+        wall,
+        args.people / wall,
+        peak_rss,
+        peak_pss,
+        idle_ms,
+        loaded_ms,
+        {key: loaded_ms[key] / idle_ms[key] for key in idle_ms},
+        len(idle_all),
+        len(loaded_all),
+        stalls,
+    )
+
+
+def report(f: Figures) -> bool:
+    """Print the figures beside the goals; True when every goal that applies is met."""
+    rss_goal = GOAL_RSS_MIB_AT_10000 if f.people >= 10_000 else None
+    checks = [
+        ("ZIP wall time", f"{f.zip_seconds:.1f} s ({f.reports_per_second:.1f} reports/s)",
+         f"≥ {GOAL_REPORTS_PER_S:.1f} reports/s (300 in 60 s)", f.reports_per_second >= GOAL_REPORTS_PER_S),
+        ("peak RSS, bot + workers", f"{f.peak_rss_mib:.0f} MiB (PSS {f.peak_pss_mib:.0f} MiB)",
+         f"≤ {GOAL_RSS_MIB_AT_10000:.0f} MiB at 10,000 reports", None if rss_goal is None else f.peak_rss_mib <= rss_goal),
+        ("reply p50 loaded / idle", f"{f.loaded_ms['p50']:.0f} / {f.idle_ms['p50']:.0f} ms = {f.ratios['p50']:.2f}×", "", None),
+        ("reply p95 loaded / idle", f"{f.loaded_ms['p95']:.0f} / {f.idle_ms['p95']:.0f} ms = {f.ratios['p95']:.2f}×",
+         f"≤ {GOAL_P95_RATIO}×", f.ratios["p95"] <= GOAL_P95_RATIO),
+        ("reply max loaded / idle", f"{f.loaded_ms['max']:.0f} / {f.idle_ms['max']:.0f} ms = {f.ratios['max']:.2f}×",
+         f"max ≤ {GOAL_MAX_S * 1000:.0f} ms", f.loaded_ms["max"] <= GOAL_MAX_S * 1000),
+        ("replies measured idle / loaded", f"{f.replies_idle} / {f.replies_loaded}", "", None),
+        ("event-loop stalls logged", str(f.loop_stalls), "", None),
+    ]  # fmt: skip
+    print(f"\n{f.database}: {f.people} people, {f.talkers} talking meanwhile")
+    for name, value, goal, met in checks:
+        verdict = "" if met is None else ("met" if met else "NOT MET")
+        print(f"  {name:<32} {value:<34} {goal:<32} {verdict}")
+    return all(met is not False for *_, met in checks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=300)
+    parser.add_argument("--talkers", type=int, default=20)
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL server (postgresql://…/postgres) to run on as well as SQLite"
+    )
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds the ZIP may take at most")
+    args = parser.parse_args(argv)
+    kinds = ("sqlite", "postgresql") if args.database_url else ("sqlite",)
+    figures = [asyncio.run(measure(kind, args)) for kind in kinds]
+    ok = all([report(f) for f in figures])
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n", encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
