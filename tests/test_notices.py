@@ -15,6 +15,7 @@ from bot.infra.notices import compose, notice, registered_kinds
 from bot.legacy2018.notices import LEGACY_KINDS
 from bot.legacy2018.service import LEGACY_APPROVAL
 from bot.quarterly.notices import QUARTERLY_KINDS
+from bot.survey360.progress import DEADLINE_MOVED
 from bot.survey360.rounds import REPORT_360, ROUND_STARTED
 from storage.broadcasts import BROADCAST
 from storage.dto import OutboxDTO
@@ -27,7 +28,7 @@ def test_every_kind_has_its_composer() -> None:
         | QUARTERLY_KINDS
         | LEGACY_KINDS
         | REMINDER_KINDS
-        | {LEGACY_APPROVAL, ROUND_STARTED, REPORT_360, REPORT_AGAIN, BROADCAST}
+        | {LEGACY_APPROVAL, ROUND_STARTED, REPORT_360, REPORT_AGAIN, BROADCAST, DEADLINE_MOVED}
     )
     assert registered_kinds() == expected
 
