@@ -285,7 +285,8 @@ async def on_appeal_draft(
             await message.edit_text(_("The application was not sent."))
         await query.answer()
         return
-    if callback_data.step is AppealStep.EDIT or "application" not in data:
+    # "Send" under an older preview, after "Edit": nothing stands to be sent until it is rewritten.
+    if callback_data.step is AppealStep.EDIT or not data.get("application"):
         await state.update_data(application=None)
         await query.answer()
         if message is not None:

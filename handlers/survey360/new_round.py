@@ -405,7 +405,7 @@ async def on_extend(
         return
     campaign = await CampaignRepo(session).get(callback_data.value)
     if campaign is None or campaign.status == "closed" or campaign.kind != "360":
-        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        await query.answer(_("This round is closed or no longer exists."), show_alert=True)
         return
     await state.set_state(NewRound.extend)
     await state.update_data(campaign_id=callback_data.value)
@@ -428,7 +428,7 @@ async def on_extend_date(
     campaign = await CampaignRepo(session).get(int((await state.get_data())["campaign_id"]))
     if campaign is None or campaign.status == "closed":
         await state.clear()
-        await message.answer(_("This round has started or no longer exists."))
+        await message.answer(_("This round is closed or no longer exists."))
         return
     # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
     round_profile = load_profile(campaign.profile_code)

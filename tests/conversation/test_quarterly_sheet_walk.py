@@ -5,6 +5,9 @@ and its buttons are walked in test_appeals.py)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from storage.models import Appeal
 from tests.conversation.conftest import World
 from tests.conversation.test_appeals import _deliver
 from tests.conversation.test_quarterly import _in_english, _quarter, _score_person
@@ -47,3 +50,12 @@ async def test_the_scores_are_explained_and_reading_leaves_a_mark(world: World) 
     assert result.text.endswith("(clause 20).\n✅ Read on 01.12.2025 at 11:00.")
     assert result.text.count("Read on") == 1
     assert [text for text, _ in result.buttons()] == ["📄 The sheet as PDF", "⚖️ I disagree"]
+
+    # He starts an application, reads it back and drops it: nothing is filed.
+    await john.press("I disagree", result)
+    await john.say("Келіспеймін.")
+    assert "Send it to the authorised person?" in john.last.text
+    await john.press("Cancel")
+    assert john.last.text == "The application was not sent." and john.last.buttons() == []
+    async with world.runtime.sessionmaker() as session:
+        assert (await session.execute(select(Appeal.id))).all() == []

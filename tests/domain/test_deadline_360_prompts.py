@@ -1,5 +1,5 @@
-"""The 360 deadline HR types (issue 19, finding 6): the example is always a working day that
-would be accepted, and a day off is refused only while a working day is left to choose."""
+"""The deadline HR types (issue 19, finding 6): the example is always a working day that would
+be accepted, and a 360 deadline on a day off is refused only while a working day is left."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import date
 
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import KAZAKHSTAN
+from bot.legacy2018.rules import deadline_problem
+from bot.legacy2018.rules import example_deadline as legacy_example
 from bot.survey360.deadline_rules import DeadlineProblem, check_deadline, example_deadline
 
 PROFILE = load_profile()
@@ -47,3 +49,11 @@ def test_with_no_working_day_left_the_last_day_off_is_taken() -> None:
         PROFILE, 2025, date(2026, 1, 10), date(2026, 1, 9), KAZAKHSTAN, current=date(2026, 1, 9)
     )
     assert check.problem is None
+
+
+def test_the_2018_methods_example_is_never_past() -> None:
+    # Issue 19: the example was a fixed 29 January, past by February.
+    assert legacy_example(2025, date(2025, 12, 1), KAZAKHSTAN) == date(2026, 1, 29)
+    later = legacy_example(2025, date(2026, 2, 6), KAZAKHSTAN)  # a Friday
+    assert later == date(2026, 2, 9)  # the Monday after: tomorrow is a Saturday
+    assert deadline_problem(2025, later, date(2026, 2, 6), KAZAKHSTAN) is None
