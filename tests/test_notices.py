@@ -16,6 +16,7 @@ from bot.legacy2018.notices import LEGACY_KINDS
 from bot.legacy2018.service import LEGACY_APPROVAL
 from bot.quarterly.notices import QUARTERLY_KINDS
 from bot.reports.jobs import REPORT_INTERRUPTED
+from bot.survey360.progress import DEADLINE_MOVED
 from bot.survey360.rounds import REPORT_360, ROUND_STARTED
 from storage.broadcasts import BROADCAST
 from storage.dto import OutboxDTO
@@ -29,6 +30,7 @@ def test_every_kind_has_its_composer() -> None:
         | LEGACY_KINDS
         | REMINDER_KINDS
         | {LEGACY_APPROVAL, ROUND_STARTED, REPORT_360, REPORT_AGAIN, BROADCAST, REPORT_INTERRUPTED}
+        | {DEADLINE_MOVED}
     )
     assert registered_kinds() == expected
 

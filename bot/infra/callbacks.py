@@ -214,6 +214,19 @@ class AppealCb(CallbackData, prefix="ap"):
     sheet: RowId
 
 
+class AppealStep(StrEnum):
+    SEND = "send"
+    EDIT = "edit"
+    CANCEL = "cancel"
+
+
+class AppealDraftCb(CallbackData, prefix="apd"):
+    """Under the preview of an application for a calibration session: send, rewrite or drop it."""
+
+    sheet: RowId
+    step: AppealStep
+
+
 class CalibrationCb(CallbackData, prefix="cs"):
     """The authorised person's "hold a session" on an application (clause 38)."""
 

@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar
+
 SUPPORTED_LOCALES = ("kk", "ru", "en")
 
 
@@ -307,11 +309,16 @@ def deadline_360_allowed(profile: Profile, year: int, deadline: date) -> bool:
     return first <= deadline <= last
 
 
-def suggested_deadline_360(profile: Profile, year: int, today: date, days: int) -> date:
+def suggested_deadline_360(
+    profile: Profile, year: int, today: date, days: int, calendar: WorkCalendar = KAZAKHSTAN
+) -> date:
     """A deadline ``days`` after ``today`` for a 360 round on ``year``, brought back to the last day
-    clause 4 allows. For the current year that day is at least 10 days ahead (10 January after
+    clause 4 allows, then to the working day on or before it (a day off is refused when typed in
+    the chat). For the current year that day is at least 10 days ahead (10 January after
     31 December), so the deadline is always in the future, whatever the date."""
-    return min(today + timedelta(days=days), deadline_window_360(profile, year)[1])
+    wanted = min(today + timedelta(days=days), deadline_window_360(profile, year)[1])
+    working = calendar.on_or_before(wanted)
+    return working if working > today else wanted
 
 
 def _parse_questionnaire(code: str, raw: dict[str, Any]) -> Questionnaire:

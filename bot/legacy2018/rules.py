@@ -52,6 +52,12 @@ def deadline_problem(year: int, deadline: date, today: date, calendar: WorkCalen
     return None
 
 
+def example_deadline(year: int, today: date, calendar: WorkCalendar) -> date:
+    """A deadline to show as the example (issue 19): the first working day from the 29th of
+    January after the year, or from tomorrow once that is later, so that it is accepted."""
+    return calendar.on_or_after(max(date(year + 1, 1, 29), today + timedelta(days=1)))
+
+
 def plan_due(year: int, calendar: WorkCalendar, working_days: int) -> date:
     """The last day to set the plan: within ``working_days`` after the evaluation period (the
     year) begins (004 clause 9; the clause counts from the period, not from an appointment)."""

@@ -65,11 +65,11 @@ def year_question(code: str, this_year: int) -> Rendered:
     return text, builder.as_markup()
 
 
-def deadline_question(year: int) -> str:
+def deadline_question(year: int, example: date) -> str:
     return _(
-        "Year {year}. What is the deadline of the evaluation? Type a date such as 29.01.{next_year}: a working "
+        "Year {year}. What is the deadline of the evaluation? Type a date such as {example}: a working "
         "day after the year, not in the past."
-    ).format(year=year, next_year=year + 1)
+    ).format(year=year, example=format_date(example))
 
 
 def year_refusal(problem: StartProblem | None, this_year: int) -> str:
@@ -79,7 +79,7 @@ def year_refusal(problem: StartProblem | None, this_year: int) -> str:
     return _("Please type a year from 2018 to {year}.").format(year=this_year + 1)
 
 
-def deadline_refusal(problem: StartProblem | None, year: int) -> str:
+def deadline_refusal(problem: StartProblem | None, year: int, example: date) -> str:
     """Why a typed deadline is not taken; None: it is not a date."""
     match problem:
         case StartProblem.IN_THE_YEAR:
@@ -87,11 +87,17 @@ def deadline_refusal(problem: StartProblem | None, year: int) -> str:
                 year=year
             )
         case StartProblem.PAST:
-            return _("This date has passed: the deadline must be in the future.")
+            return _("This date has passed. Type a date not yet passed, e.g. {example}.").format(
+                example=format_date(example)
+            )
         case StartProblem.DAY_OFF:
-            return _("This date is a weekend day or a public holiday: please choose a working day.")
+            return _(
+                "This date is a weekend day or a public holiday. Type a working day, e.g. {example}."
+            ).format(example=format_date(example))
         case _:
-            return _("Please type the date as dd.mm.yyyy, e.g. 29.01.{next_year}.").format(next_year=year + 1)
+            return _("Please type the date as dd.mm.yyyy, e.g. {example}.").format(
+                example=format_date(example)
+            )
 
 
 def _reason_label(reason: str, profile: Profile) -> str:

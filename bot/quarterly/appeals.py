@@ -49,6 +49,16 @@ def window_closes(read_on: date, calendar: WorkCalendar) -> date:
     return calendar.add(read_on, APPEAL_WITHIN)
 
 
+def application_problem(text: str) -> AppealRefusal | None:
+    """What is wrong with an application's text itself, told before its preview."""
+    application = text.strip()
+    if not application:
+        return AppealRefusal.EMPTY
+    if len(application) > MAX_APPLICATION:
+        return AppealRefusal.TOO_LONG
+    return None
+
+
 async def check_appeal(
     session: AsyncSession,
     employee: EmployeeDTO,
@@ -90,10 +100,8 @@ async def file_appeal(
     if checked.refusal is not None:
         return checked
     application = text.strip()
-    if not application:
-        return AppealOutcome(AppealRefusal.EMPTY)
-    if len(application) > MAX_APPLICATION:
-        return AppealOutcome(AppealRefusal.TOO_LONG)
+    if (problem := application_problem(application)) is not None:
+        return AppealOutcome(problem)
     decide_by = calendar.add(today, DECIDE_WITHIN)
     appeal_id = await AppealRepo(session).file(sheet_id, application, now, decide_by)
     if appeal_id is None:

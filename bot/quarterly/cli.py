@@ -110,6 +110,9 @@ async def _start(session: AsyncSession, args: argparse.Namespace, settings: Sett
         now=clock.now(),
         actor=COMMAND_LINE,
         calendar=settings.calendar,
+        # The administrator may start a quarter late (a body joining mid-year); the chat's
+        # HR screen does not offer it.
+        late=True,
     )
     print(
         f"round {args.campaign_id} started: {report.sheets} people to evaluate, "

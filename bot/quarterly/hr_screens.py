@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -21,6 +22,7 @@ from bot.quarterly.upload_rules import FileError
 Rendered = tuple[str, InlineKeyboardMarkup]
 MAX_LISTED = 25
 MAX_BEHIND = 10  # evaluators named on the screen; the workbook has everyone
+MAX_NAMED = 10  # people not evaluated named per reason when a round starts
 
 
 def status_name(status: str) -> str:
@@ -29,7 +31,7 @@ def status_name(status: str) -> str:
 
 
 def quarters_screen(
-    year: int, rounds: Sequence[RoundOverview], permissions: frozenset[Permission]
+    year: int, rounds: Sequence[RoundOverview], permissions: frozenset[Permission], today: date
 ) -> Rendered:
     builder = InlineKeyboardBuilder()
     lines = [
@@ -85,7 +87,10 @@ def quarters_screen(
                 + (_(" and {count} more").format(count=more) if more > 0 else "")
             )
         buttons = []
-        if campaign.status == "draft" and Permission.RUN_ROUNDS in permissions:
+        late = campaign.status == "draft" and campaign.deadline < today
+        if late:
+            lines.append(_("The deadline has passed: this round can no longer be started."))
+        if campaign.status == "draft" and not late and Permission.RUN_ROUNDS in permissions:
             buttons.append((_("▶ Start {title}").format(title=title), QuarterAction.START))
         if campaign.status == "running" and Permission.RUN_ROUNDS in permissions:
             buttons.append((_("⏹ Close {title}").format(title=title), QuarterAction.CLOSE))
@@ -121,6 +126,14 @@ def started_text(report: StartReport) -> str:
         lines.append(
             _("Not evaluated — {reason}: {count}").format(reason=exclusion_label(reason), count=count)
         )
+        names = report.excluded_names.get(reason, [])
+        if names:
+            more = len(names) - MAX_NAMED
+            lines.append(
+                "    "
+                + ", ".join(escape(name) for name in names[:MAX_NAMED])
+                + (_(" and {count} more").format(count=more) if more > 0 else "")
+            )
     return "\n".join(lines)
 
 
@@ -150,7 +163,21 @@ def file_errors_text(file_name: str, errors: Sequence[FileError]) -> str:
     return "\n".join([head, "", *[escape(e.describe(_)) for e in errors[:MAX_LISTED]]])
 
 
-def import_text(file_name: str, report: ImportReport) -> str:
+def import_text(file_name: str, report: ImportReport, year: int | None = None) -> str:
+    """An upload's outcome; with ``year`` (HR's uploads), what to do next, with the command."""
+    text = _import_outcome(file_name, report)
+    if year is None or not report.ok:
+        return text
+    if report.saved:
+        step = _(
+            "Next: /actuals {year} — the KPI actual values, when known; /quarters {year} — start a quarter."
+        )
+    else:
+        step = _("Next: /quarters {year} — the year's rounds: start a quarter or follow it.")
+    return f"{text}\n\n{step.format(year=year)}"
+
+
+def _import_outcome(file_name: str, report: ImportReport) -> str:
     if not report.ok:
         head = _("<b>{file}</b>: {count} problem(s), nothing was saved.").format(
             file=escape(file_name), count=len(report.problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -51,12 +51,18 @@ class QuarterError(Exception):
     pass
 
 
+class QuarterTooLateError(QuarterError):
+    """A round whose deadline has passed is not started."""
+
+
 @dataclass(frozen=True, slots=True)
 class StartReport:
     campaign: CampaignDTO
     sheets: int
     excluded: Counter[str]
     evaluators: int
+    # Who is not evaluated, by reason, in staff-list order: HR acts on names, not a count.
+    excluded_names: dict[str, list[str]] = field(default_factory=dict)
 
 
 async def create_year(
@@ -98,12 +104,14 @@ async def start_round(
     now: datetime,
     actor: Actor,
     calendar: WorkCalendar,
+    late: bool = False,
 ) -> StartReport:
     """A sheet for everyone on the staff: heads by their KPIs, employees by differentiation,
     the evaluator being the direct manager. People too short in the post, heads without an
-    approved plan and people with nobody above them are listed as excluded, with the reason."""
+    approved plan and people with nobody above them are listed as excluded, with the reason.
+    A round whose deadline has passed is refused unless ``late`` (the command line's choice)."""
     repo = QuarterRepo(session)
-    campaign = await _draft_round(session, campaign_id)
+    campaign = await _draft_round(session, campaign_id, None if late else today)
     # The rules the round was made under, not whatever the bot is configured with today.
     profile = load_profile(campaign.profile_code)
     assert campaign.quarter is not None and profile.quarterly is not None and profile.kpi is not None
@@ -113,6 +121,7 @@ async def start_round(
     absences = await _absences(session, [person.id for person, _ in people])
     plans = PlanRepo(session)
     excluded: Counter[str] = Counter()
+    excluded_names: dict[str, list[str]] = {}
     evaluators: set[int] = set()
     notices: list[tuple[int, int]] = []
     for person, left_on in people:
@@ -171,6 +180,7 @@ async def start_round(
         )
         if reason is not None:
             excluded[reason] += 1
+            excluded_names.setdefault(reason, []).append(person.full_name)
             continue
         assert person.manager_id is not None
         evaluators.add(person.manager_id)
@@ -184,7 +194,7 @@ async def start_round(
     await CampaignRepo(session).set_status(campaign.id, "running", now)
     await audit(session, actor, "quarter.start", "campaign", campaign.id, at=now)
     sheets = len(people) - sum(excluded.values())
-    return StartReport(campaign, sheets, excluded, len(evaluators))
+    return StartReport(campaign, sheets, excluded, len(evaluators), excluded_names)
 
 
 async def close_round(session: AsyncSession, campaign_id: int, *, now: datetime, actor: Actor) -> None:
@@ -211,10 +221,15 @@ async def round_of(session: AsyncSession, campaign_id: int) -> CampaignDTO:
     return campaign
 
 
-async def _draft_round(session: AsyncSession, campaign_id: int) -> CampaignDTO:
+async def _draft_round(session: AsyncSession, campaign_id: int, today: date | None) -> CampaignDTO:
+    """The round to start; with ``today``, refused once its deadline has passed."""
     campaign = await round_of(session, campaign_id)
     if campaign.status != "draft":
         raise QuarterError("the round has already been started")
+    if today is not None and campaign.deadline < today:
+        # Issue 19: a quarter whose deadline has passed cannot be evaluated on time any more;
+        # starting it would send evaluators sheets already late.
+        raise QuarterTooLateError(f"the round's deadline {campaign.deadline.isoformat()} has passed")
     return campaign
 
 

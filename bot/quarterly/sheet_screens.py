@@ -4,6 +4,7 @@ quarterly result, in one place."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from html import escape
 
@@ -14,6 +15,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.infra.callbacks import (
     AcknowledgeCb,
     AppealCb,
+    AppealDraftCb,
+    AppealStep,
     PlanCb,
     PlanDecision,
     SheetAction,
@@ -159,7 +162,16 @@ def _number(value: Decimal | None) -> str:
     return f"{normalised:f}".replace(".", "," if current_locale() != "en" else ".")
 
 
-def render_item(screen: ItemScreen) -> Rendered:
+def score_legend(profile: Profile, choices: Sequence[Decimal]) -> list[str]:
+    """What each differentiation score means: the grade band (clause 7) it falls in, as the
+    methodology names it. Appendix 4 scores 1 to 5 with no words of its own."""
+    return [
+        f"{int(value)} — {escape(grade_band(profile, value).name.get(current_locale()))}"
+        for value in sorted(choices, reverse=True)
+    ]
+
+
+def render_item(screen: ItemScreen, profile: Profile) -> Rendered:
     view, item = screen.view, screen.item
     position = [i.no for i in view.items].index(item.no) + 1
     builder = InlineKeyboardBuilder()
@@ -172,6 +184,7 @@ def render_item(screen: ItemScreen) -> Rendered:
             _("Criterion: {criterion}").format(criterion=escape(_text(item.criterion or ""))),
             "",
             _("Your score from {low} to {high}:").format(low=int(item.low), high=int(item.high)),
+            *score_legend(profile, item.choices),
         ]
     else:
         body = [
@@ -355,7 +368,7 @@ def render_waiting(screen: WaitingScreen) -> Rendered:
 def render_sheet_screen(screen: SheetScreen, profile: Profile) -> Rendered:
     match screen:
         case ItemScreen():
-            return render_item(screen)
+            return render_item(screen, profile)
         case CommentScreen():
             return render_comment(screen)
         case JustificationScreen():
@@ -452,7 +465,7 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
         )
     ]
     if record.acknowledged_at is not None:
-        note.append(_("Read on {date}.").format(date=format_date(local_time(record.acknowledged_at).date())))
+        note.append(read_mark(record.acknowledged_at))
     markup = result_markup(record.sheet_id, acknowledged=record.acknowledged_at is not None)
     return "\n\n".join("\n".join(block) for block in (heading, items, summary, note) if block), markup
 
@@ -476,6 +489,35 @@ def result_markup(sheet_id: int, *, acknowledged: bool) -> InlineKeyboardMarkup:
             [InlineKeyboardButton(text=_("⚖️ I disagree"), callback_data=AppealCb(sheet=sheet_id).pack())]
         )
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def read_mark(moment: datetime) -> str:
+    """Kept under a result once it is read: when, in Kazakhstan's time."""
+    return _("✅ Read on {date} at {time}.").format(
+        date=format_date(local_time(moment).date()), time=local_time(moment).strftime("%H:%M")
+    )
+
+
+def appeal_preview(sheet_id: int, text: str) -> Rendered:
+    """The application as it will be sent, before it is: clause 12 gives one application."""
+    body = "\n\n".join(
+        [
+            _("<b>Your application for a calibration session</b>"),
+            escape(text.strip()),
+            _("Send it to the authorised person? It cannot be changed once sent."),
+        ]
+    )
+
+    def button(label: str, step: AppealStep) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text=label, callback_data=AppealDraftCb(sheet=sheet_id, step=step).pack())
+
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("📨 Send"), AppealStep.SEND)],
+            [button(_("✏️ Edit"), AppealStep.EDIT), button(_("✖️ Cancel"), AppealStep.CANCEL)],
+        ]
+    )
+    return body, markup
 
 
 def appeal_text(outcome: AppealOutcome) -> str:

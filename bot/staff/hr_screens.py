@@ -144,10 +144,17 @@ def staff_preview(file_name: str, people: int, summary: ImportSummary) -> Render
     return text, markup
 
 
-def staff_imported(summary: ImportSummary) -> str:
-    return _(
+def staff_imported(summary: ImportSummary, year: int, *, quarterly: bool) -> str:
+    """The import's counts, then what HR does next, with the commands to tap (issue 19)."""
+    counts = _(
         "Imported. New: {new}. Changed: {changed}. Unchanged: {unchanged}. Marked as having left: {left}."
     ).format(new=summary.new, changed=summary.changed, unchanged=summary.unchanged, left=summary.left)
+    steps = [
+        _("Next: /invites — the links that bring people into the bot; /newround — start an evaluation round.")
+    ]
+    if quarterly:
+        steps.append(_("/quarters {year} — the quarterly evaluation of {year}.").format(year=year))
+    return "\n\n".join([counts, " ".join(steps)])
 
 
 def person_card(person: EmployeeDTO, manager: EmployeeDTO | None, open_tasks: int) -> str:

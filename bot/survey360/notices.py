@@ -13,6 +13,7 @@ from bot.deadlines.keeper import REPORT_AGAIN
 from bot.infra.callbacks import TasksCb
 from bot.infra.formatting import format_date
 from bot.infra.notices import NothingToSend, NoticeContext, Part, notice
+from bot.survey360.progress import DEADLINE_MOVED
 from bot.survey360.questionnaire import QuestionnaireService
 from bot.survey360.report import report_chart, report_markup, report_text
 from bot.survey360.results import campaign_results
@@ -48,6 +49,30 @@ async def round_started(context: NoticeContext, item: OutboxDTO) -> list[Part]:
             _("Answers about colleagues are anonymous: nobody sees who answered what."),
         ]
     )
+    return [Part(text, tasks_button())]
+
+
+@notice(DEADLINE_MOVED)
+async def deadline_moved(context: NoticeContext, item: OutboxDTO) -> list[Part]:
+    """HR moved a running round's deadline: told to those with questionnaires left, composed
+    when it goes (the latest date; nothing if they have finished meanwhile)."""
+    campaign = await CampaignRepo(context.session).get(item.ref_id)
+    if campaign is None or campaign.status != "running":
+        raise NothingToSend("the round is no longer running")
+    tasks = [
+        t
+        for t in await QuestionnaireService(context.session, context.profile).open_tasks(context.person())
+        if t.task.campaign.id == campaign.id
+    ]
+    if not tasks:
+        raise NothingToSend("finished meanwhile")
+    text = ngettext(
+        "The deadline of the 360 evaluation of {year} has been moved to {deadline}. You have {count} "
+        "questionnaire left to fill.",
+        "The deadline of the 360 evaluation of {year} has been moved to {deadline}. You have {count} "
+        "questionnaires left to fill.",
+        len(tasks),
+    ).format(year=campaign.year, deadline=format_date(campaign.deadline), count=len(tasks))
     return [Part(text, tasks_button())]
 
 

@@ -12,7 +12,10 @@ from bot.kernel.methodology import Profile
 from bot.staff.access import Actor, audit
 from bot.survey360.rounds import CampaignError
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
+from storage.outbox import OutboxRepo
 from storage.survey360.campaigns import CampaignRepo, ProgressRepo
+
+DEADLINE_MOVED = "deadline_moved_360"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,15 @@ async def round_progress(session: AsyncSession, profile: Profile, campaign_id: i
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DeadlineMoved:
+    campaign: CampaignDTO
+    told: int  # respondents with questionnaires left who are told of the new date
+
+
 async def extend_deadline(
     session: AsyncSession, actor: Actor, campaign_id: int, deadline: date, *, today: date, now: datetime
-) -> CampaignDTO:
+) -> DeadlineMoved:
     repo = CampaignRepo(session)
     campaign = await repo.get(campaign_id)
     if campaign is None or campaign.status == "closed":
@@ -92,4 +101,17 @@ async def extend_deadline(
     )
     updated = await repo.get(campaign_id)
     assert updated is not None
-    return updated
+    told = 0
+    if campaign.status == "running":
+        # Issue 19: whoever still has questionnaires to fill learns the new date. A second move
+        # queues the notice afresh; one not yet sent goes once, with the latest date.
+        waiting = {
+            state.respondent.id
+            for state in await ProgressRepo(session).assignment_states(campaign_id)
+            if not state.submitted and state.respondent.active and state.respondent.telegram_user_id
+        }
+        outbox = OutboxRepo(session)
+        for respondent_pk in sorted(waiting):
+            await outbox.enqueue_again(respondent_pk, DEADLINE_MOVED, campaign_id)
+        told = len(waiting)
+    return DeadlineMoved(updated, told)

@@ -23,7 +23,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy
-from bot.legacy2018.rules import StartProblem, deadline_problem, year_problem
+from bot.legacy2018.rules import StartProblem, deadline_problem, example_deadline, year_problem
 from bot.legacy2018.service import LEGACY_PROFILES, LegacyError, Refusal
 from bot.legacy2018.start_screens import (
     confirmation,
@@ -113,7 +113,12 @@ async def on_profile(
 
 
 async def _take_year(
-    message: Message, state: FSMContext, session: AsyncSession, year: int, clock: Clock
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    year: int,
+    clock: Clock,
+    calendar: WorkCalendar,
 ) -> None:
     today = clock.today()
     problem = year_problem(year, today)
@@ -122,25 +127,32 @@ async def _take_year(
         return
     await state.update_data(year=year)
     await state.set_state(LegacyStart.deadline)
-    await message.answer(deadline_question(year))
+    await message.answer(deadline_question(year, example_deadline(year, today, calendar)))
 
 
 async def on_year_button(
-    query: CallbackQuery, callback_data: LegacyStartCb, state: FSMContext, session: AsyncSession, clock: Clock
+    query: CallbackQuery,
+    callback_data: LegacyStartCb,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
 ) -> None:
     message = await live_message(query)
     if message is None:
         return
-    await _take_year(message, state, session, callback_data.value, clock)
+    await _take_year(message, state, session, callback_data.value, clock, calendar)
     await query.answer()
 
 
-async def on_year_text(message: Message, state: FSMContext, session: AsyncSession, clock: Clock) -> None:
+async def on_year_text(
+    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, calendar: WorkCalendar
+) -> None:
     text = (message.text or "").strip()
     if not text.isdigit():
         await message.answer(year_refusal(StartProblem.YEAR, clock.today().year))
         return
-    await _take_year(message, state, session, int(text), clock)
+    await _take_year(message, state, session, int(text), clock, calendar)
 
 
 async def on_deadline(
@@ -151,7 +163,12 @@ async def on_deadline(
     deadline = parse_date((message.text or "").strip())
     problem = deadline_problem(year, deadline, today, calendar) if deadline else None
     if deadline is None or problem is not None:
-        await message.answer(deadline_refusal(problem, year))
+        # On a day off, the working day after it; otherwise a date that would be accepted.
+        if deadline is not None and problem is StartProblem.DAY_OFF:
+            example = calendar.on_or_after(deadline)
+        else:
+            example = example_deadline(year, today, calendar)
+        await message.answer(deadline_refusal(problem, year, example))
         return
     preview = await legacy.preview_year(session, load_profile(str(data["profile"])), year, calendar)
     if isinstance(preview, Refusal):  # started meanwhile (another HR officer, the command line)

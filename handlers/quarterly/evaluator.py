@@ -20,6 +20,8 @@ from bot.calibration.service import VoteRefusal
 from bot.infra.callbacks import (
     AcknowledgeCb,
     AppealCb,
+    AppealDraftCb,
+    AppealStep,
     CalibrationVoteCb,
     PlanCb,
     PlanDecision,
@@ -34,10 +36,16 @@ from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly import appeals, plans
 from bot.quarterly import rounds as quarterly
-from bot.quarterly.appeals import AppealRefusal
 from bot.quarterly.plans import Decision
-from bot.quarterly.rounds import DelegationRefusal
-from bot.quarterly.sheet_screens import appeal_text, render_sheet_screen, result_markup, sheet_refusal_text
+from bot.quarterly.results import sheet_records
+from bot.quarterly.rounds import DelegationRefusal, year_result
+from bot.quarterly.sheet_screens import (
+    appeal_preview,
+    appeal_text,
+    render_result,
+    render_sheet_screen,
+    sheet_refusal_text,
+)
 from bot.quarterly.sheets import SheetOutcome, SheetService, parse_score
 from bot.reports.files import sheet_pdf
 from bot.staff.access import Actor
@@ -93,6 +101,7 @@ def create_router() -> Router:
     router.callback_query.register(on_vote, CalibrationVoteCb.filter())
     router.message.register(on_proposal, F.text, ~F.text.startswith("/"), VoteProposal.score_and_reason)
     router.message.register(on_appeal_text, F.text, ~F.text.startswith("/"), AppealText.text)
+    router.callback_query.register(on_appeal_draft, AppealDraftCb.filter())
     router.callback_query.register(on_plan_decision, PlanCb.filter())
     router.message.register(on_plan_command, Command("plan"))
     router.message.register(on_delegate, Command("delegate"))
@@ -172,9 +181,13 @@ async def on_acknowledge(
 ) -> None:
     if await SheetService(session, profile, clock).acknowledge(employee, callback_data.sheet):
         if isinstance(query.message, Message):
-            await query.message.edit_reply_markup(
-                reply_markup=result_markup(callback_data.sheet, acknowledged=True)
-            )
+            # The result is shown again with a mark that it was read, and when: a toast vanishes.
+            sheet = await QuarterRepo(session).sheet(callback_data.sheet)
+            assert sheet is not None  # acknowledged just now
+            records = await sheet_records(session, profile, sheet.campaign.id, sheet_id=sheet.id)
+            year = await year_result(session, profile, employee.id, sheet.campaign.year)
+            text, markup = render_result(records[0], year, profile)
+            await query.message.edit_text(text, reply_markup=markup)
         await query.answer(_("Thank you: noted that you have read the result."), show_alert=True)
     else:
         await query.answer(_("Already noted, or this result is not yours."))
@@ -241,8 +254,21 @@ async def on_appeal(
         await query.message.answer(appeal_text(outcome))
 
 
-async def on_appeal_text(
-    message: Message,
+async def on_appeal_text(message: Message, state: FSMContext) -> None:
+    """The typed application is shown back with Send / Edit / Cancel: nothing is filed yet."""
+    data = await state.get_data()
+    problem = appeals.application_problem(message.text or "")
+    if problem is not None:
+        await message.answer(appeal_text(appeals.AppealOutcome(problem)))
+        return
+    await state.update_data(application=(message.text or "").strip())
+    text, markup = appeal_preview(int(data["sheet"]), message.text or "")
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_appeal_draft(
+    query: CallbackQuery,
+    callback_data: AppealDraftCb,
     employee: EmployeeDTO,
     session: AsyncSession,
     clock: Clock,
@@ -252,19 +278,38 @@ async def on_appeal_text(
     event_from_user: User,
 ) -> None:
     data = await state.get_data()
+    if await state.get_state() != AppealText.text or data.get("sheet") != callback_data.sheet:
+        await query.answer(_("This application is no longer being written."), show_alert=True)
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    if callback_data.step is AppealStep.CANCEL:
+        await state.clear()
+        if message is not None:
+            await message.edit_text(_("The application was not sent."))
+        await query.answer()
+        return
+    # "Send" under an older preview, after "Edit": nothing stands to be sent until it is rewritten.
+    if callback_data.step is AppealStep.EDIT or not data.get("application"):
+        await state.update_data(application=None)
+        await query.answer()
+        if message is not None:
+            await message.edit_text(_("Write the application again, as one message."))
+        return
     outcome = await appeals.file_appeal(
         session,
         employee,
-        int(data["sheet"]),
-        message.text or "",
+        callback_data.sheet,
+        str(data["application"]),
         calendar=calendar,
         zone=settings.zone,
         now=clock.now(),
         actor=_actor(event_from_user),
     )
-    if outcome.refusal not in (AppealRefusal.EMPTY, AppealRefusal.TOO_LONG):
-        await state.clear()
-    await message.answer(appeal_text(outcome))
+    await state.clear()
+    await query.answer()
+    if message is not None:
+        await message.edit_reply_markup(reply_markup=None)
+        await message.answer(appeal_text(outcome))
 
 
 async def on_vote(

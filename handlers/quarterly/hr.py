@@ -105,7 +105,8 @@ async def save_plans(
         today=clock.today(),
         drafted_by=drafted_by,
     )
-    await message.answer(import_text(name, report))
+    # The next step is HR's: an evaluator drafting their heads' plans waits for the approval.
+    await message.answer(import_text(name, report, None if drafted_by else int(upload["year"])))
     return report
 
 
@@ -120,7 +121,9 @@ async def on_quarters(
     if year is None:
         await message.answer(_("Write the year after /quarters, e.g. /quarters 2026."))
         return
-    text, markup = quarters_screen(year, await quarterly.year_overview(session, year), permissions)
+    text, markup = quarters_screen(
+        year, await quarterly.year_overview(session, year), permissions, clock.today()
+    )
     await message.answer(text, reply_markup=markup)
 
 
@@ -142,6 +145,7 @@ async def on_round_action(
         await query.answer(_("Your role does not allow this."), show_alert=True)
         return
     year = value
+    refusal: str | None = None
     try:
         if action is QuarterAction.CREATE_YEAR:
             await quarterly.create_year(session, profile, value, calendar, actor, clock.now())
@@ -161,13 +165,18 @@ async def on_round_action(
             await query.message.answer_document(BufferedInputFile(file.data, file.name), protect_content=True)
             await query.answer()
             return
+    except quarterly.QuarterTooLateError:
+        refusal = _("The deadline has passed: this round can no longer be started.")
     except (quarterly.QuarterError, CampaignError):
-        await query.answer(_("This round has changed meanwhile; here is its current state."), show_alert=True)
+        refusal = _("This round has changed meanwhile; here is its current state.")
     if action is not QuarterAction.CREATE_YEAR:
         year = (await quarterly.round_of(session, value)).year
-    text, markup = quarters_screen(year, await quarterly.year_overview(session, year), permissions)
+    text, markup = quarters_screen(
+        year, await quarterly.year_overview(session, year), permissions, clock.today()
+    )
     await edit_in_place(query, text, markup)
-    await query.answer()
+    # One answer per press: Telegram takes only the first.
+    await query.answer(refusal, show_alert=refusal is not None)
 
 
 async def on_upload_command(
@@ -239,4 +248,4 @@ async def on_upload(
         )
     if report.ok:
         await state.clear()
-    await message.answer(import_text(name, report))
+    await message.answer(import_text(name, report, year))

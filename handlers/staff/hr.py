@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.infra.callbacks import StaffImportAction, StaffImportCb
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
+from bot.kernel.methodology import Profile
 from bot.staff.access import Actor, audit
 from bot.staff.files import load_staff_upload
 from bot.staff.hr_screens import (
@@ -83,7 +84,13 @@ async def on_staff_file(
 
 
 async def on_confirm(
-    query: CallbackQuery, bot: Bot, session: AsyncSession, clock: Clock, state: FSMContext, actor: Actor
+    query: CallbackQuery,
+    bot: Bot,
+    session: AsyncSession,
+    clock: Clock,
+    state: FSMContext,
+    actor: Actor,
+    profile: Profile,
 ) -> None:
     if await live_message(query) is None:
         return
@@ -110,7 +117,9 @@ async def on_confirm(
         at=clock.now(),
         details={"new": summary.new, "changed": summary.changed, "left": summary.left},
     )
-    await edit_in_place(query, staff_imported(summary), None)
+    # The 2018 method has no quarterly evaluation: /quarters is not offered under it.
+    text = staff_imported(summary, clock.today().year, quarterly=profile.legacy is None)
+    await edit_in_place(query, text, None)
     await query.answer()
 
 

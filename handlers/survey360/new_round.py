@@ -19,22 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.infra.callbacks import PersonPickCb, PickAction, WizardAction, WizardCb
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
-from bot.kernel.methodology import (
-    Profile,
-    deadline_360_allowed,
-    deadline_window_360,
-    load_profile,
-    suggested_deadline_360,
-)
+from bot.kernel.methodology import Profile, deadline_window_360, load_profile
+from bot.kernel.workdays import WorkCalendar
 from bot.staff.access import Actor, audit
 from bot.staff.hr_screens import (
-    deadline_outside_360,
     deadline_passed_360,
     draft_preview,
     respondent_problem,
     round_started,
     start_blocked,
-    wizard_deadline,
     wizard_ids_prompt,
     wizard_scope,
     wizard_units,
@@ -43,6 +36,13 @@ from bot.staff.hr_screens import (
 from bot.staff.people_picker import exact, matching, picker, step_markup
 from bot.staff.rules import parse_date
 from bot.survey360 import rounds as campaigns
+from bot.survey360.deadline_rules import check_deadline, example_deadline
+from bot.survey360.deadline_screens import (
+    deadline_moved,
+    deadline_question,
+    deadline_refusal,
+    new_deadline_question,
+)
 from bot.survey360.progress import extend_deadline
 from handlers.filters import HasPermission
 from handlers.legacy2018 import start as legacy_start
@@ -135,30 +135,44 @@ async def on_cancel(message: Message, state: FSMContext) -> None:
     await message.answer(_("Stopped. A draft already created stays among the rounds (/rounds)."))
 
 
-async def _ask_deadline(message: Message, state: FSMContext, year: int) -> None:
+async def _ask_deadline(
+    message: Message, state: FSMContext, year: int, profile: Profile, clock: Clock, calendar: WorkCalendar
+) -> None:
     await state.update_data(year=year)
     await state.set_state(NewRound.deadline)
-    await message.answer(wizard_deadline(year))
+    example = example_deadline(profile, year, clock.today(), calendar)
+    await message.answer(deadline_question(year, example))
 
 
-async def on_year_button(query: CallbackQuery, callback_data: WizardCb, state: FSMContext) -> None:
+async def on_year_button(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    state: FSMContext,
+    profile: Profile,
+    clock: Clock,
+    calendar: WorkCalendar,
+) -> None:
     message = await live_message(query)
     if message is None:
         return
-    await _ask_deadline(message, state, callback_data.value)
+    await _ask_deadline(message, state, callback_data.value, profile, clock, calendar)
     await query.answer()
 
 
-async def on_year_text(message: Message, state: FSMContext, clock: Clock) -> None:
+async def on_year_text(
+    message: Message, state: FSMContext, profile: Profile, clock: Clock, calendar: WorkCalendar
+) -> None:
     text = (message.text or "").strip()
     if not text.isdigit() or not 2000 <= int(text) <= clock.today().year + 1:
         await message.answer(_("Please type a year such as {year}.").format(year=clock.today().year))
         return
-    await _ask_deadline(message, state, int(text))
+    await _ask_deadline(message, state, int(text), profile, clock, calendar)
 
 
-async def on_deadline(message: Message, state: FSMContext, clock: Clock, profile: Profile) -> None:
-    deadline = parse_date((message.text or "").strip())
+async def on_deadline(
+    message: Message, state: FSMContext, clock: Clock, profile: Profile, calendar: WorkCalendar
+) -> None:
+    typed = (message.text or "").strip()
     year = int((await state.get_data())["year"])
     first, last = deadline_window_360(profile, year)
     if last < clock.today():
@@ -166,14 +180,10 @@ async def on_deadline(message: Message, state: FSMContext, clock: Clock, profile
         await state.clear()
         await message.answer(deadline_passed_360(year, last))
         return
-    if deadline is None or deadline < clock.today():
-        example = suggested_deadline_360(profile, year, clock.today(), 30).strftime("%d.%m.%Y")
-        await message.answer(
-            _("Please type a date that has not passed yet, e.g. {example}.").format(example=example)
-        )
-        return
-    if not deadline_360_allowed(profile, year, deadline):
-        await message.answer(deadline_outside_360(year, max(first, clock.today()), last))
+    deadline = parse_date(typed)
+    check = check_deadline(profile, year, deadline, clock.today(), calendar)
+    if deadline is None or check.problem is not None:
+        await message.answer(deadline_refusal(check, typed, year, max(first, clock.today()), last))
         return
     await state.update_data(deadline=deadline.isoformat())
     await state.set_state(NewRound.scope)
@@ -507,39 +517,63 @@ async def on_delete(
     await query.answer()
 
 
-async def on_extend(query: CallbackQuery, callback_data: WizardCb, state: FSMContext) -> None:
+async def on_extend(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    calendar: WorkCalendar,
+) -> None:
     message = await live_message(query)
     if message is None:
         return
+    campaign = await CampaignRepo(session).get(callback_data.value)
+    if campaign is None or campaign.status == "closed" or campaign.kind != "360":
+        await query.answer(_("This round is closed or no longer exists."), show_alert=True)
+        return
     await state.set_state(NewRound.extend)
     await state.update_data(campaign_id=callback_data.value)
-    await message.answer(_("Type the new deadline, e.g. 20.01.2026."))
+    example = example_deadline(
+        load_profile(campaign.profile_code), campaign.year, clock.today(), calendar, after=campaign.deadline
+    )
+    await message.answer(new_deadline_question(campaign.deadline, example))
     await query.answer()
 
 
 async def on_extend_date(
-    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, actor: Actor
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor,
+    calendar: WorkCalendar,
 ) -> None:
-    deadline = parse_date((message.text or "").strip())
-    if deadline is None:
-        await message.answer(_("Type the new deadline, e.g. 20.01.2026."))
+    typed = (message.text or "").strip()
+    campaign = await CampaignRepo(session).get(int((await state.get_data())["campaign_id"]))
+    if campaign is None or campaign.status == "closed":
+        await state.clear()
+        await message.answer(_("This round is closed or no longer exists."))
         return
-    campaign_id = int((await state.get_data())["campaign_id"])
-    campaign = await CampaignRepo(session).get(campaign_id)
-    if campaign is not None and campaign.kind == "360":
-        # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
-        round_profile = load_profile(campaign.profile_code)
+    # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
+    round_profile = load_profile(campaign.profile_code)
+    deadline = parse_date(typed)
+    check = check_deadline(
+        round_profile, campaign.year, deadline, clock.today(), calendar, current=campaign.deadline
+    )
+    if deadline is None or check.problem is not None:
         first, last = deadline_window_360(round_profile, campaign.year)
-        if deadline > last:
-            await message.answer(deadline_outside_360(campaign.year, max(first, clock.today()), last))
-            return
+        await message.answer(deadline_refusal(check, typed, campaign.year, max(first, clock.today()), last))
+        return
     try:
-        await extend_deadline(session, actor, campaign_id, deadline, today=clock.today(), now=clock.now())
+        moved = await extend_deadline(
+            session, actor, campaign.id, deadline, today=clock.today(), now=clock.now()
+        )
     except campaigns.CampaignError:
         await message.answer(_("The new deadline must be later than the current one and not in the past."))
         return
     await state.clear()
-    await message.answer(_("The deadline is now {date}.").format(date=deadline.strftime("%d.%m.%Y")))
+    await message.answer(deadline_moved(deadline, moved.told))
 
 
 async def on_unexpected(message: Message) -> None:

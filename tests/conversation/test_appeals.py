@@ -62,8 +62,20 @@ async def test_applying_for_a_calibration_session(world: World) -> None:
     assert "You can apply until 08.12.2025." in john.last.text
     await john.say("   ")
     assert "The application is empty" in john.last.text
+    # Issue 19, finding 12: the application is shown back before it is sent.
+    await john.say("Ескертулер негізсіз.")
+    assert john.last.text.startswith(
+        "<b>Your application for a calibration session</b>\n\nЕскертулер негізсіз."
+    )
+    await john.press("Edit")
+    assert john.last.text == "Write the application again, as one message."
     await john.say("Мерзімдер бойынша ескертулер негізсіз: тапсырмалар уақытында орындалды.")
+    assert "Мерзімдер бойынша ескертулер негізсіз" in john.last.text
+    async with world.runtime.sessionmaker() as session:
+        assert (await session.execute(select(Appeal.id))).all() == []  # nothing filed before "Send"
+    await john.press("Send")
     assert "The authorised person decides on a calibration session by 04.12.2025" in john.last.text
+    assert john.chat[-2].buttons() == []  # the preview's buttons are gone once it is sent
     answer, _ = await john.press_data(_result(john), john.last_with_buttons())
     assert answer == "You have already applied about this result."
     async with world.runtime.sessionmaker() as session:
@@ -324,6 +336,7 @@ async def john_appeals(
     await john.press("I have read it")
     await john.press("I disagree", john.last_with_buttons())
     await john.say(application)
+    await john.press("Send")  # after the preview
     await _deliver(world)
     return manager, john
 

@@ -90,6 +90,7 @@ async def test_a_quarter_runs_to_the_protocol_with_nobody_remembering_a_date(wor
     await john.press("I disagree", john.last_with_buttons())
     assert "You can apply until 14.01.2026." in john.last.text  # 5 working days, the 7th skipped
     await john.say("Барлық тапсырмалар уақытында орындалды.")
+    await john.press("Send")
 
     # The authorised person is told at once, then reminded on the last of the 3 working days.
     due = await keeper.until(

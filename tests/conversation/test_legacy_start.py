@@ -77,8 +77,9 @@ async def test_hr_starts_a_year_from_legacyrounds(world: World) -> None:
     refusals = {
         "soon": "Please type the date as dd.mm.yyyy, e.g. 29.01.2026.",
         "31.12.2025": "The deadline must come after the year evaluated, i.e. after 31.12.2025.",
-        "31.01.2026": "This date is a weekend day or a public holiday: please choose a working day.",
-        "01.01.2026": "This date is a weekend day or a public holiday: please choose a working day.",
+        # Issue 19: a day off is answered with the working day after it.
+        "31.01.2026": "This date is a weekend day or a public holiday. Type a working day, e.g. 02.02.2026.",
+        "01.01.2026": "This date is a weekend day or a public holiday. Type a working day, e.g. 05.01.2026.",
     }
     for typed, reply in refusals.items():
         await hr.say(typed)
