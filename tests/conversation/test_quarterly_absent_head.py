@@ -79,7 +79,9 @@ async def test_an_absence_recorded_after_the_start_moves_the_kpis_due_day(world:
 
     await hr.say("/absences")
     await hr.send_document(b"employee_id,kind,starts_on,ends_on\nU1,leave,2025-12-20,2026-01-20\n", "a.csv")
-    assert hr.last.text == "<b>a.csv</b>: 1 row(s) saved."
+    assert hr.last.text == (
+        "<b>a.csv</b>: 1 row(s) saved.\n\nNext: /quarters 2025 — the year's rounds: start a quarter or follow it."
+    )
     sheet = (await _sheets(world))["U1"]
     # Back on Wednesday 21 January; five working days after it: Wednesday 28 January.
     assert (sheet.absence, sheet.kpi_due_on) == ("leave", date(2026, 1, 28))

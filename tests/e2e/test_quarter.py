@@ -1,5 +1,5 @@
 """One quarter through the real processes: HR uploads the plans and actual values and starts
-Q3 2026 in Telegram; U1 scores their three people and D1 scores U1's KPIs by tapping and
+this quarter in Telegram; U1 scores their three people and D1 scores U1's KPIs by tapping and
 typing in the long-polling bot (against the Bot API stand-in); everyone evaluated reads and
 acknowledges their result; the head of HR downloads the quarter's workbook."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,12 +35,23 @@ from tests.stand_in import BotApiStandIn, SentMessage
 pytestmark = pytest.mark.e2e
 
 HR = 5001
-PLANS = """employee_id,kpi_no,name,source,unit,direction,key_result,plan_q1,plan_q2,plan_q3,plan_q4
-U1,1,Жобалар саны,Стратегиялық жоспар 1.1,дана,higher,Жобалар іске асты,,,10,
-U1,2,Шарттар,Стратегиялық жоспар 1.2,%,higher,Шарттар орындалды,,,100,
-U1,3,Өтінім мерзімі,Келісім 3,күн,lower,Мерзім қысқарды,,,10,
+# The bot process reads the real clock, and a quarter whose deadline has passed is not started:
+# the quarter evaluated is today's, whose deadline is always ahead (the month after it ends).
+TODAY = date.today()
+YEAR, QUARTER = TODAY.year, (TODAY.month - 1) // 3 + 1
+
+
+def _in_quarter(plan: str) -> str:
+    """A plan column for each quarter, the plan given in this one's."""
+    return ",".join(plan if q == QUARTER else "" for q in range(1, 5))
+
+
+PLANS = f"""employee_id,kpi_no,name,source,unit,direction,key_result,plan_q1,plan_q2,plan_q3,plan_q4
+U1,1,Жобалар саны,Стратегиялық жоспар 1.1,дана,higher,Жобалар іске асты,{_in_quarter("10")}
+U1,2,Шарттар,Стратегиялық жоспар 1.2,%,higher,Шарттар орындалды,{_in_quarter("100")}
+U1,3,Өтінім мерзімі,Келісім 3,күн,lower,Мерзім қысқарды,{_in_quarter("10")}
 """
-ACTUALS = 'employee_id,kpi_no,quarter,actual\nU1,1,3,10\nU1,2,3,"96,5"\nU1,3,3,20\n'
+ACTUALS = f'employee_id,kpi_no,quarter,actual\nU1,1,{QUARTER},10\nU1,2,{QUARTER},"96,5"\nU1,3,{QUARTER},20\n'
 # What U1 gives their people, parameter by parameter, and the means by hand (appendix 4).
 DIFFERENTIATION = {"E1": (4, 5, 4, 3), "E2": (5, 5, 5, 5), "E3": (2, 2, 1, 2)}
 MEANS = {"E1": "4.00", "E2": "5.00", "E3": "1.75"}
@@ -99,7 +111,7 @@ async def _round_id(database_url: str) -> int:
     try:
         async with engine.connect() as connection:
             found = await connection.scalar(
-                select(Campaign.id).where(Campaign.kind == "quarter", Campaign.quarter == 3)
+                select(Campaign.id).where(Campaign.kind == "quarter", Campaign.quarter == QUARTER)
             )
             return int(found or 0)
     finally:
@@ -123,23 +135,29 @@ async def test_one_quarter_through_the_polling_bot(empty_database_url: str, tmp_
             assert await join_with_invites(stand_in, env, tmp_path) == 8
 
             # HR: the year's rounds, U1's plan and its actual values, all in Telegram.
-            stand_in.send_text(HR, "/quarters 2026")
-            screen = await stand_in.wait_for_message(HR, contains="Quarterly evaluation 2026", timeout=15)
+            stand_in.send_text(HR, f"/quarters {YEAR}")
+            screen = await stand_in.wait_for_message(HR, contains=f"Quarterly evaluation {YEAR}", timeout=15)
             stand_in.press(
-                HR, screen.message_id, QuarterCb(action=QuarterAction.CREATE_YEAR, value=2026).pack()
+                HR, screen.message_id, QuarterCb(action=QuarterAction.CREATE_YEAR, value=YEAR).pack()
             )
-            await stand_in.wait_for(lambda: "Q3 2026" in (stand_in.message(HR, screen.message_id).text or ""))
+            await stand_in.wait_for(
+                lambda: f"Q{QUARTER} {YEAR}" in (stand_in.message(HR, screen.message_id).text or "")
+            )
             for command, file, expected in (
-                ("/plans 2026", plans, "1 plan(s) saved"),
-                ("/actuals 2026", actuals, "3 row(s) saved"),
+                (f"/plans {YEAR}", plans, "1 plan(s) saved"),
+                (f"/actuals {YEAR}", actuals, "3 row(s) saved"),
             ):
                 stand_in.send_text(HR, command)
                 await stand_in.wait_for_message(HR, contains="as a CSV or XLSX document", timeout=15)
                 stand_in.send_document(HR, file.read_bytes(), file.name, "text/csv")
                 await stand_in.wait_for_message(HR, contains=expected, timeout=15)
-            q3 = await _round_id(empty_database_url)
-            stand_in.press(HR, screen.message_id, QuarterCb(action=QuarterAction.START, value=q3).pack())
-            started = await stand_in.wait_for_message(HR, contains="Q3 2026 has started", timeout=15)
+            round_id = await _round_id(empty_database_url)
+            stand_in.press(
+                HR, screen.message_id, QuarterCb(action=QuarterAction.START, value=round_id).pack()
+            )
+            started = await stand_in.wait_for_message(
+                HR, contains=f"Q{QUARTER} {YEAR} has started", timeout=15
+            )
             assert "6 people to evaluate" in (started.text or "")  # U1 and E1-E5; not D1 nor U2 (no plan)
 
             # U1 receives the prompt with their three people and scores them, one from /start.
@@ -212,11 +230,13 @@ async def test_one_quarter_through_the_polling_bot(empty_database_url: str, tmp_
             assert all(final[p][3] for p in ("E1", "E2", "E3", "U1"))
 
             # The head of HR downloads the quarter's workbook.
-            stand_in.press(HR, screen.message_id, QuarterCb(action=QuarterAction.WORKBOOK, value=q3).pack())
+            stand_in.press(
+                HR, screen.message_id, QuarterCb(action=QuarterAction.WORKBOOK, value=round_id).pack()
+            )
             workbook = await stand_in.wait_for_message(
                 HR, predicate=lambda m: m.kind == "document", timeout=30
             )
-            assert workbook.file_name == "quarter-2026-Q3.xlsx" and workbook.protect_content
+            assert workbook.file_name == f"quarter-{YEAR}-Q{QUARTER}.xlsx" and workbook.protect_content
             assert workbook.file_bytes is not None
             book = load_workbook(io.BytesIO(workbook.file_bytes))
             values = [c.value for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
