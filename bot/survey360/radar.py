@@ -36,8 +36,9 @@ from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox, BboxBase
+from PIL import Image
 
-__all__ = ["MAX_AXES", "MIN_AXES", "RadarSeries", "render_radar"]
+__all__ = ["MAX_AXES", "MIN_AXES", "RadarSeries", "render_radar", "render_radar_image"]
 
 MIN_AXES = 3
 MAX_AXES = 16
@@ -75,6 +76,7 @@ OUTER_GRID_COLOUR = "#8a929c"
 TEXT_COLOUR = "#1f2328"
 MUTED_TEXT_COLOUR = "#59636e"
 PNG_COMPRESS_LEVEL = 3
+KEPT_CHARTS = 8  # built charts kept per thread (see _chart_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -521,21 +523,52 @@ def render_radar(
     invalid input. Output is byte-for-byte deterministic and uses no global
     matplotlib state, so it is safe to call from worker threads.
 
-    Each thread keeps its last chart: the next one with the same competencies,
-    legend and title shape (a report run draws one per person) only changes the
-    title's words and the values, and comes out byte for byte as a new one would
-    but about twice as fast (building the polar axes and fitting the labels is
-    half the work).
+    Each thread keeps its last few charts (see :func:`_chart_for`): the next one
+    with the same competencies, legend and title shape only changes the title's
+    words and the values, and comes out byte for byte as a new one would.
+    """
+    return figure_png(_chart_for(axis_labels, series, title, scale_max, dpi).fig)
+
+
+def render_radar_image(
+    axis_labels: Sequence[str],
+    series: Sequence[RadarSeries],
+    title: str,
+    *,
+    scale_max: int = 5,
+    dpi: int = 150,
+) -> Image.Image:
+    """The same chart as :func:`render_radar`, as an RGB picture: for a PDF, which would
+    only decode the PNG again (encoding and decoding it took a third of the chart's time)."""
+    fig = _chart_for(axis_labels, series, title, scale_max, dpi).fig
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    width, height = canvas.get_width_height(physical=True)
+    # The figure is opaque white, so dropping the alpha channel changes no pixel.
+    return Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+
+
+def _chart_for(
+    axis_labels: Sequence[str], series: Sequence[RadarSeries], title: str, scale_max: int, dpi: int
+) -> _Chart:
+    """A chart of these labels, legend and title shape holding this person's title and values.
+
+    A report run alternates between few frames (the heads' and the employees' questionnaire,
+    with and without a self-assessment), so each thread keeps the last KEPT_CHARTS of them:
+    building the polar axes and fitting the labels is most of a chart's work.
     """
     _validate(axis_labels, series, scale_max, dpi)
-    chart: _Chart | None = getattr(_last_chart, "chart", None)
-    if (
-        chart is None
-        or chart.key != _key(axis_labels, series, title, scale_max, dpi)
-        or not _redraw(chart, series, title)
-    ):
-        chart = _last_chart.chart = _build(axis_labels, series, title, scale_max, dpi)
-    return figure_png(chart.fig)
+    charts: dict[tuple[object, ...], _Chart] = _kept.__dict__.setdefault("charts", {})
+    key = _key(axis_labels, series, title, scale_max, dpi)
+    chart = charts.pop(key, None)
+    if chart is None or not _redraw(chart, series, title):
+        chart = _build(axis_labels, series, title, scale_max, dpi)
+    charts[key] = chart  # the most recently used last
+    while len(charts) > KEPT_CHARTS:
+        del charts[next(iter(charts))]
+    return chart
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -553,6 +586,6 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-# One chart per thread (render_radar runs in asyncio.to_thread's workers): a
-# Figure must not be drawn by two threads at once.
-_last_chart = threading.local()
+# Charts per thread (render_radar runs in asyncio.to_thread's workers): a Figure
+# must not be drawn by two threads at once.
+_kept = threading.local()
