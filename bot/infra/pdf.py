@@ -93,7 +93,7 @@ FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 # The letters a form's words are written in: Latin with its first extension (which holds
 # the Kazakh Latin alphabet's letters), Cyrillic with its supplement (the Kazakh letters),
 # punctuation, currency, "№", the minus sign and the check marks. DejaVu Sans cut down to these
-# has an eighth of its 6,000 glyphs, and fpdf2 reads a font file anew for every document (and
+# has a seventh of its 6,000 glyphs, and fpdf2 reads a font file anew for every document (and
 # cuts it down again when writing it): the full files took a third of a result PDF's time.
 FORM_CHARACTERS = frozenset(
     chr(code)
