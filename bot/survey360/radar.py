@@ -1,18 +1,14 @@
 """Radar ("spider", "паутинка") chart of a person's 360 result.
 
-The chart is matplotlib's polar axes: the competencies are the theta grid (their
-names are the axes' own tick labels, wrapped with :mod:`textwrap` and aligned
-away from the web by their angle) and the scores are the radius. The labels are
-measured once with the axes' tight bounding box to make the web as large as the
-space between the title and the legend allows (``Figure.tight_layout`` cannot
-do this for an axes of fixed aspect: it fits the subplot box, not the square the
-polar axes then shrink to, and leaves the side labels at the image's edge).
+The chart is matplotlib's polar axes: the competencies are the theta grid (their names are
+the axes' own tick labels, wrapped and aligned away from the web by their angle), the scores
+the radius. The labels are measured to make the web as large as the space between the title
+and the legend allows (``Figure.tight_layout`` fits the subplot box, not the square the polar
+axes shrink to, and leaves the side labels at the image's edge).
 
-It is rendered with matplotlib's object API on a private Agg canvas (``Figure``
-+ ``FigureCanvasAgg``), never through ``pyplot``: the bot is a long-running
-asyncio process and calls :func:`render_radar` via ``asyncio.to_thread``, so the
-renderer must not touch pyplot's global figure registry or the global
-``rcParams``. Every text artist gets its font set explicitly instead.
+It is rendered with matplotlib's object API on a private Agg canvas, never through
+``pyplot``: the bot calls :func:`render_radar` in threads, so the renderer must not touch
+pyplot's global figure registry or the global ``rcParams``; every text gets its font set.
 """
 
 from __future__ import annotations
@@ -36,8 +32,9 @@ from matplotlib.patches import Patch
 from matplotlib.projections.polar import PolarAxes
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox, BboxBase
+from PIL import Image
 
-__all__ = ["MAX_AXES", "MIN_AXES", "RadarSeries", "render_radar"]
+__all__ = ["MAX_AXES", "MIN_AXES", "RadarSeries", "render_radar", "render_radar_image"]
 
 MIN_AXES = 3
 MAX_AXES = 16
@@ -75,6 +72,7 @@ OUTER_GRID_COLOUR = "#8a929c"
 TEXT_COLOUR = "#1f2328"
 MUTED_TEXT_COLOUR = "#59636e"
 PNG_COMPRESS_LEVEL = 3
+KEPT_CHARTS = 8  # built charts kept per thread (see _chart_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +264,7 @@ def _runs(values: Sequence[float | None]) -> list[list[int]]:
     return runs
 
 
-def _draw_web(ax: PolarAxes, n: int, scale_max: int) -> None:
+def _draw_web(ax: PolarAxes, n: int, scale_max: int) -> list[Text]:
     """Polygonal rings instead of the polar axes' circles (the spokes are its theta grid).
 
     Lines between two data points on polar axes are straight, so a ring is a plain plot.
@@ -287,7 +285,7 @@ def _draw_web(ax: PolarAxes, n: int, scale_max: int) -> None:
     # point ever sits there (points lie on the spokes), so the labels can be
     # drawn above the rings and stay readable.
     shrink = math.cos(math.pi / n)  # where the bisector crosses a ring
-    for level in range(1, scale_max + 1):
+    return [
         ax.text(
             math.pi / n,
             level * shrink,
@@ -300,6 +298,8 @@ def _draw_web(ax: PolarAxes, n: int, scale_max: int) -> None:
             parse_math=False,
             bbox={"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
         )
+        for level in range(1, scale_max + 1)
+    ]
 
 
 def _draw_series(ax: PolarAxes, s: RadarSeries, index: int, colour: str) -> list[Artist]:
@@ -365,6 +365,10 @@ class _Chart:
     titles: list[Text]
     title_bottom: float
     series_artists: list[Artist]
+    level_labels: list[Text]
+    # What render_radar_image draws the values over, and the title it was drawn with.
+    background: Any = None
+    background_title: str | None = None
 
 
 def _key(
@@ -407,7 +411,7 @@ def _build(
         ha, va = _alignment(theta)
         label.set(horizontalalignment=ha, verticalalignment=va, multialignment=ha)
 
-    _draw_web(ax, n, scale_max)
+    level_labels = _draw_web(ax, n, scale_max)
     series_artists = [a for idx, s in enumerate(series) for a in _draw_series(ax, s, idx, colours[idx])]
 
     # The web is as large as the space between the title and the legend allows
@@ -428,9 +432,8 @@ def _build(
         ):
             break
         size -= 1.0
-    return _Chart(
-        _key(axis_labels, series, title, scale_max, dpi), fig, ax, titles, title_bottom, series_artists
-    )
+    key = _key(axis_labels, series, title, scale_max, dpi)
+    return _Chart(key, fig, ax, titles, title_bottom, series_artists, level_labels)
 
 
 def _redraw(chart: _Chart, series: Sequence[RadarSeries], title: str) -> bool:
@@ -521,21 +524,60 @@ def render_radar(
     invalid input. Output is byte-for-byte deterministic and uses no global
     matplotlib state, so it is safe to call from worker threads.
 
-    Each thread keeps its last chart: the next one with the same competencies,
-    legend and title shape (a report run draws one per person) only changes the
-    title's words and the values, and comes out byte for byte as a new one would
-    but about twice as fast (building the polar axes and fitting the labels is
-    half the work).
+    Each thread keeps its last charts (:func:`_chart_for`); a kept one gives the same bytes.
     """
+    return figure_png(_chart_for(axis_labels, series, title, scale_max, dpi).fig)
+
+
+def render_radar_image(
+    axis_labels: Sequence[str],
+    series: Sequence[RadarSeries],
+    title: str,
+    *,
+    scale_max: int = 5,
+    dpi: int = 150,
+) -> Image.Image:
+    """The same chart as :func:`render_radar`, as an RGB picture: for a PDF, which would
+    only decode the PNG again (encoding and decoding it took a third of the chart's time)."""
+    chart = _chart_for(axis_labels, series, title, scale_max, dpi)
+    canvas = chart.fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    # Blitting: all but the values and the level numbers above them is drawn once (its text
+    # was most of the time) and copied back; they are drawn over it in a full drawing's order.
+    on_top = sorted([*chart.series_artists, *chart.level_labels], key=lambda a: a.get_zorder())
+    if chart.background is None or chart.background_title != title:
+        for artist in on_top:
+            artist.set_visible(False)
+        canvas.draw()  # type: ignore[no-untyped-call]
+        chart.background = canvas.copy_from_bbox(chart.fig.bbox)  # type: ignore[no-untyped-call]
+        chart.background_title = title
+        for artist in on_top:
+            artist.set_visible(True)
+    canvas.restore_region(chart.background)  # type: ignore[no-untyped-call]
+    for artist in on_top:
+        chart.ax.draw_artist(artist)
+    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    width, height = canvas.get_width_height(physical=True)
+    # The figure is opaque white, so dropping the alpha channel changes no pixel.
+    return Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1).convert("RGB")
+
+
+def _chart_for(
+    axis_labels: Sequence[str], series: Sequence[RadarSeries], title: str, scale_max: int, dpi: int
+) -> _Chart:
+    """A chart of this frame with this title and values. A round alternates between few frames
+    (heads' and employees' questionnaire, with and without a self-assessment): each thread
+    keeps the last KEPT_CHARTS, as building the axes and fitting the labels is half the work."""
     _validate(axis_labels, series, scale_max, dpi)
-    chart: _Chart | None = getattr(_last_chart, "chart", None)
-    if (
-        chart is None
-        or chart.key != _key(axis_labels, series, title, scale_max, dpi)
-        or not _redraw(chart, series, title)
-    ):
-        chart = _last_chart.chart = _build(axis_labels, series, title, scale_max, dpi)
-    return figure_png(chart.fig)
+    charts: dict[tuple[object, ...], _Chart] = _kept.__dict__.setdefault("charts", {})
+    key = _key(axis_labels, series, title, scale_max, dpi)
+    chart = charts.pop(key, None)
+    if chart is None or not _redraw(chart, series, title):
+        chart = _build(axis_labels, series, title, scale_max, dpi)
+    charts[key] = chart  # the most recently used last
+    while len(charts) > KEPT_CHARTS:
+        del charts[next(iter(charts))]
+    return chart
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -553,6 +595,6 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-# One chart per thread (render_radar runs in asyncio.to_thread's workers): a
-# Figure must not be drawn by two threads at once.
-_last_chart = threading.local()
+# Charts per thread (render_radar runs in asyncio.to_thread's workers): a Figure
+# must not be drawn by two threads at once.
+_kept = threading.local()

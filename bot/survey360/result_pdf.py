@@ -14,7 +14,6 @@ Blocking (matplotlib, fpdf): call from a worker thread in the bot.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, time
 
 from aiogram.utils.i18n import gettext as _
@@ -48,7 +47,7 @@ from bot.infra.pdf import (
     text_height,
 )
 from bot.kernel.methodology import Profile
-from bot.survey360.radar import render_radar
+from bot.survey360.radar import render_radar_image
 from bot.survey360.report import radar_series
 from bot.survey360.results import SubjectResult
 
@@ -85,9 +84,18 @@ def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datet
 
 
 def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale: str) -> FormPDF:
-    return new_form(
-        f"{form_title(item.questionnaire)}: {item.subject.employee.full_name}", profile, created_at
-    )
+    person = item.subject.employee
+    # Every word on the form that is not the catalogue's: the fonts are cut down to the
+    # scripts these are written in (bot/infra/pdf.py, form_font_files).
+    texts = [
+        person.full_name,
+        person.position,
+        person.unit,
+        profile.document.get(locale),
+        *(c.result_name.get(locale) for c in item.questionnaire.competencies),
+        *(band.name.get(locale) for band in profile.grade_bands),
+    ]
+    return new_form(f"{form_title(item.questionnaire)}: {person.full_name}", profile, created_at, texts=texts)
 
 
 def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
@@ -167,7 +175,7 @@ def _draw_chart(pdf: FormPDF, item: SubjectResult, locale: str, height: float) -
     series = radar_series(item)
     # No title in the picture (the form says what it is): the blank title band and the
     # margins are cropped away, so the labels come out about twice as large on paper.
-    chart = _cropped(render_radar(labels, series, " ", dpi=CHART_DPI))
+    chart = _cropped(render_radar_image(labels, series, " ", dpi=CHART_DPI))
     aspect = chart.height / chart.width
     width = min(CHART_MAX_W, CONTENT_W, (height - GAP) / aspect)
     if width < CHART_MIN_W:
@@ -177,11 +185,10 @@ def _draw_chart(pdf: FormPDF, item: SubjectResult, locale: str, height: float) -
     pdf.set_y(pdf.get_y() + width * aspect + GAP)
 
 
-def _cropped(png: bytes) -> Image.Image:
+def _cropped(picture: Image.Image) -> Image.Image:
     """The chart without the white border around its drawing."""
-    with Image.open(io.BytesIO(png)) as image:
-        picture = image.convert("RGB")
-    box = ImageChops.difference(picture, Image.new("RGB", picture.size, "white")).getbbox()
+    # Inverted, white is black (0, 0, 0), which is what getbbox leaves out.
+    box = ImageChops.invert(picture).getbbox()
     if box is None:
         return picture
     pad = CHART_CROP_PAD_PX

@@ -19,6 +19,7 @@ from bot.survey360.radar import (
     build_radar_figure,
     figure_png,
     render_radar,
+    render_radar_image,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -139,6 +140,24 @@ def test_a_chart_reused_for_the_next_person_is_what_a_new_one_would_be() -> None
     ]
     for labels, series, title in [*people, *people]:
         assert render_radar(labels, series, title) == _fresh_png(labels, series, title), title
+
+
+def test_the_picture_for_a_pdf_is_the_png_pixel_for_pixel() -> None:
+    """render_radar_image draws only the values over a kept picture of the rest (blitting);
+    it must give what a full drawing gives, for each person in turn, whatever came before."""
+    people = [
+        (HEADS_KK, _series(12), " "),
+        (HEADS_KK, _series(12, gap_at=4), " "),
+        (EMPLOYEES_RU, _series(8), " "),
+        (HEADS_KK, [_series(12)[0]], " "),
+        (HEADS_KK, [RadarSeries("a", [5.0] * 12), RadarSeries("b", [0.0] * 12)], " "),
+        (EMPLOYEES_RU, _series(8), "Иванов Сергей Петрович\nI квартал 2025"),
+        (EMPLOYEES_RU, _series(8, gap_at=2), "Әлібекова Гүлнұр Сәкенқызы\nI квартал 2025"),
+    ]
+    for labels, series, title in [*people, *people]:
+        picture = render_radar_image(labels, series, title, dpi=100)
+        with Image.open(io.BytesIO(render_radar(labels, series, title, dpi=100))) as png:
+            assert picture.mode == "RGB" and picture.tobytes() == png.convert("RGB").tobytes(), title
 
 
 def test_thread_safe_and_deterministic_in_worker_threads() -> None:

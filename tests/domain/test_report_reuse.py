@@ -1,0 +1,97 @@
+"""What a worker keeps between two result PDFs (its charts, the cut-down fonts) changes nothing
+in them: the PDFs drawn one after another in one process are those drawn fresh, and nobody's
+name, labels or scores reach the next person's form."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+
+import pytest
+from aiogram.utils.i18n import I18n
+from pypdf import PdfReader
+
+from bot.infra.i18n import create_i18n, in_locale
+from bot.infra.pdf import FONT_DIR, FORM_CHARACTERS, form_font_files
+from bot.survey360.result_pdf import build_person_pdf
+from bot.survey360.results import SubjectResult
+from tests.domain.test_reports import ALIEVA, BY_ID, HEAD, PETROV, PROFILE, flat, subject_result
+
+# Heads and employees, with and without a self-assessment, in two languages, and the same
+# questionnaire twice in a row with other names and scores: each kind of chart a worker keeps.
+OTHER_HEAD = replace(HEAD, full_name="Сейітқали Бауыржан Нұрланұлы", scores=[(2, 3, 3, 2)] * 12)
+OTHER_EMPLOYEE = replace(ALIEVA, full_name="Жақсылықова Динара Асқарқызы", self_scores=None)
+PEOPLE: list[tuple[str, SubjectResult]] = [
+    ("kk", BY_ID["U1"]),
+    ("kk", subject_result(OTHER_HEAD, 60)),
+    ("ru", BY_ID["E4"]),
+    ("kk", BY_ID["E1"]),
+    ("kk", subject_result(OTHER_EMPLOYEE, 61)),
+    ("ru", BY_ID["U1"]),
+    ("kk", BY_ID["E1"]),
+]
+
+
+@pytest.fixture(scope="module")
+def i18n() -> I18n:
+    return create_i18n("kk")
+
+
+def _draw(i18n: I18n, locale: str, item: SubjectResult) -> bytes:
+    with in_locale(i18n, locale):
+        return build_person_pdf(item, PROFILE)
+
+
+def _in_new_thread(job: Callable[[], bytes]) -> bytes:
+    """A thread keeps no chart yet (they are kept per thread): the PDF is drawn from scratch."""
+    done: list[bytes] = []
+    thread = threading.Thread(target=lambda: done.append(job()))
+    thread.start()
+    thread.join()
+    return done[0]
+
+
+def _text(data: bytes) -> str:
+    return flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
+def test_pdfs_drawn_one_after_another_are_those_drawn_fresh(i18n: I18n) -> None:
+    in_a_row = [_draw(i18n, locale, item) for locale, item in PEOPLE]
+    fresh = [_in_new_thread(partial(_draw, i18n, locale, item)) for locale, item in PEOPLE]
+    for (locale, item), kept, new in zip(PEOPLE, in_a_row, fresh, strict=True):
+        assert kept == new, (locale, item.subject.employee.full_name)
+    # And they are each person's own: the same person and language gives the same bytes, and
+    # no one's name is on another's form.
+    assert in_a_row[3] == in_a_row[6] and in_a_row[0] != in_a_row[5] != in_a_row[1]
+    names = {item.subject.employee.full_name for _locale, item in PEOPLE}
+    for (_locale, item), data in zip(PEOPLE, in_a_row, strict=True):
+        text = _text(data)
+        own = item.subject.employee.full_name
+        assert own in text
+        assert not [name for name in names - {own} if name in text]
+
+
+@pytest.mark.parametrize("locale", ["kk", "ru", "en"])
+def test_the_cut_down_fonts_hold_every_letter_of_the_forms(
+    i18n: I18n, locale: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """fpdf2 warns of each character its font lacks when it writes the file."""
+    with caplog.at_level(logging.WARNING, logger="fpdf"):
+        for item in (BY_ID["U1"], BY_ID["E4"], BY_ID["E2"]):  # a head, an employee, a withheld form
+            _draw(i18n, locale, item)
+    assert not [r for r in caplog.records if "missing" in r.getMessage()]
+    assert form_font_files([HEAD.full_name, PETROV.position])[""].parent != FONT_DIR
+
+
+def test_a_name_outside_the_cut_down_fonts_gets_the_full_ones(i18n: I18n) -> None:
+    """DejaVu Sans has Greek and Georgian: a name in them is printed, not lost to a blank box."""
+    name = "Παπαδόπουλος ნინო"
+    assert not FORM_CHARACTERS.issuperset(name)
+    assert form_font_files([name]) == {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
+    assert form_font_files(None) == form_font_files([name])
+    text = _text(_draw(i18n, "ru", subject_result(replace(PETROV, full_name=name), 62)))
+    assert name in text
