@@ -100,7 +100,10 @@ def create_runtime(
     clock: Clock | None = None,
     engine: AsyncEngine | None = None,
     chat_interval: float = CHAT_INTERVAL,
+    workers: Workers | None = None,
 ) -> Runtime:
+    """The bot's parts from its settings. ``workers``: a pool of worker processes the caller
+    owns and stops (the tests share one between their bots); by default the runtime's own."""
     # hide_parameters: SQL errors in logs never carry names, phones or answers.
     engine = engine or create_engine(settings.database_url, hide_parameters=True)
     redis = connect_redis(settings.redis_url)
@@ -109,7 +112,8 @@ def create_runtime(
     i18n = create_i18n(settings.default_locale)
     profile = load_profile(settings.methodology_profile)
     clock = clock or SystemClock(settings.zone)
-    workers = Workers(settings.default_locale)  # no process is started before the first job
+    # No process is started before the first job.
+    workers = workers or Workers(settings.default_locale)
     return Runtime(
         settings=settings,
         engine=engine,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import Runtime, create_bot, create_dispatcher, create_runtime
 from bot.infra.config import Settings
+from bot.infra.workers import Workers
 from bot.staff import people
 from bot.survey360 import rounds as campaigns
 from storage.staff.employees import EmployeeRepo
@@ -92,14 +93,30 @@ class World:
             return report.campaign.id
 
 
+@pytest.fixture(scope="session")
+def shared_workers() -> Iterator[Workers]:
+    """One pool of worker processes for every test in this process: each bot of its own
+    spent seconds spawning processes that import matplotlib and fpdf for its first report.
+    A worker keeps nothing of one job for the next (tests/domain/test_report_reuse.py)."""
+    workers = Workers("kk")
+    try:
+        yield workers
+    finally:
+        workers.shutdown()
+
+
 @pytest.fixture
-async def world(engine: AsyncEngine, database_url: str) -> AsyncIterator[World]:
+async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers) -> AsyncIterator[World]:
     settings = Settings(_env_file=None, bot_token="42:TEST", database_url=database_url, default_locale="kk")
     # No per-chat pacing: the delivery's second between two messages to one chat is checked
     # where it is the point (tests/e2e/test_broadcast.py measures the gaps; test_faults.py with
     # Redis); here it would only make a test wait a second for each further notice to a chat.
     runtime = create_runtime(
-        settings, clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)), engine=engine, chat_interval=0
+        settings,
+        clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)),
+        engine=engine,
+        chat_interval=0,
+        workers=shared_workers,
     )
     telegram = FakeTelegram()
     bot = create_bot(settings, session=telegram)
@@ -107,4 +124,3 @@ async def world(engine: AsyncEngine, database_url: str) -> AsyncIterator[World]:
         yield World(runtime, telegram, bot, create_dispatcher(runtime))
     finally:
         await runtime.report_jobs.stop()
-        runtime.workers.shutdown()  # the worker processes, if a test started them
