@@ -5,8 +5,9 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Protocol
 
-from bot.kernel.methodology import Exclusions
+from bot.kernel.methodology import Exclusions, Profile
 
 
 class Ineligibility(StrEnum):
@@ -59,3 +60,26 @@ def ineligibility(
     if months is not None and returned_on is not None and _under_months(returned_on, period_end, months):
         return Ineligibility.TOO_SOON_AFTER_RETURN
     return None
+
+
+class InPost(Protocol):
+    """What the staff list says of a person that decides whether they are evaluated."""
+
+    @property
+    def appointed_on(self) -> date: ...
+    @property
+    def probation_ends_on(self) -> date | None: ...
+    @property
+    def returned_on(self) -> date | None: ...
+
+
+def ineligibility_of(person: InPost, period_end: date, profile: Profile) -> Ineligibility | None:
+    """``ineligibility`` for a person on the staff list, by the profile's rules."""
+    return ineligibility(
+        person.appointed_on,
+        period_end,
+        profile.min_months_in_post,
+        exclusions=profile.exclusions,
+        probation_ends_on=person.probation_ends_on,
+        returned_on=person.returned_on,
+    )

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kernel.eligibility import ineligibility
+from bot.kernel.eligibility import ineligibility_of
 from bot.kernel.methodology import (
     LegacyRules,
     Profile,
@@ -141,14 +141,7 @@ async def preview_year(
     sheet_rules = profile.legacy.competencies
     sheets, excluded, without_category = [], Counter[str](), []
     for person, _left_on in people:
-        reason = ineligibility(
-            person.appointed_on,
-            end,
-            profile.min_months_in_post,
-            exclusions=profile.exclusions,
-            probation_ends_on=person.probation_ends_on,
-            returned_on=person.returned_on,
-        )
+        reason = ineligibility_of(person, end, profile)
         evaluator = person.manager_id
         excluded_reason = reason.value if reason else (NO_EVALUATOR if evaluator is None else None)
         if excluded_reason:

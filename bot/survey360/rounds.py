@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kernel.eligibility import ineligibility
+from bot.kernel.eligibility import ineligibility_of
 from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, load_profile
 from bot.survey360.respondent_rules import (
     RESPONDENT_RELATIONS,
@@ -120,14 +120,7 @@ async def create_360(
     respondents_seen: set[int] = set()
     for person in subjects:
         subject_id = await repo.add_subject(campaign.id, person.id, questionnaire_for(person))
-        reason = ineligibility(
-            person.appointed_on,
-            period_end,
-            profile.min_months_in_post,
-            exclusions=profile.exclusions,
-            probation_ends_on=person.probation_ends_on,
-            returned_on=person.returned_on,
-        )
+        reason = ineligibility_of(person, period_end, profile)
         if reason is not None:
             await repo.exclude_subject(subject_id, reason.value)
             continue
