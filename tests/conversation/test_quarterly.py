@@ -13,8 +13,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.factory import create_delivery
+from bot.factory import Runtime, create_delivery
 from bot.infra.callbacks import AcknowledgeCb, SheetPdfCb, SheetScoreCb
 from bot.kernel.workdays import KAZAKHSTAN
 from bot.quarterly import rounds as quarterly
@@ -78,6 +79,20 @@ async def _quarter(world: World, *, u1_away: tuple[date, date] | None = None) ->
     assert dict(report.excluded) == {"no_evaluator": 1, "no_plan": 1, "too_short_in_post": 1}
     await create_delivery(runtime, world.bot).deliver_pending()
     return q4.id
+
+
+async def _start_q4(session: AsyncSession, runtime: Runtime) -> None:
+    """The year 2025's rounds made and Q4 started, from the command line, today."""
+    today, now = runtime.clock.today(), runtime.clock.now()
+    rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
+    await quarterly.start_round(
+        session, rounds[3].id, today=today, now=now, actor=COMMAND_LINE, calendar=KAZAKHSTAN
+    )
+
+
+def _staff_without(code: str) -> str:
+    """The test staff list with one person's line left out: they have left the body."""
+    return "\n".join(line for line in STAFF_CSV.splitlines() if not line.startswith(f"{code},")) + "\n"
 
 
 async def _in_english(person: Person) -> Person:
@@ -348,21 +363,12 @@ async def test_people_who_left_or_are_away_are_evaluated_without_them(world: Wor
     leave over the evaluation: both are evaluated by their manager; E3 is not messaged."""
     await world.setup_staff()
     runtime = world.runtime
-    today, now = runtime.clock.today(), runtime.clock.now()
+    today = runtime.clock.today()
     async with runtime.sessionmaker() as session, session.begin():
-        without_e3 = "\n".join(line for line in STAFF_CSV.splitlines() if not line.startswith("E3,")) + "\n"
-        await people.import_staff(session, staff_validation(today, without_e3), today)
+        await people.import_staff(session, staff_validation(today, _staff_without("E3")), today)
         staff = await EmployeeRepo(session).by_external_ids(["E4"])
         await AbsenceRepo(session).add(staff["E4"].id, "leave", date(2025, 12, 20), date(2026, 1, 20))
-        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
-        await quarterly.start_round(
-            session,
-            rounds[3].id,
-            today=today,
-            now=now,
-            actor=COMMAND_LINE,
-            calendar=KAZAKHSTAN,
-        )
+        await _start_q4(session, runtime)
     sheets = await _sheets(world)
     assert (sheets["E3"].status, sheets["E3"].absence) == ("open", "dismissed")
     assert (sheets["E4"].status, sheets["E4"].absence) == ("open", "leave")

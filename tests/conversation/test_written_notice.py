@@ -16,7 +16,6 @@ from bot.factory import create_delivery
 from bot.kernel.access import Role
 from bot.kernel.workdays import KAZAKHSTAN
 from bot.quarterly import appeals
-from bot.quarterly import rounds as quarterly
 from bot.quarterly.rounds import QUARTER_RESULT
 from bot.staff import people
 from bot.staff.access import COMMAND_LINE, grant_role
@@ -25,8 +24,15 @@ from storage.dto import EmployeeDTO
 from storage.models import AuditEntry, OutboxMessage, WrittenNotice
 from storage.staff.employees import EmployeeRepo
 from tests.conversation.conftest import FixedClock, World
-from tests.conversation.test_quarterly import U1, _in_english, _score_person, _sheets
-from tests.factories import STAFF_CSV, staff_validation
+from tests.conversation.test_quarterly import (
+    U1,
+    _in_english,
+    _score_person,
+    _sheets,
+    _staff_without,
+    _start_q4,
+)
+from tests.factories import staff_validation
 
 HR, HR_HEAD = 5001, 5002
 E3_TELEGRAM = 1006
@@ -38,17 +44,8 @@ async def _e3_left_and_was_evaluated(world: World) -> int:
     runtime = world.runtime
     today, now = runtime.clock.today(), runtime.clock.now()
     async with runtime.sessionmaker() as session, session.begin():
-        without_e3 = "\n".join(line for line in STAFF_CSV.splitlines() if not line.startswith("E3,")) + "\n"
-        await people.import_staff(session, staff_validation(today, without_e3), today)
-        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
-        await quarterly.start_round(
-            session,
-            rounds[3].id,
-            today=today,
-            now=now,
-            actor=COMMAND_LINE,
-            calendar=KAZAKHSTAN,
-        )
+        await people.import_staff(session, staff_validation(today, _staff_without("E3")), today)
+        await _start_q4(session, runtime)
         await grant_role(session, COMMAND_LINE, HR, Role.HR, now)
         await grant_role(session, COMMAND_LINE, HR_HEAD, Role.HR_HEAD, now)
     manager = await _in_english(world.person(U1, "Ерлан", "en"))
@@ -163,17 +160,8 @@ async def test_a_person_who_leaves_after_the_start_is_owed_a_written_notice_too(
     runtime = world.runtime
     today, now = runtime.clock.today(), runtime.clock.now()
     async with runtime.sessionmaker() as session, session.begin():
-        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
-        await quarterly.start_round(
-            session,
-            rounds[3].id,
-            today=today,
-            now=now,
-            actor=COMMAND_LINE,
-            calendar=KAZAKHSTAN,
-        )
-        without_e2 = "\n".join(line for line in STAFF_CSV.splitlines() if not line.startswith("E2,")) + "\n"
-        await people.import_staff(session, staff_validation(today, without_e2), today)
+        await _start_q4(session, runtime)
+        await people.import_staff(session, staff_validation(today, _staff_without("E2")), today)
     assert (await _sheets(world))["E2"].absence is None  # not known as dismissed at the start
     manager = await _in_english(world.person(U1, "Ерлан", "en"))
     await _score_person(manager, "John", [3, 3, 3, 3], "Орташа.")
