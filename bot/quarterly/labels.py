@@ -11,9 +11,9 @@ from datetime import date
 from aiogram.utils.i18n import gettext as _
 
 from bot.infra.formatting import format_date
-from bot.kernel.eligibility import Ineligibility
 from bot.quarterly.rounds import NO_EVALUATOR, NO_PLAN
 from bot.quarterly.rules import Absence, Method
+from bot.staff.labels import exclusion_reason
 
 __all__ = [
     "NO_EVALUATOR",
@@ -53,15 +53,11 @@ def absence_label(absence: Absence) -> str:
 def exclusion_label(reason: str) -> str:
     """Why a person is not evaluated this quarter: an Ineligibility value or NO_PLAN."""
     labels = {
-        # The same words as the 360 round's exclusions (bot.staff.hr_screens), so one translation serves both.
-        Ineligibility.TOO_SHORT_IN_POST: _("too short in the post (clause 5)"),
-        Ineligibility.APPOINTED_AFTER_PERIOD: _("appointed after the period"),
-        Ineligibility.ON_PROBATION: _("on probation at the end of the period"),
-        Ineligibility.TOO_SOON_AFTER_RETURN: _("back from social leave or study too recently"),
         NO_PLAN: _("no KPIs set for the quarter (clause 22)"),
         NO_EVALUATOR: _("no manager above them in the staff list to evaluate them"),
     }
-    return labels.get(reason, reason)
+    # The eligibility reasons read as in the 360 round's and the 2018 year's screens.
+    return labels.get(reason) or exclusion_reason(reason)
 
 
 def participation_label(

@@ -35,7 +35,7 @@ from bot.quarterly.workbook import build_quarter_workbook
 from bot.reports.rules import archive_name
 from bot.survey360.archive import build_pdf_archive
 from bot.survey360.result_pdf import build_person_pdf
-from bot.survey360.results import SubjectResult, campaign_results
+from bot.survey360.results import SubjectResult, campaign_results, not_evaluated_subjects
 from bot.survey360.rounds import CampaignError
 from bot.survey360.workbook import build_round_workbook
 from storage.legacy2018 import LegacyRepo
@@ -69,7 +69,14 @@ async def round_workbook(
     session: AsyncSession, profile: Profile, campaign_id: int, today: date, workers: Workers | None = None
 ) -> ReportFile:
     results = await closed_results(session, profile, campaign_id)
-    data = await _render(workers, build_round_workbook, results, profile, generated_on=today)
+    data = await _render(
+        workers,
+        build_round_workbook,
+        results,
+        profile,
+        generated_on=today,
+        not_evaluated=await not_evaluated_subjects(session, campaign_id),
+    )
     return ReportFile(
         f"360-{results[0].campaign.year if results else campaign_id}-round-{campaign_id}.xlsx", data
     )

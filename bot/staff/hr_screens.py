@@ -26,6 +26,7 @@ from bot.infra.callbacks import (
 from bot.infra.formatting import format_date, progress_bar
 from bot.kernel.access import Permission, Role
 from bot.kernel.methodology import Profile
+from bot.staff.labels import exclusion_reason
 from bot.staff.people import UnbindOutcome, UnbindResult
 from bot.staff.rules import StaffError
 from bot.survey360.progress import RoundProgress
@@ -382,17 +383,6 @@ def wizard_ids_prompt() -> str:
 def relation_name(relation: str) -> str:
     names = {"manager": _("manager"), "subordinate": _("subordinate"), "peer": _("peer")}
     return names.get(relation, relation)
-
-
-def exclusion_reason(reason: str) -> str:
-    reasons = {
-        "too_short_in_post": _("too short in the post (clause 5)"),
-        "appointed_after_period": _("appointed after the period"),
-        "on_probation": _("on probation at the end of the period"),
-        "too_soon_after_return": _("back from social leave or study too recently"),
-        "too_few_respondents": _("too few respondents"),
-    }
-    return reasons.get(reason, reason)
 
 
 def draft_preview(

@@ -50,6 +50,11 @@ async def campaign_results(
     return results
 
 
+async def not_evaluated_subjects(session: AsyncSession, campaign_id: int) -> list[SubjectDTO]:
+    """The people a round was made for but does not evaluate, each with the stored reason."""
+    return [s for s in await CampaignRepo(session).subjects(campaign_id) if s.excluded_reason]
+
+
 async def acknowledge_report(
     session: AsyncSession, employee: EmployeeDTO, subject_id: int, now: datetime
 ) -> bool:

@@ -42,7 +42,9 @@ from bot.infra.pdf import band_fill, form_title
 from bot.kernel.cells import neutralise
 from bot.kernel.methodology import GradeBand, Profile, Questionnaire
 from bot.kernel.scoring import round_score
+from bot.staff.labels import exclusion_reason
 from bot.survey360.results import SubjectResult
+from storage.dto import SubjectDTO
 
 __all__ = [
     "TrainingNeed",
@@ -72,6 +74,9 @@ TITLE_ROWS = 6  # the title block (and the legend beside it, if longer); a blank
 
 # Columns of the training sheet.
 TRAINING_WIDTHS = (7, 6, 50, 13, 14, 16)
+# Columns of the sheet of people in the round who are not evaluated: id, name, unit,
+# position, why.
+NOT_EVALUATED_WIDTHS = (11, 32, 28, 28, 40)
 
 SHEET_NAME_MAX = 31
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
@@ -82,9 +87,17 @@ HEADER_FILL, CAPTION_FILL, WEAK_FILL = "#E2EAF4", "#F3F5F8", "#FCE4D6"
 
 
 def build_round_workbook(
-    results: Sequence[SubjectResult], profile: Profile, *, generated_on: date | None = None
+    results: Sequence[SubjectResult],
+    profile: Profile,
+    *,
+    generated_on: date | None = None,
+    not_evaluated: Sequence[SubjectDTO] = (),
 ) -> bytes:
-    """The round's workbook as XLSX bytes (see the module docstring for the layout)."""
+    """The round's workbook as XLSX bytes (see the module docstring for the layout).
+
+    ``not_evaluated``: the round's people left out of it (too short in the post, on
+    probation…), listed on a sheet of their own with the reason, so that HR's file accounts
+    for everyone the round was made for."""
     generated_on = generated_on or date.today()
     output = io.BytesIO()
     # Text is never turned into a formula, whatever it begins with (XlsxWriter's default does so
@@ -99,13 +112,16 @@ def build_round_workbook(
             "created": datetime.combine(generated_on, time(0, 0)),
         }
     )
-    training_name = _("Training needs")
+    training_name, not_evaluated_name = _("Training needs"), _("Not evaluated")
     by_unit = _group_by_unit(results)
-    names = sheet_names(sorted(by_unit, key=collation_key), reserved=[training_name])
+    names = sheet_names(sorted(by_unit, key=collation_key), reserved=[training_name, not_evaluated_name])
     context = _Context(profile, styles, year, generated_on)
     for unit, sheet_name in names.items():
         _write_unit_sheet(book.add_worksheet(sheet_name), unit, by_unit[unit], context)
     _write_training_sheet(book.add_worksheet(safe_sheet_name(training_name)), names, by_unit, context)
+    if not_evaluated:
+        sheet = book.add_worksheet(safe_sheet_name(not_evaluated_name))
+        _write_not_evaluated_sheet(sheet, not_evaluated, context)
     book.close()
     return output.getvalue()
 
@@ -521,6 +537,40 @@ def _write_training_sheet(
             row = _write_training_table(sheet, row, group, ctx) + 1
         row += 1
     _page_setup(sheet, ctx, _("Training needs"), landscape=False)
+
+
+def _write_not_evaluated_sheet(sheet: Worksheet, people: Sequence[SubjectDTO], ctx: _Context) -> None:
+    s = ctx.styles
+    last_col = len(NOT_EVALUATED_WIDTHS) - 1
+    sheet.merge_range(0, 0, 0, last_col, _("People of the round who are not evaluated"), s.title)
+    sheet.merge_range(1, 0, 1, last_col, _("360 evaluation, {year}").format(year=ctx.year), s.subtitle)
+    sheet.merge_range(
+        2, 0, 2, last_col, _("Generated on {date}").format(date=format_date(ctx.generated_on)), s.small
+    )
+    for col, width in enumerate(NOT_EVALUATED_WIDTHS):
+        sheet.set_column(col, col, width)
+    header_row = 4
+    headers = (_("Employee ID"), _("Full name"), _("Unit"), _("Position"), _("Why not evaluated"))
+    for col, text in enumerate(headers):
+        sheet.write_string(header_row, col, text, s.header)
+    ordered = sorted(
+        people, key=lambda p: (collation_key(p.employee.unit), collation_key(p.employee.full_name))
+    )
+    for row, person in enumerate(ordered, start=header_row + 1):
+        employee = person.employee
+        for col, text in enumerate(
+            (
+                employee.employee_id,
+                employee.full_name,
+                employee.unit,
+                employee.position,
+                exclusion_reason(person.excluded_reason or ""),
+            )
+        ):
+            sheet.write_string(row, col, neutralise(text), s.text)
+    sheet.freeze_panes(header_row + 1, 0)
+    sheet.autofilter(header_row, 0, header_row + len(ordered), last_col)
+    _page_setup(sheet, ctx, _("Not evaluated"), landscape=False)
 
 
 def _write_training_table(sheet: Worksheet, row: int, group: Sequence[SubjectResult], ctx: _Context) -> int:

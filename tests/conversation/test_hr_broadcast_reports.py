@@ -132,3 +132,32 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
     assert head.last.text.startswith("Usage: /report ID")
     downloads = await _count(world, select(func.count()).where(AuditEntry.action == "report.download"))
     assert downloads == 3
+
+
+async def test_the_workbook_lists_whom_the_round_does_not_evaluate(world: World) -> None:
+    """Issue 19, finding 13: E5, in the post since November, is left out of the 2025 round
+    (clause 5); the head of HR's workbook still names her, and says why."""
+    await world.setup_staff()
+    await world.closed_round(["E1", "E2", "E3", "U1", "E5"])
+    head = await _person_with(world, HR_HEAD, Role.HR_HEAD)
+
+    await head.say("/rounds")
+    await head.press("360 · 2025")
+    await head.press("Workbook (XLSX)")
+    _name, data = world.telegram.documents[head.last.message_id]
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames[-1] == "Not evaluated"
+    rows = [[cell.value for cell in row] for row in book["Not evaluated"].iter_rows(min_row=6)]
+    assert rows == [
+        [
+            "E5",
+            "Қасымова Әсел Маратқызы",
+            "Правовое управление",
+            "Сарапшы",
+            "too short in the post (clause 5)",
+        ]
+    ]
+    evaluated = {
+        row[0].value for name in book.sheetnames[:-2] for row in book[name].iter_rows() if row[0].value
+    }
+    assert {"E1", "E2", "E3", "U1"} <= evaluated and "E5" not in evaluated

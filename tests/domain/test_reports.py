@@ -33,6 +33,7 @@ from bot.infra.i18n import create_i18n, in_locale
 from bot.infra.pdf import form_title
 from bot.kernel.methodology import load_profile
 from bot.kernel.scoring import AnswerCount, result_from_answers
+from bot.staff.labels import exclusion_reason
 from bot.survey360.archive import build_pdf_archive, member_name
 from bot.survey360.progress_chart import UnitProgress, render_completion_chart
 from bot.survey360.result_pdf import build_person_pdf
@@ -389,6 +390,46 @@ def test_workbook_in_english(i18n: I18n) -> None:
     assert sheet.cell(row_of(sheet, "U1") - 1, 7).value == "1. Managing activities"
     assert book.sheetnames[-1] == "Training needs"
     assert book.worksheets[-1]["A1"].value == "Least developed competencies (clause 36: training planning)"
+
+
+def test_people_the_round_does_not_evaluate_are_listed_with_the_reason(i18n: I18n) -> None:
+    """Issue 19, finding 13: a person the round leaves out (too short in the post, on
+    probation) is in HR's workbook, on a sheet of their own, with why."""
+    left_out = [
+        SubjectDTO(
+            20 + no,
+            CAMPAIGN.id,
+            replace(
+                BY_ID["E6"].subject.employee, id=20 + no, employee_id=employee_id, full_name=name, unit=unit
+            ),
+            "employees",
+            reason,
+        )
+        for no, (employee_id, name, unit, reason) in enumerate(
+            [
+                ("E9", "=Сейітов Мұрат", PLANNING, "on_probation"),
+                ("E8", "Әлиев Дәурен", ARCHIVE, "too_short_in_post"),
+            ]
+        )
+    ]
+    with in_locale(i18n, "kk"):
+        data = build_round_workbook(RESULTS, PROFILE, generated_on=GENERATED_ON, not_evaluated=left_out)
+        sheet_name, reasons = (
+            _("Not evaluated"),
+            [exclusion_reason("on_probation"), exclusion_reason("too_short_in_post")],
+        )
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames[-1] == sheet_name
+    sheet = book[sheet_name]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=6)]
+    # Sorted by unit as Kazakh readers sort (Ж before П), the reason in Kazakh, text never a formula.
+    assert rows == [
+        ["E9", "'=Сейітов Мұрат", PLANNING, "Сарапшы", reasons[0]],
+        ["E8", "Әлиев Дәурен", ARCHIVE, "Сарапшы", reasons[1]],
+    ]
+    assert all(reason and not reason.isascii() for reason in reasons)
+    # No sheet of them when everyone is evaluated.
+    assert sheet_name not in read_workbook("kk", i18n).sheetnames
 
 
 def test_sheet_names_are_shortened_cleaned_and_deduplicated() -> None:
