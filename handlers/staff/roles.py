@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
@@ -38,22 +40,34 @@ async def on_roles(message: Message, session: AsyncSession, bot: Bot) -> None:
 
 # Role holders are a handful; a list beyond this is shown by id rather than kept waiting on Telegram.
 MAX_LOOKUPS = 20
+# The lookups run while the update's transaction is open (on SQLite it holds the one
+# connection every other update needs): all at once, and given up on after this long.
+LOOKUP_TIMEOUT_S = 2.0
 
 
 async def _telegram_names(bot: Bot, telegram_user_ids: list[int]) -> dict[int, str]:
     """The names accounts outside the staff list give themselves in Telegram, which keeps them
     for chats the bot has had with them; the bot stores none. An account Telegram will not
-    describe (never wrote to the bot, blocked it) is shown by its id alone."""
-    names: dict[int, str] = {}
-    for telegram_user_id in telegram_user_ids:
+    describe (never wrote to the bot, blocked it), or not in time, is shown by its id alone."""
+
+    async def name_of(telegram_user_id: int) -> str:
         try:
             chat = await bot.get_chat(telegram_user_id)
         except TelegramAPIError:
-            continue
-        name = " ".join(part for part in (chat.first_name, chat.last_name) if part)
-        if name:
-            names[telegram_user_id] = name
-    return names
+            return ""
+        return " ".join(part for part in (chat.first_name, chat.last_name) if part)
+
+    lookups = [asyncio.ensure_future(name_of(telegram_user_id)) for telegram_user_id in telegram_user_ids]
+    if not lookups:
+        return {}
+    done, pending = await asyncio.wait(lookups, timeout=LOOKUP_TIMEOUT_S)
+    for lookup in pending:
+        lookup.cancel()
+    return {
+        telegram_user_id: lookup.result()
+        for telegram_user_id, lookup in zip(telegram_user_ids, lookups, strict=True)
+        if lookup in done and lookup.exception() is None and lookup.result()
+    }
 
 
 async def _account(session: AsyncSession, reference: str) -> int | None:
