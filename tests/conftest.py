@@ -172,8 +172,8 @@ def backend_of(url: str) -> str:
     return make_url(url).get_backend_name()
 
 
-# Tests that flush the Redis database at TEST_REDIS_URL (test_faults.py even all of Redis, to
-# wipe the conversation state) take turns: under xdist another worker's flush would pull the
+# Tests that flush the Redis database at TEST_REDIS_URL (test_faults.py, to wipe the
+# conversation state) take turns: under xdist another worker's flush would pull the
 # ground from under them. A lock file per Redis URL, held from a test's set-up to its
 # teardown, is the turn (xdist's own `xdist_group` does not take under this pytest).
 _FLUSH_REDIS = {"tests/conversation/test_faults.py", "tests/e2e/test_scaleout.py"}
