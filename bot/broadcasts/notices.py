@@ -12,6 +12,10 @@ from storage.dto import OutboxDTO
 CAPTION_LIMIT = 1024  # Telegram's limit on a caption, in UTF-16 code units
 
 
+# Broadcasts being delivered at once are one or two; a few more cost nothing.
+KEPT_BROADCASTS = 8
+
+
 @notice(BROADCAST)
 async def broadcast_notice(context: NoticeContext, item: OutboxDTO) -> list[Part]:
     broadcast = await _confirmed(context, item.ref_id)
@@ -31,6 +35,11 @@ async def _confirmed(context: NoticeContext, broadcast_id: int) -> BroadcastDTO:
         if found is None:
             raise NothingToSend(f"broadcast {broadcast_id} does not exist")
         context.memo[key] = found
+        # The memo lives as long as the transport: keep the latest few broadcasts, not every
+        # one since the start (a dict remembers the order its keys came in).
+        kept = [k for k in context.memo if isinstance(k, tuple) and k[:1] == (BROADCAST,)]
+        for old in kept[:-KEPT_BROADCASTS]:
+            del context.memo[old]
     broadcast: BroadcastDTO = context.memo[key]
     return broadcast
 
