@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
+from bot.kernel.limits import TELEGRAM_ID_MAX
+
 
 class Role(StrEnum):
     HR = "hr"
@@ -62,9 +64,6 @@ GRANTABLE_BY: dict[Role, frozenset[Role]] = {
     Role.AUTHORISED: frozenset(),
 }
 
-# Telegram's user ids have at most 52 significant bits (Bot API, "User"): a larger number is a
-# typing error (and past 2**63 it would not even fit the database's column).
-TELEGRAM_ID_LIMIT = 2**52
 _TELEGRAM_ID = re.compile(r"[0-9]{1,16}")
 
 
@@ -97,4 +96,4 @@ def parse_telegram_id(text: str) -> int | None:
     if not _TELEGRAM_ID.fullmatch(text):
         return None
     value = int(text)
-    return value if 0 < value < TELEGRAM_ID_LIMIT else None
+    return value if 0 < value <= TELEGRAM_ID_MAX else None

@@ -13,7 +13,9 @@ from pydantic import Field
 
 ROW_ID_MAX = 2**31 - 1  # INTEGER: the rows' ids (round, sheet, assignment, appeal…), years
 SMALL_MAX = 2**15 - 1  # SMALLINT: statement, item, competency and sitting numbers, scores
-TELEGRAM_ID_MAX = 2**63 - 1  # BIGINT: Telegram's user and chat ids
+# Telegram's user ids have at most 52 significant bits (Bot API, "User"); the BIGINT column
+# holds them. A larger number is a typing error, wherever it is typed.
+TELEGRAM_ID_MAX = 2**52 - 1
 
 # For typed payloads (bot/infra/callbacks.py): 0 stands for "none" in some of them.
 RowId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]

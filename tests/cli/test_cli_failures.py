@@ -313,7 +313,7 @@ def test_a_malformed_token_is_refused_without_being_shown(
             "../methodology/kz-2023",  # a path: a body's own profile file (docs/profiles.md)
             "../methodology/kz-2023: cannot be read: No such file or directory",
         ),
-        ("HR_ADMIN_IDS", HUGE, "Input should be less than or equal to 9223372036854775807"),
+        ("HR_ADMIN_IDS", HUGE, "Input should be less than or equal to 4503599627370495"),
     ],
 )
 def test_a_bad_setting_is_refused_by_every_command_alike(
