@@ -51,11 +51,17 @@ def to_dto(row: Employee) -> EmployeeDTO:
 # changed, and written when they did.
 # The 004 clause 4 columns, each written only when the file has it (StaffRecord.columns): a
 # staff list without them keeps what an earlier one said.
-_CLAUSE4_FIELDS = {
+# The staff list's optional columns → the fields they set. A column the file leaves out keeps
+# what is stored (a list exported from another system without it must not wipe it); a column
+# present but empty for a person clears it.
+_OPTIONAL_FIELDS = {
+    "category": ("category",),
+    "serves_public": ("serves_public",),
     "probation_ends_on": ("probation_ends_on",),
     "returned_on": ("returned_on", "returned_from"),
     "returned_from": ("returned_on", "returned_from"),
 }
+_COLUMN_OF = {"category": "position_category"}  # a record's field → its column, where they differ
 _STORED_FIELDS = (
     *_IMPORTED_FIELDS,
     "name_key",
@@ -230,11 +236,9 @@ class EmployeeRepo:
     def _values(record: StaffRecord) -> dict[str, object]:
         values: dict[str, object] = {name: getattr(record, name) for name in _IMPORTED_FIELDS}
         values["name_key"] = record.full_name.casefold()
-        values["position_category"] = record.category
-        values["serves_public"] = record.serves_public
-        for column in record.columns & _CLAUSE4_FIELDS.keys():
-            for field in _CLAUSE4_FIELDS[column]:
-                values[field] = getattr(record, field)
+        for column in record.columns & _OPTIONAL_FIELDS.keys():
+            for field in _OPTIONAL_FIELDS[column]:
+                values[_COLUMN_OF.get(field, field)] = getattr(record, field)
         return values
 
     async def bind_telegram(self, employee_pk: int, telegram_user_id: int, now: datetime) -> bool:

@@ -94,3 +94,38 @@ async def test_preview_and_import_take_a_few_statements_whatever_the_list(
         assert statements == ["SELECT", "UPDATE"]
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_an_optional_column_left_out_of_a_list_keeps_what_is_stored(
+    session: AsyncSession, today: date
+) -> None:
+    """Every optional column alike (category, serves_public, the clause 4 dates): a list without
+    the column keeps the stored values, a list with the column empty for a person clears them."""
+    header = ",".join(REQUIRED_COLUMNS)
+    person = "E1,Person 1,Expert,employee,Unit 1,,,ru,2020-01-01"
+
+    async def load(extra_header: str, extra_cells: str) -> tuple[object, ...]:
+        validation = load_staff_file(
+            f"{header}{extra_header}\n{person}{extra_cells}\n".encode(), "staff.csv", today
+        )
+        assert validation.ok, [e.describe() for e in validation.errors]
+        await people.import_staff(session, validation, today)
+        row = (
+            await session.execute(
+                select(Employee.position_category, Employee.serves_public, Employee.probation_ends_on).where(
+                    Employee.employee_id == "E1"
+                )
+            )
+        ).one()
+        return tuple(row)
+
+    probation = date(today.year + 1, 1, 31)
+    full = f",{probation.isoformat()}"
+    assert await load(",category,serves_public,probation_ends_on", f",E-4,yes{full}") == (
+        "E-4",
+        True,
+        probation,
+    )
+    assert await load("", "") == ("E-4", True, probation)
+    assert await load(",category", ",") == (None, True, probation)
+    assert await load(",serves_public,probation_ends_on", ",,") == (None, None, None)
