@@ -31,14 +31,18 @@ class ReminderRepo:
         return sorted(pk for pk in await self.session.scalars(work_left(campaign)) if pk is not None)
 
     async def open_sheet_dues(self, campaign_id: int) -> list[tuple[int, date | None]]:
-        """A quarterly round's open sheets with an evaluator: (evaluator, the sheet's own due
-        day, if it has one), for the overdue rule (bot/quarterly/rules.py, ``sheet_overdue``)."""
+        """A quarterly round's open sheets with an evaluator, as distinct (evaluator, the sheet's
+        own due day, if it has one) pairs, for the overdue rule (bot/quarterly/rules.py,
+        ``sheet_overdue``): the planner asks each run, and this is about one row an evaluator,
+        not one a sheet."""
         rows = await self.session.execute(
-            select(QuarterSheet.evaluator_id, QuarterSheet.kpi_due_on).where(
+            select(QuarterSheet.evaluator_id, QuarterSheet.kpi_due_on)
+            .where(
                 QuarterSheet.campaign_id == campaign_id,
                 QuarterSheet.status == "open",
                 QuarterSheet.evaluator_id.is_not(None),
             )
+            .distinct()
         )
         return [(evaluator, due) for evaluator, due in rows.all() if evaluator is not None]
 

@@ -25,7 +25,7 @@ from bot.quarterly.rounds import (
     SHEETS_DELEGATED,
     year_result,
 )
-from bot.quarterly.rules import Method
+from bot.quarterly.rules import Method, sheet_due_on
 from bot.quarterly.sheet_screens import (
     method_name,
     plan_decision_markup,
@@ -73,7 +73,10 @@ async def quarterly_notice(
             [
                 intro.format(quarter=quarter),
                 _("Please evaluate your people by {deadline}: {count} sheet(s).").format(
-                    deadline=format_date(campaign.deadline), count=len(sheets)
+                    deadline=format_date(
+                        min(sheet_due_on(s.campaign.deadline, s.kpi_due_on) for s in sheets)
+                    ),
+                    count=len(sheets),
                 ),
                 _(
                     "Scores outside what the methodology allows cannot be given; you can review before submitting."
@@ -101,7 +104,7 @@ async def quarterly_notice(
             quarter=title,
             how=how,
             evaluator=escape(evaluator.full_name) if evaluator else "—",
-            deadline=format_date(sheet.campaign.deadline),
+            deadline=format_date(sheet_due_on(sheet.campaign.deadline, sheet.kpi_due_on)),
         )
         return [Notice(text, None)]
     if kind == KPI_ACTUALS:

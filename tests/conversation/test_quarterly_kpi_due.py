@@ -42,6 +42,9 @@ async def test_an_absent_heads_sheet_is_reminded_and_overdue_by_its_own_day(worl
     await _quarter(world, u1_away=AWAY)
     sheet = (await _sheets(world))["U1"]
     assert sheet.kpi_due_on == date(2026, 1, 28)
+    # D1's prompt at the start already gives that day (in Kazakh, D1's language).
+    prompt = next(m for m in world.telegram.chat(DIRECTOR) if m.buttons())
+    assert "28.01.2026" in prompt.text and "10.01.2026" not in prompt.text
     async with world.runtime.sessionmaker() as session, session.begin():
         await grant_role(session, COMMAND_LINE, HR, Role.HR, world.runtime.clock.now())
     hr = await _in_english(world.person(HR, "Gulnar", "en"))
