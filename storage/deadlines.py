@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -29,6 +29,42 @@ class ReminderRepo:
         """360: respondents with an unsubmitted questionnaire; quarterly: evaluators with an
         open sheet."""
         return sorted(pk for pk in await self.session.scalars(work_left(campaign)) if pk is not None)
+
+    async def open_sheet_dues(self, campaign_id: int) -> list[tuple[int, date | None]]:
+        """A quarterly round's open sheets with an evaluator, as distinct (evaluator, the sheet's
+        own due day, if it has one) pairs, for the overdue rule (bot/quarterly/rules.py,
+        ``sheet_overdue``): the planner asks each run, and this is about one row an evaluator,
+        not one a sheet."""
+        rows = await self.session.execute(
+            select(QuarterSheet.evaluator_id, QuarterSheet.kpi_due_on)
+            .where(
+                QuarterSheet.campaign_id == campaign_id,
+                QuarterSheet.status == "open",
+                QuarterSheet.evaluator_id.is_not(None),
+            )
+            .distinct()
+        )
+        return [(evaluator, due) for evaluator, due in rows.all() if evaluator is not None]
+
+    async def sheets_due_on_their_own(self) -> list[OwnDueSheet]:
+        """Open sheets of running quarterly rounds that have their own due day (an absent
+        head's KPIs, 002 clause 5): each is reminded of on its own schedule."""
+        rows = await self.session.execute(
+            select(QuarterSheet.id, QuarterSheet.evaluator_id, QuarterSheet.kpi_due_on, Campaign.started_at)
+            .join(Campaign, Campaign.id == QuarterSheet.campaign_id)
+            .where(
+                Campaign.status == "running",
+                QuarterSheet.status == "open",
+                QuarterSheet.kpi_due_on.is_not(None),
+                QuarterSheet.evaluator_id.is_not(None),
+            )
+            .order_by(QuarterSheet.id)
+        )
+        return [
+            OwnDueSheet(sheet, evaluator, due, started_at)
+            for sheet, evaluator, due, started_at in rows.all()
+            if evaluator is not None and due is not None
+        ]
 
     async def unread_results(self, sent_since: datetime) -> list[UnreadResult]:
         """Results sent since ``sent_since`` their person has not confirmed reading (clause 11):
@@ -84,7 +120,9 @@ class ReminderRepo:
 
 
 def work_left(campaign: CampaignDTO) -> Select[Any]:
-    """The query of :meth:`ReminderRepo.with_work_left`, to use inside another statement."""
+    """The query of :meth:`ReminderRepo.with_work_left`, to use inside another statement.
+    Quarterly sheets with their own due day are not the round's: they are reminded of by
+    their own (:meth:`ReminderRepo.sheets_due_on_their_own`)."""
     if campaign.kind == "360":
         return unfinished_respondents(campaign.id).distinct()
     return (
@@ -93,6 +131,7 @@ def work_left(campaign: CampaignDTO) -> Select[Any]:
             QuarterSheet.campaign_id == campaign.id,
             QuarterSheet.status == "open",
             QuarterSheet.evaluator_id.is_not(None),
+            QuarterSheet.kpi_due_on.is_(None),
         )
         .distinct()
     )
@@ -107,3 +146,11 @@ class UnreadResult:
     in_bot: bool  # False: the person has not joined the bot, only HR can acquaint them
     year: int
     quarter: int | None  # None for a 360 report
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDueSheet:
+    sheet: int
+    evaluator: int
+    due_on: date  # the sheet's own due day (quarter_sheets.kpi_due_on)
+    round_started_at: datetime | None

@@ -10,7 +10,7 @@ from bot.broadcasts.notices import broadcast_notice
 from bot.calibration.screens import CALIBRATION_KINDS
 from bot.deadlines.hr_notices import HR_KINDS
 from bot.deadlines.keeper import REPORT_AGAIN
-from bot.deadlines.notices import REMINDER_KINDS
+from bot.deadlines.notices import REMINDER_KINDS, SHEET_REMINDER_KINDS
 from bot.infra.notices import compose, notice, registered_kinds
 from bot.legacy2018.notices import LEGACY_KINDS
 from bot.legacy2018.service import LEGACY_APPROVAL
@@ -29,6 +29,7 @@ def test_every_kind_has_its_composer() -> None:
         | QUARTERLY_KINDS
         | LEGACY_KINDS
         | REMINDER_KINDS
+        | SHEET_REMINDER_KINDS
         | {LEGACY_APPROVAL, ROUND_STARTED, REPORT_360, REPORT_AGAIN, BROADCAST, REPORT_INTERRUPTED}
         | {DEADLINE_MOVED}
     )

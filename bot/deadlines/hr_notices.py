@@ -32,6 +32,7 @@ from bot.legacy2018 import service as legacy
 from bot.legacy2018.notices import overdue_return_notice
 from bot.legacy2018.reminders import LEGACY_BACK_OVERDUE
 from bot.quarterly.appeals import APPEAL_FILED
+from bot.quarterly.hr_screens import overdue_line
 from bot.quarterly.results import sheet_records
 from bot.quarterly.rounds import round_overview
 from bot.quarterly.sheet_screens import round_title
@@ -93,13 +94,15 @@ async def _line(session: AsyncSession, profile: Profile, campaign: CampaignDTO, 
             decided=year.decided,
         )
     else:
-        overview = await round_overview(session, campaign)
+        overview = await round_overview(session, campaign, today)
         detail = _("{bar} sheets submitted {done}/{total}; results not yet read: {unread}").format(
             bar=progress_bar(overview.submitted, overview.sheets),
             done=overview.submitted,
             total=overview.sheets,
             unread=overview.submitted - overview.acknowledged,
         )
+        if overview.overdue:
+            detail += "\n" + overdue_line(overview.overdue)
     return f"{head}\n{detail}"
 
 
@@ -207,7 +210,7 @@ async def hr_notice(
         day = _("<b>Evaluation rounds today, {day}</b>").format(day=format_date(today))
         return [Notice("\n\n".join([day, *lines]), None)]
     campaign = next((c for c in running if c.id == ref_id), None)
-    problems = await overdue_problems(session, profile, campaign) if campaign else None
+    problems = await overdue_problems(session, profile, campaign, today) if campaign else None
     if campaign is None or not problems:
         return []
     if problems.work_left:

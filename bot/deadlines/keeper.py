@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calibration.service import APPEAL_DUE, APPEAL_OVERDUE, VOTE_DUE, deciders
-from bot.deadlines.rules import CLOSES, OPENS, deadline_reminders, next_send_slot
+from bot.deadlines.rules import CLOSES, OPENS, SHEET_REMINDERS, deadline_reminders, next_send_slot
 from bot.kernel.access import Role
 from bot.kernel.clock import local_naive, utc_from_local
 from bot.kernel.methodology import Profile
@@ -29,11 +29,13 @@ from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018.reminders import plan_legacy_reminders
 from bot.legacy2018.service import LEGACY_RESULT_AGAIN
 from bot.quarterly.rounds import RESULT_AGAIN
+from bot.quarterly.rules import sheet_due_on, sheet_overdue
 from bot.survey360.progress import round_progress
 from storage.appeals import AppealRepo
 from storage.deadlines import ReminderRepo, work_left
 from storage.dto import CampaignDTO
 from storage.outbox import OutboxRepo
+from storage.quarterly import QUARTER
 from storage.roles import RoleRepo
 
 
@@ -58,10 +60,31 @@ async def plan_reminders(
                 moment = utc_from_local(next_send_slot(reminder.at, calendar), zone)
                 await outbox.schedule(people, reminder.reminder.value, campaign.id, moment)
                 planned += len(people)
+    planned += await _plan_sheet_reminders(session, calendar, zone, now)
     planned += await _plan_result_reminders(session, hr_accounts, calendar, zone, now)
     planned += await _plan_hr_notices(session, profile, running, hr_accounts, calendar, zone, now)
     planned += await _plan_calibration_reminders(session, calendar, zone)
     planned += await plan_legacy_reminders(session, hr_accounts, calendar, zone, now)
+    return planned
+
+
+async def _plan_sheet_reminders(
+    session: AsyncSession, calendar: WorkCalendar, zone: ZoneInfo, now: datetime
+) -> int:
+    """Quarterly sheets with their own due day (an absent head's KPIs, 002 clause 5): the
+    round's three reminders, counted back from that day instead of the round's deadline, to
+    the sheet's evaluator, one row a sheet. Only those still ahead are planned (the day may be
+    set by an absence HR records late, and a reminder is not sent for a moment gone); a day
+    moved later queues them again for the new day."""
+    outbox, planned = OutboxRepo(session), 0
+    opened = local_naive(now, zone)
+    for sheet in await ReminderRepo(session).sheets_due_on_their_own():
+        for due in deadline_reminders(sheet.due_on, calendar, opened_at=opened):
+            moment = utc_from_local(next_send_slot(due.at, calendar), zone)
+            await outbox.schedule_renewable(
+                SHEET_REMINDERS[due.reminder], sheet.sheet, moment, recipients=[sheet.evaluator]
+            )
+            planned += 1
     return planned
 
 
@@ -116,25 +139,50 @@ async def _plan_hr_notices(
         planned += len(accounts)
     alert_at = utc_from_local(next_send_slot(local, calendar), zone)
     for campaign in running:
-        if campaign.deadline < today and await overdue_problems(session, profile, campaign):
+        problems = await overdue_problems(session, profile, campaign, today)
+        if not problems:
+            continue
+        if problems.latest_due is None:
             await outbox.schedule_chats(accounts, DEADLINE_PASSED, campaign.id, alert_at)
-            planned += len(accounts)
+        else:
+            # Quarterly: told again when a sheet with its own later due day (an absent head's
+            # KPIs) passes it open, on the working morning after that day.
+            after = datetime.combine(problems.latest_due + timedelta(days=1), OPENS)
+            moment = utc_from_local(next_send_slot(after, calendar), zone)
+            await outbox.schedule_renewable(DEADLINE_PASSED, campaign.id, moment, chats=accounts)
+        planned += len(accounts)
     return planned
 
 
 @dataclass(frozen=True, slots=True)
 class OverdueProblems:
-    """What is wrong with a round whose deadline has passed."""
+    """What is wrong with a round past its deadline, or, quarterly, with its sheets past theirs."""
 
-    work_left: int  # people with unsubmitted questionnaires or open sheets
-    below_threshold: int  # 360: people whose result would be withheld (too few respondents)
+    work_left: int  # people with unsubmitted questionnaires, or with sheets overdue
+    below_threshold: int = 0  # 360: people whose result would be withheld (too few respondents)
+    latest_due: date | None = None  # quarterly: the latest due day among the overdue sheets
 
     def __bool__(self) -> bool:
         return bool(self.work_left or self.below_threshold)
 
 
-async def overdue_problems(session: AsyncSession, profile: Profile, campaign: CampaignDTO) -> OverdueProblems:
-    work_left = len(await ReminderRepo(session).with_work_left(campaign))
+async def overdue_problems(
+    session: AsyncSession, profile: Profile, campaign: CampaignDTO, today: date
+) -> OverdueProblems:
+    """Nothing before the deadline. Quarterly, a sheet is overdue by ``sheet_overdue``: an
+    absent head's KPIs only after their own due day, whatever the round's deadline."""
+    repo = ReminderRepo(session)
+    if campaign.kind == QUARTER:
+        dues = [
+            (evaluator, sheet_due_on(campaign.deadline, own))
+            for evaluator, own in await repo.open_sheet_dues(campaign.id)
+            if sheet_overdue(campaign.deadline, own, today)
+        ]
+        latest = max((day for _, day in dues), default=None)
+        return OverdueProblems(len({evaluator for evaluator, _ in dues}), latest_due=latest)
+    if campaign.deadline >= today:
+        return OverdueProblems(0)
+    work_left = len(await repo.with_work_left(campaign))
     below = 0
     if campaign.kind == "360":
         below = len((await round_progress(session, profile, campaign.id)).below_threshold)

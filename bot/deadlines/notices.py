@@ -8,16 +8,17 @@ from datetime import date
 from aiogram.utils.i18n import ngettext
 
 from bot.deadlines.hr_notices import HR_KINDS, hr_notice
-from bot.deadlines.rules import Reminder
+from bot.deadlines.rules import SHEET_REMINDERS, Reminder
 from bot.infra.formatting import format_date
 from bot.infra.notices import NothingToSend, NoticeContext, Part, notice, parts_of
-from bot.quarterly.notices import sheets_reminder
+from bot.quarterly.notices import own_due_reminder, sheets_reminder
 from bot.survey360.notices import tasks_button
 from storage.broadcasts import BroadcastRepo
 from storage.dto import OutboxDTO
 from storage.survey360.campaigns import CampaignRepo
 
 REMINDER_KINDS = frozenset(reminder.value for reminder in Reminder)
+SHEET_REMINDER_KINDS = frozenset(SHEET_REMINDERS.values())
 
 
 @notice(*REMINDER_KINDS)
@@ -41,6 +42,15 @@ async def deadline_reminder(context: NoticeContext, campaign_id: int) -> list[Pa
     if sheets is None:
         raise NothingToSend("every sheet was submitted meanwhile")
     return [Part(sheets.text, sheets.markup)]
+
+
+@notice(*SHEET_REMINDER_KINDS)
+async def own_due_reminder_notice(context: NoticeContext, item: OutboxDTO) -> list[Part]:
+    """A sheet with its own due day (ref: the sheet), composed when due."""
+    reminder = await own_due_reminder(context.session, item.ref_id, context.person())
+    if reminder is None:
+        raise NothingToSend("the sheet is no longer open with this evaluator")
+    return [Part(reminder.text, reminder.markup)]
 
 
 def reminder_text(count: int, year: int, deadline: date) -> str:

@@ -26,6 +26,11 @@ class Reminder(StrEnum):
     DEADLINE_DAY = "remind_due"
 
 
+# The same reminders of a quarterly sheet that has its own due day (an absent head's KPIs,
+# 002 clause 5), sent to its evaluator: the outbox kind of each (ref: the sheet).
+SHEET_REMINDERS = {reminder: f"sheet_{reminder.value}" for reminder in Reminder}
+
+
 @dataclass(frozen=True, slots=True)
 class Due:
     reminder: Reminder

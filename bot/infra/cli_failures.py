@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 from bot.infra.config import Settings, bundled_profile
 from bot.kernel.limits import ROW_ID_MAX, SMALL_MAX, TELEGRAM_ID_MAX
 from bot.kernel.methodology import RecordedProfileMissingError
+from bot.kernel.profile_file import ProfileFileError, is_profile_path
 from storage.migrate import upgrade
 
 OK, INPUT_ERROR, CONFIG_ERROR = 0, 1, 2
@@ -84,6 +85,12 @@ def output_file(text: str) -> Path:
 
 
 def profile_code(text: str) -> str:
+    """A bundled profile's code, or a body's profile file (docs/profiles.md) as
+    METHODOLOGY_PROFILE may name one: the file is read and checked by the one loader,
+    ``load_profile``, when the command loads it, and a problem in it is the configuration's
+    (exit 2, :func:`explain`)."""
+    if is_profile_path(text):
+        return text
     try:
         return bundled_profile(text)
     except ValueError as exc:
@@ -121,6 +128,8 @@ def explain(exc: BaseException, settings: Settings) -> tuple[int, str] | None:
     which keeps its traceback."""
     if isinstance(exc, ConfigurationError | RecordedProfileMissingError):
         return CONFIG_ERROR, f"configuration error: {exc}"
+    if isinstance(exc, ProfileFileError):  # a profile file named on the command line
+        return CONFIG_ERROR, f"configuration error: {exc.source}: {'; '.join(exc.problems)}"
     telegram = _telegram_failure(exc, settings.telegram_api_url)
     if telegram is not None:
         return CONFIG_ERROR, f"configuration error: {telegram}"

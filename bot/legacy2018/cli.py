@@ -43,7 +43,7 @@ def add_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     start.add_argument(
         "--profile",
         type=profile_code,
-        help="the profile that scores the round (default: METHODOLOGY_PROFILE)",
+        help="the profile that scores the round: a bundled code or a body's profile file (default: METHODOLOGY_PROFILE)",
     )
     plans = commands.add_parser(
         "legacy-plans-import", help="import the 2018 method's work plans (appendix 1, 5 KPIs a person)"

@@ -79,6 +79,8 @@ def quarters_screen(
                     excluded=item.excluded,
                 )
             )
+        if item.overdue:
+            lines.append(overdue_line(item.overdue))
         if item.behind:
             shown = ", ".join(f"{escape(name)} ({count})" for name, count in item.behind[:MAX_BEHIND])
             more = len(item.behind) - MAX_BEHIND
@@ -113,6 +115,11 @@ def quarters_screen(
         )
     )
     return "\n".join(lines), builder.as_markup()
+
+
+def overdue_line(count: int) -> str:
+    """Open sheets past their due day (``sheet_overdue``: an absent head's KPIs by their own)."""
+    return "⚠️ " + _("Sheets past their due day: {count}").format(count=count)
 
 
 def started_text(report: StartReport) -> str:

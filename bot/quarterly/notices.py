@@ -25,7 +25,7 @@ from bot.quarterly.rounds import (
     SHEETS_DELEGATED,
     year_result,
 )
-from bot.quarterly.rules import Method
+from bot.quarterly.rules import Method, sheet_due_on
 from bot.quarterly.sheet_screens import (
     method_name,
     plan_decision_markup,
@@ -73,7 +73,10 @@ async def quarterly_notice(
             [
                 intro.format(quarter=quarter),
                 _("Please evaluate your people by {deadline}: {count} sheet(s).").format(
-                    deadline=format_date(campaign.deadline), count=len(sheets)
+                    deadline=format_date(
+                        min(sheet_due_on(s.campaign.deadline, s.kpi_due_on) for s in sheets)
+                    ),
+                    count=len(sheets),
                 ),
                 _(
                     "Scores outside what the methodology allows cannot be given; you can review before submitting."
@@ -101,7 +104,7 @@ async def quarterly_notice(
             quarter=title,
             how=how,
             evaluator=escape(evaluator.full_name) if evaluator else "—",
-            deadline=format_date(sheet.campaign.deadline),
+            deadline=format_date(sheet_due_on(sheet.campaign.deadline, sheet.kpi_due_on)),
         )
         return [Notice(text, None)]
     if kind == KPI_ACTUALS:
@@ -154,9 +157,12 @@ async def _plan_notice(session: AsyncSession, kind: str, change_id: int) -> list
 async def sheets_reminder(
     session: AsyncSession, campaign: CampaignDTO, recipient: EmployeeDTO
 ) -> Notice | None:
-    """A deadline reminder to an evaluator with sheets still open in the round."""
+    """A deadline reminder to an evaluator with sheets still open in the round (not those
+    with their own due day: :func:`own_due_reminder`)."""
     sheets = [
-        s for s in await QuarterRepo(session).open_sheets_of(recipient.id) if s.campaign.id == campaign.id
+        s
+        for s in await QuarterRepo(session).open_sheets_of(recipient.id)
+        if s.campaign.id == campaign.id and s.kpi_due_on is None
     ]
     if not sheets:
         return None
@@ -168,6 +174,29 @@ async def sheets_reminder(
         deadline=format_date(campaign.deadline),
     )
     return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button] for button in sheet_buttons(sheets)]))
+
+
+async def own_due_reminder(session: AsyncSession, sheet_id: int, recipient: EmployeeDTO) -> Notice | None:
+    """A reminder to the evaluator of a sheet with its own due day (an absent head's KPIs,
+    002 clause 5); None once it is submitted, handed to someone else or its round closed."""
+    sheet = await QuarterRepo(session).sheet(sheet_id)
+    if (
+        sheet is None
+        or sheet.status != "open"
+        or sheet.campaign.status != "running"
+        or sheet.evaluator_id != recipient.id
+        or sheet.kpi_due_on is None
+    ):
+        return None
+    text = _(
+        "Reminder: the KPI sheet of {name} for {quarter} is to be filled by {date}. "
+        "A head who was away during the evaluation is evaluated after returning to work (clause 5)."
+    ).format(
+        name=escape(sheet.employee.full_name),
+        quarter=round_title(sheet.campaign.year, sheet.campaign.quarter or 0),
+        date=format_date(sheet.kpi_due_on),
+    )
+    return Notice(text, InlineKeyboardMarkup(inline_keyboard=[[button] for button in sheet_buttons([sheet])]))
 
 
 @notice(*QUARTERLY_KINDS)

@@ -25,6 +25,7 @@ from bot.quarterly.rules import (
     participation,
     plan_needed,
     quarter_period,
+    sheet_overdue,
     year_schedule,
     yearly_score,
 )
@@ -322,15 +323,20 @@ class RoundOverview:
     submitted: int
     acknowledged: int
     behind: tuple[tuple[str, int], ...] = ()  # evaluators with open sheets: name, how many
+    overdue: int = 0  # open sheets past their due day (an absent head's KPIs: their own day)
 
 
-async def year_overview(session: AsyncSession, year: int) -> list[RoundOverview]:
-    return [await round_overview(session, campaign) for campaign in await QuarterRepo(session).rounds(year)]
+async def year_overview(session: AsyncSession, year: int, today: date) -> list[RoundOverview]:
+    rounds = await QuarterRepo(session).rounds(year)
+    return [await round_overview(session, campaign, today) for campaign in rounds]
 
 
-async def round_overview(session: AsyncSession, campaign: CampaignDTO) -> RoundOverview:
+async def round_overview(session: AsyncSession, campaign: CampaignDTO, today: date) -> RoundOverview:
     repo = QuarterRepo(session)
     sheets = await repo.sheets(campaign.id)
+    overdue = sum(
+        s.status == "open" and sheet_overdue(campaign.deadline, s.kpi_due_on, today) for s in sheets
+    )
     open_by_evaluator = Counter(s.evaluator_id for s in sheets if s.status == "open" and s.evaluator_id)
     names = await repo.names(open_by_evaluator)
     behind = tuple(
@@ -343,6 +349,7 @@ async def round_overview(session: AsyncSession, campaign: CampaignDTO) -> RoundO
         submitted=sum(s.status == "submitted" for s in sheets),
         acknowledged=sum(s.acknowledged_at is not None for s in sheets),
         behind=behind if campaign.status == "running" else (),
+        overdue=overdue if campaign.status == "running" else 0,
     )
 
 

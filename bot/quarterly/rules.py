@@ -167,6 +167,19 @@ def kpi_due_after_return(
     return calendar.add(back, working_days)
 
 
+def sheet_due_on(deadline: date, kpi_due_on: date | None) -> date:
+    """The day a sheet is due: the round's deadline, or, for an absent head's KPIs, the day
+    set on the sheet after their return (002 clause 5), earlier or later than the deadline."""
+    return kpi_due_on if kpi_due_on is not None else deadline
+
+
+def sheet_overdue(deadline: date, kpi_due_on: date | None, today: date) -> bool:
+    """Whether an open sheet is overdue on ``today``: past its due day (:func:`sheet_due_on`),
+    not on the day itself. The one rule of HR's overview and digest, the evaluator's
+    deadlines, the overdue counts and the alert to HR."""
+    return today > sheet_due_on(deadline, kpi_due_on)
+
+
 def plan_due_by(
     period_start: date, appointed_on: date, rules: QuarterlyRules, calendar: WorkCalendar
 ) -> date:

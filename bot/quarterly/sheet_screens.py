@@ -31,7 +31,7 @@ from bot.kernel.scoring import grade_band
 from bot.quarterly.appeals import AppealOutcome, AppealRefusal
 from bot.quarterly.results import SheetRecord
 from bot.quarterly.rounds import YearResult
-from bot.quarterly.rules import Method
+from bot.quarterly.rules import Method, sheet_due_on
 from bot.quarterly.sheets import (
     CommentScreen,
     ConfirmScreen,
@@ -78,7 +78,7 @@ def sheet_buttons(sheets: Sequence[SheetDTO]) -> list[InlineKeyboardButton]:
 
 
 def sheets_summary(sheets: Sequence[SheetDTO]) -> str:
-    deadline = min(sheet.campaign.deadline for sheet in sheets)
+    deadline = min(sheet_due_on(sheet.campaign.deadline, sheet.kpi_due_on) for sheet in sheets)
     return _("Quarterly evaluation: {count} sheet(s) of your people to fill by {deadline}.").format(
         count=len(sheets), deadline=format_date(deadline)
     )

@@ -122,7 +122,7 @@ async def on_quarters(
         await message.answer(_("Write the year after /quarters, e.g. /quarters 2026."))
         return
     text, markup = quarters_screen(
-        year, await quarterly.year_overview(session, year), permissions, clock.today()
+        year, await quarterly.year_overview(session, year, clock.today()), permissions, clock.today()
     )
     await message.answer(text, reply_markup=markup)
 
@@ -172,7 +172,7 @@ async def on_round_action(
     if action is not QuarterAction.CREATE_YEAR:
         year = (await quarterly.round_of(session, value)).year
     text, markup = quarters_screen(
-        year, await quarterly.year_overview(session, year), permissions, clock.today()
+        year, await quarterly.year_overview(session, year, clock.today()), permissions, clock.today()
     )
     await edit_in_place(query, text, markup)
     # One answer per press: Telegram takes only the first.
