@@ -61,7 +61,9 @@ def upgrade() -> None:
         # SQLite numbers an INTEGER PRIMARY KEY itself; PostgreSQL needs the sequence a SERIAL
         # column has, started after the numbers carried over.
         op.execute("CREATE SEQUENCE written_notices_id_seq OWNED BY written_notices.id")
-        op.execute("ALTER TABLE written_notices ALTER COLUMN id SET DEFAULT nextval('written_notices_id_seq')")
+        op.execute(
+            "ALTER TABLE written_notices ALTER COLUMN id SET DEFAULT nextval('written_notices_id_seq')"
+        )
         op.execute(
             "SELECT setval('written_notices_id_seq', COALESCE((SELECT MAX(id) FROM written_notices), 0) + 1,"
             " false)"
