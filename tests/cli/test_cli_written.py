@@ -19,6 +19,7 @@ from bot.quarterly.written import require_written_notice
 from storage.models import AuditEntry
 from storage.quarterly import QuarterRepo
 from storage.staff.employees import EmployeeRepo
+from storage.written_notices import WrittenNoticeRepo
 from tests.cli.conftest import write
 from tests.cli.test_cli_legacy import _in_database
 from tests.factories import STAFF_CSV
@@ -49,29 +50,31 @@ def test_written_notices_from_the_command_line(
         await require_written_notice(
             session, sheet, submitted_on=date(2025, 12, 1), calendar=KAZAKHSTAN, now=MONDAY
         )
-        sheet_ids.append(sheet.id)
+        notice = await WrittenNoticeRepo(session).of_sheet(sheet.id)
+        assert notice is not None
+        sheet_ids.extend((sheet.id, notice.id))
 
     asyncio.run(_in_database(env, submitted))
-    sheet_id = sheet_ids[0]
+    sheet_id, number = sheet_ids
     assert main(["written-notices"]) == 0
-    assert capsys.readouterr().out == f"{sheet_id}: E3 Q4 2025 due 2025-12-03\n"
+    assert capsys.readouterr().out == f"{number}: E3 Q4 2025 due 2025-12-03\n"
 
     time_machine.move_to(THURSDAY, tick=False)
     assert main(["written-notices"]) == 0
-    assert capsys.readouterr().out == f"{sheet_id}: E3 Q4 2025 due 2025-12-03 OVERDUE\n"
+    assert capsys.readouterr().out == f"{number}: E3 Q4 2025 due 2025-12-03 OVERDUE\n"
 
-    assert main(["written-delivered", str(sheet_id), "phone", "2025-12-05", "№ 15"]) == 1
+    assert main(["written-delivered", str(number), "phone", "2025-12-05", "№ 15"]) == 1
     assert "not recorded: future" in capsys.readouterr().err
     assert main(["written-delivered", "999", "phone", "2025-12-04", "№ 15"]) == 1
     assert "no such written notice" in capsys.readouterr().err
-    assert main(["written-delivered", str(sheet_id), "phone", "2025-12-04", "№ 15"]) == 0
+    assert main(["written-delivered", str(number), "phone", "2025-12-04", "№ 15"]) == 0
     assert capsys.readouterr().out == "recorded; the person may apply until 2025-12-11\n"
-    assert main(["written-delivered", str(sheet_id), "email", "2025-12-04", "a@b.kz"]) == 1
+    assert main(["written-delivered", str(number), "email", "2025-12-04", "a@b.kz"]) == 1
     assert "recorded already" in capsys.readouterr().err
     assert main(["written-notices"]) == 0
     assert (
         capsys.readouterr().out
-        == f"{sheet_id}: E3 Q4 2025 sent 2025-12-04 by phone (№ 15); may apply until 2025-12-11\n"
+        == f"{number}: E3 Q4 2025 sent 2025-12-04 by phone (№ 15); may apply until 2025-12-11\n"
     )
 
     entries: list[tuple[str, int | None, str | None]] = []
