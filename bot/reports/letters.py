@@ -30,7 +30,7 @@ def letter_title() -> str:
 def _left_paragraph() -> str:
     return _(
         "You left the body, so the personnel management service acquaints you with the result of "
-        "your evaluation in writing (clause 11 of the methodology)."
+        "your evaluation in writing, as the methodology provides."
     )
 
 
@@ -83,7 +83,10 @@ def build_2018_letter(
         (_("Position"), f"{person.position}, {person.unit}"),
         (_("Evaluated period"), _("{year} year (2018 method)").format(year=year)),
         (_("Grade"), grade.name.get(locale) if grade else "—"),
-        (_("Commission's decision"), _("revised") if sheet.decision == "revise" else _("approved")),
+        (
+            _("Commission's decision"),
+            _("result revised") if sheet.decision == "revise" else _("result approved"),
+        ),
     ]
     paragraphs = [
         _left_paragraph(),
