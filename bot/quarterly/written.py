@@ -23,7 +23,13 @@ from bot.kernel.leaving import has_left
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly.appeals import window_closes
 from bot.quarterly.rules import Absence
-from bot.quarterly.written_rules import Channel, DeliveryRefusal, check_delivery, written_notice_due
+from bot.quarterly.written_rules import (
+    ACQUAINT_WITHIN,
+    Channel,
+    DeliveryRefusal,
+    check_delivery,
+    written_notice_due,
+)
 from bot.staff.access import Actor, audit
 from storage.quarterly import SheetDTO
 from storage.written_notices import WrittenNoticeDTO, WrittenNoticeRepo
@@ -49,10 +55,16 @@ def needs_written_notice(sheet: SheetDTO) -> bool:
 
 
 async def require_written_notice(
-    session: AsyncSession, sheet: SheetDTO, *, submitted_on: date, calendar: WorkCalendar, now: datetime
+    session: AsyncSession,
+    sheet: SheetDTO,
+    *,
+    submitted_on: date,
+    calendar: WorkCalendar,
+    now: datetime,
+    within: int = ACQUAINT_WITHIN,
 ) -> date:
     """Record that HR owes this submitted sheet's person a written notice; returns its due day."""
-    due = written_notice_due(submitted_on, calendar)
+    due = written_notice_due(submitted_on, calendar, within)
     await WrittenNoticeRepo(session).add(sheet.id, due, now)
     return due
 
