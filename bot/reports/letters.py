@@ -44,7 +44,7 @@ def build_360_letter(item: SubjectResult, profile: Profile, *, created_at: datet
         ]
     else:
         outcome = [
-            (_("Score"), score_text(result.overall)),
+            (_("Average score"), score_text(result.overall)),
             (_("Grade"), result.band.name.get(locale) if result.band else "—"),
             (_("Colleagues' questionnaires counted"), str(result.n_respondents)),
         ]
