@@ -370,10 +370,12 @@ async def test_0023_keeps_the_quarterly_notices_numbers_and_takes_other_results(
     await _execute(url, WRITTEN_BEFORE_0023)
 
     await asyncio.to_thread(upgrade, url, "0023")
-    assert await _rows(url, "SELECT id, sheet_id, subject_id, legacy_sheet_id, channel FROM written_notices") == [
-        (3, 3, None, None, "letter")
-    ]
-    add = "INSERT INTO written_notices ({columns}, due_on, created_at) VALUES ({values}, '2026-01-13', '{now}')"
+    assert await _rows(
+        url, "SELECT id, sheet_id, subject_id, legacy_sheet_id, channel FROM written_notices"
+    ) == [(3, 3, None, None, "letter")]
+    add = (
+        "INSERT INTO written_notices ({columns}, due_on, created_at) VALUES ({values}, '2026-01-13', '{now}')"
+    )
     now = "2026-01-09 05:00:00+00"
     await _execute(url, [(add.format(columns="subject_id", values="1", now=now), [{}])])
     assert await _rows(url, "SELECT id FROM written_notices WHERE subject_id = 1") == [(4,)]
@@ -382,6 +384,8 @@ async def test_0023_keeps_the_quarterly_notices_numbers_and_takes_other_results(
             await _execute(url, [(add.format(columns=columns, values=values, now=now), [{}])])
 
     await asyncio.to_thread(downgrade, url, "0022")
-    assert await _rows(url, "SELECT sheet_id, channel, reference FROM written_notices") == [(3, "letter", "KZ1")]
+    assert await _rows(url, "SELECT sheet_id, channel, reference FROM written_notices") == [
+        (3, "letter", "KZ1")
+    ]
     await asyncio.to_thread(upgrade, url)
     assert await _rows(url, "SELECT id, sheet_id FROM written_notices") == [(3, 3)]
