@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from bot.factory import create_delivery
+from bot.infra.callbacks import RoundAction, RoundCb
 from bot.kernel.access import Role
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import KAZAKHSTAN
@@ -86,9 +87,17 @@ async def test_a_360_result_of_someone_who_left_goes_in_writing(world: World) ->
                 await answers.save_draft(assignment.id, statement, (assignment.id + statement) % 3 + 3)
             await answers.submit(assignment.id, questionnaire)
         await people.import_staff(session, staff_validation(today, _staff_without("E3")), today)
-        closed = await campaigns.close(session, campaign_id, now, today=today, calendar=KAZAKHSTAN)
-    assert closed.in_writing == 1
+    # HR closes the round in Telegram and is told who is owed their result in writing.
     await _hr(world)
+    hr = world.person(HR, "Гүлнар")  # Kazakh
+    await hr.say("/rounds")
+    await hr.press("360 · 2025")
+    await hr.press_data(RoundCb(action=RoundAction.CLOSE, campaign=campaign_id).pack())
+    text, alert = await hr.press_data(RoundCb(action=RoundAction.CLOSE_CONFIRM, campaign=campaign_id).pack())
+    assert alert and text == (
+        "Аяқталды. Жіберілетін есептер: 1. Мемлекеттік органнан кеткен адамдар: 1. "
+        "Олардың нәтижелерін жазбаша түрде жеткізіңіз, /written."
+    )
     await create_delivery(runtime, world.bot).deliver_pending()
     assert not any("360" in m.text for m in world.telegram.chat(TELEGRAM_IDS["E3"]) if m.text)
     async with runtime.sessionmaker() as session:
@@ -103,7 +112,6 @@ async def test_a_360_result_of_someone_who_left_goes_in_writing(world: World) ->
     # Monday 01.12.2025 + 2 working days: Wednesday 03.12.2025.
     assert (notice.kind, notice.employee_code, notice.due_on) == ("360", "E3", date(2025, 12, 3))
 
-    hr = world.person(HR, "Гүлнар")  # Kazakh
     await hr.say("/written")
     assert f"№{notice.id} · Нұрланов Асқар Ерланұлы (E3) · 2025 жылғы 360 бағалау" in hr.last.text
     assert "мерзімі: 03.12.2025" in hr.last.text and hr.last.protect_content
