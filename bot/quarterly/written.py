@@ -40,6 +40,7 @@ __all__ = [
     "DeliveryRefusal",
     "WrittenNoticeDTO",
     "WrittenNoticeRow",
+    "audit_action",
     "audit_target",
     "needs_written_notice",
     "notice",
@@ -95,12 +96,18 @@ def _appeal_closes(notice: WrittenNoticeDTO, sent_on: date | None, calendar: Wor
     return window_closes(sent_on, calendar)
 
 
-# What the audit log names for each kind of result.
+# What the audit log names for each kind of result: the action's prefix and the object.
 _AUDIT: dict[str, tuple[str, str]] = {
-    "quarter": ("quarter.written_notice", "sheet"),
-    "360": ("round.written_notice", "subject"),
-    "2018": ("legacy.written_notice", "legacy_sheet"),
+    "quarter": ("quarter", "sheet"),
+    "360": ("round", "subject"),
+    "2018": ("legacy", "legacy_sheet"),
 }
+
+
+def audit_action(notice: WrittenNoticeDTO, what: str) -> str:
+    """``quarter.written_notice``, ``round.written_letter``, …: ``what`` is written_notice (the
+    delivery recorded) or written_letter (the letter downloaded)."""
+    return f"{_AUDIT[notice.kind][0]}.{what}"
 
 
 def audit_target(notice: WrittenNoticeDTO) -> tuple[str, int]:
@@ -159,7 +166,7 @@ async def record_delivery(
     await audit(
         session,
         actor,
-        _AUDIT[notice.kind][0],
+        audit_action(notice, "written_notice"),
         target,
         ref,
         at=now,

@@ -108,6 +108,5 @@ async def on_letter(
     notice = await written.notice(session, int(args))
     assert notice is not None  # the letter was built from it
     target, ref = written.audit_target(notice)
-    action = "quarter.written_letter" if notice.kind == "quarter" else f"written_letter.{notice.kind}"
-    await audit(session, actor, action, target, ref, at=clock.now())
+    await audit(session, actor, written.audit_action(notice, "written_letter"), target, ref, at=clock.now())
     await message.answer_document(BufferedInputFile(file.data, file.name), protect_content=True)

@@ -139,7 +139,7 @@ async def test_a_360_result_of_someone_who_left_goes_in_writing(world: World) ->
     assert "02.12.2025" in hr.last.text and "asqar@mail.kz" in hr.last.text
     (subject_id,) = {n.subject_id for n in await _notices(world)}
     assert await _audited(world, "round.written_notice") == [("subject", str(subject_id), HR)]
-    assert await _audited(world, "written_letter.360") == [("subject", str(subject_id), HR_HEAD)]
+    assert await _audited(world, "round.written_letter") == [("subject", str(subject_id), HR_HEAD)]
 
 
 async def test_a_2018_year_result_of_someone_who_left_goes_in_writing(world: World) -> None:
@@ -201,3 +201,4 @@ async def test_a_2018_year_result_of_someone_who_left_goes_in_writing(world: Wor
     await hr.say(f"/delivered {notice.id} letter 01.12.2025 KZ000777")
     assert hr.last.text == "Тіркелді."
     assert await _audited(world, "legacy.written_notice") == [("legacy_sheet", str(sheets["E2"]), HR)]
+    assert await _audited(world, "legacy.written_letter") == [("legacy_sheet", str(sheets["E2"]), HR_HEAD)]
