@@ -446,8 +446,15 @@ async def _campaign_start(session: AsyncSession, args: argparse.Namespace, setti
 
 
 async def _campaign_close(session: AsyncSession, args: argparse.Namespace, settings: Settings) -> int:
-    report = await campaigns.close(session, args.campaign_id, SystemClock(settings.zone).now())
+    clock = SystemClock(settings.zone)
+    report = await campaigns.close(
+        session, args.campaign_id, clock.now(), today=clock.today(), calendar=settings.calendar
+    )
     print(f"round {args.campaign_id} closed: {report.reports_queued} report(s) will be sent by the bot")
+    if report.in_writing:
+        print(
+            f"  {report.in_writing} evaluated person(s) left the body: deliver in writing, see `written-notices`"
+        )
     if report.not_joined:
         print(
             f"  {report.not_joined} evaluated person(s) have not joined the bot: use `results` for their reports"

@@ -522,15 +522,31 @@ class QuarterSheet(Base):
     )
 
 
+# A written notice is about exactly one result (CASE: PostgreSQL does not add booleans).
+ONE_REFERENCE = (
+    "(CASE WHEN sheet_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN subject_id IS NULL THEN 0 ELSE 1 END)"
+    " + (CASE WHEN legacy_sheet_id IS NULL THEN 0 ELSE 1 END) = 1"
+)
+
+
 class WrittenNotice(Base):
-    """A result HR must deliver in writing to a person dismissed from the body (000 clause 11,
-    second part): due two working days after the sheet was submitted; the channel, the day it
-    was sent and its reference once HR records them. The appeal window counts from ``sent_on``."""
+    """A result HR must deliver in writing to a person who left the body (000 clause 11, second
+    part; 003 clauses 12 and 69): due the profile's working days after the result was given;
+    the channel, the day it was sent and its reference once HR records them. It is about
+    exactly one result: a quarterly sheet, a 360 round's evaluated person, or a 2018-method
+    sheet. The quarterly appeal window counts from ``sent_on``. ``id`` is the number HR sees."""
 
     __tablename__ = "written_notices"
 
-    sheet_id: Mapped[int] = mapped_column(
-        ForeignKey("quarter_sheets.id", ondelete="CASCADE"), primary_key=True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("quarter_sheets.id", ondelete="CASCADE"), unique=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign_subjects.id", ondelete="CASCADE"), unique=True
+    )
+    legacy_sheet_id: Mapped[int | None] = mapped_column(
+        ForeignKey("legacy_sheets.id", ondelete="CASCADE"), unique=True
     )
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -541,6 +557,7 @@ class WrittenNotice(Base):
     recorded_by: Mapped[int | None] = mapped_column(BigInteger)  # HR's Telegram id; None: the command line
 
     __table_args__ = (
+        CheckConstraint(ONE_REFERENCE, name="one_reference"),
         CheckConstraint(
             "channel IS NULL OR channel IN ('letter', 'phone', 'telegram', 'sms', 'email', 'other')",
             name="channel",

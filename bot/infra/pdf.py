@@ -311,3 +311,26 @@ def text_height(pdf: FormPDF, text: str, style: str, size: float, line_height: f
 
 def score_text(value: Decimal | None) -> str:
     return "—" if value is None else format_score(value)
+
+
+def build_letter(
+    title: str,
+    profile: Profile,
+    created_at: datetime,
+    facts: Sequence[tuple[str, str]],
+    paragraphs: Sequence[str],
+) -> bytes:
+    """A one-page letter that acquaints a person with a result in writing: the title, the facts
+    (to whom, what was evaluated, the result), the paragraphs, the methodology. Blocking."""
+    locale = current_locale()
+    pdf = new_form(f"{title}: {facts[0][1]}", profile, created_at, "P")
+    pdf.set_font(FONT, "B", 12.5)
+    pdf.multi_cell(pdf.epw, 6, title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(GAP)
+    draw_facts(pdf, facts, col_widths=(45, 131))
+    pdf.set_font(FONT, "", 10)
+    for paragraph in paragraphs:
+        pdf.multi_cell(pdf.epw, 5.2, paragraph, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(GAP)
+    draw_document(pdf, profile, locale)
+    return bytes(pdf.output())

@@ -281,6 +281,13 @@ class Profile:
     chair_decides_tie: bool = False
     legacy: LegacyRules | None = None  # the 2018 method (kz-2018 profiles)
     exclusions: Exclusions | None = None  # 004 clause 4; None: only the time in the post
+    # HR acquaints the person with a result within these working days of the evaluation's end
+    # (000 and 002 clause 11, 003 clause 12, 004 clause 40: two in each).
+    acquaintance_working_days: int = 2
+    # The text says how to acquaint someone who left the body: in writing, by a registered
+    # letter, telephonogram, telegram, text message or e-mail (000 clause 11's second part, 003
+    # clause 12's and clause 69). The bot then sends them nothing and HR records the delivery.
+    dismissed_in_writing: bool = False
 
     @property
     def has_360(self) -> bool:
@@ -540,6 +547,8 @@ def parse_profile(raw: dict[str, Any]) -> Profile:
         chair_decides_tie=bool(raw.get("calibration", {}).get("chair_decides_tie", False)),
         legacy=_parse_legacy(raw.get("legacy")),
         exclusions=_parse_exclusions(raw.get("exclusions")),
+        acquaintance_working_days=int(raw.get("acquaintance", {}).get("working_days", 2)),
+        dismissed_in_writing=bool(raw.get("acquaintance", {}).get("dismissed_in_writing", False)),
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.deadlines.rules import in_working_hours
 from bot.kernel.access import Permission, Role, allowed
 from bot.kernel.clock import utc_from_local
+from bot.kernel.leaving import owed_in_writing
 from bot.kernel.methodology import (
     LegacyRules,
 )
@@ -52,6 +53,7 @@ from storage.outbox import OutboxRepo
 from storage.roles import RoleRepo
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
+from storage.written_notices import WrittenNoticeRepo
 
 # -------------------------------------------------------------------------- commission
 
@@ -390,8 +392,9 @@ async def approve_results(
     pending = await pending_approval(session, sitting_id)
     if isinstance(pending, Refusal):
         return pending
-    _profile, rules = rules_of(pending.campaign)
+    profile, rules = rules_of(pending.campaign)
     repo = LegacyRepo(session)
+    acquaint_by = calendar.add(on, rules.commission.acquaintance_working_days)
     approved = await repo.approve(
         sitting_id,
         at=at,
@@ -399,7 +402,7 @@ async def approve_results(
         by_account=approver.account,
         by_name=approver.name,
         released_at=now,
-        acquaint_by=calendar.add(on, rules.commission.acquaintance_working_days),
+        acquaint_by=acquaint_by,
         # 004 clause 43 counts the 10 working days from the day of the decision: the decision is
         # final, and reaches the person, on the day the authorised person approves it (clause 39).
         appeal_by=calendar.add(on, rules.commission.agency_appeal_working_days),
@@ -407,7 +410,15 @@ async def approve_results(
     if not approved:  # approved meanwhile by another press
         return Refusal.ALREADY_APPROVED
     outbox = OutboxRepo(session)
-    for sheet in await repo.decided_in(sitting_id):
+    notices = WrittenNoticeRepo(session)
+    decided = await repo.decided_in(sitting_id)
+    states = await notices.staff_states(sheet.employee_id for sheet in decided)
+    for sheet in decided:
+        active, left_on = states[sheet.employee_id]
+        if owed_in_writing(profile, active=active, left_on=left_on):
+            # They no longer use the bot: HR acquaints them in writing (003 clauses 12 and 69).
+            await notices.add_for_legacy_sheet(sheet.id, acquaint_by, now)
+            continue
         await outbox.enqueue(sheet.employee_id, LEGACY_RESULT, sheet.id)
     await audit(session, actor, "legacy.approve", "commission_sitting", sitting_id, at=now)
     return pending

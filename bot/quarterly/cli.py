@@ -58,7 +58,7 @@ def add_commands(commands: argparse._SubParsersAction[Parser]) -> None:
     delivered = commands.add_parser(
         "written-delivered", help="record how and when a result was sent to a person who left (clause 11)"
     )
-    delivered.add_argument("sheet_id", type=record_id, help="the number written-notices shows")
+    delivered.add_argument("notice_id", type=record_id, help="the number written-notices shows")
     delivered.add_argument("channel", choices=[c.value for c in Channel])
     delivered.add_argument("sent_on", type=date.fromisoformat, help="YYYY-MM-DD")
     delivered.add_argument("reference", help="the letter's number, the telephonogram's, and so on")
@@ -212,12 +212,13 @@ async def _written(session: AsyncSession, args: argparse.Namespace, settings: Se
     clock = SystemClock(settings.zone)
     for row in await written.notices(session, today=clock.today(), calendar=settings.calendar):
         notice = row.notice
-        where = f"{notice.sheet_id}: {notice.employee_code} Q{notice.quarter} {notice.year}"
+        about = {"quarter": f"Q{notice.quarter} {notice.year}", "360": f"360 year {notice.year}"}.get(
+            notice.kind, f"2018-method year {notice.year}"
+        )
+        where = f"{notice.id}: {notice.employee_code} {about}"
         if notice.sent_on is not None:
-            print(
-                f"{where} sent {notice.sent_on} by {notice.channel} ({notice.reference}); "
-                f"may apply until {row.appeal_closes}"
-            )
+            window = f"; may apply until {row.appeal_closes}" if row.appeal_closes else ""
+            print(f"{where} sent {notice.sent_on} by {notice.channel} ({notice.reference}){window}")
         else:
             print(f"{where} due {notice.due_on}{' OVERDUE' if row.overdue else ''}")
     return OK
@@ -228,7 +229,7 @@ async def _delivered(session: AsyncSession, args: argparse.Namespace, settings: 
     outcome = await written.record_delivery(
         session,
         COMMAND_LINE,
-        args.sheet_id,
+        args.notice_id,
         channel=Channel(args.channel),
         sent_on=args.sent_on,
         reference=args.reference,
@@ -243,7 +244,11 @@ async def _delivered(session: AsyncSession, args: argparse.Namespace, settings: 
         )
         print(f"not recorded: {problem or outcome.refusal}", file=sys.stderr)
         return INPUT_ERROR
-    print(f"recorded; the person may apply until {outcome.appeal_closes}")
+    print(
+        f"recorded; the person may apply until {outcome.appeal_closes}"
+        if outcome.appeal_closes
+        else "recorded"
+    )
     return OK
 
 

@@ -369,7 +369,12 @@ class SheetService:
         if needs_written_notice(view.sheet):
             # They no longer use the bot: HR acquaints them in writing (clause 11, second part).
             await require_written_notice(
-                self.session, view.sheet, submitted_on=self.clock.today(), calendar=self.calendar, now=now
+                self.session,
+                view.sheet,
+                submitted_on=self.clock.today(),
+                calendar=self.calendar,
+                now=now,
+                within=self.profile.acquaintance_working_days,
             )
         else:
             await OutboxRepo(self.session).enqueue(view.sheet.employee.id, QUARTER_RESULT, view.sheet.id)

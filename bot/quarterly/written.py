@@ -2,9 +2,12 @@
 
 When an evaluator submits the sheet of a dismissed person the bot sends them nothing (they no
 longer use it) and records instead that HR owes them a written notice within two working days.
-HR lists those notices, prints each letter (bot/quarterly/letter_pdf.py) and records how, when
-and under what reference it was sent; the 5 working days to disagree (clause 12) run from that
-day. The list and the letters show results: HR only (clause 20), checked by the callers.
+A 360 round's result (bot/survey360/rounds.py) and a 2018-method year's (bot/legacy2018/
+commission.py) given to someone who left are recorded the same way where the profile says so.
+HR lists those notices of every kind, prints each letter (bot/reports/files.py) and records how,
+when and under what reference it was sent; for a quarterly result the 5 working days to disagree
+(clause 12) run from that day. The list and the letters show results: HR only (clause 20),
+checked by the callers.
 """
 
 from __future__ import annotations
@@ -16,10 +19,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import local_naive
+from bot.kernel.leaving import has_left
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly.appeals import window_closes
 from bot.quarterly.rules import Absence
-from bot.quarterly.written_rules import Channel, DeliveryRefusal, check_delivery, written_notice_due
+from bot.quarterly.written_rules import (
+    ACQUAINT_WITHIN,
+    Channel,
+    DeliveryRefusal,
+    check_delivery,
+    written_notice_due,
+)
 from bot.staff.access import Actor, audit
 from storage.quarterly import SheetDTO
 from storage.written_notices import WrittenNoticeDTO, WrittenNoticeRepo
@@ -30,7 +40,10 @@ __all__ = [
     "DeliveryRefusal",
     "WrittenNoticeDTO",
     "WrittenNoticeRow",
+    "audit_action",
+    "audit_target",
     "needs_written_notice",
+    "notice",
     "notices",
     "record_delivery",
     "require_written_notice",
@@ -39,14 +52,20 @@ __all__ = [
 
 def needs_written_notice(sheet: SheetDTO) -> bool:
     """Dismissed before the deadline (clause 6, known at the round's start), or gone since."""
-    return sheet.absence == Absence.DISMISSED or not sheet.employee.active or sheet.left_on is not None
+    return sheet.absence == Absence.DISMISSED or has_left(active=sheet.employee.active, left_on=sheet.left_on)
 
 
 async def require_written_notice(
-    session: AsyncSession, sheet: SheetDTO, *, submitted_on: date, calendar: WorkCalendar, now: datetime
+    session: AsyncSession,
+    sheet: SheetDTO,
+    *,
+    submitted_on: date,
+    calendar: WorkCalendar,
+    now: datetime,
+    within: int = ACQUAINT_WITHIN,
 ) -> date:
     """Record that HR owes this submitted sheet's person a written notice; returns its due day."""
-    due = written_notice_due(submitted_on, calendar)
+    due = written_notice_due(submitted_on, calendar, within)
     await WrittenNoticeRepo(session).add(sheet.id, due, now)
     return due
 
@@ -55,7 +74,7 @@ async def require_written_notice(
 class WrittenNoticeRow:
     notice: WrittenNoticeDTO
     overdue: bool  # not sent and past its due day
-    appeal_closes: date | None  # the last day to apply, once delivered
+    appeal_closes: date | None  # the last day to apply, once a quarterly result is delivered
 
 
 async def notices(
@@ -63,9 +82,43 @@ async def notices(
 ) -> list[WrittenNoticeRow]:
     rows = []
     for notice in await WrittenNoticeRepo(session).listed(pending_only=pending_only):
-        closes = window_closes(notice.sent_on, calendar) if notice.sent_on is not None else None
+        closes = _appeal_closes(notice, notice.sent_on, calendar)
         rows.append(WrittenNoticeRow(notice, notice.sent_on is None and today > notice.due_on, closes))
     return rows
+
+
+def _appeal_closes(notice: WrittenNoticeDTO, sent_on: date | None, calendar: WorkCalendar) -> date | None:
+    """Only a quarterly result can be appealed in the bot (clause 12, a calibration session); the
+    2018 method's appeal goes to the civil service agency within days of the decision (004 clause
+    43), and the bot takes no appeal against a 360 result."""
+    if notice.kind != "quarter" or sent_on is None:
+        return None
+    return window_closes(sent_on, calendar)
+
+
+# What the audit log names for each kind of result: the action's prefix and the object.
+_AUDIT: dict[str, tuple[str, str]] = {
+    "quarter": ("quarter", "sheet"),
+    "360": ("round", "subject"),
+    "2018": ("legacy", "legacy_sheet"),
+}
+
+
+def audit_action(notice: WrittenNoticeDTO, what: str) -> str:
+    """``quarter.written_notice``, ``round.written_letter``, …: ``what`` is written_notice (the
+    delivery recorded) or written_letter (the letter downloaded)."""
+    return f"{_AUDIT[notice.kind][0]}.{what}"
+
+
+def audit_target(notice: WrittenNoticeDTO) -> tuple[str, int]:
+    """The audited object: the result the notice is about (the sheet for a quarterly one)."""
+    ref = notice.sheet_id or notice.subject_id or notice.legacy_sheet_id
+    assert ref is not None
+    return _AUDIT[notice.kind][1], ref
+
+
+async def notice(session: AsyncSession, notice_id: int) -> WrittenNoticeDTO | None:
+    return await WrittenNoticeRepo(session).get(notice_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +132,7 @@ class DeliveryOutcome:
 async def record_delivery(
     session: AsyncSession,
     actor: Actor,
-    sheet_id: int,
+    notice_id: int,
     *,
     channel: Channel,
     sent_on: date,
@@ -90,17 +143,17 @@ async def record_delivery(
     zone: ZoneInfo,
 ) -> DeliveryOutcome:
     repo = WrittenNoticeRepo(session)
-    notice = await repo.get(sheet_id)
+    notice = await repo.get(notice_id)
     if notice is None or notice.submitted_at is None:
         return DeliveryOutcome(unknown=True)
     if notice.sent_on is not None:
-        return DeliveryOutcome(already=True, appeal_closes=window_closes(notice.sent_on, calendar))
+        return DeliveryOutcome(already=True, appeal_closes=_appeal_closes(notice, notice.sent_on, calendar))
     evaluated_on = local_naive(notice.submitted_at, zone).date()
     refusal = check_delivery(sent_on, reference, evaluated_on=evaluated_on, today=today)
     if refusal is not None:
         return DeliveryOutcome(refusal=refusal)
     stored = await repo.record(
-        sheet_id,
+        notice_id,
         channel=channel.value,
         sent_on=sent_on,
         reference=reference.strip(),
@@ -109,13 +162,14 @@ async def record_delivery(
     )
     if not stored:  # recorded by someone else meanwhile
         return DeliveryOutcome(already=True)
+    target, ref = audit_target(notice)
     await audit(
         session,
         actor,
-        "quarter.written_notice",
-        "sheet",
-        sheet_id,
+        audit_action(notice, "written_notice"),
+        target,
+        ref,
         at=now,
         details={"channel": channel.value, "sent_on": sent_on.isoformat(), "late": sent_on > notice.due_on},
     )
-    return DeliveryOutcome(appeal_closes=window_closes(sent_on, calendar))
+    return DeliveryOutcome(appeal_closes=_appeal_closes(notice, sent_on, calendar))

@@ -31,9 +31,10 @@ class Channel(StrEnum):
     OTHER = "other"  # хабарламаны тіркеуді қамтамасыз ететін өзге де байланыс құралдары
 
 
-def written_notice_due(evaluated_on: date, calendar: WorkCalendar) -> date:
-    """The last day to acquaint: the 2nd working day after the day the evaluation ended."""
-    return calendar.add(evaluated_on, ACQUAINT_WITHIN)
+def written_notice_due(evaluated_on: date, calendar: WorkCalendar, within: int = ACQUAINT_WITHIN) -> date:
+    """The last day to acquaint: the 2nd working day (the profile's ``acquaintance.working_days``)
+    after the day the evaluation ended."""
+    return calendar.add(evaluated_on, within)
 
 
 def acquainted_on(read_on: date | None, delivered_on: date | None) -> date | None:

@@ -7,7 +7,13 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from bot.infra.formatting import format_date
-from bot.quarterly.written import Channel, DeliveryOutcome, DeliveryRefusal, WrittenNoticeRow
+from bot.quarterly.written import (
+    Channel,
+    DeliveryOutcome,
+    DeliveryRefusal,
+    WrittenNoticeDTO,
+    WrittenNoticeRow,
+)
 
 
 def channel_label(channel: Channel) -> str:
@@ -29,6 +35,15 @@ def usage_text() -> str:
     ).format(channels=channels)
 
 
+def about(notice: WrittenNoticeDTO) -> str:
+    """What the notice is about: a quarter, a 360 year, a 2018-method year."""
+    if notice.kind == "360":
+        return _("360 evaluation {year}").format(year=notice.year)
+    if notice.kind == "2018":
+        return _("{year} year (2018 method)").format(year=notice.year)
+    return _("Q{quarter} {year}").format(quarter=notice.quarter, year=notice.year)
+
+
 def notices_text(rows: list[WrittenNoticeRow]) -> str:
     if not rows:
         return _("No results are owed in writing to people who left the body.")
@@ -40,14 +55,19 @@ def notices_text(rows: list[WrittenNoticeRow]) -> str:
     ]
     for row in rows:
         notice = row.notice
-        period = _("Q{quarter} {year}").format(quarter=notice.quarter, year=notice.year)
-        head = f"№{notice.sheet_id} · {escape(notice.full_name)} ({escape(notice.employee_code)}) · {period}"
-        if notice.sent_on is not None and notice.channel is not None:
+        head = f"№{notice.id} · {escape(notice.full_name)} ({escape(notice.employee_code)}) · {about(notice)}"
+        if notice.sent_on is not None and notice.channel is not None and row.appeal_closes is not None:
             state = _("sent {date} by {channel}, ref. {reference}; may apply until {closes}").format(
                 date=format_date(notice.sent_on),
                 channel=channel_label(Channel(notice.channel)),
                 reference=escape(notice.reference or ""),
-                closes=format_date(row.appeal_closes) if row.appeal_closes else "—",
+                closes=format_date(row.appeal_closes),
+            )
+        elif notice.sent_on is not None and notice.channel is not None:
+            state = _("sent {date} by {channel}, ref. {reference}").format(
+                date=format_date(notice.sent_on),
+                channel=channel_label(Channel(notice.channel)),
+                reference=escape(notice.reference or ""),
             )
         elif row.overdue:
             state = _("⚠️ overdue: was due {date}").format(date=format_date(notice.due_on))
@@ -73,7 +93,8 @@ def delivery_text(outcome: DeliveryOutcome) -> str:
         return _("Give the reference that finds the record of the message: the letter's number, and so on.")
     if outcome.refusal is DeliveryRefusal.TOO_LONG:
         return _("The reference is too long.")
-    assert outcome.appeal_closes is not None
+    if outcome.appeal_closes is None:  # a 360 or 2018-method result: no appeal in the bot
+        return _("Recorded.")
     return _(
         "Recorded. The person may apply for a calibration session until {date} (5 working days, clause 12)."
     ).format(date=format_date(outcome.appeal_closes))

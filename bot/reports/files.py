@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.formatting import current_locale, local_time
 from bot.infra.workers import Workers
-from bot.kernel.methodology import Profile
+from bot.kernel.methodology import Profile, load_profile
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.forms_pdf import (
     LegacyProtocol,
@@ -32,6 +32,7 @@ from bot.quarterly.letter_pdf import build_letter_pdf
 from bot.quarterly.results import sheet_records
 from bot.quarterly.sheet_pdf import build_sheet_pdf
 from bot.quarterly.workbook import build_quarter_workbook
+from bot.reports.letters import build_360_letter, build_2018_letter
 from bot.reports.rules import archive_name
 from bot.survey360.archive import build_pdf_archive
 from bot.survey360.result_pdf import build_person_pdf
@@ -146,16 +147,48 @@ async def sheet_pdf(
     return ReportFile(f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
 
 
-async def written_letter(session: AsyncSession, profile: Profile, sheet_id: int, now: datetime) -> ReportFile:
-    """The letter for a person who left (clause 11, second part), with their sheet; the caller
-    checks clause 20."""
-    notice = await WrittenNoticeRepo(session).get(sheet_id)
+async def written_letter(
+    session: AsyncSession, profile: Profile, notice_id: int, now: datetime
+) -> ReportFile:
+    """The letter for a person who left (000 clause 11, second part; 003 clauses 12 and 69):
+    with the quarterly sheet, the 360 year's result and grade, or the 2018 year's grade. The
+    caller checks clause 20."""
+    notice = await WrittenNoticeRepo(session).get(notice_id)
+    if notice is not None and notice.subject_id is not None:
+        return await _letter_360(session, notice.campaign_id, notice.subject_id, now)
+    if notice is not None and notice.legacy_sheet_id is not None:
+        return await _letter_2018(session, notice.legacy_sheet_id, now)
+    sheet_id = notice.sheet_id if notice is not None else None
     records = await sheet_records(session, profile, notice.campaign_id, sheet_id=sheet_id) if notice else []
     if not records or records[0].status != "submitted":
-        raise CampaignError(f"sheet {sheet_id} has no written notice to send")
+        raise CampaignError(f"notice {notice_id} has no result to send")
     record = records[0]
     data = await asyncio.to_thread(build_letter_pdf, record, profile, created_at=now)
     return ReportFile(f"notice-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
+
+
+async def _letter_360(session: AsyncSession, campaign_id: int, subject_id: int, now: datetime) -> ReportFile:
+    campaign = await CampaignRepo(session).get(campaign_id)
+    assert campaign is not None
+    profile = load_profile(campaign.profile_code)  # the profile the round was scored by
+    found = await campaign_results(session, profile, campaign_id, subject_id=subject_id)
+    if not found:
+        raise CampaignError(f"subject {subject_id} has no result")
+    data = await asyncio.to_thread(build_360_letter, found[0], profile, created_at=now)
+    return ReportFile(f"notice-{campaign.year}-360-{found[0].subject.employee.employee_id}.pdf", data)
+
+
+async def _letter_2018(session: AsyncSession, sheet_id: int, now: datetime) -> ReportFile:
+    sheet = await LegacyRepo(session).sheet(sheet_id)
+    campaign = await CampaignRepo(session).get(sheet.campaign_id) if sheet is not None else None
+    if sheet is None or campaign is None or not sheet.released:
+        raise CampaignError(f"2018-method sheet {sheet_id} has no released result")
+    profile, rules = legacy.rules_of(campaign)
+    person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    data = await asyncio.to_thread(
+        build_2018_letter, sheet, person, campaign.year, profile, rules, created_at=now
+    )
+    return ReportFile(f"notice-{campaign.year}-2018-{person.employee_id}.pdf", data)
 
 
 async def legacy_protocol(

@@ -11,7 +11,9 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.eligibility import ineligibility_of
+from bot.kernel.leaving import owed_in_writing
 from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, load_profile
+from bot.kernel.workdays import WorkCalendar, bundled_calendar
 from bot.survey360.respondent_rules import (
     RESPONDENT_RELATIONS,
     OrgPerson,
@@ -26,6 +28,7 @@ from storage.outbox import OutboxRepo
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.answers import AnswerRepo
 from storage.survey360.campaigns import CampaignRepo, ProgressRepo
+from storage.written_notices import WrittenNoticeRepo
 
 ROUND_STARTED = "round_started"
 REPORT_360 = "report_360"
@@ -327,11 +330,22 @@ async def start(
 class CloseReport:
     reports_queued: int
     not_joined: int
+    in_writing: int = 0  # people who left: HR acquaints them in writing (000 clause 11)
 
 
-async def close(session: AsyncSession, campaign_id: int, now: datetime) -> CloseReport:
+async def close(
+    session: AsyncSession,
+    campaign_id: int,
+    now: datetime,
+    *,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> CloseReport:
     """Close the round, release its results (its sealed ballots counted into the tallies and
-    deleted, storage/survey360/answers.py) and queue every evaluated person's report."""
+    deleted, storage/survey360/answers.py) and queue every evaluated person's report. Someone
+    who has left the body gets nothing from the bot where the profile has them acquainted in
+    writing: HR owes them a written notice within the profile's working days of ``today`` (the
+    body's local day; the day of ``now`` when not given)."""
     repo = CampaignRepo(session)
     campaign = await _require(repo, campaign_id)
     if campaign.status != "running":
@@ -339,13 +353,23 @@ async def close(session: AsyncSession, campaign_id: int, now: datetime) -> Close
     # The status first: updating the round's row waits for submissions under way and keeps
     # new ones out (AnswerRepo.submit), so every ballot of the round is counted below.
     await repo.set_status(campaign_id, "closed", now)
-    await AnswerRepo(session).release(campaign_id, load_profile(campaign.profile_code).questionnaires)
+    profile = load_profile(campaign.profile_code)
+    await AnswerRepo(session).release(campaign_id, profile.questionnaires)
     outbox = OutboxRepo(session)
-    queued = not_joined = 0
-    for subject in await repo.subjects(campaign_id, included_only=True):
+    notices = WrittenNoticeRepo(session)
+    subjects = await repo.subjects(campaign_id, included_only=True)
+    states = await notices.staff_states(s.employee.id for s in subjects)
+    due = (calendar or bundled_calendar()).add(today or now.date(), profile.acquaintance_working_days)
+    queued = not_joined = in_writing = 0
+    for subject in subjects:
+        active, left_on = states[subject.employee.id]
+        if owed_in_writing(profile, active=active, left_on=left_on):
+            await notices.add_for_subject(subject.id, due, now)
+            in_writing += 1
+            continue
         if subject.employee.telegram_user_id is None:
             not_joined += 1
             continue
         await outbox.enqueue(subject.employee.id, REPORT_360, subject.id)
         queued += 1
-    return CloseReport(reports_queued=queued, not_joined=not_joined)
+    return CloseReport(reports_queued=queued, not_joined=not_joined, in_writing=in_writing)

@@ -105,5 +105,8 @@ async def on_letter(
     except CampaignError:
         await message.answer(_("There is no result owed in writing under this number."))
         return
-    await audit(session, actor, "quarter.written_letter", "sheet", int(args), at=clock.now())
+    notice = await written.notice(session, int(args))
+    assert notice is not None  # the letter was built from it
+    target, ref = written.audit_target(notice)
+    await audit(session, actor, written.audit_action(notice, "written_letter"), target, ref, at=clock.now())
     await message.answer_document(BufferedInputFile(file.data, file.name), protect_content=True)

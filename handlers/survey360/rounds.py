@@ -15,6 +15,7 @@ from bot.infra.callbacks import RoundAction, RoundCb
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
+from bot.kernel.workdays import WorkCalendar
 from bot.staff.access import Actor, audit
 from bot.staff.hr_screens import close_confirmation, round_dashboard, rounds_list
 from bot.survey360 import rounds as campaigns
@@ -87,6 +88,7 @@ async def on_close_confirmed(
     session: AsyncSession,
     profile: Profile,
     clock: Clock,
+    calendar: WorkCalendar,
     actor: Actor,
     permissions: frozenset[Permission],
 ) -> None:
@@ -96,7 +98,9 @@ async def on_close_confirmed(
     if await live_message(query) is None:
         return
     try:
-        report = await campaigns.close(session, callback_data.campaign, clock.now())
+        report = await campaigns.close(
+            session, callback_data.campaign, clock.now(), today=clock.today(), calendar=calendar
+        )
     except campaigns.CampaignError:
         await query.answer(_("This round is not running any more."), show_alert=True)
         return
@@ -105,9 +109,12 @@ async def on_close_confirmed(
         await round_progress(session, profile, callback_data.campaign), permissions
     )
     await edit_in_place(query, text, markup)
-    await query.answer(
-        _("Closed. {count} report(s) are being sent.").format(count=report.reports_queued), show_alert=True
-    )
+    closed = _("Closed. {count} report(s) are being sent.").format(count=report.reports_queued)
+    if report.in_writing:
+        closed += " " + _(
+            "{count} person(s) who left the body: deliver their results in writing, /written."
+        ).format(count=report.in_writing)
+    await query.answer(closed, show_alert=True)
 
 
 async def on_chart(

@@ -23,6 +23,7 @@ from storage.deadlines import ReminderRepo
 from storage.dto import EmployeeDTO
 from storage.models import AuditEntry, OutboxMessage, WrittenNotice
 from storage.staff.employees import EmployeeRepo
+from storage.written_notices import WrittenNoticeRepo
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.test_quarterly import (
     U1,
@@ -61,6 +62,7 @@ async def test_hr_records_a_registered_letter_to_a_person_who_left(world: World)
         owed = (await session.execute(select(WrittenNotice))).scalars().all()
     # Submitted Monday 01.12.2025: due Wednesday 03.12.2025, two working days on.
     assert [(n.sheet_id, n.due_on, n.sent_on) for n in owed] == [(sheet_id, date(2025, 12, 3), None)]
+    number = owed[0].id  # the notice's own number, which HR's commands take
 
     # Thursday: the notice is overdue in HR's list.
     clock = world.runtime.clock
@@ -68,14 +70,14 @@ async def test_hr_records_a_registered_letter_to_a_person_who_left(world: World)
     clock.current = datetime(2025, 12, 4, 6, 0, tzinfo=UTC)
     hr = await _in_english(world.person(HR, "Gulnar", "en"))
     await hr.say("/written")
-    assert f"№{sheet_id} · Нұрланов Асқар Ерланұлы (E3) · Q4 2025" in hr.last.text
+    assert f"№{number} · Нұрланов Асқар Ерланұлы (E3) · Q4 2025" in hr.last.text
     assert "overdue: was due 03.12.2025" in hr.last.text and hr.last.protect_content
 
     # The letter shows the result: the head of HR only (clause 20).
-    await hr.say(f"/letter {sheet_id}")
+    await hr.say(f"/letter {number}")
     assert "Only the head of HR may download the letter" in hr.last.text
     head = await _in_english(world.person(HR_HEAD, "Aigul", "en"))
-    await head.say(f"/letter {sheet_id}")
+    await head.say(f"/letter {number}")
     name, data = world.telegram.documents[max(world.telegram.documents)]
     assert name == "notice-2025-Q4-E3.pdf" and head.last.protect_content
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
@@ -87,18 +89,18 @@ async def test_hr_records_a_registered_letter_to_a_person_who_left(world: World)
     # The officer records the registered letter sent today; a second record is refused.
     await hr.say("/delivered")
     assert "/delivered number channel DD.MM.YYYY reference" in hr.last.text
-    await hr.say(f"/delivered {sheet_id} letter 05.12.2025 KZ000123456")
+    await hr.say(f"/delivered {number} letter 05.12.2025 KZ000123456")
     assert hr.last.text == "The date is in the future: record a delivery once it is sent."
-    await hr.say(f"/delivered {sheet_id} letter 04.12.2025 KZ000123456")
+    await hr.say(f"/delivered {number} letter 04.12.2025 KZ000123456")
     # Thursday 04.12.2025 + 5 working days: Thursday 11.12.2025.
     assert "may apply for a calibration session until 11.12.2025" in hr.last.text
-    await hr.say(f"/delivered {sheet_id} sms 04.12.2025 other")
+    await hr.say(f"/delivered {number} sms 04.12.2025 other")
     assert hr.last.text == "This delivery is recorded already."
     await hr.say("/written")
     assert "sent 04.12.2025 by registered letter with notice of delivery, ref. KZ000123456" in hr.last.text
 
     async with world.runtime.sessionmaker() as session:
-        row = await session.get(WrittenNotice, sheet_id)
+        row = await session.get(WrittenNotice, number)
         entries = (
             (await session.execute(select(AuditEntry).where(AuditEntry.action.like("quarter.written%"))))
             .scalars()
@@ -144,12 +146,15 @@ async def test_hr_records_a_registered_letter_to_a_person_who_left(world: World)
 
 async def test_only_hr_sees_the_list(world: World) -> None:
     sheet_id = await _e3_left_and_was_evaluated(world)
+    async with world.runtime.sessionmaker() as session:
+        owed = await WrittenNoticeRepo(session).of_sheet(sheet_id)
+    assert owed is not None
     manager = world.person(U1, "Ерлан", "en")
-    for command in ("/written", f"/letter {sheet_id}", f"/delivered {sheet_id} letter 01.12.2025 KZ1"):
+    for command in ("/written", f"/letter {owed.id}", f"/delivered {owed.id} letter 01.12.2025 KZ1"):
         await manager.say(command)
         assert "Нұрланов" not in manager.last.text and "Recorded" not in manager.last.text
     async with world.runtime.sessionmaker() as session:
-        row = await session.get(WrittenNotice, sheet_id)
+        row = await session.get(WrittenNotice, owed.id)
     assert row is not None and row.sent_on is None
 
 

@@ -2,9 +2,11 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.kernel import scoring
 from bot.kernel.methodology import Profile
@@ -323,3 +325,67 @@ async def test_0018_seals_drafts_and_a_running_rounds_tallies(
     ]
     await asyncio.to_thread(upgrade, url)
     await asyncio.to_thread(downgrade, url, "0016")  # with a ballot: opened into the tallies again
+
+
+# A quarterly round with E3's sheet submitted and its written notice owed, as revision 0021 stored
+# it, and a closed 360 round with E3 evaluated in it.
+WRITTEN_BEFORE_0023: Statements = [
+    (
+        "INSERT INTO employees (id, employee_id, full_name, name_key, position, role, unit, appointed_on, active)"
+        " VALUES (:id, :code, :code, :code, 'specialist', 'employee', 'Unit', '2020-01-01', :active)",
+        [{"id": n, "code": f"E{n}", "active": n != 3} for n in range(1, 4)],
+    ),
+    (
+        "INSERT INTO campaigns (id, kind, year, deadline, status, profile_code, profile_version, quarter)"
+        " VALUES (:id, :kind, 2025, '2026-01-09', 'closed', 'kz-2024', '2024-10-22.2', :quarter)",
+        [{"id": 1, "kind": "quarter", "quarter": 4}, {"id": 2, "kind": "360", "quarter": None}],
+    ),
+    (
+        "INSERT INTO quarter_sheets (id, campaign_id, employee_id, method, status, final_score, submitted_at)"
+        " VALUES (:id, 1, :id, 'differentiation', 'submitted', 3.25, '2025-12-01 05:00:00+00')",
+        [{"id": n} for n in (1, 2, 3)],
+    ),
+    (
+        "INSERT INTO campaign_subjects (id, campaign_id, employee_id, questionnaire)"
+        " VALUES (1, 2, 3, 'employees')",
+        [{}],
+    ),
+    (
+        "INSERT INTO written_notices (sheet_id, due_on, created_at, channel, sent_on, reference, recorded_at)"
+        " VALUES (3, '2025-12-03', '2025-12-01 05:00:00+00', 'letter', '2025-12-02', 'KZ1',"
+        " '2025-12-02 05:00:00+00')",
+        [{}],
+    ),
+]
+
+
+async def test_0023_keeps_the_quarterly_notices_numbers_and_takes_other_results(
+    empty_database_url: str,
+) -> None:
+    """Revision 0023 numbers each notice: the quarterly one recorded before keeps its sheet's
+    number (the one HR was shown); a new notice about a 360 result takes the next number; a
+    notice about two results, or none, is refused. Downgrading keeps the quarterly one."""
+    url = empty_database_url
+    await asyncio.to_thread(upgrade, url, "0022")
+    await _execute(url, WRITTEN_BEFORE_0023)
+
+    await asyncio.to_thread(upgrade, url, "0023")
+    assert await _rows(
+        url, "SELECT id, sheet_id, subject_id, legacy_sheet_id, channel FROM written_notices"
+    ) == [(3, 3, None, None, "letter")]
+    add = (
+        "INSERT INTO written_notices ({columns}, due_on, created_at) VALUES ({values}, '2026-01-13', '{now}')"
+    )
+    now = "2026-01-09 05:00:00+00"
+    await _execute(url, [(add.format(columns="subject_id", values="1", now=now), [{}])])
+    assert await _rows(url, "SELECT id FROM written_notices WHERE subject_id = 1") == [(4,)]
+    for columns, values in (("sheet_id, subject_id", "1, 1"), ("channel", "NULL")):
+        with pytest.raises(IntegrityError):
+            await _execute(url, [(add.format(columns=columns, values=values, now=now), [{}])])
+
+    await asyncio.to_thread(downgrade, url, "0022")
+    assert await _rows(url, "SELECT sheet_id, channel, reference FROM written_notices") == [
+        (3, "letter", "KZ1")
+    ]
+    await asyncio.to_thread(upgrade, url)
+    assert await _rows(url, "SELECT id, sheet_id FROM written_notices") == [(3, 3)]

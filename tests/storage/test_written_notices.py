@@ -42,14 +42,16 @@ async def test_a_notice_is_owed_once_and_recorded_once(
     assert _utc(pending[1].submitted_at) == NOW
     assert await repo.delivered_on(left) is None
 
+    number = pending[1].id  # the notice's own number
+    assert (await repo.of_sheet(left)) == pending[1]
     sent = dict(channel="letter", sent_on=date(2026, 1, 6), reference="KZ123", recorded_by=5001)
-    assert await repo.record(left, **sent, now=NOW) is True  # type: ignore[arg-type]
+    assert await repo.record(number, **sent, now=NOW) is True  # type: ignore[arg-type]
     again = dict(sent, reference="KZ999")
-    assert await repo.record(left, **again, now=NOW) is False  # type: ignore[arg-type]
+    assert await repo.record(number, **again, now=NOW) is False  # type: ignore[arg-type]
     assert await repo.record(999_999, **sent, now=NOW) is False  # type: ignore[arg-type]
 
     assert [n.sheet_id for n in await repo.listed(pending_only=True)] == [other]
-    notice = await repo.get(left)
+    notice = await repo.get(number)
     assert notice is not None and notice.delivered and "Нұрланов" in notice.full_name
     assert (notice.campaign_id, notice.year, notice.due_on) == (campaign.id, 2025, date(2026, 1, 8))
     assert (notice.channel, notice.sent_on, notice.reference) == ("letter", date(2026, 1, 6), "KZ123")
