@@ -17,8 +17,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from aiogram.utils.i18n import gettext as _
-from fpdf.enums import TableCellFillMode, VAlign, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import XPos, YPos
 from fpdf.util import Padding
 
 from bot.infra.formatting import KAZAKHSTAN_TIME, current_locale
@@ -34,15 +33,18 @@ from bot.infra.pdf import (
     PAGE_W,
     RESULT_PADDING,
     RULE,
+    Face,
     FormPDF,
     band_fill,
     draw_box,
     draw_document,
     draw_facts,
     draw_heading,
+    draw_table,
     form_title,
     new_form,
     score_text,
+    string_width,
     text_height,
 )
 from bot.kernel.methodology import Profile
@@ -112,29 +114,33 @@ def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
 def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: str) -> None:
     result, questionnaire = item.result, item.questionnaire
     by_no = {c.competency_no: c for c in result.competencies}
-    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
-    mean_style = FontFace(family=FONT, emphasis="B", size_pt=10, color=INK)
-    pdf.set_font(FONT, "", 9)
+    heading = Face("B", 8.5, INK, HEADING_FILL)
+    plain, mean_style = Face("", 9), Face("B", 10)
+    rows = [
+        [
+            (text, heading)
+            for text in ("№", _("Competency"), _("Average score (colleagues)"), _("Self-assessment"))
+        ]
+    ]
+    for competency in questionnaire.competencies:
+        scored = by_no.get(competency.no)
+        rows.append(
+            [
+                (str(competency.no), plain),
+                (competency.result_name.get(locale), plain),
+                (score_text(scored.mean if scored else None), mean_style),
+                (score_text(scored.self_score if scored else None), plain),
+            ]
+        )
     pdf.set_draw_color(*RULE)
-    with pdf.table(
+    draw_table(
+        pdf,
+        rows,
         col_widths=(0.06, 0.54, 0.2, 0.2),
-        headings_style=heading,
-        text_align=("CENTER", "LEFT", "CENTER", "CENTER"),
+        align=("C", "L", "C", "C"),
         line_height=4.3,
-        padding=(0.8, 1.5),
-        v_align=VAlign.M,
-        cell_fill_mode=TableCellFillMode.NONE,
-    ) as table:
-        head = table.row()
-        for text in ("№", _("Competency"), _("Average score (colleagues)"), _("Self-assessment")):
-            head.cell(text)
-        for competency in questionnaire.competencies:
-            scored = by_no.get(competency.no)
-            row = table.row()
-            row.cell(str(competency.no))
-            row.cell(competency.result_name.get(locale))
-            row.cell(score_text(scored.mean if scored else None), style=mean_style)
-            row.cell(score_text(scored.self_score if scored else None))
+        padding=Padding(0.8, 1.5, 0.8, 1.5),
+    )
     pdf.ln(GAP)
 
     result_line = _("Evaluation result: {score} — {band}").format(
@@ -170,10 +176,10 @@ def _draw_chart(pdf: FormPDF, item: SubjectResult, locale: str, height: float) -
     allows; on the next page if that would make it too small to read."""
     labels = tuple(c.result_name.get(locale) for c in item.questionnaire.competencies)
     series = radar_series(item)
-    layout = _chart_layout(pdf, labels, height - GAP)
+    layout = _chart_layout(labels, height - GAP)
     if layout is None:
         pdf.add_page()
-        layout = _chart_layout(pdf, labels, CONTENT_BOTTOM - pdf.get_y() - GAP)
+        layout = _chart_layout(labels, CONTENT_BOTTOM - pdf.get_y() - GAP)
         assert layout is not None, "a chart fits an empty page"
     draw_radar(pdf, layout, (PAGE_W - layout.width) / 2, pdf.get_y(), series, font=FONT)
     pdf.set_text_color(*INK)
@@ -186,17 +192,16 @@ _layouts: dict[tuple[tuple[str, ...], float], RadarLayout | None] = {}
 _LAYOUTS_KEPT = 64
 
 
-def _chart_layout(pdf: FormPDF, labels: tuple[str, ...], height: float) -> RadarLayout | None:
+def _measure(text: str, size: float) -> float:
+    return string_width(text, "", size)
+
+
+def _chart_layout(labels: tuple[str, ...], height: float) -> RadarLayout | None:
     key = (labels, round(height, 2))
     if key not in _layouts:
-
-        def measure(text: str, size: float) -> float:
-            pdf.set_font(FONT, "", size)
-            return pdf.get_string_width(text)
-
         if len(_layouts) >= _LAYOUTS_KEPT:
             _layouts.clear()
-        _layouts[key] = layout_radar(labels, measure, min(CHART_MAX_W, CONTENT_W), height, legend_height())
+        _layouts[key] = layout_radar(labels, _measure, min(CHART_MAX_W, CONTENT_W), height, legend_height())
     return _layouts[key]
 
 
