@@ -17,6 +17,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -26,7 +27,7 @@ from aiogram.utils.i18n import gettext as _
 from fontTools import subset as font_subset  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
-from fpdf.enums import MethodReturnValue, TableBordersLayout, VAlign, XPos, YPos
+from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from fpdf.table import Table
 from fpdf.util import Padding
@@ -35,17 +36,21 @@ from bot.infra.formatting import current_locale, format_score
 from bot.kernel.methodology import GradeBand, Profile, Questionnaire
 
 __all__ = [
+    "Face",
     "FormPDF",
     "band_fill",
     "draw_box",
     "draw_document",
     "draw_facts",
     "draw_heading",
+    "draw_table",
     "form_table",
     "form_title",
     "new_form",
     "score_text",
+    "string_width",
     "text_height",
+    "wrap_text",
 ]
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -270,25 +275,155 @@ def draw_facts(
     pdf: FPDF, rows: Sequence[tuple[str, str]], *, col_widths: tuple[float, float], width: float | None = None
 ) -> None:
     """The form's opening lines: a muted label and the value in bold, ruled between rows."""
-    label_style = FontFace(family=FONT, emphasis="", size_pt=8.5, color=MUTED)
-    value_style = FontFace(family=FONT, emphasis="B", size_pt=10, color=INK)
+    label_style = Face("", 8.5, MUTED)
+    value_style = Face("B", 10, INK)
     pdf.set_draw_color(*RULE)
-    with pdf.table(
-        width=width,
-        align="LEFT" if width is not None else "CENTER",
+    draw_table(
+        pdf,
+        [((label, label_style), (value, value_style)) for label, value in rows],
         col_widths=col_widths,
-        first_row_as_headings=False,
-        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-        text_align=("LEFT", "LEFT"),
+        align=("L", "L"),
         line_height=4.6,
-        padding=(1.0, 1.2),
-        v_align=VAlign.M,
-    ) as table:
-        for label, value in rows:
-            row = table.row()
-            row.cell(label, style=label_style)
-            row.cell(value, style=value_style)
+        padding=Padding(1.0, 1.2, 1.0, 1.2),
+        width=width,
+        rules_between_rows_only=True,
+    )
     pdf.ln(GAP + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """A table cell's type (DejaVu Sans in ``style`` "" or "B", ``size`` pt), colour and fill."""
+
+    style: str
+    size: float
+    colour: tuple[int, int, int] = INK
+    fill: tuple[int, int, int] | None = None
+
+
+def draw_table(
+    pdf: FPDF,
+    rows: Sequence[Sequence[tuple[str, Face]]],
+    *,
+    col_widths: Sequence[float],
+    align: Sequence[str],
+    line_height: float,
+    padding: Padding,
+    width: float | None = None,
+    rules_between_rows_only: bool = False,
+) -> None:
+    """A ruled table from the left margin, cells' text wrapped at spaces and centred vertically,
+    drawn as fpdf2's ``FPDF.table`` draws one (``v_align=M``, padded cells, every cell framed
+    or, with ``rules_between_rows_only``, a rule between two rows), in the current draw colour
+    and line width. ``align``: "L", "C" or "R" per column; ``col_widths``: shares of ``width``
+    (default: the page's width between the margins).
+
+    The words are measured once per process and a cell's lines kept (:func:`wrap_text`):
+    fpdf2 measures the line again for each letter it adds, twice per cell, which was most of
+    a result PDF's layout time. A row that does not fit the page goes on the next one."""
+    total = pdf.epw if width is None else width
+    widths = [total * share / sum(col_widths) for share in col_widths]
+    inner = [w - padding.left - padding.right for w in widths]
+    for r, row in enumerate(rows):
+        cells = [
+            wrap_text(text, face.style, face.size, w) for (text, face), w in zip(row, inner, strict=True)
+        ]
+        heights = [len(lines) * line_height + padding.top + padding.bottom for lines in cells]
+        row_h = max(heights)
+        if pdf.get_y() + row_h > pdf.page_break_trigger:
+            pdf.add_page()
+        top = pdf.get_y()
+        x = pdf.l_margin
+        for (_text, face), lines, cell_h, w, a in zip(row, cells, heights, widths, align, strict=True):
+            if face.fill is not None:
+                with pdf.local_context(fill_color=face.fill):
+                    pdf.rect(x, top, w, row_h, style="F")
+            if not rules_between_rows_only:
+                pdf.rect(x, top, w, row_h, style="D")
+            pdf.set_font(FONT, face.style, face.size)
+            pdf.set_text_color(*face.colour)
+            line_top = top + (row_h - cell_h) / 2 + padding.top
+            for line, line_w in lines:
+                dx = 0.0 if a == "L" else (w - padding.left - padding.right - line_w) / (2 if a == "C" else 1)
+                # Where fpdf2 puts a line's baseline in its cell.
+                pdf.text(x + padding.left + dx, line_top + 0.5 * line_height + 0.3 * pdf.font_size, line)
+                line_top += line_height
+            x += w
+        if rules_between_rows_only and r < len(rows) - 1:
+            pdf.line(pdf.l_margin, top + row_h, pdf.l_margin + total, top + row_h)
+        pdf.set_xy(pdf.l_margin, top + row_h)
+    pdf.set_text_color(*INK)
+
+
+_word_widths: dict[tuple[str, str], float] = {}  # (style, word) -> width at 1 pt, in mm
+_wrapped: dict[tuple[str, str, float, float], tuple[tuple[str, float], ...]] = {}
+_WRAPPED_KEPT = 4096
+
+
+def wrap_text(text: str, style: str, size: float, width: float) -> tuple[tuple[str, float], ...]:
+    """``text`` in the forms' font broken into lines no wider than ``width`` as fpdf2's
+    ``multi_cell`` breaks it (at spaces, a word too long for a line cut where it overflows, at
+    least one line), each with its width in mm. Kept per process: a round repeats the same
+    headings and competency names for everyone."""
+    key = (text, style, size, width)
+    lines = _wrapped.get(key)
+    if lines is None:
+        if len(_wrapped) >= _WRAPPED_KEPT:
+            _wrapped.clear()
+        lines = _wrapped[key] = tuple(_wrap(text, style, size, width))
+    return lines
+
+
+def string_width(text: str, style: str, size: float) -> float:
+    """The width in mm of one line of ``text`` in the forms' font (``style`` "" or "B")."""
+    return _width(style, text) * size
+
+
+def _width(style: str, word: str) -> float:
+    # Widths are the glyphs' advances times the size (no kerning without text shaping), so a
+    # word is measured once, at 1 pt, and a line is the sum of its words and spaces. Measured
+    # on a document of their own: setting a font on a form's page writes to it.
+    key = (style, word)
+    found = _word_widths.get(key)
+    if found is None:
+        measurer = _measurers.__dict__.get("pdf")
+        if measurer is None:
+            measurer = _measurers.pdf = FPDF(unit="mm")
+            for font_style, name in FONT_FILES.items():
+                measurer.add_font(FONT, font_style, str(FONT_DIR / name))
+        measurer.set_font(FONT, style, 1)
+        found = _word_widths[key] = measurer.get_string_width(word)
+    return found
+
+
+_measurers = threading.local()  # an FPDF per thread (one must not be used by two at once)
+
+
+def _wrap(text: str, style: str, size: float, width: float) -> list[tuple[str, float]]:
+    limit = width / size + 1e-9  # at 1 pt
+    space = _width(style, " ")
+    lines: list[tuple[str, float]] = []
+    for paragraph in text.split("\n"):
+        line: list[str] = []
+        line_w = 0.0
+        for word in paragraph.split(" "):
+            word_w = _width(style, word)
+            if line and line_w + space + word_w <= limit:
+                line.append(word)
+                line_w += space + word_w
+                continue
+            if line:
+                lines.append((" ".join(line), line_w))
+            while word_w > limit and len(word) > 1:  # no space to break at: cut the word
+                cut = 1
+                while cut < len(word) and _width(style, word[: cut + 1]) <= limit:
+                    cut += 1
+                lines.append((word[:cut], _width(style, word[:cut])))
+                word = word[cut:]
+                word_w = _width(style, word)
+            line, line_w = [word], word_w
+        lines.append((" ".join(line), line_w))
+    return [(line, line_w * size) for line, line_w in lines]
 
 
 def draw_document(pdf: FormPDF, profile: Profile, locale: str) -> None:
@@ -301,12 +436,10 @@ def draw_document(pdf: FormPDF, profile: Profile, locale: str) -> None:
 
 
 def text_height(pdf: FormPDF, text: str, style: str, size: float, line_height: float) -> float:
-    pdf.set_font(FONT, style, size)
-    # Measured as wide as the narrowest box it goes in (the padded result box).
-    width = CONTENT_W - RESULT_PADDING.left - RESULT_PADDING.right
-    lines = pdf.multi_cell(width, line_height, text, dry_run=True, output=MethodReturnValue.LINES)
-    assert isinstance(lines, list)
-    return len(lines) * line_height
+    """How tall ``multi_cell`` will draw ``text``, measured as wide as the narrowest box it goes
+    in (the padded result box; a cell without padding keeps fpdf2's margin on each side)."""
+    width = CONTENT_W - RESULT_PADDING.left - RESULT_PADDING.right - 2 * pdf.c_margin
+    return len(wrap_text(text, style, size, width)) * line_height
 
 
 def score_text(value: Decimal | None) -> str:

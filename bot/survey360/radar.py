@@ -91,12 +91,12 @@ def _font(size: float, *, bold: bool = False) -> FontProperties:
     return FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
 
 
-def _axis_angles(n: int) -> list[float]:
+def axis_angles(n: int) -> list[float]:
     """Theta of each axis in radians; the axes turn the first one up and go clockwise."""
     return [2 * math.pi * i / n for i in range(n)]
 
 
-def _wrap_label(number: int, label: str) -> str:
+def wrap_label(number: int, label: str) -> str:
     # A no-break space keeps the number on the same line as the first word
     # (textwrap only splits on ASCII whitespace); it is turned back into a
     # plain space afterwards.
@@ -111,7 +111,7 @@ def _wrap_label(number: int, label: str) -> str:
     return "\n".join(lines).replace("\u00a0", " ")
 
 
-def _alignment(theta: float) -> tuple[str, str]:
+def label_alignment(theta: float) -> tuple[str, str]:
     """Horizontal and vertical alignment of the label at ``theta`` (0 = up, clockwise).
 
     matplotlib anchors a theta tick label just outside the circle on its spoke;
@@ -124,7 +124,9 @@ def _alignment(theta: float) -> tuple[str, str]:
     return ha, va
 
 
-def _validate(axis_labels: Sequence[str], series: Sequence[RadarSeries], scale_max: int, dpi: int) -> None:
+def validate_radar(
+    axis_labels: Sequence[str], series: Sequence[RadarSeries], scale_max: int, dpi: int
+) -> None:
     n = len(axis_labels)
     if not MIN_AXES <= n <= MAX_AXES:
         raise ValueError(f"a radar chart needs {MIN_AXES}..{MAX_AXES} axes, got {n}")
@@ -240,7 +242,7 @@ def _draw_legend(
     return legend
 
 
-def _runs(values: Sequence[float | None]) -> list[list[int]]:
+def series_runs(values: Sequence[float | None]) -> list[list[int]]:
     """Maximal cyclic runs of consecutive axes that have data.
 
     A run covering every axis is returned once, closed (first index repeated).
@@ -269,7 +271,7 @@ def _draw_web(ax: PolarAxes, n: int, scale_max: int) -> list[Text]:
 
     Lines between two data points on polar axes are straight, so a ring is a plain plot.
     """
-    angles = _axis_angles(n)
+    angles = axis_angles(n)
     ring = [*angles, angles[0]]
     for level in range(1, scale_max + 1):
         outer = level == scale_max
@@ -306,11 +308,11 @@ def _draw_series(ax: PolarAxes, s: RadarSeries, index: int, colour: str) -> list
     """Draw one series; return its artists (a reused chart removes them for the next person)."""
     drawn: list[Artist] = []
     n = len(s.values)
-    angles = _axis_angles(n)
+    angles = axis_angles(n)
     filled = index == 0
     linestyle: str | tuple[int, tuple[float, float]] = "-" if index != 1 else (0, (5, 2.5))
     zorder = 4 if filled else 5 + index
-    for run in _runs(s.values):
+    for run in series_runs(s.values):
         thetas = [angles[i] for i in run]
         radii = [float(s.values[i] or 0.0) for i in run]
         if filled:
@@ -400,15 +402,15 @@ def _build(
     ax.xaxis.grid(True, color=GRID_COLOUR, linewidth=0.9)
     ax.tick_params(axis="x", pad=LABEL_PAD_PT)
     _, labels = ax.set_thetagrids(
-        [math.degrees(a) for a in _axis_angles(n)],
-        [_wrap_label(i + 1, label) for i, label in enumerate(axis_labels)],
+        [math.degrees(a) for a in axis_angles(n)],
+        [wrap_label(i + 1, label) for i, label in enumerate(axis_labels)],
         color=TEXT_COLOUR,
         linespacing=LABEL_LINE_SPACING,
         parse_math=False,
         gid="radar-axis-label",
     )
-    for label, theta in zip(labels, _axis_angles(n), strict=True):
-        ha, va = _alignment(theta)
+    for label, theta in zip(labels, axis_angles(n), strict=True):
+        ha, va = label_alignment(theta)
         label.set(horizontalalignment=ha, verticalalignment=va, multialignment=ha)
 
     level_labels = _draw_web(ax, n, scale_max)
@@ -463,7 +465,7 @@ def build_radar_figure(
     dpi: int = 150,
 ) -> Figure:
     """Build (but do not render) a new radar figure; see :func:`render_radar`."""
-    _validate(axis_labels, series, scale_max, dpi)
+    validate_radar(axis_labels, series, scale_max, dpi)
     return _build(axis_labels, series, title, scale_max, dpi).fig
 
 
@@ -568,7 +570,7 @@ def _chart_for(
     """A chart of this frame with this title and values. A round alternates between few frames
     (heads' and employees' questionnaire, with and without a self-assessment): each thread
     keeps the last KEPT_CHARTS, as building the axes and fitting the labels is half the work."""
-    _validate(axis_labels, series, scale_max, dpi)
+    validate_radar(axis_labels, series, scale_max, dpi)
     charts: dict[tuple[object, ...], _Chart] = _kept.__dict__.setdefault("charts", {})
     key = _key(axis_labels, series, title, scale_max, dpi)
     chart = charts.pop(key, None)

@@ -6,10 +6,10 @@ computed, the methodology in small print, and "confidential" with the page numbe
 footer. A withheld result (fewer colleagues' questionnaires than the anonymity threshold)
 keeps the header and says that the result is not shown: no table, no chart, no number.
 
-The chart comes from :func:`bot.survey360.radar.render_radar` and is sized to the space left
-on the page, so that 12 competencies still fit on one page. Drawn with the forms' kit
+The chart is drawn into the page as vector graphics (bot/survey360/radar_pdf.py), sized to the
+space left on the page, so that 12 competencies still fit on one page. Drawn with the forms' kit
 (bot/infra/pdf.py). Strings go through gettext: render inside ``bot.infra.i18n.in_locale``.
-Blocking (matplotlib, fpdf): call from a worker thread in the bot.
+Blocking (fpdf): call from a worker thread in the bot.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from aiogram.utils.i18n import gettext as _
-from fpdf.enums import TableCellFillMode, VAlign, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.enums import XPos, YPos
 from fpdf.util import Padding
-from PIL import Image, ImageChops
 
 from bot.infra.formatting import KAZAKHSTAN_TIME, current_locale
 from bot.infra.pdf import (
@@ -35,29 +33,30 @@ from bot.infra.pdf import (
     PAGE_W,
     RESULT_PADDING,
     RULE,
+    Face,
     FormPDF,
     band_fill,
     draw_box,
     draw_document,
     draw_facts,
     draw_heading,
+    draw_table,
     form_title,
     new_form,
     score_text,
+    string_width,
     text_height,
 )
 from bot.kernel.methodology import Profile
-from bot.survey360.radar import render_radar_image
+from bot.survey360.radar_pdf import RadarLayout, draw_radar, layout_radar, legend_height
 from bot.survey360.report import radar_series
 from bot.survey360.results import SubjectResult
 
 __all__ = ["build_person_pdf", "report_created_at"]
 
-# The chart is drawn no smaller than CHART_MIN_W (its labels stay about 7 pt or larger),
-# else on a second page; CHART_MAX_W keeps 8 competencies from looking inflated.
-CHART_MAX_W, CHART_MIN_W = 150.0, 100.0
-CHART_DPI = 130
-CHART_CROP_PAD_PX = 12
+# CHART_MAX_W keeps 8 competencies from looking inflated; a chart whose web would be smaller
+# than radar_pdf.MIN_RADIUS even with its smallest labels goes on a second page.
+CHART_MAX_W = 150.0
 
 
 def report_created_at(item: SubjectResult) -> datetime:
@@ -115,29 +114,33 @@ def _draw_header(pdf: FormPDF, item: SubjectResult) -> None:
 def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: str) -> None:
     result, questionnaire = item.result, item.questionnaire
     by_no = {c.competency_no: c for c in result.competencies}
-    heading = FontFace(family=FONT, emphasis="B", size_pt=8.5, color=INK, fill_color=HEADING_FILL)
-    mean_style = FontFace(family=FONT, emphasis="B", size_pt=10, color=INK)
-    pdf.set_font(FONT, "", 9)
+    heading = Face("B", 8.5, INK, HEADING_FILL)
+    plain, mean_style = Face("", 9), Face("B", 10)
+    rows = [
+        [
+            (text, heading)
+            for text in ("№", _("Competency"), _("Average score (colleagues)"), _("Self-assessment"))
+        ]
+    ]
+    for competency in questionnaire.competencies:
+        scored = by_no.get(competency.no)
+        rows.append(
+            [
+                (str(competency.no), plain),
+                (competency.result_name.get(locale), plain),
+                (score_text(scored.mean if scored else None), mean_style),
+                (score_text(scored.self_score if scored else None), plain),
+            ]
+        )
     pdf.set_draw_color(*RULE)
-    with pdf.table(
+    draw_table(
+        pdf,
+        rows,
         col_widths=(0.06, 0.54, 0.2, 0.2),
-        headings_style=heading,
-        text_align=("CENTER", "LEFT", "CENTER", "CENTER"),
+        align=("C", "L", "C", "C"),
         line_height=4.3,
-        padding=(0.8, 1.5),
-        v_align=VAlign.M,
-        cell_fill_mode=TableCellFillMode.NONE,
-    ) as table:
-        head = table.row()
-        for text in ("№", _("Competency"), _("Average score (colleagues)"), _("Self-assessment")):
-            head.cell(text)
-        for competency in questionnaire.competencies:
-            scored = by_no.get(competency.no)
-            row = table.row()
-            row.cell(str(competency.no))
-            row.cell(competency.result_name.get(locale))
-            row.cell(score_text(scored.mean if scored else None), style=mean_style)
-            row.cell(score_text(scored.self_score if scored else None))
+        padding=Padding(0.8, 1.5, 0.8, 1.5),
+    )
     pdf.ln(GAP)
 
     result_line = _("Evaluation result: {score} — {band}").format(
@@ -171,36 +174,35 @@ def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: st
 def _draw_chart(pdf: FormPDF, item: SubjectResult, locale: str, height: float) -> None:
     """The radar chart, centred, as large as ``height`` (the chart and the gap after it)
     allows; on the next page if that would make it too small to read."""
-    labels = [c.result_name.get(locale) for c in item.questionnaire.competencies]
+    labels = tuple(c.result_name.get(locale) for c in item.questionnaire.competencies)
     series = radar_series(item)
-    # No title in the picture (the form says what it is): the blank title band and the
-    # margins are cropped away, so the labels come out about twice as large on paper.
-    chart = _cropped(render_radar_image(labels, series, " ", dpi=CHART_DPI))
-    aspect = chart.height / chart.width
-    width = min(CHART_MAX_W, CONTENT_W, (height - GAP) / aspect)
-    if width < CHART_MIN_W:
+    layout = _chart_layout(labels, height - GAP)
+    if layout is None:
         pdf.add_page()
-        width = min(CHART_MAX_W, CONTENT_W, (CONTENT_BOTTOM - pdf.get_y() - GAP) / aspect)
-    pdf.image(chart, x=(PAGE_W - width) / 2, y=pdf.get_y(), w=width, h=width * aspect)
-    pdf.set_y(pdf.get_y() + width * aspect + GAP)
+        layout = _chart_layout(labels, CONTENT_BOTTOM - pdf.get_y() - GAP)
+        assert layout is not None, "a chart fits an empty page"
+    draw_radar(pdf, layout, (PAGE_W - layout.width) / 2, pdf.get_y(), series, font=FONT)
+    pdf.set_text_color(*INK)
+    pdf.set_y(pdf.get_y() + layout.height + GAP)
 
 
-def _cropped(picture: Image.Image) -> Image.Image:
-    """The chart without the white border around its drawing."""
-    # Inverted, white is black (0, 0, 0), which is what getbbox leaves out.
-    box = ImageChops.invert(picture).getbbox()
-    if box is None:
-        return picture
-    pad = CHART_CROP_PAD_PX
-    left, top, right, bottom = box
-    return picture.crop(
-        (
-            max(0, left - pad),
-            max(0, top - pad),
-            min(picture.width, right + pad),
-            min(picture.height, bottom + pad),
-        )
-    )
+# Layouts by (labels, height): a round has few questionnaires and languages, so a worker
+# fits each chart's labels once.
+_layouts: dict[tuple[tuple[str, ...], float], RadarLayout | None] = {}
+_LAYOUTS_KEPT = 64
+
+
+def _measure(text: str, size: float) -> float:
+    return string_width(text, "", size)
+
+
+def _chart_layout(labels: tuple[str, ...], height: float) -> RadarLayout | None:
+    key = (labels, round(height, 2))
+    if key not in _layouts:
+        if len(_layouts) >= _LAYOUTS_KEPT:
+            _layouts.clear()
+        _layouts[key] = layout_radar(labels, _measure, min(CHART_MAX_W, CONTENT_W), height, legend_height())
+    return _layouts[key]
 
 
 def _draw_withheld(pdf: FormPDF, item: SubjectResult, profile: Profile) -> None:

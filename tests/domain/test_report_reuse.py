@@ -1,4 +1,5 @@
-"""What a worker keeps between two result PDFs (its charts, the cut-down fonts) changes nothing
+"""What a worker keeps between two result PDFs (the charts' layouts, the table cells' lines and
+the words' widths, the cut-down fonts) changes nothing
 in them: the PDFs drawn one after another in one process are those drawn fresh, and nobody's
 name, labels or scores reach the next person's form."""
 
@@ -15,6 +16,8 @@ import pytest
 from aiogram.utils.i18n import I18n
 from pypdf import PdfReader
 
+import bot.infra.pdf as pdf_kit
+import bot.survey360.result_pdf as result_pdf
 from bot.infra.i18n import create_i18n, in_locale
 from bot.infra.pdf import FONT_DIR, FORM_CHARACTERS, form_font_files
 from bot.survey360.result_pdf import build_person_pdf
@@ -47,7 +50,10 @@ def _draw(i18n: I18n, locale: str, item: SubjectResult) -> bytes:
 
 
 def _in_new_thread(job: Callable[[], bytes]) -> bytes:
-    """A thread keeps no chart yet (they are kept per thread): the PDF is drawn from scratch."""
+    """A thread keeps no chart yet (they are kept per thread), and the process's kept layouts
+    and widths are forgotten first: the PDF is drawn from scratch."""
+    for kept in (pdf_kit._wrapped, pdf_kit._word_widths, result_pdf._layouts):
+        kept.clear()
     done: list[bytes] = []
     thread = threading.Thread(target=lambda: done.append(job()))
     thread.start()
