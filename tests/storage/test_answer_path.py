@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
