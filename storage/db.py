@@ -69,12 +69,40 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+# An execution option of the session's connection (see ``redoable``), and the key under which a
+# SQLite connection's ``info`` remembers its present ``synchronous`` setting.
+REDOABLE = "bagalau_redoable"
+_SYNCHRONOUS = "bagalau_synchronous"
+
+
+async def redoable(session: AsyncSession) -> None:
+    """Declare the session's transaction, before its first statement, one that can be done
+    again from a record already on disk: the handling of an update from the inbox, whose row
+    was committed durably before Telegram was told it arrived (bot/infra/inbox.py) and is
+    deleted by this very transaction. On SQLite its commit then does not wait for the disk
+    (``synchronous=NORMAL`` in WAL mode): it survives the bot's process being killed like any
+    other commit; after a power loss or a crash of the machine it may be rolled back, with
+    every later one, and the update's row is back in the inbox to be handled again. The next
+    durable commit (the inbox's next store) writes it to disk with all those before it. An
+    fsync was most of the time the pool's one connection was held for an answer
+    (docs/benchmarks.md). Other databases: no effect."""
+    await session.connection(execution_options={REDOABLE: True})
+
+
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write: two
     updates handled at once then queue up (busy_timeout) instead of one of them failing
-    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite."""
-    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite.
+
+    Before it, the connection's ``synchronous`` is set to what the transaction needs (see
+    ``redoable``) when it is not that already: runs of transactions of one kind pay nothing."""
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
         return  # no transaction wanted (a checkpoint)
+    synchronous = "NORMAL" if options.get(REDOABLE) else "FULL"
+    if connection.info.get(_SYNCHRONOUS, "FULL") != synchronous:
+        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        connection.info[_SYNCHRONOUS] = synchronous
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -85,6 +113,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Every commit waits for the disk unless its transaction is ``redoable``.
+    cursor.execute("PRAGMA synchronous=FULL")
     # Deleted rows (ballots once counted, drafts once submitted) are overwritten with zeros
     # in the file, not left in free pages (docs/security.md).
     cursor.execute("PRAGMA secure_delete=ON")

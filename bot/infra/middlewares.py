@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.infra.i18n import remembered_locale
 from bot.kernel.access import Role
+from storage.db import redoable
 from storage.inbox import InboxRepo
 from storage.roles import AccountRepo
 from storage.senders import SenderRepo
@@ -166,6 +167,8 @@ async def _first_time(event: TelegramObject, data: dict[str, Any], ticket: Inbox
     (one round trip for all three, storage/updates.py)."""
     if not isinstance(event, Update):
         return True
+    if ticket is not None:  # its row in the inbox is on disk: the handling can be done again
+        await redoable(data["session"])
     updates = UpdateLog(data["session"])
     user: User | None = data.get("event_from_user")
     if ticket is not None and user is not None:

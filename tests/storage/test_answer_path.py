@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.kernel.access import Role
 from bot.kernel.methodology import Profile
-from storage.db import create_sessionmaker
+from storage.db import create_sessionmaker, redoable
 from storage.inbox import InboxRepo, Received
 from storage.models import Assignment, InboxUpdate, ProcessedUpdate
 from storage.roles import RoleRepo
@@ -129,3 +130,24 @@ async def test_a_savepoint_holds_the_answers_given_in_it(
     assert await answers.drafts(assignment_id) == {3: 2}
     task = await answers.task(assignment_id)
     assert task is not None and (task.assignment.cursor, task.assignment.message_id) == (4, 41)
+
+
+async def test_only_a_redoable_transaction_commits_without_waiting_for_the_disk(engine: AsyncEngine) -> None:
+    """SQLite: the handling of an update from the inbox commits with ``synchronous=NORMAL``
+    (storage.db.redoable); every other transaction, the inbox's store among them, with FULL,
+    also on the same pooled connection right after a redoable one."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL: the option has no effect, commits are as always")
+    sessions = create_sessionmaker(engine)
+
+    async def synchronous_of(*, redo: bool) -> int:
+        async with sessions.begin() as session:
+            if redo:
+                await redoable(session)
+            return int((await session.execute(text("PRAGMA synchronous"))).scalar_one())
+
+    full, normal = 2, 1
+    assert await synchronous_of(redo=False) == full
+    assert await synchronous_of(redo=True) == normal
+    assert await synchronous_of(redo=True) == normal
+    assert await synchronous_of(redo=False) == full
