@@ -289,6 +289,13 @@ class Person:
         assert len(self.telegram.alerts) == before + 1
         return self.telegram.alerts[-1]
 
+    async def press_exact(self, text: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:
+        """Press the button whose whole text is ``text`` (a calendar's day "9", not "19")."""
+        shown = message or self.last_with_buttons()
+        matches = [data for label, data in shown.buttons() if label == text]
+        assert matches, f"no button {text!r} in {[t for t, _ in shown.buttons()]}"
+        return await self.press_data(matches[0], shown)
+
     async def press(self, text_part: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:
         shown = message or self.last_with_buttons()
         matches = [data for text, data in shown.buttons() if text_part in text]
