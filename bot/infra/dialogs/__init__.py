@@ -56,14 +56,30 @@ class Tr(Text):
 _alert: ContextVar[tuple[str, str] | None] = ContextVar("wizard_alert", default=None)
 
 
+ALERT_LIMIT = 200  # characters Telegram shows in a callback's alert
+
+
 async def refuse(manager: DialogManager, text: str) -> None:
-    """Say why something is not taken: an alert on a press, a reply to typed text. The window
-    stays as it is."""
+    """Say why something is not taken, in a few words: an alert on a press, a reply to typed
+    text. The window stays as it is. A longer reason goes in the window (``note``)."""
     event = manager.event
     if isinstance(event, CallbackQuery):
-        _alert.set((event.id, text))
+        _alert.set((event.id, text[:ALERT_LIMIT]))
     elif isinstance(event, Message):
         await event.answer(text)
+
+
+def note(manager: DialogManager, text: str) -> None:
+    """A reason shown at the top of the window the next time it is drawn, and then no more."""
+    manager.dialog_data["note"] = text
+
+
+class Note(Text):
+    """Where a window shows its ``note``: "⚠ reason", then a blank line."""
+
+    async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        text = manager.dialog_data.pop("note", None)
+        return f"⚠ {text}\n" if text else ""  # the window puts a line break after it too
 
 
 async def send(manager: DialogManager, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:

@@ -59,6 +59,12 @@ def _today(manager: DialogManager) -> date:
     return clock.today()
 
 
+def month_name(day: date, locale: str) -> str:
+    """The month's name as the calendar writes it, capitalised (Russian names are written small)."""
+    month = str(get_month_names("wide", "stand-alone", locale=locale)[day.month])
+    return month[:1].upper() + month[1:]
+
+
 class _MonthName(Text):
     def __init__(self, pattern: str = "{month}") -> None:
         super().__init__()
@@ -66,9 +72,7 @@ class _MonthName(Text):
 
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
         day: date = data["date"]
-        month = str(get_month_names("wide", "stand-alone", locale=_locale())[day.month])
-        month = month[:1].upper() + month[1:]  # Russian names are written small
-        return self.pattern.format(month=month, year=day.year)
+        return self.pattern.format(month=month_name(day, _locale()), year=day.year)
 
 
 class _WeekdayName(Text):
@@ -91,7 +95,14 @@ class WorkdayCalendar(Calendar):
 
     def selectable(self, day: date, manager: DialogManager) -> bool:
         first, last = self.allowed(manager)
-        return first <= day <= last and _work_calendar(manager).is_working_day(day)
+        return first <= day <= last and self._may_be_off_or_working(day, first, last, manager)
+
+    @staticmethod
+    def _may_be_off_or_working(day: date, first: date, last: date, manager: DialogManager) -> bool:
+        """A working day; or any day when the range holds no working day at all (then a day
+        off is all there is to choose)."""
+        calendar = _work_calendar(manager)
+        return calendar.is_working_day(day) or calendar.on_or_after(first) > last
 
     async def _checked(
         self, event: ChatEvent, widget: ManagedCalendar, manager: DialogManager, day: date, /
@@ -104,7 +115,7 @@ class WorkdayCalendar(Calendar):
                     first=format_date(first), last=format_date(last)
                 ),
             )
-        elif not _work_calendar(manager).is_working_day(day):
+        elif not self._may_be_off_or_working(day, first, last, manager):
             await refuse(
                 manager,
                 _("{date} is a day off. Choose a working day: the days shown with their number.").format(

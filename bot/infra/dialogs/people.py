@@ -154,7 +154,7 @@ class PeoplePicker:
                 )
             )
         if not query:
-            lines.append(_("Type part of a name or an employee id."))
+            pass  # the window's question says what to type
         elif not found:
             lines.append(
                 _("Nobody matches “{text}”. Type part of the name or the employee id again.").format(
