@@ -284,6 +284,7 @@ def new_round_dialog() -> Dialog:
             getter=EVALUATED.getter,
             state=NewRound.people,
         ),
+        stopped=_stopped,
     )
 
 
@@ -378,6 +379,7 @@ def respondents_dialog() -> Dialog:
             getter=[_who_getter, RESPONDENTS.getter],
             state=Respondents.who,
         ),
+        stopped=_stopped,
     )
 
 

@@ -83,7 +83,7 @@ async def test_bad_input_at_every_step_changes_nothing(world: World) -> None:
     assert "Nobody with these employee ids: NOBODY" in [m.text for m in hr.chat[-2:]]
     assert "Chosen (1): Дана О." in hr.last.text  # E1 is chosen, nothing is created yet
     await hr.say("/cancel")
-    assert hr.last.text == "Stopped."
+    assert hr.last.text == "Stopped. A draft already created stays among the rounds (/rounds)."
     assert await _scalar(world, select(func.count()).select_from(Campaign)) == 0
     await hr.say("/newround")
     await hr.press("✖ Cancel")
@@ -150,7 +150,8 @@ async def test_short_of_respondents_must_be_solved_before_the_start(world: World
     await hr.press("Respondents of one person")
     await hr.say("Сері")  # part of a name: the matches come back as buttons
     await hr.press("Серікова Айгерім")
-    assert hr.last.text.startswith("Respondents of Серікова Айгерім Нұрланқызы (D1): choose at least 3")
+    assert hr.last.text.startswith("Respondents of Серікова Айгерім Нұрланқызы (D1): type part of a name")
+    assert "choose at least 3 and at most 7 people" in hr.last.text
     await hr.say("U1 U2")
     await hr.press("✔ Done")
     assert hr.last.text.startswith("⚠ 2 respondents: the methodology asks for 3 to 7.\n\n")

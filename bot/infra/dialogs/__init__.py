@@ -22,6 +22,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.fsm.state import StatesGroup
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
@@ -144,9 +145,10 @@ async def on_command_in_wizard(message: Message, dialog_manager: DialogManager) 
     handler (/cancel is answered here)."""
     if not dialog_manager.has_context():
         raise SkipHandler()
+    stopped = _STOPPED.get(dialog_manager.current_context().state.group)
     await dialog_manager.reset_stack()
     if (message.text or "").split()[0].split("@")[0] == "/cancel":
-        await message.answer(_("Stopped."))
+        await message.answer(stopped() if stopped else _("Stopped."))
         return
     raise SkipHandler()
 
@@ -161,15 +163,20 @@ def setup_wizards(router: Router, events_isolation: BaseEventIsolation) -> None:
     router.message.register(on_command_in_wizard, F.text.startswith("/"))
 
 
-def wizard(*windows: Window, **kwargs: Any) -> Dialog:
+Stopped = Callable[[], str]
+
+# What /cancel says in each wizard (its states group): "Stopped." unless the wizard says more.
+_STOPPED: dict[type[StatesGroup], Stopped] = {}
+
+
+def wizard(*windows: Window, stopped: Stopped | None = None, **kwargs: Any) -> Dialog:
     """A Dialog that takes typed text only (not commands, files or photos): anything else goes
-    on to the other routers."""
+    on to the other routers. ``stopped``: what /cancel answers in it (as its ✖ Cancel does)."""
     dialog = Dialog(*windows, **kwargs)
     dialog.message.filter(F.text, ~F.text.startswith("/"))
+    if stopped is not None:
+        _STOPPED[dialog.states_group()] = stopped
     return dialog
-
-
-Stopped = Callable[[], str]
 
 
 def cancel_button(stopped: Stopped | None = None) -> Button:
