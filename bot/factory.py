@@ -41,6 +41,7 @@ from bot.deadlines import notices as _deadline_notices  # noqa: F401
 from bot.deadlines.keeper import plan_reminders
 from bot.help.menus import refresh_all_role_menus, set_profile
 from bot.infra.config import Settings
+from bot.infra.dialogs import setup_wizards
 from bot.infra.i18n import LocaleMiddleware, create_i18n, in_locale, pick_locale
 from bot.infra.inbox import Inbox, cause_of, run_polling, stop_on_signals
 from bot.infra.middlewares import (
@@ -65,7 +66,7 @@ from bot.reports.jobs import ReportJobs
 from bot.retention.purge import purge_expired
 from bot.staff.access import COMMAND_LINE
 from bot.survey360 import notices as _survey360_notices  # noqa: F401
-from handlers import create_routers
+from handlers import create_routers, create_wizard_router
 from storage.broadcasts import BROADCAST
 from storage.db import create_engine, create_sessionmaker
 from storage.survey360.ballots import BallotKeys
@@ -177,7 +178,11 @@ def create_dispatcher(runtime: Runtime) -> Dispatcher:
     dispatcher.update.outer_middleware(DbSessionMiddleware(runtime.sessionmaker))
     dispatcher.update.outer_middleware(SenderMiddleware())
     dispatcher.update.outer_middleware(LocaleMiddleware(runtime.i18n))
-    dispatcher.include_routers(*create_routers())
+    # The wizards (aiogram-dialog, docs/dialogs.md) on a router of their own, under the
+    # update middlewares above: one transaction, the sender and the language hold for them too.
+    wizards = create_wizard_router()
+    setup_wizards(wizards, events_isolation=isolation)
+    dispatcher.include_routers(*create_routers(wizards))
     dispatcher.errors.register(on_error)
     return dispatcher
 

@@ -104,11 +104,6 @@ class AuditPageCb(CallbackData, prefix="au"):
 
 
 class WizardAction(StrEnum):
-    YEAR = "year"
-    SCOPE_ALL = "all"
-    SCOPE_UNIT = "unit"
-    SCOPE_LIST = "list"
-    PICK_UNIT = "pick"
     REPLACE = "repl"
     START = "start"
     START_SKIPPING = "skip"
@@ -117,8 +112,8 @@ class WizardAction(StrEnum):
 
 
 class WizardCb(CallbackData, prefix="nw"):
-    """The new-round wizard and the deadline extension. ``value``: a year, a unit's index in
-    the sorted list of units, or a round id."""
+    """The buttons under a 360 draft and a running round that start it, delete it, or open a
+    wizard (one person's respondents, a new deadline). ``value``: the round's id."""
 
     action: WizardAction
     value: RowId = 0
@@ -346,20 +341,3 @@ class LegacyStartCb(CallbackData, prefix="ls"):
 
     action: LegacyStartAction
     value: RowId = 0
-
-
-class PickAction(StrEnum):
-    PICK = "p"
-    PAGE = "g"
-    BACK = "b"
-    CANCEL = "x"
-
-
-class PersonPickCb(CallbackData, prefix="pk"):
-    """A people picker under a step that asks HR for one person (the 360 draft's respondents):
-    ``person`` is the employee's row id for PICK, ``page`` the page for PAGE. The step itself
-    is in the conversation's state, so a press outside it is refused."""
-
-    action: PickAction
-    person: RowId = 0
-    page: SmallNumber = 0

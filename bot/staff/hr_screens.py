@@ -321,27 +321,6 @@ def _wizard_button(text: str, action: WizardAction, value: int = 0) -> InlineKey
     return InlineKeyboardButton(text=text, callback_data=WizardCb(action=action, value=value).pack())
 
 
-def wizard_year(this_year: int) -> Rendered:
-    text = _(
-        "<b>New 360 round</b> (/cancel stops at any step)\n\nWhich year is evaluated? Press a button or type the year."
-    )
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _wizard_button(str(this_year), WizardAction.YEAR, this_year),
-                _wizard_button(str(this_year - 1), WizardAction.YEAR, this_year - 1),
-            ]
-        ]
-    )
-    return text, markup
-
-
-def wizard_deadline(year: int) -> str:
-    return _("Year {year}. What is the deadline? Type a date, e.g. 10.01.{next_year}.").format(
-        year=year, next_year=year + 1
-    )
-
-
 def deadline_outside_360(year: int, first: date, last: date) -> str:
     """A deadline clause 4 does not allow for this year's 360 round."""
     return _(
@@ -356,28 +335,6 @@ def deadline_passed_360(year: int, last: date) -> str:
         "The 360 evaluation of {year} had to be done by {last} (clause 4), and that day has passed: "
         "no round can be created for {year}. /newround to choose another year."
     ).format(year=year, last=format_date(last))
-
-
-def wizard_scope() -> Rendered:
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_wizard_button(_("Everyone"), WizardAction.SCOPE_ALL)],
-            [_wizard_button(_("One unit"), WizardAction.SCOPE_UNIT)],
-            [_wizard_button(_("A list of employee ids"), WizardAction.SCOPE_LIST)],
-        ]
-    )
-    return _("Who is evaluated?"), markup
-
-
-def wizard_units(units: Sequence[str]) -> Rendered:
-    builder = InlineKeyboardBuilder()
-    for index, unit in enumerate(units):
-        builder.row(_wizard_button(unit[:60], WizardAction.PICK_UNIT, index))
-    return _("Which unit?"), builder.as_markup()
-
-
-def wizard_ids_prompt() -> str:
-    return _("Send the employee ids of the people to evaluate, separated by commas or spaces.")
 
 
 def relation_name(relation: str) -> str:

@@ -36,7 +36,7 @@ def example_deadline(
     """A working day about a month ahead (or the first working day after a running round's
     current deadline ``after``), inside clause 4's window and not before today. When the window
     holds no working day that qualifies, its last day: the only date left to offer."""
-    earliest, last = _allowed(profile, year, today, after)
+    earliest, last = allowed_deadlines(profile, year, today, after)
     wanted = earliest if after else max(min(today + timedelta(days=30), last), earliest)
     return _working_day_near(wanted, earliest, last, calendar)
 
@@ -64,13 +64,17 @@ def check_deadline(
         return DeadlineCheck(DeadlineProblem.NOT_LATER, example)
     if not calendar.is_working_day(deadline) and calendar.is_working_day(example):
         # A day off is refused only when a working day is left to choose instead.
-        earliest, _ = _allowed(profile, year, today, current)
+        earliest, _ = allowed_deadlines(profile, year, today, current)
         return DeadlineCheck(DeadlineProblem.DAY_OFF, _working_day_near(deadline, earliest, last, calendar))
     return DeadlineCheck(None, example)
 
 
-def _allowed(profile: Profile, year: int, today: date, current: date | None) -> tuple[date, date]:
-    """The first and last day a deadline may be set to now."""
+def allowed_deadlines(
+    profile: Profile, year: int, today: date, current: date | None = None
+) -> tuple[date, date]:
+    """The first and last day a deadline may be set to now (the calendar HR chooses it in):
+    within clause 4's window, not before today, after a running round's ``current`` deadline.
+    The first is after the last when no day is left."""
     first, last = deadline_window_360(profile, year)
     return max(first, today, current + timedelta(days=1) if current else first), last
 

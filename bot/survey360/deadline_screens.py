@@ -1,5 +1,5 @@
-"""What HR reads when typing a 360 round's deadline: the question, with an example computed
-from today, and why a typed date is not taken."""
+"""What HR reads when choosing a 360 round's deadline: the question over the calendar, and
+why a date is not taken."""
 
 from __future__ import annotations
 
@@ -12,16 +12,18 @@ from bot.infra.formatting import format_date
 from bot.survey360.deadline_rules import DeadlineCheck, DeadlineProblem
 
 
-def deadline_question(year: int, example: date) -> str:
-    return _("Year {year}. What is the deadline? Type a date as dd.mm.yyyy, e.g. {example}.").format(
-        year=year, example=format_date(example)
-    )
+def deadline_choice(year: int, first: date, last: date) -> str:
+    """The question over the calendar: the days it offers, and why no others."""
+    return _(
+        "Year {year}. Choose the deadline: a working day from {first} to {last} (clause 4: the 360 "
+        "evaluation of {year} is done by {last})."
+    ).format(year=year, first=format_date(first), last=format_date(last))
 
 
-def new_deadline_question(current: date, example: date) -> str:
-    return _("The deadline is {current}. Type the new deadline as dd.mm.yyyy, e.g. {example}.").format(
-        current=format_date(current), example=format_date(example)
-    )
+def new_deadline_choice(current: date, first: date, last: date) -> str:
+    return _(
+        "The deadline is {current}. Choose the new deadline: a working day from {first} to {last}."
+    ).format(current=format_date(current), first=format_date(first), last=format_date(last))
 
 
 def deadline_refusal(check: DeadlineCheck, typed: str, year: int, first: date, last: date) -> str:

@@ -15,7 +15,7 @@ from handlers.quarterly import hr as quarters
 from handlers.quarterly import written
 from handlers.staff import audit, roles
 from handlers.staff import hr as staff
-from handlers.survey360 import new_round, results, rounds
+from handlers.survey360 import results, rounds
 
 
 def create_routers() -> list[Router]:
@@ -31,7 +31,6 @@ def create_routers() -> list[Router]:
         staff.create_router(),
         results.create_router(),
         broadcast.create_router(),
-        new_round.create_router(),
         rounds.create_router(),
         roles.create_router(),
         audit.create_router(),

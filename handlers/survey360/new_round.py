@@ -1,22 +1,35 @@
-"""/newround: create a 360 round in the chat, check its respondents, start it; and extending
-a running round's deadline. The draft lives in the database from the moment it is
-created; the wizard's state holds only the step and a few small values."""
+"""/newround: create a 360 round, choose its deadline and the people evaluated, change one
+person's respondents, start it; and extend a running round's deadline.
+
+Three wizards on aiogram-dialog (docs/dialogs.md): the new round, one person's respondents,
+a new deadline. Every date is chosen in the working-day calendar and every person with the
+people picker; every window has ◀ Back (but the first) and ✖ Cancel. The draft lives in the
+database from the moment it is created; a wizard's own data holds only its step and a few
+small values. The rules (clause 4's window, 3–7 respondents, nobody their own respondent)
+stay in bot/survey360."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 from html import escape
+from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
+from aiogram_dialog.widgets.kbd import Button, Column, ManagedCalendar, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format, Multi
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.infra.callbacks import PersonPickCb, PickAction, WizardAction, WizardCb
+from bot.infra.callbacks import WizardAction, WizardCb
+from bot.infra.dialogs import Note, Tr, __, back_and_cancel, note, send, wizard
+from bot.infra.dialogs.calendar import DayRange, WorkdayCalendar
+from bot.infra.dialogs.people import PeoplePicker
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile, deadline_window_360, load_profile
@@ -28,192 +41,150 @@ from bot.staff.hr_screens import (
     respondent_problem,
     round_started,
     start_blocked,
-    wizard_ids_prompt,
-    wizard_scope,
-    wizard_units,
-    wizard_year,
 )
-from bot.staff.people_picker import exact, matching, picker, step_markup
-from bot.staff.rules import parse_date
 from bot.survey360 import rounds as campaigns
-from bot.survey360.deadline_rules import check_deadline, example_deadline
+from bot.survey360.deadline_rules import allowed_deadlines, check_deadline
 from bot.survey360.deadline_screens import (
+    deadline_choice,
     deadline_moved,
-    deadline_question,
     deadline_refusal,
-    new_deadline_question,
+    new_deadline_choice,
 )
 from bot.survey360.progress import extend_deadline
 from handlers.filters import HasPermission
 from handlers.legacy2018 import start as legacy_start
-from handlers.screens import edit_in_place, live_message
-from storage.dto import EmployeeDTO
+from handlers.screens import live_message
+from storage.dto import CampaignDTO, EmployeeDTO
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo, ProgressRepo
-
-IDS = re.compile(r"[^\s,;]+")
 
 
 class NewRound(StatesGroup):
     year = State()
     deadline = State()
     scope = State()
-    ids = State()
-    replace_whom = State()
-    replace_with = State()
-    extend = State()
+    unit = State()
+    people = State()
 
 
-def create_router() -> Router:
-    router = Router(name="hr-new-round")
-    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.message.register(on_cancel, Command("cancel"), StateFilter(NewRound))
-    router.message.register(on_new_round, Command("newround"))
-    router.callback_query.register(
-        on_year_button, WizardCb.filter(F.action == WizardAction.YEAR), NewRound.year
-    )
-    router.message.register(on_year_text, NewRound.year, F.text)
-    router.message.register(on_deadline, NewRound.deadline, F.text)
-    router.callback_query.register(
-        on_scope_all, WizardCb.filter(F.action == WizardAction.SCOPE_ALL), NewRound.scope
-    )
-    router.callback_query.register(
-        on_scope_unit, WizardCb.filter(F.action == WizardAction.SCOPE_UNIT), NewRound.scope
-    )
-    router.callback_query.register(
-        on_pick_unit, WizardCb.filter(F.action == WizardAction.PICK_UNIT), NewRound.scope
-    )
-    router.callback_query.register(
-        on_scope_list, WizardCb.filter(F.action == WizardAction.SCOPE_LIST), NewRound.scope
-    )
-    router.message.register(on_ids, NewRound.ids, F.text)
-    router.callback_query.register(on_replace, WizardCb.filter(F.action == WizardAction.REPLACE))
-    router.message.register(on_replace_whom, NewRound.replace_whom, F.text)
-    router.message.register(on_replace_with, NewRound.replace_with, F.text)
-    router.callback_query.register(
-        on_pick, PersonPickCb.filter(F.action == PickAction.PICK), NewRound.replace_whom
-    )
-    router.callback_query.register(
-        on_pick_page, PersonPickCb.filter(F.action == PickAction.PAGE), NewRound.replace_whom
-    )
-    router.callback_query.register(
-        on_pick_back, PersonPickCb.filter(F.action == PickAction.BACK), NewRound.replace_with
-    )
-    router.callback_query.register(
-        on_pick_cancel, PersonPickCb.filter(F.action == PickAction.CANCEL), StateFilter(NewRound)
-    )
-    router.callback_query.register(
-        on_start, WizardCb.filter(F.action.in_({WizardAction.START, WizardAction.START_SKIPPING}))
-    )
-    router.callback_query.register(on_delete, WizardCb.filter(F.action == WizardAction.DELETE))
-    router.callback_query.register(on_extend, WizardCb.filter(F.action == WizardAction.EXTEND))
-    router.message.register(on_extend_date, NewRound.extend, F.text)
-    # Anything else while the wizard waits for typed input: say what is expected.
-    router.message.register(on_unexpected, StateFilter(NewRound))
-    return router
+class Respondents(StatesGroup):
+    whom = State()
+    who = State()
 
 
-async def on_new_round(message: Message, state: FSMContext, clock: Clock, profile: Profile) -> None:
-    if profile.legacy is not None:
-        # The organisation evaluates under the 2018 method, which has no 360 round: a year of it.
-        await state.clear()
-        await message.answer(
-            _(
-                "This organisation evaluates under the 2018 methodology ({profile}): /newround starts a year of it."
-            ).format(profile=profile.code)
-        )
-        await legacy_start.ask_year(message, state, profile.code, clock)
-        return
-    await state.set_state(NewRound.year)
-    text, markup = wizard_year(clock.today().year)
-    await message.answer(text, reply_markup=markup)
+class NewDeadline(StatesGroup):
+    day = State()
 
 
-async def on_cancel(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(_("Stopped. A draft already created stays among the rounds (/rounds)."))
+def _stopped() -> str:
+    return _("Stopped. A draft already created stays among the rounds (/rounds).")
 
 
-async def _ask_deadline(
-    message: Message, state: FSMContext, year: int, profile: Profile, clock: Clock, calendar: WorkCalendar
-) -> None:
-    await state.update_data(year=year)
-    await state.set_state(NewRound.deadline)
-    example = example_deadline(profile, year, clock.today(), calendar)
-    await message.answer(deadline_question(year, example))
+def _data(manager: DialogManager) -> dict[str, Any]:
+    return manager.middleware_data
 
 
-async def on_year_button(
-    query: CallbackQuery,
-    callback_data: WizardCb,
-    state: FSMContext,
-    profile: Profile,
-    clock: Clock,
-    calendar: WorkCalendar,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await _ask_deadline(message, state, callback_data.value, profile, clock, calendar)
-    await query.answer()
+def _session(manager: DialogManager) -> AsyncSession:
+    session: AsyncSession = _data(manager)["session"]
+    return session
 
 
-async def on_year_text(
-    message: Message, state: FSMContext, profile: Profile, clock: Clock, calendar: WorkCalendar
-) -> None:
-    text = (message.text or "").strip()
-    if not text.isdigit() or not 2000 <= int(text) <= clock.today().year + 1:
-        await message.answer(_("Please type a year such as {year}.").format(year=clock.today().year))
-        return
-    await _ask_deadline(message, state, int(text), profile, clock, calendar)
+def _today(manager: DialogManager) -> date:
+    clock: Clock = _data(manager)["clock"]
+    return clock.today()
 
 
-async def on_deadline(
-    message: Message, state: FSMContext, clock: Clock, profile: Profile, calendar: WorkCalendar
-) -> None:
-    typed = (message.text or "").strip()
-    year = int((await state.get_data())["year"])
-    first, last = deadline_window_360(profile, year)
-    if last < clock.today():
+# ---------------------------------------------------------------------------- the new round
+
+
+async def _year_getter(dialog_manager: DialogManager, clock: Clock, **_kwargs: Any) -> dict[str, Any]:
+    this_year = clock.today().year  # a round may be prepared for next year too (rounds.create_360)
+    return {"years": [this_year - 1, this_year, this_year + 1]}
+
+
+async def on_year(event: ChatEvent, _widget: Any, manager: DialogManager, year: int) -> None:
+    profile: Profile = _data(manager)["profile"]
+    _first, last = deadline_window_360(profile, year)
+    if last < _today(manager):
         # Clause 4: the year's 360 evaluation was due by the 10th of the month after it.
-        await state.clear()
-        await message.answer(deadline_passed_360(year, last))
+        note(manager, deadline_passed_360(year, last))
         return
-    deadline = parse_date(typed)
-    check = check_deadline(profile, year, deadline, clock.today(), calendar)
-    if deadline is None or check.problem is not None:
-        await message.answer(deadline_refusal(check, typed, year, max(first, clock.today()), last))
-        return
-    await state.update_data(deadline=deadline.isoformat())
-    await state.set_state(NewRound.scope)
-    text, markup = wizard_scope()
-    await message.answer(text, reply_markup=markup)
+    manager.dialog_data["year"] = year
+    await manager.switch_to(NewRound.deadline)
 
 
-async def _create(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    profile: Profile,
-    clock: Clock,
-    actor: Actor,
-    employee_ids: list[str] | None,
-) -> None:
-    data = await state.get_data()
+def _deadline_bounds(manager: DialogManager) -> DayRange:
+    profile: Profile = _data(manager)["profile"]
+    return DayRange(*allowed_deadlines(profile, int(manager.dialog_data["year"]), _today(manager)))
+
+
+async def _deadline_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    first, last = _deadline_bounds(dialog_manager)
+    return {"question": deadline_choice(int(dialog_manager.dialog_data["year"]), first, last)}
+
+
+async def on_deadline(event: ChatEvent, _widget: ManagedCalendar, manager: DialogManager, day: date) -> None:
+    profile: Profile = _data(manager)["profile"]
+    calendar: WorkCalendar = _data(manager)["calendar"]
+    year = int(manager.dialog_data["year"])
+    check = check_deadline(profile, year, day, _today(manager), calendar)
+    if check.problem is not None:  # the calendar offers none of these; a rule is a rule
+        first, last = deadline_window_360(profile, year)
+        note(manager, deadline_refusal(check, "", year, max(first, _today(manager)), last))
+        return
+    manager.dialog_data["deadline"] = day.isoformat()
+    await manager.switch_to(NewRound.scope)
+
+
+async def on_everyone(event: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    await _create(manager, None)
+
+
+async def _units_getter(
+    dialog_manager: DialogManager, session: AsyncSession, **_kwargs: Any
+) -> dict[str, Any]:
+    units = await ProgressRepo(session).units()
+    return {"units": [(unit[:60], index) for index, unit in enumerate(units)]}
+
+
+async def on_unit(event: ChatEvent, _widget: Any, manager: DialogManager, index: int) -> None:
+    session = _session(manager)
+    units = await ProgressRepo(session).units()
+    if not 0 <= index < len(units):
+        note(manager, _("The list of units has changed: choose again."))
+        return
+    ids = [p.employee_id for p in await EmployeeRepo(session).all(active_only=True) if p.unit == units[index]]
+    await _create(manager, ids)
+
+
+async def _active_staff(manager: DialogManager) -> Sequence[EmployeeDTO]:
+    return await EmployeeRepo(_session(manager)).all(active_only=True)
+
+
+async def on_people_chosen(event: ChatEvent, manager: DialogManager, people: list[EmployeeDTO]) -> None:
+    await _create(manager, [p.employee_id for p in people])
+
+
+EVALUATED = PeoplePicker("evaluated", _active_staff, on_done=on_people_chosen)
+
+
+async def _create(manager: DialogManager, employee_ids: list[str] | None) -> None:
+    session, profile = _session(manager), _data(manager)["profile"]
+    clock: Clock = _data(manager)["clock"]
     try:
         report = await campaigns.create_360(
             session,
             profile,
-            year=int(data["year"]),
-            deadline=date.fromisoformat(data["deadline"]),
+            year=int(manager.dialog_data["year"]),
+            deadline=date.fromisoformat(manager.dialog_data["deadline"]),
             today=clock.today(),
             employee_ids=employee_ids,
         )
     except campaigns.CampaignError as exc:
         # The exception's own words are English, for the command line: HR reads them in theirs.
-        await message.answer(_("The round cannot be created: {reason}").format(reason=_creation_refusal(exc)))
+        note(manager, _("The round cannot be created: {reason}").format(reason=_creation_refusal(exc)))
         return
+    actor: Actor = _data(manager)["actor"]
     await audit(
         session,
         actor,
@@ -223,8 +194,8 @@ async def _create(
         at=clock.now(),
         details={"year": report.campaign.year, "people": len(report.planned)},
     )
-    await state.clear()
-    await _show_draft(message, session, profile, report)
+    await manager.done()
+    await _show_draft(manager, report)
 
 
 def _creation_refusal(exc: campaigns.CampaignError) -> str:
@@ -236,236 +207,325 @@ def _creation_refusal(exc: campaigns.CampaignError) -> str:
     return _("the year or the deadline is no longer allowed; send /newround to start again")
 
 
-async def _show_draft(
-    message: Message, session: AsyncSession, profile: Profile, report: campaigns.CreationReport
-) -> None:
+async def _show_draft(manager: DialogManager, report: campaigns.CreationReport) -> None:
+    session, profile = _session(manager), _data(manager)["profile"]
     assignments = await CampaignRepo(session).assignments(report.campaign.id)
     people = await EmployeeRepo(session).many({a.respondent_id for a in assignments})
     respondents: dict[int, list[tuple[str, str]]] = {}
     for a in assignments:
         if a.relation != "self":
             respondents.setdefault(a.subject_id, []).append((people[a.respondent_id].short_name, a.relation))
-    text, markup = draft_preview(report, profile, respondents)
-    await message.answer(text, reply_markup=markup)
+    await send(manager, *draft_preview(report, profile, respondents))
 
 
-async def on_scope_all(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    profile: Profile,
-    clock: Clock,
-    actor: Actor,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await _create(message, state, session, profile, clock, actor, None)
-    await query.answer()
+def new_round_dialog() -> Dialog:
+    return wizard(
+        Window(
+            Note(),
+            Tr(__("<b>New 360 round</b>\n\nWhich year is evaluated?")),
+            Select(
+                Format("{item}"),
+                id="years",
+                item_id_getter=lambda year: year,
+                items="years",
+                type_factory=int,
+                on_click=on_year,
+            ),
+            back_and_cancel(_stopped, back=False),
+            getter=_year_getter,
+            state=NewRound.year,
+        ),
+        Window(
+            Note(),
+            Format("{question}"),
+            WorkdayCalendar("deadline", on_deadline, _deadline_bounds),
+            back_and_cancel(_stopped),
+            getter=_deadline_getter,
+            state=NewRound.deadline,
+        ),
+        Window(
+            Note(),
+            Tr(__("Who is evaluated?")),
+            Column(
+                Button(Tr(__("Everyone")), id="everyone", on_click=on_everyone),
+                SwitchTo(Tr(__("One unit")), id="to_unit", state=NewRound.unit),
+                SwitchTo(Tr(__("Chosen people")), id="to_people", state=NewRound.people),
+            ),
+            back_and_cancel(_stopped),
+            state=NewRound.scope,
+        ),
+        Window(
+            Note(),
+            Tr(__("Which unit?")),
+            Column(
+                Select(
+                    Format("{item[0]}"),
+                    id="unit",
+                    item_id_getter=lambda unit: unit[1],
+                    items="units",
+                    type_factory=int,
+                    on_click=on_unit,
+                )
+            ),
+            back_and_cancel(_stopped),
+            getter=_units_getter,
+            state=NewRound.unit,
+        ),
+        Window(
+            Note(),
+            Tr(
+                __(
+                    "Whom does the round evaluate? Type part of a name or an employee id, choose the people, then press “Done”."
+                )
+            ),
+            Multi(EVALUATED.status),
+            *EVALUATED.widgets,
+            back_and_cancel(_stopped),
+            getter=EVALUATED.getter,
+            state=NewRound.people,
+        ),
+        stopped=_stopped,
+    )
 
 
-async def on_scope_unit(query: CallbackQuery, session: AsyncSession) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    text, markup = wizard_units(await ProgressRepo(session).units())
-    await message.answer(text, reply_markup=markup)
-    await query.answer()
+# ------------------------------------------------------------------ one person's respondents
 
 
-async def on_pick_unit(
-    query: CallbackQuery,
-    callback_data: WizardCb,
-    state: FSMContext,
-    session: AsyncSession,
-    profile: Profile,
-    clock: Clock,
-    actor: Actor,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    units = await ProgressRepo(session).units()
-    if not 0 <= callback_data.value < len(units):
-        await query.answer(_("The list of units has changed: choose again."), show_alert=True)
-        return
-    unit = units[callback_data.value]
-    ids = [p.employee_id for p in await EmployeeRepo(session).all(active_only=True) if p.unit == unit]
-    await _create(message, state, session, profile, clock, actor, ids)
-    await query.answer()
+def _campaign_id(manager: DialogManager) -> int:
+    start: dict[str, Any] = manager.start_data  # type: ignore[assignment]
+    return int(start["campaign"])
 
 
-async def on_scope_list(query: CallbackQuery, state: FSMContext) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await state.set_state(NewRound.ids)
-    await message.answer(wizard_ids_prompt())
-    await query.answer()
+async def _evaluated(manager: DialogManager) -> Sequence[EmployeeDTO]:
+    """The people the draft round evaluates; nobody once it has started or is gone."""
+    repo = CampaignRepo(_session(manager))
+    campaign = await repo.get(_campaign_id(manager))
+    if campaign is None or campaign.status != "draft":
+        return []
+    return [s.employee for s in await repo.subjects(campaign.id, included_only=True)]
 
 
-async def on_ids(
-    message: Message, state: FSMContext, session: AsyncSession, profile: Profile, clock: Clock, actor: Actor
-) -> None:
-    ids = IDS.findall(message.text or "")
-    if not ids:
-        await message.answer(wizard_ids_prompt())
-        return
-    await _create(message, state, session, profile, clock, actor, ids)
+async def on_whom(event: ChatEvent, manager: DialogManager, subject: EmployeeDTO) -> None:
+    manager.dialog_data["subject"] = subject.employee_id
+    await RESPONDENTS.reset(manager)
+    await manager.switch_to(Respondents.who)
 
 
-async def _draft(session: AsyncSession, campaign_id: int) -> bool:
-    campaign = await CampaignRepo(session).get(campaign_id)
-    return campaign is not None and campaign.status == "draft"
-
-
-async def on_replace(
-    query: CallbackQuery, callback_data: WizardCb, state: FSMContext, session: AsyncSession
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    if not await _draft(session, callback_data.value):
-        await query.answer(_("This round has started or no longer exists."), show_alert=True)
-        return
-    await state.set_state(NewRound.replace_whom)
-    await state.update_data(campaign_id=callback_data.value)
-    await message.answer(_ask_whom(), reply_markup=step_markup(back=False))
-    await query.answer()
-
-
-def _ask_whom() -> str:
-    return _("Whose respondents? Type part of the evaluated person's name or their employee id.")
-
-
-async def _evaluated(session: AsyncSession, campaign_id: int) -> list[EmployeeDTO] | None:
-    """The people the draft round evaluates; None once it has started or is gone."""
-    if not await _draft(session, campaign_id):
-        return None
-    return [s.employee for s in await CampaignRepo(session).subjects(campaign_id, included_only=True)]
-
-
-async def on_replace_whom(
-    message: Message, state: FSMContext, session: AsyncSession, profile: Profile
-) -> None:
-    """A name or an id: an id typed exactly is taken at once; anything else is looked up among
-    the people the round evaluates and offered as buttons, never taken for an id."""
-    text = " ".join((message.text or "").split())
-    people = await _evaluated(session, int((await state.get_data())["campaign_id"]))
-    if people is None:
-        await state.clear()
-        await message.answer(_("This round has started or no longer exists."))
-        return
-    chosen = exact(people, text)
-    if chosen is not None:
-        await _ask_respondents(message, state, profile, chosen)
-        return
-    await state.update_data(search=text)
-    screen, markup = picker(text, matching(people, text), 0)
-    await message.answer(screen, reply_markup=markup)
-
-
-async def on_pick_page(
-    query: CallbackQuery, callback_data: PersonPickCb, state: FSMContext, session: AsyncSession
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    data = await state.get_data()
-    people = await _evaluated(session, int(data["campaign_id"]))
-    if people is None:
-        await query.answer(_("This round has started or no longer exists."), show_alert=True)
-        return
-    text = str(data.get("search", ""))
-    await edit_in_place(query, *picker(text, matching(people, text), callback_data.page))
-    await query.answer()
-
-
-async def on_pick(
-    query: CallbackQuery,
-    callback_data: PersonPickCb,
-    state: FSMContext,
-    session: AsyncSession,
-    profile: Profile,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    people = await _evaluated(session, int((await state.get_data())["campaign_id"]))
-    if people is None:
-        await query.answer(_("This round has started or no longer exists."), show_alert=True)
-        return
-    chosen = next((p for p in people if p.id == callback_data.person), None)
-    if chosen is None:  # an old list: the person left the round meanwhile
-        await query.answer(
-            _("This person is not evaluated in this round: choose another one."), show_alert=True
-        )
-        return
-    await _ask_respondents(message, state, profile, chosen)
-    await query.answer()
-
-
-async def _ask_respondents(
-    message: Message, state: FSMContext, profile: Profile, subject: EmployeeDTO
-) -> None:
-    await state.update_data(subject_id=subject.employee_id)
-    await state.set_state(NewRound.replace_with)
-    await message.answer(
-        _(
-            "Respondents of {name} ({id}): send the employee ids of the respondents (at least {minimum}, at most {maximum}), separated by commas or spaces."
+async def _who_getter(dialog_manager: DialogManager, profile: Profile, **_kwargs: Any) -> dict[str, Any]:
+    subject = await _subject(dialog_manager)
+    return {
+        "question": _(
+            "Respondents of {name} ({id}): type part of a name or an employee id, choose at least "
+            "{minimum} and at most {maximum} people, then press “Done”."
         ).format(
-            name=escape(subject.full_name),
-            id=escape(subject.employee_id),
+            name=escape(subject.full_name if subject else ""),
+            id=escape(str(dialog_manager.dialog_data.get("subject", ""))),
             minimum=profile.min_respondents,
             maximum=profile.max_respondents,
-        ),
-        reply_markup=step_markup(back=True),
-    )
+        )
+    }
 
 
-async def on_pick_back(query: CallbackQuery, state: FSMContext) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await state.set_state(NewRound.replace_whom)
-    await message.answer(_ask_whom(), reply_markup=step_markup(back=False))
-    await query.answer()
+async def _subject(manager: DialogManager) -> EmployeeDTO | None:
+    subject_id = str(manager.dialog_data.get("subject", ""))
+    found = await EmployeeRepo(_session(manager)).by_external_ids([subject_id])
+    return found.get(subject_id)
 
 
-async def on_pick_cancel(query: CallbackQuery, state: FSMContext) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await state.clear()
-    await edit_in_place(query, _("Stopped. A draft already created stays among the rounds (/rounds)."), None)
-    await query.answer()
-
-
-async def on_replace_with(
-    message: Message, state: FSMContext, session: AsyncSession, profile: Profile, clock: Clock, actor: Actor
-) -> None:
-    data = await state.get_data()
-    campaign_id, subject_id = int(data["campaign_id"]), str(data["subject_id"])
+async def on_respondents(event: ChatEvent, manager: DialogManager, people: list[EmployeeDTO]) -> None:
+    session, profile = _session(manager), _data(manager)["profile"]
+    campaign_id, subject_id = _campaign_id(manager), str(manager.dialog_data["subject"])
     problems = await campaigns.respondents_by_hand(
-        session, profile, campaign_id, subject_id, IDS.findall(message.text or "")
+        session, profile, campaign_id, subject_id, [p.employee_id for p in people]
     )
     if problems:
-        # The step stays; back goes to choosing another person, cancel leaves the wizard.
-        await message.answer(
-            "\n".join(respondent_problem(p, profile) for p in problems), reply_markup=step_markup(back=True)
-        )
+        # The window stays, the people chosen too: HR changes the choice and presses Done again.
+        note(manager, "\n".join(respondent_problem(p, profile) for p in problems))
         return
+    clock: Clock = _data(manager)["clock"]
     await audit(
         session,
-        actor,
+        _data(manager)["actor"],
         "round.respondents",
         "campaign",
         campaign_id,
         at=clock.now(),
         details={"subject": subject_id},
     )
+    await manager.done()
+    await _show_draft(manager, await campaigns.draft_report(session, campaign_id))
+
+
+WHOM = PeoplePicker("whom", _evaluated, on_pick=on_whom)
+RESPONDENTS = PeoplePicker("respondents", _active_staff, on_done=on_respondents)
+
+
+def respondents_dialog() -> Dialog:
+    return wizard(
+        Window(
+            Tr(__("Whose respondents? Type part of the evaluated person's name or their employee id.")),
+            Multi(WHOM.status),
+            *WHOM.widgets,
+            back_and_cancel(_stopped, back=False),
+            getter=WHOM.getter,
+            state=Respondents.whom,
+        ),
+        Window(
+            Note(),
+            Format("{question}"),
+            Multi(RESPONDENTS.status),
+            *RESPONDENTS.widgets,
+            back_and_cancel(_stopped),
+            getter=[_who_getter, RESPONDENTS.getter],
+            state=Respondents.who,
+        ),
+        stopped=_stopped,
+    )
+
+
+# ------------------------------------------------------------------------ a new deadline
+
+
+async def _running(manager: DialogManager) -> CampaignDTO | None:
+    campaign = await CampaignRepo(_session(manager)).get(_campaign_id(manager))
+    return None if campaign is None or campaign.status == "closed" else campaign
+
+
+async def _new_deadline_bounds(manager: DialogManager) -> DayRange:
+    campaign = await _running(manager)
+    if campaign is None:  # nothing to choose: the window says why
+        return DayRange(_today(manager), _today(manager) - timedelta(days=1))
+    profile = load_profile(campaign.profile_code)
+    return DayRange(*allowed_deadlines(profile, campaign.year, _today(manager), campaign.deadline))
+
+
+def _stored_bounds(manager: DialogManager) -> DayRange:
+    first, last = manager.dialog_data["bounds"]
+    return DayRange(date.fromisoformat(first), date.fromisoformat(last))
+
+
+async def _new_deadline_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    # The calendar's range is read here, where the database may be, and kept for the widget.
+    first, last = await _new_deadline_bounds(dialog_manager)
+    dialog_manager.dialog_data["bounds"] = (first.isoformat(), last.isoformat())
+    campaign = await _running(dialog_manager)
+    if campaign is None:
+        return {"question": _("This round is closed or no longer exists.")}
+    return {"question": new_deadline_choice(campaign.deadline, first, last)}
+
+
+async def on_new_deadline(
+    event: ChatEvent, _widget: ManagedCalendar, manager: DialogManager, day: date
+) -> None:
+    campaign = await _running(manager)
+    if campaign is None:
+        note(manager, _("This round is closed or no longer exists."))
+        return
+    # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
+    round_profile = load_profile(campaign.profile_code)
+    calendar: WorkCalendar = _data(manager)["calendar"]
+    today = _today(manager)
+    check = check_deadline(round_profile, campaign.year, day, today, calendar, current=campaign.deadline)
+    if check.problem is not None:
+        first, last = deadline_window_360(round_profile, campaign.year)
+        note(manager, deadline_refusal(check, "", campaign.year, max(first, today), last))
+        return
+    clock: Clock = _data(manager)["clock"]
+    try:
+        moved = await extend_deadline(
+            _session(manager), _data(manager)["actor"], campaign.id, day, today=today, now=clock.now()
+        )
+    except campaigns.CampaignError:
+        note(manager, _("The new deadline must be later than the current one and not in the past."))
+        return
+    await manager.done()
+    await send(manager, deadline_moved(day, moved.told))
+
+
+def new_deadline_dialog() -> Dialog:
+    return wizard(
+        Window(
+            Note(),
+            Format("{question}"),
+            WorkdayCalendar("new_deadline", on_new_deadline, _stored_bounds),
+            back_and_cancel(back=False),
+            getter=_new_deadline_getter,
+            state=NewDeadline.day,
+        ),
+    )
+
+
+# ------------------------------------------------------------------ commands and buttons
+
+
+def create_router() -> Router:
+    router = Router(name="hr-new-round")
+    for dialog in (new_round_dialog(), respondents_dialog(), new_deadline_dialog()):
+        dialog.message.filter(HasPermission(Permission.RUN_ROUNDS))
+        dialog.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+        router.include_router(dialog)
+    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
+    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    router.message.register(on_new_round, Command("newround"))
+    router.callback_query.register(
+        on_start, WizardCb.filter(F.action.in_({WizardAction.START, WizardAction.START_SKIPPING}))
+    )
+    router.callback_query.register(on_replace, WizardCb.filter(F.action == WizardAction.REPLACE))
+    router.callback_query.register(on_delete, WizardCb.filter(F.action == WizardAction.DELETE))
+    router.callback_query.register(on_extend, WizardCb.filter(F.action == WizardAction.EXTEND))
+    return router
+
+
+async def on_new_round(
+    message: Message, state: FSMContext, dialog_manager: DialogManager, clock: Clock, profile: Profile
+) -> None:
+    await state.clear()  # an older wizard's step (the 2018 method's, a broadcast's) is left
+    if profile.legacy is not None:
+        # The organisation evaluates under the 2018 method, which has no 360 round: a year of it.
+        await message.answer(
+            _(
+                "This organisation evaluates under the 2018 methodology ({profile}): /newround starts a year of it."
+            ).format(profile=profile.code)
+        )
+        await legacy_start.ask_year(message, state, profile.code, clock)
+        return
+    await dialog_manager.start(NewRound.year, mode=StartMode.RESET_STACK)
+
+
+async def on_replace(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    state: FSMContext,
+    session: AsyncSession,
+    dialog_manager: DialogManager,
+) -> None:
+    campaign = await CampaignRepo(session).get(callback_data.value)
+    if campaign is None or campaign.status != "draft":
+        await query.answer(_("This round has started or no longer exists."), show_alert=True)
+        return
     await state.clear()
-    await _show_draft(message, session, profile, await campaigns.draft_report(session, campaign_id))
+    await dialog_manager.start(
+        Respondents.whom, data={"campaign": callback_data.value}, mode=StartMode.RESET_STACK
+    )
+    await query.answer()
+
+
+async def on_extend(
+    query: CallbackQuery,
+    callback_data: WizardCb,
+    state: FSMContext,
+    session: AsyncSession,
+    dialog_manager: DialogManager,
+) -> None:
+    campaign = await CampaignRepo(session).get(callback_data.value)
+    if campaign is None or campaign.status == "closed" or campaign.kind != "360":
+        await query.answer(_("This round is closed or no longer exists."), show_alert=True)
+        return
+    await state.clear()
+    await dialog_manager.start(
+        NewDeadline.day, data={"campaign": callback_data.value}, mode=StartMode.RESET_STACK
+    )
+    await query.answer()
 
 
 async def on_start(
@@ -515,66 +575,3 @@ async def on_delete(
     await audit(session, actor, "round.delete", "campaign", callback_data.value, at=clock.now())
     await message.edit_text(_("The draft is deleted."))
     await query.answer()
-
-
-async def on_extend(
-    query: CallbackQuery,
-    callback_data: WizardCb,
-    state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-    calendar: WorkCalendar,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    campaign = await CampaignRepo(session).get(callback_data.value)
-    if campaign is None or campaign.status == "closed" or campaign.kind != "360":
-        await query.answer(_("This round is closed or no longer exists."), show_alert=True)
-        return
-    await state.set_state(NewRound.extend)
-    await state.update_data(campaign_id=callback_data.value)
-    example = example_deadline(
-        load_profile(campaign.profile_code), campaign.year, clock.today(), calendar, after=campaign.deadline
-    )
-    await message.answer(new_deadline_question(campaign.deadline, example))
-    await query.answer()
-
-
-async def on_extend_date(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-    actor: Actor,
-    calendar: WorkCalendar,
-) -> None:
-    typed = (message.text or "").strip()
-    campaign = await CampaignRepo(session).get(int((await state.get_data())["campaign_id"]))
-    if campaign is None or campaign.status == "closed":
-        await state.clear()
-        await message.answer(_("This round is closed or no longer exists."))
-        return
-    # Clause 4 holds for a moved deadline too: the round's own methodology says how late.
-    round_profile = load_profile(campaign.profile_code)
-    deadline = parse_date(typed)
-    check = check_deadline(
-        round_profile, campaign.year, deadline, clock.today(), calendar, current=campaign.deadline
-    )
-    if deadline is None or check.problem is not None:
-        first, last = deadline_window_360(round_profile, campaign.year)
-        await message.answer(deadline_refusal(check, typed, campaign.year, max(first, clock.today()), last))
-        return
-    try:
-        moved = await extend_deadline(
-            session, actor, campaign.id, deadline, today=clock.today(), now=clock.now()
-        )
-    except campaigns.CampaignError:
-        await message.answer(_("The new deadline must be later than the current one and not in the past."))
-        return
-    await state.clear()
-    await message.answer(deadline_moved(deadline, moved.told))
-
-
-async def on_unexpected(message: Message) -> None:
-    await message.answer(_("Please answer the question above, or send /cancel to stop."))

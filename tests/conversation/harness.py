@@ -11,7 +11,7 @@ import asyncio
 import itertools
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,8 @@ from aiogram.types import (
     Update,
     User,
 )
+
+from bot.infra.dialogs.calendar import month_name
 
 BOT_USER = User(id=42, is_bot=True, first_name="Bagalau", username="bagalau_test_bot")
 
@@ -288,6 +290,34 @@ class Person:
         await self._feed(callback_query=query)
         assert len(self.telegram.alerts) == before + 1
         return self.telegram.alerts[-1]
+
+    async def press_exact(self, text: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:
+        """Press the button whose whole text is ``text`` (a calendar's day "9", not "19")."""
+        shown = message or self.last_with_buttons()
+        matches = [data for label, data in shown.buttons() if label == text]
+        assert matches, f"no button {text!r} in {[t for t, _ in shown.buttons()]}"
+        return await self.press_data(matches[0], shown)
+
+    def calendar_cell(self, day: date) -> tuple[str, str]:
+        """The button of ``day`` in the calendar on screen (showing ``day``'s month): its text
+        ("9", or "·" for a day that cannot be chosen, " " outside the range) and its data."""
+        rows = self.last_with_buttons().markup.inline_keyboard
+        week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
+        button = rows[2 + week][column]  # under the month's title and the weekdays' names
+        return button.text, button.callback_data or ""
+
+    async def choose_day(self, day: date, locale: str | None = None) -> tuple[str | None, bool]:
+        """Page the calendar on screen forward to ``day``'s month and press ``day``, whatever it
+        shows; returns the callback answer (a refusal's alert)."""
+        title = f"🗓 {month_name(day, locale or self.user.language_code or 'kk')} {day.year}"
+        for _page in range(24):
+            texts = [text for text, _ in self.last_with_buttons().buttons()]
+            if title in texts:
+                return await self.press_data(self.calendar_cell(day)[1])
+            forward = [text for text in texts if text.endswith(" ▶")]
+            assert forward, f"{title} is not offered: {texts}"
+            await self.press_exact(forward[0])
+        raise AssertionError(f"{title} is not offered")
 
     async def press(self, text_part: str, message: ShownMessage | None = None) -> tuple[str | None, bool]:
         shown = message or self.last_with_buttons()

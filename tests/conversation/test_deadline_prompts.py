@@ -1,7 +1,7 @@
-"""Issue 19, finding 6, walked as HR and a respondent walked it: the deadline's example is a
-date that would be accepted (not a fixed one long past), a date typed in words is told it is
-not in the expected form, a Saturday is refused with the next working day offered, and the
-respondents still answering learn of a moved deadline."""
+"""Issue 19, finding 6, walked as HR and a respondent walked it: the deadline is chosen in a
+calendar that offers only the days that would be accepted (no example long past to copy, no
+date format to get wrong), a Saturday or a holiday is shown as a day off and refused when
+pressed, and the respondents still answering learn of a moved deadline."""
 
 from __future__ import annotations
 
@@ -37,17 +37,19 @@ async def test_a_new_rounds_deadline_in_december_2026(world: World) -> None:
     hr = await _hr(world)
     await hr.say("/newround")
     await hr.press("2026")
-    # A month ahead, a working day: typing the example back is accepted.
-    assert hr.last.text == "Year 2026. What is the deadline? Type a date as dd.mm.yyyy, e.g. 31.12.2026."
-    await hr.say("25 желтоқсан")
-    assert (
-        hr.last.text == "“25 желтоқсан” is not a date in the form dd.mm.yyyy. Type it like this: 31.12.2026."
-    )
-    await hr.say("26.12.2026")  # a Saturday
     assert hr.last.text == (
-        "This date is a weekend day or a public holiday. Type a working day, e.g. 28.12.2026."
+        "Year 2026. Choose the deadline: a working day from 01.12.2026 to 10.01.2027 (clause 4: the 360 "
+        "evaluation of 2026 is done by 10.01.2027)."
     )
-    await hr.say("28.12.2026")
+    await hr.say("25 желтоқсан")  # typed: nothing is taken, the calendar is shown again
+    assert hr.last.text.startswith("Year 2026. Choose the deadline")
+    assert hr.calendar_cell(date(2026, 12, 26))[0] == "·"  # a Saturday
+    text, alert = await hr.choose_day(date(2026, 12, 26))
+    assert (
+        alert and text == "26.12.2026 is a day off. Choose a working day: the days shown with their number."
+    )
+    assert hr.last.text.startswith("Year 2026. Choose the deadline")  # still the calendar
+    await hr.choose_day(date(2026, 12, 28))
     assert hr.last.text == "Who is evaluated?"
 
 
@@ -55,11 +57,14 @@ async def test_the_same_refusals_in_kazakh_and_russian(world: World) -> None:
     hr = await _hr(world, "kk")
     await hr.say("/newround")
     await hr.press("2025")
-    assert "31.12.2025" in hr.last.text  # today (01.12.2025) and 30 days
-    await hr.say("25 желтоқсан")
-    assert hr.last.text.startswith("«25 желтоқсан» — кк.аа.жжжж түріндегі күн емес.")
-    await hr.say("10.01.2026")
-    assert hr.last.text == "Бұл күн демалыс немесе мереке күні. Жұмыс күнін жазыңыз, мысалы: 09.01.2026."
+    assert hr.last.text.startswith(
+        "2025 жыл. Мерзімді таңдаңыз: 01.12.2025 мен 10.01.2026 аралығындағы жұмыс күні"
+    )
+    assert "🗓 Желтоқсан 2025" in [t for t, _ in hr.last_with_buttons().buttons()]
+    text, alert = await hr.choose_day(date(2026, 1, 10))
+    assert alert and text == (
+        "10.01.2026 — демалыс күні. Жұмыс күнін таңдаңыз: жұмыс күндері санымен көрсетілген."
+    )
     officer = world.person(HR, "Гульнар", "ru")
     await officer.say("/cancel")
     async with world.runtime.sessionmaker() as session, session.begin():
@@ -67,11 +72,11 @@ async def test_the_same_refusals_in_kazakh_and_russian(world: World) -> None:
     russian = world.person(5003, "Марат", "ru")
     await russian.say("/newround")
     await russian.press("2025")
-    await russian.say("01.11.2025")
-    assert (
-        russian.last.text
-        == "Эта дата уже прошла. Введите дату, которая ещё не наступила, например 31.12.2025."
-    )
+    texts = [t for t, _ in russian.last_with_buttons().buttons()]
+    assert "🗓 Декабрь 2025" in texts and "Январь ▶" in texts
+    assert not any(t.startswith("◀ ") and t != "◀ Назад" for t in texts)  # November has passed
+    text, alert = await russian.choose_day(date(2025, 12, 16))  # Independence Day
+    assert alert and text == "16.12.2025 — выходной день. Выберите рабочий день: рабочие дни показаны числом."
 
 
 async def test_moving_a_deadline_tells_those_still_answering(world: World) -> None:
@@ -95,11 +100,11 @@ async def test_moving_a_deadline_tells_those_still_answering(world: World) -> No
     await hr.press("360 · 2025")
     await hr.press("Extend the deadline")
     assert hr.last.text == (
-        "The deadline is 22.12.2025. Type the new deadline as dd.mm.yyyy, e.g. 23.12.2025."
+        "The deadline is 22.12.2025. Choose the new deadline: a working day from 23.12.2025 to 10.01.2026."
     )
-    await hr.say("27.12.2025")  # a Saturday
-    assert hr.last.text.endswith("Type a working day, e.g. 29.12.2025.")
-    await hr.say("29.12.2025")
+    text, alert = await hr.choose_day(date(2025, 12, 27))  # a Saturday
+    assert alert and text is not None and text.startswith("27.12.2025 is a day off.")
+    await hr.choose_day(date(2025, 12, 29))
     assert hr.last.text == (
         "The deadline is now 29.12.2025. Respondents with questionnaires left are being told: 1."
     )

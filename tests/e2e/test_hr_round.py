@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.infra.callbacks import RoundAction, RoundCb, StaffImportAction, StaffImportCb, WizardAction, WizardCb
+from bot.infra.callbacks import RoundAction, RoundCb, StaffImportAction, StaffImportCb, WizardCb
+from bot.infra.dialogs.calendar import month_name
 from bot.kernel.methodology import load_profile, suggested_deadline_360
 from tests.e2e.support import (
     TOKEN,
@@ -87,19 +88,19 @@ async def test_hr_runs_a_round_in_telegram(empty_database_url: str, tmp_path: Pa
                 stand_in.send_text(chat, "/start " + row["link"].split("start=")[1])
                 await stand_in.wait_for_message(chat, contains=row["full_name"], timeout=15)
 
-            # The round wizard.
+            # The round wizard: the year, the deadline in the calendar, the people by the picker.
             stand_in.send_text(HR, "/newround")
             question = await stand_in.wait_for_message(HR, contains="Which year", timeout=15)
-            stand_in.press(
-                HR, question.message_id, WizardCb(action=WizardAction.YEAR, value=today.year).pack()
-            )
-            await stand_in.wait_for_message(HR, contains="What is the deadline", timeout=15)
+            stand_in.press_button(HR, question.message_id, str(today.year))
+            calendar = await stand_in.wait_for_message(HR, contains="Choose the deadline", timeout=15)
             deadline = suggested_deadline_360(load_profile(), today.year, today, 20)  # clause 4
-            stand_in.send_text(HR, deadline.strftime("%d.%m.%Y"))
+            await _choose_day(stand_in, calendar, deadline)
             scope = await stand_in.wait_for_message(HR, contains="Who is evaluated?", timeout=15)
-            stand_in.press(HR, scope.message_id, WizardCb(action=WizardAction.SCOPE_LIST).pack())
-            await stand_in.wait_for_message(HR, contains="Send the employee ids", timeout=15)
-            stand_in.send_text(HR, ", ".join(EVALUATED))
+            stand_in.press_button(HR, scope.message_id, "Chosen people")
+            await stand_in.wait_for_message(HR, contains="Whom does the round evaluate?", timeout=15)
+            stand_in.send_text(HR, ", ".join(EVALUATED))  # employee ids typed whole are chosen
+            chosen = await stand_in.wait_for_message(HR, contains="Chosen (4)", timeout=15)
+            stand_in.press_button(HR, chosen.message_id, "✔ Done (4)")
             draft = await stand_in.wait_for_message(HR, contains="Draft: 360 evaluation", timeout=15)
             assert "Evaluated: 4. Not evaluated: 0." in (draft.text or "")
             start = _data(draft, "nw:start:")
@@ -157,3 +158,19 @@ async def test_hr_runs_a_round_in_telegram(empty_database_url: str, tmp_path: Pa
 
     expected = {key: mean for key, (mean, _) in expected_means(respondents.answers).items()}
     assert _workbook_means(workbook.file_bytes) == expected
+
+
+async def _choose_day(stand_in: BotApiStandIn, calendar: SentMessage, day: date) -> None:
+    """Page the calendar (edited in place) forward to ``day``'s month and press the day."""
+    title = f"🗓 {month_name(day, 'en')} {day.year}"
+    message_id = calendar.message_id
+    while title not in calendar.button_texts:
+        forward = next(text for text in calendar.button_texts if text.endswith(" ▶"))
+        stand_in.press_button(HR, message_id, forward)
+        calendar = await stand_in.wait_for_message(
+            HR, predicate=lambda m: m.message_id == message_id, timeout=15
+        )
+    week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
+    button = calendar.inline_keyboard[2 + week][column]  # under the month's title and the weekdays
+    assert button["text"] == str(day.day), calendar.button_texts
+    stand_in.press(HR, message_id, str(button["callback_data"]))

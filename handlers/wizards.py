@@ -1,0 +1,14 @@
+"""The wizards' router: every aiogram-dialog ``Dialog`` and the commands and buttons that open
+one, since those need the dialog manager (set up on this router, bot/infra/dialogs)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.survey360 import new_round
+
+
+def create_router() -> Router:
+    router = Router(name="wizards")
+    router.include_routers(new_round.create_router())
+    return router
