@@ -17,8 +17,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+
+from bot.deadlines.rules import CLOSES, OPENS
 
 
 class Outcome(StrEnum):
@@ -81,3 +84,14 @@ def decide(
     if score == current:
         return Decision(Outcome.UPHELD, score, dict(tally))
     return Decision(Outcome.RAISED if score > current else Outcome.LOWERED, score, dict(tally))
+
+
+def session_times(day: date, now_local: datetime, step_minutes: int = 30) -> list[time]:
+    """The times a session may start on ``day``: working hours (09:00 to 19:00) in steps,
+    the ones already past left out when ``day`` is today. Pure."""
+    times, moment = [], datetime.combine(day, OPENS)
+    while moment.time() < CLOSES and moment.date() == day:
+        if moment > now_local:
+            times.append(moment.time())
+        moment += timedelta(minutes=step_minutes)
+    return times

@@ -70,6 +70,26 @@ def latest_session_day(filed_at: datetime, calendar: WorkCalendar, zone: ZoneInf
     return calendar.add(local_naive(filed_at, zone).date(), HOLD_WITHIN)
 
 
+@dataclass(frozen=True, slots=True)
+class PendingSession:
+    """An application waiting for its session, as the set-up wizard needs it."""
+
+    appeal_id: int
+    evaluated: EmployeeDTO  # never a member of their own session
+    latest: date  # the last day the session may be held on (clause 39)
+
+
+async def pending_session(
+    session: AsyncSession, appeal_id: int, *, calendar: WorkCalendar, zone: ZoneInfo
+) -> PendingSession | None:
+    """The application ``appeal_id`` if it still waits for its session, else None."""
+    appeal = await AppealRepo(session).get(appeal_id)
+    sheet = await QuarterRepo(session).sheet(appeal.sheet_id) if appeal else None
+    if appeal is None or sheet is None or appeal.status != "filed":
+        return None
+    return PendingSession(appeal_id, sheet.employee, latest_session_day(appeal.filed_at, calendar, zone))
+
+
 async def hold_session(
     session: AsyncSession,
     profile: Profile,

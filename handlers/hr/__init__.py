@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.broadcasts import hr as broadcast
-from handlers.calibration import hr as calibration
 from handlers.hr import menu
 from handlers.legacy2018 import approval as legacy_approval
 from handlers.legacy2018 import hr as legacy
@@ -23,7 +22,6 @@ def create_routers() -> list[Router]:
         menu.create_router(),
         quarters.create_router(),  # its uploads' states come before the staff list's
         written.create_router(),
-        calibration.create_router(),
         legacy_approval.create_router(),  # its button is checked by the service, for anyone
         legacy_people.create_router(),  # its steps' buttons before the round screen's other buttons
         legacy.create_router(),  # its typed steps' states before the staff list's

@@ -17,7 +17,7 @@ from bot.kernel.access import Role
 from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import Appeal
 from tests.conversation.conftest import FixedClock, World
-from tests.conversation.harness import Person
+from tests.conversation.harness import Person, ShownMessage
 from tests.conversation.test_quarterly import _in_english, _quarter, _score_person, _sheets
 from tests.factories import TELEGRAM_IDS
 
@@ -102,6 +102,31 @@ async def test_applying_for_a_calibration_session(world: World) -> None:
         assert len((await session.execute(select(Appeal.id))).all()) == 1
 
 
+async def set_session(
+    authorised: Person,
+    notice: ShownMessage,
+    appeal_id: int,
+    members: str,
+    day: int,
+    at: str,
+    chair: str | None = None,
+) -> None:
+    """The authorised person sets a session up as a person does: opens the wizard from the
+    application's notice, types the members' employee ids (the picker takes them exactly),
+    presses Done, the chair where the profile has one, the day in the calendar, the time, and
+    Set the session."""
+    from bot.infra.callbacks import CalibrationCb
+
+    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), notice)
+    await authorised.say(members)
+    await authorised.press("✔ Done")
+    if chair is not None:
+        await authorised.press(chair)
+    await authorised.press_exact(str(day))
+    await authorised.press_exact(at)
+    await authorised.press("✅ Set the session")
+
+
 async def test_a_calibration_session_with_five_members_raises_the_score(world: World) -> None:
     from bot.infra.callbacks import CalibrationCb
     from storage.models import QuarterSheet
@@ -111,20 +136,34 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
     )
     appeal_id = (await _appeal_row(world))[0]
 
-    # The authorised person holds the session; bad compositions and times are refused.
+    # The authorised person sets the session up; what may not be chosen is not offered, or refused.
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
     await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-1])
-    for bad, reason in (
-        ("D1 U2 10.12.2025 15:00", "at least 3 members"),
-        ("D1 U2 E4 E5 E2 10.12.2025 15:00", "cannot be a member of their own session"),
-        ("D1 U2 E4 E5 X9 10.12.2025 15:00", "Not in the staff list: X9"),
-        ("D1 U2 E4 E5 E1 16.12.2025 15:00", "not later than 15.12.2025"),  # and a holiday
-        ("D1 U2 E4 E5 E1 10.12.2025 20:00", "between 09:00 and 19:00"),
-        ("D1 U2 E4 E5 E1 tomorrow", "Please write the employee ids"),
-    ):
-        await authorised.say(bad)
-        assert reason in authorised.last.text, (bad, authorised.last.text)
-    await authorised.say("D1 U2 E4 E5 E1 10.12.2025 15:00")
+    assert authorised.last.text.startswith("<b>Calibration session</b> on the application of Smith John.")
+    await authorised.say("D1 U2")
+    answer, alert = await authorised.press("✔ Done (2)")
+    assert alert and answer == "Name at least 3 members."
+    await authorised.say("E2 X9")  # John himself, and nobody
+    assert "Nobody with these employee ids: E2, X9" in [m.text for m in authorised.chat[-2:]]
+    await authorised.say("Smith")  # the evaluated person is not among those offered
+    assert "Nobody matches “Smith”" in authorised.last_with_buttons().text
+    await authorised.say("tomorrow")
+    assert "Nobody matches “tomorrow”" in authorised.last_with_buttons().text
+    await authorised.say("E4 E5 E1")
+    await authorised.press("✔ Done (5)")
+    calendar = authorised.last_with_buttons()
+    assert "not later than 15.12.2025" in calendar.text
+    days = [label for label, _ in calendar.buttons()]
+    assert "15" in days and "16" not in days and "17" not in days  # a holiday, then past clause 39
+    await authorised.press_exact("10")
+    times = [label for label, _ in authorised.last_with_buttons().buttons()]
+    assert times[0] == "09:00" and "18:30" in times and "19:00" not in times and "20:00" not in times
+    await authorised.press_exact("15:00")
+    summary = authorised.last_with_buttons().text
+    assert "When: 10.12.2025 15:00" in summary and summary.count("• ") == 5
+    await authorised.press("◀ Back")
+    await authorised.press_exact("15:00")
+    await authorised.press("✅ Set the session")
     assert "The session is set" in authorised.last.text
     await _deliver(world)
     assert any("10.12.2025 15:00" in m.text for m in john.chat)  # the person is told when
@@ -183,13 +222,13 @@ async def test_the_majority_of_those_who_took_part_decides(world: World) -> None
     members named, three vote by the end of the session's day: two propose 4.00, one supports
     3.00. Two of the three are the majority: the score is raised, though two of five named were
     not (the bot used to count the two who never voted against the change)."""
-    from bot.infra.callbacks import CalibrationCb
 
     _manager, john = await john_appeals(world)
     appeal_id = (await _appeal_row(world))[0]
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
-    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-1])
-    await authorised.say("D1 U2 E4 E5 E1 10.12.2025 15:00")
+    await set_session(
+        authorised, world.telegram.chat(AUTHORISED)[-1], appeal_id, "D1 U2 E4 E5 E1", 10, "15:00"
+    )
     assert "The session is set" in authorised.last.text
     await _deliver(world)
     clock = world.runtime.clock
@@ -232,7 +271,6 @@ async def _appeal_row(world: World) -> tuple:  # type: ignore[type-arg]
 
 async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: World) -> None:
     from bot.factory import plan_reminders_now
-    from bot.infra.callbacks import CalibrationCb
 
     _, john = await john_appeals(world)
     appeal_id = (await _appeal_row(world))[0]
@@ -277,8 +315,7 @@ async def test_the_deciders_and_the_members_are_reminded_on_their_day(world: Wor
     notice = next(
         m for m in world.telegram.chat(AUTHORISED) if any(d.startswith("cs:") for _, d in m.buttons())
     )
-    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), notice)
-    await authorised.say("D1 U2 E4 10.12.2025 15:00")
+    await set_session(authorised, notice, appeal_id, "D1 U2 E4", 10, "15:00")
     await _deliver(world)
     d1 = world.person(TELEGRAM_IDS["D1"], "D1", "en")
     # On the session's morning the members who have not voted are reminded.
@@ -357,8 +394,14 @@ async def test_the_chair_decides_a_tie_when_the_profile_says_so(world: World) ->
     await authorised.say("/language")
     await authorised.press("English")
     await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-2])
-    assert "The first member named chairs the session" in authorised.last.text
-    await authorised.say("E4 D1 U2 E5 10.12.2025 15:00")
+    await authorised.say("E4 D1 U2 E5")
+    await authorised.press("✔ Done (4)")
+    assert authorised.last_with_buttons().text == "Who chairs the session? The chair's vote decides a tie."
+    await authorised.press("Петров Игорь")  # E4
+    await authorised.press_exact("10")
+    await authorised.press_exact("15:00")
+    assert "• Петров Игорь Сергеевич — chairs the session" in authorised.last_with_buttons().text
+    await authorised.press("✅ Set the session")
     await _deliver(world)
     clock = world.runtime.clock
     assert isinstance(clock, FixedClock)
@@ -381,3 +424,26 @@ async def test_the_chair_decides_a_tie_when_the_profile_says_so(world: World) ->
     await _deliver(world)
     name, data = world.telegram.documents[max(world.telegram.documents)]
     assert name == f"calibration-{appeal_id}.pdf" and "(chair)" in _pdf_text(data)
+
+
+async def test_the_session_set_up_speaks_the_authorised_persons_language(world: World) -> None:
+    """The wizard in Kazakh: its prompts, the calendar's month and weekdays, Back and Cancel;
+    Cancel leaves the application waiting, and its old screen refuses a press."""
+    from bot.infra.callbacks import CalibrationCb
+
+    await john_appeals(world)
+    appeal_id = (await _appeal_row(world))[0]
+    authorised = world.person(AUTHORISED, "Нұрлан", "kk")
+    await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-1])
+    assert authorised.last.text.startswith("<b>Калибрлеу сессиясы</b>: Smith John өтініші бойынша.")
+    await authorised.say("D1 U2 E4")
+    await authorised.press("✔")
+    calendar = authorised.last_with_buttons()
+    labels = [label for label, _ in calendar.buttons()]
+    assert calendar.text.startswith("Қай күні? Жұмыс күні, 15.12.2025 кешіктірмей")
+    assert "🗓 Желтоқсан 2025" in labels and labels[-2:] == ["◀ Артқа", "✖ Бас тарту"]
+    a_day = next(data for label, data in calendar.buttons() if label == "10")
+    await authorised.press(labels[-1])
+    assert (await _appeal_row(world))[1] == "filed"
+    answer, alert = await authorised.press_data(a_day, calendar)
+    assert alert and answer is not None and not answer.isascii()

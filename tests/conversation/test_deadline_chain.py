@@ -14,12 +14,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from bot.factory import create_delivery, plan_reminders_now
-from bot.infra.callbacks import CalibrationCb, CalibrationVoteCb
+from bot.infra.callbacks import CalibrationVoteCb
 from bot.kernel.access import Role
 from bot.staff.access import COMMAND_LINE, grant_role
 from tests.conversation.conftest import FixedClock, World
 from tests.conversation.harness import Person, ShownMessage
-from tests.conversation.test_appeals import AUTHORISED, _appeal_row, _pdf_text
+from tests.conversation.test_appeals import AUTHORISED, _appeal_row, _pdf_text, set_session
 from tests.conversation.test_quarterly import _in_english, _quarter, _score_person
 from tests.factories import TELEGRAM_IDS
 
@@ -97,10 +97,9 @@ async def test_a_quarter_runs_to_the_protocol_with_nobody_remembering_a_date(wor
         lambda: len(_with(authorised, "cs:")) == 2, latest=datetime(2026, 1, 20, tzinfo=UTC)
     )
     assert _local(due) == "12.01.2026 09:00"
-    await authorised.press_data(
-        CalibrationCb(appeal=(await _appeal_row(world))[0]).pack(), authorised.chat[-1]
+    await set_session(
+        authorised, authorised.chat[-1], (await _appeal_row(world))[0], "D1 U2 E4 E5 E1", 16, "15:00"
     )
-    await authorised.say("D1 U2 E4 E5 E1 16.01.2026 15:00")
     assert "The session is set" in authorised.last.text
 
     # The members hear nothing more until the session's morning, then vote at the session; two

@@ -90,3 +90,15 @@ def test_a_chair_in_the_minority_does_not_decide() -> None:
     votes = _votes("4.00", "4.00", "2.50", "2.50", "3.00")
     assert decide(CURRENT, votes, 5, chair=5, low=LOW, high=HIGH).outcome is Outcome.TIE_KEPT
     assert decide(CURRENT, votes, 5, chair=3, low=LOW, high=HIGH).score == D("2.50")
+
+
+def test_session_times_are_working_hours_in_half_hours_and_never_past() -> None:
+    from datetime import date, datetime, time
+
+    from bot.calibration.rules import session_times
+
+    day = date(2025, 12, 10)
+    whole_day = session_times(day, datetime(2025, 12, 9, 20, 0))
+    assert whole_day[0] == time(9, 0) and whole_day[-1] == time(18, 30) and len(whole_day) == 20
+    assert session_times(day, datetime(2025, 12, 10, 15, 0))[0] == time(15, 30)  # today: not 15:00
+    assert session_times(day, datetime(2025, 12, 10, 18, 30)) == []
