@@ -29,11 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import create_delivery, create_dispatcher
+from bot.infra.callbacks import CalibrationCb
 from bot.infra.outbox import ChatSpacing, RateLimiter
 from bot.infra.scaleout import PERSON_LOCK_SECONDS, JobGate, SharedBudget, conversation_state
 from storage.models import Base
 from tests.conversation.conftest import FixedClock, World
-from tests.conversation.test_appeals import AUTHORISED, john_appeals
+from tests.conversation.test_appeals import AUTHORISED, john_appeals, set_session
 from tests.conversation.test_quarterly import _in_english, _quarter
 from tests.factories import TELEGRAM_IDS
 
@@ -65,9 +66,9 @@ async def test_every_update_delivered_twice_changes_nothing_the_first_did_not(wo
     # result and appeals, the authorised person sets a session, the members vote.
     await john_appeals(world, scores=(3, 4, 3, 4))
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
-    appeal = next(d for m in world.telegram.chat(AUTHORISED) for _, d in m.buttons() if d.startswith("cs:"))
-    await authorised.press_data(appeal, world.telegram.chat(AUTHORISED)[-1])
-    await authorised.say("D1 U2 E4 10.12.2025 15:00")
+    notice = world.telegram.chat(AUTHORISED)[-1]
+    appeal = next(d for _, d in notice.buttons() if d.startswith("cs:"))
+    await set_session(authorised, notice, CalibrationCb.unpack(appeal).appeal, "D1 U2 E4", 10, "15:00")
     await create_delivery(world.runtime, world.bot).deliver_pending()
     clock = world.runtime.clock
     assert isinstance(clock, FixedClock)
