@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.eligibility import ineligibility_of
-from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, load_profile
+from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, profile_of_round
 from bot.survey360.respondent_rules import (
     RESPONDENT_RELATIONS,
     OrgPerson,
@@ -339,7 +339,7 @@ async def close(session: AsyncSession, campaign_id: int, now: datetime) -> Close
     # The status first: updating the round's row waits for submissions under way and keeps
     # new ones out (AnswerRepo.submit), so every ballot of the round is counted below.
     await repo.set_status(campaign_id, "closed", now)
-    await AnswerRepo(session).release(campaign_id, load_profile(campaign.profile_code).questionnaires)
+    await AnswerRepo(session).release(campaign_id, profile_of_round(campaign).questionnaires)
     outbox = OutboxRepo(session)
     queued = not_joined = 0
     for subject in await repo.subjects(campaign_id, included_only=True):
