@@ -136,6 +136,16 @@ async def test_a_failed_job_says_so_and_a_new_press_starts_another(world: World)
     assert not world.telegram.documents
 
 
+async def _downloads(world: World) -> list[tuple[str, str]]:
+    async with world.runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(AuditEntry.object_type, AuditEntry.object_id)
+            .where(AuditEntry.action == "report.download")
+            .order_by(AuditEntry.id)
+        )
+        return [(kind, str(ref)) for kind, ref in rows]
+
+
 async def test_the_workbook_and_one_persons_pdf_are_jobs_too(world: World) -> None:
     """The 360 workbook and /report are built beside the updates like the ZIP: the press is
     answered at once, a second press makes no second job, a restart loses none silently."""
@@ -183,21 +193,11 @@ async def test_the_workbook_and_one_persons_pdf_are_jobs_too(world: World) -> No
     name, data = world.telegram.documents[head.last.message_id]
     assert name == "360-2025-E1.pdf" and data.startswith(b"%PDF") and head.last.protect_content
     assert await _statuses(world) == ["interrupted", "interrupted", "done", "done"]
-    async with world.runtime.sessionmaker() as session:
-        audited = (
-            await session.execute(
-                select(AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id).order_by(
-                    AuditEntry.id
-                )
-            )
-        ).all()
-    # Audited before each file left, the two cut short as they were being sent as well.
-    assert sorted(tuple(row) for row in audited if row[0] == "report.download") == [
-        ("report.download", "campaign", "1"),
-        ("report.download", "campaign", "1"),
-        ("report.download", "employee", "E1"),
-        ("report.download", "employee", "E1"),
-    ]
+    # Audited before each file left: these two once each, after whatever the two jobs cut
+    # short had written (a job stopped while drawing had not audited yet).
+    downloads = await _downloads(world)
+    assert downloads[-2:] == [("campaign", "1"), ("employee", "E1")]
+    assert len(downloads) - 2 <= 2
 
 
 async def test_the_zip_reads_the_round_a_page_at_a_time(
