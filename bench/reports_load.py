@@ -343,10 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds the ZIP may take at most")
     args = parser.parse_args(argv)
     kinds = ("sqlite", "postgresql") if args.database_url else ("sqlite",)
-    figures = [asyncio.run(measure(kind, args)) for kind in kinds]
-    ok = all([report(f) for f in figures])
+    # Each database's figures printed and written as soon as measured: under load one run
+    # takes many minutes, and a run stopped on PostgreSQL keeps SQLite's.
+    figures, ok = [], True
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n", encoding="utf-8")
+    for kind in kinds:
+        figures.append(asyncio.run(measure(kind, args)))
+        ok = report(figures[-1]) and ok
+        sys.stdout.flush()
+        RESULTS.write_text(json.dumps([asdict(f) for f in figures], indent=2) + "\n", encoding="utf-8")
     return 0 if ok else 1
 
 
