@@ -236,18 +236,18 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
     from bot.infra.i18n import create_i18n, in_locale
     from bot.reports import files as reports
 
-    profile = load_profile(settings.methodology_profile)
+    # Each round's files are drawn under the profile it was made under (bot/reports/files.py).
     clock = SystemClock(settings.zone)
     i18n = create_i18n(settings.default_locale)
     with in_locale(i18n, args.lang or settings.default_locale):
         if args.command == "report-xlsx":
-            file = await reports.round_workbook(session, profile, args.campaign_id, clock.today())
+            file = await (await reports.round_workbook(session, args.campaign_id, clock.today())).draw()
         elif args.command == "report-pdf":
-            file = await reports.person_pdf(session, profile, args.campaign_id, args.employee_id)
+            file = await (await reports.person_pdf(session, args.campaign_id, args.employee_id)).draw()
         elif args.command == "report-zip":
-            file = await reports.round_archive(session, profile, args.campaign_id, args.unit)
+            file = await reports.round_archive(session, args.campaign_id, args.unit)
         elif args.command == "quarter-xlsx":
-            file = await reports.quarter_workbook(session, profile, args.campaign_id, clock.now())
+            file = await (await reports.quarter_workbook(session, args.campaign_id, clock.now())).draw()
         elif args.command == "legacy-sheets-pdf":
             sheet_id = await legacy.sheet_id_of(session, args.campaign_id, args.employee_id)
             file = await reports.legacy_sheets(session, sheet_id, clock.now())
@@ -257,7 +257,7 @@ async def _report_file(session: AsyncSession, args: argparse.Namespace, settings
             )
         else:
             sheet_id = await quarterly.sheet_of(session, args.campaign_id, args.employee_id)
-            file = await reports.sheet_pdf(session, profile, args.campaign_id, sheet_id, clock.now())
+            file = await (await reports.sheet_pdf(session, args.campaign_id, sheet_id, clock.now())).draw()
     args.output.write_bytes(file.data)
     await audit(
         session,

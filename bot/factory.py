@@ -124,7 +124,7 @@ def create_runtime(
         clock=clock,
         calendar=settings.calendar,
         workers=workers,
-        report_jobs=ReportJobs(sessionmaker, workers, i18n, profile, clock, instance=settings.instance_name),
+        report_jobs=ReportJobs(sessionmaker, workers, i18n, clock, instance=settings.instance_name),
         redis=redis,
         gate=JobGate(redis, settings.instance_name),
         chat_interval=chat_interval,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import zipfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -46,14 +47,25 @@ class Counted:
 
 async def test_the_zip_is_written_in_order_with_few_pdfs_held(tmp_path: Path) -> None:
     workers = SlowWorkers()
-    jobs = ReportJobs(cast(Any, None), cast(Any, workers), cast(Any, None), cast(Any, None), cast(Any, None))
+    jobs = ReportJobs(cast(Any, None), cast(Any, workers), cast(Any, None), cast(Any, None))
     members = [(f"Unit/{n:03} Person.pdf", WHEN, cast(SubjectResult, f"person {n}")) for n in range(PEOPLE)]
     path = tmp_path / "360-2026-all-kk.zip"
+    taken = 0  # members the job has asked for: their results are in memory from then on
+    most_ahead = 0  # taken and not yet written
 
-    await jobs._write_archive(path, members, cast(_Progress, Counted(workers)))
+    async def feed() -> AsyncIterator[tuple[str, datetime, SubjectResult]]:
+        nonlocal taken, most_ahead
+        for member in members:
+            taken += 1
+            most_ahead = max(most_ahead, taken - workers.written)
+            yield member
+
+    await jobs._write_archive(path, feed(), cast(Any, None), cast(_Progress, Counted(workers)))
 
     assert workers.started == PEOPLE
     assert workers.most_outstanding <= 2 * workers.size
+    # The results are asked for as the workers need them, never the whole round ahead.
+    assert most_ahead <= 2 * workers.size + 1
     with zipfile.ZipFile(path) as archive:
         assert archive.namelist() == [name for name, _, _ in members]
         assert archive.read("Unit/007 Person.pdf") == b"%PDF person 7" * 1000

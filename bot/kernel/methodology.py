@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.kernel.workdays import KAZAKHSTAN, WorkCalendar
 
@@ -602,6 +602,21 @@ def load_profile(code: str = DEFAULT_PROFILE) -> Profile:
         except KeyError:
             raise RecordedProfileMissingError(code) from None
     return _load_bundled(code)
+
+
+class RecordsProfile(Protocol):
+    """A round as far as its rules go: the profile it was made under (``campaigns.profile_code``)."""
+
+    @property
+    def profile_code(self) -> str: ...
+
+
+def profile_of_round(campaign: RecordsProfile) -> Profile:
+    """The rules a round was made under, whatever the bot is configured with today: a round
+    started under one profile is scored, shown and printed under it (its results, workbooks,
+    PDFs), never under the one configured since. A body's file profile the process was not
+    configured with raises RecordedProfileMissingError."""
+    return load_profile(campaign.profile_code)
 
 
 @cache

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.kernel.methodology import GradeBand, Profile, load_profile
+from bot.kernel.methodology import GradeBand, Profile, profile_of_round
 from bot.kernel.scoring import grade_band
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly.rules import (
@@ -114,7 +114,7 @@ async def start_round(
     repo = QuarterRepo(session)
     campaign = await _draft_round(session, campaign_id, None if late else today)
     # The rules the round was made under, not whatever the bot is configured with today.
-    profile = load_profile(campaign.profile_code)
+    profile = profile_of_round(campaign)
     assert campaign.quarter is not None and profile.quarterly is not None and profile.kpi is not None
     schedule = round_schedule(campaign)
     start, end = schedule.period_start, schedule.period_end

@@ -1,13 +1,15 @@
-"""The files HR hands to management, built from a closed round's results. Rendering is CPU
-work: the bot runs the 360's in worker processes (``workers``, bot/infra/workers.py), so that
-it keeps answering meanwhile; the command line, with nothing else to answer, and the other
-forms (still to move, docs/heavy-work.md) run it in a worker thread."""
+"""The files HR hands to management, built from a round's results, each under the profile the
+round was made under (``profile_of_round``), never the one configured since. Rendering is CPU
+work: the bot's report jobs (bot/reports/jobs.py) read a ``Drawing`` here in a short session
+and draw it in worker processes (bot/infra/workers.py), so that it keeps answering meanwhile;
+the command line, with nothing else to answer, and the remaining forms (docs/heavy-work.md)
+draw in a worker thread."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -16,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.formatting import current_locale, local_time
 from bot.infra.workers import Workers
-from bot.kernel.methodology import Profile, load_profile
+from bot.kernel.methodology import Profile, profile_of_round
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.forms_pdf import (
     LegacyProtocol,
@@ -39,6 +41,7 @@ from bot.survey360.result_pdf import build_person_pdf
 from bot.survey360.results import SubjectResult, campaign_results, not_evaluated_subjects
 from bot.survey360.rounds import CampaignError
 from bot.survey360.workbook import build_round_workbook
+from storage.dto import CampaignDTO, SubjectDTO
 from storage.legacy2018 import LegacyRepo
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
@@ -53,57 +56,84 @@ class ReportFile:
     data: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """A file read from the database and ready to draw: what to call, with what. Read inside a
+    session, drawn after it (a report job holds no connection while it draws, bot/reports/jobs.py)."""
+
+    name: str
+    build: Callable[..., bytes]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    async def draw(self, workers: Workers | None = None) -> ReportFile:
+        """In a worker process (the bot), or a worker thread (the command line)."""
+        return ReportFile(self.name, await _render(workers, self.build, *self.args, **self.kwargs))
+
+
 async def _render(workers: Workers | None, build: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     if workers is None:
         return await asyncio.to_thread(build, *args, **kwargs)
     return await workers.run(build, *args, **kwargs)
 
 
-async def closed_results(session: AsyncSession, profile: Profile, campaign_id: int) -> list[SubjectResult]:
+async def closed_round(session: AsyncSession, campaign_id: int) -> tuple[CampaignDTO, Profile]:
+    """A closed 360 round and the profile it was made under (not the configured one)."""
     campaign = await CampaignRepo(session).get(campaign_id)
     if campaign is None or campaign.status != "closed":
         raise CampaignError(f"round {campaign_id} is not closed: reports exist for closed rounds only")
-    return await campaign_results(session, profile, campaign_id)
+    return campaign, profile_of_round(campaign)
 
 
-async def round_workbook(
-    session: AsyncSession, profile: Profile, campaign_id: int, today: date, workers: Workers | None = None
-) -> ReportFile:
-    results = await closed_results(session, profile, campaign_id)
-    data = await _render(
-        workers,
+async def closed_results(
+    session: AsyncSession, campaign_id: int, *, among: Collection[int] | None = None
+) -> list[SubjectResult]:
+    """The results of a closed round (or of the people ``among``: a page of a report job)."""
+    _campaign, profile = await closed_round(session, campaign_id)
+    return await campaign_results(session, profile, campaign_id, among=among)
+
+
+async def closed_subjects(
+    session: AsyncSession, campaign_id: int, unit: str | None = None
+) -> list[SubjectDTO]:
+    """Who a closed round evaluated (of one unit): the index a report job pages through,
+    a few hundred bytes a person, without their results."""
+    await closed_round(session, campaign_id)
+    subjects = await CampaignRepo(session).subjects(campaign_id, included_only=True)
+    return [s for s in subjects if unit in (None, s.employee.unit)]
+
+
+async def round_workbook(session: AsyncSession, campaign_id: int, today: date) -> Drawing:
+    campaign, profile = await closed_round(session, campaign_id)
+    results = await campaign_results(session, profile, campaign_id)
+    return Drawing(
+        f"360-{campaign.year}-round-{campaign_id}.xlsx",
         build_round_workbook,
-        results,
-        profile,
-        generated_on=today,
-        not_evaluated=await not_evaluated_subjects(session, campaign_id),
-    )
-    return ReportFile(
-        f"360-{results[0].campaign.year if results else campaign_id}-round-{campaign_id}.xlsx", data
+        (results, profile),
+        {"generated_on": today, "not_evaluated": await not_evaluated_subjects(session, campaign_id)},
     )
 
 
-async def person_pdf(
-    session: AsyncSession,
-    profile: Profile,
-    campaign_id: int,
-    employee_id: str,
-    workers: Workers | None = None,
-) -> ReportFile:
-    results = await closed_results(session, profile, campaign_id)
-    found = [r for r in results if r.subject.employee.employee_id == employee_id]
+async def person_pdf(session: AsyncSession, campaign_id: int, employee_id: str) -> Drawing:
+    """One person's result PDF: that person's results only are read."""
+    campaign, profile = await closed_round(session, campaign_id)
+    subject_id = await CampaignRepo(session).subject_of(campaign_id, employee_id)
+    found = (
+        await campaign_results(session, profile, campaign_id, subject_id=subject_id)
+        if subject_id is not None
+        else []
+    )
     if not found:
         raise CampaignError(f"{employee_id} is not evaluated in round {campaign_id}")
-    data = await _render(workers, build_person_pdf, found[0], profile)
-    return ReportFile(f"360-{found[0].campaign.year}-{employee_id}.pdf", data)
+    return Drawing(f"360-{campaign.year}-{employee_id}.pdf", build_person_pdf, (found[0], profile), {})
 
 
-async def round_archive(
-    session: AsyncSession, profile: Profile, campaign_id: int, unit: str | None = None
-) -> ReportFile:
+async def round_archive(session: AsyncSession, campaign_id: int, unit: str | None = None) -> ReportFile:
+    """The command line's ZIP, in memory (the bot's is a report job, bot/reports/jobs.py)."""
+    _campaign, profile = await closed_round(session, campaign_id)
     results = [
         r
-        for r in await closed_results(session, profile, campaign_id)
+        for r in await campaign_results(session, profile, campaign_id)
         if unit in (None, r.subject.employee.unit)
     ]
     if not results:
@@ -112,8 +142,8 @@ async def round_archive(
     return ReportFile(archive_name(results[0].campaign.year, unit, current_locale()), data)
 
 
-async def closed_units(session: AsyncSession, profile: Profile, campaign_id: int) -> list[str]:
-    return sorted({r.subject.employee.unit for r in await closed_results(session, profile, campaign_id)})
+async def closed_units(session: AsyncSession, campaign_id: int) -> list[str]:
+    return sorted({s.employee.unit for s in await closed_subjects(session, campaign_id)})
 
 
 async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int | None:
@@ -121,45 +151,54 @@ async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int
     return await CampaignRepo(session).latest_closed_round_of(employee_id)
 
 
-async def quarter_workbook(
-    session: AsyncSession, profile: Profile, campaign_id: int, now: datetime
-) -> ReportFile:
-    """The quarter's workbook for HR: every sheet, submitted or not, and who is not evaluated."""
+async def started_quarter(session: AsyncSession, campaign_id: int) -> tuple[CampaignDTO, Profile]:
+    """A started quarterly round and the profile it was made under (not the configured one)."""
     campaign = await CampaignRepo(session).get(campaign_id)
     if campaign is None or campaign.quarter is None or campaign.status == "draft":
         raise CampaignError(f"round {campaign_id} is not a started quarterly round")
+    return campaign, profile_of_round(campaign)
+
+
+async def quarter_workbook(session: AsyncSession, campaign_id: int, now: datetime) -> Drawing:
+    """The quarter's workbook for HR: every sheet, submitted or not, and who is not evaluated."""
+    campaign, profile = await started_quarter(session, campaign_id)
     records = await sheet_records(session, profile, campaign_id)
-    data = await asyncio.to_thread(
-        build_quarter_workbook, records, profile, year=campaign.year, quarter=campaign.quarter, created_at=now
+    return Drawing(
+        f"quarter-{campaign.year}-Q{campaign.quarter}.xlsx",
+        build_quarter_workbook,
+        (records, profile),
+        {"year": campaign.year, "quarter": campaign.quarter, "created_at": now},
     )
-    return ReportFile(f"quarter-{campaign.year}-Q{campaign.quarter}.xlsx", data)
 
 
-async def sheet_pdf(
-    session: AsyncSession, profile: Profile, campaign_id: int, sheet_id: int, now: datetime
-) -> ReportFile:
+async def sheet_pdf(session: AsyncSession, campaign_id: int, sheet_id: int, now: datetime) -> Drawing:
     """One person's sheet (appendix 2 or 4) as a PDF; the caller checks clause 20."""
+    _campaign, profile = await started_quarter(session, campaign_id)
     records = await sheet_records(session, profile, campaign_id, sheet_id=sheet_id)
     if not records or records[0].status != "submitted":
         raise CampaignError(f"sheet {sheet_id} is not submitted")
     record = records[0]
-    data = await asyncio.to_thread(build_sheet_pdf, record, profile, created_at=now)
-    return ReportFile(f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
+    return Drawing(
+        f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf",
+        build_sheet_pdf,
+        (record, profile),
+        {"created_at": now},
+    )
 
 
-async def written_letter(
-    session: AsyncSession, profile: Profile, notice_id: int, now: datetime
-) -> ReportFile:
+async def written_letter(session: AsyncSession, notice_id: int, now: datetime) -> ReportFile:
     """The letter for a person who left (000 clause 11, second part; 003 clauses 12 and 69):
-    with the quarterly sheet, the 360 year's result and grade, or the 2018 year's grade. The
-    caller checks clause 20."""
+    with the quarterly sheet, the 360 year's result and grade, or the 2018 year's grade, each
+    under the profile its round was scored by. The caller checks clause 20."""
     notice = await WrittenNoticeRepo(session).get(notice_id)
-    if notice is not None and notice.subject_id is not None:
+    if notice is None:
+        raise CampaignError(f"there is no written notice {notice_id}")
+    if notice.subject_id is not None:
         return await _letter_360(session, notice.campaign_id, notice.subject_id, now)
-    if notice is not None and notice.legacy_sheet_id is not None:
+    if notice.legacy_sheet_id is not None:
         return await _letter_2018(session, notice.legacy_sheet_id, now)
-    sheet_id = notice.sheet_id if notice is not None else None
-    records = await sheet_records(session, profile, notice.campaign_id, sheet_id=sheet_id) if notice else []
+    _campaign, profile = await started_quarter(session, notice.campaign_id)
+    records = await sheet_records(session, profile, notice.campaign_id, sheet_id=notice.sheet_id)
     if not records or records[0].status != "submitted":
         raise CampaignError(f"notice {notice_id} has no result to send")
     record = records[0]
@@ -170,7 +209,7 @@ async def written_letter(
 async def _letter_360(session: AsyncSession, campaign_id: int, subject_id: int, now: datetime) -> ReportFile:
     campaign = await CampaignRepo(session).get(campaign_id)
     assert campaign is not None
-    profile = load_profile(campaign.profile_code)  # the profile the round was scored by
+    profile = profile_of_round(campaign)
     found = await campaign_results(session, profile, campaign_id, subject_id=subject_id)
     if not found:
         raise CampaignError(f"subject {subject_id} has no result")

@@ -1,4 +1,5 @@
-"""Long report jobs (a round's ZIP of result PDFs) run beside the updates, not inside one.
+"""Report jobs (a round's ZIP of result PDFs, a round's workbook, one person's PDF, the
+quarterly workbook and one quarterly sheet as PDF) run beside the updates, not inside one.
 
 Inside an update the job would hold the update's transaction, and on SQLite the database's
 one connection, for as long as the PDFs take: everyone else's answers would wait behind it
@@ -19,6 +20,10 @@ Each job is a row of ``report_jobs`` (storage/reports.py):
   to results, and a job that brought the process down (memory) would do it again at each start.
 * The ZIP is written to a temporary file as each PDF comes back from its worker, in the
   archive's order, with at most a few PDFs in memory at a time, sent from disk and deleted.
+  The round's results are never read whole: first who is in it (names and units, for the
+  members' order), then PAGE people's results at a time as the workers need them.
+* A workbook or a single PDF is read in a short session, drawn in a worker process, audited
+  and sent; the press was answered at once, and it has no progress to show.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import tempfile
 import time
 import zipfile
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
@@ -39,7 +44,7 @@ from pathlib import Path
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import FSInputFile
+from aiogram.types import BufferedInputFile, FSInputFile
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -50,11 +55,11 @@ from bot.infra.middlewares import after_commit
 from bot.infra.workers import Workers
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
-from bot.reports.files import closed_results
+from bot.reports import files
 from bot.reports.rules import archive_name
 from bot.staff.access import Actor, audit
-from bot.survey360.archive import archive_members, write_member
-from bot.survey360.result_pdf import build_person_pdf
+from bot.survey360.archive import archive_plan, write_member
+from bot.survey360.result_pdf import build_person_pdf, report_created_at
 from bot.survey360.results import SubjectResult
 from bot.survey360.rounds import CampaignError
 from storage.outbox import OutboxRepo
@@ -63,7 +68,15 @@ from storage.reports import ReportJobRepo
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 2.0  # seconds between two edits of the progress message
-ZIP_360 = "zip360"  # the job's kind: a round's (or a unit's) 360 result PDFs
+# The jobs' kinds; each row's ``unit`` column names what in the round (``ReportRequest.target``).
+ZIP_360 = "zip360"  # a round's (or a unit's) 360 result PDFs
+XLSX_360 = "xlsx360"  # a 360 round's workbook
+PDF_360 = "pdf360"  # one person's 360 result PDF (/report): the target is their employee id
+XLSX_QUARTER = "xlsxquarter"  # a quarterly round's workbook
+PDF_SHEET = "pdfsheet"  # one quarterly sheet as PDF: the target is the sheet's id
+OF_360 = frozenset({ZIP_360, XLSX_360, PDF_360})
+# People whose results a ZIP job reads at a time, each page in a short session of its own.
+PAGE = 50
 REPORT_INTERRUPTED = "report_interrupted"  # the outbox kind telling the person (notices.py)
 # A running job records its progress at every edit, a few seconds apart; one silent this long
 # belonged to an instance that died (a single PDF takes well under a second).
@@ -72,12 +85,15 @@ KEEP_FINISHED = timedelta(days=30)  # finished jobs' rows; the downloads are in 
 
 
 @dataclass(frozen=True, slots=True)
-class ArchiveRequest:
+class ReportRequest:
     campaign_id: int
-    unit: str | None  # None: the whole round
+    # What in the round: a ZIP's unit (None: the whole round), PDF_360's employee id,
+    # PDF_SHEET's sheet id; None for the workbooks.
+    target: str | None
     chat_id: int
     actor: Actor
     locale: str
+    kind: str = ZIP_360
 
 
 def archive_caption(year: int, unit: str | None, count: int) -> str:
@@ -99,26 +115,26 @@ class ReportJobs:
         sessionmaker: async_sessionmaker[AsyncSession],
         workers: Workers,
         i18n: I18n,
-        profile: Profile,
         clock: Clock,
         *,
         instance: str = "main",
         progress_interval: float = PROGRESS_INTERVAL,
     ) -> None:
         self.sessionmaker, self.workers, self.i18n = sessionmaker, workers, i18n
-        self.profile, self.clock, self.progress_interval = profile, clock, progress_interval
+        # No profile: each job's round is drawn under the profile it was made under.
+        self.clock, self.progress_interval = clock, progress_interval
         self.instance = instance
         self._running: dict[int, asyncio.Task[None]] = {}
 
-    async def request_archive(self, session: AsyncSession, bot: Bot, request: ArchiveRequest) -> bool:
+    async def request(self, session: AsyncSession, bot: Bot, request: ReportRequest) -> bool:
         """Record the job in the update's transaction and start it once that commits; False if
         the same one is being built for this person (here or on another instance)."""
         if request.actor.telegram_user_id is None:
             raise ValueError("a report job is asked for by a Telegram account")
         job_id = await ReportJobRepo(session).start(
-            ZIP_360,
+            request.kind,
             request.campaign_id,
-            request.unit,
+            request.target,
             requested_by=request.actor.telegram_user_id,
             chat_id=request.chat_id,
             locale=request.locale,
@@ -130,10 +146,10 @@ class ReportJobs:
         after_commit(lambda: self._launch(bot, job_id, request))
         return True
 
-    def _launch(self, bot: Bot, job_id: int, request: ArchiveRequest) -> None:
+    def _launch(self, bot: Bot, job_id: int, request: ReportRequest) -> None:
         # A context of its own: the job is no part of the update that started it (whose
         # replies wait for its commit, bot/infra/middlewares.py).
-        task = asyncio.create_task(self._archive(bot, job_id, request), context=contextvars.Context())
+        task = asyncio.create_task(self._run(bot, job_id, request), context=contextvars.Context())
         self._running[job_id] = task
         task.add_done_callback(lambda _: self._running.pop(job_id, None))
 
@@ -166,16 +182,24 @@ class ReportJobs:
             task.cancel()
         await self.idle()
 
-    async def _archive(self, bot: Bot, job_id: int, request: ArchiveRequest) -> None:
+    async def _run(self, bot: Bot, job_id: int, request: ReportRequest) -> None:
         status = "failed"
         with in_locale(self.i18n, request.locale):
             try:
-                await self._build_and_send(bot, job_id, request)
+                if request.kind == ZIP_360:
+                    await self._build_and_send(bot, job_id, request)
+                else:
+                    await self._one_file(bot, request)
                 status = "done"
             except CampaignError:
-                await self._tell(bot, request, _("Reports exist for closed rounds only."))
+                if request.kind in OF_360:
+                    await self._tell(bot, request, _("Reports exist for closed rounds only."))
+                else:  # the quarterly round or sheet has changed since the press
+                    await self._tell(
+                        bot, request, _("This file can no longer be prepared: the round has changed.")
+                    )
             except Exception:
-                log.exception("the archive of round %s could not be built", request.campaign_id)
+                log.exception("report job %s (%s) could not be built", job_id, request.kind)
                 await self._tell(
                     bot, request, _("Sorry, the reports could not be prepared. Please try again later.")
                 )
@@ -184,26 +208,73 @@ class ReportJobs:
             await ReportJobRepo(session).finish(job_id, status, self.clock.now())
 
     @staticmethod
-    async def _tell(bot: Bot, request: ArchiveRequest, text: str) -> None:
+    async def _tell(bot: Bot, request: ReportRequest, text: str) -> None:
         """A failure, said once; Telegram failing too must not leave the job's row running."""
         try:
             await bot.send_message(request.chat_id, text)
         except Exception:
             log.warning(
-                "could not tell the requester of round %s's archive that it failed", request.campaign_id
+                "could not tell the requester of a %s of round %s that it failed",
+                request.kind,
+                request.campaign_id,
             )
 
-    async def _build_and_send(self, bot: Bot, job_id: int, request: ArchiveRequest) -> None:
+    async def _one_file(self, bot: Bot, request: ReportRequest) -> None:
+        """A workbook or one PDF: read in a short session, drawn in a worker process with no
+        connection held, the download audited, then sent."""
         async with self.sessionmaker() as session:
-            results = [
-                r
-                for r in await closed_results(session, self.profile, request.campaign_id)
-                if request.unit in (None, r.subject.employee.unit)
-            ]
-        if not results:
+            drawing = await self._read(session, request)
+        file = await drawing.draw(self.workers)
+        async with self.sessionmaker.begin() as session:
+            await self._audit(session, request, file.name)
+        await bot.send_document(
+            request.chat_id, BufferedInputFile(file.data, filename=file.name), protect_content=True
+        )
+
+    async def _read(self, session: AsyncSession, request: ReportRequest) -> files.Drawing:
+        campaign_id, target = request.campaign_id, request.target or ""
+        if request.kind == XLSX_360:
+            return await files.round_workbook(session, campaign_id, self.clock.today())
+        if request.kind == PDF_360:
+            return await files.person_pdf(session, campaign_id, target)
+        if request.kind == XLSX_QUARTER:
+            return await files.quarter_workbook(session, campaign_id, self.clock.now())
+        if request.kind == PDF_SHEET:
+            return await files.sheet_pdf(session, campaign_id, int(target), self.clock.now())
+        raise ValueError(f"no report job of kind {request.kind!r}")
+
+    async def _audit(self, session: AsyncSession, request: ReportRequest, name: str) -> None:
+        """Every download of results is written to the audit log before the file leaves (the
+        evaluated person's and evaluator's own sheet excepted, as in the chat)."""
+        at, actor, campaign_id = self.clock.now(), request.actor, request.campaign_id
+        if request.kind in (ZIP_360, XLSX_360):
+            await audit(
+                session, actor, "report.download", "campaign", campaign_id, at=at, details={"file": name}
+            )
+        elif request.kind == PDF_360:
+            await audit(
+                session,
+                actor,
+                "report.download",
+                "employee",
+                request.target,
+                at=at,
+                details={"campaign": campaign_id},
+            )
+        elif request.kind == XLSX_QUARTER:
+            await audit(session, actor, "quarter.workbook", "campaign", campaign_id, at=at)
+
+    async def _build_and_send(self, bot: Bot, job_id: int, request: ReportRequest) -> None:
+        # Who is in it, without their results: the order and names of the members. The results
+        # are read page by page as the PDFs are drawn (``_results``).
+        async with self.sessionmaker() as session:
+            campaign, profile = await files.closed_round(session, request.campaign_id)
+            subjects = await files.closed_subjects(session, request.campaign_id, request.target)
+        if not subjects:
             raise CampaignError(f"nobody is evaluated in round {request.campaign_id}")
-        members = archive_members(results)
-        total = len(members)
+        plan = archive_plan(subjects)
+        del subjects
+        total = len(plan)
 
         async def record(done: int, message_id: int | None) -> None:
             async with self.sessionmaker.begin() as session:
@@ -213,47 +284,60 @@ class ReportJobs:
 
         progress = _Progress(bot, request.chat_id, total, self.progress_interval, record)
         await progress.begin()
-        year = results[0].campaign.year
-        name = archive_name(year, request.unit, request.locale)
-        del results  # the members hold what the PDFs need
+        name = archive_name(campaign.year, request.target, request.locale)
         with tempfile.TemporaryDirectory(prefix="bagalau-report-") as folder:
             path = Path(folder) / name
-            await self._write_archive(path, members, progress)
-            # Every download of results is written to the audit log before the file leaves.
+            await self._write_archive(path, self._results(request.campaign_id, plan), profile, progress)
             async with self.sessionmaker.begin() as session:
-                await audit(
-                    session,
-                    request.actor,
-                    "report.download",
-                    "campaign",
-                    request.campaign_id,
-                    at=self.clock.now(),
-                    details={"file": name},
-                )
+                await self._audit(session, request, name)
             await progress.show(total, force=True)
             await bot.send_document(
                 request.chat_id,
                 FSInputFile(path, filename=name),
-                caption=archive_caption(year, request.unit, total),
+                caption=archive_caption(campaign.year, request.target, total),
                 protect_content=True,
             )
 
+    async def _results(
+        self, campaign_id: int, plan: Sequence[tuple[str, int]]
+    ) -> AsyncIterator[tuple[str, datetime, SubjectResult]]:
+        """The members in the plan's order, their results read PAGE people at a time, each page
+        in a session of its own (on SQLite the one connection is held for milliseconds)."""
+        for start in range(0, len(plan), PAGE):
+            page = plan[start : start + PAGE]
+            async with self.sessionmaker() as session:
+                found = await files.closed_results(session, campaign_id, among=[s for _, s in page])
+            by_subject = {item.subject.id: item for item in found}
+            del found
+            for name, subject_id in page:
+                item = by_subject.pop(subject_id, None)
+                if item is not None:  # excluded since the plan was made: left out
+                    yield name, report_created_at(item), item
+
     async def _write_archive(
-        self, path: Path, members: Sequence[tuple[str, datetime, SubjectResult]], progress: _Progress
+        self,
+        path: Path,
+        members: AsyncIterator[tuple[str, datetime, SubjectResult]],
+        profile: Profile,
+        progress: _Progress,
     ) -> None:
         """Each PDF into the ZIP on disk as it comes, in the archive's order. A few are drawn at
         once per worker process, no more: handing all of them over would pickle every person's
         results in one go, on the event loop, and keep every finished PDF in memory."""
         window = self.workers.size * 2
         drawing: deque[tuple[str, datetime, asyncio.Task[bytes]]] = deque()
-        queued = iter(members)
         done = 0
+        exhausted = False
         try:
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 while True:
-                    while len(drawing) < window and (member := next(queued, None)) is not None:
+                    while not exhausted and len(drawing) < window:
+                        member = await anext(members, None)
+                        if member is None:
+                            exhausted = True
+                            break
                         name, when, item = member
-                        pdf = self.workers.run(build_person_pdf, item, self.profile, created_at=when)
+                        pdf = self.workers.run(build_person_pdf, item, profile, created_at=when)
                         drawing.append((name, when, asyncio.ensure_future(pdf)))
                     if not drawing:
                         break

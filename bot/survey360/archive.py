@@ -21,8 +21,16 @@ from bot.kernel.methodology import Profile
 from bot.survey360.result_pdf import build_person_pdf, report_created_at
 from bot.survey360.results import SubjectResult
 from bot.survey360.workbook import collation_key
+from storage.dto import EmployeeDTO, SubjectDTO
 
-__all__ = ["archive_members", "build_pdf_archive", "member_name", "pack_archive", "write_member"]
+__all__ = [
+    "archive_members",
+    "archive_plan",
+    "build_pdf_archive",
+    "member_name",
+    "pack_archive",
+    "write_member",
+]
 
 # Forbidden on Windows (and "/" everywhere), plus control characters.
 UNSAFE_CHARACTERS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
@@ -53,15 +61,23 @@ def archive_members(
     items: Sequence[SubjectResult], *, created_at: datetime | None = None
 ) -> list[tuple[str, datetime, SubjectResult]]:
     """The archive's members in order, each with its name and its date: the PDFs can then be
-    built apart (in worker processes, bot/reports/jobs.py) and packed by :func:`pack_archive`."""
+    built apart and packed by :func:`pack_archive`."""
+    by_subject = {item.subject.id: item for item in items}
+    return [
+        (name, created_at or report_created_at(by_subject[subject_id]), by_subject[subject_id])
+        for name, subject_id in archive_plan([item.subject for item in items])
+    ]
+
+
+def archive_plan(subjects: Sequence[SubjectDTO]) -> list[tuple[str, int]]:
+    """The archive's order and names, from who is evaluated alone (no results): the bot's
+    report job reads the results page by page in this order (bot/reports/jobs.py), so that a
+    round of 10,000 people is never held whole."""
     taken: set[str] = set()
     ordered = sorted(
-        items,
-        key=lambda i: (collation_key(i.subject.employee.unit), collation_key(i.subject.employee.full_name)),
+        subjects, key=lambda s: (collation_key(s.employee.unit), collation_key(s.employee.full_name))
     )
-    return [
-        (_unique(member_name(item), taken), created_at or report_created_at(item), item) for item in ordered
-    ]
+    return [(_unique(_name_of(subject.employee), taken), subject.id) for subject in ordered]
 
 
 def pack_archive(members: Sequence[tuple[str, datetime, bytes]]) -> bytes:
@@ -84,7 +100,10 @@ def write_member(archive: zipfile.ZipFile, name: str, when: datetime, pdf: bytes
 
 def member_name(item: SubjectResult) -> str:
     """``<unit>/<employee_id> <full name>.pdf``, safe on every common file system."""
-    person = item.subject.employee
+    return _name_of(item.subject.employee)
+
+
+def _name_of(person: EmployeeDTO) -> str:
     unit = _safe_part(person.unit)
     stem = _safe_part(f"{_safe_part(person.employee_id)} {person.full_name}")
     return f"{unit}/{stem}.pdf"

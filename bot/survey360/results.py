@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,17 +25,23 @@ class SubjectResult:
 
 
 async def campaign_results(
-    session: AsyncSession, profile: Profile, campaign_id: int, *, subject_id: int | None = None
+    session: AsyncSession,
+    profile: Profile,
+    campaign_id: int,
+    *,
+    subject_id: int | None = None,
+    among: Collection[int] | None = None,
 ) -> list[SubjectResult]:
-    """Results of every person evaluated in a round (or of one of them)."""
+    """Results of every person evaluated in a round, of one of them, or of the people
+    ``among`` (a page of a report job: a large round is never read whole, bot/reports/jobs.py)."""
     repo = CampaignRepo(session)
     campaign = await repo.get(campaign_id)
     if campaign is None:
         return []
     # One person's report (as the delivery sends them) asks the database about that person only.
-    subjects = await repo.subjects(campaign_id, included_only=True, subject_id=subject_id)
-    others, own = await AnswerRepo(session).competency_totals(campaign_id, subject_id)
-    submitted = await repo.submitted_counts(campaign_id, subject_id)
+    subjects = await repo.subjects(campaign_id, included_only=True, subject_id=subject_id, among=among)
+    others, own = await AnswerRepo(session).competency_totals(campaign_id, subject_id, among=among)
+    submitted = await repo.submitted_counts(campaign_id, subject_id, among=among)
     results = []
     for subject in subjects:
         questionnaire = profile.questionnaire(subject.questionnaire)

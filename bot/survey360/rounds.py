@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.eligibility import ineligibility_of
 from bot.kernel.leaving import owed_in_writing
-from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, load_profile
+from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, profile_of_round
 from bot.kernel.workdays import WorkCalendar, bundled_calendar
 from bot.survey360.respondent_rules import (
     RESPONDENT_RELATIONS,
@@ -353,7 +353,7 @@ async def close(
     # The status first: updating the round's row waits for submissions under way and keeps
     # new ones out (AnswerRepo.submit), so every ballot of the round is counted below.
     await repo.set_status(campaign_id, "closed", now)
-    profile = load_profile(campaign.profile_code)
+    profile = profile_of_round(campaign)
     await AnswerRepo(session).release(campaign_id, profile.questionnaires)
     outbox = OutboxRepo(session)
     notices = WrittenNoticeRepo(session)

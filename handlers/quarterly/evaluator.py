@@ -31,6 +31,7 @@ from bot.infra.callbacks import (
     SheetScoreCb,
 )
 from bot.infra.config import Settings
+from bot.infra.formatting import current_locale
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
@@ -47,7 +48,7 @@ from bot.quarterly.sheet_screens import (
     sheet_refusal_text,
 )
 from bot.quarterly.sheets import SheetOutcome, SheetService, parse_score
-from bot.reports.files import sheet_pdf
+from bot.reports.jobs import PDF_SHEET, ReportJobs, ReportRequest
 from bot.staff.access import Actor
 from bot.survey360.results import acknowledge_report
 from handlers.filters import IsEmployee
@@ -213,8 +214,7 @@ async def on_sheet_pdf(
     callback_data: SheetPdfCb,
     employee: EmployeeDTO,
     session: AsyncSession,
-    profile: Profile,
-    clock: Clock,
+    report_jobs: ReportJobs,
     bot: Bot,
 ) -> None:
     """Clause 20: the evaluated person and their evaluator (HR's head has the workbook)."""
@@ -226,9 +226,19 @@ async def on_sheet_pdf(
     ):
         await query.answer(_("This sheet is not yours to see."), show_alert=True)
         return
-    await query.answer()
-    file = await sheet_pdf(session, profile, sheet.campaign.id, sheet.id, clock.now())
-    await bot.send_document(query.from_user.id, BufferedInputFile(file.data, file.name), protect_content=True)
+    # Drawn beside the updates (bot/reports/jobs.py); the press is answered at once.
+    request = ReportRequest(
+        sheet.campaign.id,
+        str(sheet.id),
+        query.from_user.id,
+        _actor(query.from_user),
+        current_locale(),
+        PDF_SHEET,
+    )
+    started = await report_jobs.request(session, bot, request)
+    await query.answer(
+        _("Preparing the file…") if started else _("These reports are being prepared already.")
+    )
 
 
 async def on_appeal(

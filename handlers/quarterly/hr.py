@@ -9,11 +9,12 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import QuarterAction, QuarterCb
+from bot.infra.formatting import current_locale
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
@@ -22,8 +23,9 @@ from bot.quarterly import plans
 from bot.quarterly import rounds as quarterly
 from bot.quarterly.hr_screens import file_errors_text, import_text, quarters_screen, started_text
 from bot.quarterly.uploads import load_absences_upload, load_actuals_upload, load_plans_upload
-from bot.reports.files import quarter_workbook
-from bot.staff.access import Actor, audit
+from bot.reports.files import started_quarter
+from bot.reports.jobs import XLSX_QUARTER, ReportJobs, ReportRequest
+from bot.staff.access import Actor
 from bot.survey360.rounds import CampaignError
 from handlers.filters import HasPermission
 from handlers.screens import edit_in_place, live_message
@@ -136,8 +138,11 @@ async def on_round_action(
     calendar: WorkCalendar,
     actor: Actor,
     permissions: frozenset[Permission],
+    report_jobs: ReportJobs,
+    bot: Bot,
 ) -> None:
-    if await live_message(query) is None:
+    message = await live_message(query)
+    if message is None:
         return
     action, value = callback_data.action, callback_data.value
     needed = Permission.VIEW_RESULTS if action is QuarterAction.WORKBOOK else Permission.RUN_ROUNDS
@@ -159,11 +164,13 @@ async def on_round_action(
         elif action is QuarterAction.CLOSE:
             await quarterly.close_round(session, value, now=clock.now(), actor=actor)
         elif action is QuarterAction.WORKBOOK:
-            file = await quarter_workbook(session, profile, value, clock.now())
-            await audit(session, actor, "quarter.workbook", "campaign", value, at=clock.now())
-            assert isinstance(query.message, Message)
-            await query.message.answer_document(BufferedInputFile(file.data, file.name), protect_content=True)
-            await query.answer()
+            # Built beside the updates (bot/reports/jobs.py), audited when it leaves.
+            await started_quarter(session, value)
+            request = ReportRequest(value, None, message.chat.id, actor, current_locale(), XLSX_QUARTER)
+            started = await report_jobs.request(session, bot, request)
+            await query.answer(
+                _("Preparing the file…") if started else _("These reports are being prepared already.")
+            )
             return
     except quarterly.QuarterTooLateError:
         refusal = _("The deadline has passed: this round can no longer be started.")

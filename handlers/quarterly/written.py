@@ -101,7 +101,7 @@ async def on_letter(
         await message.answer(_("Write the number from /written after /letter, e.g. /letter 12."))
         return
     try:
-        file = await written_letter(session, profile, int(args), clock.now())
+        file = await written_letter(session, int(args), clock.now())
     except CampaignError:
         await message.answer(_("There is no result owed in writing under this number."))
         return

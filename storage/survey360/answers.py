@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
@@ -380,7 +380,7 @@ class AnswerRepo:
             await connection.execute(_ADD_SUMS[dialect_of(self.session)], rows)
 
     async def competency_totals(
-        self, campaign_id: int, subject_id: int | None = None
+        self, campaign_id: int, subject_id: int | None = None, *, among: Collection[int] | None = None
     ) -> tuple[dict[int, dict[int, Total]], dict[int, dict[int, Total]]]:
         """The colleagues' answers and the self-assessments of a round (or of one person in
         it), added up per person and competency: (colleagues, self), each subject →
@@ -390,6 +390,8 @@ class AnswerRepo:
         query = _COMPETENCY_SUMS.where(CampaignSubject.campaign_id == campaign_id)
         if subject_id is not None:
             query = query.where(CompetencySum.subject_id == subject_id)
+        if among is not None:  # a report job's page of people (bot/reports/jobs.py)
+            query = query.where(CompetencySum.subject_id.in_(list(among)))
         others: dict[int, dict[int, Total]] = defaultdict(dict)
         own: dict[int, dict[int, Total]] = defaultdict(dict)
         connection = await self._core()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -89,6 +89,19 @@ class CampaignRepo:
         )
         return await self.session.scalar(query)
 
+    async def subject_of(self, campaign_id: int, employee_id: str) -> int | None:
+        """The subject id of the person with this employee id in a round, if it evaluates them."""
+        query = (
+            select(CampaignSubject.id)
+            .join(Employee, Employee.id == CampaignSubject.employee_id)
+            .where(
+                CampaignSubject.campaign_id == campaign_id,
+                Employee.employee_id == employee_id,
+                CampaignSubject.excluded_reason.is_(None),
+            )
+        )
+        return await self.session.scalar(query)
+
     async def add_subject(self, campaign_id: int, employee_pk: int, questionnaire: str) -> int:
         row = CampaignSubject(campaign_id=campaign_id, employee_id=employee_pk, questionnaire=questionnaire)
         self.session.add(row)
@@ -101,9 +114,15 @@ class CampaignRepo:
         )
 
     async def subjects(
-        self, campaign_id: int, *, included_only: bool = False, subject_id: int | None = None
+        self,
+        campaign_id: int,
+        *,
+        included_only: bool = False,
+        subject_id: int | None = None,
+        among: Collection[int] | None = None,
     ) -> list[SubjectDTO]:
-        """The people a round evaluates (or the one ``subject_id``), by employee id."""
+        """The people a round evaluates (or the one ``subject_id``, or those of ``among``: a
+        report job's page, bot/reports/jobs.py), by employee id."""
         # The subject's own columns rather than its ORM object: a ministry's round lists
         # thousands, and building objects nobody changes is most of the cost.
         query = (
@@ -122,6 +141,8 @@ class CampaignRepo:
             query = query.where(CampaignSubject.excluded_reason.is_(None))
         if subject_id is not None:
             query = query.where(CampaignSubject.id == subject_id)
+        if among is not None:
+            query = query.where(CampaignSubject.id.in_(list(among)))
         return [
             SubjectDTO(
                 id=row[0],
@@ -185,9 +206,11 @@ class CampaignRepo:
         )
         return {subject_id: count for subject_id, count in (await self.session.execute(query)).all()}
 
-    async def submitted_counts(self, campaign_id: int, subject_id: int | None = None) -> dict[int, int]:
+    async def submitted_counts(
+        self, campaign_id: int, subject_id: int | None = None, *, among: Collection[int] | None = None
+    ) -> dict[int, int]:
         """Submitted colleagues' questionnaires per subject id (the self-assessment excluded),
-        of the round or of one person in it."""
+        of the round, of one person in it or of the people ``among``."""
         query = (
             select(Assignment.subject_id, func.count())
             .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
@@ -200,6 +223,8 @@ class CampaignRepo:
         )
         if subject_id is not None:
             query = query.where(Assignment.subject_id == subject_id)
+        if among is not None:
+            query = query.where(Assignment.subject_id.in_(list(among)))
         return {subject: count for subject, count in (await self.session.execute(query)).all()}
 
 

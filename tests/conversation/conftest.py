@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.factory import Runtime, create_bot, create_dispatcher, create_runtime
 from bot.infra.config import Settings
 from bot.infra.workers import Workers
+from bot.kernel.methodology import Profile
 from bot.staff import people
 from bot.survey360 import rounds as campaigns
 from storage.staff.employees import EmployeeRepo
@@ -64,32 +65,37 @@ class World:
                 for external_id, telegram_id in TELEGRAM_IDS.items():
                     await repo.bind_telegram(found[external_id].id, telegram_id, self.runtime.clock.now())
 
-    async def closed_round(self, employee_ids: list[str]) -> int:
-        """A round in which every questionnaire was answered and submitted, then closed."""
-        campaign_id = await self.running_round(employee_ids)
+    async def closed_round(self, employee_ids: list[str], profile: Profile | None = None) -> int:
+        """A round in which every questionnaire was answered and submitted, then closed; made
+        under ``profile`` (default: the configured one)."""
+        profile = profile or self.runtime.profile
+        campaign_id = await self.running_round(employee_ids, profile=profile)
         async with self.runtime.sessionmaker() as session, session.begin():
             answers = AnswerRepo(session)
             for assignment in await CampaignRepo(session).assignments(campaign_id):
                 task = await answers.task(assignment.id)
                 assert task is not None
-                questionnaire = self.runtime.profile.questionnaire(task.questionnaire)
+                questionnaire = profile.questionnaire(task.questionnaire)
                 for statement in range(1, len(questionnaire.statements) + 1):
                     await answers.save_draft(assignment.id, statement, (assignment.id + statement) % 5 + 1)
                 await answers.submit(assignment.id, questionnaire)
             await campaigns.close(session, campaign_id, self.runtime.clock.now())
         return campaign_id
 
-    async def running_round(self, employee_ids: list[str], deadline: date = date(2026, 1, 10)) -> int:
+    async def running_round(
+        self, employee_ids: list[str], deadline: date = date(2026, 1, 10), *, profile: Profile | None = None
+    ) -> int:
+        profile = profile or self.runtime.profile
         async with self.runtime.sessionmaker() as session, session.begin():
             report = await campaigns.create_360(
                 session,
-                self.runtime.profile,
+                profile,
                 year=2025,
                 deadline=deadline,
                 today=self.runtime.clock.today(),
                 employee_ids=employee_ids,
             )
-            await campaigns.start(session, self.runtime.profile, report.campaign.id, self.runtime.clock.now())
+            await campaigns.start(session, profile, report.campaign.id, self.runtime.clock.now())
             return report.campaign.id
 
 

@@ -114,7 +114,9 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
 
     await head.say("/rounds")
     await head.press("360 · 2025")
-    await head.press("Workbook (XLSX)")
+    # A job beside the updates, like the ZIP: the press is answered at once, the file follows.
+    assert await head.press("Workbook (XLSX)") == ("Preparing the file…", False)
+    await world.runtime.report_jobs.idle()
     name, data = world.telegram.documents[head.last.message_id]
     assert name.endswith(".xlsx") and head.last.protect_content
     book = load_workbook(io.BytesIO(data))
@@ -126,6 +128,8 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert len(archive.namelist()) == 4 and all(n.endswith(".pdf") for n in archive.namelist())
     await head.say("/report E1")
+    assert head.last.text == "Preparing the file…"
+    await world.runtime.report_jobs.idle()
     name, data = world.telegram.documents[head.last.message_id]
     assert data.startswith(b"%PDF") and head.last.protect_content
     await head.say("/report NOBODY")

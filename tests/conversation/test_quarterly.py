@@ -212,13 +212,15 @@ async def test_a_manager_scores_three_people_who_then_acknowledge(world: World) 
     again, _ = await dana.press_data(AcknowledgeCb(sheet=sheet_id).pack(), result)
     assert again != first and (await _sheets(world))["E1"].acknowledged_at == acknowledged
     # The sheet as a PDF, for Dana and for her evaluator only (clause 20).
-    await dana.press("PDF")
+    assert await dana.press("PDF") == ("Файл дайындалуда…", False)
+    await world.runtime.report_jobs.idle()  # drawn beside the updates (bot/reports/jobs.py)
     name, data = world.telegram.documents[max(world.telegram.documents)]
     assert name == "quarter-2025-Q4-E1.pdf" and data.startswith(b"%PDF")
     john = world.person(E2, "John", "en")
     answer, _ = await john.press_data(SheetPdfCb(sheet=sheet_id).pack(), john.last)
     assert answer == "This sheet is not yours to see."
     await manager.press_data(SheetPdfCb(sheet=sheet_id).pack(), manager.last_with_buttons())
+    await world.runtime.report_jobs.idle()
     assert max(world.telegram.documents) > max(
         k for k in world.telegram.documents if k != max(world.telegram.documents)
     )

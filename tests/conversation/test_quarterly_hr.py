@@ -189,7 +189,9 @@ async def test_hr_runs_a_quarter_from_the_chat(world: World) -> None:
     assert (answer, alert) == ("Your role does not allow this.", True)
     head = world.person(HR_HEAD, "Saule", "en")
     await head.say("/quarters 2025")
-    await head.press("XLSX Q4 2025")
+    # A report job beside the updates: answered at once, the file once drawn.
+    assert await head.press("XLSX Q4 2025") == ("Preparing the file…", False)
+    await world.runtime.report_jobs.idle()
     name, data = world.telegram.documents[max(world.telegram.documents)]
     assert name == "quarter-2025-Q4.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(data))

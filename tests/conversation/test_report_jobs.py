@@ -8,16 +8,24 @@ from __future__ import annotations
 import asyncio
 import io
 import zipfile
+from collections.abc import Collection
 from typing import Any
 
-from aiogram.methods import SendMessage, TelegramMethod
+import pytest
+from aiogram.methods import SendDocument, SendMessage, TelegramMethod
 from sqlalchemy import select
 
 from bot.factory import create_delivery
 from bot.infra.formatting import local_time
 from bot.kernel.access import Role
+from bot.kernel.methodology import load_profile
+from bot.quarterly import rounds as quarterly
+from bot.reports import files, jobs
 from bot.staff.access import COMMAND_LINE, grant_role
-from storage.models import ReportJob
+from bot.survey360.archive import archive_members, archive_plan
+from bot.survey360.results import campaign_results
+from storage.models import AuditEntry, ReportJob
+from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 
 HR_HEAD = 5002
@@ -126,3 +134,125 @@ async def test_a_failed_job_says_so_and_a_new_press_starts_another(world: World)
         assert head.last.text == "Sorry, the reports could not be prepared. Please try again later."
     assert await _statuses(world) == ["failed", "failed"]
     assert not world.telegram.documents
+
+
+async def _downloads(world: World) -> list[tuple[str, str]]:
+    async with world.runtime.sessionmaker() as session:
+        rows = await session.execute(
+            select(AuditEntry.object_type, AuditEntry.object_id)
+            .where(AuditEntry.action == "report.download")
+            .order_by(AuditEntry.id)
+        )
+        return [(kind, str(ref)) for kind, ref in rows]
+
+
+async def test_the_workbook_and_one_persons_pdf_are_jobs_too(world: World) -> None:
+    """The 360 workbook and /report are built beside the updates like the ZIP: the press is
+    answered at once, a second press makes no second job, a restart loses none silently."""
+    await world.setup_staff()
+    await world.closed_round(["E1", "E2", "E3", "U1"])
+    head = await _head(world, "ru")
+    await head.say("/rounds")
+    await head.press("360 · 2025")
+    rounds = head.last
+
+    held, never = asyncio.Event(), asyncio.Event()
+
+    async def hold_the_files(method: TelegramMethod[Any]) -> None:
+        if isinstance(method, SendDocument):
+            held.set()
+            await never.wait()
+
+    world.telegram.before_call = hold_the_files
+    assert await head.press("Книга (XLSX)", rounds) == ("Файл готовится…", False)
+    assert await head.press("Книга (XLSX)", rounds) == ("Эти отчёты уже готовятся.", False)
+    await head.say("/report E1")
+    assert head.last.text == "Файл готовится…"
+    await head.say("/report E1")
+    assert head.last.text == "Эти отчёты уже готовятся."
+    await asyncio.wait_for(held.wait(), timeout=120)
+    await world.runtime.report_jobs.stop()  # the process goes with both files unsent
+    world.telegram.before_call = None
+    assert await _statuses(world) == ["running", "running"]
+
+    restarted = world.restart()
+    head = restarted.person(HR_HEAD, "Gulnar", "ru")
+    assert await world.runtime.report_jobs.recover_interrupted() == 2
+    await create_delivery(world.runtime, world.bot).deliver_pending()
+    asked_at = local_time(world.runtime.clock.now()).strftime("%H:%M")
+    said = " ".join(m.text for m in head.chat[-2:])
+    assert f"Запрошенный вами отчёт (книга (XLSX) оценки 360 за 2025 год; время запроса: {asked_at})" in said
+    assert "(отчёт оценки 360 сотрудника с табельным номером E1 за 2025 год; время запроса:" in said
+
+    assert await head.press("Книга (XLSX)", rounds) == ("Файл готовится…", False)
+    await world.runtime.report_jobs.idle()
+    name, data = world.telegram.documents[head.last.message_id]
+    assert name == "360-2025-round-1.xlsx" and data.startswith(b"PK") and head.last.protect_content
+    await head.say("/report E1")
+    await world.runtime.report_jobs.idle()
+    name, data = world.telegram.documents[head.last.message_id]
+    assert name == "360-2025-E1.pdf" and data.startswith(b"%PDF") and head.last.protect_content
+    assert await _statuses(world) == ["interrupted", "interrupted", "done", "done"]
+    # Audited before each file left: these two once each, after whatever the two jobs cut
+    # short had written (a job stopped while drawing had not audited yet).
+    downloads = await _downloads(world)
+    assert downloads[-2:] == [("campaign", "1"), ("employee", "E1")]
+    assert len(downloads) - 2 <= 2
+
+
+async def test_the_zip_reads_the_round_a_page_at_a_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The all-reports job never reads the round's results whole: who is in it first (for
+    the members' order), then PAGE people's results at a time, in the archive's order."""
+    await world.setup_staff()
+    campaign_id = await world.closed_round(["E1", "E2", "E3", "U1"])
+    read: list[int | None] = []
+    real = campaign_results
+
+    async def counted(*args: Any, among: Collection[int] | None = None, **kwargs: Any) -> Any:
+        read.append(None if among is None else len(among))
+        return await real(*args, among=among, **kwargs)
+
+    monkeypatch.setattr(files, "campaign_results", counted)
+    monkeypatch.setattr(jobs, "PAGE", 3)
+    async with world.runtime.sessionmaker() as session:
+        whole = await files.closed_results(session, campaign_id)  # what the archive holds
+        subjects = await files.closed_subjects(session, campaign_id)
+    read.clear()
+    plan = archive_plan(subjects)
+    members = [m async for m in world.runtime.report_jobs._results(campaign_id, plan)]
+
+    assert read == [3, 1]
+    assert [(name, item.result) for name, _, item in members] == [
+        (name, item.result) for name, _, item in archive_members(whole)
+    ]
+
+
+async def test_files_are_drawn_under_the_profile_the_round_was_made_under(world: World) -> None:
+    """A round made under kz-2024 while the bot is configured with kz-2023 (or the other way
+    round, after an upgrade): its workbook, PDFs and ZIP use the round's rules."""
+    assert world.runtime.profile.code == "kz-2023"
+    made_under = load_profile("kz-2024")
+    await world.setup_staff()
+    campaign_id = await world.closed_round(["E1", "E2", "E3", "U1"], profile=made_under)
+    async with world.runtime.sessionmaker() as session:
+        workbook = await files.round_workbook(session, campaign_id, world.runtime.clock.today())
+        pdf = await files.person_pdf(session, campaign_id, "E1")
+        _campaign, zip_profile = await files.closed_round(session, campaign_id)
+        page = await files.closed_results(session, campaign_id)
+    assert workbook.args[1] is made_under and pdf.args[1] is made_under and zip_profile is made_under
+    for item in [*workbook.args[0], pdf.args[0], *page]:
+        assert item.questionnaire == made_under.questionnaire(item.subject.questionnaire)
+        assert item.questionnaire != world.runtime.profile.questionnaire(item.subject.questionnaire)
+
+    # The quarterly workbook and sheet PDF: the same lookup (profile_of_round).
+    async with world.runtime.sessionmaker() as session, session.begin():
+        created = await quarterly.create_year(
+            session, made_under, 2025, world.runtime.calendar, COMMAND_LINE, world.runtime.clock.now()
+        )
+        q4 = next(c for c in created if c.quarter == 4)
+        await CampaignRepo(session).set_status(q4.id, "running", world.runtime.clock.now())
+    async with world.runtime.sessionmaker() as session:
+        quarter = await files.quarter_workbook(session, q4.id, world.runtime.clock.now())
+    assert quarter.args[1] is made_under and quarter.name == "quarter-2025-Q4.xlsx"

@@ -233,8 +233,9 @@ async def test_one_quarter_through_the_polling_bot(empty_database_url: str, tmp_
             stand_in.press(
                 HR, screen.message_id, QuarterCb(action=QuarterAction.WORKBOOK, value=round_id).pack()
             )
+            # A report job: drawn in a worker process, which the bot starts for its first file.
             workbook = await stand_in.wait_for_message(
-                HR, predicate=lambda m: m.kind == "document", timeout=30
+                HR, predicate=lambda m: m.kind == "document", timeout=120
             )
             assert workbook.file_name == f"quarter-{YEAR}-Q{QUARTER}.xlsx" and workbook.protect_content
             assert workbook.file_bytes is not None
