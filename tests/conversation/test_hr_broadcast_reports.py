@@ -148,6 +148,7 @@ async def test_the_workbook_lists_whom_the_round_does_not_evaluate(world: World)
     await head.say("/rounds")
     await head.press("360 · 2025")
     await head.press("Workbook (XLSX)")
+    await world.runtime.report_jobs.idle()
     _name, data = world.telegram.documents[head.last.message_id]
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames[-1] == "Not evaluated"
