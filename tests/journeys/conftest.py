@@ -48,10 +48,10 @@ def stopped_clock() -> Iterator[None]:
         yield
 
 
-def staff_csv(language: str) -> str:
-    """The test staff list with everyone's language ``language``: a journey is in one language."""
-    lines = STAFF_CSV.strip().splitlines()
-    rows = [",".join([*line.split(",")[:7], language, line.split(",")[8]]) for line in lines[1:]]
+def staff_csv(language: str, staff: str = STAFF_CSV) -> str:
+    """A staff list with everyone's language ``language``: a journey is in one language."""
+    lines = staff.strip().splitlines()
+    rows = [",".join([*line.split(",")[:7], language, *line.split(",")[8:]]) for line in lines[1:]]
     return "\n".join([lines[0], *rows]) + "\n"
 
 
@@ -67,7 +67,13 @@ class Bot:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    database_url: str, folder: Path, language: str, *, import_staff: bool = True, **env: str
+    database_url: str,
+    folder: Path,
+    language: str,
+    *,
+    import_staff: bool = True,
+    staff: str = STAFF_CSV,
+    **env: str,
 ) -> AsyncIterator[Bot]:
     """The stand-in with the staff's accounts (Telegram in ``language``) and an HR officer's,
     the staff list imported (unless not), and the bot polling on the stopped clock."""
@@ -80,13 +86,13 @@ async def running_bot(
         )
         bot = Bot(stand_in, environment, folder)
         if import_staff:
-            staff = folder / "staff.csv"
-            staff.write_text(staff_csv(language), encoding="utf-8")
-            await bot.cli("import-staff", str(staff))
+            staff_file = folder / "staff.csv"
+            staff_file.write_text(staff_csv(language, staff), encoding="utf-8")
+            await bot.cli("import-staff", str(staff_file))
         process = BotProcess(environment, folder / "bot.log", module="tests.journeys.frozen_bot")
         await process.start()
         try:
-            await stand_in.wait_until_polling(timeout=90)
+            await stand_in.wait_until_polling(timeout=240)
             yield bot
         finally:
             assert await process.stop(), "the bot did not stop by itself on SIGTERM"

@@ -19,10 +19,12 @@ QUIET = 0.6  # seconds without a change: the outbox polls every 0.2 s (tests/e2e
 STEP_TIMEOUT = 30.0
 
 # Values a transcript must not carry because they change from run to run, each replaced by a
-# named placeholder. The clock is stopped (frozen_bot.py) and the data fixed, so only secrets
-# generated at random are left.
+# named placeholder. The data are fixed and the clock starts at the same moment each run
+# (11:00 in Astana, frozen_bot.py), so only secrets generated at random and the minutes of the
+# present moment are left: a journey lasts a minute or two, which a loaded machine stretches.
 _UNSTABLE = (
     (re.compile(r"(\?start=)[A-Za-z0-9_-]+"), r"\1<invite-token>"),
+    (re.compile(r"\b11:[0-2]\d\b"), "<11:MM, the time of the step>"),
 )
 
 
@@ -75,7 +77,9 @@ class Walk:
         """``who`` taps a button of the reply keyboard (below the text field)."""
         since = self.stand_in.version
         sent = self.stand_in.press_reply_button(who.chat, text_contains)
-        await self._step(f"{who.label} taps «{sent.get('text', text_contains)}» below the text field", since, who, expect)
+        await self._step(
+            f"{who.label} taps «{sent.get('text', text_contains)}» below the text field", since, who, expect
+        )
         return self.stand_in.last_message(who.chat)
 
     async def upload(
@@ -93,6 +97,16 @@ class Walk:
         who, text = expect if expect else (None, None)
         await self._step(what, since, who, text)
 
+    def mark(self) -> None:
+        """What happened so far stays out of the next ``outside`` step."""
+        self._last_recorded = self.stand_in.version
+
+    def note(self, heading: str, lines: list[str]) -> None:
+        """A section that is not a step: what a person sees outside the chat (the bot's profile,
+        the "/" menu)."""
+        body = [f"### {len(self.sections) + 1}. {heading}", "", "~~~", *map(stable, lines), "~~~", ""]
+        self.sections.append("\n".join(body))
+
     # ----------------------------------------------------------------------------- reading
 
     def carrying(self, who: Person, data: str) -> SentMessage:
@@ -102,10 +116,24 @@ class Walk:
                 return message
         raise LookupError(f"no button {data!r} in chat {who.chat}:\n{self.stand_in.describe_chat(who.chat)}")
 
+    def button(self, who: Person, prefix: str, label: str = "") -> str:
+        """Callback data of the first button starting with ``prefix`` whose text contains
+        ``label``, in ``who``'s latest message that has one."""
+        for message in reversed(self.stand_in.messages_for(who.chat)):
+            for b in message.buttons:
+                data = str(b.get("callback_data", ""))
+                if data.startswith(prefix) and label in str(b.get("text", "")):
+                    return data
+        raise LookupError(f"no {prefix!r} button with {label!r}:\n{self.stand_in.describe_chat(who.chat)}")
+
     def buttons(self, who: Person, prefix: str) -> list[str]:
         """Callback data of the buttons starting with ``prefix`` in ``who``'s latest message with any."""
         for message in reversed(self.stand_in.messages_for(who.chat)):
-            found = [str(b["callback_data"]) for b in message.buttons if str(b.get("callback_data", "")).startswith(prefix)]
+            found = [
+                str(b["callback_data"])
+                for b in message.buttons
+                if str(b.get("callback_data", "")).startswith(prefix)
+            ]
             if found:
                 return found
         return []
@@ -134,7 +162,8 @@ class Walk:
             found = expect is None or (
                 who is not None and any(expect in (m.text or "") for m in changes if m.chat_id == who.chat)
             )
-            if answered and found and (changes or query is not None) and now - quiet_from >= QUIET:
+            moved = changes or query is not None or who is None
+            if answered and found and moved and now - quiet_from >= QUIET:
                 break
             if now > deadline:
                 raise TimeoutError(
