@@ -7,6 +7,7 @@ a bot process."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -42,10 +43,10 @@ def screens(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 @pytest.fixture
-def stopped_clock() -> Iterator[None]:
+def clock() -> Iterator[time_machine.Traveller]:
     """This process's clock (the command line run in it, the stand-in) from JOURNEY_NOW on."""
-    with time_machine.travel(JOURNEY_NOW, tick=True):
-        yield
+    with time_machine.travel(JOURNEY_NOW, tick=True) as traveller:
+        yield traveller
 
 
 def staff_csv(language: str, staff: str = STAFF_CSV) -> str:
@@ -60,9 +61,17 @@ class Bot:
     stand_in: BotApiStandIn
     env: dict[str, str]
     folder: Path
+    clock: time_machine.Traveller
 
     async def cli(self, *args: str) -> str:
         return await cli(self.env, *args)
+
+    async def travel(self, moment: datetime) -> None:
+        """Both clocks, the bot's and this process's, on to ``moment`` (frozen_bot.py)."""
+        self.clock.move_to(moment)
+        control = Path(self.env["JOURNEY_CLOCK_FILE"])
+        await asyncio.to_thread(control.write_text, moment.isoformat(), "utf-8")
+        await asyncio.sleep(0.5)  # the bot's thread looks every 0.05 s
 
 
 @contextlib.asynccontextmanager
@@ -70,6 +79,7 @@ async def running_bot(
     database_url: str,
     folder: Path,
     language: str,
+    clock: time_machine.Traveller,
     *,
     import_staff: bool = True,
     staff: str = STAFF_CSV,
@@ -82,9 +92,14 @@ async def running_bot(
             stand_in.add_user(telegram_id, first_name=person, language_code=language)
         stand_in.add_user(HR, first_name="Gulnar", language_code=language)
         environment = bot_environment(
-            database_url, stand_in, JOURNEY_NOW=JOURNEY_NOW.isoformat(), HR_ADMIN_IDS=str(HR), **env
+            database_url,
+            stand_in,
+            JOURNEY_NOW=JOURNEY_NOW.isoformat(),
+            JOURNEY_CLOCK_FILE=str(folder / "clock"),
+            HR_ADMIN_IDS=str(HR),
+            **env,
         )
-        bot = Bot(stand_in, environment, folder)
+        bot = Bot(stand_in, environment, folder, clock)
         if import_staff:
             staff_file = folder / "staff.csv"
             staff_file.write_text(staff_csv(language, staff), encoding="utf-8")

@@ -8,10 +8,12 @@ assert what each finding was about, besides the transcript."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
+from time_machine import Traveller
 
 from bot.infra.callbacks import (
     Action,
@@ -50,7 +52,6 @@ from tests.storage.test_legacy_year import staff_with_categories
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.journey,
-    pytest.mark.usefixtures("stopped_clock"),
     # The transcript is named after the journey, not the test: syrupy says so each time it writes one.
     pytest.mark.filterwarnings("ignore:\\s*Can not relate snapshot name"),
 ]
@@ -90,11 +91,11 @@ async def _answer(walk: Walk, who: Person, score: int) -> AnswerCb:
 
 @each_language
 async def test_respondent(
-    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion
+    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """A colleague joins with their personal link, opens a colleague's questionnaire, reviews it
     part-way, pauses, continues (finding 1), answers everything and submits."""
-    async with running_bot(empty_database_url, tmp_path, language) as bot:
+    async with running_bot(empty_database_url, tmp_path, language, clock) as bot:
         me = Person("Respondent (E3)", TELEGRAM_IDS["E3"])
         walk = Walk(bot.stand_in, "A respondent's 360 questionnaire", [me])
         await join(bot, walk, me, "E3")
@@ -137,11 +138,11 @@ async def test_respondent(
 
 @each_language
 async def test_manager_quarterly(
-    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion
+    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """A head scores an employee's four differentiation parameters in the quarter's sheet and
     submits it; the employee reads the result and acknowledges it (finding 12)."""
-    async with running_bot(empty_database_url, tmp_path, language) as bot:
+    async with running_bot(empty_database_url, tmp_path, language, clock) as bot:
         manager = Person("Manager (U1)", TELEGRAM_IDS["U1"])
         employee = Person("Employee (E1)", TELEGRAM_IDS["E1"])
         walk = Walk(bot.stand_in, "A quarterly sheet, filled and acknowledged", [manager, employee])
@@ -204,10 +205,12 @@ ENGLISH_PROBLEMS = ("unknown manager", "unreadable date", "line ", "column")
 
 
 @each_language
-async def test_hr(language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion) -> None:
+async def test_hr(
+    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
+) -> None:
     """An HR officer who has never seen the bot: the staff list (a broken one first), the links,
     a 360 round from the wizard, its dashboard, a broadcast, closing, and what is left to read."""
-    async with running_bot(empty_database_url, tmp_path, language, import_staff=False) as bot:
+    async with running_bot(empty_database_url, tmp_path, language, clock, import_staff=False) as bot:
         hr = Person("HR officer", HR)
         walk = Walk(bot.stand_in, "An HR officer's 360 round", [hr])
         await walk.type(hr, "/start")
@@ -273,12 +276,12 @@ HR_HEAD = 5002
 
 @each_language
 async def test_hr_head(
-    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion
+    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """The head of HR (not on the staff list): their menu and help, the roles and who holds them
     (names, not codes: finding 10), granting a role from Telegram, a person's report; and an HR
     officer asking for the same things (findings 2 and 10: what an officer must not see)."""
-    async with running_bot(empty_database_url, tmp_path, language, HR_HEAD_IDS=str(HR_HEAD)) as bot:
+    async with running_bot(empty_database_url, tmp_path, language, clock, HR_HEAD_IDS=str(HR_HEAD)) as bot:
         bot.stand_in.add_user(HR_HEAD, first_name="Marat", language_code=language)
         head = Person("Head of HR", HR_HEAD)
         officer = Person("HR officer", HR)
@@ -313,16 +316,18 @@ async def test_hr_head(
 
 AUTHORISED = 5003
 MEMBERS = ("D1", "U2", "E4", "E5", "E3")  # the calibration session: five, the chair first
+SESSION_SITS = datetime(2025, 12, 10, 11, 0, tzinfo=UTC)  # 16:00 in Astana: the session began at 15:00
+CALIBRATION = {"kk": "Калибрлеу сессиясын", "ru": "калибровочной сессии", "en": "calibration session"}
 
 
 @each_language
 async def test_authorised(
-    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion
+    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """An employee disagrees with the quarter's result and applies, with a preview (finding 12);
     the authorised person (outside the staff list) names a calibration session, which votes; the
     employee is told. The manager's scoring is done off the transcript."""
-    async with running_bot(empty_database_url, tmp_path, language) as bot:
+    async with running_bot(empty_database_url, tmp_path, language, clock) as bot:
         bot.stand_in.add_user(AUTHORISED, first_name="Bolat", language_code=language)
         await bot.cli("grant-role", str(AUTHORISED), "authorised")
         employee = Person("Employee (E1)", TELEGRAM_IDS["E1"])
@@ -333,6 +338,7 @@ async def test_authorised(
         offstage = Walk(bot.stand_in, "", [manager])  # what the transcript leaves out
         await join_with_invites(bot.stand_in, bot.env, bot.folder)
         walk.mark()
+        await walk.type(authorised, "/start")
         await start_q4(bot, offstage, manager)
         await fill_sheet(offstage, manager, "Дана", (3, 3, 2, 3), "Мерзімдер сақталмады.")
         await walk.outside(
@@ -349,9 +355,11 @@ async def test_authorised(
         await walk.press(employee, send, message=preview)
         notice = walk.carrying(authorised, walk.button(authorised, "cs:"))
         # Finding 5: the notice speaks the authorised person's language, one per person.
-        assert "Мерзімдер бойынша" in (notice.text or ""), notice.text
+        assert CALIBRATION[language] in (notice.text or ""), notice.text
         await walk.press(authorised, walk.button(authorised, "cs:"))
         await walk.type(authorised, " ".join(MEMBERS) + " 10.12.2025 15:00")
+        await bot.travel(SESSION_SITS)
+        await walk.outside("The clock moves on to Wednesday 10.12.2025, 16:00: the session has begun")
         for code in MEMBERS:
             member = chair if code == "D1" else Person(f"Member ({code})", TELEGRAM_IDS[code])
             target = walk if member is chair else Walk(bot.stand_in, "", [member])
@@ -375,7 +383,7 @@ LEGACY_PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + 
 
 @each_language
 async def test_legacy2018(
-    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion
+    language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """A year under the 2018 method: HR starts it in Telegram; the manager uploads a plan, the
     director approves it; the manager fills the KPI and competency sheets, the director agrees;
@@ -384,6 +392,7 @@ async def test_legacy2018(
         empty_database_url,
         tmp_path,
         language,
+        clock,
         staff=staff_with_categories(),
         ORGANISATION_NAME="Т.Рысқұлов ауданы әкімінің аппараты",
     ) as bot:
