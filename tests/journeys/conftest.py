@@ -7,7 +7,6 @@ a bot process."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -61,17 +60,9 @@ class Bot:
     stand_in: BotApiStandIn
     env: dict[str, str]
     folder: Path
-    clock: time_machine.Traveller
 
     async def cli(self, *args: str) -> str:
         return await cli(self.env, *args)
-
-    async def travel(self, moment: datetime) -> None:
-        """Both clocks, the bot's and this process's, on to ``moment`` (frozen_bot.py)."""
-        self.clock.move_to(moment)
-        control = Path(self.env["JOURNEY_CLOCK_FILE"])
-        await asyncio.to_thread(control.write_text, moment.isoformat(), "utf-8")
-        await asyncio.sleep(0.5)  # the bot's thread looks every 0.05 s
 
 
 @contextlib.asynccontextmanager
@@ -85,7 +76,7 @@ async def running_bot(
     staff: str = STAFF_CSV,
     **env: str,
 ) -> AsyncIterator[Bot]:
-    """The stand-in with the staff's accounts (Telegram in ``language``) and an HR officer's,
+    """``clock`` (the fixture) has set this process's clock. The stand-in with the staff's accounts (Telegram in ``language``) and an HR officer's,
     the staff list imported (unless not), and the bot polling on the stopped clock."""
     async with BotApiStandIn(token=TOKEN, bot_username="bagalau_test_bot") as stand_in:
         for person, telegram_id in TELEGRAM_IDS.items():
@@ -95,11 +86,10 @@ async def running_bot(
             database_url,
             stand_in,
             JOURNEY_NOW=JOURNEY_NOW.isoformat(),
-            JOURNEY_CLOCK_FILE=str(folder / "clock"),
             HR_ADMIN_IDS=str(HR),
             **env,
         )
-        bot = Bot(stand_in, environment, folder, clock)
+        bot = Bot(stand_in, environment, folder)
         if import_staff:
             staff_file = folder / "staff.csv"
             staff_file.write_text(staff_csv(language, staff), encoding="utf-8")
