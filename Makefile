@@ -13,7 +13,7 @@ SOURCES := bot handlers storage
 # both cores busy: 178 s against 249 s at one per core, on 2 cores (docs/testing.md).
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc) )))
 
-.PHONY: install locales run test lint check extract-messages update-messages clean bench
+.PHONY: install locales run test lint check extract-messages update-messages clean bench screens
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: install
 
 test: install locales lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+
+# The journeys' transcripts (docs/screens/) written again from the bot as it is now: after a change
+# to what people see, run it, read `git diff docs/screens` and commit the transcripts with the change.
+screens: install locales
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -p no:randomly tests/journeys --snapshot-update
 
 # Translators' workflow: extract the English message ids, then merge them into each catalogue.
 extract-messages: install

@@ -85,14 +85,16 @@ def expected_means(answers: dict[tuple[str, str], dict[int, int]]) -> dict[tuple
 
 
 class BotProcess:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
+    def __init__(self, env: dict[str, str], log: Path, module: str = "bot") -> None:
+        """``module`` is run as ``python -m MODULE run``: the bot, or a test's launcher of it
+        (tests/journeys/frozen_bot.py runs it on a stopped clock)."""
+        self.env, self.log, self.module = env, log, module
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         handle = self.log.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=self.env, cwd=ROOT, stdout=handle, stderr=handle
+            sys.executable, "-m", self.module, "run", env=self.env, cwd=ROOT, stdout=handle, stderr=handle
         )
 
     async def stop(self, timeout: float = 15) -> bool:

@@ -1023,6 +1023,11 @@ class BotApiStandIn:
         """Global counter bumped by every bot message creation or edit (usable as ``since=``)."""
         return self._version
 
+    def changes_since(self, version: int) -> list[SentMessage]:
+        """Every creation or edit of a bot message after ``version``, oldest first (snapshots)."""
+        index = bisect.bisect_right(self._events, version, key=lambda m: m.version)
+        return [message.snapshot() for message in self._events[index:]]
+
     def cursor(self, chat_id: int) -> int:
         """Version up to which ``wait_for_message`` has consumed the chat's changes."""
         return self._cursors.get(chat_id, 0)

@@ -1,0 +1,29 @@
+"""``python -m tests.journeys.frozen_bot run``: the bot, as ``python -m bot run`` starts it, with
+its clock set to ``JOURNEY_NOW`` (an ISO moment) when it starts, so that every date a journey's
+screens show is the same on every run (docs/screens/README.md).
+
+The clock is moved with time-machine inside this process: the bot's own code still reads
+``SystemClock`` and nothing in it knows it is being tested. The clock goes on ticking from that
+moment: the outbox is an APScheduler interval job, which a stopped clock would never run. A
+journey lasts well under the hour, so the date and the hour a screen shows are stable; a
+screen that showed minutes of the present moment would not be (none does, docs/screens/)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime
+
+import time_machine
+
+from bot.cli import main
+
+
+def run() -> int:
+    moment = datetime.fromisoformat(os.environ["JOURNEY_NOW"])
+    with time_machine.travel(moment, tick=True):
+        return main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
