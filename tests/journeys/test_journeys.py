@@ -37,8 +37,6 @@ from bot.infra.callbacks import (
     SheetScoreCb,
     StaffImportAction,
     StaffImportCb,
-    WizardAction,
-    WizardCb,
 )
 from bot.legacy2018.service import LEGACY_PROFILES
 from tests.e2e.support import join_with_invites
@@ -206,6 +204,7 @@ BROKEN_STAFF = (
 )
 # Words of the staff file's English problems before finding 3 was fixed.
 ENGLISH_PROBLEMS = ("unknown manager", "unreadable date", "line ", "column")
+CHOSEN_PEOPLE = {"kk": "Таңдалған адамдар", "ru": "Выбранные сотрудники", "en": "Chosen people"}
 
 
 @each_language
@@ -247,10 +246,12 @@ async def test_hr(
         await join_with_invites(bot.stand_in, bot.env, bot.folder)
         await walk.outside("The eight people of the staff list open their links (not on HR's screen)")
         await walk.type(hr, "/newround")
-        await walk.press(hr, WizardCb(action=WizardAction.YEAR, value=2025).pack())
-        await walk.type(hr, "26.12.2025")
-        await walk.press(hr, WizardCb(action=WizardAction.SCOPE_LIST).pack())
-        draft = await walk.type(hr, "E1, E2, E3, U1")
+        await walk.press_label(hr, "2025", exact=True)
+        await walk.press_label(hr, "26", exact=True)  # the deadline: 26 December in the calendar
+        await walk.press_label(hr, CHOSEN_PEOPLE[language])
+        await walk.type(hr, "E1, E2, E3, U1")  # the picker takes employee ids typed whole
+        await walk.press_label(hr, "✔")
+        draft = bot.stand_in.last_message(HR)
         start = walk.button(hr, "nw:start:")
         await walk.press(hr, start, message=draft)
         await walk.type(hr, "/rounds")
@@ -323,7 +324,7 @@ async def test_hr_head(
 
 
 AUTHORISED = 5003
-MEMBERS = ("D1", "U2", "E4", "E5", "E3")  # the calibration session: five, the chair first
+MEMBERS = ("D1", "U2", "E4", "E5", "E3")  # the calibration session: five
 CALIBRATION = {"kk": "Калибрлеу сессиясын", "ru": "калибровочной сессии", "en": "calibration session"}
 
 
@@ -365,7 +366,11 @@ async def test_authorised(
         # Finding 5: the notice speaks the authorised person's language, one per person.
         assert CALIBRATION[language] in (notice.text or ""), notice.text
         await walk.press(authorised, walk.button(authorised, "cs:"))
-        await walk.type(authorised, " ".join(MEMBERS) + " 10.12.2025 15:00")
+        await walk.type(authorised, " ".join(MEMBERS))  # the picker takes employee ids typed whole
+        await walk.press_label(authorised, "✔")
+        await walk.press_label(authorised, "10", exact=True)  # 10 December in the calendar
+        await walk.press_label(authorised, "15:00", exact=True)
+        await walk.press_label(authorised, "✅")
         # The members vote from the session's start (10.12.2025 15:00) to the end of that day:
         # before it, the chair is told so. (Moving the bot's clock on to the session's day hung
         # the bot: not walked yet, see docs/screens/README.md.)

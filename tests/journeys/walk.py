@@ -74,6 +74,22 @@ class Walk:
         await self._step(f"{who.label} presses «{label}»", since, who, expect, query=query)
         return self.stand_in.message(who.chat, target.message_id)
 
+    async def press_label(
+        self, who: Person, label: str, *, exact: bool = False, expect: str | None = None
+    ) -> SentMessage:
+        """``who`` presses, on their latest message with buttons, the first button whose text is
+        ``label`` (``exact``) or begins with it: a wizard's buttons (a calendar's day, a time,
+        "✔ Done") carry the framework's own data, so a person's way of finding them is the text."""
+        for message in reversed(self.stand_in.messages_for(who.chat)):
+            if not message.buttons:
+                continue
+            for b in message.buttons:
+                text = str(b.get("text", ""))
+                if text == label or (not exact and text.startswith(label)):
+                    return await self.press(who, str(b["callback_data"]), expect=expect, message=message)
+            raise LookupError(f"no button {label!r}:\n{self.stand_in.describe_chat(who.chat)}")
+        raise LookupError(f"no message with buttons in chat {who.chat}")
+
     async def press_reply(self, who: Person, text_contains: str, expect: str | None = None) -> SentMessage:
         """``who`` taps a button of the reply keyboard (below the text field)."""
         since = self.stand_in.version
