@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from handlers.broadcasts import hr as broadcast
 from handlers.survey360 import new_round
 
 
 def create_router() -> Router:
     router = Router(name="wizards")
-    router.include_routers(new_round.create_router())
+    router.include_routers(new_round.create_router(), broadcast.create_router())
     return router
