@@ -45,6 +45,8 @@ async def test_broadcast_to_everyone_previews_then_queues(world: World) -> None:
     await hr.press("Everyone")
     echo, preview = hr.chat[-2], hr.chat[-1]
     assert echo.text == "Meeting at 15:00 <room 4> & bring the plan"  # sent as plain text
+    # The audience's window gave way to the preview under the echo: one window with buttons.
+    assert [m.text for m in hr.chat if m.buttons()] == [preview.text]
     assert preview.text.startswith("Recipients: 8.")
     assert [text for text, _ in preview.buttons()] == ["✅ Send to 8", "◀ Back", "✖ Cancel"]
     assert await _count(world, select(func.count()).select_from(Broadcast)) == 0  # nothing before confirming
