@@ -113,6 +113,30 @@ async def test_broadcast_goes_back_step_by_step_and_takes_a_document(world: Worl
     assert campaign_id
 
 
+async def test_broadcast_in_kazakh_from_the_first_window_to_cancel(world: World) -> None:
+    """An officer whose Telegram is in Kazakh: every window, button and refusal in Kazakh."""
+    await world.setup_staff()
+    await _person_with(world, HR, Role.HR)
+    hr = world.person(HR, "Гүлнар", "kk")
+    await hr.say("/broadcast")
+    assert hr.last.text.startswith("<b>Жаңа хабарлама</b>")
+    assert [text for text, _ in hr.last.buttons()] == ["✖ Бас тарту"]
+    await hr.send_sticker_like()
+    assert hr.chat[-2].text == "Мұндай хабарламаны таратуға болмайды: мәтін, сурет немесе құжат жіберіңіз."
+    await hr.say("Ертең сағат 10:00-де жиналыс")
+    assert hr.last.text == "Хабарламаны кім алады?"
+    assert [text for text, _ in hr.last.buttons()][-2:] == ["◀ Артқа", "✖ Бас тарту"]
+    await hr.press("Бір құрылымдық бөлімше")
+    assert hr.last.text == "Қай құрылымдық бөлімше?"
+    await hr.press("Жоспарлау басқармасы")
+    assert hr.chat[-2].text == "Ертең сағат 10:00-де жиналыс"
+    assert hr.last.text.startswith("Алушылар: 4.")  # U1, E1, E2, E3
+    assert [text for text, _ in hr.last.buttons()] == ["✅ 4 адамға жіберу", "◀ Артқа", "✖ Бас тарту"]
+    await hr.press("✖ Бас тарту")
+    assert hr.last.text == "Тоқтатылды: ештеңе жіберілген жоқ." and not hr.last.buttons()
+    assert await _count(world, select(func.count()).select_from(Broadcast)) == 0
+
+
 async def test_broadcast_to_people_not_in_the_bot_gives_their_links(world: World) -> None:
     await world.setup_staff(bind=False)
     hr = await _person_with(world, HR, Role.HR)
