@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from handlers.broadcasts import hr as broadcast
 from handlers.calibration import hr as calibration
 from handlers.survey360 import new_round
 
 
 def create_router() -> Router:
     router = Router(name="wizards")
-    router.include_routers(new_round.create_router(), calibration.create_router())
+    router.include_routers(new_round.create_router(), calibration.create_router(), broadcast.create_router())
     return router

@@ -126,22 +126,6 @@ class UnitArchiveCb(CallbackData, prefix="hu"):
     unit: RowId
 
 
-class BroadcastAction(StrEnum):
-    EVERYONE = "all"
-    UNIT = "unit"
-    PICK_UNIT = "pick"
-    ROUND = "round"
-    PICK_ROUND = "pickr"
-    NOT_JOINED = "nj"
-    SEND = "send"
-    CANCEL = "cancel"
-
-
-class BroadcastCb(CallbackData, prefix="bc"):
-    action: BroadcastAction
-    value: RowId = 0
-
-
 class SheetCb(CallbackData, prefix="q"):
     """A navigation button of a quarterly sheet; ``item`` is a parameter's or KPI's number."""
 

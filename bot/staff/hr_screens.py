@@ -13,8 +13,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.broadcasts.service import AudiencePreview
 from bot.infra.callbacks import (
     AuditPageCb,
-    BroadcastAction,
-    BroadcastCb,
     RoundAction,
     RoundCb,
     StaffImportAction,
@@ -453,10 +451,6 @@ def unit_archive_choice(campaign_id: int, units: Sequence[str]) -> Rendered:
 # ---------------------------------------------------------------------------- broadcasts
 
 
-def _broadcast_button(text: str, action: BroadcastAction, value: int = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=BroadcastCb(action=action, value=value).pack())
-
-
 def broadcast_compose() -> str:
     return _(
         "<b>New message</b> (/cancel stops)\n\nSend the text, or a picture or a document with a caption. "
@@ -464,43 +458,14 @@ def broadcast_compose() -> str:
     )
 
 
-def broadcast_audiences() -> Rendered:
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_broadcast_button(_("Everyone"), BroadcastAction.EVERYONE)],
-            [_broadcast_button(_("One unit"), BroadcastAction.UNIT)],
-            [_broadcast_button(_("A round's unfinished respondents"), BroadcastAction.ROUND)],
-            [_broadcast_button(_("People not in the bot yet"), BroadcastAction.NOT_JOINED)],
-        ]
+def broadcast_round_label(campaign: CampaignDTO) -> str:
+    return _("360 · {year} · until {deadline}").format(
+        year=campaign.year, deadline=format_date(campaign.deadline)
     )
-    return _("Who receives it?"), markup
 
 
-def broadcast_units(units: Sequence[str]) -> Rendered:
-    builder = InlineKeyboardBuilder()
-    for index, unit in enumerate(units):
-        builder.row(_broadcast_button(unit[:60], BroadcastAction.PICK_UNIT, index))
-    return _("Which unit?"), builder.as_markup()
-
-
-def broadcast_rounds(campaigns: Sequence[CampaignDTO]) -> Rendered:
-    builder = InlineKeyboardBuilder()
-    for campaign in campaigns:
-        builder.row(
-            _broadcast_button(
-                _("360 · {year} · until {deadline}").format(
-                    year=campaign.year, deadline=format_date(campaign.deadline)
-                ),
-                BroadcastAction.PICK_ROUND,
-                campaign.id,
-            )
-        )
-    if not campaigns:
-        return _("No round is running now."), builder.as_markup()
-    return _("Which round?"), builder.as_markup()
-
-
-def broadcast_preview(preview: AudiencePreview) -> Rendered:
+def broadcast_preview(preview: AudiencePreview) -> str:
+    """The confirmation's text, under the message as recipients get it."""
     lines = [
         _("Recipients: {count}.").format(count=preview.reachable),
         _("Not in the bot (cannot be reached): {count}. Blocked the bot: {blocked}.").format(
@@ -508,17 +473,7 @@ def broadcast_preview(preview: AudiencePreview) -> Rendered:
         ),
         _("The message above is exactly what they will receive."),
     ]
-    buttons = [[_broadcast_button(_("✖ Cancel"), BroadcastAction.CANCEL)]]
-    if preview.reachable:
-        buttons.insert(
-            0,
-            [
-                _broadcast_button(
-                    _("✅ Send to {count}").format(count=preview.reachable), BroadcastAction.SEND
-                )
-            ],
-        )
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=buttons)
+    return "\n".join(lines)
 
 
 def not_joined_links(count: int) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.broadcasts import hr as broadcast
 from handlers.hr import menu
 from handlers.legacy2018 import approval as legacy_approval
 from handlers.legacy2018 import hr as legacy
@@ -28,7 +27,6 @@ def create_routers() -> list[Router]:
         legacy_start.create_router(),
         staff.create_router(),
         results.create_router(),
-        broadcast.create_router(),
         rounds.create_router(),
         roles.create_router(),
         audit.create_router(),

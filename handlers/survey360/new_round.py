@@ -479,7 +479,7 @@ def create_router() -> Router:
 async def on_new_round(
     message: Message, state: FSMContext, dialog_manager: DialogManager, clock: Clock, profile: Profile
 ) -> None:
-    await state.clear()  # an older wizard's step (the 2018 method's, a broadcast's) is left
+    await state.clear()  # an older FSM step (the 2018 method's, an upload's) is left
     if profile.legacy is not None:
         # The organisation evaluates under the 2018 method, which has no 360 round: a year of it.
         await message.answer(

@@ -20,6 +20,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
     AnswerCallbackQuery,
+    DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
     GetChat,
@@ -168,6 +169,10 @@ class FakeTelegram(BaseSession):
             edited.markup = method.reply_markup
             edited.edits += 1
             return self._message(edited)  # type: ignore[return-value]
+        if isinstance(method, DeleteMessage):  # gone from the chat, as in Telegram
+            if self.messages.pop((int(method.chat_id), method.message_id), None) is None:
+                raise TelegramBadRequest(method, "Bad Request: message to delete not found")
+            return True  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery):
             self.alerts.append((method.text, bool(method.show_alert)))
         return True  # type: ignore[return-value]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import zipfile
 
+from aiogram.methods import SendDocument
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.infra.callbacks import BroadcastAction, BroadcastCb, RoundAction, RoundCb
+from bot.infra.callbacks import RoundAction, RoundCb
 from bot.kernel.access import Role
 from bot.staff.access import COMMAND_LINE, grant_role
 from storage.models import AuditEntry, Broadcast, OutboxMessage
@@ -33,21 +34,34 @@ async def test_broadcast_to_everyone_previews_then_queues(world: World) -> None:
     await world.setup_staff()
     hr = await _person_with(world, HR, Role.HR)
     await hr.say("/broadcast")
+    assert [text for text, _ in hr.last.buttons()] == ["✖ Cancel"]  # the first window: no Back
     await hr.send_sticker_like()
+    assert (
+        hr.chat[-2].text == "This kind of message cannot be sent out: send a text, a picture or a document."
+    )
     assert "Send the text, or a picture or a document" in hr.last.text
     await hr.say("Meeting at 15:00 <room 4> & bring the plan")
+    assert hr.last.text == "Who receives it?"
     await hr.press("Everyone")
     echo, preview = hr.chat[-2], hr.chat[-1]
     assert echo.text == "Meeting at 15:00 <room 4> & bring the plan"  # sent as plain text
+    # The audience's window gave way to the preview under the echo: one window with buttons.
+    assert [m.text for m in hr.chat if m.buttons()] == [preview.text]
     assert preview.text.startswith("Recipients: 8.")
+    assert [text for text, _ in preview.buttons()] == ["✅ Send to 8", "◀ Back", "✖ Cancel"]
     assert await _count(world, select(func.count()).select_from(Broadcast)) == 0  # nothing before confirming
+    send = next(data for text, data in preview.buttons() if text == "✅ Send to 8")
     await hr.press("Send to 8")
-    assert hr.last_with_buttons() is not None
+    assert preview.text == "Queued for 8 recipient(s)." and not preview.buttons()
+    assert hr.last.text == "Sending…"  # the progress bar, edited as the messages go
     assert await _count(world, select(func.count()).where(OutboxMessage.kind == "broadcast")) == 8
     assert await _count(world, select(func.count()).where(AuditEntry.action == "broadcast.start")) == 1
     # The old confirmation button does nothing any more.
-    alert = await hr.press_data(BroadcastCb(action=BroadcastAction.SEND).pack(), preview)
-    assert alert == ("This step is over: start again with /broadcast.", True)
+    alert = await hr.press_data(send, preview)
+    assert alert == (
+        "This screen is out of date: that step was finished or cancelled. Use the newest message.",
+        True,
+    )
     assert await _count(world, select(func.count()).where(OutboxMessage.kind == "broadcast")) == 8
 
 
@@ -57,12 +71,70 @@ async def test_broadcast_a_picture_to_a_unit_and_cancel(world: World) -> None:
     await hr.say("/broadcast")
     await hr.send_photo(caption="Schedule")
     await hr.press("One unit")
+    assert hr.last.text == "Which unit?"
     await hr.press("Правовое управление")
     assert hr.chat[-2].photo and hr.chat[-2].text == "Schedule"
     assert hr.last.text.startswith("Recipients: 3.")  # U2, E4, E5
     await hr.press("Cancel")
     assert hr.last.text == "Stopped: nothing was sent."
     assert await _count(world, select(func.count()).select_from(OutboxMessage)) == 0
+
+
+async def test_broadcast_goes_back_step_by_step_and_takes_a_document(world: World) -> None:
+    """Back on every window but the first: from the preview to the audience, from a unit's
+    list to the audience, from the audience to the message, which can then be sent anew."""
+    await world.setup_staff()
+    campaign_id = await world.running_round(["E1", "E2", "E3", "U1"])
+    hr = await _person_with(world, HR, Role.HR)
+    await hr.say("/broadcast")
+    await hr.say("First draft")
+    await hr.press("One unit")
+    await hr.press("◀ Back")
+    assert hr.last.text == "Who receives it?"
+    await hr.press("◀ Back")
+    assert "Send the text, or a picture or a document" in hr.last.text
+    await hr.send_document(b"%PDF-1.4 plan", "plan.pdf")  # a file here is the message, not a staff list
+    await hr.press("A round's unfinished respondents")
+    assert hr.last.text == "Which round?"
+    await hr.press("360 · 2025")
+    echo, preview = hr.chat[-2], hr.chat[-1]
+    shown = [c for c in world.telegram.calls if isinstance(c, SendDocument)][-1]
+    assert echo.text == "" and str(shown.document).startswith("doc")  # the file HR sent, no caption
+    assert preview.text.startswith("Recipients: ")
+    await hr.press("◀ Back")  # to where the audience was chosen
+    assert hr.last.text == "Which round?"
+    await hr.press("◀ Back")
+    assert hr.last.text == "Who receives it?"
+    await hr.press("Everyone")
+    await hr.press("Send to 8")
+    async with world.runtime.sessionmaker() as session:
+        sent = (await session.execute(select(Broadcast.audience, Broadcast.attachment_kind))).all()
+    assert sent == [("everyone", "document")]
+    assert campaign_id
+
+
+async def test_broadcast_in_kazakh_from_the_first_window_to_cancel(world: World) -> None:
+    """An officer whose Telegram is in Kazakh: every window, button and refusal in Kazakh."""
+    await world.setup_staff()
+    await _person_with(world, HR, Role.HR)
+    hr = world.person(HR, "Гүлнар", "kk")
+    await hr.say("/broadcast")
+    assert hr.last.text.startswith("<b>Жаңа хабарлама</b>")
+    assert [text for text, _ in hr.last.buttons()] == ["✖ Бас тарту"]
+    await hr.send_sticker_like()
+    assert hr.chat[-2].text == "Мұндай хабарламаны таратуға болмайды: мәтін, сурет немесе құжат жіберіңіз."
+    await hr.say("Ертең сағат 10:00-де жиналыс")
+    assert hr.last.text == "Хабарламаны кім алады?"
+    assert [text for text, _ in hr.last.buttons()][-2:] == ["◀ Артқа", "✖ Бас тарту"]
+    await hr.press("Бір құрылымдық бөлімше")
+    assert hr.last.text == "Қай құрылымдық бөлімше?"
+    await hr.press("Жоспарлау басқармасы")
+    assert hr.chat[-2].text == "Ертең сағат 10:00-де жиналыс"
+    assert hr.last.text.startswith("Алушылар: 4.")  # U1, E1, E2, E3
+    assert [text for text, _ in hr.last.buttons()] == ["✅ 4 адамға жіберу", "◀ Артқа", "✖ Бас тарту"]
+    await hr.press("✖ Бас тарту")
+    assert hr.last.text == "Тоқтатылды: ештеңе жіберілген жоқ." and not hr.last.buttons()
+    assert await _count(world, select(func.count()).select_from(Broadcast)) == 0
 
 
 async def test_broadcast_to_people_not_in_the_bot_gives_their_links(world: World) -> None:

@@ -15,22 +15,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.fsm.state import StatesGroup
+from aiogram.filters import Filter
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import BaseEventIsolation
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import Dialog, DialogManager, Window, setup_dialogs
 from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
+from aiogram_dialog.api.internal import CONTEXT_KEY
 from aiogram_dialog.manager.message_manager import MessageManager
-from aiogram_dialog.widgets.kbd import Back, Button, Row
+from aiogram_dialog.widgets.kbd import Back, Button, Row, SwitchTo
 from aiogram_dialog.widgets.text import Text
 
 EPOCH = datetime.fromtimestamp(0, UTC)
@@ -169,11 +171,32 @@ Stopped = Callable[[], str]
 _STOPPED: dict[type[StatesGroup], Stopped] = {}
 
 
-def wizard(*windows: Window, stopped: Stopped | None = None, **kwargs: Any) -> Dialog:
+class WizardMessage(Filter):
+    """What a wizard takes from a message: typed text that is not a command; and in the windows
+    named in ``any_content`` (a broadcast's message) a photo, a document or anything else too."""
+
+    def __init__(self, any_content: Collection[State] = ()) -> None:
+        self.any_content = frozenset(state.state for state in any_content)
+
+    async def __call__(self, message: Message, **data: Any) -> bool:
+        if message.text is not None:
+            return not message.text.startswith("/")
+        context = data.get(CONTEXT_KEY)
+        return context is not None and context.state.state in self.any_content
+
+
+def wizard(
+    *windows: Window,
+    stopped: Stopped | None = None,
+    any_content: Collection[State] = (),
+    **kwargs: Any,
+) -> Dialog:
     """A Dialog that takes typed text only (not commands, files or photos): anything else goes
-    on to the other routers. ``stopped``: what /cancel answers in it (as its ✖ Cancel does)."""
+    on to the other routers, but in the windows of ``any_content``, which take every message
+    that is not a command (a ``MessageInput`` there says what it accepts). ``stopped``: what
+    /cancel answers in it (as its ✖ Cancel does)."""
     dialog = Dialog(*windows, **kwargs)
-    dialog.message.filter(F.text, ~F.text.startswith("/"))
+    dialog.message.filter(WizardMessage(any_content))
     if stopped is not None:
         _STOPPED[dialog.states_group()] = stopped
     return dialog
@@ -190,7 +213,14 @@ def cancel_button(stopped: Stopped | None = None) -> Button:
     return Button(Tr(__("✖ Cancel")), id="cancel", on_click=on_cancel)
 
 
-def back_and_cancel(stopped: Stopped | None = None, *, back: bool = True) -> Row:
-    """The last row of every window: ◀ Back (to the window before) and ✖ Cancel."""
-    buttons: list[Any] = [Back(Tr(__("◀ Back")))] if back else []
+def back_and_cancel(
+    stopped: Stopped | None = None, *, back: bool = True, back_to: State | None = None
+) -> Row:
+    """The last row of every window: ◀ Back (to the window before, or to ``back_to`` when the
+    window before in the states group is not the one that led here) and ✖ Cancel."""
+    buttons: list[Any] = []
+    if back_to is not None:
+        buttons.append(SwitchTo(Tr(__("◀ Back")), id="back_to", state=back_to))
+    elif back:
+        buttons.append(Back(Tr(__("◀ Back"))))
     return Row(*buttons, cancel_button(stopped))
