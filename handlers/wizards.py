@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from handlers.legacy2018 import start as legacy_start
 from handlers.survey360 import new_round
 
 
 def create_router() -> Router:
     router = Router(name="wizards")
-    router.include_routers(new_round.create_router())
+    router.include_routers(new_round.create_router(), legacy_start.create_router())
     return router
