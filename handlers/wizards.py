@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from handlers.legacy2018 import people as legacy_people
 from handlers.legacy2018 import start as legacy_start
 from handlers.survey360 import new_round
 
 
 def create_router() -> Router:
     router = Router(name="wizards")
-    router.include_routers(new_round.create_router(), legacy_start.create_router())
+    router.include_routers(
+        new_round.create_router(), legacy_start.create_router(), legacy_people.create_router()
+    )
     return router

@@ -78,6 +78,35 @@ def detail_question(action: LegacyRoundAction, person: EmployeeDTO) -> str:
     return questions[action].format(person=_who(person))
 
 
+def day_question(action: LegacyRoundAction, person: EmployeeDTO) -> str:
+    """The date of an absence or an appeal, chosen in the calendar (typed, when a day off)."""
+    questions = {
+        LegacyRoundAction.ABSENT: _(
+            "{person}: choose the last day absent in the calendar, or type it as dd.mm.yyyy if it was a day off. "
+            "They are evaluated within the working days of clause 4 after they are back."
+        ),
+        LegacyRoundAction.APPEAL: _(
+            "{person}: choose the day the appeal was filed in the calendar, or type it as dd.mm.yyyy if it "
+            "was a day off."
+        ),
+    }
+    return questions[action].format(person=_who(person))
+
+
+def person_prompt(action: LegacyRoundAction) -> str:
+    """Whom the step is about: among the people the year evaluates, found by part of a name."""
+    asked = {
+        LegacyRoundAction.ABSENT: _(
+            "Who is absent during the evaluation (leave, sickness, a trip, training)?"
+        ),
+        LegacyRoundAction.REFUSAL: _("Who refused to acquaint themselves with their result?"),
+        LegacyRoundAction.APPEAL: _("Who appealed to the civil service agency?"),
+    }[action]
+    return _("{question} Type part of their name or their staff id, then press the person.").format(
+        question=asked
+    )
+
+
 def date_refusal() -> str:
     return _("Please type the date as dd.mm.yyyy, e.g. 15.01.2026, or /cancel to stop.")
 

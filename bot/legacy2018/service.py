@@ -382,6 +382,13 @@ async def find_in_year(session: AsyncSession, campaign: CampaignDTO, text: str) 
     return PersonSearch(matched, evaluated)
 
 
+async def evaluated_in_year(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:
+    """The people the year evaluates (a sheet, not excluded): whom HR's steps may name."""
+    sheets = [s for s in await LegacyRepo(session).sheets(campaign.id) if s.excluded_reason is None]
+    people = await EmployeeRepo(session).many(s.employee_id for s in sheets)
+    return [people[s.employee_id] for s in sheets if s.employee_id in people]
+
+
 async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:
     """Whom a sitting is announced to (004 clause 29): the evaluators of the undecided results
     that are ready, and of people back from an absence, whose sheets are due by their own

@@ -9,7 +9,6 @@ from handlers.calibration import hr as calibration
 from handlers.hr import menu
 from handlers.legacy2018 import approval as legacy_approval
 from handlers.legacy2018 import hr as legacy
-from handlers.legacy2018 import people as legacy_people
 from handlers.quarterly import hr as quarters
 from handlers.quarterly import written
 from handlers.staff import audit, roles
@@ -24,7 +23,6 @@ def create_routers() -> list[Router]:
         written.create_router(),
         calibration.create_router(),
         legacy_approval.create_router(),  # its button is checked by the service, for anyone
-        legacy_people.create_router(),  # its steps' buttons before the round screen's other buttons
         legacy.create_router(),  # its typed steps' states before the staff list's
         staff.create_router(),
         results.create_router(),

@@ -51,11 +51,22 @@ def _days(person: Person) -> list[str]:
 
 
 async def _choose_day(person: Person, day: date, month: str) -> tuple[str | None, bool]:
-    """Page the calendar forward to ``month`` ("January 2026") and press ``day``'s button."""
-    for _page in range(13):
-        if f"🗓 {month}" in [t for t, _ in person.last_with_buttons().buttons()]:
+    """Page the calendar to ``month`` ("January 2026"): forward as far as it goes, then back; and
+    press ``day``'s button, whatever it shows (a refusal's alert is returned)."""
+    forward = True
+    for _page in range(26):
+        texts = [t for t, _ in person.last_with_buttons().buttons()]
+        if f"🗓 {month}" in texts:
             break
-        await person.press_exact(next(t for t, _ in person.last_with_buttons().buttons() if t.endswith(" ▶")))
+        pages = (
+            [t for t in texts if t.endswith(" ▶")]
+            if forward
+            else [t for t in texts if t.startswith("◀ ")][:1]
+        )
+        if forward and not pages:
+            forward = False
+            continue
+        await person.press_exact(pages[0])
     rows = person.last_with_buttons().markup.inline_keyboard
     week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
     button = rows[2 + week][column]
