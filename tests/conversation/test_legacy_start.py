@@ -50,6 +50,14 @@ def _days(person: Person) -> list[str]:
     return [b.text for row in rows[2:-2] for b in row]
 
 
+def _cell(person: Person, day: date) -> str:
+    """What the calendar on screen (showing ``day``'s month) shows for ``day``: its number when
+    it may be chosen, "·" or " " when not."""
+    rows = person.last_with_buttons().markup.inline_keyboard
+    week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
+    return str(rows[2 + week][column].text)
+
+
 async def _choose_day(person: Person, day: date, month: str) -> tuple[str | None, bool]:
     """Page the calendar to ``month`` ("January 2026"): forward as far as it goes, then back; and
     press ``day``'s button, whatever it shows (a refusal's alert is returned)."""
