@@ -189,7 +189,7 @@ async def detail_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[s
     action = _started(dialog_manager)[1]
     _sheet, person = chosen
     if action is LegacyRoundAction.REFUSAL:
-        return {"question": ui.detail_question(action, person)}
+        return {"question": ui.act_question(person)}
     return {"question": ui.day_question(action, person)}
 
 
