@@ -114,9 +114,8 @@ async def on_action(
 
 
 async def _stale(session: AsyncSession, campaign: CampaignDTO, data: LegacyRoundCb) -> Refusal | None:
-    """Why a pressed step of the commission is no longer open; None when it is."""
-    if data.action is LegacyRoundAction.SCHEDULE:
-        return await legacy_commission.sitting_refusal(session, campaign)
+    """Why a pressed step of the commission is no longer open; None when it is. (Setting the
+    sitting checks its own: handlers/legacy2018/commission.py.)"""
     if data.action is LegacyRoundAction.CLOSE:
         commission = await LegacyRepo(session).commission(campaign.id)
         latest = commission.latest if commission is not None else None
