@@ -7,10 +7,20 @@ from aiogram import Router
 
 from handlers.broadcasts import hr as broadcast
 from handlers.calibration import hr as calibration
+from handlers.legacy2018 import commission as legacy_commission
+from handlers.legacy2018 import people as legacy_people
+from handlers.legacy2018 import start as legacy_start
 from handlers.survey360 import new_round
 
 
 def create_router() -> Router:
     router = Router(name="wizards")
-    router.include_routers(new_round.create_router(), calibration.create_router(), broadcast.create_router())
+    router.include_routers(
+        new_round.create_router(),
+        calibration.create_router(),
+        broadcast.create_router(),
+        legacy_start.create_router(),
+        legacy_people.create_router(),
+        legacy_commission.create_router(),
+    )
     return router

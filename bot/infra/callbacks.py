@@ -313,15 +313,12 @@ class LegacyRoundCb(CallbackData, prefix="lr"):
 
 
 class LegacyStartAction(StrEnum):
-    BEGIN = "begin"  # "Start a year" on HR's /legacyrounds
-    PROFILE = "prof"  # ``value``: the profile's index in bot.legacy2018.service.LEGACY_PROFILES
-    YEAR = "year"  # ``value``: the year
-    START = "start"  # ``value``: the year confirmed (a button of an older screen is stale)
-    CANCEL = "cancel"
+    BEGIN = "begin"  # "Start a year": ``value`` 0, or a profile's index in LEGACY_PROFILES + 1
 
 
 class LegacyStartCb(CallbackData, prefix="ls"):
-    """HR starts a year under the 2018 method: the profile, the year, the deadline, confirm."""
+    """Opens HR's wizard to start a year under the 2018 method (handlers/legacy2018/start.py);
+    the wizard's own buttons are aiogram-dialog's."""
 
     action: LegacyStartAction
     value: RowId = 0

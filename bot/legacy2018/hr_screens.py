@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -156,18 +157,26 @@ def _commission_lines(commission: CommissionDTO, progress: YearProgress) -> list
     return lines
 
 
-def name_prompt(min_members: int) -> str:
+def members_prompt(min_members: int) -> str:
     return _(
-        "Send the members' staff ids, the chair first, then the word «secretary» and the secretary's staff id, "
-        "e.g. <code>D1 U1 U2 E3 E4 secretary E5</code>. At least {count} members; the secretary does not vote."
+        "Who sits on the commission? Type part of a name or a staff id and press each member; at least "
+        "{count} members. Then press «✔ Done»."
     ).format(count=min_members)
 
 
-def sitting_prompt(days: int) -> str:
+def sitting_day_prompt(days: int) -> str:
     return _(
-        "Send the sitting's date and time, e.g. <code>12.01.2026 10:00</code>: in working hours, on a working "
-        "day at least {days} working days ahead, so that the evaluators are told in time (clause 29)."
+        "Choose the sitting's day: a working day at least {days} working days ahead, so that the evaluators "
+        "are told in time (clause 29)."
     ).format(days=days)
+
+
+def sitting_hour_prompt(day: date) -> str:
+    return _("The sitting on {date}: at what time?").format(date=format_date(day))
+
+
+def setup_stopped() -> str:
+    return _("Stopped: nothing was saved.")
 
 
 def no_majority_line(count: int) -> str:
@@ -201,7 +210,3 @@ def setup_refusal(refusal: Refusal | None) -> str:
     if refusal is Refusal.WRONG_STATE:
         return _("This step is not open now; /legacyrounds shows where the year stands.")
     return _("Not saved: the text could not be read.")
-
-
-def unknown_ids_text(ids: Sequence[str]) -> str:
-    return _("Not saved: not in the staff list: {ids}.").format(ids=", ".join(ids))

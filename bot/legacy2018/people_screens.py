@@ -4,7 +4,6 @@ agency (clause 43). The questions and the replies; the rules are bot/legacy2018/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from html import escape
 
@@ -20,35 +19,6 @@ def _who(person: EmployeeDTO) -> str:
     return f"{escape(person.full_name)} ({escape(person.employee_id)})"
 
 
-def person_question(action: LegacyRoundAction) -> str:
-    asked = {
-        LegacyRoundAction.ABSENT: _(
-            "Who is absent during the evaluation (leave, sickness, a trip, training)?"
-        ),
-        LegacyRoundAction.REFUSAL: _("Who refused to acquaint themselves with their result?"),
-        LegacyRoundAction.APPEAL: _("Who appealed to the civil service agency?"),
-    }[action]
-    return _("{question} Type their name or staff id, or /cancel to stop.").format(question=asked)
-
-
-def nobody_found(text: str) -> str:
-    return _("Nobody in the staff list matches “{text}”: type a name or staff id again, or /cancel.").format(
-        text=escape(text)
-    )
-
-
-def not_in_year(people: Sequence[EmployeeDTO], year: int) -> str:
-    return _("Not evaluated in {year}: {people}. Type another name or staff id, or /cancel.").format(
-        year=year, people=", ".join(_who(p) for p in people)
-    )
-
-
-def several_found(people: Sequence[EmployeeDTO]) -> str:
-    return _("Several people match: {people}. Type the staff id of the one you mean.").format(
-        people=", ".join(_who(p) for p in people)
-    )
-
-
 def not_decided(person: EmployeeDTO, sheet: LegacySheetDTO) -> str:
     """Why nothing about acquaintance or an appeal is recorded for a result not sent yet."""
     if sheet.decision is not None:
@@ -61,21 +31,40 @@ def not_decided(person: EmployeeDTO, sheet: LegacySheetDTO) -> str:
     )
 
 
-def detail_question(action: LegacyRoundAction, person: EmployeeDTO) -> str:
+def act_question(person: EmployeeDTO) -> str:
+    return _(
+        "{person}: type the act of the refusal (its date and who signed it: HR and two other servants, "
+        "clause 41). The result stands (clause 42)."
+    ).format(person=_who(person))
+
+
+def day_question(action: LegacyRoundAction, person: EmployeeDTO) -> str:
+    """The date of an absence or an appeal, chosen in the calendar (typed, when a day off)."""
     questions = {
         LegacyRoundAction.ABSENT: _(
-            "{person}: type the last day absent as dd.mm.yyyy, e.g. 31.12.2025. They are evaluated within the "
-            "working days of clause 4 after they are back."
-        ),
-        LegacyRoundAction.REFUSAL: _(
-            "{person}: type the act of the refusal (its date and who signed it: HR and two other servants, "
-            "clause 41). The result stands (clause 42)."
+            "{person}: choose the last day absent in the calendar, or type it as dd.mm.yyyy if it was a day off. "
+            "They are evaluated within the working days of clause 4 after they are back."
         ),
         LegacyRoundAction.APPEAL: _(
-            "{person}: type the date the appeal was filed as dd.mm.yyyy, e.g. 15.01.2026."
+            "{person}: choose the day the appeal was filed in the calendar, or type it as dd.mm.yyyy if it "
+            "was a day off."
         ),
     }
     return questions[action].format(person=_who(person))
+
+
+def person_prompt(action: LegacyRoundAction) -> str:
+    """Whom the step is about: among the people the year evaluates, found by part of a name."""
+    asked = {
+        LegacyRoundAction.ABSENT: _(
+            "Who is absent during the evaluation (leave, sickness, a trip, training)?"
+        ),
+        LegacyRoundAction.REFUSAL: _("Who refused to acquaint themselves with their result?"),
+        LegacyRoundAction.APPEAL: _("Who appealed to the civil service agency?"),
+    }[action]
+    return _("{question} Type part of their name or their staff id, then press the person.").format(
+        question=asked
+    )
 
 
 def date_refusal() -> str:

@@ -52,6 +52,14 @@ def deadline_problem(year: int, deadline: date, today: date, calendar: WorkCalen
     return None
 
 
+def deadline_range(year: int, today: date) -> tuple[date, date]:
+    """The days a year's deadline is chosen from in the calendar: after the year and after
+    today, up to the end of the year after it (or a year from today, for a year started late).
+    ``deadline_problem`` still says which of them are days off."""
+    first = max(date(year + 1, 1, 1), today + timedelta(days=1))
+    return first, max(date(year + 1, 12, 31), today + timedelta(days=366))
+
+
 def example_deadline(year: int, today: date, calendar: WorkCalendar) -> date:
     """A deadline to show as the example (issue 19): the first working day from the 29th of
     January after the year, or from tomorrow once that is later, so that it is accepted."""

@@ -358,28 +358,11 @@ async def sheet_id_of(session: AsyncSession, campaign_id: int, employee_id: str)
     return sheet.id
 
 
-@dataclass(frozen=True, slots=True)
-class PersonSearch:
-    """Whom HR's typed name or staff id finds in a year: the people of the staff list it
-    matches, and of them those evaluated in the year, with their sheets."""
-
-    matched: list[EmployeeDTO]
-    evaluated: list[tuple[EmployeeDTO, LegacySheetDTO]]
-
-
-async def find_in_year(session: AsyncSession, campaign: CampaignDTO, text: str) -> PersonSearch:
-    """The people ``text`` names (a staff id, or part of a name: the staff list's own search) and
-    their sheets in the year; people not evaluated in it (excluded, or not in it) have none."""
-    matched = await EmployeeRepo(session).search(text)
-    exact = [person for person in matched if person.employee_id == text.strip()]
-    matched = exact or matched  # a staff id names one person, even when it is part of other names
-    repo = LegacyRepo(session)
-    evaluated = []
-    for person in matched:
-        sheet = await repo.sheet_of(campaign.id, person.id)
-        if sheet is not None and sheet.excluded_reason is None:
-            evaluated.append((person, sheet))
-    return PersonSearch(matched, evaluated)
+async def evaluated_in_year(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:
+    """The people the year evaluates (a sheet, not excluded): whom HR's steps may name."""
+    sheets = [s for s in await LegacyRepo(session).sheets(campaign.id) if s.excluded_reason is None]
+    people = await EmployeeRepo(session).many(s.employee_id for s in sheets)
+    return [people[s.employee_id] for s in sheets if s.employee_id in people]
 
 
 async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> list[EmployeeDTO]:

@@ -7,13 +7,11 @@ from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
 from bot.infra.formatting import format_date
 from bot.kernel.eligibility import Ineligibility
 from bot.kernel.methodology import Profile
-from bot.legacy2018.rules import StartProblem
 from bot.legacy2018.service import LEGACY_PROFILES, PLAN_DAYS, YearPreview
 from bot.quarterly.labels import exclusion_label
 from bot.staff.hr_screens import listed
@@ -25,8 +23,10 @@ def _button(text: str, action: LegacyStartAction, value: int = 0) -> InlineKeybo
     return InlineKeyboardButton(text=text, callback_data=LegacyStartCb(action=action, value=value).pack())
 
 
-def start_button() -> InlineKeyboardButton:
-    return _button(_("🆕 Start a year"), LegacyStartAction.BEGIN)
+def start_button(profile: str | None = None) -> InlineKeyboardButton:
+    """Opens the wizard; with ``profile``, at the year (the profile chosen already)."""
+    value = LEGACY_PROFILES.index(profile) + 1 if profile in LEGACY_PROFILES else 0
+    return _button(_("🆕 Start a year"), LegacyStartAction.BEGIN, value)
 
 
 def profile_label(code: str) -> str:
@@ -37,67 +37,38 @@ def profile_label(code: str) -> str:
     return labels.get(code, code)
 
 
-def profile_question(default: str | None) -> Rendered:
-    """The 2018 profiles, the organisation's own first when it runs one."""
+def profile_question(default: str | None) -> tuple[str, list[tuple[str, int]]]:
+    """The question and the 2018 profiles as (label, index), the organisation's own first and
+    marked when it runs one."""
     order = sorted(range(len(LEGACY_PROFILES)), key=lambda i: LEGACY_PROFILES[i] != default)
-    builder = InlineKeyboardBuilder()
+    items = []
     for index in order:
         code = LEGACY_PROFILES[index]
-        mark = "✅ " if code == default else ""
-        builder.row(_button(mark + profile_label(code), LegacyStartAction.PROFILE, index))
-    builder.row(_button(_("✖ Cancel"), LegacyStartAction.CANCEL))
+        items.append((("✅ " if code == default else "") + profile_label(code), index))
     text = _(
         "<b>A year under the 2018 methodology</b> (/cancel stops at any step)\n\nWhich methodology scores it?"
     )
-    return text, builder.as_markup()
+    return text, items
 
 
-def year_question(code: str, this_year: int) -> Rendered:
-    text = _("{profile}\n\nWhich year is evaluated? Press a button or type the year.").format(
+def year_question(code: str) -> str:
+    return _("{profile}\n\nWhich year is evaluated? Press a button or type the year.").format(
         profile=profile_label(code)
     )
-    builder = InlineKeyboardBuilder()
-    builder.row(
-        _button(str(this_year - 1), LegacyStartAction.YEAR, this_year - 1),
-        _button(str(this_year), LegacyStartAction.YEAR, this_year),
-    )
-    builder.row(_button(_("✖ Cancel"), LegacyStartAction.CANCEL))
-    return text, builder.as_markup()
 
 
-def deadline_question(year: int, example: date) -> str:
+def deadline_question(year: int) -> str:
     return _(
-        "Year {year}. What is the deadline of the evaluation? Type a date such as {example}: a working "
-        "day after the year, not in the past."
-    ).format(year=year, example=format_date(example))
+        "Year {year}. What is the deadline of the evaluation? Choose a working day after the year in "
+        "the calendar: the days that may be chosen are shown with their number."
+    ).format(year=year)
 
 
-def year_refusal(problem: StartProblem | None, this_year: int) -> str:
-    """Why a typed year is not taken; None: the year has a round already."""
-    if problem is None:
+def year_refusal(taken: bool, this_year: int) -> str:
+    """Why a year is not taken: it has a round already, or it is out of the method's range."""
+    if taken:
         return _("This year has a round under the 2018 methodology already: /legacyrounds shows it.")
     return _("Please type a year from 2018 to {year}.").format(year=this_year + 1)
-
-
-def deadline_refusal(problem: StartProblem | None, year: int, example: date) -> str:
-    """Why a typed deadline is not taken; None: it is not a date."""
-    match problem:
-        case StartProblem.IN_THE_YEAR:
-            return _("The deadline must come after the year evaluated, i.e. after 31.12.{year}.").format(
-                year=year
-            )
-        case StartProblem.PAST:
-            return _("This date has passed. Type a date not yet passed, e.g. {example}.").format(
-                example=format_date(example)
-            )
-        case StartProblem.DAY_OFF:
-            return _(
-                "This date is a weekend day or a public holiday. Type a working day, e.g. {example}."
-            ).format(example=format_date(example))
-        case _:
-            return _("Please type the date as dd.mm.yyyy, e.g. {example}.").format(
-                example=format_date(example)
-            )
 
 
 def _reason_label(reason: str, profile: Profile) -> str:
@@ -113,7 +84,7 @@ def _reason_label(reason: str, profile: Profile) -> str:
     return exclusion_label(reason)  # e.g. nobody above them in the staff list
 
 
-def confirmation(preview: YearPreview, deadline: date, today: date) -> Rendered:
+def confirmation(preview: YearPreview, deadline: date, today: date) -> str:
     profile = preview.profile
     lines = [
         _("<b>Start {year} under {profile} ({version})?</b>").format(
@@ -147,15 +118,7 @@ def confirmation(preview: YearPreview, deadline: date, today: date) -> Rendered:
                 "The {days} working days to set the plans (clause 9) ended on {date}: they are overdue at once."
             ).format(date=format_date(preview.plan_due), days=PLAN_DAYS)
         )
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(_("▶ Start"), LegacyStartAction.START, preview.year),
-                _button(_("✖ Cancel"), LegacyStartAction.CANCEL),
-            ]
-        ]
-    )
-    return "\n".join(lines), markup
+    return "\n".join(lines)
 
 
 def started_text(year: int, evaluated: int) -> str:
@@ -163,7 +126,3 @@ def started_text(year: int, evaluated: int) -> str:
         "✅ {year} has started: {count} sheets. The direct managers set the plans in /legacy; the year's "
         "screen is below."
     ).format(year=year, count=evaluated)
-
-
-def stale_text() -> str:
-    return _("This step is no longer open: press «Start a year» in /legacyrounds again.")

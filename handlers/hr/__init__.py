@@ -7,8 +7,6 @@ from aiogram import Router
 from handlers.hr import menu
 from handlers.legacy2018 import approval as legacy_approval
 from handlers.legacy2018 import hr as legacy
-from handlers.legacy2018 import people as legacy_people
-from handlers.legacy2018 import start as legacy_start
 from handlers.quarterly import hr as quarters
 from handlers.quarterly import written
 from handlers.staff import audit, roles
@@ -22,9 +20,7 @@ def create_routers() -> list[Router]:
         quarters.create_router(),  # its uploads' states come before the staff list's
         written.create_router(),
         legacy_approval.create_router(),  # its button is checked by the service, for anyone
-        legacy_people.create_router(),  # its steps' buttons before the round screen's other buttons
         legacy.create_router(),  # its typed steps' states before the staff list's
-        legacy_start.create_router(),
         staff.create_router(),
         results.create_router(),
         rounds.create_router(),

@@ -1,10 +1,8 @@
-"""HR runs a 2018-method year's commission in Telegram (/legacyrounds): names it, sets its
-sitting, opens and closes it, and (the head of HR) downloads the protocol. Every step goes
+"""HR runs a 2018-method year's commission in Telegram (/legacyrounds): names it and sets its
+sitting (the wizards of handlers/legacy2018/commission.py), opens and closes it, and (the head of HR) downloads the protocol. Every step goes
 through bot/legacy2018/service.py, which checks the method's rules; a refused step saves nothing."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
@@ -18,33 +16,25 @@ from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
 from bot.infra.config import Settings
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
-from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import commission as legacy_commission
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.hr_screens import (
     conclusion_prompt,
-    name_prompt,
     no_majority_line,
     round_screen,
     rounds_screen,
     setup_refusal,
-    sitting_prompt,
-    unknown_ids_text,
 )
 from bot.legacy2018.service import LegacyError, Refusal
 from bot.reports import files as reports
-from bot.staff.access import Actor
 from handlers.filters import HasPermission
 from handlers.screens import edit_in_place, live_message
 from storage.dto import CampaignDTO
 from storage.legacy2018 import LEGACY, LegacyRepo
-from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
 
 
 class LegacySetup(StatesGroup):
-    commission = State()  # data: campaign
-    sitting = State()  # data: campaign
     conclusion = State()  # data: campaign
 
 
@@ -54,8 +44,6 @@ def create_router() -> Router:
     router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
     router.message.register(on_rounds, Command("legacyrounds"))
     router.callback_query.register(on_action, LegacyRoundCb.filter())
-    router.message.register(on_commission, F.text, ~F.text.startswith("/"), LegacySetup.commission)
-    router.message.register(on_sitting, F.text, ~F.text.startswith("/"), LegacySetup.sitting)
     router.message.register(on_conclusion, F.text, ~F.text.startswith("/"), LegacySetup.conclusion)
     return router
 
@@ -95,21 +83,14 @@ async def on_action(
     if campaign is None:
         await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
         return
-    _profile, rules = legacy.rules_of(campaign)
     action = callback_data.action
     # A button of an older screen: the step it offered may be over (checked again when typed).
     refused = await _stale(session, campaign, callback_data)
     if refused is not None:
         await query.answer(setup_refusal(refused), show_alert=True)
         return
-    prompts = {
-        LegacyRoundAction.NAME: (LegacySetup.commission, name_prompt(rules.commission.min_members)),
-        LegacyRoundAction.SCHEDULE: (
-            LegacySetup.sitting,
-            sitting_prompt(rules.commission.notice_working_days),
-        ),
-        LegacyRoundAction.CLOSE: (LegacySetup.conclusion, conclusion_prompt()),
-    }
+    # Naming the commission and setting the sitting are wizards (handlers/legacy2018/commission.py).
+    prompts = {LegacyRoundAction.CLOSE: (LegacySetup.conclusion, conclusion_prompt())}
     if action in prompts:
         next_state, prompt = prompts[action]
         await state.set_state(next_state)
@@ -133,9 +114,8 @@ async def on_action(
 
 
 async def _stale(session: AsyncSession, campaign: CampaignDTO, data: LegacyRoundCb) -> Refusal | None:
-    """Why a pressed step of the commission is no longer open; None when it is."""
-    if data.action is LegacyRoundAction.SCHEDULE:
-        return await legacy_commission.sitting_refusal(session, campaign)
+    """Why a pressed step of the commission is no longer open; None when it is. (Setting the
+    sitting checks its own: handlers/legacy2018/commission.py.)"""
     if data.action is LegacyRoundAction.CLOSE:
         commission = await LegacyRepo(session).commission(campaign.id)
         latest = commission.latest if commission is not None else None
@@ -178,72 +158,6 @@ async def _typed_round(message: Message, session: AsyncSession, state: FSMContex
     if campaign is None:
         await message.answer(setup_refusal(Refusal.WRONG_STATE))
     return campaign
-
-
-async def on_commission(
-    message: Message, session: AsyncSession, state: FSMContext, clock: Clock, actor: Actor
-) -> None:
-    """ "D1 U1 U2 E3 E4 secretary E5": the members, the chair first, and the secretary."""
-    words = (message.text or "").replace(",", " ").split()
-    marker = next(
-        (i for i, word in enumerate(words) if word.casefold() in {"secretary", "хатшы", "секретарь"}), None
-    )
-    members, secretary = words, None
-    if marker is not None:
-        members, rest = words[:marker], words[marker + 1 :]
-        if len(rest) != 1:
-            await message.answer(setup_refusal(None))  # the state stays: HR may send it again
-            return
-        secretary = rest[0]
-    campaign = await _typed_round(message, session, state)
-    if campaign is None:
-        return
-    wanted = [*members, *([secretary] if secretary else [])]
-    found = await EmployeeRepo(session).by_external_ids(wanted)
-    unknown = [code for code in wanted if code not in found]
-    if unknown or not members:
-        await message.answer(unknown_ids_text(unknown) if unknown else setup_refusal(None))
-        return
-    named = await legacy_commission.name_commission(
-        session,
-        campaign,
-        [found[code].id for code in members],
-        found[members[0]].id,
-        found[secretary].id if secretary else None,
-        actor=actor,
-        now=clock.now(),
-    )
-    if isinstance(named, Refusal):
-        await message.answer(setup_refusal(named))
-        return
-    text, markup = await round_view(session, campaign)
-    await message.answer(text, reply_markup=markup)
-
-
-async def on_sitting(
-    message: Message,
-    session: AsyncSession,
-    state: FSMContext,
-    clock: Clock,
-    settings: Settings,
-    calendar: WorkCalendar,
-) -> None:
-    try:
-        moment = datetime.strptime((message.text or "").strip(), "%d.%m.%Y %H:%M")  # local time
-    except ValueError:
-        await message.answer(setup_refusal(None))
-        return
-    campaign = await _typed_round(message, session, state)
-    if campaign is None:
-        return
-    refused = await legacy_commission.schedule_sitting(
-        session, campaign, moment, today=clock.today(), now=clock.now(), calendar=calendar, zone=settings.zone
-    )
-    if refused is not None:
-        await message.answer(setup_refusal(refused))
-        return
-    text, markup = await round_view(session, campaign)
-    await message.answer(text, reply_markup=markup)
 
 
 async def on_conclusion(message: Message, session: AsyncSession, state: FSMContext, clock: Clock) -> None:

@@ -1,42 +1,46 @@
 """HR starts a year under the 2018 method in Telegram: /legacyrounds → «Start a year» (or
 /newround when the organisation's own profile is a 2018 one) → the profile → the year → the
-deadline → a confirmation with who is and is not evaluated → Start. The year is made by
-bot/legacy2018/service.py start_year, the same as the command line's legacy-start; the state holds
-only the choices so far, and a refused step changes nothing."""
+deadline in the working-day calendar → a confirmation with who is and is not evaluated →
+Start. A wizard on aiogram-dialog (bot/infra/dialogs): one message edited in place, ◀ Back and
+✖ Cancel on every window. The year is made by bot/legacy2018/service.py start_year, the same as
+the command line's legacy-start; the wizard holds only the choices so far, and a refused step
+changes nothing."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
+from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
+from aiogram_dialog.widgets.kbd import Button, ManagedCalendar, Row, Select
+from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
 from bot.infra.config import Settings
+from bot.infra.dialogs import Tr, __, back_and_cancel, refuse, send, wizard
+from bot.infra.dialogs.calendar import DayRange, WorkdayCalendar
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import load_profile
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import service as legacy
-from bot.legacy2018.rules import StartProblem, deadline_problem, example_deadline, year_problem
-from bot.legacy2018.service import LEGACY_PROFILES, LegacyError, Refusal
+from bot.legacy2018.rules import deadline_range, year_problem
+from bot.legacy2018.service import LEGACY_PROFILES, LegacyError, Refusal, YearPreview
 from bot.legacy2018.start_screens import (
     confirmation,
     deadline_question,
-    deadline_refusal,
     profile_question,
-    stale_text,
     started_text,
     year_question,
     year_refusal,
 )
 from bot.staff.access import Actor
-from bot.staff.rules import parse_date
 from handlers.filters import HasPermission
 from handlers.legacy2018.hr import round_view
 from handlers.screens import live_message
@@ -44,35 +48,76 @@ from handlers.screens import live_message
 
 class LegacyStart(StatesGroup):
     profile = State()
-    year = State()  # data: profile
-    deadline = State()  # data: profile, year
-    confirm = State()  # data: profile, year, deadline
+    year = State()  # dialog data: profile
+    deadline = State()  # dialog data: profile, year
+    confirm = State()  # dialog data: profile, year, deadline
 
 
 def create_router() -> Router:
+    """On the wizards' router (handlers/wizards.py): the button that opens the wizard, and it."""
     router = Router(name="hr-legacy-start")
     router.message.filter(HasPermission(Permission.RUN_ROUNDS))
     router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.message.register(on_cancel, Command("cancel"), StateFilter(LegacyStart))
     router.callback_query.register(on_begin, LegacyStartCb.filter(F.action == LegacyStartAction.BEGIN))
-    router.callback_query.register(
-        on_cancel_button, LegacyStartCb.filter(F.action == LegacyStartAction.CANCEL), StateFilter(LegacyStart)
-    )
-    router.callback_query.register(
-        on_profile, LegacyStartCb.filter(F.action == LegacyStartAction.PROFILE), LegacyStart.profile
-    )
-    router.callback_query.register(
-        on_year_button, LegacyStartCb.filter(F.action == LegacyStartAction.YEAR), LegacyStart.year
-    )
-    router.message.register(on_year_text, LegacyStart.year, F.text)
-    router.message.register(on_deadline, LegacyStart.deadline, F.text)
-    router.callback_query.register(
-        on_start, LegacyStartCb.filter(F.action == LegacyStartAction.START), LegacyStart.confirm
-    )
-    # A button of a step that is over (pressed twice, or on an older screen): nothing changes.
-    router.callback_query.register(on_stale, LegacyStartCb.filter())
-    router.message.register(on_unexpected, StateFilter(LegacyStart))
+    router.include_router(_dialog())
     return router
+
+
+def _stopped() -> str:
+    return _("Stopped: no year was started.")
+
+
+def _dialog() -> Dialog:
+    profiles = Select(
+        Format("{item[0]}"),
+        id="profile",
+        item_id_getter=lambda item: item[1],
+        items="profiles",
+        type_factory=int,
+        on_click=on_profile,
+    )
+    years = Select(
+        Format("{item}"),
+        id="year",
+        item_id_getter=lambda item: item,
+        items="years",
+        type_factory=int,
+        on_click=on_year_button,
+    )
+    dialog = wizard(
+        Window(
+            Format("{question}"),
+            profiles,
+            back_and_cancel(_stopped, back=False),
+            state=LegacyStart.profile,
+            getter=profile_getter,
+        ),
+        Window(
+            Format("{question}"),
+            Row(years),
+            TextInput(id="year_typed", on_success=on_year_text),
+            back_and_cancel(_stopped),
+            state=LegacyStart.year,
+            getter=year_getter,
+        ),
+        Window(
+            Format("{question}"),
+            WorkdayCalendar("deadline", on_deadline, _deadline_range),
+            back_and_cancel(_stopped),
+            state=LegacyStart.deadline,
+            getter=deadline_getter,
+        ),
+        Window(
+            Format("{question}"),
+            Button(Tr(__("▶ Start")), id="start", on_click=on_start),
+            back_and_cancel(_stopped),
+            state=LegacyStart.confirm,
+            getter=confirm_getter,
+        ),
+    )
+    dialog.message.filter(HasPermission(Permission.RUN_ROUNDS))
+    dialog.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    return dialog
 
 
 def default_profile(settings: Settings) -> str | None:
@@ -80,162 +125,131 @@ def default_profile(settings: Settings) -> str | None:
     return settings.methodology_profile if settings.methodology_profile in LEGACY_PROFILES else None
 
 
-async def ask_year(message: Message, state: FSMContext, code: str, clock: Clock) -> None:
-    """The year's question, the profile chosen (also /newround's way in under a 2018 profile)."""
-    await state.set_state(LegacyStart.year)
-    await state.update_data(profile=code)
-    text, markup = year_question(code, clock.today().year)
-    await message.answer(text, reply_markup=markup)
-
-
-async def on_begin(query: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    message = await live_message(query)
-    if message is None:
+async def open_year(manager: DialogManager, code: str | None = None) -> None:
+    """Opens the wizard: at the profile, or, ``code`` chosen already, at the year (/newround
+    under a 2018 profile)."""
+    if code is None:
+        await manager.start(LegacyStart.profile, mode=StartMode.RESET_STACK)
         return
-    await state.clear()
-    await state.set_state(LegacyStart.profile)
-    text, markup = profile_question(default_profile(settings))
-    await message.answer(text, reply_markup=markup)
+    await manager.start(LegacyStart.year, data={"profile": code}, mode=StartMode.RESET_STACK)
+
+
+async def on_begin(query: CallbackQuery, callback_data: LegacyStartCb, dialog_manager: DialogManager) -> None:
+    if await live_message(query) is None:
+        return
+    index = callback_data.value - 1
+    await open_year(dialog_manager, LEGACY_PROFILES[index] if 0 <= index < len(LEGACY_PROFILES) else None)
     await query.answer()
 
 
-async def on_profile(
-    query: CallbackQuery, callback_data: LegacyStartCb, state: FSMContext, clock: Clock
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    if not 0 <= callback_data.value < len(LEGACY_PROFILES):
-        await query.answer(stale_text(), show_alert=True)
-        return
-    await ask_year(message, state, LEGACY_PROFILES[callback_data.value], clock)
-    await query.answer()
+# ---------------------------------------------------------------------- the profile and the year
 
 
-async def _take_year(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    year: int,
-    clock: Clock,
-    calendar: WorkCalendar,
-) -> None:
+def _profile(manager: DialogManager) -> str:
+    code = manager.dialog_data.get("profile")
+    if code is None and isinstance(manager.start_data, dict):
+        code = manager.start_data.get("profile")
+    return str(code)
+
+
+async def profile_getter(settings: Settings, **_kwargs: Any) -> dict[str, Any]:
+    question, items = profile_question(default_profile(settings))
+    return {"question": question, "profiles": items}
+
+
+async def on_profile(event: ChatEvent, _widget: Any, manager: DialogManager, index: int) -> None:
+    manager.dialog_data["profile"] = LEGACY_PROFILES[index]
+    await manager.switch_to(LegacyStart.year)
+
+
+async def year_getter(dialog_manager: DialogManager, clock: Clock, **_kwargs: Any) -> dict[str, Any]:
+    this_year = clock.today().year
+    return {"question": year_question(_profile(dialog_manager)), "years": [this_year - 1, this_year]}
+
+
+async def _take_year(manager: DialogManager, year: int) -> None:
+    clock: Clock = manager.middleware_data["clock"]
+    session: AsyncSession = manager.middleware_data["session"]
     today = clock.today()
-    problem = year_problem(year, today)
-    if problem is not None or await legacy.year_taken(session, year):
-        await message.answer(year_refusal(problem, today.year))
+    if year_problem(year, today) is not None:
+        await refuse(manager, year_refusal(False, today.year))
         return
-    await state.update_data(year=year)
-    await state.set_state(LegacyStart.deadline)
-    await message.answer(deadline_question(year, example_deadline(year, today, calendar)))
+    if await legacy.year_taken(session, year):
+        await refuse(manager, year_refusal(True, today.year))
+        return
+    manager.dialog_data.update(profile=_profile(manager), year=year)
+    await manager.switch_to(LegacyStart.deadline)
 
 
-async def on_year_button(
-    query: CallbackQuery,
-    callback_data: LegacyStartCb,
-    state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-    calendar: WorkCalendar,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await _take_year(message, state, session, callback_data.value, clock, calendar)
-    await query.answer()
+async def on_year_button(event: ChatEvent, _widget: Any, manager: DialogManager, year: int) -> None:
+    await _take_year(manager, year)
 
 
 async def on_year_text(
-    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, calendar: WorkCalendar
+    message: Message, _widget: ManagedTextInput[str], manager: DialogManager, text: str
 ) -> None:
-    text = (message.text or "").strip()
+    text = text.strip()
     if not text.isdigit():
-        await message.answer(year_refusal(StartProblem.YEAR, clock.today().year))
+        clock: Clock = manager.middleware_data["clock"]
+        await refuse(manager, year_refusal(False, clock.today().year))
         return
-    await _take_year(message, state, session, int(text), clock, calendar)
+    await _take_year(manager, int(text))
+
+
+# ---------------------------------------------------------------------- the deadline and Start
+
+
+def _deadline_range(manager: DialogManager) -> DayRange:
+    clock: Clock = manager.middleware_data["clock"]
+    return DayRange(*deadline_range(int(manager.dialog_data["year"]), clock.today()))
+
+
+async def deadline_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
+    return {"question": deadline_question(int(dialog_manager.dialog_data["year"]))}
 
 
 async def on_deadline(
-    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, calendar: WorkCalendar
+    event: ChatEvent, _widget: ManagedCalendar, manager: DialogManager, day: date, /
 ) -> None:
-    data = await state.get_data()
-    year, today = int(data["year"]), clock.today()
-    deadline = parse_date((message.text or "").strip())
-    problem = deadline_problem(year, deadline, today, calendar) if deadline else None
-    if deadline is None or problem is not None:
-        # On a day off, the working day after it; otherwise a date that would be accepted.
-        if deadline is not None and problem is StartProblem.DAY_OFF:
-            example = calendar.on_or_after(deadline)
-        else:
-            example = example_deadline(year, today, calendar)
-        await message.answer(deadline_refusal(problem, year, example))
-        return
-    preview = await legacy.preview_year(session, load_profile(str(data["profile"])), year, calendar)
+    manager.dialog_data["deadline"] = day.isoformat()
+    await manager.switch_to(LegacyStart.confirm)
+
+
+async def _preview(manager: DialogManager) -> YearPreview | Refusal:
+    data = manager.dialog_data
+    session: AsyncSession = manager.middleware_data["session"]
+    calendar: WorkCalendar = manager.middleware_data["calendar"]
+    return await legacy.preview_year(session, load_profile(str(data["profile"])), int(data["year"]), calendar)
+
+
+async def confirm_getter(dialog_manager: DialogManager, clock: Clock, **_kwargs: Any) -> dict[str, Any]:
+    preview = await _preview(dialog_manager)
     if isinstance(preview, Refusal):  # started meanwhile (another HR officer, the command line)
-        await state.clear()
-        await message.answer(year_refusal(None, today.year))
-        return
-    await state.update_data(deadline=deadline.isoformat())
-    await state.set_state(LegacyStart.confirm)
-    text, markup = confirmation(preview, deadline, today)
-    await message.answer(text, reply_markup=markup)
+        return {"question": year_refusal(True, clock.today().year)}
+    deadline = date.fromisoformat(str(dialog_manager.dialog_data["deadline"]))
+    return {"question": confirmation(preview, deadline, clock.today())}
 
 
-async def on_start(
-    query: CallbackQuery,
-    callback_data: LegacyStartCb,
-    state: FSMContext,
-    session: AsyncSession,
-    clock: Clock,
-    calendar: WorkCalendar,
-    actor: Actor,
-) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    data = await state.get_data()
-    if int(data.get("year", 0)) != callback_data.value:  # the button of an older confirmation
-        await query.answer(stale_text(), show_alert=True)
-        return
-    await state.clear()
+async def on_start(query: CallbackQuery, _button: Button, manager: DialogManager) -> None:
+    data, mw = manager.dialog_data, manager.middleware_data
+    clock: Clock = mw["clock"]
+    session: AsyncSession = mw["session"]
+    actor = Actor(query.from_user.id, mw["roles"])  # the dialog's HasPermission filter let it in
     try:
         started = await legacy.start_year(
             session,
             load_profile(str(data["profile"])),
-            callback_data.value,
+            int(data["year"]),
             date.fromisoformat(str(data["deadline"])),
-            calendar,
+            mw["calendar"],
             today=clock.today(),
             now=clock.now(),
             actor=actor,
         )
     except LegacyError:  # the year was started meanwhile
-        await query.answer(year_refusal(None, clock.today().year), show_alert=True)
+        await refuse(manager, year_refusal(True, clock.today().year))
         return
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(started_text(started.campaign.year, started.sheets))
-    text, markup = await round_view(session, started.campaign)
-    await message.answer(text, reply_markup=markup)
-    await query.answer()
-
-
-async def on_cancel(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(_("Stopped: no year was started."))
-
-
-async def on_cancel_button(query: CallbackQuery, state: FSMContext) -> None:
-    message = await live_message(query)
-    if message is None:
-        return
-    await state.clear()
-    await message.answer(_("Stopped: no year was started."))
-    await query.answer()
-
-
-async def on_stale(query: CallbackQuery) -> None:
-    await query.answer(stale_text(), show_alert=True)
-
-
-async def on_unexpected(message: Message) -> None:
-    await message.answer(_("Please answer the question above, or send /cancel to stop."))
+    await manager.done()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(started_text(started.campaign.year, started.sheets))
+    await send(manager, *await round_view(session, started.campaign))

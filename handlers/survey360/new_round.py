@@ -487,7 +487,7 @@ async def on_new_round(
                 "This organisation evaluates under the 2018 methodology ({profile}): /newround starts a year of it."
             ).format(profile=profile.code)
         )
-        await legacy_start.ask_year(message, state, profile.code, clock)
+        await legacy_start.open_year(dialog_manager, profile.code)
         return
     await dialog_manager.start(NewRound.year, mode=StartMode.RESET_STACK)
 

@@ -44,6 +44,7 @@ from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 from tests.conversation.harness import ShownMessage
+from tests.conversation.test_legacy_start import _cell, _choose_day
 from tests.conversation.test_quarterly import _in_english
 from tests.conversation.test_reminders import HR_ACCOUNT, _at, _hr_account
 from tests.factories import TELEGRAM_IDS
@@ -543,27 +544,36 @@ async def test_hr_runs_the_commission_from_its_screen(world: World) -> None:
     assert "Commission: not named yet." in hr.last.text
 
     await hr.press("Name the commission")
-    assert "At least 5 members" in hr.last.text
-    await hr.say("D1 U1 U2 E3 X9 secretary E5")
-    assert hr.last.text == "Not saved: not in the staff list: X9."
-    await hr.say("/legacyrounds")
-    await hr.press("Name the commission")
-    await hr.say("D1 U1 U2 E3 secretary E5")  # four members
-    assert hr.last.text.startswith("Not saved: the commission needs enough members")
-    await hr.say("/legacyrounds")
-    await hr.press("Name the commission")
-    await hr.say("D1 U1 U2 E3 E4 secretary E5")
+    assert "at least 5 members" in hr.last.text
+    await hr.say("X9")  # nobody: not offered
+    assert "Nobody matches “X9”" in hr.last.text
+    await hr.say("D1, U1, U2, E3")  # staff ids typed are taken at once: four members
+    assert "Chosen (4): " in hr.last.text
+    text, alert = await hr.press("✔ Done (4)")
+    assert alert and (text or "").startswith("Not saved: the commission needs enough members")
+    await hr.say("Петров")
+    await hr.press("Петров Игорь")
+    await hr.press("✔ Done (5)")
+    assert hr.last.text == "Who chairs the commission? Press one of the members."
+    members = [t for t, _ in hr.last_with_buttons().buttons()][:-2]
+    assert len(members) == 5 and members[-1] == "Серікова Айгерім Нұрланқызы (D1)"
+    await hr.press("◀ Back")  # the members stay chosen
+    assert "Chosen (5): " in hr.last.text
+    await hr.press("✔ Done (5)")
+    await hr.press("Серікова Айгерім")
+    assert hr.last.text.startswith("Who is the secretary?")
+    await hr.say("Серікова")  # a member cannot be the secretary: not offered
+    assert [t for t, _ in hr.last_with_buttons().buttons() if t.endswith(")")] == []
+    await hr.say("Қасымова")
+    await hr.press("Қасымова Әсел Маратқызы (E5)")
     assert "Commission: 5 members, named" in hr.last.text
 
     await hr.press("Set the sitting")
     assert "at least 7 working days ahead" in hr.last.text
-    await hr.say("03.12.2025 10:00")  # 2 working days ahead
-    assert (
-        hr.last.text == "Not saved: the sitting must be in working hours on a working day far enough ahead."
-    )
-    await hr.say("/legacyrounds")
-    await hr.press("Set the sitting")
-    await hr.say("11.12.2025 10:00")
+    # 3 December, 2 working days ahead, is not offered; 11 December is.
+    assert _cell(hr, date(2025, 12, 3)) == " "
+    await _choose_day(hr, date(2025, 12, 11), "December 2025")
+    await hr.press_exact("10:00")
     assert "Commission: 5 members.\nSitting 1, 11.12.2025 10:00: sitting set." in hr.last.text
 
     await _ready_sheets_only(world, sheets)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from storage.models import Employee, LegacySheet
 from tests.conversation.conftest import World
+from tests.conversation.test_legacy_start import _choose_day
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
 from tests.storage.test_legacy_year import staff_with_categories
 
@@ -51,9 +52,9 @@ async def test_probation_and_a_recent_return_are_not_evaluated(world: World) -> 
     await hr.say("/legacyrounds")
     await hr.press("Жылды бастау")
     await hr.press("kz-2018:")
-    await hr.press("2025")
-    await hr.say("30.01.2026")
-    confirmation = hr.last
+    await hr.press_exact("2025")
+    await _choose_day(hr, date(2026, 1, 30), "Қаңтар 2026")
+    confirmation = hr.last_with_buttons()
     for line in (
         "Бағаланады: 4.",
         "Бағаланбайды: 4.",
@@ -63,7 +64,7 @@ async def test_probation_and_a_recent_return_are_not_evaluated(world: World) -> 
     ):
         assert line in confirmation.text, line
 
-    await hr.press("Бастау", confirmation)
+    await hr.press("▶ Бастау", confirmation)
     excluded = await _excluded(world)
     assert excluded["E3"] == "on_probation"
     assert excluded["E4"] == "too_soon_after_return"

@@ -1,9 +1,10 @@
 """HR records a person's step of a 2018-method year in /legacyrounds, through the real
 dispatcher: an absence (004 clause 4), a refusal to acquaint themselves with the result
 (clauses 41-42) and an appeal to the civil service agency (clause 43), by the same service
-functions as the command line. An unknown person, a person not evaluated in the year, an
-unreadable or future date, a result not decided yet, a stale or forged button, a person who is
-not HR and /cancel change nothing.
+functions as the command line. HR finds the person by part of a name and presses them, and
+chooses the date in the calendar. An unknown person or a person not evaluated in the year is not
+offered; an unreadable or future date typed, a result not decided yet, a stale or forged button,
+a person who is not HR, /cancel and ✖ Cancel change nothing.
 
 The clock: Monday 01.12.2025, 11:00 in Almaty; a 2025 round under kz-2018 (tests/conversation/
 test_legacy.py), in which D1 (nobody above) and E5 (new in the post) are not evaluated.
@@ -25,13 +26,20 @@ from storage.legacy2018 import LegacyRepo
 from storage.models import AuditEntry, LegacySheet
 from storage.staff.employees import EmployeeRepo
 from tests.conversation.conftest import FixedClock, World
+from tests.conversation.harness import Person
 from tests.conversation.test_legacy import _year
+from tests.conversation.test_legacy_start import _choose_day, _days
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
 from tests.factories import TELEGRAM_IDS
 from tests.legacy_support import approve_latest
 from tests.storage.test_legacy_year import staff_with_categories
 
 STALE = "This button no longer works. Press /start."
+
+
+def _picked(person: Person) -> list[str]:
+    """The people the picker offers on screen: "Name (staff id)" buttons."""
+    return [t for t, _ in person.last_with_buttons().buttons() if t.endswith(")")]
 
 
 async def _sheet(world: World, sheet_id: int) -> tuple[object, ...]:
@@ -104,22 +112,36 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     )
     assert alert and text == "This step is not open now; /legacyrounds shows where the year stands."
 
-    # 1. Absent (clause 4).
+    # 1. Absent (clause 4): the person is found by part of a name among those evaluated.
     await hr.press("Absent", screen)
     assert hr.last.text.startswith("Who is absent during the evaluation")
+    assert _picked(hr) == []
     await hr.say("Nobody Such")
-    assert hr.last.text.startswith("Nobody in the staff list matches “Nobody Such”")
-    await hr.say("D1")  # nobody above them: not evaluated
-    assert hr.last.text.startswith("Not evaluated in 2025: Серікова Айгерім Нұрланқызы (D1).")
-    await hr.say("ов")  # part of several names
-    assert hr.last.text.startswith("Several people match: ")
-    await hr.say("E2")
-    assert hr.last.text.startswith("Smith John (E2): type the last day absent as dd.mm.yyyy")
+    assert "Nobody matches “Nobody Such”" in hr.last.text and _picked(hr) == []
+    await hr.say("D1")  # nobody above them: not evaluated, so not offered
+    assert "Nobody matches “D1”" in hr.last.text and _picked(hr) == []
+    await hr.say("Серікова")
+    assert _picked(hr) == []
+    await hr.say("ов")  # part of several names: each evaluated one is a button, E5 (new) is not
+    assert _picked(hr) == [
+        "Ахметов Ерлан Болатұлы (U1)",
+        "Иванова Ольга Петровна (U2)",
+        "Нұрланов Асқар Ерланұлы (E3)",
+        "Омарова Дана Серікқызы (E1)",
+        "Петров Игорь Сергеевич (E4)",
+    ]
+    await hr.say("Smith")
+    await hr.press("Smith John (E2)")
+    assert hr.last.text.startswith("Smith John (E2): choose the last day absent in the calendar")
+    assert "🗓 December 2025" in [t for t, _ in hr.last_with_buttons().buttons()]  # today's month
+    await hr.press("◀ Back")  # another person, then back to E2
+    assert hr.last.text.startswith("Who is absent during the evaluation")
+    await hr.say("E2")  # a staff id typed whole is taken at once
     for typed in ("after new year", "31.02.2025"):
         await hr.say(typed)
-        assert hr.last.text == "Please type the date as dd.mm.yyyy, e.g. 15.01.2026, or /cancel to stop."
+        assert hr.chat[-2].text == "Please type the date as dd.mm.yyyy, e.g. 15.01.2026, or /cancel to stop."
     assert await _sheet(world, sheets["E2"]) == nothing
-    await hr.say("31.12.2025")
+    await _choose_day(hr, date(2025, 12, 31), "December 2025")
     assert any(
         m.text.startswith(
             "✅ Smith John (E2): absent until 31.12.2025, back on 05.01.2026; to be evaluated by 13.01.2026"
@@ -131,20 +153,28 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     await hr.say("01.01.2026")  # the step is over: the text records nothing
     assert (await _sheet(world, sheets["E2"]))[:2] == (date(2025, 12, 31), date(2026, 1, 13))
 
-    # /cancel stops; the date typed after it records nothing.
+    # /cancel stops, and so does ✖ Cancel; the date typed after it records nothing.
     await hr.press("Absent", hr.last_with_buttons())
     await hr.say("E3")
     await hr.say("/cancel")
+    assert hr.last.text == "Stopped."
+    await hr.say("31.12.2025")
+    await hr.say("/legacyrounds")
+    await hr.press("Absent")
+    await hr.say("E3")
+    await hr.press("✖ Cancel")
     assert hr.last.text == "Stopped: nothing was recorded."
     await hr.say("31.12.2025")
     assert await _sheet(world, sheets["E3"]) == nothing
+    await hr.say("/legacyrounds")
 
     # 2. A refusal before the result is decided: refused, nothing recorded.
     await hr.press_data(
         LegacyRoundCb(campaign=1, action=LegacyRoundAction.REFUSAL).pack(), hr.last_with_buttons()
     )
     await hr.say("E1")
-    assert hr.last.text.startswith("Nothing recorded: the commission has not decided the result of")
+    assert hr.chat[-2].text.startswith("Nothing recorded: the commission has not decided the result of")
+    assert hr.last.text.startswith("Who refused to acquaint themselves")  # the question stands
     await hr.say("Act No. 1 of 20.01.2026")
     assert await _sheet(world, sheets["E1"]) == nothing
 
@@ -161,8 +191,9 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     await hr.press_data(
         LegacyRoundCb(campaign=1, action=LegacyRoundAction.REFUSAL).pack(), hr.last_with_buttons()
     )
-    await hr.say("E1")
-    assert hr.last.text.startswith(
+    await hr.say("Омарова")
+    text, alert = await hr.press("Омарова Дана")
+    assert alert and (text or "").startswith(
         "Nothing recorded: the result of Омарова Дана Серікқызы (E1) awaits approval"
     )
     await _approve(world, sheets["E1"], datetime(2026, 1, 12, 9, 0, tzinfo=UTC))
@@ -175,7 +206,7 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     await hr.say("/legacyrounds")
     await hr.press("Absent")
     await hr.say("E1")
-    await hr.say("31.12.2025")
+    await _choose_day(hr, date(2025, 12, 31), "December 2025")
     assert any(
         m.text.startswith(
             "Nothing recorded: the commission has decided the result of Омарова Дана Серікқызы (E1)"
@@ -212,26 +243,28 @@ async def test_hr_records_an_absence_a_refusal_and_an_appeal(world: World) -> No
     # 3. Appeals (clause 43): the 10 working days from 12.01.2026 end on 26.01.2026.
     await hr.press("Appeal noted")
     await hr.say("E1")
-    assert "type the date the appeal was filed" in hr.last.text
+    assert "choose the day the appeal was filed in the calendar" in hr.last.text
+    # Days to come are not offered (today: Wednesday 28.01.2026); typed, they are refused.
+    assert _days(hr)[28:35] == ["26", "27", "28", " ", " ", " ", " "]
     for typed, reply in (
         ("yesterday", "Please type the date as dd.mm.yyyy, e.g. 15.01.2026, or /cancel to stop."),
         ("29.01.2026", "This date has not come yet: please type the day the appeal was filed, or /cancel."),
     ):
         await hr.say(typed)
-        assert hr.last.text == reply, typed
+        assert hr.chat[-2].text == reply, typed
     assert (await _sheet(world, sheets["E1"]))[4] is None
-    await hr.say("27.01.2026")
+    await _choose_day(hr, date(2026, 1, 27), "January 2026")
     assert any("It was filed after the 10 working days of clause 43" in m.text for m in hr.chat[-2:])
     assert (await _sheet(world, sheets["E1"]))[4] == date(2026, 1, 27)
     await hr.press("Appeal noted")
     await hr.say("E3")
-    await hr.say("20.01.2026")
+    await _choose_day(hr, date(2026, 1, 20), "January 2026")
     assert any("is noted, within the 10 working days of clause 43" in m.text for m in hr.chat[-2:])
     assert (await _sheet(world, sheets["E3"]))[4] == date(2026, 1, 20)
     # A second appeal of E1: refused, the first date stays.
     await hr.press("Appeal noted")
     await hr.say("E1")
-    await hr.say("28.01.2026")
+    await _choose_day(hr, date(2026, 1, 28), "January 2026")
     assert any(
         m.text.startswith("Nothing recorded: an appeal of Омарова Дана Серікқызы (E1)") for m in hr.chat[-2:]
     )
@@ -269,7 +302,7 @@ async def test_a_profile_without_an_absence_rule_records_no_absence(world: World
     await hr.press("Отсутствовал")
     assert hr.last.text.startswith("Кто отсутствовал в период оценки")
     await hr.say("E1")
-    await hr.say("31.12.2025")
+    await _choose_day(hr, date(2025, 12, 31), "Декабрь 2025")
     assert any(
         m.text.startswith("Ничего не зарегистрировано: методика этого года не содержит нормы")
         for m in hr.chat[-2:]

@@ -11,6 +11,7 @@ today is Monday 1 December 2025.
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from pypdf import PdfReader
 
@@ -27,6 +28,7 @@ from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
 from tests.conversation.conftest import World
 from tests.conversation.test_legacy import HR_HEAD_ACCOUNT, _ready_for_commission, _year
+from tests.conversation.test_legacy_start import _cell, _choose_day
 from tests.conversation.test_quarterly import _in_english
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
 from tests.factories import TELEGRAM_IDS
@@ -108,21 +110,21 @@ async def test_hr_sets_a_further_sitting_after_one_without_a_quorum(world: World
     await stranger.say("12.12.2025 10:00")
     assert await _sittings(world) == first
 
-    # HR: a word, then a date too soon (7 working days are needed), change nothing.
+    # HR: a day too soon (7 working days are needed) is not offered: a blank, a press on it does nothing.
     await hr.press("Set the sitting")
     assert "at least 7 working days ahead" in hr.last.text
-    await hr.say("next Friday")
-    assert hr.last.text == "Not saved: the text could not be read."
-    await hr.say("09.12.2025 10:00")  # 6 working days ahead
-    assert (
-        hr.last.text == "Not saved: the sitting must be in working hours on a working day far enough ahead."
-    )
-    await hr.say("12.12.2025 10:00")  # the question is over: not taken as a sitting
+    text, alert = await _choose_day(hr, date(2025, 12, 9), "December 2025")  # 6 working days ahead
+    assert text is None and not alert
+    assert _cell(hr, date(2025, 12, 9)) == " " and _cell(hr, date(2025, 12, 10)) == "10"
+    await hr.say("/legacyrounds")  # a command leaves the wizard: nothing set
     assert await _sittings(world) == first
 
-    await hr.say("/legacyrounds")
     await hr.press("Set the sitting")
-    await hr.say("12.12.2025 10:00")
+    await _choose_day(hr, date(2025, 12, 12), "December 2025")
+    assert hr.last.text == "The sitting on 12.12.2025: at what time?"
+    hours = [t for t, _ in hr.last_with_buttons().buttons()]
+    assert hours[0] == "09:00" and hours[9] == "18:00" and "19:00" not in hours  # working hours
+    await hr.press_exact("10:00")
     assert "Sitting 2, 12.12.2025 10:00: sitting set." in hr.last.text
     assert await _sittings(world) == [*first, (2, "scheduled", "12.12.2025 10:00")]
     delivery = create_delivery(world.runtime, world.bot)

@@ -1,7 +1,8 @@
 """HR starts a year under the 2018 method from Telegram (/legacyrounds → «Start a year», or
 /newround when the organisation's profile is a 2018 one), through the real dispatcher. Every bad
-answer (a word for a year, a year before the method, a date in the year, a weekend, a date
-that has passed), a stale or forged button and a person who is not HR change nothing.
+answer (a word for a year, a year before the method, a year taken), a day off pressed in the
+calendar, a stale or forged button and a person who is not HR change nothing; days in the year,
+past days and days off are not offered.
 
 The clock: Monday 01.12.2025, 11:00 in Almaty. The department of tests/factories.py with post
 categories: 8 people, of whom D1 has nobody above and E5 came in November.
@@ -22,7 +23,7 @@ from bot.infra.config import Settings
 from storage.legacy2018 import LEGACY
 from storage.models import Campaign, LegacySheet
 from tests.conversation.conftest import FixedClock, World
-from tests.conversation.harness import FakeTelegram
+from tests.conversation.harness import FakeTelegram, Person
 from tests.conversation.test_reminders import HR_ACCOUNT, _hr_account
 from tests.factories import TELEGRAM_IDS
 from tests.storage.test_legacy_year import staff_with_categories
@@ -40,12 +41,52 @@ async def _rounds(world: World) -> list[tuple[int, str, date, int]]:
         return [tuple(row) for row in rows.all()]  # type: ignore[misc]
 
 
+STALE = "This screen is out of date: that step was finished or cancelled. Use the newest message."
+
+
+def _days(person: Person) -> list[str]:
+    """The calendar's day buttons on screen, week rows only, left to right."""
+    rows = person.last_with_buttons().markup.inline_keyboard
+    return [b.text for row in rows[2:-2] for b in row]
+
+
+def _cell(person: Person, day: date) -> str:
+    """What the calendar on screen (showing ``day``'s month) shows for ``day``: its number when
+    it may be chosen, "·" or " " when not."""
+    rows = person.last_with_buttons().markup.inline_keyboard
+    week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
+    return str(rows[2 + week][column].text)
+
+
+async def _choose_day(person: Person, day: date, month: str) -> tuple[str | None, bool]:
+    """Page the calendar to ``month`` ("January 2026"): forward as far as it goes, then back; and
+    press ``day``'s button, whatever it shows (a refusal's alert is returned)."""
+    forward = True
+    for _page in range(26):
+        texts = [t for t, _ in person.last_with_buttons().buttons()]
+        if f"🗓 {month}" in texts:
+            break
+        pages = (
+            [t for t in texts if t.endswith(" ▶")]
+            if forward
+            else [t for t in texts if t.startswith("◀ ")][:1]
+        )
+        if forward and not pages:
+            forward = False
+            continue
+        await person.press_exact(pages[0])
+    rows = person.last_with_buttons().markup.inline_keyboard
+    week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
+    button = rows[2 + week][column]
+    return await person.press_data(button.callback_data or "", person.last_with_buttons())
+
+
 async def test_hr_starts_a_year_from_legacyrounds(world: World) -> None:
     await world.setup_staff(csv_text=staff_with_categories())
     await _hr_account(world)
     hr = world.person(HR_ACCOUNT, "Gulnar", "en")
 
-    # Not HR: neither the screen nor its buttons (forged) do anything.
+    # Not HR: neither the screen nor its button (forged) do anything.
     stranger = world.person(TELEGRAM_IDS["E2"], "John", "en")
     await stranger.say("/legacyrounds")
     assert "Start a year" not in str(stranger.last.buttons())
@@ -53,41 +94,46 @@ async def test_hr_starts_a_year_from_legacyrounds(world: World) -> None:
         LegacyStartCb(action=LegacyStartAction.BEGIN).pack(), stranger.last
     )
     assert text == "This button no longer works. Press /start."
-    forged = LegacyStartCb(action=LegacyStartAction.START, value=2025).pack()
-    text, _alert = await stranger.press_data(forged, stranger.last)
-    assert text == "This button no longer works. Press /start."
 
     await hr.say("/legacyrounds")
     assert hr.last.text.startswith("No year under the 2018 methodology yet")
-    # A Start button before the steps that lead to it: stale, nothing made.
-    text, alert = await hr.press_data(forged)
-    assert alert and (text or "").startswith("This step is no longer open")
     await hr.press("Start a year")
-    assert "Which methodology scores it?" in hr.last.text
-    assert next(t for t, _ in hr.last.buttons()).startswith("kz-2018: ")  # no default: kz-2023 runs here
+    wizard = hr.last_with_buttons()
+    assert "Which methodology scores it?" in wizard.text
+    assert next(t for t, _ in wizard.buttons()).startswith("kz-2018: ")  # no default: kz-2023 runs here
+    assert [t for t, _ in wizard.buttons()][-1] == "✖ Cancel"  # nothing to go back to
     await hr.press("kz-2018:")
     assert "Which year is evaluated?" in hr.last.text
+    assert [t for t, _ in hr.last_with_buttons().buttons()] == ["2024", "2025", "◀ Back", "✖ Cancel"]
+    await hr.press("◀ Back")  # back to the profile, and on again
+    assert "Which methodology scores it?" in hr.last.text
+    await hr.press("kz-2018:")
 
     for typed in ("last year", "2017", "2027"):
         await hr.say(typed)
-        assert hr.last.text == "Please type a year from 2018 to 2026."
-    await hr.press("2025")
-    assert hr.last.text.startswith("Year 2025. What is the deadline of the evaluation?")
-
-    refusals = {
-        "soon": "Please type the date as dd.mm.yyyy, e.g. 29.01.2026.",
-        "31.12.2025": "The deadline must come after the year evaluated, i.e. after 31.12.2025.",
-        # Issue 19: a day off is answered with the working day after it.
-        "31.01.2026": "This date is a weekend day or a public holiday. Type a working day, e.g. 02.02.2026.",
-        "01.01.2026": "This date is a weekend day or a public holiday. Type a working day, e.g. 05.01.2026.",
-    }
-    for typed, reply in refusals.items():
-        await hr.say(typed)
-        assert hr.last.text == reply, typed
+        # The reason, then the question again under it.
+        assert hr.chat[-2].text == "Please type a year from 2018 to 2026."
+        assert "Which year is evaluated?" in hr.last.text
+    await hr.press_exact("2025")
+    screen = hr.last_with_buttons()
+    assert screen.text.startswith("Year 2025. What is the deadline of the evaluation?")
+    texts = [t for t, _ in screen.buttons()]
+    # The calendar opens on the first month after the year; nothing in 2025 is offered.
+    assert "🗓 January 2026" in texts and not any(t.startswith("◀ ") and t != "◀ Back" for t in texts)
+    # Issue 19: days off are not offered — 1–2 January (New Year), the weekends, 7 January
+    # (Christmas); the days offered are working days after the year.
+    days = _days(hr)
+    assert days[:3] == [" ", " ", " "]  # Monday 29 – Wednesday 31 December 2025: not in the range
+    assert days[3:7] == ["·", "·", "·", "·"]  # 1–4 January
+    assert days[7:14] == ["5", "6", "·", "8", "9", "·", "·"]
+    text, alert = await _choose_day(hr, date(2026, 1, 31), "January 2026")  # a Saturday
+    assert (
+        alert and text == "31.01.2026 is a day off. Choose a working day: the days shown with their number."
+    )
     assert await _rounds(world) == []
 
-    await hr.say("30.01.2026")
-    confirmation = hr.last
+    await _choose_day(hr, date(2026, 1, 30), "January 2026")
+    confirmation = hr.last_with_buttons()
     assert confirmation.text.startswith("<b>Start 2025 under kz-2018 (2018-03-29)?</b>")
     for line in (
         "Deadline: 30.01.2026.",
@@ -98,27 +144,55 @@ async def test_hr_starts_a_year_from_legacyrounds(world: World) -> None:
         "The 10 working days to set the plans (clause 9) ended on 17.01.2025",  # Sunday 5 January 2025 was a working day
     ):
         assert line in confirmation.text, line
+    assert [t for t, _ in confirmation.buttons()] == ["▶ Start", "◀ Back", "✖ Cancel"]
     assert await _rounds(world) == []  # nothing is made before Start
+    await hr.press("◀ Back")  # the deadline again: another day
+    await _choose_day(hr, date(2026, 1, 30), "January 2026")
+    start = next(data for t, data in hr.last_with_buttons().buttons() if t == "▶ Start")
 
-    await hr.press("Start", confirmation)
+    await hr.press("▶ Start")
     assert any(m.text.startswith("✅ 2025 has started: 6 sheets.") for m in hr.chat[-2:])
     assert "<b>2025 under the 2018 methodology</b> (kz-2018 2018-03-29)" in hr.last.text
     assert await _rounds(world) == [(2025, "kz-2018", date(2026, 1, 30), 8)]
 
-    # The confirmation's Start pressed again: stale, no second round.
-    text, alert = await hr.press_data(
-        LegacyStartCb(action=LegacyStartAction.START, value=2025).pack(), confirmation
-    )
-    assert alert and (text or "").startswith("This step is no longer open")
-    # The same year again, under the other profile: refused at the year.
+    # The confirmation's Start pressed again: the wizard is over, no second round.
+    text, alert = await hr.press_data(start, confirmation)
+    assert alert and text == STALE
+    # The same year again, under the other profile: refused at the year, by button or typed.
     await hr.press("Start a year")
     await hr.press("kz-2018-koksu")
+    text, alert = await hr.press_exact("2025")
+    assert alert and (text or "").startswith("This year has a round under the 2018 methodology already")
     await hr.say("2025")
-    assert hr.last.text.startswith("This year has a round under the 2018 methodology already")
+    assert hr.chat[-2].text.startswith("This year has a round under the 2018 methodology already")
     await hr.say("/cancel")
-    assert hr.last.text == "Stopped: no year was started."
+    assert hr.last.text == "Stopped."
     await hr.say("2024")  # the wizard is over: the text is not a year's answer
     assert await _rounds(world) == [(2025, "kz-2018", date(2026, 1, 30), 8)]
+
+
+@pytest.mark.parametrize(
+    ("language", "start", "month", "cancel", "stopped"),
+    [
+        ("kk", "Жылды бастау", "Қаңтар", "Бас тарту", "Тоқтатылды: бағалау жылы басталған жоқ."),
+        ("ru", "Начать год", "Январь", "Отмена", "Прервано: год не начат."),
+    ],
+)
+async def test_the_start_wizard_in_kazakh_and_russian(
+    world: World, language: str, start: str, month: str, cancel: str, stopped: str
+) -> None:
+    await world.setup_staff(csv_text=staff_with_categories())
+    await _hr_account(world)
+    hr = world.person(HR_ACCOUNT, "Gulnar", language)
+    await hr.say("/legacyrounds")
+    await hr.press(start)
+    await hr.press("kz-2018:")
+    await hr.press_exact("2025")
+    screen = hr.last_with_buttons()
+    assert screen.text.startswith("2025 ")  # "2025 жыл." / "2025 год.": the deadline's question
+    assert f"🗓 {month} 2026" in [t for t, _ in screen.buttons()]
+    await hr.press(cancel)
+    assert hr.last.text == stopped
 
 
 @pytest.fixture
@@ -146,20 +220,27 @@ async def test_newround_under_a_2018_profile_starts_a_legacy_year(world_2018: Wo
     hr = world.person(HR_ACCOUNT, "Gulnar", "en")
     await hr.say("/newround")
     assert hr.chat[-2].text.startswith("This organisation evaluates under the 2018 methodology (kz-2018)")
+    await hr.press("Start a year")  # the wizard opens at the year, the profile chosen
+    assert "Which year is evaluated?" in hr.last.text and "kz-2018:" in hr.last.text
+    await hr.say("2025")
+    # A day in the year is not offered: the calendar begins after it.
+    assert "🗓 January 2026" in [t for t, _ in hr.last_with_buttons().buttons()]
+    text, alert = await hr.press_exact("◀ Back")
     assert "Which year is evaluated?" in hr.last.text
     await hr.say("2025")
-    await hr.say("29.12.2025")  # in the year
-    assert hr.last.text.startswith("The deadline must come after the year evaluated")
-    await hr.say("29.01.2026")
+    await _choose_day(hr, date(2026, 1, 29), "January 2026")
     assert "Start 2025 under kz-2018" in hr.last.text
-    await hr.press("Start")
+    await hr.press("▶ Start")
     assert await _rounds(world) == [(2025, "kz-2018", date(2026, 1, 29), 8)]
 
     # «Start a year» offers the organisation's own profile first, marked.
     await hr.say("/legacyrounds")
     await hr.press("Start a year")
     assert next(t for t, _ in hr.last.buttons()).startswith("✅ kz-2018: ")
+    cancelled = hr.last_with_buttons()
+    koksu = next(data for t, data in cancelled.buttons() if t.startswith("kz-2018-koksu"))
     await hr.press("✖ Cancel")
     assert hr.last.text == "Stopped: no year was started."
-    text, alert = await hr.press("kz-2018-koksu", hr.chat[-2])  # the cancelled step's button
-    assert alert and (text or "").startswith("This step is no longer open")
+    assert cancelled.buttons() == []  # the wizard's message keeps no buttons
+    text, alert = await hr.press_data(koksu, cancelled)  # the cancelled wizard's button, pressed anyway
+    assert alert and text == STALE

@@ -4,7 +4,7 @@ during the evaluation is back (004 clause 4), at their borders with weekends and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from bot.legacy2018.rules import (
     absence_due,
     back_from_absence,
     deadline_problem,
+    deadline_range,
     plan_due,
     year_problem,
 )
@@ -46,6 +47,20 @@ def test_the_years_that_may_be_started(year: int, problem: StartProblem | None) 
 )
 def test_a_years_deadline(year: int, deadline: date, problem: StartProblem | None) -> None:
     assert deadline_problem(year, deadline, TODAY, KAZAKHSTAN) is problem
+
+
+@pytest.mark.parametrize("year", [2018, 2024, 2025, 2026])
+def test_the_calendar_offers_exactly_the_deadlines_that_are_taken(year: int) -> None:
+    """The wizard's calendar (handlers/legacy2018/start.py) offers the working days of
+    ``deadline_range``: each of them passes ``deadline_problem``, and so does no day just outside."""
+    first, last = deadline_range(year, TODAY)
+    day = first
+    while day <= last:
+        expected = None if KAZAKHSTAN.is_working_day(day) else StartProblem.DAY_OFF
+        assert deadline_problem(year, day, TODAY, KAZAKHSTAN) is expected, day
+        day += timedelta(days=1)
+    assert deadline_problem(year, first - timedelta(days=1), TODAY, KAZAKHSTAN) is not None
+    assert last >= date(year + 1, 12, 31) and last >= TODAY + timedelta(days=365)  # a year to choose from
 
 
 def test_a_deadline_moved_to_a_working_day_by_decree_is_taken() -> None:

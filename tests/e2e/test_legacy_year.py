@@ -31,7 +31,6 @@ from bot.infra.callbacks import (
     LegacyStartCb,
 )
 from bot.kernel.workdays import bundled_calendar
-from bot.legacy2018.service import LEGACY_PROFILES
 from storage.db import create_engine
 from storage.models import Employee, LegacySheet
 from tests.e2e.support import (
@@ -58,6 +57,29 @@ PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + "".join
 HR = 5001  # an HR officer, not in the staff list
 AUTHORISED = 5003  # the authorised person, not in the staff list
 MET = {"E1": 4, "E2": 5}  # KPIs met of 5: «тиімді» and «өте жақсы»
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def _button(message: SentMessage, wanted: Callable[[str], bool]) -> str:
+    """The data of the one button whose text is ``wanted`` (the wizard's own buttons)."""
+    found = [b["callback_data"] for b in message.buttons if wanted(str(b.get("text", "")))]
+    assert len(found) == 1, [b.get("text") for b in message.buttons]
+    return str(found[0])
 
 
 def _with(data: str) -> Callable[[SentMessage], bool]:
@@ -127,19 +149,21 @@ async def test_a_legacy_year_through_the_polling_bot(empty_database_url: str, tm
             begin = LegacyStartCb(action=LegacyStartAction.BEGIN).pack()
             screen = await stand_in.wait_for_message(HR, predicate=_with(begin), timeout=15)
             stand_in.press(HR, screen.message_id, begin)
-            choose = LegacyStartCb(
-                action=LegacyStartAction.PROFILE, value=LEGACY_PROFILES.index("kz-2018")
-            ).pack()
-            question = await stand_in.wait_for_message(HR, predicate=_with(choose), timeout=15)
-            stand_in.press(HR, question.message_id, choose)
-            await stand_in.wait_for_message(HR, contains="Which year is evaluated?", timeout=15)
-            stand_in.send_text(HR, "2025")
-            await stand_in.wait_for_message(HR, contains="What is the deadline", timeout=15)
-            stand_in.send_text(HR, _deadline().strftime("%d.%m.%Y"))
-            start = LegacyStartCb(action=LegacyStartAction.START, value=2025).pack()
-            confirmation = await stand_in.wait_for_message(HR, predicate=_with(start), timeout=15)
-            assert "To be evaluated: 6." in (confirmation.text or "")
-            stand_in.press(HR, confirmation.message_id, start)
+            question = await stand_in.wait_for_message(
+                HR, contains="Which methodology scores it?", timeout=15
+            )
+            wizard = Screen(stand_in, HR, question)
+            shown = await wizard.press(_button(question, lambda t: t.startswith("kz-2018:")))
+            assert "Which year is evaluated?" in (shown.text or "")
+            shown = await wizard.type("2025", reply=lambda m: "What is the deadline" in (m.text or ""))
+            deadline = _deadline()
+            for _page in range(13):  # the calendar paged on to the deadline's month
+                if f"{_MONTHS[deadline.month - 1]} {deadline.year}" in str(shown.buttons):
+                    break
+                shown = await wizard.press(_button(shown, lambda t: t.endswith(" ▶")))
+            shown = await wizard.press(_button(shown, lambda t: t == str(deadline.day)))
+            assert "To be evaluated: 6." in (shown.text or "")
+            await wizard.press(_button(shown, lambda t: t == "▶ Start"))
             await stand_in.wait_for_message(HR, contains="2025 has started: 6 sheets", timeout=15)
             sheets = await _sheets(empty_database_url)
             campaign = str(sheets["E1"].campaign_id)

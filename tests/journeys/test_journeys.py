@@ -36,7 +36,6 @@ from bot.infra.callbacks import (
     StaffImportAction,
     StaffImportCb,
 )
-from bot.legacy2018.service import LEGACY_PROFILES
 from tests.e2e.support import join_with_invites
 from tests.factories import TELEGRAM_IDS
 from tests.journeys.conftest import HR, Bot, running_bot, staff_csv
@@ -412,12 +411,11 @@ async def test_legacy2018(
         await join_with_invites(bot.stand_in, bot.env, bot.folder)
         await walk.type(hr, "/legacyrounds")
         await walk.press(hr, LegacyStartCb(action=LegacyStartAction.BEGIN).pack())
-        await walk.press(
-            hr, LegacyStartCb(action=LegacyStartAction.PROFILE, value=LEGACY_PROFILES.index("kz-2018")).pack()
-        )
-        await walk.type(hr, "2025")
-        await walk.type(hr, "09.01.2026")
-        started = await walk.press(hr, LegacyStartCb(action=LegacyStartAction.START, value=2025).pack())
+        await walk.press_label(hr, "kz-2018:")
+        await walk.press_label(hr, "2025", exact=True)
+        await walk.press_label(hr, "9", exact=True)  # 9 January 2026: the calendar opens after the year
+        await walk.press_label(hr, "▶")  # ▶ Start, under the preview
+        started = bot.stand_in.last_message(HR)
         assert "6" in (started.text or ""), started.text
         await walk.type(manager, "/legacy")
         await walk.press(manager, LegacyPlansCb().pack())
