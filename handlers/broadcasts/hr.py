@@ -21,12 +21,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import ChatEvent, Dialog, DialogManager, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
-from aiogram_dialog.widgets.kbd import Button, Column, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, Row, SwitchTo
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts.service import Attachment, Audience, AudienceKind, preview_audience, start_broadcast
-from bot.infra.dialogs import Note, Tr, __, back_and_cancel, cancel_button, refuse, wizard
+from bot.infra.dialogs import Note, Tr, __, back_and_cancel, cancel_button, choice, refuse, wizard
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.staff.access import Actor, audit
@@ -246,20 +246,7 @@ def broadcast_dialog() -> Dialog:
         Window(
             Note(),
             Tr(__("Which unit?")),
-            ScrollingGroup(
-                Select(
-                    Format("{item[0]}"),
-                    id="unit",
-                    item_id_getter=lambda unit: unit[1],
-                    items="units",
-                    type_factory=int,
-                    on_click=on_unit,
-                ),
-                id="units",
-                width=1,
-                height=PAGE,
-                hide_on_single_page=True,
-            ),
+            choice("unit", "units", on_unit, type_factory=int, page=PAGE),
             back_and_cancel(_stopped, back_to=Compose.audience),
             getter=_units_getter,
             state=Compose.unit,
@@ -267,20 +254,7 @@ def broadcast_dialog() -> Dialog:
         Window(
             Note(),
             Format("{question}"),
-            ScrollingGroup(
-                Select(
-                    Format("{item[0]}"),
-                    id="round",
-                    item_id_getter=lambda campaign: campaign[1],
-                    items="rounds",
-                    type_factory=int,
-                    on_click=on_round,
-                ),
-                id="rounds",
-                width=1,
-                height=PAGE,
-                hide_on_single_page=True,
-            ),
+            choice("round", "rounds", on_round, type_factory=int, page=PAGE),
             back_and_cancel(_stopped, back_to=Compose.audience),
             getter=_rounds_getter,
             state=Compose.round,

@@ -15,8 +15,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import ChatEvent, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Group, ManagedCalendar, Select
-from aiogram_dialog.widgets.text import Format, Multi
+from aiogram_dialog.widgets.kbd import Button, ManagedCalendar
+from aiogram_dialog.widgets.text import Multi
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.calibration.rules import session_times
@@ -31,7 +31,7 @@ from bot.calibration.service import (
 )
 from bot.infra.callbacks import CalibrationCb
 from bot.infra.config import Settings
-from bot.infra.dialogs import Tr, __, back_and_cancel, refuse, send, stale_press_text, wizard
+from bot.infra.dialogs import Tr, __, back_and_cancel, choice, refuse, send, stale_press_text, wizard
 from bot.infra.dialogs.calendar import DayRange, WorkdayCalendar
 from bot.infra.dialogs.people import PeoplePicker
 from bot.infra.formatting import format_date
@@ -223,16 +223,7 @@ def setup_dialog() -> Any:
         ),
         Window(
             Tr(__("Who chairs the session? The chair's vote decides a tie.")),
-            Group(
-                Select(
-                    Format("{item[0]}"),
-                    id="chair",
-                    item_id_getter=lambda item: item[1],
-                    items="members",
-                    on_click=_chair_chosen,
-                ),
-                width=1,
-            ),
+            choice("chair", "members", _chair_chosen),
             back_and_cancel(),
             state=SessionSetup.chair,
             getter=_chair_getter,
@@ -252,16 +243,7 @@ def setup_dialog() -> Any:
         Window(
             Tr(__("At what time on {day}? Members vote from then to the end of that day.")),
             Tr(__("No time is left on that day: choose another day."), when="no_times"),
-            Group(
-                Select(
-                    Format("{item[0]}"),
-                    id="session_time",
-                    item_id_getter=lambda item: item[1],
-                    items="times",
-                    on_click=_time_chosen,
-                ),
-                width=4,
-            ),
+            choice("session_time", "times", _time_chosen, width=4),
             back_and_cancel(),
             state=SessionSetup.time,
             getter=_time_getter,

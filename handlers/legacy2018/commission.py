@@ -20,7 +20,7 @@ from aiogram_dialog.widgets.text import Format, Multi
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
-from bot.infra.dialogs import Tr, __, back_and_cancel, refuse, send, wizard
+from bot.infra.dialogs import Tr, __, back_and_cancel, choice, refuse, send, wizard
 from bot.infra.dialogs.calendar import DayRange, WorkdayCalendar
 from bot.infra.dialogs.people import PeoplePicker, label
 from bot.kernel.access import Permission
@@ -124,14 +124,7 @@ async def _not_members(manager: DialogManager) -> Sequence[EmployeeDTO]:
 def _commission_dialog() -> Dialog:
     members = PeoplePicker("members", _everyone, on_done=on_members)
     secretary = PeoplePicker("secretary", _not_members, on_pick=on_secretary)
-    chair = Select(
-        Format("{item[0]}"),
-        id="chair",
-        item_id_getter=lambda item: item[1],
-        items="members_chosen",
-        type_factory=int,
-        on_click=on_chair,
-    )
+    chair = choice("chair", "members_chosen", on_chair, type_factory=int)
     return _guarded(
         wizard(
             Window(
@@ -143,7 +136,7 @@ def _commission_dialog() -> Dialog:
             ),
             Window(
                 Tr(__("Who chairs the commission? Press one of the members.")),
-                Group(chair, width=1),
+                chair,
                 back_and_cancel(ui.setup_stopped),
                 state=LegacyCommission.chair,
                 getter=chair_getter,

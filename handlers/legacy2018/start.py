@@ -17,13 +17,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
 from aiogram_dialog.widgets.input import ManagedTextInput, TextInput
-from aiogram_dialog.widgets.kbd import Button, ManagedCalendar, Row, Select
+from aiogram_dialog.widgets.kbd import Button, ManagedCalendar
 from aiogram_dialog.widgets.text import Format
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import LegacyStartAction, LegacyStartCb
 from bot.infra.config import Settings
-from bot.infra.dialogs import Tr, __, back_and_cancel, refuse, send, wizard
+from bot.infra.dialogs import Tr, __, back_and_cancel, choice, refuse, send, wizard
 from bot.infra.dialogs.calendar import DayRange, WorkdayCalendar
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
@@ -68,22 +68,8 @@ def _stopped() -> str:
 
 
 def _dialog() -> Dialog:
-    profiles = Select(
-        Format("{item[0]}"),
-        id="profile",
-        item_id_getter=lambda item: item[1],
-        items="profiles",
-        type_factory=int,
-        on_click=on_profile,
-    )
-    years = Select(
-        Format("{item}"),
-        id="year",
-        item_id_getter=lambda item: item,
-        items="years",
-        type_factory=int,
-        on_click=on_year_button,
-    )
+    profiles = choice("profile", "profiles", on_profile, type_factory=int)
+    years = choice("year", "years", on_year_button, type_factory=int, width=3, plain=True)
     dialog = wizard(
         Window(
             Format("{question}"),
@@ -94,7 +80,7 @@ def _dialog() -> Dialog:
         ),
         Window(
             Format("{question}"),
-            Row(years),
+            years,
             TextInput(id="year_typed", on_success=on_year_text),
             back_and_cancel(_stopped),
             state=LegacyStart.year,

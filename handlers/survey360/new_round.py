@@ -22,12 +22,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import ChatEvent, Dialog, DialogManager, StartMode, Window
-from aiogram_dialog.widgets.kbd import Button, Column, ManagedCalendar, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import Button, Column, ManagedCalendar, SwitchTo
 from aiogram_dialog.widgets.text import Format, Multi
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import WizardAction, WizardCb
-from bot.infra.dialogs import Note, Tr, __, back_and_cancel, note, send, wizard
+from bot.infra.dialogs import Note, Tr, __, back_and_cancel, choice, note, send, wizard
 from bot.infra.dialogs.calendar import DayRange, WorkdayCalendar
 from bot.infra.dialogs.people import PeoplePicker
 from bot.kernel.access import Permission
@@ -223,14 +223,7 @@ def new_round_dialog() -> Dialog:
         Window(
             Note(),
             Tr(__("<b>New 360 round</b>\n\nWhich year is evaluated?")),
-            Select(
-                Format("{item}"),
-                id="years",
-                item_id_getter=lambda year: year,
-                items="years",
-                type_factory=int,
-                on_click=on_year,
-            ),
+            choice("years", "years", on_year, type_factory=int, width=3, plain=True),
             back_and_cancel(_stopped, back=False),
             getter=_year_getter,
             state=NewRound.year,
@@ -257,16 +250,7 @@ def new_round_dialog() -> Dialog:
         Window(
             Note(),
             Tr(__("Which unit?")),
-            Column(
-                Select(
-                    Format("{item[0]}"),
-                    id="unit",
-                    item_id_getter=lambda unit: unit[1],
-                    items="units",
-                    type_factory=int,
-                    on_click=on_unit,
-                )
-            ),
+            choice("unit", "units", on_unit, type_factory=int),
             back_and_cancel(_stopped),
             getter=_units_getter,
             state=NewRound.unit,

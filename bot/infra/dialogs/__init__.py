@@ -32,8 +32,8 @@ from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.internal import CONTEXT_KEY
 from aiogram_dialog.manager.message_manager import MessageManager
-from aiogram_dialog.widgets.kbd import Back, Button, Row, SwitchTo
-from aiogram_dialog.widgets.text import Text
+from aiogram_dialog.widgets.kbd import Back, Button, Group, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.text import Format, Text
 
 EPOCH = datetime.fromtimestamp(0, UTC)
 
@@ -224,3 +224,29 @@ def back_and_cancel(
     elif back:
         buttons.append(Back(Tr(__("◀ Back"))))
     return Row(*buttons, cancel_button(stopped))
+
+
+def choice(
+    id: str,
+    items: str,
+    on_click: Any,
+    *,
+    type_factory: Callable[[str], Any] = str,
+    width: int = 1,
+    page: int | None = None,
+    plain: bool = False,
+) -> Any:
+    """Buttons to choose one of ``items`` (the window's data: (label, value) pairs, or values
+    shown as they are when ``plain``), ``width`` to a row; ``page`` rows to a page, paged, for a
+    list that may be long (units, rounds). ``on_click`` receives the value, ``type_factory``'d."""
+    select: Select[Any] = Select(
+        Format("{item}" if plain else "{item[0]}"),
+        id=id,
+        item_id_getter=(lambda item: item) if plain else (lambda item: item[1]),
+        items=items,
+        type_factory=type_factory,
+        on_click=on_click,
+    )
+    if page is not None:
+        return ScrollingGroup(select, id=f"{id}_pages", width=width, height=page, hide_on_single_page=True)
+    return Group(select, width=width)
