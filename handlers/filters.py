@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from aiogram import Router
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject, User
 
@@ -43,3 +44,14 @@ class HasPermission(Filter):
         ):
             return False
         return {"actor": Actor(event_from_user.id, roles), "permissions": granted}
+
+
+RouterT = TypeVar("RouterT", bound=Router)
+
+
+def guarded(router: RouterT, permission: Permission) -> RouterT:
+    """``router`` (a router, or a wizard's Dialog, which is one) answers only accounts whose
+    roles grant ``permission``: every message and every press, each checked on the server."""
+    router.message.filter(HasPermission(permission))
+    router.callback_query.filter(HasPermission(permission))
+    return router

@@ -36,6 +36,7 @@ from bot.legacy2018.rules import (
 from bot.staff.access import Actor, audit
 from storage.dto import CampaignDTO, EmployeeDTO
 from storage.legacy2018 import (
+    LEGACY,
     LegacyRepo,
     LegacySheetDTO,
     NewSheet,
@@ -377,3 +378,10 @@ async def evaluators_to_notify(session: AsyncSession, campaign: CampaignDTO) -> 
     ]
     people = await EmployeeRepo(session).many({s.evaluator_id for s in sheets if s.evaluator_id is not None})
     return sorted(people.values(), key=lambda e: e.id)
+
+
+async def legacy_round(session: AsyncSession, campaign_id: int) -> CampaignDTO | None:
+    """The round ``campaign_id`` if it is a year under the 2018 method (a button may name
+    another kind of round, or one that is gone)."""
+    campaign = await CampaignRepo(session).get(campaign_id)
+    return campaign if campaign is not None and campaign.kind == LEGACY else None

@@ -31,7 +31,7 @@ from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.staff.access import Actor, audit
 from bot.staff.hr_screens import broadcast_compose, broadcast_preview, broadcast_round_label
-from handlers.filters import HasPermission
+from handlers.filters import guarded
 from handlers.staff.hr import send_invites
 from storage.dto import CampaignDTO
 from storage.survey360.campaigns import ProgressRepo
@@ -286,11 +286,9 @@ def broadcast_dialog() -> Dialog:
 def create_router() -> Router:
     router = Router(name="hr-broadcast")
     dialog = broadcast_dialog()
-    dialog.message.filter(HasPermission(Permission.BROADCAST))
-    dialog.callback_query.filter(HasPermission(Permission.BROADCAST))
+    guarded(dialog, Permission.BROADCAST)
     router.include_router(dialog)
-    router.message.filter(HasPermission(Permission.BROADCAST))
-    router.callback_query.filter(HasPermission(Permission.BROADCAST))
+    guarded(router, Permission.BROADCAST)
     router.message.register(on_broadcast, Command("broadcast"))
     return router
 

@@ -39,7 +39,7 @@ from bot.kernel.access import Permission
 from bot.kernel.clock import Clock, local_naive
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
-from handlers.filters import HasPermission
+from handlers.filters import guarded
 from storage.dto import EmployeeDTO
 from storage.staff.employees import EmployeeRepo
 
@@ -290,9 +290,8 @@ def create_router() -> Router:
     the dialog manager. Every step is checked against the role on the server."""
     router = Router(name="hr-calibration")
     dialog = setup_dialog()
-    for observer in (dialog.message, dialog.callback_query, router.message, router.callback_query):
-        observer.filter(HasPermission(Permission.DECIDE_CALIBRATION))
-    router.include_router(dialog)
+    guarded(router, Permission.DECIDE_CALIBRATION)
+    router.include_router(guarded(dialog, Permission.DECIDE_CALIBRATION))
     router.callback_query.register(on_hold, CalibrationCb.filter())
     return router
 

@@ -31,13 +31,11 @@ from bot.legacy2018 import hr_screens as ui
 from bot.legacy2018 import service as legacy
 from bot.legacy2018.service import Refusal
 from bot.staff.access import Actor
-from handlers.filters import HasPermission
+from handlers.filters import guarded
 from handlers.legacy2018.hr import round_view
 from handlers.screens import live_message
 from storage.dto import CampaignDTO, EmployeeDTO
-from storage.legacy2018 import LEGACY
 from storage.staff.employees import EmployeeRepo
-from storage.survey360.campaigns import CampaignRepo
 
 HOURS = tuple(time(hour, 0) for hour in range(9, 19))  # a sitting starts in working hours (09–19)
 
@@ -56,8 +54,7 @@ class LegacySitting(StatesGroup):
 def create_router() -> Router:
     """On the wizards' router, before HR's round screen: its two buttons that open a wizard."""
     router = Router(name="hr-legacy-commission")
-    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    guarded(router, Permission.RUN_ROUNDS)
     router.callback_query.register(
         on_begin,
         LegacyRoundCb.filter(F.action.in_((LegacyRoundAction.NAME, LegacyRoundAction.SCHEDULE))),
@@ -66,23 +63,12 @@ def create_router() -> Router:
     return router
 
 
-def _guarded(dialog: Dialog) -> Dialog:
-    dialog.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    dialog.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
-    return dialog
-
-
-async def _round(session: AsyncSession, campaign_id: int) -> CampaignDTO | None:
-    campaign = await CampaignRepo(session).get(campaign_id)
-    return campaign if campaign is not None and campaign.kind == LEGACY else None
-
-
 async def on_begin(
     query: CallbackQuery, callback_data: LegacyRoundCb, session: AsyncSession, dialog_manager: DialogManager
 ) -> None:
     if await live_message(query) is None:
         return
-    campaign = await _round(session, callback_data.campaign)
+    campaign = await legacy.legacy_round(session, callback_data.campaign)
     refused = (
         await legacy_commission.sitting_refusal(session, campaign)
         if campaign is not None and callback_data.action is LegacyRoundAction.SCHEDULE
@@ -101,7 +87,7 @@ async def on_begin(
 async def _campaign(manager: DialogManager) -> CampaignDTO | None:
     data = manager.start_data
     assert isinstance(data, dict)
-    return await _round(manager.middleware_data["session"], int(data["campaign"]))
+    return await legacy.legacy_round(manager.middleware_data["session"], int(data["campaign"]))
 
 
 async def _finish(manager: DialogManager, campaign: CampaignDTO) -> None:
@@ -125,7 +111,7 @@ def _commission_dialog() -> Dialog:
     members = PeoplePicker("members", _everyone, on_done=on_members)
     secretary = PeoplePicker("secretary", _not_members, on_pick=on_secretary)
     chair = choice("chair", "members_chosen", on_chair, type_factory=int)
-    return _guarded(
+    return guarded(
         wizard(
             Window(
                 Multi(Format("{question}"), members.status),
@@ -157,7 +143,8 @@ def _commission_dialog() -> Dialog:
                 state=LegacyCommission.secretary,
                 getter=secretary.getter,
             ),
-        )
+        ),
+        Permission.RUN_ROUNDS,
     )
 
 
@@ -233,7 +220,7 @@ def _sitting_dialog() -> Dialog:
         items="hours",
         on_click=on_hour,
     )
-    return _guarded(
+    return guarded(
         wizard(
             Window(
                 Format("{question}"),
@@ -249,7 +236,8 @@ def _sitting_dialog() -> Dialog:
                 state=LegacySitting.hour,
                 getter=hour_getter,
             ),
-        )
+        ),
+        Permission.RUN_ROUNDS,
     )
 
 

@@ -30,8 +30,7 @@ from bot.reports import files as reports
 from handlers.filters import HasPermission
 from handlers.screens import edit_in_place, live_message
 from storage.dto import CampaignDTO
-from storage.legacy2018 import LEGACY, LegacyRepo
-from storage.survey360.campaigns import CampaignRepo
+from storage.legacy2018 import LegacyRepo
 
 
 class LegacySetup(StatesGroup):
@@ -62,11 +61,6 @@ async def on_rounds(message: Message, session: AsyncSession) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-async def _round(session: AsyncSession, campaign_id: int) -> CampaignDTO | None:
-    campaign = await CampaignRepo(session).get(campaign_id)
-    return campaign if campaign is not None and campaign.kind == LEGACY else None
-
-
 async def on_action(
     query: CallbackQuery,
     callback_data: LegacyRoundCb,
@@ -79,7 +73,7 @@ async def on_action(
 ) -> None:
     if await live_message(query) is None:
         return
-    campaign = await _round(session, callback_data.campaign)
+    campaign = await legacy.legacy_round(session, callback_data.campaign)
     if campaign is None:
         await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
         return
@@ -154,7 +148,7 @@ async def _send_protocol(
 async def _typed_round(message: Message, session: AsyncSession, state: FSMContext) -> CampaignDTO | None:
     data = await state.get_data()
     await state.clear()
-    campaign = await _round(session, int(data.get("campaign", 0)))
+    campaign = await legacy.legacy_round(session, int(data.get("campaign", 0)))
     if campaign is None:
         await message.answer(setup_refusal(Refusal.WRONG_STATE))
     return campaign

@@ -36,13 +36,12 @@ from bot.legacy2018.rules import back_from_absence
 from bot.legacy2018.service import LegacyError, Refusal
 from bot.staff.access import Actor
 from bot.staff.rules import parse_date
-from handlers.filters import HasPermission
+from handlers.filters import guarded
 from handlers.legacy2018.hr import round_view
 from handlers.screens import live_message
 from storage.dto import CampaignDTO, EmployeeDTO
-from storage.legacy2018 import LEGACY, LegacyRepo, LegacySheetDTO
+from storage.legacy2018 import LegacyRepo, LegacySheetDTO
 from storage.staff.employees import EmployeeRepo
-from storage.survey360.campaigns import CampaignRepo
 
 STEPS = (LegacyRoundAction.ABSENT, LegacyRoundAction.REFUSAL, LegacyRoundAction.APPEAL)
 
@@ -56,8 +55,7 @@ class LegacyPerson(StatesGroup):
 def create_router() -> Router:
     """On the wizards' router (handlers/wizards.py): the round screen's three buttons, and the wizard."""
     router = Router(name="hr-legacy-people")
-    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    guarded(router, Permission.RUN_ROUNDS)
     router.callback_query.register(on_begin, LegacyRoundCb.filter(F.action.in_(STEPS)))
     router.include_router(_dialog())
     return router
@@ -108,14 +106,8 @@ def _dialog() -> Dialog:
             getter=detail_getter,
         ),
     )
-    dialog.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    dialog.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    guarded(dialog, Permission.RUN_ROUNDS)
     return dialog
-
-
-async def _round(session: AsyncSession, campaign_id: int) -> CampaignDTO | None:
-    campaign = await CampaignRepo(session).get(campaign_id)
-    return campaign if campaign is not None and campaign.kind == LEGACY else None
 
 
 async def on_begin(
@@ -123,7 +115,7 @@ async def on_begin(
 ) -> None:
     if await live_message(query) is None:
         return
-    if await _round(session, callback_data.campaign) is None:  # a button of a round that is gone
+    if await legacy.legacy_round(session, callback_data.campaign) is None:  # a button of a round that is gone
         await query.answer(setup_refusal(Refusal.WRONG_STATE), show_alert=True)
         return
     await dialog_manager.start(
@@ -141,7 +133,7 @@ def _started(manager: DialogManager) -> tuple[int, LegacyRoundAction]:
 
 
 async def _campaign(manager: DialogManager) -> CampaignDTO | None:
-    return await _round(manager.middleware_data["session"], _started(manager)[0])
+    return await legacy.legacy_round(manager.middleware_data["session"], _started(manager)[0])
 
 
 async def _evaluated(manager: DialogManager) -> Sequence[EmployeeDTO]:

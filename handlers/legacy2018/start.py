@@ -41,7 +41,7 @@ from bot.legacy2018.start_screens import (
     year_refusal,
 )
 from bot.staff.access import Actor
-from handlers.filters import HasPermission
+from handlers.filters import guarded
 from handlers.legacy2018.hr import round_view
 from handlers.screens import live_message
 
@@ -56,8 +56,7 @@ class LegacyStart(StatesGroup):
 def create_router() -> Router:
     """On the wizards' router (handlers/wizards.py): the button that opens the wizard, and it."""
     router = Router(name="hr-legacy-start")
-    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    guarded(router, Permission.RUN_ROUNDS)
     router.callback_query.register(on_begin, LegacyStartCb.filter(F.action == LegacyStartAction.BEGIN))
     router.include_router(_dialog())
     return router
@@ -101,8 +100,7 @@ def _dialog() -> Dialog:
             getter=confirm_getter,
         ),
     )
-    dialog.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    dialog.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    guarded(dialog, Permission.RUN_ROUNDS)
     return dialog
 
 

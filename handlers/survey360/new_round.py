@@ -51,7 +51,7 @@ from bot.survey360.deadline_screens import (
     new_deadline_choice,
 )
 from bot.survey360.progress import extend_deadline
-from handlers.filters import HasPermission
+from handlers.filters import guarded
 from handlers.legacy2018 import start as legacy_start
 from handlers.screens import live_message
 from storage.dto import CampaignDTO, EmployeeDTO
@@ -445,11 +445,9 @@ def new_deadline_dialog() -> Dialog:
 def create_router() -> Router:
     router = Router(name="hr-new-round")
     for dialog in (new_round_dialog(), respondents_dialog(), new_deadline_dialog()):
-        dialog.message.filter(HasPermission(Permission.RUN_ROUNDS))
-        dialog.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+        guarded(dialog, Permission.RUN_ROUNDS)
         router.include_router(dialog)
-    router.message.filter(HasPermission(Permission.RUN_ROUNDS))
-    router.callback_query.filter(HasPermission(Permission.RUN_ROUNDS))
+    guarded(router, Permission.RUN_ROUNDS)
     router.message.register(on_new_round, Command("newround"))
     router.callback_query.register(
         on_start, WizardCb.filter(F.action.in_({WizardAction.START, WizardAction.START_SKIPPING}))
