@@ -13,7 +13,7 @@ SOURCES := bot handlers storage
 # both cores busy: 178 s against 249 s at one per core, on 2 cores (docs/testing.md).
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc) )))
 
-.PHONY: install locales run test lint check extract-messages update-messages clean bench screens
+.PHONY: install locales run test screens-check lint check extract-messages update-messages clean bench screens
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,15 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(SOURCES) tests bench
 
+# The journeys (tests/journeys, docs/screens) are not in it yet: one bot start in about eighty
+# under time-machine's clock stopped before its first long poll (docs/testing.md, "Screens").
 test: install locales lint
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not journey"
+
+# The journeys' transcripts compared with docs/screens/ (what `make test` will do once they
+# are steady).
+screens-check: install locales
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -p no:randomly tests/journeys
 
 # The journeys' transcripts (docs/screens/) written again from the bot as it is now: after a change
 # to what people see, run it, read `git diff docs/screens` and commit the transcripts with the change.

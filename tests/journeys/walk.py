@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from tests.stand_in import BotApiStandIn, SentMessage
 
 QUIET = 0.6  # seconds without a change: the outbox polls every 0.2 s (tests/e2e/support.py)
-STEP_TIMEOUT = 30.0
+# A step that never settles fails after this long; a passing step ends when the screens are quiet,
+# so only a loaded machine (four bots starting at once under xdist) comes near it.
+STEP_TIMEOUT = 90.0
 
 # Values a transcript must not carry because they change from run to run, each replaced by a
 # named placeholder. The data are fixed and the clock starts at the same moment each run
@@ -107,12 +109,18 @@ class Walk:
         await self._step(f"{who.label} sends the file `{file_name}`", since, who, expect)
         return self.stand_in.last_message(who.chat)
 
-    async def outside(self, what: str, expect: tuple[Person, str] | None = None) -> None:
+    async def outside(self, what: str, *expect: tuple[Person, str]) -> None:
         """Something done outside Telegram (a command on the server): a step of its own with
-        what the journey's people receive because of it. Call it after doing the thing."""
+        what the journey's people receive because of it, ended when each (person, text) of
+        ``expect`` is on screen. Call it after doing the thing. Name every message the step
+        brings one chat: the bot spaces messages to a chat a second apart (Telegram's limit),
+        longer than the quiet that ends a step."""
         since = self._last_recorded
-        who, text = expect if expect else (None, None)
-        await self._step(what, since, who, text)
+        if not expect:
+            await self._step(what, since, None, None)
+            return
+        (who, text), *more = expect
+        await self._step(what, since, who, text, more=more)
 
     def mark(self) -> None:
         """What happened so far stays out of the next ``outside`` step."""
@@ -164,7 +172,13 @@ class Walk:
     _last_recorded: int = 0
 
     async def _step(
-        self, heading: str, since: int, who: Person | None, expect: str | None, query: str | None = None
+        self,
+        heading: str,
+        since: int,
+        who: Person | None,
+        expect: str | None,
+        query: str | None = None,
+        more: list[tuple[Person, str]] | None = None,
     ) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STEP_TIMEOUT
@@ -176,8 +190,10 @@ class Walk:
                 last, quiet_from = version, now
             changes = self._changes(since)
             answered = query is None or query in self.stand_in.callback_answers
-            found = expect is None or (
-                who is not None and any(expect in (m.text or "") for m in changes if m.chat_id == who.chat)
+            wanted = ([(who, expect)] if who is not None and expect is not None else []) + (more or [])
+            found = (expect is None or who is not None) and all(
+                any(text in (m.text or "") for m in changes if m.chat_id == person.chat)
+                for person, text in wanted
             )
             moved = changes or query is not None or who is None
             if answered and found and moved and now - quiet_from >= QUIET:
