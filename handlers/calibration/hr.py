@@ -23,7 +23,6 @@ from bot.calibration.rules import session_times
 from bot.calibration.screens import session_text
 from bot.calibration.service import (
     MIN_MEMBERS,
-    PendingSession,
     SessionOutcome,
     SessionRefusal,
     hold_session,
@@ -52,26 +51,16 @@ class SessionSetup(StatesGroup):
     confirm = State()
 
 
-# dialog_data: "appeal" (id), "members" (employee ids, by name), "chair" (an employee id or
-# absent), "day" (ISO date), "time" ("HH:MM").
-
-
-async def _pending(manager: DialogManager) -> PendingSession | None:
-    settings: Settings = manager.middleware_data["settings"]
-    calendar: WorkCalendar = manager.middleware_data["calendar"]
-    return await pending_session(
-        manager.middleware_data["session"],
-        int(manager.dialog_data["appeal"]),
-        calendar=calendar,
-        zone=settings.zone,
-    )
+# dialog_data: from the start, "appeal" (id), "evaluated" (the person's row id), "person" (their
+# name) and "latest" (ISO date), read once when the wizard opens (they never change); then
+# "members" (employee ids, by name), "chair" (an employee id or absent), "day" (ISO date), "time"
+# ("HH:MM"). hold_session checks the application again when the session is set.
 
 
 async def _candidates(manager: DialogManager) -> Sequence[EmployeeDTO]:
     """Everyone active but the evaluated person, who never sits on their own session."""
-    pending = await _pending(manager)
     everyone = await EmployeeRepo(manager.middleware_data["session"]).all(active_only=True)
-    return [p for p in everyone if pending is None or p.id != pending.evaluated.id]
+    return [p for p in everyone if p.id != manager.dialog_data["evaluated"]]
 
 
 async def _members_chosen(event: ChatEvent, manager: DialogManager, people: list[EmployeeDTO]) -> None:
@@ -163,10 +152,7 @@ async def _confirmed(event: CallbackQuery, _button: Button, manager: DialogManag
 
 
 async def _members_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
-    pending = await _pending(dialog_manager)
-    profile: Profile = dialog_manager.middleware_data["profile"]
-    person = pending.evaluated.full_name if pending else "—"
-    return {"person": escape(person), "chair_note": profile.chair_decides_tie}
+    return {"person": escape(dialog_manager.dialog_data["person"])}
 
 
 async def _chair_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[str, Any]:
@@ -194,9 +180,8 @@ async def _confirm_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict
         escape(names.get(code, code)) + (" — " + _("chairs the session") if code == chair else "")
         for code in data["members"]
     ]
-    pending = await _pending(dialog_manager)
     return {
-        "person": escape(pending.evaluated.full_name) if pending else "—",
+        "person": escape(data["person"]),
         "members": "\n".join(f"• {line}" for line in listed),
         "when": f"{format_date(date.fromisoformat(data['day']))} {data['time']}",
     }
@@ -281,7 +266,12 @@ async def on_hold(
     await dialog_manager.start(
         SessionSetup.members,
         mode=StartMode.RESET_STACK,
-        data={"appeal": pending.appeal_id, "latest": pending.latest.isoformat()},
+        data={
+            "appeal": pending.appeal_id,
+            "evaluated": pending.evaluated.id,
+            "person": pending.evaluated.full_name,
+            "latest": pending.latest.isoformat(),
+        },
     )
 
 
