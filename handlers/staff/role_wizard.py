@@ -106,7 +106,11 @@ async def _person_picked(event: ChatEvent, manager: DialogManager, person: Emplo
 
 
 async def _outside_accounts(manager: DialogManager) -> list[int]:
-    return (await role_holders(manager.middleware_data["session"])).outside
+    """The accounts outside the staff list holding a role, as buttons; for /grant not the
+    actor's own (nobody grants themselves: a button that could only be refused)."""
+    accounts = (await role_holders(manager.middleware_data["session"])).outside
+    actor: Actor = manager.middleware_data["actor"]
+    return [a for a in accounts if not (_granting(manager) and a == actor.telegram_user_id)]
 
 
 async def _account_typed(message: Message, manager: DialogManager, text: str) -> bool:
