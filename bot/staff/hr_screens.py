@@ -297,6 +297,10 @@ def role_codes() -> str:
     return "; ".join(f"<code>{role.value}</code> — {role_name(role)}" for role in Role)
 
 
+def own_role_refusal() -> str:
+    return _("You may not grant a role to yourself: another person must decide it.")
+
+
 def role_change_reply(outcome: RoleChange, granting: bool, role: Role, target: str) -> str:
     """What /grant and /revoke answer, one-line or by the wizard; ``target`` as shown (HTML)."""
     replies = {
@@ -305,7 +309,7 @@ def role_change_reply(outcome: RoleChange, granting: bool, role: Role, target: s
         else _("Done: {role} taken from {target}."),
         RoleChange.UNCHANGED: _("Nothing to change: {target} and {role}."),
         RoleChange.NOT_ALLOWED: _("You may not hand out or take away the role {role}."),
-        RoleChange.OWN_ROLE: _("You may not grant a role to yourself: another person must decide it."),
+        RoleChange.OWN_ROLE: own_role_refusal(),
         RoleChange.LAST_HR_HEAD: _(
             "{target} is the last head of the HR service: grant the role to someone else first."
         ),

@@ -39,7 +39,7 @@ from bot.staff.access import (
     roles_to_grant,
     roles_to_revoke,
 )
-from bot.staff.hr_screens import role_change_reply, role_name
+from bot.staff.hr_screens import own_role_refusal, role_change_reply, role_name
 from handlers.filters import guarded
 from handlers.staff.roles import MAX_LOOKUPS, telegram_names
 from storage.dto import EmployeeDTO
@@ -89,8 +89,8 @@ async def _choose_target(manager: DialogManager, target: int, name: str) -> None
         actor: Actor = manager.middleware_data["actor"]
         if not _granting(manager):
             text = _("{name} holds no role you may take away.")
-        elif grant_refusal(actor, target, Role.HR) is RoleChange.OWN_ROLE:
-            text = role_change_reply(RoleChange.OWN_ROLE, True, Role.HR, "")
+        elif {grant_refusal(actor, target, role) for role in Role} == {RoleChange.OWN_ROLE}:
+            text = own_role_refusal()
         else:
             text = _("{name} already holds every role you may grant.")
         await refuse(manager, text.format(name=escape(name)))

@@ -92,7 +92,9 @@ async def test_an_officer_is_offered_no_role_that_sees_scores_nor_themselves_in_
     await officer.say("/grant")
     assert officer.last.text.startswith("<b>Назначение роли</b>\n\nКому?")
     await officer.say(str(HR))  # their own account, by its Telegram id
-    assert officer.chat[-2].text == "Вы не можете назначить роль самому себе: это должен решить другой человек."
+    assert (
+        officer.chat[-2].text == "Вы не можете назначить роль самому себе: это должен решить другой человек."
+    )
     await officer.say("Дана")
     await officer.press("Омарова Дана")
     assert officer.last.text == "Какую роль назначить: Омарова Дана Серікқызы (E1)?"
@@ -151,7 +153,10 @@ async def test_revoke_offers_only_role_holders_and_their_roles(world: World) -> 
     await head.say(str(HR_HEAD))  # an account outside the staff list, by its Telegram id
     await head.press("head of the HR service")
     await head.press("✅ Take the role away")
-    assert head.last.text == "Bauyrzhan (5002) is the last head of the HR service: grant the role to someone else first."
+    assert (
+        head.last.text
+        == "Bauyrzhan (5002) is the last head of the HR service: grant the role to someone else first."
+    )
     assert await _roles_of(world, HR_HEAD) == {"hr_head"}
 
 

@@ -8,6 +8,9 @@ exactly is taken at once (several, separated by commas or spaces, in the multi-s
 variant). The multi-select variant keeps the people chosen at the top of the list, checked,
 whatever is searched next, and ends with "✔ Done".
 
+A one-person picker may hand other typed text to the wizard (``on_other``): the role wizard
+takes a Telegram id there, for accounts outside the staff list.
+
 Who may be chosen is the wizard's: ``people(manager)`` reads them through storage/ (everyone
 active, the people a round evaluates…); the picker only matches and pages.
 """
