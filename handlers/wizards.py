@@ -10,7 +10,8 @@ from handlers.calibration import hr as calibration
 from handlers.legacy2018 import commission as legacy_commission
 from handlers.legacy2018 import people as legacy_people
 from handlers.legacy2018 import start as legacy_start
-from handlers.survey360 import new_round
+from handlers.staff import role_wizard, staff_wizards
+from handlers.survey360 import new_round, person_report
 
 
 def create_router() -> Router:
@@ -22,5 +23,8 @@ def create_router() -> Router:
         legacy_start.create_router(),
         legacy_people.create_router(),
         legacy_commission.create_router(),
+        role_wizard.create_router(),
+        staff_wizards.create_router(),
+        person_report.create_router(),
     )
     return router

@@ -41,7 +41,7 @@ from bot.survey360.result_pdf import build_person_pdf
 from bot.survey360.results import SubjectResult, campaign_results, not_evaluated_subjects
 from bot.survey360.rounds import CampaignError
 from bot.survey360.workbook import build_round_workbook
-from storage.dto import CampaignDTO, SubjectDTO
+from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
 from storage.legacy2018 import LegacyRepo
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.campaigns import CampaignRepo
@@ -149,6 +149,11 @@ async def closed_units(session: AsyncSession, campaign_id: int) -> list[str]:
 async def latest_closed_round_of(session: AsyncSession, employee_id: str) -> int | None:
     """The most recent closed round that evaluated this person."""
     return await CampaignRepo(session).latest_closed_round_of(employee_id)
+
+
+async def evaluated_in_closed_rounds(session: AsyncSession) -> list[EmployeeDTO]:
+    """The people ``latest_closed_round_of`` finds a round for: whose report /report can draw."""
+    return await CampaignRepo(session).evaluated_in_closed_rounds()
 
 
 async def started_quarter(session: AsyncSession, campaign_id: int) -> tuple[CampaignDTO, Profile]:

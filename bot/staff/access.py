@@ -10,7 +10,9 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.access import Role, may_grant, may_grant_to
+from storage.dto import EmployeeDTO
 from storage.roles import AuditRepo, RoleRepo
+from storage.staff.employees import EmployeeRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +73,55 @@ class RoleChange(StrEnum):
     LAST_HR_HEAD = "last_hr_head"
 
 
-async def grant_role(
-    session: AsyncSession, actor: Actor, target: int, role: Role, now: datetime
-) -> RoleChange:
+def grant_refusal(actor: Actor, target: int, role: Role) -> RoleChange | None:
+    """Why ``actor`` may not give ``role`` to the account ``target`` (nobody grants themselves;
+    roles that see scores only by the head of HR), or None when it may. Pure."""
     if actor.telegram_user_id == target:
         return RoleChange.OWN_ROLE
     if not may_grant_to(actor.telegram_user_id, actor.roles, target, role):
         return RoleChange.NOT_ALLOWED
+    return None
+
+
+def revoke_refusal(actor: Actor, role: Role) -> RoleChange | None:
+    """Why ``actor`` may not take ``role`` from anyone (the same limits as granting it), or
+    None. Pure; the last head of HR is decided on locked rows (``revoke_role``)."""
+    if actor.telegram_user_id is not None and not may_grant(actor.roles, role):
+        return RoleChange.NOT_ALLOWED
+    return None
+
+
+def roles_to_grant(actor: Actor, target: int, held: frozenset[Role]) -> list[Role]:
+    """The roles ``actor`` may give ``target``, who holds ``held``: what a wizard offers."""
+    return [role for role in Role if role not in held and grant_refusal(actor, target, role) is None]
+
+
+def roles_to_revoke(actor: Actor, held: frozenset[Role]) -> list[Role]:
+    """The roles of ``held`` that ``actor`` may take away: what a wizard offers."""
+    return [role for role in Role if role in held and revoke_refusal(actor, role) is None]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleHolders:
+    """Who holds a role: people of the staff list (by their bound account), and the Telegram
+    accounts outside it (HR accounts need not be on the staff list)."""
+
+    staff: list[EmployeeDTO]
+    outside: list[int]
+
+
+async def role_holders(session: AsyncSession) -> RoleHolders:
+    accounts = {grant.telegram_user_id for grant in await RoleRepo(session).grants()}
+    staff = await EmployeeRepo(session).by_telegram_ids(accounts)
+    return RoleHolders(list(staff.values()), sorted(accounts - set(staff)))
+
+
+async def grant_role(
+    session: AsyncSession, actor: Actor, target: int, role: Role, now: datetime
+) -> RoleChange:
+    refusal = grant_refusal(actor, target, role)
+    if refusal is not None:
+        return refusal
     if not await RoleRepo(session).grant(target, role, actor.telegram_user_id):
         return RoleChange.UNCHANGED
     await audit(session, actor, "role.grant", "account", target, at=now, details={"role": role.value})
@@ -89,8 +133,9 @@ async def revoke_role(
 ) -> RoleChange:
     """Taking one's own role is allowed (stepping down), except the last head of HR's."""
     repo = RoleRepo(session)
-    if actor.telegram_user_id is not None and not may_grant(actor.roles, role):
-        return RoleChange.NOT_ALLOWED
+    refusal = revoke_refusal(actor, role)
+    if refusal is not None:
+        return refusal
     if role is Role.HR_HEAD:
         # Decided on locked rows: two heads taking the role from each other at the same
         # moment would otherwise both see two heads, and leave none.

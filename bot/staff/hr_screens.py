@@ -24,6 +24,7 @@ from bot.infra.callbacks import (
 from bot.infra.formatting import format_date, progress_bar
 from bot.kernel.access import Permission, Role
 from bot.kernel.methodology import Profile
+from bot.staff.access import RoleChange
 from bot.staff.labels import exclusion_reason
 from bot.staff.people import UnbindOutcome, UnbindResult
 from bot.staff.rules import StaffError
@@ -50,14 +51,14 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
     if Permission.MANAGE_STAFF in permissions:
         lines.append(
             _(
-                "📄 Send the staff list (CSV or XLSX) as a document to import it; /find NAME or ID to look a person up; "
-                "/invites — the personal links of people not in the bot yet."
+                "📄 Send the staff list (CSV or XLSX) as a document to import it; /find — look a person up (choose "
+                "from a list, or /find NAME or ID at once); /invites — the personal links of people not in the bot yet."
             )
         )
         lines.append(
             _(
-                "🔓 /unbind ID — disconnect a person's Telegram account (a new phone, a lost account); "
-                "they join again with a new personal link."
+                "🔓 /unbind — disconnect a person's Telegram account (a new phone, a lost account): choose them "
+                "from a list, or /unbind ID at once; they join again with a new personal link."
             )
         )
     if Permission.VIEW_PROGRESS in permissions:
@@ -72,7 +73,12 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
             _("📜 /legacyrounds — a year under the 2018 methodology: its commission, sitting and protocol.")
         )
     if Permission.MANAGE_ROLES in permissions:
-        lines.append(_("👥 /roles — who holds which role; /grant ID ROLE and /revoke ID ROLE."))
+        lines.append(
+            _(
+                "👥 /roles — who holds which role; /grant and /revoke — give or take away a role: choose the "
+                "person and the role from lists, or /grant ID ROLE, /revoke ID ROLE at once."
+            )
+        )
     if Permission.BROADCAST in permissions:
         lines.append(_("📣 /broadcast — a message to everyone, a unit, or a round's unfinished respondents."))
     if Permission.VIEW_AUDIT in permissions:
@@ -91,7 +97,8 @@ def hr_menu(permissions: frozenset[Permission]) -> str:
     if Permission.VIEW_RESULTS in permissions:
         lines.append(
             _(
-                "📄 /report ID — one person's latest 360 report as PDF; the round dashboard has the workbook and the archives."
+                "📄 /report — one person's latest 360 report as PDF: choose them from a list, or /report ID at once; "
+                "the round dashboard has the workbook and the archives."
             )
         )
     lines.append(_("🌐 /language — change the language."))
@@ -277,7 +284,8 @@ def roles_list(grants: Sequence[GrantDTO], names: dict[int, str]) -> str:
     lines += [
         "",
         _(
-            "To give or take away a role: /grant ID ROLE, /revoke ID ROLE (ID: an employee id or a Telegram id; ROLE: {roles})."
+            "To give or take away a role: /grant or /revoke alone, then choose from lists; or at once /grant ID ROLE, "
+            "/revoke ID ROLE (ID: an employee id or a Telegram id; ROLE: {roles})."
         ).format(roles=role_codes()),
     ]
     return "\n".join(lines)
@@ -287,6 +295,26 @@ def role_codes() -> str:
     """The codes /grant and /revoke take, each with the role's name in the reader's language:
     the code is what is typed, the name is what it means."""
     return "; ".join(f"<code>{role.value}</code> — {role_name(role)}" for role in Role)
+
+
+def own_role_refusal() -> str:
+    return _("You may not grant a role to yourself: another person must decide it.")
+
+
+def role_change_reply(outcome: RoleChange, granting: bool, role: Role, target: str) -> str:
+    """What /grant and /revoke answer, one-line or by the wizard; ``target`` as shown (HTML)."""
+    replies = {
+        RoleChange.DONE: _("Done: {role} for {target}.")
+        if granting
+        else _("Done: {role} taken from {target}."),
+        RoleChange.UNCHANGED: _("Nothing to change: {target} and {role}."),
+        RoleChange.NOT_ALLOWED: _("You may not hand out or take away the role {role}."),
+        RoleChange.OWN_ROLE: own_role_refusal(),
+        RoleChange.LAST_HR_HEAD: _(
+            "{target} is the last head of the HR service: grant the role to someone else first."
+        ),
+    }
+    return replies[outcome].format(role=role_name(role), target=target)
 
 
 def audit_page(entries: Sequence[AuditDTO], offset: int, total: int, names: dict[int, str]) -> Rendered:

@@ -29,6 +29,7 @@ from bot.staff.hr_screens import (
 from bot.staff.people import import_staff, invite_links, invites_csv, preview_import, unbind_person
 from handlers.filters import HasPermission
 from handlers.screens import edit_in_place, live_message
+from storage.dto import EmployeeDTO
 from storage.staff.employees import EmployeeRepo
 from storage.survey360.answers import AnswerRepo
 
@@ -136,15 +137,23 @@ async def on_find(
     text = (command.args or "").strip()
     if len(text) < 2:
         await message.answer(
-            _("Write a name (at least 2 letters) or an employee id after /find, e.g. /find Aigerim.")
+            _(
+                "Write a name (at least 2 letters) or an employee id after /find, e.g. /find Aigerim. "
+                "Or send /find alone to choose the person from a list."
+            )
         )
         return
-    employees = EmployeeRepo(session)
-    found = await employees.search(text)
+    found = await EmployeeRepo(session).search(text)
     if not found:
         await message.answer(_("Nobody found for “{text}”.").format(text=escape(text)))
         return
-    answers = AnswerRepo(session)
+    await message.answer(await person_cards(session, actor, clock, found))
+
+
+async def person_cards(session: AsyncSession, actor: Actor, clock: Clock, found: list[EmployeeDTO]) -> str:
+    """What /find shows of the people found: a card each (their open questionnaires counted,
+    never their answers); the look-up is audited, without what was searched."""
+    employees, answers = EmployeeRepo(session), AnswerRepo(session)
     managers = await employees.many({p.manager_id for p in found if p.manager_id is not None})
     cards = [
         person_card(
@@ -153,7 +162,7 @@ async def on_find(
         for p in found
     ]
     await audit(session, actor, "staff.find", "query", None, at=clock.now(), details={"results": len(found)})
-    await message.answer("\n\n".join(cards))
+    return "\n\n".join(cards)
 
 
 async def send_invites(message: Message, session: AsyncSession, bot: Bot) -> None:
@@ -182,7 +191,12 @@ async def on_unbind(
     """/unbind ID: the only way to move a joined person to another Telegram account."""
     parts = (command.args or "").split()
     if len(parts) != 1:
-        await message.answer(_("Usage: /unbind ID — ID is the person's employee id, as in the staff list."))
+        await message.answer(
+            _(
+                "Usage: /unbind ID — ID is the person's employee id, as in the staff list. "
+                "Or send /unbind alone to choose the person from a list."
+            )
+        )
         return
     result = await unbind_person(session, actor, parts[0], clock.now())
     await message.answer(unbind_reply(parts[0], result))

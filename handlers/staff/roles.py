@@ -16,7 +16,7 @@ from bot.help.menus import refresh_role_menu
 from bot.kernel.access import Permission, Role, parse_telegram_id
 from bot.kernel.clock import Clock
 from bot.staff.access import Actor, RoleChange, grant_role, revoke_role
-from bot.staff.hr_screens import role_codes, role_name, roles_list
+from bot.staff.hr_screens import role_change_reply, role_codes, roles_list
 from handlers.filters import HasPermission
 from storage.roles import RoleRepo
 from storage.staff.employees import EmployeeRepo
@@ -34,7 +34,7 @@ async def on_roles(message: Message, session: AsyncSession, bot: Bot) -> None:
     grants = await RoleRepo(session).grants()
     names = await EmployeeRepo(session).names_by_telegram_id({g.telegram_user_id for g in grants})
     outside = sorted({g.telegram_user_id for g in grants} - set(names))
-    names |= await _telegram_names(bot, outside[:MAX_LOOKUPS])
+    names |= await telegram_names(bot, outside[:MAX_LOOKUPS])
     await message.answer(roles_list(grants, names))
 
 
@@ -45,7 +45,7 @@ MAX_LOOKUPS = 20
 LOOKUP_TIMEOUT_S = 2.0
 
 
-async def _telegram_names(bot: Bot, telegram_user_ids: list[int]) -> dict[int, str]:
+async def telegram_names(bot: Bot, telegram_user_ids: list[int]) -> dict[int, str]:
     """The names accounts outside the staff list give themselves in Telegram, which keeps them
     for chats the bot has had with them; the bot stores none. An account Telegram will not
     describe (never wrote to the bot, blocked it), or not in time, is shown by its id alone."""
@@ -90,7 +90,8 @@ async def on_change(
 ) -> None:
     parts = (command.args or "").split()
     usage = _(
-        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is one of: {roles}."
+        "Usage: /{command} ID ROLE — ID is an employee id or a Telegram id; ROLE is one of: {roles}. "
+        "Or send /{command} alone to choose the person and the role from lists."
     ).format(command=command.command, roles=role_codes())
     if len(parts) != 2 or parts[1] not in {r.value for r in Role}:
         await message.answer(usage)
@@ -102,20 +103,9 @@ async def on_change(
         )
         return
     role = Role(parts[1])
-    change = grant_role if command.command == "grant" else revoke_role
-    outcome = await change(session, actor, target, role, clock.now())
+    granting = command.command == "grant"
+    outcome = await (grant_role if granting else revoke_role)(session, actor, target, role, clock.now())
     if outcome is RoleChange.DONE:
         # The person's "/" menu shows the tools of the roles they hold now.
         await refresh_role_menu(bot, session, i18n, target)
-    replies = {
-        RoleChange.DONE: _("Done: {role} for {target}.")
-        if command.command == "grant"
-        else _("Done: {role} taken from {target}."),
-        RoleChange.UNCHANGED: _("Nothing to change: {target} and {role}."),
-        RoleChange.NOT_ALLOWED: _("You may not hand out or take away the role {role}."),
-        RoleChange.OWN_ROLE: _("You may not grant a role to yourself: another person must decide it."),
-        RoleChange.LAST_HR_HEAD: _(
-            "{target} is the last head of the HR service: grant the role to someone else first."
-        ),
-    }
-    await message.answer(replies[outcome].format(role=role_name(role), target=parts[0]))
+    await message.answer(role_change_reply(outcome, granting, role, parts[0]))

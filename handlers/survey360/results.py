@@ -130,11 +130,31 @@ async def on_person_report(
     campaign_id = await reports.latest_closed_round_of(session, employee_id) if employee_id else None
     if campaign_id is None:
         await message.answer(
-            _("Usage: /report ID — the employee id of a person evaluated in a closed round.")
+            _(
+                "Usage: /report ID — the employee id of a person evaluated in a closed round. "
+                "Or send /report alone to choose the person from a list."
+            )
         )
         return
-    request = ReportRequest(campaign_id, employee_id, message.chat.id, actor, current_locale(), PDF_360)
+    await message.answer(
+        await request_person_report(
+            session, bot, report_jobs, actor, message.chat.id, campaign_id, employee_id
+        )
+    )
+
+
+async def request_person_report(
+    session: AsyncSession,
+    bot: Bot,
+    report_jobs: ReportJobs,
+    actor: Actor,
+    chat_id: int,
+    campaign_id: int,
+    employee_id: str,
+) -> str:
+    """One person's PDF of a closed round, built as a report job (bot/reports/jobs.py) and sent
+    to ``chat_id``; returns what to tell the person who asked."""
+    request = ReportRequest(campaign_id, employee_id, chat_id, actor, current_locale(), PDF_360)
     if await report_jobs.request(session, bot, request):
-        await message.answer(_("Preparing the file…"))
-    else:
-        await message.answer(_("These reports are being prepared already."))
+        return _("Preparing the file…")
+    return _("These reports are being prepared already.")

@@ -89,6 +89,17 @@ class CampaignRepo:
         )
         return await self.session.scalar(query)
 
+    async def evaluated_in_closed_rounds(self) -> list[EmployeeDTO]:
+        """Everyone a closed round evaluated (not excluded from it): the people whose report
+        ``latest_closed_round_of`` finds a round for (the picker orders them by name)."""
+        evaluated = (
+            select(CampaignSubject.employee_id)
+            .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
+            .where(Campaign.status == "closed", CampaignSubject.excluded_reason.is_(None))
+        )
+        query = select(Employee).where(Employee.id.in_(evaluated)).order_by(Employee.id)
+        return [employee_dto(row) for row in await self.session.scalars(query)]
+
     async def subject_of(self, campaign_id: int, employee_id: str) -> int | None:
         """The subject id of the person with this employee id in a round, if it evaluates them."""
         query = (

@@ -137,7 +137,7 @@ async def test_a_joined_person_cannot_be_taken_by_link_or_contact(world: World) 
     async with world.runtime.sessionmaker() as session, session.begin():
         await grant_role(session, COMMAND_LINE, 5001, Role.HR, world.runtime.clock.now())
     hr = world.person(5001, "Gulnar", "en")
-    await hr.say("/unbind")
+    await hr.say("/unbind E2 E3")
     assert hr.last.text.startswith("Usage: /unbind ID")
     await hr.say("/unbind E2")
     assert (

@@ -76,19 +76,21 @@ async def test_hr_commands_speak_kazakh_placeholders_and_role_names(world: World
     hr = world.person(HR, "Гүлнар", "kk")
     await hr.say("/help")
     assert (
-        "📄 Импорттау үшін қызметкерлер тізімін (CSV немесе XLSX) құжат ретінде жіберіңіз; адамды іздеу үшін — "
-        "/find аты-жөні немесе табель нөмірі; /invites — ботқа әлі қосылмаған адамдардың жеке сілтемелері."
+        "📄 Импорттау үшін қызметкерлер тізімін (CSV немесе XLSX) құжат ретінде жіберіңіз; /find — адамды іздеу "
+        "(тізімнен таңдаңыз немесе бірден /find аты-жөні немесе табель нөмірі); /invites — ботқа әлі қосылмаған "
+        "адамдардың жеке сілтемелері."
     ) in hr.last.text
-    assert "🔓 /unbind табель нөмірі — адамның Telegram аккаунтын ажырату" in hr.last.text
+    assert "🔓 /unbind — адамның Telegram аккаунтын ажырату" in hr.last.text
+    assert "немесе бірден /unbind табель нөмірі;" in hr.last.text
     assert _english_words(hr.last.text) == {"CSV", "XLSX", "Telegram"}
 
     head = world.person(HR_HEAD, "Бауыржан", "kk")
     await head.say("/help")
     assert (
-        "👥 /roles — кімде қандай рөл бар; рөл беру және алу: /grant табель нөмірі рөл коды, "
-        "/revoke табель нөмірі рөл коды."
+        "👥 /roles — кімде қандай рөл бар; /grant және /revoke — рөл беру және алу: адам мен рөлді тізімнен "
+        "таңдаңыз немесе бірден /grant табель нөмірі рөл коды, /revoke табель нөмірі рөл коды."
     ) in head.last.text
-    assert "📄 /report табель нөмірі — бір адамның" in head.last.text
+    assert "📄 /report — бір адамның" in head.last.text and "бірден /report табель нөмірі;" in head.last.text
     assert _english_words(head.last.text) == {"XLSX", "PDF"}
     codes = (
         "<code>hr</code> — персоналды басқару қызметінің қызметкері; "
@@ -99,7 +101,8 @@ async def test_hr_commands_speak_kazakh_placeholders_and_role_names(world: World
     await head.say("/roles")
     assert head.last.text.startswith("<b>Рөлдер</b>\n")
     assert head.last.text.endswith(
-        "\n\nРөл беру немесе алу: /grant табель нөмірі рөл коды, /revoke табель нөмірі рөл коды "
+        "\n\nРөл беру немесе алу: /grant не /revoke командасын жалғыз жіберіп, тізімнен таңдаңыз; немесе бірден "
+        "/grant табель нөмірі рөл коды, /revoke табель нөмірі рөл коды "
         f"(табель нөмірінің орнына Telegram ID жазуға болады; рөл кодтары: {codes})."
     )
     # Names where Telegram gives them: Гүлнар has written to the bot; 5003 never has.
@@ -110,7 +113,7 @@ async def test_hr_commands_speak_kazakh_placeholders_and_role_names(world: World
     await head.say("/grant E2")
     assert head.last.text == (
         "Пайдалану: /grant табель нөмірі рөл коды — табель нөмірінің орнына Telegram ID жазуға болады; "
-        f"рөл кодтары: {codes}."
+        f"рөл кодтары: {codes}. Немесе адам мен рөлді тізімнен таңдау үшін /grant командасын жалғыз жіберіңіз."
     )
     await head.say("/grant E2 hr")
     assert head.last.text == "Дайын: «персоналды басқару қызметінің қызметкері» рөлі берілді (E2)."

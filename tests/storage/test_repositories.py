@@ -256,3 +256,18 @@ async def test_close_queues_reports(session: AsyncSession, today: date, profile:
     assert await AnswerRepo(session).open_tasks((await _bind_all(session))["U1"]) == []
     with pytest.raises(CampaignError, match="only a running round can close"):
         await campaigns.close(session, campaign_id, NOW)
+
+
+async def test_the_people_report_offers_are_those_a_closed_round_evaluated(
+    session: AsyncSession, today: date, profile: Profile
+) -> None:
+    """/report's picker (handlers/survey360/person_report.py) offers exactly the people for
+    whom ``latest_closed_round_of`` finds a round: not while the round runs, not the excluded."""
+    repo = CampaignRepo(session)
+    campaign_id = await _running_round(session, today, profile)
+    assert await repo.evaluated_in_closed_rounds() == []
+    await campaigns.close(session, campaign_id, NOW)
+    offered = {p.employee_id for p in await repo.evaluated_in_closed_rounds()}
+    assert offered == {"E1", "E2", "E3", "U1"}  # the picker orders them itself
+    everyone = [p.employee_id for p in await EmployeeRepo(session).all()]
+    assert {e for e in everyone if await repo.latest_closed_round_of(e) is not None} == offered

@@ -8,6 +8,9 @@ exactly is taken at once (several, separated by commas or spaces, in the multi-s
 variant). The multi-select variant keeps the people chosen at the top of the list, checked,
 whatever is searched next, and ends with "✔ Done".
 
+A one-person picker may hand other typed text to the wizard (``on_other``): the role wizard
+takes a Telegram id there, for accounts outside the staff list.
+
 Who may be chosen is the wizard's: ``people(manager)`` reads them through storage/ (everyone
 active, the people a round evaluates…); the picker only matches and pages.
 """
@@ -35,6 +38,9 @@ IDS = re.compile(r"[^\s,;]+")
 People = Callable[[DialogManager], Awaitable[Sequence[EmployeeDTO]]]
 OnPick = Callable[[ChatEvent, DialogManager, EmployeeDTO], Awaitable[None]]
 OnDone = Callable[[ChatEvent, DialogManager, list[EmployeeDTO]], Awaitable[None]]
+# Typed text that is nobody's employee id and matches no name: True when the wizard took it
+# (a Telegram account outside the staff list, named by its id), False to search as usual.
+OnOther = Callable[[Message, DialogManager, str], Awaitable[bool]]
 
 
 def matching(people: Sequence[EmployeeDTO], text: str) -> list[EmployeeDTO]:
@@ -68,10 +74,14 @@ class PeoplePicker:
         *,
         on_pick: OnPick | None = None,
         on_done: OnDone | None = None,
+        on_other: OnOther | None = None,
     ) -> None:
         if (on_pick is None) == (on_done is None):
             raise ValueError("a picker either picks one person (on_pick) or several (on_done)")
+        if on_other is not None and on_pick is None:
+            raise ValueError("only a picker of one person hands on other typed text (on_other)")
         self.id, self.people, self.on_pick, self.on_done = id, people, on_pick, on_done
+        self.on_other = on_other
         self.multi = on_done is not None
         self.search = TextInput(id=f"{id}_search", on_success=self._typed)
         choice: Select[int]
@@ -176,6 +186,12 @@ class PeoplePicker:
             person = exact(pool, text)
             if person is not None and self.on_pick is not None:
                 await self.on_pick(message, manager, person)
+                return
+            if (
+                self.on_other is not None
+                and not matching(pool, text)
+                and await self.on_other(message, manager, text)
+            ):
                 return
         else:
             tokens = IDS.findall(text)
