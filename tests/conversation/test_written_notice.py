@@ -1,4 +1,4 @@
-"""000 clause 11, second part: E3 leaves during the quarter; when U1 submits E3's sheet the bot
+"""000 clause 11, second part (kz-2024, seed 000; kz-2023's clause 11 has no such part): E3 leaves during the quarter; when U1 submits E3's sheet the bot
 messages E3 nothing and HR owes E3 a written notice within two working days. HR lists it, the
 head of HR downloads the letter, an HR officer records the registered letter; the audit trail
 has it, and the 5 working days to apply run from the delivery. Others may see none of it."""
@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import create_delivery
+from bot.infra.workers import Workers
 from bot.kernel.access import Role
 from bot.kernel.workdays import KAZAKHSTAN
 from bot.quarterly import appeals
@@ -24,7 +28,7 @@ from storage.dto import EmployeeDTO
 from storage.models import AuditEntry, OutboxMessage, WrittenNotice
 from storage.staff.employees import EmployeeRepo
 from storage.written_notices import WrittenNoticeRepo
-from tests.conversation.conftest import FixedClock, World
+from tests.conversation.conftest import FixedClock, World, world_under
 from tests.conversation.test_quarterly import (
     U1,
     _in_english,
@@ -37,6 +41,13 @@ from tests.factories import staff_validation
 
 HR, HR_HEAD = 5001, 5002
 E3_TELEGRAM = 1006
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers) -> AsyncIterator[World]:
+    """A body under kz-2024, whose clause 11 acquaints those who left in writing."""
+    async with world_under(engine, database_url, shared_workers, "kz-2024") as made:
+        yield made
 
 
 async def _e3_left_and_was_evaluated(world: World) -> int:
@@ -183,3 +194,28 @@ async def test_a_person_who_leaves_after_the_start_is_owed_a_written_notice_too(
             await session.execute(select(OutboxMessage.ref_id).where(OutboxMessage.kind == QUARTER_RESULT))
         ).scalars()
         assert sorted(results) == [sheets["E1"].id]  # the bot tells E1 the result, not E2
+
+
+@pytest.mark.parametrize(("profile", "in_writing"), [("kz-2023", False), ("kz-2024", True)])
+async def test_the_written_route_follows_the_profile(
+    engine: AsyncEngine, database_url: str, shared_workers: Workers, profile: str, in_writing: bool
+) -> None:
+    """kz-2023's clause 11 (seed 002) acquaints everyone through the information systems and has
+    no written route; kz-2024's second part (seed 000) does. E3 left before Q4 started: under
+    kz-2023 the result goes the usual way (the bot's message) and HR owes no letter."""
+    async with world_under(engine, database_url, shared_workers, profile) as world:
+        sheet_id = await _e3_left_and_was_evaluated(world)
+        async with world.runtime.sessionmaker() as session:
+            owed = [row.sheet_id for row in (await session.execute(select(WrittenNotice))).scalars()]
+            results = list(
+                (
+                    await session.execute(
+                        select(OutboxMessage.ref_id).where(OutboxMessage.kind == QUARTER_RESULT)
+                    )
+                ).scalars()
+            )
+        assert owed == ([sheet_id] if in_writing else [])
+        assert (sheet_id in results) is not in_writing
+        hr = await _in_english(world.person(HR, "Gulnar", "en"))
+        await hr.say("/written")
+        assert ("Нұрланов Асқар Ерланұлы (E3)" in hr.last.text) is in_writing
