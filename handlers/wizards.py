@@ -10,7 +10,7 @@ from handlers.calibration import hr as calibration
 from handlers.legacy2018 import commission as legacy_commission
 from handlers.legacy2018 import people as legacy_people
 from handlers.legacy2018 import start as legacy_start
-from handlers.quarterly import written
+from handlers.quarterly import delegate, written
 from handlers.survey360 import new_round
 
 
@@ -23,6 +23,7 @@ def create_router() -> Router:
         legacy_start.create_router(),
         legacy_people.create_router(),
         legacy_commission.create_router(),
-        written.create_router(),  # /written's list, and /delivered and /letter: one line or a wizard
+        written.create_router(),
+        delegate.create_router(),  # /delegate: one line or a wizard  # /written's list, and /delivered and /letter: one line or a wizard
     )
     return router

@@ -38,11 +38,10 @@ from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly import appeals, plans
-from bot.quarterly import rounds as quarterly
 from bot.quarterly.hr_screens import plans_stopped
 from bot.quarterly.plans import Decision
 from bot.quarterly.results import sheet_records
-from bot.quarterly.rounds import DelegationRefusal, year_result
+from bot.quarterly.rounds import year_result
 from bot.quarterly.sheet_screens import (
     appeal_preview,
     appeal_text,
@@ -112,7 +111,6 @@ def create_router() -> Router:
     router.callback_query.register(on_appeal_draft, AppealDraftCb.filter())
     router.callback_query.register(on_plan_decision, PlanCb.filter())
     router.message.register(on_plan_command, Command("plan"))
-    router.message.register(on_delegate, Command("delegate"))
     router.message.register(
         on_plan_table, F.document.file_name.lower().endswith(STAFF_SUFFIXES), PlanDraft.table
     )
@@ -522,40 +520,6 @@ async def on_plan_table(
     )
     if report is not None and report.ok:
         await state.clear()
-
-
-async def on_delegate(
-    message: Message,
-    command: CommandObject,
-    employee: EmployeeDTO,
-    session: AsyncSession,
-    clock: Clock,
-    event_from_user: User,
-) -> None:
-    """/delegate EVALUATOR EMPLOYEE...: clause 31, units of over fifty employees."""
-    words = (command.args or "").replace(",", " ").split()
-    if len(words) < 2:
-        await message.answer(
-            _(
-                "Write who evaluates and whom: /delegate EVALUATOR_ID EMPLOYEE_ID … "
-                "(clause 31: in units of over 50 employees the head may name other evaluators)."
-            )
-        )
-        return
-    outcome = await quarterly.delegate_sheets(
-        session, employee, words[0], words[1:], actor=_actor(event_from_user), now=clock.now()
-    )
-    texts = {
-        None: _("{count} sheet(s) handed over; the evaluator has been told.").format(count=outcome.moved),
-        DelegationRefusal.UNIT_TOO_SMALL: _(
-            "Your unit has 50 employees or fewer: the head evaluates everyone (clause 31)."
-        ),
-        DelegationRefusal.UNKNOWN_EVALUATOR: _("The evaluator must be someone else in your unit."),
-        DelegationRefusal.NOT_YOUR_SHEETS: _(
-            "You have no open sheet for: {codes}. Nothing was handed over."
-        ).format(codes=", ".join(outcome.unknown) or "—"),
-    }
-    await message.answer(texts[outcome.refusal])
 
 
 def _actor(user: User) -> Actor:
