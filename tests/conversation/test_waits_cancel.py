@@ -6,7 +6,13 @@ is left as it is. What was sent after the Cancel is not taken for what was await
 from __future__ import annotations
 
 from bot.infra.callbacks import StaffImportAction, StaffImportCb, Wait, WaitCancelCb
+from bot.infra.waits import Waiting, waiting
 from bot.kernel.access import Role
+from handlers.legacy2018.hr import LegacySetup
+from handlers.legacy2018.sheets import LegacyText
+from handlers.quarterly.evaluator import AppealText, PlanDraft, PlanReturn, VoteProposal
+from handlers.quarterly.hr import QuarterUpload
+from handlers.staff.hr import StaffUpload
 from storage.models import Employee
 from tests.conversation.conftest import World
 from tests.conversation.test_hr import _count, _grant
@@ -90,3 +96,21 @@ async def test_a_staff_upload_is_cancelled_by_its_button_or_by_the_command(world
     text, alert = await hr.press_data(WaitCancelCb(wait=Wait.STAFF_IMPORT).pack(), preview)
     assert (text, alert) == (STALE, True)
     assert await _count(world, Employee) == 0
+
+
+def test_every_wait_outside_the_wizards_can_be_cancelled() -> None:
+    """Each state of the StatesGroups that are not wizards is a ``Waiting`` (so its prompt has
+    ✖ Cancel and /cancel ends it), each of its own kind, and every kind is used."""
+    groups = (
+        QuarterUpload,
+        PlanDraft,
+        PlanReturn,
+        AppealText,
+        VoteProposal,
+        StaffUpload,
+        LegacySetup,
+        LegacyText,
+    )
+    states = [state for group in groups for state in group.__all_states__]
+    assert all(isinstance(state, Waiting) and waiting(state.state) is state for state in states)
+    assert sorted(state.wait for state in states if isinstance(state, Waiting)) == sorted(Wait)
