@@ -11,6 +11,7 @@ confirm. On the wizards' router (handlers/wizards.py): the commands need the dia
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from typing import Any
 
 from aiogram import Bot, Router
@@ -316,7 +317,7 @@ async def _step_getter(dialog_manager: DialogManager, **_kwargs: Any) -> dict[st
     data = dialog_manager.dialog_data
     row = await _chosen(dialog_manager)
     found: dict[str, Any] = {
-        "notice": notice_label(row) if row is not None else "—",
+        "notice": escape(notice_label(row)) if row is not None else "—",  # the window is HTML
         "channels": [(channel_label(c), c.value) for c in Channel],
         "first": format_date(date.fromisoformat(data["evaluated"])) if "evaluated" in data else "",
     }
