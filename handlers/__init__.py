@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import common, fallback, hr, wizards
+from handlers import cancel, common, fallback, hr, wizards
 from handlers.help import help
 from handlers.quarterly import evaluator
 from handlers.staff import guest, language, onboarding
@@ -25,6 +25,7 @@ def create_routers(wizard_router: Router) -> list[Router]:
         # Next: text typed while a wizard is open is the wizard's, whatever the routers after
         # it would make of it (a wizard takes no commands and no files: bot/infra/dialogs).
         wizard_router,
+        cancel.create_router(),  # ✖ Cancel and /cancel of a wait for a text or a file
         onboarding.create_router(),
         language.create_router(),  # before HR's: an HR officer outside the staff list chooses too
         help.create_router(),  # for the staff list and role holders alike, by their roles

@@ -28,20 +28,17 @@ class IsGuest(Filter):
 class HasPermission(Filter):
     """The sender's account holds a role with this permission (roles come from
     SenderMiddleware, read from the database for every update). Passes ``actor`` and
-    ``permissions`` on to the handler."""
+    ``permissions`` on to the handler. ``permission`` may be a set: any one of them will do."""
 
-    def __init__(self, permission: Permission | None = None) -> None:
-        self.permission = permission  # None: any HR-side role at all
+    def __init__(self, permission: Permission | frozenset[Permission] | None = None) -> None:
+        # None: any HR-side role at all
+        self.wanted = {permission} if isinstance(permission, Permission) else permission
 
     async def __call__(
         self, event: TelegramObject, roles: frozenset[Role] = frozenset(), event_from_user: User | None = None
     ) -> bool | dict[str, Any]:
         granted = permissions(roles)
-        if (
-            event_from_user is None
-            or not roles
-            or (self.permission is not None and self.permission not in granted)
-        ):
+        if event_from_user is None or not roles or (self.wanted is not None and not self.wanted & granted):
             return False
         return {"actor": Actor(event_from_user.id, roles), "permissions": granted}
 
@@ -49,9 +46,10 @@ class HasPermission(Filter):
 RouterT = TypeVar("RouterT", bound=Router)
 
 
-def guarded(router: RouterT, permission: Permission) -> RouterT:
+def guarded(router: RouterT, permission: Permission | frozenset[Permission]) -> RouterT:
     """``router`` (a router, or a wizard's Dialog, which is one) answers only accounts whose
-    roles grant ``permission``: every message and every press, each checked on the server."""
+    roles grant ``permission`` (or one of them, given a set): every message and every press,
+    each checked on the server."""
     router.message.filter(HasPermission(permission))
     router.callback_query.filter(HasPermission(permission))
     return router

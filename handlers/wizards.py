@@ -10,6 +10,7 @@ from handlers.calibration import hr as calibration
 from handlers.legacy2018 import commission as legacy_commission
 from handlers.legacy2018 import people as legacy_people
 from handlers.legacy2018 import start as legacy_start
+from handlers.quarterly import delegate, written
 from handlers.staff import role_wizard, staff_wizards
 from handlers.survey360 import new_round, person_report
 
@@ -26,5 +27,7 @@ def create_router() -> Router:
         role_wizard.create_router(),
         staff_wizards.create_router(),
         person_report.create_router(),
+        written.create_router(),  # /written's list, and /delivered and /letter: one line or a wizard
+        delegate.create_router(),  # /delegate: one line or a wizard
     )
     return router

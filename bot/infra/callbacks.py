@@ -74,8 +74,7 @@ class LanguageCb(CallbackData, prefix="lang"):
 
 
 class StaffImportAction(StrEnum):
-    CONFIRM = "ok"
-    CANCEL = "no"
+    CONFIRM = "ok"  # its ✖ Cancel is the wait's (WaitCancelCb)
 
 
 class StaffImportCb(CallbackData, prefix="si"):
@@ -195,8 +194,7 @@ class AppealCb(CallbackData, prefix="ap"):
 
 class AppealStep(StrEnum):
     SEND = "send"
-    EDIT = "edit"
-    CANCEL = "cancel"
+    EDIT = "edit"  # ✖ Cancel is the wait's (WaitCancelCb)
 
 
 class AppealDraftCb(CallbackData, prefix="apd"):
@@ -322,3 +320,38 @@ class LegacyStartCb(CallbackData, prefix="ls"):
 
     action: LegacyStartAction
     value: RowId = 0
+
+
+class Wait(StrEnum):
+    """A wait outside the wizards for one typed text or one file (bot/infra/waits.py)."""
+
+    PLANS = "plans"  # HR's /plans: the work plans table
+    ACTUALS = "actuals"  # HR's /actuals
+    ABSENCES = "absences"  # HR's /absences
+    PLAN_DRAFT = "draft"  # a manager's /plan: their heads' plans table
+    PLAN_RETURN = "return"  # why a plan is returned
+    APPEAL = "appeal"  # the application for a calibration session
+    PROPOSAL = "vote"  # a calibration member's proposed score and reason
+    STAFF_IMPORT = "staff"  # the staff list's preview, until Import
+    LEGACY_CONCLUSION = "concl"  # the 2018 commission's conclusion, closing its sitting
+    LEGACY_FACTS = "facts"  # a 2018 KPI's actual value and facts
+    LEGACY_RETURN = "lreturn"  # why a 2018 plan or KPI sheet is returned
+    LEGACY_PLANS = "lplans"  # a 2018 plans table
+
+
+class WaitCancelCb(CallbackData, prefix="wx"):
+    """✖ Cancel under the prompt of a wait (handlers/cancel.py): which wait it ends, so that a
+    press under an older prompt does not end a newer wait of another kind."""
+
+    wait: Wait
+
+
+class WrittenAction(StrEnum):
+    LETTER = "letter"  # the letter to print (the head of HR: it shows the result)
+    DELIVERED = "sent"  # record how a result was sent
+
+
+class WrittenCb(CallbackData, prefix="wr"):
+    """Under HR's list of results owed in writing (/written): open the wizard that picks the notice."""
+
+    action: WrittenAction

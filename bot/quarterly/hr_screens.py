@@ -206,3 +206,9 @@ def _import_outcome(file_name: str, report: ImportReport) -> str:
             lines.append(f"{escape(plan.employee_code)}: {status}{late}")
         return "\n".join(lines)
     return _("<b>{file}</b>: {count} row(s) saved.").format(file=escape(file_name), count=report.count)
+
+
+def plans_stopped() -> str:
+    """What ✖ Cancel and /cancel say while a work plans table is awaited (HR's /plans, a
+    manager's /plan, the 2018 method's plans)."""
+    return _("Stopped: the upload of work plans is cancelled.")

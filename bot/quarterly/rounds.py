@@ -370,6 +370,31 @@ class Delegation:
     unknown: tuple[str, ...] = ()  # employee ids without an open sheet of the head's
 
 
+@dataclass(frozen=True, slots=True)
+class DelegationChoices:
+    """Whom the head may choose from (the wizard's pickers): ``refusal`` when nobody."""
+
+    refusal: DelegationRefusal | None = None
+    evaluators: tuple[EmployeeDTO, ...] = ()  # the others in the head's unit
+    employees: tuple[EmployeeDTO, ...] = ()  # the people of the head's open sheets
+
+
+def _large_unit(staff: Sequence[EmployeeDTO], head: EmployeeDTO) -> bool:
+    return sum(1 for p in staff if p.unit == head.unit and p.role == "employee") > DELEGATION_MIN_UNIT
+
+
+async def delegation_choices(session: AsyncSession, head: EmployeeDTO) -> DelegationChoices:
+    """Clause 31's choices for ``head``, by the rules ``delegate_sheets`` checks again."""
+    staff = await EmployeeRepo(session).all(active_only=True)
+    if not _large_unit(staff, head):
+        return DelegationChoices(refusal=DelegationRefusal.UNIT_TOO_SMALL)
+    employees = {s.employee.id: s.employee for s in await QuarterRepo(session).open_sheets_of(head.id)}
+    if not employees:
+        return DelegationChoices(refusal=DelegationRefusal.NOT_YOUR_SHEETS)
+    evaluators = tuple(p for p in staff if p.unit == head.unit and p.id != head.id)
+    return DelegationChoices(None, evaluators, tuple(employees.values()))
+
+
 async def delegate_sheets(
     session: AsyncSession,
     head: EmployeeDTO,
@@ -382,8 +407,7 @@ async def delegate_sheets(
     """Clause 31: in a unit of over fifty corps B employees the head may have other people
     evaluate; the head's open sheets of those employees go to the person they name."""
     staff = await EmployeeRepo(session).all(active_only=True)
-    unit_size = sum(1 for p in staff if p.unit == head.unit and p.role == "employee")
-    if unit_size <= DELEGATION_MIN_UNIT:
+    if not _large_unit(staff, head):
         return Delegation(refusal=DelegationRefusal.UNIT_TOO_SMALL)
     evaluator = next((p for p in staff if p.employee_id == evaluator_code), None)
     if evaluator is None or evaluator.id == head.id or evaluator.unit != head.unit:

@@ -26,6 +26,7 @@ from bot.infra.callbacks import (
     TasksCb,
 )
 from bot.infra.formatting import current_locale, format_date, format_score, local_time
+from bot.infra.waits import Waiting, cancel_button
 from bot.kernel.methodology import Profile, Text
 from bot.kernel.scoring import grade_band
 from bot.quarterly.appeals import AppealOutcome, AppealRefusal
@@ -498,8 +499,9 @@ def read_mark(moment: datetime) -> str:
     )
 
 
-def appeal_preview(sheet_id: int, text: str) -> Rendered:
-    """The application as it will be sent, before it is: clause 12 gives one application."""
+def appeal_preview(sheet_id: int, text: str, appeal_wait: Waiting) -> Rendered:
+    """The application as it will be sent, before it is: clause 12 gives one application.
+    ✖ Cancel ends ``appeal_wait``, the wait for the application (handlers/cancel.py)."""
     body = "\n\n".join(
         [
             _("<b>Your application for a calibration session</b>"),
@@ -514,7 +516,7 @@ def appeal_preview(sheet_id: int, text: str) -> Rendered:
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [button(_("📨 Send"), AppealStep.SEND)],
-            [button(_("✏️ Edit"), AppealStep.EDIT), button(_("✖️ Cancel"), AppealStep.CANCEL)],
+            [button(_("✏️ Edit"), AppealStep.EDIT), cancel_button(appeal_wait)],
         ]
     )
     return body, markup
@@ -591,3 +593,8 @@ def plan_decision_markup(plan_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def nothing_returned() -> str:
+    """What ✖ Cancel and /cancel say while the reason to return a plan or a sheet is awaited."""
+    return _("Stopped: nothing was returned; it still awaits your decision.")

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import SheetAction
 from bot.kernel.clock import Clock
-from bot.kernel.methodology import Profile, Text
+from bot.kernel.methodology import Profile, Text, profile_of_round
 from bot.kernel.workdays import WorkCalendar, bundled_calendar
 from bot.quarterly.kpi_rules import achievement_percent, allowed_range, kpi_final_score
 from bot.quarterly.rounds import QUARTER_RESULT
@@ -366,7 +366,8 @@ class SheetService:
         now = self.clock.now()
         if not await self.repo.submit(view.sheet.id, final, now):
             return SheetOutcome(refusal=SheetRefusal.SUBMITTED)
-        if needs_written_notice(view.sheet):
+        round_profile = profile_of_round(view.sheet.campaign)
+        if needs_written_notice(view.sheet, round_profile):
             # They no longer use the bot: HR acquaints them in writing (clause 11, second part).
             await require_written_notice(
                 self.session,
@@ -374,7 +375,7 @@ class SheetService:
                 submitted_on=self.clock.today(),
                 calendar=self.calendar,
                 now=now,
-                within=self.profile.acquaintance_working_days,
+                within=round_profile.acquaintance_working_days,
             )
         else:
             await OutboxRepo(self.session).enqueue(view.sheet.employee.id, QUARTER_RESULT, view.sheet.id)

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.clock import local_naive
-from bot.kernel.leaving import has_left
+from bot.kernel.leaving import owed_in_writing
+from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly.appeals import window_closes
 from bot.quarterly.rules import Absence
@@ -50,9 +51,13 @@ __all__ = [
 ]
 
 
-def needs_written_notice(sheet: SheetDTO) -> bool:
-    """Dismissed before the deadline (clause 6, known at the round's start), or gone since."""
-    return sheet.absence == Absence.DISMISSED or has_left(active=sheet.employee.active, left_on=sheet.left_on)
+def needs_written_notice(sheet: SheetDTO, profile: Profile) -> bool:
+    """Dismissed before the deadline (clause 6, known at the round's start), or gone since, where
+    the round's methodology acquaints them in writing (``acquaintance.dismissed_in_writing``:
+    kz-2024's clause 11 has the second part, kz-2023's has not), as for a 360 or 2018 result."""
+    if sheet.absence == Absence.DISMISSED:
+        return profile.dismissed_in_writing
+    return owed_in_writing(profile, active=sheet.employee.active, left_on=sheet.left_on)
 
 
 async def require_written_notice(

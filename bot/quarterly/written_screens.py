@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.infra.callbacks import WrittenAction, WrittenCb
 from bot.infra.formatting import format_date
 from bot.quarterly.written import (
     Channel,
@@ -98,3 +101,43 @@ def delivery_text(outcome: DeliveryOutcome) -> str:
     return _(
         "Recorded. The person may apply for a calibration session until {date} (5 working days, clause 12)."
     ).format(date=format_date(outcome.appeal_closes))
+
+
+def notice_label(row: WrittenNoticeRow) -> str:
+    """A notice's button in the wizards: its number, the person, the result; ⚠️ when overdue."""
+    notice = row.notice
+    mark = "⚠️ " if row.overdue else ""
+    return f"{mark}№{notice.id} · {notice.full_name} · {about(notice)}"
+
+
+def notices_markup(rows: list[WrittenNoticeRow], *, may_download: bool) -> InlineKeyboardMarkup | None:
+    """Under the list: record a delivery (while one is owed), and the letter (the head of HR)."""
+    buttons = []
+    if any(row.notice.sent_on is None for row in rows):
+        buttons.append(
+            InlineKeyboardButton(
+                text=_("✉ Record a delivery"), callback_data=WrittenCb(action=WrittenAction.DELIVERED).pack()
+            )
+        )
+    if rows and may_download:
+        buttons.append(
+            InlineKeyboardButton(
+                text=_("📄 Letter"), callback_data=WrittenCb(action=WrittenAction.LETTER).pack()
+            )
+        )
+    return InlineKeyboardMarkup(inline_keyboard=[buttons]) if buttons else None
+
+
+def delivery_summary(row: WrittenNoticeRow, channel: Channel, sent_on: date, reference: str) -> str:
+    return _(
+        "<b>Record this delivery?</b>\n\n{notice}\nChannel: {channel}\nSent on: {date}\nReference: {reference}"
+    ).format(
+        notice=escape(notice_label(row)),
+        channel=channel_label(channel),
+        date=format_date(sent_on),
+        reference=escape(reference),
+    )
+
+
+def delivery_stopped() -> str:
+    return _("Stopped: no delivery was recorded.")

@@ -22,6 +22,7 @@ from bot.infra.callbacks import (
     WizardCb,
 )
 from bot.infra.formatting import format_date, progress_bar
+from bot.infra.waits import Waiting, cancel_button
 from bot.kernel.access import Permission, Role
 from bot.kernel.methodology import Profile
 from bot.staff.access import RoleChange
@@ -120,7 +121,8 @@ def staff_errors(file_name: str, errors: Sequence[StaffError]) -> str:
     return "\n".join([head, "", *listed([escape(e.describe(_), quote=False) for e in errors])])
 
 
-def staff_preview(file_name: str, people: int, summary: ImportSummary) -> Rendered:
+def staff_preview(file_name: str, people: int, summary: ImportSummary, confirming: Waiting) -> Rendered:
+    """The list's counts, ✅ Import, and ✖ Cancel, which ends ``confirming`` (handlers/cancel.py)."""
     text = "\n".join(
         [
             _("<b>{file}</b>: {count} people, no problems found.").format(
@@ -141,9 +143,7 @@ def staff_preview(file_name: str, people: int, summary: ImportSummary) -> Render
                 InlineKeyboardButton(
                     text=_("✅ Import"), callback_data=StaffImportCb(action=StaffImportAction.CONFIRM).pack()
                 ),
-                InlineKeyboardButton(
-                    text=_("✖ Cancel"), callback_data=StaffImportCb(action=StaffImportAction.CANCEL).pack()
-                ),
+                cancel_button(confirming),
             ]
         ]
     )

@@ -8,7 +8,6 @@ from handlers.hr import menu
 from handlers.legacy2018 import approval as legacy_approval
 from handlers.legacy2018 import hr as legacy
 from handlers.quarterly import hr as quarters
-from handlers.quarterly import written
 from handlers.staff import audit, roles
 from handlers.staff import hr as staff
 from handlers.survey360 import results, rounds
@@ -18,7 +17,6 @@ def create_routers() -> list[Router]:
     return [
         menu.create_router(),
         quarters.create_router(),  # its uploads' states come before the staff list's
-        written.create_router(),
         legacy_approval.create_router(),  # its button is checked by the service, for anyone
         legacy.create_router(),  # its typed steps' states before the staff list's
         staff.create_router(),

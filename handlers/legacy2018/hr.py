@@ -7,13 +7,14 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb
+from bot.infra.callbacks import LegacyRoundAction, LegacyRoundCb, Wait
 from bot.infra.config import Settings
+from bot.infra.waits import Waiting, cancel_markup
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.legacy2018 import commission as legacy_commission
@@ -34,7 +35,8 @@ from storage.legacy2018 import LegacyRepo
 
 
 class LegacySetup(StatesGroup):
-    conclusion = State()  # data: campaign
+    # data: campaign, sitting
+    conclusion = Waiting(Wait.LEGACY_CONCLUSION, lambda: _("Stopped: the sitting is not closed."))
 
 
 def create_router() -> Router:
@@ -91,7 +93,7 @@ async def on_action(
         await state.update_data(campaign=campaign.id, sitting=callback_data.sitting)
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.answer(prompt)
+            await query.message.answer(prompt, reply_markup=cancel_markup(next_state))
         return
     if action is LegacyRoundAction.OPEN and isinstance(
         await legacy_commission.open_sitting(session, campaign, callback_data.sitting or None), Refusal

@@ -61,22 +61,6 @@ def create_router() -> Router:
     return router
 
 
-class _DaysAround(WorkdayCalendar):
-    """The working-day calendar for a day that may have passed (the last day of an absence, the
-    day an appeal was filed): the range is the wizard's alone, and it opens on today's month."""
-
-    def allowed(self, manager: DialogManager) -> DayRange:
-        return self.bounds(manager)
-
-    def get_offset(self, manager: DialogManager) -> date | None:
-        first, last = self.allowed(manager)
-        shown = super().get_offset(manager)
-        if shown == first:  # nothing paged to yet: today's month, within the range
-            today: date = manager.middleware_data["clock"].today()
-            return min(max(today, first), last)
-        return shown
-
-
 PICKER_ID = "who"
 
 
@@ -92,7 +76,8 @@ def _dialog() -> Dialog:
         ),
         Window(
             Format("{question}"),
-            _DaysAround("day", on_day, _day_range),
+            # The last day of an absence, the day an appeal was filed: days that may have passed.
+            WorkdayCalendar("day", on_day, _day_range, past=True),
             TextInput(id="day_typed", on_success=on_day_typed),
             back_and_cancel(ui.stopped),
             state=LegacyPerson.day,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,9 @@ from bot.infra.callbacks import (
     LegacyPlansCb,
     LegacySheetPdfCb,
     LegacyStage,
+    Wait,
 )
+from bot.infra.waits import Waiting, cancel_markup
 from bot.kernel.clock import Clock
 from bot.kernel.workdays import WorkCalendar
 from bot.legacy2018 import commission as legacy_commission
@@ -55,6 +57,8 @@ from bot.legacy2018.notices import (
 )
 from bot.legacy2018.rules import Choice
 from bot.legacy2018.service import Refusal
+from bot.quarterly.hr_screens import plans_stopped
+from bot.quarterly.sheet_screens import nothing_returned
 from bot.quarterly.uploads import load_legacy_plans_upload
 from bot.reports import files as reports
 from handlers.quarterly.hr import read_upload
@@ -66,9 +70,11 @@ from storage.staff.employees import EmployeeRepo
 
 
 class LegacyText(StatesGroup):
-    facts = State()  # data: sheet, no, met — the actual value and the facts of one KPI
-    return_comment = State()  # data: sheet, stage — why a plan or KPI sheet is returned
-    plans = State()  # a plans table (appendix 1) is awaited
+    # data: sheet, no, met — the actual value and the facts of one KPI
+    facts = Waiting(Wait.LEGACY_FACTS, lambda: _("Stopped: nothing was recorded."))
+    # data: sheet, stage — why a plan or KPI sheet is returned
+    return_comment = Waiting(Wait.LEGACY_RETURN, nothing_returned)
+    plans = Waiting(Wait.LEGACY_PLANS, plans_stopped)  # a plans table (appendix 1) is awaited
 
 
 def register(router: Router) -> None:
@@ -251,7 +257,7 @@ async def on_kpi_sheet(
         met = action is LegacyAction.MET
         await state.set_state(LegacyText.facts)
         await state.update_data(sheet=view.sheet.id, no=no, met=met)
-        await edit_in_place(query, facts_prompt(no, met), None)
+        await edit_in_place(query, facts_prompt(no, met), cancel_markup(LegacyText.facts))
     else:
         refused = await legacy_sheets.submit_kpi_sheet(session, view.sheet.id, employee, clock.now())
         if refused is not None:
@@ -268,7 +274,9 @@ async def on_facts(message: Message, employee: EmployeeDTO, session: AsyncSessio
     data = await state.get_data()
     actual, _newline, facts = (message.text or "").strip().partition("\n")
     if not actual.strip() or not facts.strip():
-        await message.answer(facts_prompt(int(data["no"]), bool(data["met"])))
+        await message.answer(
+            facts_prompt(int(data["no"]), bool(data["met"])), reply_markup=cancel_markup(LegacyText.facts)
+        )
         return
     refused = await legacy_sheets.record_kpi(
         session,
@@ -323,7 +331,7 @@ async def on_decide(
         await state.update_data(sheet=callback_data.sheet, stage=callback_data.stage.value)
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.answer(return_prompt())
+            await query.message.answer(return_prompt(), reply_markup=cancel_markup(LegacyText.return_comment))
         return
     refused = await _decide(
         session, employee, callback_data.sheet, callback_data.stage, None, clock, calendar
@@ -391,7 +399,7 @@ async def on_plans_button(query: CallbackQuery, state: FSMContext) -> None:
     await state.set_state(LegacyText.plans)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(plans_prompt())
+        await query.message.answer(plans_prompt(), reply_markup=cancel_markup(LegacyText.plans))
 
 
 async def on_plans_table(

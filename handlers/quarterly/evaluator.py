@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject, User
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,20 +29,23 @@ from bot.infra.callbacks import (
     SheetCb,
     SheetPdfCb,
     SheetScoreCb,
+    Wait,
 )
 from bot.infra.config import Settings
 from bot.infra.formatting import current_locale
+from bot.infra.waits import Waiting, cancel_markup
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly import appeals, plans
-from bot.quarterly import rounds as quarterly
+from bot.quarterly.hr_screens import plans_stopped
 from bot.quarterly.plans import Decision
 from bot.quarterly.results import sheet_records
-from bot.quarterly.rounds import DelegationRefusal, year_result
+from bot.quarterly.rounds import year_result
 from bot.quarterly.sheet_screens import (
     appeal_preview,
     appeal_text,
+    nothing_returned,
     render_result,
     render_sheet_screen,
     sheet_refusal_text,
@@ -74,19 +77,22 @@ class AwaitingSheetText(Filter):
 
 
 class PlanReturn(StatesGroup):
-    comment = State()  # data: the plan's id
+    comment = Waiting(Wait.PLAN_RETURN, nothing_returned)  # data: the plan's id
 
 
 class AppealText(StatesGroup):
-    text = State()  # data: the sheet
+    text = Waiting(Wait.APPEAL, lambda: _("The application was not sent."))  # data: the sheet
 
 
 class VoteProposal(StatesGroup):
-    score_and_reason = State()  # data: the appeal
+    # data: the appeal
+    score_and_reason = Waiting(
+        Wait.PROPOSAL, lambda: _("Stopped: no vote was cast; the session's buttons still take it.")
+    )
 
 
 class PlanDraft(StatesGroup):
-    table = State()  # data: the year and the reason of a change
+    table = Waiting(Wait.PLAN_DRAFT, plans_stopped)  # data: the year and the reason of a change
 
 
 def create_router() -> Router:
@@ -105,7 +111,6 @@ def create_router() -> Router:
     router.callback_query.register(on_appeal_draft, AppealDraftCb.filter())
     router.callback_query.register(on_plan_decision, PlanCb.filter())
     router.message.register(on_plan_command, Command("plan"))
-    router.message.register(on_delegate, Command("delegate"))
     router.message.register(
         on_plan_table, F.document.file_name.lower().endswith(STAFF_SUFFIXES), PlanDraft.table
     )
@@ -261,7 +266,7 @@ async def on_appeal(
     await state.update_data(sheet=callback_data.sheet)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(appeal_text(outcome))
+        await query.message.answer(appeal_text(outcome), reply_markup=cancel_markup(AppealText.text))
 
 
 async def on_appeal_text(message: Message, state: FSMContext) -> None:
@@ -272,7 +277,7 @@ async def on_appeal_text(message: Message, state: FSMContext) -> None:
         await message.answer(appeal_text(appeals.AppealOutcome(problem)))
         return
     await state.update_data(application=(message.text or "").strip())
-    text, markup = appeal_preview(int(data["sheet"]), message.text or "")
+    text, markup = appeal_preview(int(data["sheet"]), message.text or "", AppealText.text)
     await message.answer(text, reply_markup=markup)
 
 
@@ -292,18 +297,14 @@ async def on_appeal_draft(
         await query.answer(_("This application is no longer being written."), show_alert=True)
         return
     message = query.message if isinstance(query.message, Message) else None
-    if callback_data.step is AppealStep.CANCEL:
-        await state.clear()
-        if message is not None:
-            await message.edit_text(_("The application was not sent."))
-        await query.answer()
-        return
     # "Send" under an older preview, after "Edit": nothing stands to be sent until it is rewritten.
     if callback_data.step is AppealStep.EDIT or not data.get("application"):
         await state.update_data(application=None)
         await query.answer()
         if message is not None:
-            await message.edit_text(_("Write the application again, as one message."))
+            await message.edit_text(
+                _("Write the application again, as one message."), reply_markup=cancel_markup(AppealText.text)
+            )
         return
     outcome = await appeals.file_appeal(
         session,
@@ -338,7 +339,8 @@ async def on_vote(
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.answer(
-                _("Write the score you propose, then the reason, e.g. “3,75 deadlines were met”.")
+                _("Write the score you propose, then the reason, e.g. “3,75 deadlines were met”."),
+                reply_markup=cancel_markup(VoteProposal.score_and_reason),
             )
         return
     outcome = await calibration.cast_vote(
@@ -416,7 +418,10 @@ async def on_plan_decision(
         await state.update_data(plan=callback_data.plan)
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.answer(_("Write what should be corrected in the plan (one message)."))
+            await query.message.answer(
+                _("Write what should be corrected in the plan (one message)."),
+                reply_markup=cancel_markup(PlanReturn.comment),
+            )
         return
     outcome = await plans.decide_plan(
         session,
@@ -483,6 +488,7 @@ async def on_plan_command(
             "Work plans {year}: 3 to 5 KPIs per head (appendix 1). Fill in the table (direction: higher or lower; "
             "a planned value for each quarter the KPI counts in) and send it back. Your manager approves the plans."
         ).format(year=year),
+        reply_markup=cancel_markup(PlanDraft.table),
     )
 
 
@@ -514,40 +520,6 @@ async def on_plan_table(
     )
     if report is not None and report.ok:
         await state.clear()
-
-
-async def on_delegate(
-    message: Message,
-    command: CommandObject,
-    employee: EmployeeDTO,
-    session: AsyncSession,
-    clock: Clock,
-    event_from_user: User,
-) -> None:
-    """/delegate EVALUATOR EMPLOYEE...: clause 31, units of over fifty employees."""
-    words = (command.args or "").replace(",", " ").split()
-    if len(words) < 2:
-        await message.answer(
-            _(
-                "Write who evaluates and whom: /delegate EVALUATOR_ID EMPLOYEE_ID … "
-                "(clause 31: in units of over 50 employees the head may name other evaluators)."
-            )
-        )
-        return
-    outcome = await quarterly.delegate_sheets(
-        session, employee, words[0], words[1:], actor=_actor(event_from_user), now=clock.now()
-    )
-    texts = {
-        None: _("{count} sheet(s) handed over; the evaluator has been told.").format(count=outcome.moved),
-        DelegationRefusal.UNIT_TOO_SMALL: _(
-            "Your unit has 50 employees or fewer: the head evaluates everyone (clause 31)."
-        ),
-        DelegationRefusal.UNKNOWN_EVALUATOR: _("The evaluator must be someone else in your unit."),
-        DelegationRefusal.NOT_YOUR_SHEETS: _(
-            "You have no open sheet for: {codes}. Nothing was handed over."
-        ).format(codes=", ".join(outcome.unknown) or "—"),
-    }
-    await message.answer(texts[outcome.refusal])
 
 
 def _actor(user: User) -> Actor:

@@ -8,20 +8,27 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.infra.callbacks import QuarterAction, QuarterCb
+from bot.infra.callbacks import QuarterAction, QuarterCb, Wait
 from bot.infra.formatting import current_locale
+from bot.infra.waits import Waiting, cancel_markup
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.kernel.workdays import WorkCalendar
 from bot.quarterly import plans
 from bot.quarterly import rounds as quarterly
-from bot.quarterly.hr_screens import file_errors_text, import_text, quarters_screen, started_text
+from bot.quarterly.hr_screens import (
+    file_errors_text,
+    import_text,
+    plans_stopped,
+    quarters_screen,
+    started_text,
+)
 from bot.quarterly.uploads import load_absences_upload, load_actuals_upload, load_plans_upload
 from bot.reports.files import started_quarter
 from bot.reports.jobs import XLSX_QUARTER, ReportJobs, ReportRequest
@@ -36,9 +43,9 @@ from storage.dto import EmployeeDTO
 class QuarterUpload(StatesGroup):
     """The next document HR sends is this kind of file (data: the year and a reason)."""
 
-    plans = State()
-    actuals = State()
-    absences = State()
+    plans = Waiting(Wait.PLANS, plans_stopped)
+    actuals = Waiting(Wait.ACTUALS, lambda: _("Stopped: the upload of KPI actual values is cancelled."))
+    absences = Waiting(Wait.ABSENCES, lambda: _("Stopped: the upload of absences is cancelled."))
 
 
 def create_router() -> Router:
@@ -203,7 +210,8 @@ async def on_upload_command(
             _("Write the year after the command, e.g. /{command} 2026.").format(command=kind)
         )
         return
-    await state.set_state(getattr(QuarterUpload, kind))
+    wait: Waiting = getattr(QuarterUpload, kind)
+    await state.set_state(wait)
     await state.update_data(year=year, reason=reason)
     prompts = {
         "plans": _(
@@ -215,7 +223,7 @@ async def on_upload_command(
         ),
         "absences": _("Send the absences as a CSV or XLSX document: employee_id, kind, starts_on, ends_on."),
     }
-    await message.answer(prompts[kind].format(year=year))
+    await message.answer(prompts[kind].format(year=year), reply_markup=cancel_markup(wait))
 
 
 async def on_upload(

@@ -7,12 +7,13 @@ from html import escape
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Document, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.infra.callbacks import StaffImportAction, StaffImportCb
+from bot.infra.callbacks import StaffImportAction, StaffImportCb, Wait
+from bot.infra.waits import Waiting
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
@@ -38,7 +39,8 @@ STAFF_SUFFIXES = (".csv", ".xlsx")
 
 
 class StaffUpload(StatesGroup):
-    confirming = State()  # data: the uploaded file's file_id and name, nothing else
+    # data: the uploaded file's file_id and name, nothing else; its ✖ Cancel is handlers/cancel.py's
+    confirming = Waiting(Wait.STAFF_IMPORT, lambda: _("Import cancelled: nothing changed."))
 
 
 def create_router() -> Router:
@@ -47,7 +49,6 @@ def create_router() -> Router:
     router.callback_query.filter(HasPermission(Permission.MANAGE_STAFF))
     router.message.register(on_staff_file, F.document.file_name.lower().endswith(STAFF_SUFFIXES))
     router.callback_query.register(on_confirm, StaffImportCb.filter(F.action == StaffImportAction.CONFIRM))
-    router.callback_query.register(on_cancel, StaffImportCb.filter(F.action == StaffImportAction.CANCEL))
     router.message.register(on_find, Command("find"))
     router.message.register(on_invites, Command("invites"))
     router.message.register(on_unbind, Command("unbind"))
@@ -80,7 +81,7 @@ async def on_staff_file(
     assert summary is not None
     await state.set_state(StaffUpload.confirming)
     await state.update_data(file_id=document.file_id, file_name=document.file_name)
-    text, markup = staff_preview(document.file_name, len(validation.records), summary)
+    text, markup = staff_preview(document.file_name, len(validation.records), summary, StaffUpload.confirming)
     await message.answer(text, reply_markup=markup)
 
 
@@ -122,13 +123,6 @@ async def on_confirm(
     text = staff_imported(summary, clock.today().year, quarterly=profile.legacy is None)
     await edit_in_place(query, text, None)
     await query.answer()
-
-
-async def on_cancel(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    if await live_message(query) is not None:
-        await edit_in_place(query, _("Import cancelled: nothing changed."), None)
-        await query.answer()
 
 
 async def on_find(

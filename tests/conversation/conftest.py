@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -111,9 +112,18 @@ def shared_workers() -> Iterator[Workers]:
         workers.shutdown()
 
 
-@pytest.fixture
-async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers) -> AsyncIterator[World]:
-    settings = Settings(_env_file=None, bot_token="42:TEST", database_url=database_url, default_locale="kk")
+@asynccontextmanager
+async def world_under(
+    engine: AsyncEngine, database_url: str, workers: Workers, profile: str = "kz-2023"
+) -> AsyncIterator[World]:
+    """The conversation world of an organisation configured with methodology ``profile``."""
+    settings = Settings(
+        _env_file=None,
+        bot_token="42:TEST",
+        database_url=database_url,
+        default_locale="kk",
+        methodology_profile=profile,
+    )
     # No per-chat pacing: the delivery's second between two messages to one chat is checked
     # where it is the point (tests/e2e/test_broadcast.py measures the gaps; test_faults.py with
     # Redis); here it would only make a test wait a second for each further notice to a chat.
@@ -122,7 +132,7 @@ async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers)
         clock=FixedClock(datetime(2025, 12, 1, 6, 0, tzinfo=UTC)),
         engine=engine,
         chat_interval=0,
-        workers=shared_workers,
+        workers=workers,
     )
     telegram = FakeTelegram()
     bot = create_bot(settings, session=telegram)
@@ -130,3 +140,9 @@ async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers)
         yield World(runtime, telegram, bot, create_dispatcher(runtime))
     finally:
         await runtime.report_jobs.stop()
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers) -> AsyncIterator[World]:
+    async with world_under(engine, database_url, shared_workers) as made:
+        yield made

@@ -383,3 +383,71 @@ async def test_people_who_left_or_are_away_are_evaluated_without_them(world: Wor
     assert world.telegram.chat(1006) == []  # E3: neither the notice nor the result
     on_leave = world.person(1007, "Игорь", "ru")
     assert len(on_leave.chat) == 1  # the notice (clause 30); the result comes when U2 submits
+
+
+async def _q4_of_a_big_unit(world: World) -> None:
+    await world.setup_staff(csv_text=BIG_UNIT)
+    runtime = world.runtime
+    async with runtime.sessionmaker() as session, session.begin():
+        now = runtime.clock.now()
+        rounds = await quarterly.create_year(session, runtime.profile, 2025, KAZAKHSTAN, COMMAND_LINE, now)
+        await quarterly.start_round(
+            session,
+            rounds[3].id,
+            today=runtime.clock.today(),
+            now=now,
+            actor=COMMAND_LINE,
+            calendar=KAZAKHSTAN,
+        )
+
+
+async def test_a_head_names_other_evaluators_by_the_wizard_in_russian(world: World) -> None:
+    """/delegate without arguments (clause 31): the evaluator pressed among the others in the
+    unit, the people of the head's open sheets chosen in the picker (never the evaluator), a
+    summary, confirm. In Russian, the head's language."""
+    await _q4_of_a_big_unit(world)
+    head = world.person(U1, "Ерлан", "ru")
+    await head.say("/language")
+    await head.press("Русский")
+    await head.say("/delegate")
+    assert head.last.text.startswith("<b>Другие оценивающие</b> (пункт 31)")
+    await head.say("Иванова")  # U2 heads another unit: not offered
+    assert "По запросу «Иванова» никого не нашлось" in head.last.text
+    await head.say("Ахметов")  # nor the head themself
+    assert "По запросу «Ахметов» никого не нашлось" in head.last.text
+    await head.say("Омарова")
+    await head.press("Омарова Дана Серікқызы (E1)")
+    assert head.last.text.startswith(
+        "Оценивающий: Омарова Дана Серікқызы (E1). Чьи оценочные листы передать?"
+    )
+    await head.say("E1")  # the evaluator is not among the people to hand over
+    assert "По запросу «E1» никого не нашлось" in head.last.text
+    await head.say("X07")  # an employee id typed whole is chosen at once
+    await head.say("Smith")
+    await head.press("Smith John (E2)")
+    await head.press("✔ Готово (2)")
+    summary = head.last.text
+    assert summary.startswith("<b>Передать оценочные листы этого квартала (2)?</b> Оценивающий: Омарова")
+    assert "• Smith John (E2)\n• Қызметкер Сынақ 07 (X07)" in summary
+    assert all(s.evaluator_id != s.employee_id for s in (await _sheets(world)).values())
+    before = {code: sheet.evaluator_id for code, sheet in (await _sheets(world)).items()}
+    await head.press("◀ Назад")  # the choice is kept
+    assert "Выбраны (2)" in head.last.text
+    await head.press("✔ Готово (2)")
+    assert {code: s.evaluator_id for code, s in (await _sheets(world)).items()} == before  # not yet
+    await head.press("✅ Передать")
+    assert head.last.text == "Передано оценочных листов: 2; оценивающее лицо уведомлено."
+    sheets = await _sheets(world)
+    assert sheets["E2"].evaluator_id == sheets["X07"].evaluator_id == sheets["E1"].employee_id
+    assert sheets["E3"].evaluator_id == before["E3"]  # the rest stay with U1
+
+    # A head of a small unit: no wizard, the rule at once; ✖ Cancel stops the wizard.
+    small = world.person(1003, "Ольга", "ru")
+    await small.say("/delegate")
+    assert (
+        small.last.text
+        == "В Вашем подразделении не более 50 служащих: всех оценивает руководитель (пункт 31)."
+    )
+    await head.say("/delegate")
+    await head.press("✖ Отмена")
+    assert head.last.text == "Прервано: ни один оценочный лист не передан."

@@ -1,4 +1,4 @@
-"""000 clause 11, second part: E3 leaves during the quarter; when U1 submits E3's sheet the bot
+"""000 clause 11, second part (kz-2024, seed 000; kz-2023's clause 11 has no such part): E3 leaves during the quarter; when U1 submits E3's sheet the bot
 messages E3 nothing and HR owes E3 a written notice within two working days. HR lists it, the
 head of HR downloads the letter, an HR officer records the registered letter; the audit trail
 has it, and the 5 working days to apply run from the delivery. Others may see none of it."""
@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.factory import create_delivery
+from bot.infra.callbacks import WrittenAction, WrittenCb
+from bot.infra.workers import Workers
 from bot.kernel.access import Role
 from bot.kernel.workdays import KAZAKHSTAN
 from bot.quarterly import appeals
@@ -24,7 +29,7 @@ from storage.dto import EmployeeDTO
 from storage.models import AuditEntry, OutboxMessage, WrittenNotice
 from storage.staff.employees import EmployeeRepo
 from storage.written_notices import WrittenNoticeRepo
-from tests.conversation.conftest import FixedClock, World
+from tests.conversation.conftest import FixedClock, World, world_under
 from tests.conversation.test_quarterly import (
     U1,
     _in_english,
@@ -37,6 +42,13 @@ from tests.factories import staff_validation
 
 HR, HR_HEAD = 5001, 5002
 E3_TELEGRAM = 1006
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, database_url: str, shared_workers: Workers) -> AsyncIterator[World]:
+    """A body under kz-2024, whose clause 11 acquaints those who left in writing."""
+    async with world_under(engine, database_url, shared_workers, "kz-2024") as made:
+        yield made
 
 
 async def _e3_left_and_was_evaluated(world: World) -> int:
@@ -87,7 +99,7 @@ async def test_hr_records_a_registered_letter_to_a_person_who_left(world: World)
     assert "Evaluation sheet by the differentiation method" in text  # the sheet follows the letter
 
     # The officer records the registered letter sent today; a second record is refused.
-    await hr.say("/delivered")
+    await hr.say(f"/delivered {number} letter")  # a part missing: the one-line form's usage
     assert "/delivered number channel DD.MM.YYYY reference" in hr.last.text
     await hr.say(f"/delivered {number} letter 05.12.2025 KZ000123456")
     assert hr.last.text == "The date is in the future: record a delivery once it is sent."
@@ -183,3 +195,119 @@ async def test_a_person_who_leaves_after_the_start_is_owed_a_written_notice_too(
             await session.execute(select(OutboxMessage.ref_id).where(OutboxMessage.kind == QUARTER_RESULT))
         ).scalars()
         assert sorted(results) == [sheets["E1"].id]  # the bot tells E1 the result, not E2
+
+
+@pytest.mark.parametrize(("profile", "in_writing"), [("kz-2023", False), ("kz-2024", True)])
+async def test_the_written_route_follows_the_profile(
+    engine: AsyncEngine, database_url: str, shared_workers: Workers, profile: str, in_writing: bool
+) -> None:
+    """kz-2023's clause 11 (seed 002) acquaints everyone through the information systems and has
+    no written route; kz-2024's second part (seed 000) does. E3 left before Q4 started: under
+    kz-2023 the result goes the usual way (the bot's message) and HR owes no letter."""
+    async with world_under(engine, database_url, shared_workers, profile) as world:
+        sheet_id = await _e3_left_and_was_evaluated(world)
+        async with world.runtime.sessionmaker() as session:
+            owed = [row.sheet_id for row in (await session.execute(select(WrittenNotice))).scalars()]
+            results = list(
+                (
+                    await session.execute(
+                        select(OutboxMessage.ref_id).where(OutboxMessage.kind == QUARTER_RESULT)
+                    )
+                ).scalars()
+            )
+        assert owed == ([sheet_id] if in_writing else [])
+        assert (sheet_id in results) is not in_writing
+        hr = await _in_english(world.person(HR, "Gulnar", "en"))
+        await hr.say("/written")
+        assert ("Нұрланов Асқар Ерланұлы (E3)" in hr.last.text) is in_writing
+
+
+async def test_hr_records_a_delivery_by_the_wizard_in_kazakh(world: World) -> None:
+    """/delivered without arguments: the notice by a button (overdue marked), the channel by a
+    button, the day in the calendar (days that passed, not a day to come), the reference typed,
+    a summary, confirm. In Kazakh, the HR officer's language."""
+    sheet_id = await _e3_left_and_was_evaluated(world)
+    async with world.runtime.sessionmaker() as session:
+        owed = await WrittenNoticeRepo(session).of_sheet(sheet_id)
+    assert owed is not None
+    clock = world.runtime.clock
+    assert isinstance(clock, FixedClock)
+    clock.current = datetime(2025, 12, 4, 6, 0, tzinfo=UTC)  # Thursday: due Wednesday, overdue
+    hr = world.person(HR, "Гүлнар", "kk")
+
+    await hr.say("/written")
+    assert [t for t, _ in hr.last.buttons()] == ["✉ Жеткізуді тіркеу"]  # no letter: not the head
+    await hr.press("Жеткізуді тіркеу")
+    assert hr.last.text.startswith("<b>Жеткізуді тіркеу</b>")
+    labels = [t for t, _ in hr.last.buttons()]
+    assert labels == [f"⚠️ №{owed.id} · Нұрланов Асқар Ерланұлы · 2025 ж. 4-тоқсан", "✖ Бас тарту"]
+    await hr.press(f"№{owed.id}")
+    assert "Қалай жіберілді?" in hr.last.text
+    await hr.press("◀ Артқа")  # back to the list, and on again
+    await hr.press(f"№{owed.id}")
+    await hr.press("тапсырылғаны туралы хабарламасы бар тапсырыс хат")
+    assert "Қай күні жіберілді? 01.12.2025 бастап бүгінге дейін" in hr.last.text
+    # Days that have passed may be chosen, today too; tomorrow may not.
+    assert [hr.calendar_cell(date(2025, 12, d))[0] for d in (1, 3, 4)] == ["1", "3", "4"]
+    assert hr.calendar_cell(date(2025, 12, 5))[0] != "5"  # not offered (blank or "·")
+    assert not [t for t, _ in hr.last.buttons() if t.endswith(" ▶")]  # no month to come either
+    await hr.press_data(hr.calendar_cell(date(2025, 12, 5))[1])  # tomorrow's blank cell
+    assert "Қай күні жіберілді?" in hr.last.text  # the question stands
+    await hr.choose_day(date(2025, 12, 3))
+    assert "деректемені жазыңыз" in hr.last.text
+    await hr.say("KZ000123456")
+    summary = hr.last.text
+    assert summary.startswith("<b>Бұл жеткізуді тіркеу керек пе?</b>")
+    assert "Жіберілген күні: 03.12.2025" in summary and "Деректемесі: KZ000123456" in summary
+    async with world.runtime.sessionmaker() as session:
+        row = await session.get(WrittenNotice, owed.id)
+    assert row is not None and row.sent_on is None  # nothing recorded before the confirmation
+    await hr.press("✅ Тіркеу")
+    # Wednesday 03.12.2025 + 5 working days: Wednesday 10.12.2025.
+    assert hr.last.text == (
+        "Тіркелді. Қызметші калибрлеу сессиясын өткізу туралы өтінішпен 10.12.2025 дейін жүгіне алады "
+        "(5 жұмыс күні, 12-тармақ)."
+    )
+    async with world.runtime.sessionmaker() as session:
+        row = await session.get(WrittenNotice, owed.id)
+    assert row is not None and (row.channel, row.sent_on, row.reference, row.recorded_by) == (
+        "letter",
+        date(2025, 12, 3),
+        "KZ000123456",
+        HR,
+    )
+    # Nothing is owed any more: the wizard says so, and /written offers no delivery to record.
+    await hr.say("/delivered")
+    assert "жазбаша жеткізілетін нәтижелер жоқ" in hr.last.text
+    await hr.press("Бас тарту")
+    assert hr.last.text == "Тоқтатылды: жеткізу тіркелмеді."
+
+
+async def test_the_head_of_hr_downloads_a_letter_by_a_button(world: World) -> None:
+    sheet_id = await _e3_left_and_was_evaluated(world)
+    async with world.runtime.sessionmaker() as session:
+        owed = await WrittenNoticeRepo(session).of_sheet(sheet_id)
+    assert owed is not None
+    # An HR officer: no letter, by the command or by a forged button (clause 20).
+    hr = await _in_english(world.person(HR, "Gulnar", "en"))
+    await hr.say("/letter")
+    assert "Only the head of HR may download the letter" in hr.last.text
+    await hr.say("/written")
+    text, alert = await hr.press_data(WrittenCb(action=WrittenAction.LETTER).pack(), hr.last)
+    assert alert and text is not None and "Only the head of HR may download the letter" in text
+
+    head = await _in_english(world.person(HR_HEAD, "Aigul", "en"))
+    await head.say("/written")
+    assert [t for t, _ in head.last.buttons()] == ["✉ Record a delivery", "📄 Letter"]
+    await head.press("📄 Letter")
+    assert head.last.text.startswith("<b>The letter</b> with the result")
+    await head.press(f"№{owed.id} · Нұрланов Асқар Ерланұлы · Q4 2025")
+    name, _data = world.telegram.documents[max(world.telegram.documents)]
+    assert name == "notice-2025-Q4-E3.pdf" and head.last.protect_content
+    async with world.runtime.sessionmaker() as session:
+        audited = (
+            await session.execute(
+                select(AuditEntry.action).where(AuditEntry.action == "quarter.written_letter")
+            )
+        ).all()
+    assert len(audited) == 1

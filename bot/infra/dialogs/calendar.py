@@ -1,8 +1,9 @@
 """A calendar of working days: aiogram-dialog's ``Calendar`` with month and weekday names in
 the reader's language (kk, ru, en, from CLDR through babel), the days that may be chosen shown
 by their number and every other day as "·": days off and holidays by the bot's working-day
-calendar (bot/kernel/workdays.py, the one ``calendar`` the dispatcher holds), past days and
-days outside the range the wizard allows. A press on such a day (an old page of the calendar,
+calendar (bot/kernel/workdays.py, the one ``calendar`` the dispatcher holds), past days (unless
+the wizard asks for a day that has passed: ``past=True``) and days outside the range the wizard
+allows. A press on such a day (an old page of the calendar,
 a day off) is refused with the reason; the wizard's own handler sees only days it may take.
 
 The range comes from the wizard (``bounds``); today from the bot's clock, never the machine's.
@@ -82,16 +83,20 @@ class _WeekdayName(Text):
 
 
 class WorkdayCalendar(Calendar):
-    """Choose a working day within ``bounds`` (and not in the past); ``on_click`` receives it."""
+    """Choose a working day within ``bounds``; ``on_click`` receives it. A day to come (a
+    deadline, a sitting): days before today are never offered. With ``past=True``, a day that
+    may have passed (the day a letter was sent, an appeal filed, an absence ended): the range is
+    the wizard's alone, and the calendar opens on today's month, within it."""
 
-    def __init__(self, id: str, on_click: OnDateSelected, bounds: Bounds) -> None:
+    def __init__(self, id: str, on_click: OnDateSelected, bounds: Bounds, *, past: bool = False) -> None:
         self.bounds = bounds
         self.chosen = on_click
+        self.past = past
         super().__init__(id=id, on_click=self._checked)
 
     def allowed(self, manager: DialogManager) -> DayRange:
         first, last = self.bounds(manager)
-        return DayRange(max(first, _today(manager)), last)
+        return DayRange(first, last) if self.past else DayRange(max(first, _today(manager)), last)
 
     def selectable(self, day: date, manager: DialogManager) -> bool:
         first, last = self.allowed(manager)
@@ -154,12 +159,13 @@ class WorkdayCalendar(Calendar):
         return CalendarUserConfig(firstweekday=0, min_date=first, max_date=last)
 
     def get_offset(self, manager: DialogManager) -> date | None:
-        """The month shown: the one paged to, else the first allowed day's (never the machine's
-        today, the library's default)."""
+        """The month shown: the one paged to, else the first allowed day's, or for a day that
+        may have passed today's, within the range (never the machine's today, the library's
+        default)."""
         offset = super().get_offset(manager)
         first, last = self.allowed(manager)
         if offset is None or not first.replace(day=1) <= offset <= last:
-            return first
+            return min(max(_today(manager), first), last) if self.past else first
         return offset
 
 
