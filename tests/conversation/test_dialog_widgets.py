@@ -30,6 +30,8 @@ pytestmark = pytest.mark.asyncio
 
 class Try(StatesGroup):
     day = State()
+    short = State()  # a range ending mid-month, as the calibration session's
+    ends_on_holidays = State()  # a range whose last month holds days off only
     one = State()
     many = State()
 
@@ -60,9 +62,15 @@ MANY = PeoplePicker("many", _everyone, on_done=_many)
 def _test_router() -> Router:
     router = Router(name="test-wizard")
     days = WorkdayCalendar("day", _chosen_day, lambda _m: DayRange(date(2025, 11, 20), date(2026, 1, 10)))
+    short = WorkdayCalendar("short", _chosen_day, lambda _m: DayRange(date(2025, 12, 1), date(2025, 12, 15)))
+    holidays = WorkdayCalendar(
+        "holidays", _chosen_day, lambda _m: DayRange(date(2025, 12, 22), date(2026, 1, 4))
+    )
     router.include_router(
         wizard(
             Window(Const("Choose a day"), days, back_and_cancel(back=False), state=Try.day),
+            Window(Const("Choose a day"), short, back_and_cancel(back=False), state=Try.short),
+            Window(Const("Choose a day"), holidays, back_and_cancel(back=False), state=Try.ends_on_holidays),
             Window(
                 Multi(Const("Whom?"), ONE.status),
                 *ONE.widgets,
@@ -81,10 +89,11 @@ def _test_router() -> Router:
     )
 
     async def start(message: Message, dialog_manager: DialogManager) -> None:
-        state = {"/day": Try.day, "/one": Try.one, "/many": Try.many}[(message.text or "").split()[0]]
+        commands = {"/day": Try.day, "/short": Try.short, "/holidays": Try.ends_on_holidays}
+        state = {**commands, "/one": Try.one, "/many": Try.many}[(message.text or "").split()[0]]
         await dialog_manager.start(state, mode=StartMode.RESET_STACK)
 
-    router.message.register(start, Command("day", "one", "many"))
+    router.message.register(start, Command("day", "short", "holidays", "one", "many"))
     return router
 
 
@@ -126,6 +135,49 @@ async def test_the_calendar_offers_working_days_from_today_in_the_readers_langua
     assert days[7:14] == ["5", "6", "·", "8", "9", "·", " "]
     await hr.press_exact("9")
     assert hr.last.text == "day 2026-01-09"
+
+
+def _rows(person: Person) -> list[list[str]]:
+    return [[b.text for b in row] for row in person.last_with_buttons().markup.inline_keyboard]
+
+
+async def test_the_calendar_draws_no_week_and_no_month_with_nothing_in_range(tried: World) -> None:
+    """Issue 19: a range ending on Monday 15 December drew two more weeks of blank buttons and an
+    empty row where the month pager would be."""
+    hr = tried.person(7006, language_code="en")
+    await hr.say("/short")
+    assert _rows(hr) == [
+        ["🗓 December 2025"],
+        ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"],
+        ["1", "2", "3", "4", "5", "·", "·"],
+        ["8", "9", "10", "11", "12", "·", "·"],
+        ["15", " ", " ", " ", " ", " ", " "],  # the range's last day; its week stays whole
+        ["✖ Cancel"],
+    ]
+    # A range ending on 4 January: 1–2 January are New Year's holidays and 3–4 a weekend, so
+    # January holds nothing to choose and is not offered; the days off of December stay marked.
+    await hr.say("/holidays")
+    rows = _rows(hr)
+    assert rows[0] == ["🗓 December 2025"] and not any(t.endswith(" ▶") for row in rows for t in row)
+    assert rows[2:4] == [["22", "23", "24", "25", "26", "·", "·"], ["29", "30", "31", " ", " ", " ", " "]]
+    assert rows[4] == ["✖ Cancel"]
+    assert hr.calendar_cell(date(2025, 12, 15)) == (" ", "")  # a week before the range: not drawn
+
+
+async def test_the_month_list_offers_the_ranges_months_only(tried: World) -> None:
+    hr = tried.person(7007, language_code="en")
+    await hr.say("/day")  # 1 December 2025 (today) to 10 January 2026
+    await hr.press_exact("🔍")
+    assert _rows(hr) == [["🗓 2025"], [" ", " ", "December"], [" ", "🔍", "2026 >>"], ["✖ Cancel"]]
+    await hr.press_exact("2026 >>")
+    # The range's last year: the library draws no pager there; its title lists the years.
+    assert _rows(hr) == [["🗓 2026"], ["January", " ", " "], ["✖ Cancel"]]
+    await hr.press_exact("🗓 2026")
+    # 20 years to a page in the library: one row is drawn, and the page before (with 2025).
+    assert _rows(hr) == [["2026", " ", " ", " ", " "], ["<< 2025", " "], ["✖ Cancel"]]
+    await hr.press_exact("2026")
+    await hr.press_exact("January")
+    assert hr.calendar_cell(date(2026, 1, 9))[0] == "9"
 
 
 async def test_the_calendar_in_kazakh_and_english(tried: World) -> None:
