@@ -214,17 +214,43 @@ async def test_the_picker_finds_by_part_of_a_name_and_pages(tried: World) -> Non
     assert "Found for “тестов”: 12. Press a name." in screen.text
     names = [t for t, _ in screen.buttons() if t.startswith("Тестов")]
     assert names == [f"Тестов Адам {n:02} (T{n:02})" for n in range(1, 9)]  # a page of eight
-    await hr.press_exact(">")  # the next page
+    # Issue 19: the library's pager read "1 < 1 > 2"; it says where one is and where one goes.
+    assert _rows(hr)[-2:] == [["1/2", "Page 2 ▶"], ["◀ Back", "✖ Cancel"]]
+    await hr.press_exact("Page 2 ▶")
     names = [t for t, _ in hr.last_with_buttons().buttons() if t.startswith("Тестов")]
     assert names == [f"Тестов Адам {n:02} (T{n:02})" for n in range(9, 13)]
+    assert _rows(hr)[-2] == ["◀ Page 1", "2/2"]
     await hr.say("nobody-like-this")
     assert "Nobody matches “nobody-like-this”" in hr.last_with_buttons().text
+    assert _rows(hr) == [["◀ Back", "✖ Cancel"]]  # nothing to page
+    # Each search draws the picker again under what was typed; its earlier message is gone,
+    # not left on screen with its buttons taken away.
+    assert [m.text.split("\n")[0] for m in hr.chat] == ["Whom?"]
+    assert hr.last is hr.last_with_buttons()
     await hr.say("Омар")  # part of a name is never taken for an id
     await hr.press("Омарова Дана")
     assert hr.last.text == "one E1"
     await hr.say("/one")
     await hr.say("e4")  # an employee id typed whole is taken at once
     assert hr.last.text == "one E4"
+
+
+async def test_the_pager_in_russian_and_kazakh(tried: World) -> None:
+    many = "".join(
+        f"T{n:02},Тестов Адам {n:02},Сарапшы,employee,Жоспарлау басқармасы,U1,,kk,2022-02-01\n"
+        for n in range(1, 20)
+    )
+    await tried.setup_staff(bind=False, csv_text=STAFF_CSV + many)
+    for language, pages in (
+        ("ru", [["1/3", "Стр. 2 ▶"], ["◀ Стр. 1", "2/3", "Стр. 3 ▶"]]),
+        ("kk", [["1/3", "2-бет ▶"], ["◀ 1-бет", "2/3", "3-бет ▶"]]),
+    ):
+        hr = tried.person(7010 + len(language) + ord(language[0]), language_code=language)
+        await hr.say("/many")
+        await hr.say("тестов")
+        assert _rows(hr)[-2] == pages[0]
+        await hr.press_exact(pages[0][1])
+        assert _rows(hr)[-2] == pages[1]  # (nobody chosen yet: no ✔ Done between)
 
 
 async def test_the_multi_picker_keeps_who_is_chosen_across_searches(tried: World) -> None:

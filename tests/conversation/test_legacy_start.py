@@ -53,9 +53,7 @@ def _days(person: Person) -> list[str]:
 def _cell(person: Person, day: date) -> str:
     """What the calendar on screen (showing ``day``'s month) shows for ``day``: its number when
     it may be chosen, "·" or " " when not."""
-    rows = person.last_with_buttons().markup.inline_keyboard
-    week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
-    return str(rows[2 + week][column].text)
+    return person.calendar_cell(day)[0]
 
 
 async def _choose_day(person: Person, day: date, month: str) -> tuple[str | None, bool]:
@@ -75,10 +73,7 @@ async def _choose_day(person: Person, day: date, month: str) -> tuple[str | None
             forward = False
             continue
         await person.press_exact(pages[0])
-    rows = person.last_with_buttons().markup.inline_keyboard
-    week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
-    button = rows[2 + week][column]
-    return await person.press_data(button.callback_data or "", person.last_with_buttons())
+    return await person.press_data(person.calendar_cell(day)[1], person.last_with_buttons())
 
 
 async def test_hr_starts_a_year_from_legacyrounds(world: World) -> None:
