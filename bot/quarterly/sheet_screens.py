@@ -164,11 +164,17 @@ def _number(value: Decimal | None) -> str:
 
 def score_legend(profile: Profile, choices: Sequence[Decimal]) -> list[str]:
     """What each differentiation score means: the grade band (clause 7) it falls in, as the
-    methodology names it. Appendix 4 scores 1 to 5 with no words of its own."""
-    return [
-        f"{int(value)} — {escape(grade_band(profile, value).name.get(current_locale()))}"
-        for value in sorted(choices, reverse=True)
-    ]
+    methodology names it, a line per band. Appendix 4 scores 1 to 5 with no words of its own, and
+    the bands are the average's (4 to 5 is one band): scores that share a band share its line
+    ("5, 4 — …"), rather than two lines saying the same."""
+    lines: list[tuple[list[str], str]] = []
+    for value in sorted(choices, reverse=True):
+        name = escape(grade_band(profile, value).name.get(current_locale()))
+        if lines and lines[-1][1] == name:
+            lines[-1][0].append(str(int(value)))
+        else:
+            lines.append(([str(int(value))], name))
+    return [f"{', '.join(scores)} — {name}" for scores, name in lines]
 
 
 def render_item(screen: ItemScreen, profile: Profile) -> Rendered:

@@ -22,11 +22,11 @@ async def test_the_scores_are_explained_and_reading_leaves_a_mark(world: World) 
     await manager.say("/start")
     await manager.press("John")
     assert "Parameter 1 of 4" in manager.last.text
-    # The grade each score stands for (clause 7), highest first, under the question.
+    # The grade each score stands for (clause 7), highest first, under the question; 5 and 4
+    # fall in one band (4 to 5) and say so once.
     assert manager.last.text.endswith(
         "Your score from 1 to 5:\n"
-        "5 — Performs functional duties effectively\n"
-        "4 — Performs functional duties effectively\n"
+        "5, 4 — Performs functional duties effectively\n"
         "3 — Performs functional duties properly\n"
         "2 — Performs functional duties satisfactorily\n"
         "1 — Performs functional duties unsatisfactorily"
