@@ -28,7 +28,7 @@ from bot.staff.labels import exclusion_reason
 from bot.staff.people import UnbindOutcome, UnbindResult
 from bot.staff.rules import StaffError
 from bot.survey360.progress import RoundProgress
-from bot.survey360.rounds import CreationReport, RespondentIssue, RespondentProblem
+from bot.survey360.rounds import CloseReport, CreationReport, RespondentIssue, RespondentProblem
 from storage.dto import CampaignDTO, EmployeeDTO, ImportSummary
 from storage.roles import AuditDTO, GrantDTO
 
@@ -265,6 +265,34 @@ def close_confirmation(progress: RoundProgress) -> Rendered:
         ]
     )
     return text, markup
+
+
+def close_summary(year: int, report: CloseReport, min_respondents: int) -> str:
+    """What closing a round set going, person by person: who is sent a result, who is told
+    theirs is withheld (their report says so: no scores), who gets nothing from the bot."""
+    lines = [
+        _("<b>The 360 evaluation {year} is closed.</b>").format(year=year),
+        _("Results sent to the evaluated: {count}.").format(count=report.reports_queued - report.withheld),
+    ]
+    if report.withheld:
+        lines.append(
+            _(
+                "Told that their result is withheld, as fewer than {minimum} colleagues answered: {count}."
+            ).format(minimum=min_respondents, count=report.withheld)
+        )
+    if report.not_joined:
+        lines.append(
+            _("Not in the bot, so sent nothing (their reports are in the ZIP): {count}.").format(
+                count=report.not_joined
+            )
+        )
+    if report.in_writing:
+        lines.append(
+            _("{count} person(s) who left the body: deliver their results in writing, /written.").format(
+                count=report.in_writing
+            )
+        )
+    return "\n".join(lines)
 
 
 def roles_list(grants: Sequence[GrantDTO], names: dict[int, str]) -> str:
