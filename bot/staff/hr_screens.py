@@ -199,6 +199,7 @@ def _round_button(text: str, action: RoundAction, campaign_id: int) -> InlineKey
 def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission]) -> Rendered:
     campaign = progress.campaign
     share = progress.submitted / progress.total if progress.total else 0.0
+    closed = campaign.status == "closed"  # what is withheld and unfinished is settled now
     lines = [
         _("<b>360 evaluation {year}</b> · {status} · deadline {deadline}").format(
             year=campaign.year, status=status_name(campaign.status), deadline=format_date(campaign.deadline)
@@ -212,14 +213,18 @@ def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission])
             for u in progress.units
         ],
         "",
-        _("<b>Below the anonymity threshold</b> (results would be withheld): {count}").format(
-            count=len(progress.below_threshold)
-        ),
+        (
+            _("<b>Results withheld</b> (too few responses): {count}")
+            if closed
+            else _("<b>Below the anonymity threshold</b> (results would be withheld): {count}")
+        ).format(count=len(progress.below_threshold)),
         *listed([f"• {escape(s.employee.full_name)}" for s in progress.below_threshold]),
         "",
-        _("<b>Not finished yet</b>: {count} people ({not_joined} not in the bot)").format(
-            count=len(progress.unfinished), not_joined=progress.not_joined
-        ),
+        (
+            _("<b>Did not finish</b>: {count} people ({not_joined} not in the bot)")
+            if closed
+            else _("<b>Not finished yet</b>: {count} people ({not_joined} not in the bot)")
+        ).format(count=len(progress.unfinished), not_joined=progress.not_joined),
         *listed(
             [
                 f"• {escape(u.respondent.full_name)} — {u.remaining}"

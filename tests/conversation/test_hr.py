@@ -109,7 +109,10 @@ async def test_round_dashboard_and_closing(world: World) -> None:
         "Results sent to the evaluated: 0.\n"
         "Told that their result is withheld, as fewer than 3 colleagues answered: 4."
     )
-    assert "· closed ·" in hr.chat[-2].text  # the dashboard above it, edited in place
+    closed = hr.chat[-2].text  # the dashboard above it, edited in place: settled, not "would be"
+    assert "· closed ·" in closed
+    assert "Results withheld</b> (too few responses): 4" in closed and "would be" not in closed
+    assert "Did not finish</b>: 6 people (0 not in the bot)" in closed
     async with world.runtime.sessionmaker() as session:
         assert await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)) == "closed"
     assert await _count(world, AuditEntry, AuditEntry.action == "round.close") == 1
