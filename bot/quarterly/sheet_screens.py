@@ -79,7 +79,7 @@ def sheet_buttons(sheets: Sequence[SheetDTO]) -> list[InlineKeyboardButton]:
 
 def sheets_summary(sheets: Sequence[SheetDTO]) -> str:
     deadline = min(sheet_due_on(sheet.campaign.deadline, sheet.kpi_due_on) for sheet in sheets)
-    return _("Quarterly evaluation: {count} sheet(s) of your people to fill by {deadline}.").format(
+    return _("Quarterly evaluation: fill in your people's sheets by {deadline} (sheets: {count}).").format(
         count=len(sheets), deadline=format_date(deadline)
     )
 
@@ -457,7 +457,7 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
         )
     if year.score is not None and year.band is not None:
         summary.append(
-            _("The year {year} so far (mean of {count} quarter(s)): {score} — {band}").format(
+            _("The year {year} so far (mean of the quarters evaluated: {count}): {score} — {band}").format(
                 year=year.year,
                 count=len(year.quarters),
                 score=format_score(year.score),

@@ -446,7 +446,8 @@ def start_blocked(names: Sequence[str], campaign_id: int) -> Rendered:
 
 def round_started(notified: int, not_joined: int) -> str:
     return _(
-        "The round has started. {notified} respondent(s) are being notified; {not_joined} have not joined the bot yet and will see their questionnaires when they join."
+        "The round has started. Respondents being notified: {notified}; not in the bot yet: {not_joined} "
+        "(they will see their questionnaires when they join)."
     ).format(notified=notified, not_joined=not_joined)
 
 

@@ -48,6 +48,8 @@ async def test_the_scores_are_explained_and_reading_leaves_a_mark(world: World) 
     answer, _ = await john.press("I have read it", result)
     assert answer == "Thank you: noted that you have read the result."
     assert result.text.endswith("(clause 20).\n✅ Read on 01.12.2025 at 11:00.")
+    # Issue 19: "mean of 1 quarter(s)"; counted as the Kazakh and Russian screens count.
+    assert "The year 2025 so far (mean of the quarters evaluated: 1): 3.00 — " in result.text
     assert result.text.count("Read on") == 1
     assert [text for text, _ in result.buttons()] == ["📄 The sheet as PDF", "⚖️ I disagree"]
 

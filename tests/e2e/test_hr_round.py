@@ -106,7 +106,9 @@ async def test_hr_runs_a_round_in_telegram(empty_database_url: str, tmp_path: Pa
             start = _data(draft, "nw:start:")
             campaign_id = WizardCb.unpack(start).value
             stand_in.press(HR, draft.message_id, start)
-            await stand_in.wait_for_message(HR, contains="The round has started. 6 respondent(s)", timeout=15)
+            await stand_in.wait_for_message(
+                HR, contains="The round has started. Respondents being notified: 6", timeout=15
+            )
 
             # Colleagues answer.
             respondents = Respondents(stand_in, await assignments_of(empty_database_url))
