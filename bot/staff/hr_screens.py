@@ -22,7 +22,7 @@ from bot.infra.callbacks import (
     WizardCb,
 )
 from bot.infra.formatting import format_date, progress_bar
-from bot.kernel.access import Permission, Role
+from bot.kernel.access import PERMISSIONS, Permission, Role
 from bot.kernel.methodology import Profile
 from bot.staff.labels import exclusion_reason
 from bot.staff.people import UnbindOutcome, UnbindResult
@@ -46,7 +46,9 @@ def role_name(role: Role) -> str:
 
 
 def hr_menu(permissions: frozenset[Permission]) -> str:
-    lines = [_("<b>HR tools</b>")]
+    # The authorised person (outside HR, often outside the staff list) is not told these are HR's.
+    authorised_only = bool(permissions) and permissions <= PERMISSIONS[Role.AUTHORISED]
+    lines = [_("<b>The authorised person's tools</b>") if authorised_only else _("<b>HR tools</b>")]
     if Permission.MANAGE_STAFF in permissions:
         lines.append(
             _(
