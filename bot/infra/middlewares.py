@@ -72,6 +72,12 @@ _DEFERRED = (
 )
 
 
+# Refusals that change nothing for the person: an edit that renders the same screen again (a
+# double tap); a wizard's old window to delete that is gone already, or older than Telegram lets
+# a bot delete (48 hours; it stays, and its buttons still act on the wizard).
+_HARMLESS = ("message is not modified", "message to delete not found", "message can't be deleted")
+
+
 def _deferred(method: TelegramMethod[Any]) -> bool:
     return isinstance(method, _DEFERRED)
 
@@ -86,15 +92,15 @@ class _Replies:
     closed: bool = False  # the update is over: calls (from a task it started) go out at once
 
     async def send_deferred(self) -> None:
-        """In order. An edit Telegram refuses as a no-op (a double tap renders the same screen
-        again) is fine; any other failure stops here and is raised: the person is told
+        """In order. An edit Telegram refuses as a no-op, or a delete of a message that cannot be
+        (``_HARMLESS``), is fine; any other failure stops here and is raised: the person is told
         something went wrong, rather than the rest being sent as if all was well."""
         calls, self.deferred = self.deferred, []
         for call in calls:
             try:
                 await call()
             except TelegramBadRequest as error:
-                if "message is not modified" not in error.message:
+                if not any(harmless in error.message for harmless in _HARMLESS):
                     raise
 
 

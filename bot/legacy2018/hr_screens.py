@@ -25,9 +25,8 @@ def rounds_screen(
 ) -> Rendered:
     if not rounds:
         return (
-            _(
-                "No year under the 2018 methodology yet: press «Start a year» (or python -m bot legacy-start)."
-            ),
+            # Not the command line's legacy-start: a Telegram reader has no shell to type it in.
+            _("No year under the 2018 methodology yet: press «Start a year» below."),
             InlineKeyboardMarkup(inline_keyboard=[[start_button()]]),
         )
     campaign, progress, commission = rounds[0]

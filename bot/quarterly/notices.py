@@ -72,7 +72,7 @@ async def quarterly_notice(
         text = "\n\n".join(
             [
                 intro.format(quarter=quarter),
-                _("Please evaluate your people by {deadline}: {count} sheet(s).").format(
+                _("Please evaluate your people by {deadline}. Sheets: {count}.").format(
                     deadline=format_date(
                         min(sheet_due_on(s.campaign.deadline, s.kpi_due_on) for s in sheets)
                     ),

@@ -80,7 +80,7 @@ def sheet_buttons(sheets: Sequence[SheetDTO]) -> list[InlineKeyboardButton]:
 
 def sheets_summary(sheets: Sequence[SheetDTO]) -> str:
     deadline = min(sheet_due_on(sheet.campaign.deadline, sheet.kpi_due_on) for sheet in sheets)
-    return _("Quarterly evaluation: {count} sheet(s) of your people to fill by {deadline}.").format(
+    return _("Quarterly evaluation: fill in your people's sheets by {deadline} (sheets: {count}).").format(
         count=len(sheets), deadline=format_date(deadline)
     )
 
@@ -165,11 +165,17 @@ def _number(value: Decimal | None) -> str:
 
 def score_legend(profile: Profile, choices: Sequence[Decimal]) -> list[str]:
     """What each differentiation score means: the grade band (clause 7) it falls in, as the
-    methodology names it. Appendix 4 scores 1 to 5 with no words of its own."""
-    return [
-        f"{int(value)} — {escape(grade_band(profile, value).name.get(current_locale()))}"
-        for value in sorted(choices, reverse=True)
-    ]
+    methodology names it, a line per band. Appendix 4 scores 1 to 5 with no words of its own, and
+    the bands are the average's (4 to 5 is one band): scores that share a band share its line
+    ("5, 4 — …"), rather than two lines saying the same."""
+    lines: list[tuple[list[str], str]] = []
+    for value in sorted(choices, reverse=True):
+        name = escape(grade_band(profile, value).name.get(current_locale()))
+        if lines and lines[-1][1] == name:
+            lines[-1][0].append(str(int(value)))
+        else:
+            lines.append(([str(int(value))], name))
+    return [f"{', '.join(scores)} — {name}" for scores, name in lines]
 
 
 def render_item(screen: ItemScreen, profile: Profile) -> Rendered:
@@ -452,7 +458,7 @@ def render_result(record: SheetRecord, year: YearResult, profile: Profile) -> Re
         )
     if year.score is not None and year.band is not None:
         summary.append(
-            _("The year {year} so far (mean of {count} quarter(s)): {score} — {band}").format(
+            _("The year {year} so far (mean of the quarters evaluated: {count}): {score} — {band}").format(
                 year=year.year,
                 count=len(year.quarters),
                 score=format_score(year.score),

@@ -23,14 +23,14 @@ from bot.infra.callbacks import (
 )
 from bot.infra.formatting import format_date, progress_bar
 from bot.infra.waits import Waiting, cancel_button
-from bot.kernel.access import Permission, Role
+from bot.kernel.access import PERMISSIONS, Permission, Role
 from bot.kernel.methodology import Profile
 from bot.staff.access import RoleChange
 from bot.staff.labels import exclusion_reason
 from bot.staff.people import UnbindOutcome, UnbindResult
 from bot.staff.rules import StaffError
 from bot.survey360.progress import RoundProgress
-from bot.survey360.rounds import CreationReport, RespondentIssue, RespondentProblem
+from bot.survey360.rounds import CloseReport, CreationReport, RespondentIssue, RespondentProblem
 from storage.dto import CampaignDTO, EmployeeDTO, ImportSummary
 from storage.roles import AuditDTO, GrantDTO
 
@@ -48,7 +48,9 @@ def role_name(role: Role) -> str:
 
 
 def hr_menu(permissions: frozenset[Permission]) -> str:
-    lines = [_("<b>HR tools</b>")]
+    # The authorised person (outside HR, often outside the staff list) is not told these are HR's.
+    authorised_only = bool(permissions) and permissions <= PERMISSIONS[Role.AUTHORISED]
+    lines = [_("<b>The authorised person's tools</b>") if authorised_only else _("<b>HR tools</b>")]
     if Permission.MANAGE_STAFF in permissions:
         lines.append(
             _(
@@ -206,6 +208,7 @@ def _round_button(text: str, action: RoundAction, campaign_id: int) -> InlineKey
 def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission]) -> Rendered:
     campaign = progress.campaign
     share = progress.submitted / progress.total if progress.total else 0.0
+    closed = campaign.status == "closed"  # what is withheld and unfinished is settled now
     lines = [
         _("<b>360 evaluation {year}</b> · {status} · deadline {deadline}").format(
             year=campaign.year, status=status_name(campaign.status), deadline=format_date(campaign.deadline)
@@ -219,14 +222,18 @@ def round_dashboard(progress: RoundProgress, permissions: frozenset[Permission])
             for u in progress.units
         ],
         "",
-        _("<b>Below the anonymity threshold</b> (results would be withheld): {count}").format(
-            count=len(progress.below_threshold)
-        ),
+        (
+            _("<b>Results withheld</b> (too few responses): {count}")
+            if closed
+            else _("<b>Below the anonymity threshold</b> (results would be withheld): {count}")
+        ).format(count=len(progress.below_threshold)),
         *listed([f"• {escape(s.employee.full_name)}" for s in progress.below_threshold]),
         "",
-        _("<b>Not finished yet</b>: {count} people ({not_joined} not in the bot)").format(
-            count=len(progress.unfinished), not_joined=progress.not_joined
-        ),
+        (
+            _("<b>Did not finish</b>: {count} people ({not_joined} not in the bot)")
+            if closed
+            else _("<b>Not finished yet</b>: {count} people ({not_joined} not in the bot)")
+        ).format(count=len(progress.unfinished), not_joined=progress.not_joined),
         *listed(
             [
                 f"• {escape(u.respondent.full_name)} — {u.remaining}"
@@ -272,6 +279,34 @@ def close_confirmation(progress: RoundProgress) -> Rendered:
         ]
     )
     return text, markup
+
+
+def close_summary(year: int, report: CloseReport, min_respondents: int) -> str:
+    """What closing a round set going, person by person: who is sent a result, who is told
+    theirs is withheld (their report says so: no scores), who gets nothing from the bot."""
+    lines = [
+        _("<b>The 360 evaluation {year} is closed.</b>").format(year=year),
+        _("Results sent to the evaluated: {count}.").format(count=report.reports_queued - report.withheld),
+    ]
+    if report.withheld:
+        lines.append(
+            _(
+                "Told that their result is withheld, as fewer than {minimum} colleagues answered: {count}."
+            ).format(minimum=min_respondents, count=report.withheld)
+        )
+    if report.not_joined:
+        lines.append(
+            _("Not in the bot, so sent nothing (their reports are in the ZIP): {count}.").format(
+                count=report.not_joined
+            )
+        )
+    if report.in_writing:
+        lines.append(
+            _("{count} person(s) who left the body: deliver their results in writing, /written.").format(
+                count=report.in_writing
+            )
+        )
+    return "\n".join(lines)
 
 
 def roles_list(grants: Sequence[GrantDTO], names: dict[int, str]) -> str:
@@ -441,7 +476,8 @@ def start_blocked(names: Sequence[str], campaign_id: int) -> Rendered:
 
 def round_started(notified: int, not_joined: int) -> str:
     return _(
-        "The round has started. {notified} respondent(s) are being notified; {not_joined} have not joined the bot yet and will see their questionnaires when they join."
+        "The round has started. Respondents being notified: {notified}; not in the bot yet: {not_joined} "
+        "(they will see their questionnaires when they join)."
     ).format(notified=notified, not_joined=not_joined)
 
 

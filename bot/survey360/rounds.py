@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.kernel.eligibility import ineligibility_of
 from bot.kernel.leaving import owed_in_writing
 from bot.kernel.methodology import Profile, deadline_360_allowed, deadline_window_360, profile_of_round
+from bot.kernel.scoring import is_withheld
 from bot.kernel.workdays import WorkCalendar, bundled_calendar
 from bot.survey360.respondent_rules import (
     RESPONDENT_RELATIONS,
@@ -328,9 +329,10 @@ async def start(
 
 @dataclass(frozen=True, slots=True)
 class CloseReport:
-    reports_queued: int
-    not_joined: int
+    reports_queued: int  # evaluated people in the bot: each is sent a report
+    not_joined: int  # evaluated people not in the bot: nothing is sent to them
     in_writing: int = 0  # people who left: HR acquaints them in writing (000 clause 11)
+    withheld: int = 0  # of the reports queued, those that say the result is withheld (too few answered)
 
 
 async def close(
@@ -342,7 +344,8 @@ async def close(
     calendar: WorkCalendar | None = None,
 ) -> CloseReport:
     """Close the round, release its results (its sealed ballots counted into the tallies and
-    deleted, storage/survey360/answers.py) and queue every evaluated person's report. Someone
+    deleted, storage/survey360/answers.py) and queue every evaluated person's report (one whose
+    result is withheld says so, and why). Someone
     who has left the body gets nothing from the bot where the profile has them acquainted in
     writing: HR owes them a written notice within the profile's working days of ``today`` (the
     body's local day; the day of ``now`` when not given)."""
@@ -360,7 +363,11 @@ async def close(
     subjects = await repo.subjects(campaign_id, included_only=True)
     states = await notices.staff_states(s.employee.id for s in subjects)
     due = (calendar or bundled_calendar()).add(today or now.date(), profile.acquaintance_working_days)
-    queued = not_joined = in_writing = 0
+    colleagues: dict[int, int] = defaultdict(int)  # colleagues' questionnaires submitted, by subject
+    for state in await ProgressRepo(session).assignment_states(campaign_id):
+        if state.submitted and state.relation != "self":
+            colleagues[state.subject_id] += 1
+    queued = not_joined = in_writing = withheld = 0
     for subject in subjects:
         active, left_on = states[subject.employee.id]
         if owed_in_writing(profile, active=active, left_on=left_on):
@@ -372,4 +379,5 @@ async def close(
             continue
         await outbox.enqueue(subject.employee.id, REPORT_360, subject.id)
         queued += 1
-    return CloseReport(reports_queued=queued, not_joined=not_joined, in_writing=in_writing)
+        withheld += is_withheld(profile, colleagues[subject.id])
+    return CloseReport(reports_queued=queued, not_joined=not_joined, in_writing=in_writing, withheld=withheld)

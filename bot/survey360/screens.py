@@ -124,11 +124,13 @@ def render_question(screen: QuestionScreen, profile: Profile) -> Rendered:
         for point in profile.scale_360
     ]
     rows = _even_rows(scores)
-    moves = [_nav(_("◀ Back"), assignment_id, Action.BACK)]
+    # Nothing comes before the first statement: a Back there only said so (issue 19).
+    moves = [] if statement.no == 1 else [_nav(_("◀ Back"), assignment_id, Action.BACK)]
     if chosen is not None:
         # After "Back" the answer is already there: no need to press it again to go on.
         moves.append(_nav(_("Next ▶"), assignment_id, Action.NEXT, statement.no))
-    rows.append(moves)
+    if moves:
+        rows.append(moves)
     rows.append(
         [_nav(_("⏸ Pause"), assignment_id, Action.PAUSE), _nav(_("📋 Review"), assignment_id, Action.REVIEW)]
     )

@@ -209,7 +209,7 @@ async def on_send(query: CallbackQuery, _button: Button, manager: DialogManager)
         at=clock.now(),
         details={"audience": audience.kind.value, "recipients": started.queued},
     )
-    await window.edit_text(_("Queued for {count} recipient(s).").format(count=started.queued))
+    await window.edit_text(_("Queued for sending; recipients: {count}.").format(count=started.queued))
 
 
 def _attachment(stored: dict[str, str] | None) -> Attachment | None:

@@ -195,7 +195,8 @@ def setup_dialog() -> Any:
     members_prompt = Tr(
         __(
             "<b>Calibration session</b> on the application of {person}.\n\n"
-            "Choose the members: at least 3; the evaluated person cannot be one."
+            "Choose the members: at least 3; the evaluated person cannot be one. Type part of a name "
+            "or an employee id, choose the people, then press “Done”."
         )
     )
     return wizard(

@@ -14,10 +14,10 @@ from bot.broadcasts.service import queue_round_reminders
 from bot.infra.callbacks import RoundAction, RoundCb
 from bot.kernel.access import Permission
 from bot.kernel.clock import Clock
-from bot.kernel.methodology import Profile
+from bot.kernel.methodology import Profile, profile_of_round
 from bot.kernel.workdays import WorkCalendar
 from bot.staff.access import Actor, audit
-from bot.staff.hr_screens import close_confirmation, round_dashboard, rounds_list
+from bot.staff.hr_screens import close_confirmation, close_summary, round_dashboard, rounds_list
 from bot.survey360 import rounds as campaigns
 from bot.survey360.progress import round_progress
 from bot.survey360.progress_chart import UnitProgress, render_completion_chart
@@ -95,7 +95,8 @@ async def on_close_confirmed(
     if Permission.RUN_ROUNDS not in permissions:
         await query.answer(_("Only HR officers can close a round."), show_alert=True)
         return
-    if await live_message(query) is None:
+    message = await live_message(query)
+    if message is None:
         return
     try:
         report = await campaigns.close(
@@ -105,16 +106,13 @@ async def on_close_confirmed(
         await query.answer(_("This round is not running any more."), show_alert=True)
         return
     await audit(session, actor, "round.close", "campaign", callback_data.campaign, at=clock.now())
-    text, markup = round_dashboard(
-        await round_progress(session, profile, callback_data.campaign), permissions
-    )
+    progress = await round_progress(session, profile, callback_data.campaign)
+    text, markup = round_dashboard(progress, permissions)
     await edit_in_place(query, text, markup)
-    closed = _("Closed. {count} report(s) are being sent.").format(count=report.reports_queued)
-    if report.in_writing:
-        closed += " " + _(
-            "{count} person(s) who left the body: deliver their results in writing, /written."
-        ).format(count=report.in_writing)
-    await query.answer(closed, show_alert=True)
+    await query.answer()
+    # A message, not an alert: HR keeps what was sent to whom, and it may pass an alert's 200 characters.
+    minimum = profile_of_round(progress.campaign).min_respondents
+    await message.answer(close_summary(progress.campaign.year, report, minimum))
 
 
 async def on_chart(

@@ -50,6 +50,7 @@ from aiogram.types import (
     Update,
     User,
 )
+from aiogram_dialog.widgets.kbd.calendar_kbd import raw_from_date
 
 from bot.infra.dialogs.calendar import month_name
 
@@ -305,11 +306,13 @@ class Person:
 
     def calendar_cell(self, day: date) -> tuple[str, str]:
         """The button of ``day`` in the calendar on screen (showing ``day``'s month): its text
-        ("9", or "·" for a day that cannot be chosen, " " outside the range) and its data."""
-        rows = self.last_with_buttons().markup.inline_keyboard
-        week, column = divmod(day.replace(day=1).weekday() + day.day - 1, 7)
-        button = rows[2 + week][column]  # under the month's title and the weekdays' names
-        return button.text, button.callback_data or ""
+        ("9", or "·" for a day that cannot be chosen) and its data; (" ", "") for a day outside
+        the range, blank or in a week the calendar leaves out."""
+        pressed = f":{raw_from_date(day)}"  # a day's button carries its date (aiogram-dialog's)
+        for text, data in self.last_with_buttons().buttons():
+            if data.endswith(pressed):
+                return text, data
+        return " ", ""
 
     async def choose_day(self, day: date, locale: str | None = None) -> tuple[str | None, bool]:
         """Page the calendar on screen forward to ``day``'s month and press ``day``, whatever it

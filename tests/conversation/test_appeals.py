@@ -140,6 +140,10 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
     authorised = world.person(AUTHORISED, "Нұрлан", "en")
     await authorised.press_data(CalibrationCb(appeal=appeal_id).pack(), world.telegram.chat(AUTHORISED)[-1])
     assert authorised.last.text.startswith("<b>Calibration session</b> on the application of Smith John.")
+    # Issue 19: the window said whom to choose, not how (a picker without a word about typing).
+    assert (
+        "Type part of a name or an employee id, choose the people, then press “Done”." in authorised.last.text
+    )
     await authorised.say("D1 U2")
     answer, alert = await authorised.press("✔ Done (2)")
     assert alert and answer == "Name at least 3 members."
@@ -155,6 +159,8 @@ async def test_a_calibration_session_with_five_members_raises_the_score(world: W
     assert "not later than 15.12.2025" in calendar.text
     days = [label for label, _ in calendar.buttons()]
     assert "15" in days and "16" not in days and "17" not in days  # a holiday, then past clause 39
+    weeks = calendar.markup.inline_keyboard[2:-1]  # the weeks of December up to the 15th, no blank one
+    assert [week[0].text for week in weeks] == ["1", "8", "15"]
     await authorised.press_exact("10")
     times = [label for label, _ in authorised.last_with_buttons().buttons()]
     assert times[0] == "09:00" and "18:30" in times and "19:00" not in times and "20:00" not in times

@@ -30,6 +30,8 @@ pytestmark = pytest.mark.asyncio
 
 class Try(StatesGroup):
     day = State()
+    short = State()  # a range ending mid-month, as the calibration session's
+    ends_on_holidays = State()  # a range whose last month holds days off only
     one = State()
     many = State()
 
@@ -60,9 +62,15 @@ MANY = PeoplePicker("many", _everyone, on_done=_many)
 def _test_router() -> Router:
     router = Router(name="test-wizard")
     days = WorkdayCalendar("day", _chosen_day, lambda _m: DayRange(date(2025, 11, 20), date(2026, 1, 10)))
+    short = WorkdayCalendar("short", _chosen_day, lambda _m: DayRange(date(2025, 12, 1), date(2025, 12, 15)))
+    holidays = WorkdayCalendar(
+        "holidays", _chosen_day, lambda _m: DayRange(date(2025, 12, 22), date(2026, 1, 4))
+    )
     router.include_router(
         wizard(
             Window(Const("Choose a day"), days, back_and_cancel(back=False), state=Try.day),
+            Window(Const("Choose a day"), short, back_and_cancel(back=False), state=Try.short),
+            Window(Const("Choose a day"), holidays, back_and_cancel(back=False), state=Try.ends_on_holidays),
             Window(
                 Multi(Const("Whom?"), ONE.status),
                 *ONE.widgets,
@@ -81,10 +89,11 @@ def _test_router() -> Router:
     )
 
     async def start(message: Message, dialog_manager: DialogManager) -> None:
-        state = {"/day": Try.day, "/one": Try.one, "/many": Try.many}[(message.text or "").split()[0]]
+        commands = {"/day": Try.day, "/short": Try.short, "/holidays": Try.ends_on_holidays}
+        state = {**commands, "/one": Try.one, "/many": Try.many}[(message.text or "").split()[0]]
         await dialog_manager.start(state, mode=StartMode.RESET_STACK)
 
-    router.message.register(start, Command("day", "one", "many"))
+    router.message.register(start, Command("day", "short", "holidays", "one", "many"))
     return router
 
 
@@ -128,6 +137,49 @@ async def test_the_calendar_offers_working_days_from_today_in_the_readers_langua
     assert hr.last.text == "day 2026-01-09"
 
 
+def _rows(person: Person) -> list[list[str]]:
+    return [[b.text for b in row] for row in person.last_with_buttons().markup.inline_keyboard]
+
+
+async def test_the_calendar_draws_no_week_and_no_month_with_nothing_in_range(tried: World) -> None:
+    """Issue 19: a range ending on Monday 15 December drew two more weeks of blank buttons and an
+    empty row where the month pager would be."""
+    hr = tried.person(7006, language_code="en")
+    await hr.say("/short")
+    assert _rows(hr) == [
+        ["🗓 December 2025"],
+        ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"],
+        ["1", "2", "3", "4", "5", "·", "·"],
+        ["8", "9", "10", "11", "12", "·", "·"],
+        ["15", " ", " ", " ", " ", " ", " "],  # the range's last day; its week stays whole
+        ["✖ Cancel"],
+    ]
+    # A range ending on 4 January: 1–2 January are New Year's holidays and 3–4 a weekend, so
+    # January holds nothing to choose and is not offered; the days off of December stay marked.
+    await hr.say("/holidays")
+    rows = _rows(hr)
+    assert rows[0] == ["🗓 December 2025"] and not any(t.endswith(" ▶") for row in rows for t in row)
+    assert rows[2:4] == [["22", "23", "24", "25", "26", "·", "·"], ["29", "30", "31", " ", " ", " ", " "]]
+    assert rows[4] == ["✖ Cancel"]
+    assert hr.calendar_cell(date(2025, 12, 15)) == (" ", "")  # a week before the range: not drawn
+
+
+async def test_the_month_list_offers_the_ranges_months_only(tried: World) -> None:
+    hr = tried.person(7007, language_code="en")
+    await hr.say("/day")  # 1 December 2025 (today) to 10 January 2026
+    await hr.press_exact("🔍")
+    assert _rows(hr) == [["🗓 2025"], [" ", " ", "December"], [" ", "🔍", "2026 >>"], ["✖ Cancel"]]
+    await hr.press_exact("2026 >>")
+    # The range's last year: the library draws no pager there; its title lists the years.
+    assert _rows(hr) == [["🗓 2026"], ["January", " ", " "], ["✖ Cancel"]]
+    await hr.press_exact("🗓 2026")
+    # 20 years to a page in the library: one row is drawn, and the page before (with 2025).
+    assert _rows(hr) == [["2026", " ", " ", " ", " "], ["<< 2025", " "], ["✖ Cancel"]]
+    await hr.press_exact("2026")
+    await hr.press_exact("January")
+    assert hr.calendar_cell(date(2026, 1, 9))[0] == "9"
+
+
 async def test_the_calendar_in_kazakh_and_english(tried: World) -> None:
     for language, month, weekdays in (("kk", "Желтоқсан", "Дс"), ("en", "December", "Mo")):
         person = tried.person(7100 + len(language) + ord(language[0]), language_code=language)
@@ -162,17 +214,43 @@ async def test_the_picker_finds_by_part_of_a_name_and_pages(tried: World) -> Non
     assert "Found for “тестов”: 12. Press a name." in screen.text
     names = [t for t, _ in screen.buttons() if t.startswith("Тестов")]
     assert names == [f"Тестов Адам {n:02} (T{n:02})" for n in range(1, 9)]  # a page of eight
-    await hr.press_exact(">")  # the next page
+    # Issue 19: the library's pager read "1 < 1 > 2"; it says where one is and where one goes.
+    assert _rows(hr)[-2:] == [["1/2", "Page 2 ▶"], ["◀ Back", "✖ Cancel"]]
+    await hr.press_exact("Page 2 ▶")
     names = [t for t, _ in hr.last_with_buttons().buttons() if t.startswith("Тестов")]
     assert names == [f"Тестов Адам {n:02} (T{n:02})" for n in range(9, 13)]
+    assert _rows(hr)[-2] == ["◀ Page 1", "2/2"]
     await hr.say("nobody-like-this")
     assert "Nobody matches “nobody-like-this”" in hr.last_with_buttons().text
+    assert _rows(hr) == [["◀ Back", "✖ Cancel"]]  # nothing to page
+    # Each search draws the picker again under what was typed; its earlier message is gone,
+    # not left on screen with its buttons taken away.
+    assert [m.text.split("\n")[0] for m in hr.chat] == ["Whom?"]
+    assert hr.last is hr.last_with_buttons()
     await hr.say("Омар")  # part of a name is never taken for an id
     await hr.press("Омарова Дана")
     assert hr.last.text == "one E1"
     await hr.say("/one")
     await hr.say("e4")  # an employee id typed whole is taken at once
     assert hr.last.text == "one E4"
+
+
+async def test_the_pager_in_russian_and_kazakh(tried: World) -> None:
+    many = "".join(
+        f"T{n:02},Тестов Адам {n:02},Сарапшы,employee,Жоспарлау басқармасы,U1,,kk,2022-02-01\n"
+        for n in range(1, 20)
+    )
+    await tried.setup_staff(bind=False, csv_text=STAFF_CSV + many)
+    for language, pages in (
+        ("ru", [["1/3", "Стр. 2 ▶"], ["◀ Стр. 1", "2/3", "Стр. 3 ▶"]]),
+        ("kk", [["1/3", "2-бет ▶"], ["◀ 1-бет", "2/3", "3-бет ▶"]]),
+    ):
+        hr = tried.person(7010 + len(language) + ord(language[0]), language_code=language)
+        await hr.say("/many")
+        await hr.say("тестов")
+        assert _rows(hr)[-2] == pages[0]
+        await hr.press_exact(pages[0][1])
+        assert _rows(hr)[-2] == pages[1]  # (nobody chosen yet: no ✔ Done between)
 
 
 async def test_the_multi_picker_keeps_who_is_chosen_across_searches(tried: World) -> None:

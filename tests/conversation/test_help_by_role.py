@@ -80,3 +80,16 @@ async def test_help_shows_only_the_readers_sections(world: World) -> None:
     await john.say("/help")
     assert "/deadlines" in john.last.text and "<b>HR tools</b>" in john.last.text
     assert "Managers:" not in john.last.text
+
+
+async def test_the_authorised_persons_tools_are_not_called_hrs(world: World) -> None:
+    """Issue 19: the authorised person (outside HR) was greeted with "HR tools"."""
+    await world.setup_staff()
+    await _grant(world, 5003, Role.AUTHORISED)
+    authorised = world.person(5003, "Нұрлан", "ru")
+    await authorised.say("/start")
+    assert authorised.last.text.startswith("<b>Инструменты уполномоченного лица</b>\n\n⚖️")
+    await _grant(world, 5003, Role.HR)  # HR's tools too: HR's title
+    await authorised.say("/start")
+    assert authorised.last.text.startswith("<b>Инструменты службы управления персоналом</b>")
+    _no_stranger_screen(authorised)

@@ -102,7 +102,17 @@ async def test_round_dashboard_and_closing(world: World) -> None:
     assert not any("XLSX" in text for text, _ in hr.last.buttons())  # hr sees no results
     await hr.press("Close the round")
     await hr.press("Yes, close it")
-    assert "closed" in hr.last.text
+    # Nobody answered: the four reports say the result is withheld, and HR is told so (issue 19:
+    # "withheld: 4", then "4 report(s) are being sent", as if four results went out).
+    assert hr.last.text == (
+        "<b>The 360 evaluation 2025 is closed.</b>\n"
+        "Results sent to the evaluated: 0.\n"
+        "Told that their result is withheld, as fewer than 3 colleagues answered: 4."
+    )
+    closed = hr.chat[-2].text  # the dashboard above it, edited in place: settled, not "would be"
+    assert "· closed ·" in closed
+    assert "Results withheld</b> (too few responses): 4" in closed and "would be" not in closed
+    assert "Did not finish</b>: 6 people (0 not in the bot)" in closed
     async with world.runtime.sessionmaker() as session:
         assert await session.scalar(select(Campaign.status).where(Campaign.id == campaign_id)) == "closed"
     assert await _count(world, AuditEntry, AuditEntry.action == "round.close") == 1
@@ -235,7 +245,7 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
         return f"{john.last.text}\n{alert or ''}"
 
     markers = {
-        "menu": "HR tools",
+        "menu": "tools</b>",  # "HR tools", or the authorised person's
         "find": "Open questionnaires",
         "staff_upload": "no problems found",
         "rounds": "Evaluation rounds",

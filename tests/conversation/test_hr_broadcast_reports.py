@@ -52,7 +52,7 @@ async def test_broadcast_to_everyone_previews_then_queues(world: World) -> None:
     assert await _count(world, select(func.count()).select_from(Broadcast)) == 0  # nothing before confirming
     send = next(data for text, data in preview.buttons() if text == "✅ Send to 8")
     await hr.press("Send to 8")
-    assert preview.text == "Queued for 8 recipient(s)." and not preview.buttons()
+    assert preview.text == "Queued for sending; recipients: 8." and not preview.buttons()
     assert hr.last.text == "Sending…"  # the progress bar, edited as the messages go
     assert await _count(world, select(func.count()).where(OutboxMessage.kind == "broadcast")) == 8
     assert await _count(world, select(func.count()).where(AuditEntry.action == "broadcast.start")) == 1

@@ -47,7 +47,9 @@ async def test_a_round_from_a_list_of_people(world: World) -> None:
     assert "Evaluated: 4. Not evaluated: 0." in preview
     assert "Ахметов Ерлан Болатұлы (U1): Айгерім С. — manager, Дана О. — subordinate" in preview
     await hr.press("Start the round")
-    assert hr.last.text.startswith("The round has started. 6 respondent(s) are being notified")
+    assert hr.last.text.startswith(
+        "The round has started. Respondents being notified: 6; not in the bot yet: 0"
+    )
     assert await _scalar(world, select(Campaign.status)) == "running"
     assert await _scalar(world, select(func.count()).select_from(OutboxMessage)) == 6
     actions = await _scalar(

@@ -22,11 +22,11 @@ async def test_the_scores_are_explained_and_reading_leaves_a_mark(world: World) 
     await manager.say("/start")
     await manager.press("John")
     assert "Parameter 1 of 4" in manager.last.text
-    # The grade each score stands for (clause 7), highest first, under the question.
+    # The grade each score stands for (clause 7), highest first, under the question; 5 and 4
+    # fall in one band (4 to 5) and say so once.
     assert manager.last.text.endswith(
         "Your score from 1 to 5:\n"
-        "5 — Performs functional duties effectively\n"
-        "4 — Performs functional duties effectively\n"
+        "5, 4 — Performs functional duties effectively\n"
         "3 — Performs functional duties properly\n"
         "2 — Performs functional duties satisfactorily\n"
         "1 — Performs functional duties unsatisfactorily"
@@ -48,6 +48,8 @@ async def test_the_scores_are_explained_and_reading_leaves_a_mark(world: World) 
     answer, _ = await john.press("I have read it", result)
     assert answer == "Thank you: noted that you have read the result."
     assert result.text.endswith("(clause 20).\n✅ Read on 01.12.2025 at 11:00.")
+    # Issue 19: "mean of 1 quarter(s)"; counted as the Kazakh and Russian screens count.
+    assert "The year 2025 so far (mean of the quarters evaluated: 1): 3.00 — " in result.text
     assert result.text.count("Read on") == 1
     assert [text for text, _ in result.buttons()] == ["📄 The sheet as PDF", "⚖️ I disagree"]
 

@@ -60,7 +60,12 @@ async def test_walk_through_review_change_and_submit(world: World) -> None:
     screen = john.last
     assert "About Дана О., Бас сарапшы" in screen.text and "Statement 1 of 24" in screen.text
     assert "1. Building effective communications" in screen.text
+    # The first statement has nothing before it: no Back (issue 19: it only said "This is the
+    # first statement."); the second has one.
+    assert [[b.text for b in row] for row in screen.markup.inline_keyboard][1:] == [["⏸ Pause", "📋 Review"]]
     for statement in range(1, 25):
+        if statement == 2:
+            assert "◀ Back" in [text for text, _ in john.last.buttons()]
         assert f"Statement {statement} of 24" in john.last.text
         await john.press(str(statement % 5 + 1))
     assert john.last.message_id == screen.message_id  # one message, edited in place

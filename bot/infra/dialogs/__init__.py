@@ -10,7 +10,8 @@
   that what is typed after it reaches the command, not the wizard;
 - ``Tr`` renders a gettext message with the window's data; ``__`` marks one for extraction;
 - ``refuse`` says no in an alert (a press) or a reply (typed text), once per update;
-- ``back_and_cancel`` is the last row of every window.
+- ``back_and_cancel`` is the last row of every window;
+- ``paged`` shows a long list a page at a time, under it "◀ Page 1 · 2/3 · Page 3 ▶".
 """
 
 from __future__ import annotations
@@ -32,7 +33,18 @@ from aiogram_dialog.api.entities import NewMessage, OldMessage
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent
 from aiogram_dialog.api.internal import CONTEXT_KEY
 from aiogram_dialog.manager.message_manager import MessageManager
-from aiogram_dialog.widgets.kbd import Back, Button, Group, Row, ScrollingGroup, Select, SwitchTo
+from aiogram_dialog.widgets.kbd import (
+    Back,
+    Button,
+    CurrentPage,
+    Group,
+    NextPage,
+    PrevPage,
+    Row,
+    ScrollingGroup,
+    Select,
+    SwitchTo,
+)
 from aiogram_dialog.widgets.text import Format, Text
 
 EPOCH = datetime.fromtimestamp(0, UTC)
@@ -248,5 +260,34 @@ def choice(
         on_click=on_click,
     )
     if page is not None:
-        return ScrollingGroup(select, id=f"{id}_pages", width=width, height=page, hide_on_single_page=True)
+        return paged(ScrollingGroup(select, id=f"{id}_pages", width=width, height=page, hide_pager=True))
     return Group(select, width=width)
+
+
+def _not_first(data: dict[str, Any], _widget: Any, _manager: DialogManager) -> bool:
+    return bool(data["current_page"] > 0)
+
+
+def _not_last(data: dict[str, Any], _widget: Any, _manager: DialogManager) -> bool:
+    return bool(data["current_page1"] < data["pages"])
+
+
+def _several(data: dict[str, Any], _widget: Any, _manager: DialogManager) -> bool:
+    return bool(data["pages"] > 1)
+
+
+def pager(scroll: ScrollingGroup) -> Row:
+    """The row under a paged list: "◀ Page 1", where we are ("2/3"), "Page 3 ▶", in the reader's
+    language (the library's own pager reads "1 < 2 > 3"); nothing when all fits on one page,
+    no "◀" on the first page nor "▶" on the last. ``scroll`` is built with ``hide_pager=True``."""
+    id = scroll.widget_id
+    return Row(
+        PrevPage(scroll, id=f"{id}_prev", text=Tr(__("◀ Page {page}"), page="target_page1"), when=_not_first),
+        CurrentPage(scroll, id=f"{id}_at", text=Format("{current_page1}/{pages}"), when=_several),
+        NextPage(scroll, id=f"{id}_next", text=Tr(__("Page {page} ▶"), page="target_page1"), when=_not_last),
+    )
+
+
+def paged(scroll: ScrollingGroup) -> Group:
+    """``scroll`` (built with ``hide_pager=True``) with ``pager`` under it."""
+    return Group(scroll, pager(scroll))

@@ -7,19 +7,23 @@ allows. A press on such a day (an old page of the calendar,
 a day off) is refused with the reason; the wizard's own handler sees only days it may take.
 
 The range comes from the wizard (``bounds``); today from the bot's clock, never the machine's.
+Only what may be chosen is drawn: a week with no day of the range in it is left out, and so is a
+month (to page to, or in the month and year lists behind 🔍) with no day that may be chosen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram_dialog import ChatEvent, DialogManager
 from aiogram_dialog.widgets.kbd import Calendar, CalendarScope, ManagedCalendar
 from aiogram_dialog.widgets.kbd.calendar_kbd import (
+    CalendarConfig,
     CalendarDaysView,
     CalendarMonthView,
     CalendarScopeView,
@@ -27,7 +31,7 @@ from aiogram_dialog.widgets.kbd.calendar_kbd import (
     CalendarYearsView,
     OnDateSelected,
 )
-from aiogram_dialog.widgets.text import Const, Text
+from aiogram_dialog.widgets.text import Const, Format, Text
 from babel.dates import get_day_names, get_month_names
 
 from bot.infra.dialogs import refuse
@@ -134,7 +138,8 @@ class WorkdayCalendar(Calendar):
     def _init_views(self) -> dict[CalendarScope, CalendarScopeView]:
         day = _Day(self)
         month = _MonthName()
-        return {
+        year = Format("{date:%Y}")  # the library marks the machine's year; the range says enough
+        views: dict[CalendarScope, CalendarScopeView] = {
             CalendarScope.DAYS: CalendarDaysView(
                 self._item_callback_data,
                 date_text=day,
@@ -151,22 +156,62 @@ class WorkdayCalendar(Calendar):
                 this_month_text=month,
                 header_text=_MonthName("🗓 {year}"),
             ),
-            CalendarScope.YEARS: CalendarYearsView(self._item_callback_data),
+            CalendarScope.YEARS: CalendarYearsView(
+                self._item_callback_data, year_text=year, this_year_text=year
+            ),
         }
+        return {scope: _WithoutBlankRows(view) for scope, view in views.items()}
+
+    def shown(self, manager: DialogManager) -> DayRange:
+        """The days drawn: the allowed ones, less the months at either end that hold no day that
+        may be chosen (the range ends on 2 January, a holiday: January is not offered)."""
+        first, last = self.allowed(manager)
+        earliest, latest = first, last
+        while earliest < last and not self.selectable(earliest, manager):
+            earliest += timedelta(days=1)
+        while latest > earliest and not self.selectable(latest, manager):
+            latest -= timedelta(days=1)
+        if not self.selectable(earliest, manager):  # nothing to choose: the range as it is
+            return DayRange(first, last)
+        month_end = (latest.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        return DayRange(max(first, earliest.replace(day=1)), min(last, month_end))
 
     async def _get_user_config(self, data: dict[str, Any], manager: DialogManager) -> CalendarUserConfig:
-        first, last = self.allowed(manager)
+        first, last = self.shown(manager)
         return CalendarUserConfig(firstweekday=0, min_date=first, max_date=last)
 
     def get_offset(self, manager: DialogManager) -> date | None:
         """The month shown: the one paged to, else the first allowed day's, or for a day that
         may have passed today's, within the range (never the machine's today, the library's
-        default)."""
+        default). Paged past the range (a year forward from December in the month list lands on
+        a December after it), the range's nearest month."""
         offset = super().get_offset(manager)
-        first, last = self.allowed(manager)
-        if offset is None or not first.replace(day=1) <= offset <= last:
+        first, last = self.shown(manager)
+        if offset is None:
             return min(max(_today(manager), first), last) if self.past else first
-        return offset
+        if offset < first.replace(day=1):
+            return first
+        return min(offset, last.replace(day=1))
+
+
+def _blank(button: InlineKeyboardButton) -> bool:
+    """The library's filler: a day outside the range or the month, a month or year outside it."""
+    return not button.text.strip() and not button.callback_data
+
+
+class _WithoutBlankRows(CalendarScopeView):
+    """One of the library's views, less its rows that show nothing: the weeks after the range's
+    last day (or before its first), the rows of months or years outside it, and the pager's
+    row when there is no other month to page to."""
+
+    def __init__(self, view: CalendarScopeView) -> None:
+        self.view = view
+
+    async def render(
+        self, config: CalendarConfig, offset: date, data: dict[str, Any], manager: DialogManager
+    ) -> list[list[InlineKeyboardButton]]:
+        rows = await self.view.render(config, offset, data, manager)
+        return [row for row in rows if not all(_blank(button) for button in row)]
 
 
 class _Day(Text):

@@ -24,12 +24,12 @@ from typing import Any
 
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
-from aiogram_dialog import ChatEvent, DialogManager
+from aiogram_dialog import ChatEvent, DialogManager, ShowMode
 from aiogram_dialog.widgets.input import TextInput
 from aiogram_dialog.widgets.kbd import Button, ManagedMultiselect, Multiselect, ScrollingGroup, Select
 from aiogram_dialog.widgets.text import Format
 
-from bot.infra.dialogs import Tr, __, refuse
+from bot.infra.dialogs import Tr, __, pager, refuse
 from storage.dto import EmployeeDTO
 
 PAGE_SIZE = 8
@@ -103,9 +103,7 @@ class PeoplePicker:
                 type_factory=int,
                 on_click=self._clicked,
             )
-        self.pages = ScrollingGroup(
-            choice, id=f"{id}_pages", width=1, height=PAGE_SIZE, hide_on_single_page=True
-        )
+        self.pages = ScrollingGroup(choice, id=f"{id}_pages", width=1, height=PAGE_SIZE, hide_pager=True)
         self.done = Button(
             Tr(__("✔ Done ({count})"), count=f"{id}_count"),
             id=f"{id}_done",
@@ -116,7 +114,8 @@ class PeoplePicker:
 
     @property
     def widgets(self) -> tuple[Any, ...]:
-        return (self.search, self.pages, self.done) if self.multi else (self.search, self.pages)
+        listed = (self.search, self.pages, pager(self.pages))
+        return (*listed, self.done) if self.multi else listed
 
     # ------------------------------------------------------------------ state
 
@@ -193,7 +192,12 @@ class PeoplePicker:
                 and await self.on_other(message, manager, text)
             ):
                 return
-        else:
+        # From here the picker is drawn again, under what was typed, and its old message goes:
+        # one picker on screen, not a trail of them with their buttons taken away (the library's
+        # way with typed text). ``on_pick`` and ``on_other`` above keep the library's way: their
+        # wizard goes on.
+        manager.show_mode = ShowMode.DELETE_AND_SEND
+        if self.multi:
             tokens = IDS.findall(text)
             people = [exact(pool, token) for token in tokens]
             if len(tokens) > 1 or all(people):
