@@ -20,7 +20,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.i18n import LANGUAGE_NAMES, in_locale
-from bot.kernel.access import Permission, permissions
+from bot.kernel.access import Permission, authorised_only, permissions
 from storage.roles import AccountRepo, RoleRepo
 from storage.staff.employees import EmployeeRepo
 
@@ -45,7 +45,8 @@ def role_commands(granted: frozenset[Permission], *, employee: bool) -> list[Bot
             BotCommand(command="start", description=_("My questionnaires")),
             BotCommand(command="deadlines", description=_("My deadlines")),
         ]
-    commands.append(BotCommand(command="hr", description=_("HR tools")))
+    tools = _("The authorised person's tools") if authorised_only(granted) else _("HR tools")
+    commands.append(BotCommand(command="hr", description=tools))
     by_permission = [
         (Permission.MANAGE_STAFF, "find", _("Find a person")),
         (Permission.MANAGE_STAFF, "invites", _("Personal links of people not in the bot")),

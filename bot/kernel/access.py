@@ -97,3 +97,9 @@ def parse_telegram_id(text: str) -> int | None:
         return None
     value = int(text)
     return value if 0 < value <= TELEGRAM_ID_MAX else None
+
+
+def authorised_only(granted: frozenset[Permission]) -> bool:
+    """The authorised person's permissions and no HR ones: they are outside HR, often outside the
+    staff list, and are not told their tools are HR's (the menu's title, the "/" menu)."""
+    return bool(granted) and granted <= PERMISSIONS[Role.AUTHORISED]

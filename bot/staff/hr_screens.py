@@ -23,7 +23,7 @@ from bot.infra.callbacks import (
 )
 from bot.infra.formatting import format_date, progress_bar
 from bot.infra.waits import Waiting, cancel_button
-from bot.kernel.access import PERMISSIONS, Permission, Role
+from bot.kernel.access import Permission, Role, authorised_only
 from bot.kernel.methodology import Profile
 from bot.staff.access import RoleChange
 from bot.staff.labels import exclusion_reason
@@ -48,9 +48,9 @@ def role_name(role: Role) -> str:
 
 
 def hr_menu(permissions: frozenset[Permission]) -> str:
-    # The authorised person (outside HR, often outside the staff list) is not told these are HR's.
-    authorised_only = bool(permissions) and permissions <= PERMISSIONS[Role.AUTHORISED]
-    lines = [_("<b>The authorised person's tools</b>") if authorised_only else _("<b>HR tools</b>")]
+    lines = [
+        _("<b>The authorised person's tools</b>") if authorised_only(permissions) else _("<b>HR tools</b>")
+    ]
     if Permission.MANAGE_STAFF in permissions:
         lines.append(
             _(
@@ -118,7 +118,7 @@ def listed(lines: Sequence[str]) -> list[str]:
 
 def staff_errors(file_name: str, errors: Sequence[StaffError]) -> str:
     head = _(
-        "<b>{file}</b>: {count} problem(s), nothing was imported. Correct the file and send it again."
+        "<b>{file}</b>: nothing was imported; problems: {count}. Correct the file and send it again."
     ).format(file=escape(file_name), count=len(errors))
     return "\n".join([head, "", *listed([escape(e.describe(_), quote=False) for e in errors])])
 
@@ -267,7 +267,7 @@ def close_confirmation(progress: RoundProgress) -> Rendered:
     text = "\n".join(
         [
             _(
-                "Close the 360 evaluation {year}? Unfinished questionnaires will not count, and every evaluated person receives their report."
+                "Close the 360 evaluation {year}? Unfinished questionnaires will not count; every evaluated person in the bot receives their report, and those who are not are sent nothing."
             ).format(year=progress.campaign.year),
             _("Results withheld for too few responses: {count}.").format(count=len(progress.below_threshold)),
         ]
@@ -302,7 +302,7 @@ def close_summary(year: int, report: CloseReport, min_respondents: int) -> str:
         )
     if report.in_writing:
         lines.append(
-            _("{count} person(s) who left the body: deliver their results in writing, /written.").format(
+            _("Left the body, to be given their results in writing (/written): {count}.").format(
                 count=report.in_writing
             )
         )

@@ -3,6 +3,8 @@ the HR service (clause 20); files go out with protect_content."""
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -128,6 +130,14 @@ async def on_person_report(
 ) -> None:
     employee_id = (command.args or "").strip()
     campaign_id = await reports.latest_closed_round_of(session, employee_id) if employee_id else None
+    if employee_id and campaign_id is None:
+        await message.answer(
+            _(
+                "{id}: no closed 360 round has evaluated this person, so there is no report yet. "
+                "Send /report alone to choose among those who have one."
+            ).format(id=escape(employee_id))
+        )
+        return
     if campaign_id is None:
         await message.answer(
             _(

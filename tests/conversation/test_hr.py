@@ -55,10 +55,10 @@ async def test_bad_staff_file_is_reported_and_nothing_changes(world: World) -> N
         ",U1,+7 701 000 00 06", ",NOPE,+7 701 000 00 06"
     )
     await hr.send_document(broken.encode(), "staff.csv")
-    assert "2 problem(s), nothing was imported" in hr.last.text
+    assert "nothing was imported; problems: 2" in hr.last.text
     assert "line 6, column full_name" in hr.last.text and "unknown manager 'NOPE'" in hr.last.text
     await hr.send_document(b"\x00\x01garbage", "staff.xlsx")
-    assert "1 problem(s), nothing was imported" in hr.last.text
+    assert "nothing was imported; problems: 1" in hr.last.text
     assert await _count(world, Employee) == 0
 
 
@@ -255,7 +255,7 @@ async def test_every_hr_screen_for_every_role(world: World, role: Role | None) -
         "grant": "Done: HR officer for E4.",
         "audit": "Audit log",
         "audit_page": "Audit log",
-        "report": "Usage: /report ID",  # the round is still running: no report yet, but the command answers
+        "report": "no closed 360 round has evaluated this person",  # the round still runs: no report yet
         "broadcast": "Stopped: nothing was sent.",
         "new_round": "Stopped. A draft",
     }

@@ -205,7 +205,10 @@ async def test_only_the_head_of_hr_downloads_reports(world: World) -> None:
     name, data = world.telegram.documents[head.last.message_id]
     assert data.startswith(b"%PDF") and head.last.protect_content
     await head.say("/report NOBODY")
-    assert head.last.text.startswith("Usage: /report ID")
+    # Typed right, but nobody a closed round evaluated: said as it is, not "Usage: …".
+    assert head.last.text.startswith("NOBODY: no closed 360 round has evaluated this person")
+    await head.say("/report")  # alone: the picker (tests/conversation/test_pickers.py)
+    assert not head.last.text.startswith("Usage")
     downloads = await _count(world, select(func.count()).where(AuditEntry.action == "report.download"))
     assert downloads == 3
 

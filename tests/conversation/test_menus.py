@@ -113,6 +113,8 @@ async def test_the_menu_follows_a_grant_a_revoke_and_a_language(world: World) ->
     await head.say(f"/revoke {OFFICER} hr")
     officer = _menus(world, OFFICER)
     assert [c for c, _ in officer[None]] == ["hr", "approvals", "language", "help"]
+    # Only the authorised person's tools left: not called HR's.
+    assert ("hr", "The authorised person's tools") in officer[None]
     await head.say(f"/revoke {OFFICER} authorised")
     assert _menus(world, OFFICER) == {}  # no role left: back to the menu everyone has
 
