@@ -21,9 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-from aiogram.utils.i18n import I18n
-
-from bot.infra.i18n import create_i18n, in_locale
+from bot.infra.translation import locale_or, worker_locale
 
 T = TypeVar("T")
 MAX_WORKERS = 4
@@ -32,9 +30,6 @@ MAX_WORKERS = 4
 # priority the event loop got a share of a core like any worker, so every reply waited for
 # the scheduler (bench/reports_load.py). Lowered, the loop runs whenever it has work.
 WORKER_NICENESS = 10
-
-# One catalogue per worker process, loaded by its first job.
-_worker_i18n: dict[str, I18n] = {}
 
 
 def worker_count(cpus: int | None = None) -> int:
@@ -62,7 +57,7 @@ class Workers:
 
     async def run(self, job: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``job(*args, **kwargs)`` in a worker process, in the current locale."""
-        call = partial(_in_locale, job, _locale_now(self.default_locale), self.default_locale, args, kwargs)
+        call = partial(_in_locale, job, locale_or(self.default_locale), self.default_locale, args, kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor(), call)
 
     def shutdown(self) -> None:
@@ -77,17 +72,10 @@ def _lower_priority(increment: int) -> None:
     os.nice(increment)
 
 
-def _locale_now(default: str) -> str:
-    i18n = I18n.get_current(no_error=True)
-    return i18n.current_locale if i18n is not None else default
-
-
 def _in_locale(
     job: Callable[..., T], locale: str, default_locale: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> T:
-    """In the worker: the job, with gettext in ``locale``."""
-    i18n = _worker_i18n.get(default_locale)
-    if i18n is None:
-        i18n = _worker_i18n[default_locale] = create_i18n(default_locale)
-    with in_locale(i18n, locale):
+    """In the worker: the job, with gettext in ``locale`` (the standard library's gettext on the
+    bot's catalogues, without aiogram: bot/infra/translation.py)."""
+    with worker_locale(locale, default_locale):
         return job(*args, **kwargs)

@@ -38,7 +38,7 @@ from bot.reports.letters import build_360_letter, build_2018_letter
 from bot.reports.rules import archive_name
 from bot.survey360.archive import build_pdf_archive
 from bot.survey360.result_pdf import build_person_pdf
-from bot.survey360.results import SubjectResult, campaign_results, not_evaluated_subjects
+from bot.survey360.results import SubjectResult, campaign_results, results_and_not_evaluated
 from bot.survey360.rounds import CampaignError
 from bot.survey360.workbook import build_round_workbook
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
@@ -104,13 +104,14 @@ async def closed_subjects(
 
 
 async def round_workbook(session: AsyncSession, campaign_id: int, today: date) -> Drawing:
+    """The round's workbook: one sheet holds everyone, so the round is read whole, once."""
     campaign, profile = await closed_round(session, campaign_id)
-    results = await campaign_results(session, profile, campaign_id)
+    results, not_evaluated = await results_and_not_evaluated(session, profile, campaign_id)
     return Drawing(
         f"360-{campaign.year}-round-{campaign_id}.xlsx",
         build_round_workbook,
         (results, profile),
-        {"generated_on": today, "not_evaluated": await not_evaluated_subjects(session, campaign_id)},
+        {"generated_on": today, "not_evaluated": not_evaluated},
     )
 
 

@@ -18,11 +18,12 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiogram.utils.i18n import gettext as _
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+
+from bot.infra.translation import gettext as _
 
 __all__ = ["UnitProgress", "render_completion_chart"]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
 from fpdf.util import Padding
 
@@ -47,9 +46,10 @@ from bot.infra.pdf import (
     string_width,
     text_height,
 )
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import Profile
 from bot.survey360.radar_pdf import RadarLayout, draw_radar, layout_radar, legend_height
-from bot.survey360.report import radar_series
+from bot.survey360.radar_shape import radar_series
 from bot.survey360.results import SubjectResult
 
 __all__ = ["build_person_pdf", "report_created_at"]

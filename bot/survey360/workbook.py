@@ -31,7 +31,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -39,6 +38,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from bot.infra.formatting import current_locale, format_date, format_score
 from bot.infra.pdf import band_fill, form_title
+from bot.infra.translation import gettext as _
 from bot.kernel.cells import neutralise
 from bot.kernel.methodology import GradeBand, Profile, Questionnaire
 from bot.kernel.scoring import round_score
