@@ -14,22 +14,59 @@ locale of the caller's i18n context, set again inside the worker (docs/heavy-wor
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import multiprocessing
 import os
+import pickle
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from bot.infra.translation import locale_or, worker_locale
 
 T = TypeVar("T")
+V = TypeVar("V")
 MAX_WORKERS = 4
 # How much lower the workers' CPU priority is than the bot's (nice(2)): on a machine with as
 # many workers as cores, a ZIP of hundreds of PDFs keeps every core busy, and at the same
 # priority the event loop got a share of a core like any worker, so every reply waited for
 # the scheduler (bench/reports_load.py). Lowered, the loop runs whenever it has work.
 WORKER_NICENESS = 10
+
+
+# Shared values unpickled in this worker process, the latest few (a job's profile: one or two).
+KEPT_SHARED = 4
+_shared: OrderedDict[str, Any] = OrderedDict()
+
+
+@dataclass(frozen=True, slots=True)
+class Shared(Generic[V]):
+    """A large value that many jobs of one task take (a round's profile, some 40 KB pickled):
+    pickled once by the bot, unpickled once per worker process, and handed to each job as the
+    value itself. Passed plainly, it was pickled for every PDF of a ZIP in the bot (holding its
+    GIL, so the event loop waited) and unpickled again in the worker."""
+
+    key: str
+    data: bytes
+
+    @classmethod
+    def of(cls, value: V) -> Shared[V]:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(hashlib.blake2b(data, digest_size=16).hexdigest(), data)
+
+    def value(self) -> V:
+        """In the worker: the value, unpickled at its first job there."""
+        found = _shared.get(self.key)
+        if found is None:
+            found = _shared[self.key] = pickle.loads(self.data)  # noqa: S301 (the bot's own pickle)
+            while len(_shared) > KEPT_SHARED:
+                _shared.popitem(last=False)
+        else:
+            _shared.move_to_end(self.key)
+        return cast(V, found)
 
 
 def worker_count(cpus: int | None = None) -> int:
@@ -77,5 +114,6 @@ def _in_locale(
 ) -> T:
     """In the worker: the job, with gettext in ``locale`` (the standard library's gettext on the
     bot's catalogues, without aiogram: bot/infra/translation.py)."""
+    args = tuple(a.value() if isinstance(a, Shared) else a for a in args)
     with worker_locale(locale, default_locale):
         return job(*args, **kwargs)
