@@ -6,11 +6,16 @@ a large value shared by a task's jobs pickled once."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from bot.infra.i18n import create_i18n, in_locale
 from bot.infra.translation import gettext as _
-from bot.infra.workers import WORKER_NICENESS, Shared, Workers
+from bot.infra.workers import WORKER_NICENESS, Imported, Shared, Workers
+from bot.reports import files
 from tests.worker_jobs import MESSAGE, identity_of, loaded_by, translated
+
+DRAWING_LIBRARIES = frozenset({"fpdf", "matplotlib", "openpyxl", "PIL"})
 
 
 async def test_workers_run_at_a_lower_priority_than_the_bot() -> None:
@@ -60,3 +65,18 @@ async def test_a_shared_value_is_unpickled_once_per_worker() -> None:
         assert await workers.run(identity_of, Shared.of({"other": 1})) != first
     finally:
         workers.shutdown()
+
+
+def test_the_bot_starts_without_the_drawing_libraries() -> None:
+    """The bot's process loads fpdf, matplotlib and openpyxl (some 90 MiB with PIL and numpy)
+    only when it draws or reads such a file itself; its workers draw the reports."""
+    code = f"import sys, bot.cli, bot.factory; print(sorted(m for m in {sorted(DRAWING_LIBRARIES)} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_the_drawing_code_named_for_the_workers_exists() -> None:
+    named = [value for value in vars(files).values() if isinstance(value, Imported)]
+    assert len(named) == 4
+    for imported in named:
+        assert callable(imported.function()), imported

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import multiprocessing
 import os
 import pickle
@@ -35,6 +36,24 @@ MAX_WORKERS = 4
 # priority the event loop got a share of a core like any worker, so every reply waited for
 # the scheduler (bench/reports_load.py). Lowered, the loop runs whenever it has work.
 WORKER_NICENESS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """A function named by its module, imported where it is called. The bot hands its drawing
+    code to the workers by name: importing it would load fpdf, matplotlib and their libraries
+    (some 90 MiB) into the bot's own process, which never draws these files
+    (docs/heavy-work.md)."""
+
+    module: str
+    name: str
+
+    def function(self) -> Callable[..., Any]:
+        found: Callable[..., Any] = getattr(importlib.import_module(self.module), self.name)
+        return found
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function()(*args, **kwargs)
 
 
 # Shared values unpickled in this worker process, the latest few (a job's profile: one or two).

@@ -59,8 +59,7 @@ from bot.reports import files
 from bot.reports.rules import archive_name
 from bot.staff.access import Actor, audit
 from bot.survey360.archive import archive_plan, write_member
-from bot.survey360.result_pdf import build_person_pdf, report_created_at
-from bot.survey360.results import SubjectResult
+from bot.survey360.results import SubjectResult, report_created_at
 from bot.survey360.rounds import CampaignError
 from storage.outbox import OutboxRepo
 from storage.reports import ReportJobRepo
@@ -338,7 +337,7 @@ class ReportJobs:
                             exhausted = True
                             break
                         name, when, item = member
-                        pdf = self.workers.run(build_person_pdf, item, shared_profile, created_at=when)
+                        pdf = self.workers.run(files.PERSON_PDF, item, shared_profile, created_at=when)
                         drawing.append((name, when, asyncio.ensure_future(pdf)))
                     if not drawing:
                         break

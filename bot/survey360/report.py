@@ -9,7 +9,6 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.infra.callbacks import ReportAckCb
 from bot.infra.formatting import current_locale, format_score
-from bot.survey360.radar import render_radar
 from bot.survey360.radar_shape import has_self_assessment, radar_series
 from bot.survey360.results import SubjectResult
 
@@ -71,6 +70,9 @@ def report_markup(subject_id: int, *, acknowledged: bool) -> InlineKeyboardMarku
 def report_chart(item: SubjectResult) -> bytes:
     """The radar chart: colleagues' means against the self-assessment. Blocking (matplotlib):
     call it in a worker thread."""
+    # matplotlib is imported by the first chart, not when the bot starts (docs/heavy-work.md).
+    from bot.survey360.radar import render_radar
+
     locale = current_locale()
     labels = [c.result_name.get(locale) for c in item.questionnaire.competencies]
     series = radar_series(item)

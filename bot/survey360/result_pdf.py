@@ -14,12 +14,12 @@ Blocking (fpdf): call from a worker thread in the bot.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from fpdf.enums import XPos, YPos
 from fpdf.util import Padding
 
-from bot.infra.formatting import KAZAKHSTAN_TIME, current_locale
+from bot.infra.formatting import current_locale
 from bot.infra.pdf import (
     CONTENT_BOTTOM,
     CONTENT_W,
@@ -51,18 +51,13 @@ from bot.kernel.methodology import Profile
 from bot.survey360.radar_pdf import RadarLayout, draw_radar, layout_radar, legend_height
 from bot.survey360.radar_shape import radar_series
 from bot.survey360.results import SubjectResult
+from bot.survey360.results import report_created_at as report_created_at
 
 __all__ = ["build_person_pdf", "report_created_at"]
 
 # CHART_MAX_W keeps 8 competencies from looking inflated; a chart whose web would be smaller
 # than radar_pdf.MIN_RADIUS even with its smallest labels goes on a second page.
 CHART_MAX_W = 150.0
-
-
-def report_created_at(item: SubjectResult) -> datetime:
-    """The date written into a report when none is given: the round's deadline, so that the
-    same round always gives the same bytes."""
-    return datetime.combine(item.campaign.deadline, time(0, 0), tzinfo=KAZAKHSTAN_TIME)
 
 
 def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datetime | None = None) -> bytes:

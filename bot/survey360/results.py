@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
+from bot.infra.formatting import KAZAKHSTAN_TIME
 from bot.kernel.cells import csv_text
 from bot.kernel.methodology import Profile, Questionnaire
 from bot.kernel.scoring import Result360, compute_360_result
@@ -28,6 +29,12 @@ class SubjectResult:
     subject: SubjectDTO
     questionnaire: Questionnaire
     result: Result360
+
+
+def report_created_at(item: SubjectResult) -> datetime:
+    """The date written into a report when none is given: the round's deadline, so that the
+    same round always gives the same bytes."""
+    return datetime.combine(item.campaign.deadline, time(0, 0), tzinfo=KAZAKHSTAN_TIME)
 
 
 async def campaign_results(
