@@ -77,6 +77,6 @@ def test_the_bot_starts_without_the_drawing_libraries() -> None:
 
 def test_the_drawing_code_named_for_the_workers_exists() -> None:
     named = [value for value in vars(files).values() if isinstance(value, Imported)]
-    assert len(named) == 4
+    assert len(named) == 5
     for imported in named:
         assert callable(imported.function()), imported

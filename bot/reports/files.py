@@ -38,6 +38,7 @@ T = TypeVar("T")
 # The drawing code of the files drawn in worker processes, named rather than imported (see
 # Imported). The rest is drawn in a worker thread, in the bot, and imported when first drawn.
 PERSON_PDF = Imported("bot.survey360.result_pdf", "build_person_pdf")
+MEMBER_PDF = Imported("bot.survey360.result_pdf", "build_member_pdf")  # a ZIP's, bot/reports/jobs.py
 ROUND_WORKBOOK = Imported("bot.survey360.workbook", "build_round_workbook")
 QUARTER_WORKBOOK = Imported("bot.quarterly.workbook", "build_quarter_workbook")
 SHEET_PDF = Imported("bot.quarterly.sheet_pdf", "build_sheet_pdf")

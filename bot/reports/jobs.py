@@ -337,7 +337,14 @@ class ReportJobs:
                             exhausted = True
                             break
                         name, when, item = member
-                        pdf = self.workers.run(files.PERSON_PDF, item, shared_profile, created_at=when)
+                        pdf = self.workers.run(
+                            files.MEMBER_PDF,
+                            item.campaign,
+                            item.subject,
+                            item.result,
+                            shared_profile,
+                            created_at=when,
+                        )
                         drawing.append((name, when, asyncio.ensure_future(pdf)))
                     if not drawing:
                         break
