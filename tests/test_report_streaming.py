@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 from bot.reports.jobs import ReportJobs, _Progress
@@ -30,11 +31,18 @@ class SlowWorkers:
         self.most_outstanding = 0  # drawn or drawing, not yet in the ZIP
         self.rng = random.Random(5)
 
-    async def run(self, job: Any, item: str, profile: Any, *, created_at: datetime) -> bytes:
+    async def run(
+        self, job: Any, campaign: Any, subject: str, result: Any, profile: Any, *, created_at: datetime
+    ) -> bytes:
         self.started += 1
         self.most_outstanding = max(self.most_outstanding, self.started - self.written)
         await asyncio.sleep(self.rng.uniform(0, 0.01))
-        return f"%PDF {item}".encode() * 1000
+        return f"%PDF {subject}".encode() * 1000
+
+
+def _person(subject: str) -> SubjectResult:
+    """What the job hands a worker of a member: its round, person and result (stand-ins)."""
+    return cast(SubjectResult, SimpleNamespace(campaign=None, subject=subject, result=None))
 
 
 class Counted:
@@ -48,7 +56,7 @@ class Counted:
 async def test_the_zip_is_written_in_order_with_few_pdfs_held(tmp_path: Path) -> None:
     workers = SlowWorkers()
     jobs = ReportJobs(cast(Any, None), cast(Any, workers), cast(Any, None), cast(Any, None))
-    members = [(f"Unit/{n:03} Person.pdf", WHEN, cast(SubjectResult, f"person {n}")) for n in range(PEOPLE)]
+    members = [(f"Unit/{n:03} Person.pdf", WHEN, _person(f"person {n}")) for n in range(PEOPLE)]
     path = tmp_path / "360-2026-all-kk.zip"
     taken = 0  # members the job has asked for: their results are in memory from then on
     most_ahead = 0  # taken and not yet written

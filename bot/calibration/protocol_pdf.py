@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
 
 from bot.infra.formatting import current_locale, format_date, format_score, local_time
@@ -21,6 +20,7 @@ from bot.infra.pdf import (
     form_table,
     new_form,
 )
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import GradeBand, Profile
 
 

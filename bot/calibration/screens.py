@@ -11,7 +11,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.calibration.protocol_pdf import Protocol, ProtocolVote, build_protocol_pdf
 from bot.calibration.rules import Outcome
 from bot.calibration.service import (
     CALIBRATION_RESULT,
@@ -183,6 +182,10 @@ async def calibration_notice(
 
 async def protocol_notice(session: AsyncSession, profile: Profile, appeal_id: int) -> list[Notice]:
     """The protocol for the deciders, as a PDF with a one-line caption."""
+    # Imported when first drawn, not at start: the bot then carries fpdf, matplotlib and their
+    # libraries (some 90 MiB) only once it draws one itself (docs/heavy-work.md).
+    from bot.calibration.protocol_pdf import Protocol, ProtocolVote, build_protocol_pdf
+
     appeal = await AppealRepo(session).get(appeal_id)
     case = await _case(session, profile, appeal) if appeal else None
     if appeal is None or case is None or appeal.outcome is None or appeal.score_after is None:

@@ -6,14 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import get_i18n
 from babel.numbers import format_decimal
 
+# The locale of what is drawn or said; here too, where the formatting helpers always were.
+from bot.infra.translation import current_locale as current_locale
 from bot.kernel.clock import local_naive
-
-
-def current_locale() -> str:
-    return get_i18n().current_locale
 
 
 def format_date(day: date) -> str:

@@ -15,9 +15,9 @@ from typing import Any
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
+from bot.infra.translation import LOCALES_DIR as LOCALES_DIR
 from storage.dto import EmployeeDTO
 
-LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 

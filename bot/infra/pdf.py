@@ -11,6 +11,7 @@ from a worker thread in the bot.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -22,8 +23,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import matplotlib
-from aiogram.utils.i18n import gettext as _
 from fontTools import subset as font_subset  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
@@ -33,6 +32,7 @@ from fpdf.table import Table
 from fpdf.util import Padding
 
 from bot.infra.formatting import current_locale, format_score
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import GradeBand, Profile, Questionnaire
 
 __all__ = [
@@ -53,7 +53,17 @@ __all__ = [
     "wrap_text",
 ]
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+def _matplotlib_fonts() -> Path:
+    """matplotlib's bundled fonts, found without importing matplotlib (``get_data_path()`` is
+    the package's ``mpl-data``): a worker drawing PDFs never loads it (docs/heavy-work.md)."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("matplotlib, whose DejaVu fonts the forms use, is not installed")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+
+
+FONT_DIR = _matplotlib_fonts()
 FONT = "DejaVu"
 
 # Page geometry in millimetres (A4 portrait).

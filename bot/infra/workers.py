@@ -14,18 +14,22 @@ locale of the caller's i18n context, set again inside the worker (docs/heavy-wor
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import importlib
 import multiprocessing
 import os
+import pickle
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from aiogram.utils.i18n import I18n
-
-from bot.infra.i18n import create_i18n, in_locale
+from bot.infra.translation import locale_or, worker_locale
 
 T = TypeVar("T")
+V = TypeVar("V")
 MAX_WORKERS = 4
 # How much lower the workers' CPU priority is than the bot's (nice(2)): on a machine with as
 # many workers as cores, a ZIP of hundreds of PDFs keeps every core busy, and at the same
@@ -33,8 +37,55 @@ MAX_WORKERS = 4
 # the scheduler (bench/reports_load.py). Lowered, the loop runs whenever it has work.
 WORKER_NICENESS = 10
 
-# One catalogue per worker process, loaded by its first job.
-_worker_i18n: dict[str, I18n] = {}
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """A function named by its module, imported where it is called. The bot hands its drawing
+    code to the workers by name: importing it would load fpdf, matplotlib and their libraries
+    (some 90 MiB) into the bot's own process, which never draws these files
+    (docs/heavy-work.md)."""
+
+    module: str
+    name: str
+
+    def function(self) -> Callable[..., Any]:
+        found: Callable[..., Any] = getattr(importlib.import_module(self.module), self.name)
+        return found
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function()(*args, **kwargs)
+
+
+# Shared values unpickled in this worker process, the latest few (a job's profile: one or two).
+KEPT_SHARED = 4
+_shared: OrderedDict[str, Any] = OrderedDict()
+
+
+@dataclass(frozen=True, slots=True)
+class Shared(Generic[V]):
+    """A large value that many jobs of one task take (a round's profile, some 40 KB pickled):
+    pickled once by the bot, unpickled once per worker process, and handed to each job as the
+    value itself. Passed plainly, it was pickled for every PDF of a ZIP in the bot (holding its
+    GIL, so the event loop waited) and unpickled again in the worker."""
+
+    key: str
+    data: bytes
+
+    @classmethod
+    def of(cls, value: V) -> Shared[V]:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(hashlib.blake2b(data, digest_size=16).hexdigest(), data)
+
+    def value(self) -> V:
+        """In the worker: the value, unpickled at its first job there."""
+        found = _shared.get(self.key)
+        if found is None:
+            found = _shared[self.key] = pickle.loads(self.data)  # noqa: S301 (the bot's own pickle)
+            while len(_shared) > KEPT_SHARED:
+                _shared.popitem(last=False)
+        else:
+            _shared.move_to_end(self.key)
+        return cast(V, found)
 
 
 def worker_count(cpus: int | None = None) -> int:
@@ -62,7 +113,7 @@ class Workers:
 
     async def run(self, job: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``job(*args, **kwargs)`` in a worker process, in the current locale."""
-        call = partial(_in_locale, job, _locale_now(self.default_locale), self.default_locale, args, kwargs)
+        call = partial(_in_locale, job, locale_or(self.default_locale), self.default_locale, args, kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor(), call)
 
     def shutdown(self) -> None:
@@ -77,17 +128,11 @@ def _lower_priority(increment: int) -> None:
     os.nice(increment)
 
 
-def _locale_now(default: str) -> str:
-    i18n = I18n.get_current(no_error=True)
-    return i18n.current_locale if i18n is not None else default
-
-
 def _in_locale(
     job: Callable[..., T], locale: str, default_locale: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> T:
-    """In the worker: the job, with gettext in ``locale``."""
-    i18n = _worker_i18n.get(default_locale)
-    if i18n is None:
-        i18n = _worker_i18n[default_locale] = create_i18n(default_locale)
-    with in_locale(i18n, locale):
+    """In the worker: the job, with gettext in ``locale`` (the standard library's gettext on the
+    bot's catalogues, without aiogram: bot/infra/translation.py)."""
+    args = tuple(a.value() if isinstance(a, Shared) else a for a in args)
+    with worker_locale(locale, default_locale):
         return job(*args, **kwargs)

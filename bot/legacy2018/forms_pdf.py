@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
 
 from bot.infra.formatting import current_locale, local_time
 from bot.infra.pdf import FONT, GAP, INK, MUTED, FormPDF, bold_line, draw_document, form_table, new_form
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import Profile
 
 BLANK = "_____"

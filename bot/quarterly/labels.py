@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.infra.formatting import format_date
+from bot.infra.translation import gettext as _
 from bot.quarterly.rounds import NO_EVALUATOR, NO_PLAN
 from bot.quarterly.rules import Absence, Method
 from bot.staff.labels import exclusion_reason

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
 
 from bot.infra.formatting import current_locale
 from bot.infra.pdf import FONT, GAP, FormPDF, draw_facts, new_form, score_text
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import Profile
 from bot.quarterly.appeals import APPEAL_WITHIN
 from bot.quarterly.results import SheetRecord

@@ -27,7 +27,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_decimal
 from fpdf.enums import CellBordersLayout, TableBordersLayout, TableCellFillMode, VAlign, XPos, YPos
 from fpdf.fonts import FontFace
@@ -50,6 +49,7 @@ from bot.infra.pdf import (
     new_form,
     score_text,
 )
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import GradeBand, Profile
 from bot.kernel.scoring import grade_band
 from bot.quarterly.labels import participation_label

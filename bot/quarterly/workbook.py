@@ -32,7 +32,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
@@ -40,6 +39,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from bot.infra.formatting import current_locale, format_date, format_score, local_time
 from bot.infra.pdf import band_fill
+from bot.infra.translation import gettext as _
 from bot.kernel.cells import neutralise
 from bot.kernel.methodology import GradeBand, Profile
 from bot.kernel.scoring import round_score

@@ -7,6 +7,8 @@ draw in a worker thread."""
 
 from __future__ import annotations
 
+# The forms drawn in the bot (in a worker thread) are imported by the functions that draw them,
+# not here: the bot then loads fpdf and its libraries only once it draws one (docs/heavy-work.md).
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Collection
@@ -17,30 +19,14 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.formatting import current_locale, local_time
-from bot.infra.workers import Workers
+from bot.infra.workers import Imported, Workers
 from bot.kernel.methodology import Profile, profile_of_round
 from bot.legacy2018 import service as legacy
-from bot.legacy2018.forms_pdf import (
-    LegacyProtocol,
-    PersonSheets,
-    ProtocolLine,
-    SheetCompetency,
-    SheetKpi,
-    build_legacy_protocol_pdf,
-    build_sheets_pdf,
-)
 from bot.legacy2018.rules import competencies_for, indicator_group, quorum
-from bot.quarterly.letter_pdf import build_letter_pdf
 from bot.quarterly.results import sheet_records
-from bot.quarterly.sheet_pdf import build_sheet_pdf
-from bot.quarterly.workbook import build_quarter_workbook
-from bot.reports.letters import build_360_letter, build_2018_letter
 from bot.reports.rules import archive_name
-from bot.survey360.archive import build_pdf_archive
-from bot.survey360.result_pdf import build_person_pdf
-from bot.survey360.results import SubjectResult, campaign_results, not_evaluated_subjects
+from bot.survey360.results import SubjectResult, campaign_results, results_and_not_evaluated
 from bot.survey360.rounds import CampaignError
-from bot.survey360.workbook import build_round_workbook
 from storage.dto import CampaignDTO, EmployeeDTO, SubjectDTO
 from storage.legacy2018 import LegacyRepo
 from storage.staff.employees import EmployeeRepo
@@ -48,6 +34,14 @@ from storage.survey360.campaigns import CampaignRepo
 from storage.written_notices import WrittenNoticeRepo
 
 T = TypeVar("T")
+
+# The drawing code of the files drawn in worker processes, named rather than imported (see
+# Imported). The rest is drawn in a worker thread, in the bot, and imported when first drawn.
+PERSON_PDF = Imported("bot.survey360.result_pdf", "build_person_pdf")
+MEMBER_PDF = Imported("bot.survey360.result_pdf", "build_member_pdf")  # a ZIP's, bot/reports/jobs.py
+ROUND_WORKBOOK = Imported("bot.survey360.workbook", "build_round_workbook")
+QUARTER_WORKBOOK = Imported("bot.quarterly.workbook", "build_quarter_workbook")
+SHEET_PDF = Imported("bot.quarterly.sheet_pdf", "build_sheet_pdf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +98,14 @@ async def closed_subjects(
 
 
 async def round_workbook(session: AsyncSession, campaign_id: int, today: date) -> Drawing:
+    """The round's workbook: one sheet holds everyone, so the round is read whole, once."""
     campaign, profile = await closed_round(session, campaign_id)
-    results = await campaign_results(session, profile, campaign_id)
+    results, not_evaluated = await results_and_not_evaluated(session, profile, campaign_id)
     return Drawing(
         f"360-{campaign.year}-round-{campaign_id}.xlsx",
-        build_round_workbook,
+        ROUND_WORKBOOK,
         (results, profile),
-        {"generated_on": today, "not_evaluated": await not_evaluated_subjects(session, campaign_id)},
+        {"generated_on": today, "not_evaluated": not_evaluated},
     )
 
 
@@ -125,11 +120,13 @@ async def person_pdf(session: AsyncSession, campaign_id: int, employee_id: str) 
     )
     if not found:
         raise CampaignError(f"{employee_id} is not evaluated in round {campaign_id}")
-    return Drawing(f"360-{campaign.year}-{employee_id}.pdf", build_person_pdf, (found[0], profile), {})
+    return Drawing(f"360-{campaign.year}-{employee_id}.pdf", PERSON_PDF, (found[0], profile), {})
 
 
 async def round_archive(session: AsyncSession, campaign_id: int, unit: str | None = None) -> ReportFile:
     """The command line's ZIP, in memory (the bot's is a report job, bot/reports/jobs.py)."""
+    from bot.survey360.archive import build_pdf_archive
+
     _campaign, profile = await closed_round(session, campaign_id)
     results = [
         r
@@ -170,7 +167,7 @@ async def quarter_workbook(session: AsyncSession, campaign_id: int, now: datetim
     records = await sheet_records(session, profile, campaign_id)
     return Drawing(
         f"quarter-{campaign.year}-Q{campaign.quarter}.xlsx",
-        build_quarter_workbook,
+        QUARTER_WORKBOOK,
         (records, profile),
         {"year": campaign.year, "quarter": campaign.quarter, "created_at": now},
     )
@@ -185,7 +182,7 @@ async def sheet_pdf(session: AsyncSession, campaign_id: int, sheet_id: int, now:
     record = records[0]
     return Drawing(
         f"quarter-{record.year}-Q{record.quarter}-{record.employee_code}.pdf",
-        build_sheet_pdf,
+        SHEET_PDF,
         (record, profile),
         {"created_at": now},
     )
@@ -207,6 +204,8 @@ async def written_letter(session: AsyncSession, notice_id: int, now: datetime) -
     if not records or records[0].status != "submitted":
         raise CampaignError(f"notice {notice_id} has no result to send")
     record = records[0]
+    from bot.quarterly.letter_pdf import build_letter_pdf
+
     data = await asyncio.to_thread(build_letter_pdf, record, profile, created_at=now)
     return ReportFile(f"notice-{record.year}-Q{record.quarter}-{record.employee_code}.pdf", data)
 
@@ -218,6 +217,8 @@ async def _letter_360(session: AsyncSession, campaign_id: int, subject_id: int, 
     found = await campaign_results(session, profile, campaign_id, subject_id=subject_id)
     if not found:
         raise CampaignError(f"subject {subject_id} has no result")
+    from bot.reports.letters import build_360_letter
+
     data = await asyncio.to_thread(build_360_letter, found[0], profile, created_at=now)
     return ReportFile(f"notice-{campaign.year}-360-{found[0].subject.employee.employee_id}.pdf", data)
 
@@ -229,6 +230,8 @@ async def _letter_2018(session: AsyncSession, sheet_id: int, now: datetime) -> R
         raise CampaignError(f"2018-method sheet {sheet_id} has no released result")
     profile, rules = legacy.rules_of(campaign)
     person = (await EmployeeRepo(session).many({sheet.employee_id}))[sheet.employee_id]
+    from bot.reports.letters import build_2018_letter
+
     data = await asyncio.to_thread(
         build_2018_letter, sheet, person, campaign.year, profile, rules, created_at=now
     )
@@ -241,6 +244,8 @@ async def legacy_protocol(
     """The protocol of a sitting of a 2018-method round's commission (004 appendix 5), once it
     is over: sitting number ``sitting`` (default: the latest over). It lists the results that
     sitting decided, its own attendance, conclusion and votes."""
+    from bot.legacy2018.forms_pdf import LegacyProtocol, ProtocolLine, build_legacy_protocol_pdf
+
     repo = LegacyRepo(session)
     campaign = await CampaignRepo(session).get(campaign_id)
     commission = await repo.commission(campaign_id) if campaign is not None else None
@@ -298,6 +303,8 @@ async def legacy_protocol(
 
 async def legacy_sheets(session: AsyncSession, sheet_id: int, now: datetime) -> ReportFile:
     """A person's KPI sheet and competency sheet of a 2018-method year (004 appendices 2-3)."""
+    from bot.legacy2018.forms_pdf import PersonSheets, SheetCompetency, SheetKpi, build_sheets_pdf
+
     repo = LegacyRepo(session)
     sheet = await repo.sheet(sheet_id)
     campaign = await CampaignRepo(session).get(sheet.campaign_id) if sheet is not None else None

@@ -52,15 +52,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.infra.formatting import progress_bar
 from bot.infra.i18n import in_locale
 from bot.infra.middlewares import after_commit
-from bot.infra.workers import Workers
+from bot.infra.workers import Shared, Workers
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.reports import files
 from bot.reports.rules import archive_name
 from bot.staff.access import Actor, audit
 from bot.survey360.archive import archive_plan, write_member
-from bot.survey360.result_pdf import build_person_pdf, report_created_at
-from bot.survey360.results import SubjectResult
+from bot.survey360.results import SubjectResult, report_created_at
 from bot.survey360.rounds import CampaignError
 from storage.outbox import OutboxRepo
 from storage.reports import ReportJobRepo
@@ -325,6 +324,7 @@ class ReportJobs:
         once per worker process, no more: handing all of them over would pickle every person's
         results in one go, on the event loop, and keep every finished PDF in memory."""
         window = self.workers.size * 2
+        shared_profile = Shared.of(profile)  # pickled once, not once per PDF
         drawing: deque[tuple[str, datetime, asyncio.Task[bytes]]] = deque()
         done = 0
         exhausted = False
@@ -337,7 +337,14 @@ class ReportJobs:
                             exhausted = True
                             break
                         name, when, item = member
-                        pdf = self.workers.run(build_person_pdf, item, profile, created_at=when)
+                        pdf = self.workers.run(
+                            files.MEMBER_PDF,
+                            item.campaign,
+                            item.subject,
+                            item.result,
+                            shared_profile,
+                            created_at=when,
+                        )
                         drawing.append((name, when, asyncio.ensure_future(pdf)))
                     if not drawing:
                         break

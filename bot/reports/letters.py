@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aiogram.utils.i18n import gettext as _
-
 from bot.infra.formatting import current_locale, format_date
 from bot.infra.pdf import build_letter, score_text
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import LegacyRules, Profile
 from bot.survey360.results import SubjectResult
 from storage.dto import EmployeeDTO

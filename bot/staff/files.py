@@ -31,8 +31,6 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import IO, ParamSpec, TypeVar
 
-from openpyxl import load_workbook
-
 from bot.kernel.cells import restore
 from bot.staff.rules import StaffError, StaffErrorCode, StaffValidation, cell_text, validate_staff
 
@@ -431,6 +429,9 @@ def _xlsx_rows(data: bytes, limits: ReadLimits) -> _Table:
         raise
     except Exception as exc:  # any failure of a damaged or foreign zip is "unreadable"
         raise StaffFileError(StaffErrorCode.UNREADABLE_FILE, __("not a valid XLSX workbook")) from exc
+    # openpyxl (and PIL, numpy) is imported by the first upload, not at the bot's start.
+    from openpyxl import load_workbook
+
     table: _Table = []
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

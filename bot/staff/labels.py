@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import gettext as _
-
+from bot.infra.translation import gettext as _
 from bot.kernel.eligibility import Ineligibility
 
 __all__ = ["exclusion_reason"]

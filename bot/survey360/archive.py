@@ -17,10 +17,9 @@ import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.kernel.collation import collation_key
 from bot.kernel.methodology import Profile
-from bot.survey360.result_pdf import build_person_pdf, report_created_at
-from bot.survey360.results import SubjectResult
-from bot.survey360.workbook import collation_key
+from bot.survey360.results import SubjectResult, report_created_at
 from storage.dto import EmployeeDTO, SubjectDTO
 
 __all__ = [
@@ -51,6 +50,9 @@ def build_pdf_archive(
     ``created_at`` (default: the round's deadline) dates the PDFs and the ZIP entries, so
     the same round always gives the same bytes.
     """
+    # Imported here: the bot plans and packs archives (bot/reports/jobs.py), its workers draw.
+    from bot.survey360.result_pdf import build_person_pdf
+
     members = archive_members(items, created_at=created_at)
     return pack_archive(
         [(name, when, build_person_pdf(item, profile, created_at=when)) for name, when, item in members]

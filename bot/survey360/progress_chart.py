@@ -17,12 +17,13 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aiogram.utils.i18n import gettext as _
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from bot.infra.translation import gettext as _
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.font_manager import FontProperties
 
 __all__ = ["UnitProgress", "render_completion_chart"]
 
@@ -59,6 +60,10 @@ class UnitProgress:
 
 def render_completion_chart(units: Sequence[UnitProgress], title: str) -> bytes:
     """PNG bytes: the overall completion, then one bar per unit in the given order."""
+    # matplotlib is imported by the first chart, not when the bot starts (docs/heavy-work.md).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     overall = UnitProgress(_("All units"), sum(u.submitted for u in units), sum(u.total for u in units))
     rows = [overall, *units]
     height_in = TOP_IN + BOTTOM_IN + ROW_IN * len(rows)
@@ -138,4 +143,6 @@ def _label(unit: str) -> str:
 
 
 def _font(size: float, *, bold: bool = False) -> FontProperties:
+    from matplotlib.font_manager import FontProperties
+
     return FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")

@@ -34,10 +34,23 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox, BboxBase
 from PIL import Image
 
-__all__ = ["MAX_AXES", "MIN_AXES", "RadarSeries", "render_radar", "render_radar_image"]
+from bot.survey360.radar_shape import (
+    GRID_COLOUR,
+    MAX_AXES,
+    MIN_AXES,
+    MUTED_TEXT_COLOUR,
+    OUTER_GRID_COLOUR,
+    SERIES_COLOURS,
+    TEXT_COLOUR,
+    RadarSeries,
+    axis_angles,
+    label_alignment,
+    series_runs,
+    validate_radar,
+    wrap_label,
+)
 
-MIN_AXES = 3
-MAX_AXES = 16
+__all__ = ["MAX_AXES", "MIN_AXES", "RadarSeries", "render_radar", "render_radar_image"]
 
 # DejaVu Sans is bundled with matplotlib and covers Cyrillic, including the
 # Kazakh letters ә ғ қ ң ө ұ ү һ і.
@@ -47,8 +60,6 @@ FONT_FAMILY = "DejaVu Sans"
 FIG_WIDTH_IN = 8.0
 FIG_HEIGHT_IN = 26.0 / 3.0
 
-LABEL_WRAP_WIDTH = 18
-LABEL_MAX_LINES = 4
 LABEL_LINE_SPACING = 1.15
 # The competency labels start at this size; only if two neighbours would touch
 # (many axes with long names) is it lowered, a point at a time, down to the minimum.
@@ -66,86 +77,12 @@ TICK_FONT_SIZE = 10.5
 MARGIN_IN = 0.22
 BLOCK_GAP_IN = 0.22  # between title / chart / legend
 
-SERIES_COLOURS: tuple[str, ...] = ("#1c5fa8", "#e8590c", "#2b8a3e", "#862e9c", "#c92a2a", "#5c677d")
-GRID_COLOUR = "#c4c9d0"
-OUTER_GRID_COLOUR = "#8a929c"
-TEXT_COLOUR = "#1f2328"
-MUTED_TEXT_COLOUR = "#59636e"
 PNG_COMPRESS_LEVEL = 3
 KEPT_CHARTS = 8  # built charts kept per thread (see _chart_for)
 
 
-@dataclass(frozen=True, slots=True)
-class RadarSeries:
-    """One polygon on the chart.
-
-    ``values`` has one entry per competency on the ``0..scale_max`` scale;
-    ``None`` means "no data" and is drawn as a gap, never as a zero.
-    """
-
-    label: str
-    values: Sequence[float | None]
-
-
 def _font(size: float, *, bold: bool = False) -> FontProperties:
     return FontProperties(family=FONT_FAMILY, size=size, weight="bold" if bold else "normal")
-
-
-def axis_angles(n: int) -> list[float]:
-    """Theta of each axis in radians; the axes turn the first one up and go clockwise."""
-    return [2 * math.pi * i / n for i in range(n)]
-
-
-def wrap_label(number: int, label: str) -> str:
-    # A no-break space keeps the number on the same line as the first word
-    # (textwrap only splits on ASCII whitespace); it is turned back into a
-    # plain space afterwards.
-    text = f"{number}.\u00a0{' '.join(label.split())}"
-    lines = textwrap.wrap(
-        text,
-        width=LABEL_WRAP_WIDTH,
-        break_long_words=False,
-        max_lines=LABEL_MAX_LINES,
-        placeholder=" …",
-    )
-    return "\n".join(lines).replace("\u00a0", " ")
-
-
-def label_alignment(theta: float) -> tuple[str, str]:
-    """Horizontal and vertical alignment of the label at ``theta`` (0 = up, clockwise).
-
-    matplotlib anchors a theta tick label just outside the circle on its spoke;
-    aligning the label's near side to that anchor (left side on the right of the
-    web, bottom side at the top, ...) makes every label grow away from the web.
-    """
-    x, y = math.sin(theta), math.cos(theta)  # screen direction of the spoke
-    ha = "left" if x > 0.1 else "right" if x < -0.1 else "center"
-    va = "bottom" if y > 0.1 else "top" if y < -0.1 else "center"
-    return ha, va
-
-
-def validate_radar(
-    axis_labels: Sequence[str], series: Sequence[RadarSeries], scale_max: int, dpi: int
-) -> None:
-    n = len(axis_labels)
-    if not MIN_AXES <= n <= MAX_AXES:
-        raise ValueError(f"a radar chart needs {MIN_AXES}..{MAX_AXES} axes, got {n}")
-    if isinstance(scale_max, bool) or not isinstance(scale_max, int) or scale_max < 1:
-        raise ValueError(f"scale_max must be a positive integer, got {scale_max!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 30 <= dpi <= 600:
-        raise ValueError(f"dpi must be an integer in 30..600, got {dpi!r}")
-    if not series:
-        raise ValueError("at least one series is required")
-    for s in series:
-        if len(s.values) != n:
-            raise ValueError(f"series {s.label!r} has {len(s.values)} values for {n} axes")
-        for i, v in enumerate(s.values):
-            if v is None:
-                continue
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                raise ValueError(f"series {s.label!r}, axis {i + 1}: value {v!r} is not a number")
-            if not math.isfinite(v) or not 0 <= v <= scale_max:
-                raise ValueError(f"series {s.label!r}, axis {i + 1}: value {v!r} is outside 0..{scale_max}")
 
 
 def _title_parts(fig: Figure, title: str) -> tuple[str, str | None]:
@@ -240,30 +177,6 @@ def _draw_legend(
         legend.remove()
         legend = make(1)
     return legend
-
-
-def series_runs(values: Sequence[float | None]) -> list[list[int]]:
-    """Maximal cyclic runs of consecutive axes that have data.
-
-    A run covering every axis is returned once, closed (first index repeated).
-    """
-    n = len(values)
-    present = [v is not None for v in values]
-    if all(present):
-        return [[*range(n), 0]]
-    start = next(i for i in range(n) if not present[i])  # begin scanning right after a gap
-    runs: list[list[int]] = []
-    current: list[int] = []
-    for k in range(1, n + 1):
-        i = (start + k) % n
-        if present[i]:
-            current.append(i)
-        elif current:
-            runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    return runs
 
 
 def _draw_web(ax: PolarAxes, n: int, scale_max: int) -> list[Text]:

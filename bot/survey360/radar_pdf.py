@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from fpdf import FPDF
 
-from bot.survey360.radar import (
+from bot.survey360.radar_shape import (
     GRID_COLOUR,
     MUTED_TEXT_COLOUR,
     OUTER_GRID_COLOUR,

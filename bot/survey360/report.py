@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.infra.callbacks import ReportAckCb
 from bot.infra.formatting import current_locale, format_score
-from bot.survey360.radar import RadarSeries, render_radar
+from bot.survey360.radar_shape import has_self_assessment, radar_series
 from bot.survey360.results import SubjectResult
 
 
@@ -67,27 +67,12 @@ def report_markup(subject_id: int, *, acknowledged: bool) -> InlineKeyboardMarku
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
-def has_self_assessment(item: SubjectResult) -> bool:
-    """Whether the person submitted a self-assessment: without one there is nothing in brackets
-    and no self-assessment line on the chart."""
-    return any(c.self_score is not None for c in item.result.competencies)
-
-
-def radar_series(item: SubjectResult) -> list[RadarSeries]:
-    """The chart's polygons: colleagues' means, and the self-assessment only when there is one
-    (an empty series would still put a "Self-assessment" entry in the legend)."""
-    result = item.result
-    series = [RadarSeries(_("Colleagues' average"), [_as_float(c.mean) for c in result.competencies])]
-    if has_self_assessment(item):
-        series.append(
-            RadarSeries(_("Self-assessment"), [_as_float(c.self_score) for c in result.competencies])
-        )
-    return series
-
-
 def report_chart(item: SubjectResult) -> bytes:
     """The radar chart: colleagues' means against the self-assessment. Blocking (matplotlib):
     call it in a worker thread."""
+    # matplotlib is imported by the first chart, not when the bot starts (docs/heavy-work.md).
+    from bot.survey360.radar import render_radar
+
     locale = current_locale()
     labels = [c.result_name.get(locale) for c in item.questionnaire.competencies]
     series = radar_series(item)
@@ -95,7 +80,3 @@ def report_chart(item: SubjectResult) -> bytes:
         year=item.campaign.year
     )
     return render_radar(labels, series, title)
-
-
-def _as_float(value: object) -> float | None:
-    return None if value is None else float(str(value))

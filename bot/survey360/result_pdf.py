@@ -14,13 +14,12 @@ Blocking (fpdf): call from a worker thread in the bot.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
-from aiogram.utils.i18n import gettext as _
 from fpdf.enums import XPos, YPos
 from fpdf.util import Padding
 
-from bot.infra.formatting import KAZAKHSTAN_TIME, current_locale
+from bot.infra.formatting import current_locale
 from bot.infra.pdf import (
     CONTENT_BOTTOM,
     CONTENT_W,
@@ -47,22 +46,20 @@ from bot.infra.pdf import (
     string_width,
     text_height,
 )
+from bot.infra.translation import gettext as _
 from bot.kernel.methodology import Profile
+from bot.kernel.scoring import Result360
 from bot.survey360.radar_pdf import RadarLayout, draw_radar, layout_radar, legend_height
-from bot.survey360.report import radar_series
+from bot.survey360.radar_shape import radar_series
 from bot.survey360.results import SubjectResult
+from bot.survey360.results import report_created_at as report_created_at
+from storage.dto import CampaignDTO, SubjectDTO
 
-__all__ = ["build_person_pdf", "report_created_at"]
+__all__ = ["build_member_pdf", "build_person_pdf", "report_created_at"]
 
 # CHART_MAX_W keeps 8 competencies from looking inflated; a chart whose web would be smaller
 # than radar_pdf.MIN_RADIUS even with its smallest labels goes on a second page.
 CHART_MAX_W = 150.0
-
-
-def report_created_at(item: SubjectResult) -> datetime:
-    """The date written into a report when none is given: the round's deadline, so that the
-    same round always gives the same bytes."""
-    return datetime.combine(item.campaign.deadline, time(0, 0), tzinfo=KAZAKHSTAN_TIME)
 
 
 def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datetime | None = None) -> bytes:
@@ -80,6 +77,16 @@ def build_person_pdf(item: SubjectResult, profile: Profile, *, created_at: datet
         _draw_result(pdf, item, profile, locale)
     draw_document(pdf, profile, locale)
     return bytes(pdf.output())
+
+
+def build_member_pdf(
+    campaign: CampaignDTO, subject: SubjectDTO, result: Result360, profile: Profile, *, created_at: datetime
+) -> bytes:
+    """``build_person_pdf`` for a member of a round's ZIP (bot/reports/jobs.py), in a worker
+    process: the questionnaire is the profile's, which the job shares once with each worker,
+    rather than pickled again with every person (a 12-18 KB object, pickled in the bot)."""
+    item = SubjectResult(campaign, subject, profile.questionnaire(subject.questionnaire), result)
+    return build_person_pdf(item, profile, created_at=created_at)
 
 
 def _new_pdf(item: SubjectResult, profile: Profile, created_at: datetime, locale: str) -> FormPDF:

@@ -31,7 +31,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -39,7 +38,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from bot.infra.formatting import current_locale, format_date, format_score
 from bot.infra.pdf import band_fill, form_title
+from bot.infra.translation import gettext as _
 from bot.kernel.cells import neutralise
+from bot.kernel.collation import KAZAKH_ALPHABET as KAZAKH_ALPHABET
+from bot.kernel.collation import collation_key as collation_key
 from bot.kernel.methodology import GradeBand, Profile, Questionnaire
 from bot.kernel.scoring import round_score
 from bot.staff.labels import exclusion_reason
@@ -147,17 +149,6 @@ def sheet_names(units: Iterable[str], *, reserved: Iterable[str] = ()) -> dict[s
 def safe_sheet_name(text: str) -> str:
     name = " ".join(SHEET_NAME_FORBIDDEN.sub(" ", text).split()).strip("'")
     return name[:SHEET_NAME_MAX].rstrip().strip("'").rstrip() or "-"
-
-
-# Cyrillic Kazakh alphabetical order; the Russian alphabet is a subset of it, in the same
-# order. Code-point order would put "Әлиева" after "Яковлев".
-KAZAKH_ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
-_ALPHABET_RANK = {letter: 0x110000 + rank for rank, letter in enumerate(KAZAKH_ALPHABET)}
-
-
-def collation_key(text: str) -> tuple[tuple[int, ...], str]:
-    """Sort key for names in Kazakh and Russian: Kazakh alphabetical order, case ignored."""
-    return tuple(_ALPHABET_RANK.get(char, ord(char)) for char in text.casefold()), text
 
 
 def _group_by_unit(results: Sequence[SubjectResult]) -> dict[str, list[SubjectResult]]:

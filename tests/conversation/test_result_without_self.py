@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from bot.factory import create_delivery
-from bot.survey360 import report
+from bot.survey360 import radar
 from bot.survey360 import rounds as campaigns
 from bot.survey360.radar import RadarSeries, render_radar
 from storage.staff.employees import EmployeeRepo
@@ -53,7 +53,8 @@ async def test_the_result_mentions_a_self_assessment_only_when_there_is_one(
         legends.append([s.label for s in series])
         return render_radar(labels, series, title, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(report, "render_radar", spy)
+    # The report imports the chart's module when it first draws (the bot starts without matplotlib).
+    monkeypatch.setattr(radar, "render_radar", spy)
     await _round_without_johns_self_assessment(world, john_answers_himself)
     await create_delivery(world.runtime, world.bot).deliver_pending()
 

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from bot.infra.i18n import create_i18n, in_locale
-from bot.survey360.radar import OUTER_GRID_COLOUR, SERIES_COLOURS
 from bot.survey360.radar_pdf import LABEL_SIZES, MIN_RADIUS, Web, layout_radar
+from bot.survey360.radar_shape import OUTER_GRID_COLOUR, SERIES_COLOURS
 from bot.survey360.result_pdf import build_person_pdf
 from tests.domain.test_reports import BY_ID, HEAD, PETROV, PROFILE, Person
 

@@ -101,3 +101,15 @@ def test_a_name_outside_the_cut_down_fonts_gets_the_full_ones(i18n: I18n) -> Non
     assert form_font_files(None) == form_font_files([name])
     text = _text(_draw(i18n, "ru", subject_result(replace(PETROV, full_name=name), 62)))
     assert name in text
+
+
+def test_a_zips_member_is_the_persons_pdf(i18n: I18n) -> None:
+    """A ZIP's member is drawn from the person's round, record and result with the shared
+    profile's questionnaire (``build_member_pdf``): the same bytes as their own PDF."""
+    for locale, item in PEOPLE[:3]:
+        when = result_pdf.report_created_at(item)
+        with in_locale(i18n, locale):
+            member = result_pdf.build_member_pdf(
+                item.campaign, item.subject, item.result, PROFILE, created_at=when
+            )
+            assert member == build_person_pdf(item, PROFILE, created_at=when)
