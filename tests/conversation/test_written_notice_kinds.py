@@ -95,7 +95,7 @@ async def test_a_360_result_of_someone_who_left_goes_in_writing(world: World) ->
     await hr.press_data(RoundCb(action=RoundAction.CLOSE, campaign=campaign_id).pack())
     await hr.press_data(RoundCb(action=RoundAction.CLOSE_CONFIRM, campaign=campaign_id).pack())
     assert hr.last.text.endswith(
-        "Мемлекеттік органнан кеткен адамдар: 1. Олардың нәтижелерін жазбаша түрде жеткізіңіз, /written."
+        "Мемлекеттік органнан кеткен, нәтижелері жазбаша түрде жеткізілетін адамдар (/written): 1."
     )
     await create_delivery(runtime, world.bot).deliver_pending()
     assert not any("360" in m.text for m in world.telegram.chat(TELEGRAM_IDS["E3"]) if m.text)
