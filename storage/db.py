@@ -69,13 +69,14 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
-# An execution option of the session's connection (see ``redoable``), and the key under which a
-# SQLite connection's ``info`` remembers its present ``synchronous`` setting.
+# Execution options of the session's connection (see ``redoable`` and ``writes_first``), and the
+# key under which a SQLite connection's ``info`` remembers its present ``synchronous`` setting.
 REDOABLE = "bagalau_redoable"
+WRITES_FIRST = "bagalau_writes_first"
 _SYNCHRONOUS = "bagalau_synchronous"
 
 
-async def redoable(session: AsyncSession) -> None:
+async def redoable(session: AsyncSession, *, writes_first: bool = False) -> None:
     """Declare the session's transaction, before its first statement, one that can be done
     again from a record already on disk: the handling of an update from the inbox, whose row
     was committed durably before Telegram was told it arrived (bot/infra/inbox.py) and is
@@ -85,14 +86,29 @@ async def redoable(session: AsyncSession) -> None:
     every later one, and the update's row is back in the inbox to be handled again. The next
     durable commit (the inbox's next store) writes it to disk with all those before it. An
     fsync was most of the time the pool's one connection was held for an answer
-    (docs/benchmarks.md). Other databases: no effect."""
-    await session.connection(execution_options={REDOABLE: True})
+    (docs/benchmarks.md). Other databases: no effect.
+
+    ``writes_first``: see the function of that name."""
+    await session.connection(execution_options={REDOABLE: True, WRITES_FIRST: writes_first})
+
+
+async def writes_first(session: AsyncSession) -> None:
+    """Declare, before its first statement, that the session's transaction begins with a
+    write (the inbox's store, the handling of an update, which begins by taking it out of the
+    inbox). On SQLite no ``BEGIN IMMEDIATE`` of its own is sent then: Python's sqlite3 begins
+    the transaction itself right before that first write, in the same call, and a transaction
+    whose first statement writes takes the write lock there, as ``BEGIN IMMEDIATE`` would. A
+    statement is three trips to aiosqlite's thread, each a wait for the busy event loop while
+    the pool's one connection is held (docs/benchmarks.md). A transaction declared so that
+    reads first would run that read outside it. Other databases: no effect."""
+    await session.connection(execution_options={WRITES_FIRST: True})
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write: two
     updates handled at once then queue up (busy_timeout) instead of one of them failing
-    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite.
+    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite. A transaction
+    that begins with a write (``writes_first``) is begun by the driver with that write.
 
     Before it, the connection's ``synchronous`` is set to what the transaction needs (see
     ``redoable``) when it is not that already: runs of transactions of one kind pay nothing."""
@@ -103,12 +119,16 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     if connection.info.get(_SYNCHRONOUS, "FULL") != synchronous:
         connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         connection.info[_SYNCHRONOUS] = synchronous
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not options.get(WRITES_FIRST):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the driver, emit BEGIN (see _sqlite_begin_immediate).
-    dbapi_connection.isolation_level = None
+    # Python's sqlite3 (in its legacy transaction control, "DEFERRED" here) begins a transaction
+    # before a write when none is open: only a transaction declared ``writes_first`` has none
+    # open then; every other one is begun by _sqlite_begin_immediate. A deferred transaction
+    # whose first statement writes takes the write lock with it.
+    dbapi_connection.isolation_level = "DEFERRED"
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
