@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.survey360.answer_view import CREATE_ANSWER_GIVEN
 from storage.survey360.ballots import SESSION_KEY, BallotKeys
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,11 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(raw_url: str, *, migrating: bool = False, **kwargs: Any) -> AsyncEngine:
+    """``migrating``: for the migrations, whose connections lack the answer path's temporary
+    view (storage/survey360/answer_view.py): SQLite checks every trigger, the temporary ones
+    too, when a migration renames a table, and the view's would fail while the tables it
+    writes are being rebuilt."""
     url = normalise_url(raw_url)
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
@@ -66,6 +71,8 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        if not migrating:
+            event.listen(engine.sync_engine, "connect", _sqlite_answer_view)
     return engine
 
 
@@ -138,6 +145,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Deleted rows (ballots once counted, drafts once submitted) are overwritten with zeros
     # in the file, not left in free pages (docs/security.md).
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def _sqlite_answer_view(dbapi_connection: Any, _record: Any) -> None:
+    # The answer path's one statement for the draft and the cursor (storage/survey360/answer_view.py).
+    cursor = dbapi_connection.cursor()
+    for statement in CREATE_ANSWER_GIVEN:
+        cursor.execute(statement)
     cursor.close()
 
 
