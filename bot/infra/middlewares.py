@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -122,7 +122,7 @@ def after_commit(call: Callable[[], None]) -> None:
         replies.committed.append(call)
 
 
-async def reply_after_commit(reply: Callable[[], Awaitable[Any]]) -> None:
+async def reply_after_commit(reply: Callable[[], Coroutine[Any, Any, Any]]) -> None:
     """Compose and send a reply (``reply``) once the current update's transaction has
     committed, in order with the calls deferred before it and in the update's context (its
     language), and not at all if the transaction rolls back; at once outside an update. For a

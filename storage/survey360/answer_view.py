@@ -13,11 +13,6 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Integer, LargeBinary, MetaData, SmallInteger, Table
 
-from storage.models import Assignment, DraftAnswer
-from storage.rows import table_of
-
-_DRAFTS, _ASSIGNMENTS = table_of(DraftAnswer).name, table_of(Assignment).name
-
 ANSWER_GIVEN = Table(
     "answer_given",
     MetaData(),  # not the models' metadata: no migration makes it
@@ -29,17 +24,17 @@ ANSWER_GIVEN = Table(
     Column("message_id", BigInteger),
 )
 
-# Table names inside a trigger's body cannot be qualified: the main database's are found, no
-# temporary table having those names.
+# The tables of storage/models.py's DraftAnswer and Assignment. Table names inside a trigger's
+# body cannot be qualified: the main database's are found, no temporary table having those names.
 CREATE_ANSWER_GIVEN = (
     "CREATE TEMP VIEW IF NOT EXISTS answer_given"
     "(assignment_id, statement_no, sealed, cursor, back_to_review, message_id)"
     " AS SELECT NULL, NULL, NULL, NULL, NULL, NULL WHERE 0",
     "CREATE TEMP TRIGGER IF NOT EXISTS answer_given_saved INSTEAD OF INSERT ON answer_given BEGIN"
-    f" INSERT INTO {_DRAFTS} (assignment_id, statement_no, sealed)"
+    " INSERT INTO draft_answers (assignment_id, statement_no, sealed)"
     " VALUES (new.assignment_id, new.statement_no, new.sealed)"
     " ON CONFLICT (assignment_id, statement_no) DO UPDATE SET sealed = excluded.sealed;"
-    f" UPDATE {_ASSIGNMENTS} SET cursor = new.cursor, back_to_review = new.back_to_review,"
+    " UPDATE assignments SET cursor = new.cursor, back_to_review = new.back_to_review,"
     " message_id = new.message_id WHERE id = new.assignment_id;"
     " END",
 )
