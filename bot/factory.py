@@ -294,6 +294,10 @@ def create_scheduler(runtime: Runtime, delivery: OutboxDelivery) -> AsyncIOSched
         coalesce=True,
         replace_existing=True,
         next_run_time=datetime.now(runtime.settings.zone),
+        # The run at start comes right after the start-up's work; on a busy machine the loop
+        # may reach it more than APScheduler's default second late, which skipped it (and the
+        # reminders waited for the next period).
+        misfire_grace_time=None,
     )
     # Report jobs of an instance that died and stayed away: their people are told.
     scheduler.add_job(

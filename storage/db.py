@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage.survey360.answer_view import CREATE_ANSWER_GIVEN
 from storage.survey360.ballots import SESSION_KEY, BallotKeys
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,11 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(raw_url: str, *, migrating: bool = False, **kwargs: Any) -> AsyncEngine:
+    """``migrating``: for the migrations, whose connections lack the answer path's temporary
+    view (storage/survey360/answer_view.py): SQLite checks every trigger, the temporary ones
+    too, when a migration renames a table, and the view's would fail while the tables it
+    writes are being rebuilt."""
     url = normalise_url(raw_url)
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
@@ -66,16 +71,19 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        if not migrating:
+            event.listen(engine.sync_engine, "connect", _sqlite_answer_view)
     return engine
 
 
-# An execution option of the session's connection (see ``redoable``), and the key under which a
-# SQLite connection's ``info`` remembers its present ``synchronous`` setting.
+# Execution options of the session's connection (see ``redoable`` and ``writes_first``), and the
+# key under which a SQLite connection's ``info`` remembers its present ``synchronous`` setting.
 REDOABLE = "bagalau_redoable"
+WRITES_FIRST = "bagalau_writes_first"
 _SYNCHRONOUS = "bagalau_synchronous"
 
 
-async def redoable(session: AsyncSession) -> None:
+async def redoable(session: AsyncSession, *, writes_first: bool = False) -> None:
     """Declare the session's transaction, before its first statement, one that can be done
     again from a record already on disk: the handling of an update from the inbox, whose row
     was committed durably before Telegram was told it arrived (bot/infra/inbox.py) and is
@@ -85,14 +93,29 @@ async def redoable(session: AsyncSession) -> None:
     every later one, and the update's row is back in the inbox to be handled again. The next
     durable commit (the inbox's next store) writes it to disk with all those before it. An
     fsync was most of the time the pool's one connection was held for an answer
-    (docs/benchmarks.md). Other databases: no effect."""
-    await session.connection(execution_options={REDOABLE: True})
+    (docs/benchmarks.md). Other databases: no effect.
+
+    ``writes_first``: see the function of that name."""
+    await session.connection(execution_options={REDOABLE: True, WRITES_FIRST: writes_first})
+
+
+async def writes_first(session: AsyncSession) -> None:
+    """Declare, before its first statement, that the session's transaction begins with a
+    write (the inbox's store, the handling of an update, which begins by taking it out of the
+    inbox). On SQLite no ``BEGIN IMMEDIATE`` of its own is sent then: Python's sqlite3 begins
+    the transaction itself right before that first write, in the same call, and a transaction
+    whose first statement writes takes the write lock there, as ``BEGIN IMMEDIATE`` would. A
+    statement is three trips to aiosqlite's thread, each a wait for the busy event loop while
+    the pool's one connection is held (docs/benchmarks.md). A transaction declared so that
+    reads first would run that read outside it. Other databases: no effect."""
+    await session.connection(execution_options={WRITES_FIRST: True})
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write: two
     updates handled at once then queue up (busy_timeout) instead of one of them failing
-    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite.
+    on a stale snapshot. SQLAlchemy's documented recipe for pysqlite/aiosqlite. A transaction
+    that begins with a write (``writes_first``) is begun by the driver with that write.
 
     Before it, the connection's ``synchronous`` is set to what the transaction needs (see
     ``redoable``) when it is not that already: runs of transactions of one kind pay nothing."""
@@ -103,12 +126,16 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     if connection.info.get(_SYNCHRONOUS, "FULL") != synchronous:
         connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         connection.info[_SYNCHRONOUS] = synchronous
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if not options.get(WRITES_FIRST):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the driver, emit BEGIN (see _sqlite_begin_immediate).
-    dbapi_connection.isolation_level = None
+    # Python's sqlite3 (in its legacy transaction control, "DEFERRED" here) begins a transaction
+    # before a write when none is open: only a transaction declared ``writes_first`` has none
+    # open then; every other one is begun by _sqlite_begin_immediate. A deferred transaction
+    # whose first statement writes takes the write lock with it.
+    dbapi_connection.isolation_level = "DEFERRED"
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -118,6 +145,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Deleted rows (ballots once counted, drafts once submitted) are overwritten with zeros
     # in the file, not left in free pages (docs/security.md).
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def _sqlite_answer_view(dbapi_connection: Any, _record: Any) -> None:
+    # The answer path's one statement for the draft and the cursor (storage/survey360/answer_view.py).
+    cursor = dbapi_connection.cursor()
+    for statement in CREATE_ANSWER_GIVEN:
+        cursor.execute(statement)
     cursor.close()
 
 

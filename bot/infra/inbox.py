@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.infra.middlewares import FailedAfterReplying, InboxTicket
+from storage.db import writes_first
 from storage.inbox import InboxRepo, Pending, Received
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ class Inbox:
         rows = [received(u) for u in updates]
         try:
             async with self.sessionmaker.begin() as session:
+                await writes_first(session)
                 await InboxRepo(session).store(rows, self.instance)
         except Exception as error:
             if not self.database_unavailable(error):

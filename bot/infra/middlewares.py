@@ -4,8 +4,10 @@ Telegram account."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
@@ -90,18 +92,23 @@ class _Replies:
     committed: list[Callable[[], None]] = field(default_factory=list)  # see after_commit
     shown: bool = False  # something went out before the commit
     closed: bool = False  # the update is over: calls (from a task it started) go out at once
+    sending: bool = False  # the deferred calls are going out: those they make go at once
 
     async def send_deferred(self) -> None:
         """In order. An edit Telegram refuses as a no-op, or a delete of a message that cannot be
         (``_HARMLESS``), is fine; any other failure stops here and is raised: the person is told
         something went wrong, rather than the rest being sent as if all was well."""
         calls, self.deferred = self.deferred, []
-        for call in calls:
-            try:
-                await call()
-            except TelegramBadRequest as error:
-                if not any(harmless in error.message for harmless in _HARMLESS):
-                    raise
+        self.sending = True
+        try:
+            for call in calls:
+                try:
+                    await call()
+                except TelegramBadRequest as error:
+                    if not any(harmless in error.message for harmless in _HARMLESS):
+                        raise
+        finally:
+            self.sending = False
 
 
 # The calls of the update being handled in this task (aiogram handles each update in a task
@@ -119,6 +126,22 @@ def after_commit(call: Callable[[], None]) -> None:
         call()
     else:
         replies.committed.append(call)
+
+
+async def reply_after_commit(reply: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+    """Compose and send a reply (``reply``) once the current update's transaction has
+    committed, in order with the calls deferred before it and in the update's context (its
+    language), and not at all if the transaction rolls back; at once outside an update. For a
+    reply whose composing is work of its own (a questionnaire's next screen: its text and
+    buttons, the call's models): done while the database's connection is no longer held, which
+    on SQLite is everyone's one connection (docs/benchmarks.md), rather than just before the
+    commit. What it needs from the database must have been read before."""
+    replies = _update_replies.get()
+    if replies is None or replies.closed:
+        await reply()
+        return
+    context = contextvars.copy_context()  # the language middleware's, reset once it returns
+    replies.deferred.append(lambda: asyncio.get_running_loop().create_task(reply(), context=context))
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -173,8 +196,10 @@ async def _first_time(event: TelegramObject, data: dict[str, Any], ticket: Inbox
     (one round trip for all three, storage/updates.py)."""
     if not isinstance(event, Update):
         return True
-    if ticket is not None:  # its row in the inbox is on disk: the handling can be done again
-        await redoable(data["session"])
+    if ticket is not None:
+        # Its row in the inbox is on disk: the handling can be done again. Taking that row out
+        # is the transaction's first statement.
+        await redoable(data["session"], writes_first=True)
     updates = UpdateLog(data["session"])
     user: User | None = data.get("event_from_user")
     if ticket is not None and user is not None:
@@ -211,7 +236,7 @@ class SendAfterCommit(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         replies = _update_replies.get()
-        if replies is None or replies.closed:
+        if replies is None or replies.closed or replies.sending:
             return await make_request(bot, method)
         if _deferred(method):
             replies.deferred.append(lambda: make_request(bot, method))

@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.callbacks import AnswerCb, NavCb
+from bot.infra.middlewares import reply_after_commit
 from bot.kernel.methodology import Profile
 from bot.survey360.questionnaire import Outcome, QuestionnaireService
 from bot.survey360.screens import refusal_text, render_screen
@@ -52,6 +53,13 @@ async def on_navigate(
 
 
 async def _show(query: CallbackQuery, outcome: Outcome, profile: Profile) -> None:
+    # Drawn after the commit, the answer stored: the next statement's text and buttons are
+    # a good part of an answer's work, and on SQLite the update holds everyone's connection
+    # until it commits (docs/benchmarks.md). The screen holds all it shows.
+    await reply_after_commit(lambda: _reply(query, outcome, profile))
+
+
+async def _reply(query: CallbackQuery, outcome: Outcome, profile: Profile) -> None:
     if outcome.screen is not None:
         text, markup = render_screen(outcome.screen, profile)
         await edit_in_place(query, text, markup)

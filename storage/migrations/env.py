@@ -47,7 +47,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", migrating=True)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

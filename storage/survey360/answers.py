@@ -29,6 +29,7 @@ from storage.models import (
 )
 from storage.rows import dto_columns, table_of
 from storage.staff.employees import EMPLOYEE_COLUMNS
+from storage.survey360.answer_view import ANSWER_GIVEN
 from storage.survey360.ballots import BallotKeys, ballot_of, keys_of
 from storage.upsert import dialect_of, per_dialect
 
@@ -112,12 +113,19 @@ _SET_CURSOR = (
     )
 )
 
-# An answer: the draft saved and the cursor moved. PostgreSQL: in one statement (the upsert in a
-# WITH), one round trip less an answer (bench/answering.py). SQLite allows no INSERT inside
-# WITH, and a statement there costs no round trip: the two in turn.
+# An answer: the draft saved and the cursor moved, in one statement. PostgreSQL: the upsert in a
+# WITH, one round trip less an answer (bench/answering.py). SQLite allows no INSERT inside WITH:
+# a row inserted into a temporary view whose trigger does the two (answer_view.py).
 _SAVE_ANSWER = {
-    "postgresql": (_SET_CURSOR.add_cte(_SAVE_DRAFT["postgresql"].cte("saved")),),
-    "sqlite": (_SAVE_DRAFT["sqlite"], _SET_CURSOR),
+    "postgresql": _SET_CURSOR.add_cte(_SAVE_DRAFT["postgresql"].cte("saved")),
+    "sqlite": ANSWER_GIVEN.insert().values(
+        assignment_id=bindparam("assignment_id"),
+        statement_no=bindparam("statement_no"),
+        sealed=bindparam("sealed"),
+        cursor=bindparam("new_cursor"),
+        back_to_review=bindparam("new_back_to_review"),
+        message_id=bindparam("new_message_id"),
+    ),
 }
 
 # Submitting: the round's row is read with a shared lock first. Closing the round updates that
@@ -277,8 +285,7 @@ class AnswerRepo:
         parameters = _cursor_parameters(assignment_id, cursor, False, message_id)
         parameters.update(statement_no=statement_no, sealed=self._seal(assignment_id, statement_no, score))
         connection = await self._core()
-        for statement in _SAVE_ANSWER[dialect_of(self.session)]:
-            await connection.execute(statement, parameters)
+        await connection.execute(_SAVE_ANSWER[dialect_of(self.session)], parameters)
 
     async def submit(self, assignment_id: int, questionnaire: Questionnaire) -> bool:
         """Move the drafts out of reach of their respondent, in one transaction: a colleague's

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.factory import create_inbox, database_unavailable
 from bot.infra.inbox import Inbox
+from bot.infra.middlewares import reply_after_commit
 from storage.inbox import InboxRepo, Received
 from storage.models import Account, ProcessedUpdate
 from tests.conversation.conftest import World
@@ -195,6 +197,60 @@ async def test_replies_wait_for_the_commit_and_then_go_out(world: World) -> None
     assert world.telegram.chat(PERSON)[0].text == "Pressed."
     assert world.telegram.alerts == [("Saved.", False)]
     assert seen == [[(PERSON, "kk")], [(PERSON, "kk")]]  # both sent after the commit
+
+
+def _drawing(world: World, fail: bool, seen: list[tuple[list[tuple[int, str]], str | None]]) -> None:
+    """A press whose screen is composed by ``reply_after_commit``: it notes what is committed
+    when the screen is drawn, and the language it is drawn in."""
+
+    async def draw(query: CallbackQuery, session: AsyncSession) -> None:
+        session.add(Account(telegram_user_id=query.from_user.id, locale="kk"))
+        await session.flush()
+
+        async def reply() -> None:
+            seen.append((await accounts(world), world.runtime.i18n.current_locale))
+            assert isinstance(query.message, Message)
+            await query.message.edit_text("Drawn.")
+            await query.answer()
+
+        await reply_after_commit(reply)
+        if fail:
+            raise RuntimeError("a fault after the reply was planned")
+
+    world.dispatcher.callback_query.register(draw, F.data == "draw")
+
+
+async def _press_draw(world: World) -> None:
+    await world.bot.send_message(PERSON, "The screen.")
+    screen = world.telegram.chat(PERSON)[0]
+    query = CallbackQuery(
+        id="q3",
+        from_user=make_user(PERSON, "Test", "ru"),
+        chat_instance="ci",
+        data="draw",
+        message=FakeTelegram._message(screen),
+    )
+    await world.dispatcher.feed_update(world.bot, Update(update_id=next(_ids), callback_query=query))
+
+
+async def test_a_reply_composed_after_the_commit_sees_it_and_speaks_the_update_language(world: World) -> None:
+    """``reply_after_commit``: the screen is drawn once the update's writes are committed (the
+    database's connection no longer held), in the language the update was handled in."""
+    seen: list[tuple[list[tuple[int, str]], str | None]] = []
+    _drawing(world, fail=False, seen=seen)
+    await _press_draw(world)
+    assert seen == [([(PERSON, "kk")], "ru")]
+    assert world.telegram.chat(PERSON)[0].text == "Drawn."
+
+
+async def test_a_reply_composed_after_the_commit_is_not_composed_when_it_rolls_back(world: World) -> None:
+    seen: list[tuple[list[tuple[int, str]], str | None]] = []
+    _drawing(world, fail=True, seen=seen)
+    await _press_draw(world)
+    assert seen == []
+    assert world.telegram.chat(PERSON)[0].text == "The screen."
+    assert [alert for _, alert in world.telegram.alerts] == [True]  # the apology (in Russian) alone
+    assert await accounts(world) == []
 
 
 async def test_the_inbox_handles_each_stored_update_once_in_order_per_person(world: World) -> None:

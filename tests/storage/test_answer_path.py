@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.kernel.access import Role
 from bot.kernel.methodology import Profile
-from storage.db import create_sessionmaker, redoable
+from storage.db import create_sessionmaker, redoable, writes_first
 from storage.inbox import InboxRepo, Received
 from storage.models import Assignment, InboxUpdate, ProcessedUpdate
 from storage.roles import RoleRepo
@@ -73,6 +73,8 @@ async def test_an_update_from_the_inbox_is_taken_and_recorded_once(
 async def test_an_answer_saves_the_draft_and_moves_the_cursor(
     session: AsyncSession, today: date, profile: Profile
 ) -> None:
+    """In one statement on both databases (on SQLite through the temporary view,
+    storage/survey360/answer_view.py)."""
     await _running_round(session, today, profile)
     answers = AnswerRepo(session)
     u1 = (await EmployeeRepo(session).by_external_ids(["U1"]))["U1"]
@@ -80,7 +82,18 @@ async def test_an_answer_saves_the_draft_and_moves_the_cursor(
     assignment_id = task.assignment.id
     await answers.set_cursor(assignment_id, 1, back_to_review=True, message_id=40)
 
-    await answers.save_answer(assignment_id, 1, 4, 2, message_id=41)
+    statements: list[str] = []
+    engine = (await session.connection()).engine.sync_engine
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await answers.save_answer(assignment_id, 1, 4, 2, message_id=41)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(statements) == 1
     await answers.save_answer(assignment_id, 2, 3, 0, message_id=41)
     await answers.save_answer(assignment_id, 1, 5, 2, message_id=42)  # changed: replaces the first
 
@@ -97,6 +110,29 @@ async def test_an_answer_saves_the_draft_and_moves_the_cursor(
     # Nobody else's questionnaire moved.
     others = select(func.count()).where(Assignment.id != assignment_id, Assignment.cursor.is_not(None))
     assert await session.scalar(others) == 0
+
+
+async def test_a_transaction_declared_to_write_first_is_one_transaction(engine: AsyncEngine) -> None:
+    """``writes_first`` (SQLite: no BEGIN of its own, the driver begins it with the first
+    write): its writes still commit or roll back together, and the next transaction on the
+    pooled connection, not so declared, is a transaction as before."""
+    sessions = create_sessionmaker(engine)
+    async with sessions() as session:
+        await writes_first(session)
+        assert await UpdateLog(session).first_time(11)
+        assert await UpdateLog(session).first_time(12)
+        await session.rollback()
+    async with sessions() as session:
+        await redoable(session, writes_first=True)
+        assert await UpdateLog(session).first_time(13)
+        assert await UpdateLog(session).first_time(14)
+        await session.commit()
+    async with sessions() as session:
+        assert await UpdateLog(session).first_time(15)
+        await session.rollback()
+    async with sessions() as session:
+        stored = await session.scalars(select(ProcessedUpdate.update_id).order_by(ProcessedUpdate.update_id))
+        assert list(stored) == [13, 14]
 
 
 async def test_writes_belong_to_the_sessions_transaction(engine: AsyncEngine) -> None:
