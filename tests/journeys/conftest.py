@@ -143,12 +143,20 @@ async def until_polling(stand_in: BotApiStandIn, process: BotProcess) -> None:
 
 
 async def where_it_stands(process: BotProcess) -> str:
-    """The end of the bot's log, after (if it still runs) every thread's stack written there."""
-    if process.process is not None and process.process.returncode is None:
+    """Whether the bot's process is still there (a bot that ends on SIGTERM or SIGKILL logs
+    nothing), and the end of its log, after (if it runs) every thread's stack written there."""
+    assert process.process is not None
+    if process.process.returncode is None:
         process.process.send_signal(DUMP_STACKS)
         await asyncio.sleep(2)
+    code = process.process.returncode
+    state = (
+        "The bot's process is running"
+        if code is None
+        else f"The bot's process has ended with code {code} (negative: the signal that ended it)"
+    )
     log = process.log.read_text("utf-8", errors="replace")[-30_000:]
-    return f"The end of the bot's log, with every thread's stack:\n{log}"
+    return f"{state}. The end of its log (every thread's stack last, if it runs):\n{log}"
 
 
 @contextlib.asynccontextmanager
