@@ -37,8 +37,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(SOURCES) tests bench
 
-# The journeys (tests/journeys, docs/screens) are not in it yet: one bot start in about eighty
-# under time-machine's clock stopped before its first long poll (docs/testing.md, "Screens").
+# The journeys (tests/journeys, docs/screens) are not in it yet: not steady (a bot whose process
+# goes away, about once in thirty journeys on a shared machine), and 5 to 11 minutes of their
+# own there (docs/testing.md, "Screens").
 test: install locales lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not journey"
 

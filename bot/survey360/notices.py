@@ -15,7 +15,7 @@ from bot.infra.formatting import format_date
 from bot.infra.notices import NothingToSend, NoticeContext, Part, notice
 from bot.survey360.progress import DEADLINE_MOVED
 from bot.survey360.questionnaire import QuestionnaireService
-from bot.survey360.report import report_chart, report_markup, report_text
+from bot.survey360.report import has_self_assessment, report_chart, report_markup, report_text
 from bot.survey360.results import campaign_results
 from bot.survey360.rounds import REPORT_360, ROUND_STARTED
 from storage.dto import OutboxDTO
@@ -95,7 +95,11 @@ async def report(context: NoticeContext, item: OutboxDTO) -> list[Part]:
         text = _("Reminder: please read your result and confirm with the button below.") + "\n\n" + text
     parts = [Part(text, protect=True)]
     if not result.result.withheld:
-        caption = _("Radar chart: colleagues' average and your self-assessment.")
+        # Finding 8 (issue 19): the chart has no self-assessment line when there is none.
+        if has_self_assessment(result):
+            caption = _("Radar chart: colleagues' average and your self-assessment.")
+        else:
+            caption = _("Radar chart: colleagues' average.")
         parts.append(Part(caption, draw=partial(report_chart, result), protect=True))
     parts[-1] = replace(parts[-1], markup=report_markup(subject_id, acknowledged=False))
     return parts

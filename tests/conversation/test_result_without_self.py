@@ -60,17 +60,21 @@ async def test_the_result_mentions_a_self_assessment_only_when_there_is_one(
 
     chat = world.telegram.chat(JOHN)
     result = next(m for m in chat if "Your 360 evaluation result" in m.text)
-    assert any(m.photo for m in chat)  # the chart was sent
+    charts = [m for m in chat if m.photo]
+    assert len(charts) == 1  # the chart was sent
     # John is the only one reading English: the English legend is his chart's.
     english = [legend for legend in legends if legend[0] == "Colleagues' average"]
     if john_answers_himself:
         assert "your self-assessment in brackets" in result.text
         assert "(4.00)" in result.text
         assert english == [["Colleagues' average", "Self-assessment"]]
+        assert charts[0].text == "Radar chart: colleagues' average and your self-assessment."
     else:
         assert "in brackets" not in result.text and "(4.00)" not in result.text
         assert "you did not submit a self-assessment" in result.text
         assert english == [["Colleagues' average"]]
+        # The chart's caption, as its legend, names no self-assessment.
+        assert charts[0].text == "Radar chart: colleagues' average."
 
 
 async def test_submitting_a_self_assessment_does_not_call_it_anonymous(world: World) -> None:

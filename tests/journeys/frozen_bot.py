@@ -10,7 +10,9 @@ screen that showed minutes of the present moment would not be (none does, docs/s
 
 from __future__ import annotations
 
+import faulthandler
 import os
+import signal
 import sys
 from datetime import datetime
 
@@ -18,8 +20,13 @@ import time_machine
 
 from bot.cli import main
 
+# SIGUSR1 writes every thread's stack to standard error (the bot's log): what the journey does
+# when the bot has not begun polling in time (tests/journeys/conftest.py), to show where it stands.
+DUMP_STACKS = signal.SIGUSR1
+
 
 def run() -> int:
+    faulthandler.register(DUMP_STACKS, all_threads=True)
     moment = datetime.fromisoformat(os.environ["JOURNEY_NOW"])
     with time_machine.travel(moment, tick=True):
         return main(sys.argv[1:])

@@ -8,6 +8,7 @@ assert what each finding was about, besides the transcript."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ from bot.infra.callbacks import (
     StaffImportAction,
     StaffImportCb,
 )
-from tests.e2e.support import join_with_invites
+from tests.e2e.support import Respondents, assignments_of, join_with_invites
 from tests.factories import TELEGRAM_IDS
 from tests.journeys.conftest import HR, Bot, running_bot, staff_csv
 from tests.journeys.screens import LANGUAGES
@@ -93,17 +94,25 @@ async def test_respondent(
     language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """A colleague joins with their personal link, opens a colleague's questionnaire, reviews it
-    part-way, pauses, continues (finding 1), answers everything and submits."""
+    part-way, pauses, continues (finding 1), answers everything and submits. The evaluated
+    colleague, who leaves their self-assessment undone, reads the result when the round closes
+    (finding 8)."""
     async with running_bot(empty_database_url, tmp_path, language, clock) as bot:
         me = Person("Respondent (E3)", TELEGRAM_IDS["E3"])
-        walk = Walk(bot.stand_in, "A respondent's 360 questionnaire", [me])
+        evaluated = Person("Evaluated (E2)", TELEGRAM_IDS["E2"])
+        walk = bot.walk("A respondent's 360 questionnaire", [me, evaluated])
         await join(bot, walk, me, "E3")
+        await join(bot, walk, evaluated, "E2")
         await bot.cli(
             "campaign-create", "--kind", "360", "--year", "2025", "--deadline", "2025-12-26",
             "--employees", "E2",
         )  # fmt: skip
         await bot.cli("campaign-start", "1")
-        await walk.outside("HR starts a 360 round evaluating E2 (on the server: `campaign-start 1`)")
+        await walk.outside(
+            "HR starts a 360 round evaluating E2 (on the server: `campaign-start 1`)",
+            (me, "26.12.2025"),
+            (evaluated, "26.12.2025"),
+        )
         await walk.type(me, "/start")
         opens = [d for d in walk.buttons(me, "n:") if NavCb.unpack(d).action is Action.OPEN]
         assert len(opens) == 1, walk.screen_text(me)
@@ -126,13 +135,48 @@ async def test_respondent(
         await walk.press(me, _nav(walk, me, Action.SUBMIT))
         await walk.press(me, _nav(walk, me, Action.CONFIRM))
         assert not walk.buttons(me, "a:")
+        # E2's other colleagues (their manager U1, E1) answer off the transcript; E2 never opens
+        # the self-assessment.
+        others = Respondents(bot.stand_in, await assignments_of(empty_database_url))
+        for colleague in ("U1", "E1"):
+            someone = Person(colleague, TELEGRAM_IDS[colleague])
+            await join(bot, bot.walk("", [someone]), someone, colleague)
+            await others.answer_everything(colleague)
+        walk.mark()
+        await bot.cli("campaign-close", "1")
+        await walk.outside(
+            "E2's manager (U1) and E1 answer too, off the transcript; HR closes the round (on the "
+            "server: `campaign-close 1`)",
+            (evaluated, NO_SELF_ASSESSMENT[language]),
+            (evaluated, CHART_WITHOUT_SELF[language]),
+        )
+        # Finding 8: without a self-assessment the result speaks of none, nor does the chart's caption.
+        result, chart = bot.stand_in.messages_for(evaluated.chat)[-2:]
+        assert NO_SELF_ASSESSMENT[language] in (result.text or ""), result.text
+        assert SELF_IN_BRACKETS[language] not in (result.text or ""), result.text
+        assert chart.kind == "photo" and chart.text == CHART_WITHOUT_SELF[language], chart.text
     assert (
         walk.markdown(
-            "E3 answers the questionnaire about their colleague E2 (Smith John), in the language of "
-            "their staff record and Telegram."
+            "E3 answers the questionnaire about their colleague E2 (Smith John), who reads the "
+            "result when the round closes; everyone in the language of their staff record and "
+            "Telegram."
         )
         == screens
     )
+
+
+# Finding 8: the result's line for a person without a self-assessment, and the one with it.
+NO_SELF_ASSESSMENT = {
+    "kk": "Сіз өзін-өзі бағалауды жібермедіңіз",
+    "ru": "самооценку Вы не отправили",
+    "en": "you did not submit a self-assessment",
+}
+SELF_IN_BRACKETS = {"kk": "жақшада", "ru": "в скобках", "en": "in brackets"}
+CHART_WITHOUT_SELF = {
+    "kk": "Радарлық диаграмма: әріптестердің орташа бағасы.",
+    "ru": "Лепестковая диаграмма: средняя оценка коллег.",
+    "en": "Radar chart: colleagues' average.",
+}
 
 
 @each_language
@@ -144,7 +188,7 @@ async def test_manager_quarterly(
     async with running_bot(empty_database_url, tmp_path, language, clock) as bot:
         manager = Person("Manager (U1)", TELEGRAM_IDS["U1"])
         employee = Person("Employee (E1)", TELEGRAM_IDS["E1"])
-        walk = Walk(bot.stand_in, "A quarterly sheet, filled and acknowledged", [manager, employee])
+        walk = bot.walk("A quarterly sheet, filled and acknowledged", [manager, employee])
         await join(bot, walk, manager, "U1")
         await join(bot, walk, employee, "E1")
         await start_q4(bot, walk, manager)
@@ -216,7 +260,7 @@ async def test_hr(
     a 360 round from the wizard, its dashboard, a broadcast, closing, and what is left to read."""
     async with running_bot(empty_database_url, tmp_path, language, clock, import_staff=False) as bot:
         hr = Person("HR officer", HR)
-        walk = Walk(bot.stand_in, "An HR officer's 360 round", [hr])
+        walk = bot.walk("An HR officer's 360 round", [hr])
         await walk.type(hr, "/start")
         # Finding 13: the bot's profile and HR's "/" menu, in HR's language.
         scope = {"type": "chat", "chat_id": HR}
@@ -252,7 +296,21 @@ async def test_hr(
         await walk.press_label(hr, CHOSEN_PEOPLE[language])
         await walk.type(hr, "E1, E2, E3, U1")  # the picker takes employee ids typed whole
         await walk.press_label(hr, "✔")
+        # Finding 4: a person's respondents replaced in the draft, each found by part of a name.
+        await walk.press_label(hr, "✏️")
+        await walk.type(hr, "Омаров")
+        await walk.press_label(hr, "Омарова Дана")
+        for typed, name in (
+            ("Петров", "Петров Игорь"),
+            ("Қасым", "Қасымова Әсел"),
+            ("Ахмет", "Ахметов Ерлан"),
+        ):
+            await walk.type(hr, typed)
+            await walk.press_label(hr, name)
+        await walk.press_label(hr, "✔")
         draft = bot.stand_in.last_message(HR)
+        dana = next(line for line in (draft.text or "").splitlines() if "(E1)" in line)
+        assert "Игорь П." in dana, draft.text
         start = walk.button(hr, "nw:start:")
         await walk.press(hr, start, message=draft)
         await walk.type(hr, "/rounds")
@@ -294,7 +352,7 @@ async def test_hr_head(
         bot.stand_in.add_user(HR_HEAD, first_name="Marat", language_code=language)
         head = Person("Head of HR", HR_HEAD)
         officer = Person("HR officer", HR)
-        walk = Walk(bot.stand_in, "The head of HR", [head, officer])
+        walk = bot.walk("The head of HR", [head, officer])
         await join_with_invites(bot.stand_in, bot.env, bot.folder)
         await walk.type(head, "/start")
         helped = await walk.type(head, "/help")
@@ -326,6 +384,8 @@ async def test_hr_head(
 AUTHORISED = 5003
 MEMBERS = ("D1", "U2", "E4", "E5", "E3")  # the calibration session: five
 CALIBRATION = {"kk": "Калибрлеу сессиясын", "ru": "калибровочной сессии", "en": "calibration session"}
+# The session's day, 15:05 in Astana: five minutes after the session set in the journey began.
+SESSION_DAY = datetime(2025, 12, 10, 10, 5, tzinfo=UTC)
 
 
 @each_language
@@ -341,9 +401,9 @@ async def test_authorised(
         employee = Person("Employee (E1)", TELEGRAM_IDS["E1"])
         authorised = Person("Authorised person", AUTHORISED)
         chair = Person("Chair of the session (D1)", TELEGRAM_IDS["D1"])
-        walk = Walk(bot.stand_in, "An appeal and a calibration session", [employee, authorised, chair])
+        walk = bot.walk("An appeal and a calibration session", [employee, authorised, chair])
         manager = Person("Manager (U1)", TELEGRAM_IDS["U1"])
-        offstage = Walk(bot.stand_in, "", [manager])  # what the transcript leaves out
+        offstage = bot.walk("", [manager])  # what the transcript leaves out
         await join_with_invites(bot.stand_in, bot.env, bot.folder)
         walk.mark()
         await walk.type(authorised, "/start")
@@ -372,12 +432,28 @@ async def test_authorised(
         await walk.press_label(authorised, "15:00", exact=True)
         await walk.press_label(authorised, "✅")
         # The members vote from the session's start (10.12.2025 15:00) to the end of that day:
-        # before it, the chair is told so. (Moving the bot's clock on to the session's day hung
-        # the bot: not walked yet, see docs/screens/README.md.)
+        # before it, the chair is told so.
         vote = next(d for d in walk.buttons(chair, "cv:") if CalibrationVoteCb.unpack(d).support)
         await walk.press(chair, vote)
         told = bot.stand_in.callback_answers[max(bot.stand_in.callback_answers, key=int)]
         assert "10.12.2025" in str(told.get("text")), told
+        # The session's day: the bot is started again with its clock there (so is this process's).
+        await bot.restart_at(SESSION_DAY, clock)
+        await walk.outside("The bot is stopped and started again on 10.12.2025 at 15:05, the session's day")
+        await walk.press(chair, vote)
+        told = bot.stand_in.callback_answers[max(bot.stand_in.callback_answers, key=int)]
+        assert "10.12.2025" not in str(told.get("text")), told
+        # The other four members support the score too, off the transcript; the last vote decides.
+        for member in MEMBERS[1:]:
+            someone = Person(member, TELEGRAM_IDS[member])
+            support = next(d for d in walk.buttons(someone, "cv:") if CalibrationVoteCb.unpack(d).support)
+            await bot.walk("", [someone]).press(someone, support)
+        # The decision reaches the employee; its protocol (a PDF), the authorised person.
+        await walk.outside(
+            "The other four members support the score (off the transcript)",
+            (employee, decimal("2,75", language)),
+            (authorised, "Омарова"),
+        )
     assert (
         walk.markdown(
             "Омарова Дана (E1) disagrees with her Q4 2025 result; the authorised person (outside the "
@@ -393,13 +469,17 @@ LEGACY_PLANS = "employee_id,kpi_no,name,source,unit,planned,due,key_result\n" + 
 )
 
 
+LEGACY_CONCLUSION = "Жоспар орындалды, құзыреттер көрсетілді."
+
+
 @each_language
 async def test_legacy2018(
     language: str, empty_database_url: str, tmp_path: Path, screens: SnapshotAssertion, clock: Traveller
 ) -> None:
     """A year under the 2018 method: HR starts it in Telegram; the manager uploads a plan, the
     director approves it; the manager fills the KPI and competency sheets, the director agrees;
-    the commission sits and its chair votes."""
+    the commission sits and its chair votes; the sitting is closed, the authorised person
+    approves its results and the employee reads hers."""
     async with running_bot(
         empty_database_url,
         tmp_path,
@@ -411,8 +491,14 @@ async def test_legacy2018(
         hr = Person("HR officer", HR)
         manager = Person("Manager (U1)", TELEGRAM_IDS["U1"])
         director = Person("Director (D1), chair of the commission", TELEGRAM_IDS["D1"])
-        walk = Walk(bot.stand_in, "A year under the 2018 method", [hr, manager, director])
+        authorised = Person("Authorised person", AUTHORISED)
+        employee = Person("Employee (E1)", TELEGRAM_IDS["E1"])
+        walk = bot.walk("A year under the 2018 method", [hr, manager, director, authorised, employee])
+        bot.stand_in.add_user(AUTHORISED, first_name="Bolat", language_code=language)
+        await bot.cli("grant-role", str(AUTHORISED), "authorised")
         await join_with_invites(bot.stand_in, bot.env, bot.folder)
+        walk.mark()
+        await walk.type(authorised, "/start")
         await walk.type(hr, "/legacyrounds")
         await walk.press(hr, LegacyStartCb(action=LegacyStartAction.BEGIN).pack())
         await walk.press_label(hr, "kz-2018:")
@@ -469,6 +555,23 @@ async def test_legacy2018(
         )
         await walk.press(director, CommissionCb(action=CommissionAction.SHOW, sheet=sheet).pack())
         await walk.press(director, CommissionCb(action=CommissionAction.APPROVE, sheet=sheet).pack())
+        # Three more members agree, off the transcript: four of five, two thirds and more (quorum).
+        for member in ("U2", "E3", "E4"):
+            someone = Person(member, TELEGRAM_IDS[member])
+            offstage = bot.walk("", [someone])
+            await offstage.press(someone, CommissionCb(action=CommissionAction.SHOW, sheet=sheet).pack())
+            await offstage.press(someone, CommissionCb(action=CommissionAction.APPROVE, sheet=sheet).pack())
+        walk.mark()
+        closed = await bot.cli("legacy-close", "1", "--conclusion", LEGACY_CONCLUSION)
+        assert "1 result(s) decided" in closed, closed
+        await walk.outside(
+            "U2, E3 and E4 vote as the director did (off the transcript); HR closes the sitting with "
+            "the commission's conclusion (on the server: `legacy-close 1 --conclusion …`)",
+            (director, "📄"),
+            (authorised, "📄"),
+        )
+        await walk.press(authorised, walk.button(authorised, "lgo:"), also=[(employee, "2025")])
+        await walk.press(employee, walk.button(employee, "lga:"))
     assert (
         walk.markdown(
             "The 2018 method (order No. 13's earlier text) for 2025: one employee's plan, sheets and "

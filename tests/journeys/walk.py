@@ -3,19 +3,22 @@
 Each step is what one person does (types a text, presses a button, sends a file) and what the
 screens of the journey's people show afterwards: each new message and each message the bot
 edited, in its final state after the step, with its buttons row by row as the person sees them.
-The step waits until the bot has gone quiet (no change for ``QUIET`` seconds), so that what a
-step shows does not depend on the machine's speed. ``Walk.markdown`` is the transcript."""
+The step waits until the bot has nothing left to do (its database says so: ``Walk.idle``) and
+the screens are quiet, so that what a step shows does not depend on the machine's speed. ``Walk.markdown`` is the transcript."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from tests.stand_in import BotApiStandIn, SentMessage
 
-QUIET = 0.6  # seconds without a change: the outbox polls every 0.2 s (tests/e2e/support.py)
+# Seconds without a change once the bot has nothing left to do (``Walk.idle``): every update
+# handled, nothing due in the outbox, no report being built. What is left to wait for is a
+# reply the bot has sent and the stand-in not yet counted.
+QUIET = 0.2
 # A step that never settles fails after this long; a passing step ends when the screens are quiet,
 # so only a loaded machine (four bots starting at once under xdist) comes near it.
 STEP_TIMEOUT = 90.0
@@ -48,6 +51,10 @@ class Walk:
     stand_in: BotApiStandIn
     title: str
     people: list[Person]
+    # Whether the bot has nothing left to do (conftest.Bot.idle); a step ends only then.
+    idle: Callable[[], bool] = lambda: True
+    # Where the bot stands, for a step that never settles (conftest.Bot.where): its threads' stacks.
+    where: Callable[[], Awaitable[str]] | None = None
     sections: list[str] = field(default_factory=list)
     _shown: set[tuple[int, int]] = field(default_factory=set)  # messages already in the transcript
 
@@ -65,15 +72,22 @@ class Walk:
         return self.stand_in.last_message(who.chat)
 
     async def press(
-        self, who: Person, data: str, expect: str | None = None, message: SentMessage | None = None
+        self,
+        who: Person,
+        data: str,
+        expect: str | None = None,
+        message: SentMessage | None = None,
+        also: list[tuple[Person, str]] | None = None,
     ) -> SentMessage:
         """``who`` presses the button with callback data ``data`` on ``message`` (by default the
-        latest message that carries it). Returns that message as it is after the step."""
+        latest message that carries it); the step ends when, besides, each (person, text) of
+        ``also`` is on screen (what the press sends others). Returns that message as it is after
+        the step."""
         target = message or self.carrying(who, data)
         label = next(b["text"] for b in target.buttons if b.get("callback_data") == data)
         since = self.stand_in.version
         query = self.stand_in.press(who.chat, target.message_id, data)
-        await self._step(f"{who.label} presses «{label}»", since, who, expect, query=query)
+        await self._step(f"{who.label} presses «{label}»", since, who, expect, query=query, more=also)
         return self.stand_in.message(who.chat, target.message_id)
 
     async def press_label(
@@ -196,12 +210,16 @@ class Walk:
                 for person, text in wanted
             )
             moved = changes or query is not None or who is None
-            if answered and found and moved and now - quiet_from >= QUIET:
+            settled = answered and found and moved and now - quiet_from >= QUIET
+            if settled and self.stand_in.pending_updates() == 0 and self.idle():
                 break
             if now > deadline:
+                state = await self.where() if self.where is not None else ""
                 raise TimeoutError(
-                    f"step {heading!r}: expected {expect!r}; changes:\n"
+                    f"step {heading!r}: expected {expect!r}; pending updates: "
+                    f"{self.stand_in.pending_updates()}; bot idle: {self.idle()}; changes:\n"
                     + "\n".join(f"  {m.chat_id}: {m.describe()}" for m in changes)
+                    + f"\n{state}"
                 )
         self._last_recorded = self.stand_in.version
         self.sections.append(self._render(len(self.sections) + 1, heading, changes, query))
