@@ -15,7 +15,8 @@ from bot.infra.formatting import format_date
 from bot.infra.notices import NothingToSend, NoticeContext, Part, notice
 from bot.survey360.progress import DEADLINE_MOVED
 from bot.survey360.questionnaire import QuestionnaireService
-from bot.survey360.report import has_self_assessment, report_chart, report_markup, report_text
+from bot.survey360.radar_shape import has_self_assessment
+from bot.survey360.report import report_chart, report_markup, report_text
 from bot.survey360.results import campaign_results
 from bot.survey360.rounds import REPORT_360, ROUND_STARTED
 from storage.dto import OutboxDTO
