@@ -344,7 +344,14 @@ async def plan_reminders_now(runtime: Runtime) -> int:
     async with runtime.sessionmaker.begin() as session:
         await close_sessions(session, runtime.profile, zone, now=now, actor=COMMAND_LINE)
     async with runtime.sessionmaker.begin() as session:
-        return await plan_reminders(session, runtime.profile, runtime.calendar, zone, now)
+        planned = await plan_reminders(session, runtime.profile, runtime.calendar, zone, now)
+    # A count, nothing personal; also what a test that starts the bot waits for before its
+    # first step, so that the reminders due at start are queued by then (tests/journeys).
+    log.info("%s %d", REMINDERS_PLANNED, planned)
+    return planned
+
+
+REMINDERS_PLANNED = "reminders planned:"
 
 
 async def set_menus(bot: Bot, runtime: Runtime) -> None:

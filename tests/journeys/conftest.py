@@ -20,6 +20,7 @@ import time_machine
 from sqlalchemy import make_url
 from syrupy.assertion import SnapshotAssertion
 
+from bot.factory import REMINDERS_PLANNED
 from tests.conftest import backend_of
 from tests.e2e.support import TOKEN, BotProcess, bot_environment, cli
 from tests.factories import STAFF_CSV, TELEGRAM_IDS
@@ -103,9 +104,12 @@ class Bot:
 
     async def start(self) -> None:
         """The bot process on the clock ``JOURNEY_NOW`` of ``env``, polling when this returns."""
-        self.process = BotProcess(self.env, self.folder / "bot.log", module="tests.journeys.frozen_bot")
+        log = self.folder / "bot.log"
+        logged_before = log.stat().st_size if log.exists() else 0  # a restart appends to it
+        self.process = BotProcess(self.env, log, module="tests.journeys.frozen_bot")
         await self.process.start()
         await until_polling(self.stand_in, self.process)
+        await until_planned(self.process, logged_before)
 
     async def stop(self) -> None:
         assert self.process is not None
@@ -125,6 +129,21 @@ def _naive_utc(stored: str) -> datetime:
     """A moment as SQLAlchemy keeps it in SQLite (UTC, with or without the offset)."""
     moment = datetime.fromisoformat(stored)
     return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+async def until_planned(process: BotProcess, logged_before: int) -> None:
+    """Wait until the bot's first reminder planning since this start is logged: a step ends when
+    nothing is due in the outbox (``Bot.idle``), and before the planner ran at start, what it was
+    about to queue (the session-day reminder after ``restart_at``) was not there to wait for, and
+    came in some runs inside the step and in others not at all."""
+    deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+    while REMINDERS_PLANNED.encode() not in process.log.read_bytes()[logged_before:]:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"the bot did not plan its reminders within {START_TIMEOUT:.0f} s of starting. "
+                + await where_it_stands(process)
+            )
+        await asyncio.sleep(0.05)
 
 
 async def until_polling(stand_in: BotApiStandIn, process: BotProcess) -> None:

@@ -26,6 +26,7 @@ DUMP_STACKS = signal.SIGUSR1
 
 
 def run() -> int:
+    faulthandler.enable(all_threads=True)  # a crash writes where every thread was to the log
     faulthandler.register(DUMP_STACKS, all_threads=True)
     moment = datetime.fromisoformat(os.environ["JOURNEY_NOW"])
     with time_machine.travel(moment, tick=True):
