@@ -37,14 +37,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(SOURCES) tests bench
 
-# The journeys (tests/journeys, docs/screens) are not in it yet: not steady (a bot whose process
-# goes away, about once in thirty journeys on a shared machine), and 5 to 11 minutes of their
-# own there (docs/testing.md, "Screens").
+# The whole suite, the journeys (tests/journeys: every screen compared with docs/screens/) too.
 test: install locales lint
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not journey"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
-# The journeys' transcripts compared with docs/screens/ (what `make test` will do once they
-# are steady).
+# The journeys alone: their transcripts compared with docs/screens/.
 screens-check: install locales
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal -p no:randomly tests/journeys
 
