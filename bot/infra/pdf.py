@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
@@ -34,6 +35,11 @@ from fpdf.util import Padding
 from bot.infra.formatting import current_locale, format_score
 from bot.infra.translation import gettext as _
 from bot.kernel.methodology import GradeBand, Profile, Questionnaire
+
+# fpdf2 subsets the embedded fonts of every PDF with fontTools, which warns at each one that
+# it drops DejaVu's FFTM table (a font-forge timestamp, nothing drawn): 10,000 lines in the
+# bot's log for a ministry's ZIP, hiding what matters.
+logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 __all__ = [
     "Face",
