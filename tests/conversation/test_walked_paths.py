@@ -219,13 +219,13 @@ async def test_hr_reads_the_problems_of_what_she_uploads_in_kazakh(world: World)
     )
     await hr.send_document(broken.encode(), "staff.csv")
     assert hr.last.text == (
-        "<b>staff.csv</b>: 2 қате табылды, ештеңе импортталған жоқ. Файлды түзетіп, қайта жіберіңіз.\n\n"
+        "<b>staff.csv</b>: ештеңе импортталған жоқ; табылған қателер: 2. Файлды түзетіп, қайта жіберіңіз.\n\n"
         "3-жол, manager_id бағаны: белгісіз басшы 'X1'\n"
         "5-жол, appointed_on бағаны: күн танылмады: «31.02.2022» (ЖЖЖЖ-АА-КК немесе КК.АА.ЖЖЖЖ күтіледі)"
     )
     await hr.send_document(b"\x00\x01garbage", "staff.xlsx")
     assert hr.last.text == (
-        "<b>staff.xlsx</b>: 1 қате табылды, ештеңе импортталған жоқ. Файлды түзетіп, қайта жіберіңіз.\n\n"
+        "<b>staff.xlsx</b>: ештеңе импортталған жоқ; табылған қателер: 1. Файлды түзетіп, қайта жіберіңіз.\n\n"
         "файлды CSV немесе XLSX кестесі ретінде оқу мүмкін болмады (жарамды XLSX кітабы емес)"
     )
     for message in hr.chat:
