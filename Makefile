@@ -39,8 +39,8 @@ lint: install
 
 # The whole suite, the journeys (tests/journeys: every screen compared with docs/screens/) too.
 # A transcript no journey writes fails tests/journeys/test_transcripts_listed.py; syrupy's own
-# count of unused snapshots only warns (and names it): in whole-suite runs under xdist it
-# counted one unused while all eighteen transcripts were compared and passed.
+# count of unused snapshots only warns: in whole-suite runs it counts docs/screens/README.md,
+# the transcripts' guide, as an "unknown snapshot collection".
 test: install locales lint
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal --snapshot-warn-unused --snapshot-details
 
