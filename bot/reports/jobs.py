@@ -56,7 +56,7 @@ from bot.infra.workers import Shared, Workers
 from bot.kernel.clock import Clock
 from bot.kernel.methodology import Profile
 from bot.reports import files
-from bot.reports.rules import archive_name
+from bot.reports.rules import archive_name, archive_part_name
 from bot.staff.access import Actor, audit
 from bot.survey360.archive import archive_plan, write_member
 from bot.survey360.results import SubjectResult, report_created_at
@@ -76,6 +76,10 @@ PDF_SHEET = "pdfsheet"  # one quarterly sheet as PDF: the target is the sheet's 
 OF_360 = frozenset({ZIP_360, XLSX_360, PDF_360})
 # People whose results a ZIP job reads at a time, each page in a short session of its own.
 PAGE = 50
+# A ZIP file's size at most: a bot may upload files of up to 50 MB (Bot API, sendDocument), and a
+# ministry's reports are more (10,000 PDFs: over 51 MB, refused whole). Past this, the next
+# report starts the next file; the margin is for the archive's directory and the upload's form.
+PART_BYTES = 45 * 1024 * 1024
 REPORT_INTERRUPTED = "report_interrupted"  # the outbox kind telling the person (notices.py)
 # A running job records its progress at every edit, a few seconds apart; one silent this long
 # belonged to an instance that died (a single PDF takes well under a second).
@@ -95,15 +99,20 @@ class ReportRequest:
     kind: str = ZIP_360
 
 
-def archive_caption(year: int, unit: str | None, count: int) -> str:
-    """What the file is, under it in the chat (HTML)."""
+def archive_caption(year: int, unit: str | None, count: int, part: int = 1, parts: int = 1) -> str:
+    """What the file is, under it in the chat (HTML); which part, when the reports come in
+    several files (PART_BYTES)."""
     if unit is None:
-        return _("All result reports of the 360 evaluation, {year} ({count} in all).").format(
+        caption = _("All result reports of the 360 evaluation, {year} ({count} in all).").format(
             year=year, count=count
         )
-    return _("Result reports of the unit «{unit}», 360 evaluation, {year} ({count} in all).").format(
-        unit=escape(unit), year=year, count=count
-    )
+    else:
+        caption = _("Result reports of the unit «{unit}», 360 evaluation, {year} ({count} in all).").format(
+            unit=escape(unit), year=year, count=count
+        )
+    if parts > 1:
+        caption += "\n" + _("File {part} of {parts}.").format(part=part, parts=parts)
+    return caption
 
 
 class ReportJobs:
@@ -285,17 +294,19 @@ class ReportJobs:
         await progress.begin()
         name = archive_name(campaign.year, request.target, request.locale)
         with tempfile.TemporaryDirectory(prefix="bagalau-report-") as folder:
-            path = Path(folder) / name
-            await self._write_archive(path, self._results(request.campaign_id, plan), profile, progress)
+            paths = await self._write_archive(
+                Path(folder), name, self._results(request.campaign_id, plan), profile, progress
+            )
             async with self.sessionmaker.begin() as session:
                 await self._audit(session, request, name)
             await progress.show(total, force=True)
-            await bot.send_document(
-                request.chat_id,
-                FSInputFile(path, filename=name),
-                caption=archive_caption(campaign.year, request.target, total),
-                protect_content=True,
-            )
+            for part, path in enumerate(paths, start=1):
+                await bot.send_document(
+                    request.chat_id,
+                    FSInputFile(path, filename=path.name),
+                    caption=archive_caption(campaign.year, request.target, total, part, len(paths)),
+                    protect_content=True,
+                )
 
     async def _results(
         self, campaign_id: int, plan: Sequence[tuple[str, int]]
@@ -315,47 +326,60 @@ class ReportJobs:
 
     async def _write_archive(
         self,
-        path: Path,
+        folder: Path,
+        name: str,
         members: AsyncIterator[tuple[str, datetime, SubjectResult]],
         profile: Profile,
         progress: _Progress,
-    ) -> None:
-        """Each PDF into the ZIP on disk as it comes, in the archive's order. A few are drawn at
-        once per worker process, no more: handing all of them over would pickle every person's
-        results in one go, on the event loop, and keep every finished PDF in memory."""
+    ) -> list[Path]:
+        """Each PDF into the ZIP on disk as it comes, in the archive's order, into as many files
+        of at most PART_BYTES as it takes (``name``, or ``archive_part_name`` of it for each when
+        there are several). A few are drawn at once per worker process, no more: handing all of
+        them over would pickle every person's results in one go, on the event loop, and keep
+        every finished PDF in memory."""
         window = self.workers.size * 2
         shared_profile = Shared.of(profile)  # pickled once, not once per PDF
         drawing: deque[tuple[str, datetime, asyncio.Task[bytes]]] = deque()
         done = 0
         exhausted = False
+        paths = [folder / archive_part_name(name, 1)]
+        archive = zipfile.ZipFile(paths[0], "w", compression=zipfile.ZIP_DEFLATED)
         try:
-            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                while True:
-                    while not exhausted and len(drawing) < window:
-                        member = await anext(members, None)
-                        if member is None:
-                            exhausted = True
-                            break
-                        name, when, item = member
-                        pdf = self.workers.run(
-                            files.MEMBER_PDF,
-                            item.campaign,
-                            item.subject,
-                            item.result,
-                            shared_profile,
-                            created_at=when,
-                        )
-                        drawing.append((name, when, asyncio.ensure_future(pdf)))
-                    if not drawing:
+            while True:
+                while not exhausted and len(drawing) < window:
+                    member = await anext(members, None)
+                    if member is None:
+                        exhausted = True
                         break
-                    name, when, task = drawing.popleft()
-                    # Deflating is C code that lets go of the GIL: in a thread, the loop goes on.
-                    await asyncio.to_thread(write_member, archive, name, when, await task)
-                    done += 1
-                    await progress.show(done)
+                    member_name, when, item = member
+                    drawn = self.workers.run(
+                        files.MEMBER_PDF,
+                        item.campaign,
+                        item.subject,
+                        item.result,
+                        shared_profile,
+                        created_at=when,
+                    )
+                    drawing.append((member_name, when, asyncio.ensure_future(drawn)))
+                if not drawing:
+                    break
+                member_name, when, task = drawing.popleft()
+                pdf = await task
+                if archive.namelist() and paths[-1].stat().st_size + len(pdf) > PART_BYTES:
+                    archive.close()
+                    paths.append(folder / archive_part_name(name, len(paths) + 1))
+                    archive = zipfile.ZipFile(paths[-1], "w", compression=zipfile.ZIP_DEFLATED)
+                # Deflating is C code that lets go of the GIL: in a thread, the loop goes on.
+                await asyncio.to_thread(write_member, archive, member_name, when, pdf)
+                done += 1
+                await progress.show(done)
         finally:
+            archive.close()
             for _name, _when, task in drawing:
                 task.cancel()
+        if len(paths) == 1:  # one file: the archive's own name, no part number
+            paths[0] = paths[0].rename(folder / name)
+        return paths
 
 
 class _Progress:

@@ -50,3 +50,9 @@ def archive_name(year: int, unit: str | None, locale: str) -> str:
         if part == "all":
             part = "unit-all"
     return f"360-{year}-{part}-{slug(locale, 'xx')}.zip"
+
+
+def archive_part_name(name: str, part: int) -> str:
+    """The ``part``-th file of an archive too big for one upload: ``360-2026-all-kk-part2.zip``."""
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem}-part{part}{dot}{extension}"

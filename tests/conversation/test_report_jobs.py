@@ -256,3 +256,30 @@ async def test_files_are_drawn_under_the_profile_the_round_was_made_under(world:
     async with world.runtime.sessionmaker() as session:
         quarter = await files.quarter_workbook(session, q4.id, world.runtime.clock.now())
     assert quarter.args[1] is made_under and quarter.name == "quarter-2025-Q4.xlsx"
+
+
+async def test_reports_too_big_for_one_upload_come_in_numbered_files(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bot uploads files of up to 50 MB; a ministry's ZIP is more (10,000 PDFs: over 51 MB,
+    refused whole). Past PART_BYTES the next report starts the next file, each sent with its
+    number; together they hold every report once."""
+    await world.setup_staff()
+    await world.closed_round(["E1", "E2", "E3", "U1"])
+    monkeypatch.setattr(jobs, "PART_BYTES", 1)  # every report its own file
+    head = await _head(world, "kk")
+    await head.say("/rounds")
+    await head.press("360 · 2025")
+    await head.press("Барлық есептер (ZIP)")
+    await world.runtime.report_jobs.idle()
+    sent = sorted(world.telegram.documents.values())
+    assert [name for name, _ in sent] == [f"360-2025-all-kk-part{n}.zip" for n in range(1, 5)]
+    members: list[str] = []
+    for _name, data in sent:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            assert len(archive.namelist()) == 1
+            members += archive.namelist()
+    assert len(set(members)) == 4
+    assert head.last.text == (
+        "2025 жылғы 360 бағалау нәтижелері бойынша барлық есептер (барлығы: 4).\nФайл: 4 / 4."
+    )
