@@ -68,7 +68,10 @@ async def test_the_zip_is_written_in_order_with_few_pdfs_held(tmp_path: Path) ->
             most_ahead = max(most_ahead, taken - workers.written)
             yield member
 
-    await jobs._write_archive(path, feed(), cast(Any, None), cast(_Progress, Counted(workers)))
+    paths = await jobs._write_archive(
+        tmp_path, path.name, feed(), cast(Any, None), cast(_Progress, Counted(workers))
+    )
+    assert paths == [path]  # well under PART_BYTES: one file, under the archive's own name
 
     assert workers.started == PEOPLE
     assert workers.most_outstanding <= 2 * workers.size
