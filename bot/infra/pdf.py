@@ -28,7 +28,7 @@ from fontTools import subset as font_subset  # type: ignore[import-untyped]
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 from fpdf.table import Table
 from fpdf.util import Padding
 
@@ -158,13 +158,15 @@ def _cut_font(source: Path, target: Path) -> Path:
     )
     options.name_languages = ["*"]
     options.layout_features = ["*"]  # keep kerning and the like as they were
-    font = TTFont(source, recalcTimestamp=False)
     subsetter = font_subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(c) for c in FORM_CHARACTERS])
-    subsetter.subset(font)
-    # Written whole under a temporary name, then renamed: a reader never sees half a file.
+    # Written whole under a temporary name, then renamed: a reader never sees half a file. The
+    # source is opened and closed here: TTFont reads a path lazily and left it open after the
+    # subset (a ResourceWarning at collection, which failed a test that happened to be running).
     partial = target.with_suffix(f".{os.getpid()}.part")
-    font.save(partial)
+    with source.open("rb") as file, TTFont(file, recalcTimestamp=False) as font:
+        subsetter.subset(font)
+        font.save(partial)
     partial.replace(target)
     return target
 
@@ -407,6 +409,12 @@ def _width(style: str, word: str) -> float:
             measurer = _measurers.pdf = FPDF(unit="mm")
             for font_style, name in FONT_FILES.items():
                 measurer.add_font(FONT, font_style, str(FONT_DIR / name))
+            # fpdf2 reads a font file lazily and keeps it open; this document is never written,
+            # and the widths it needs are read by now: the files are closed rather than left to
+            # the thread's end (a ResourceWarning for each, in whichever test is running then).
+            for font in measurer.fonts.values():
+                if isinstance(font, TTFFont):
+                    font.ttfont.close()
         measurer.set_font(FONT, style, 1)
         found = _word_widths[key] = measurer.get_string_width(word)
     return found
