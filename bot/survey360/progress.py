@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -46,30 +45,24 @@ async def round_progress(session: AsyncSession, profile: Profile, campaign_id: i
     campaign = await CampaignRepo(session).get(campaign_id)
     if campaign is None:
         raise CampaignError(f"there is no round {campaign_id}")
-    states = await ProgressRepo(session).assignment_states(campaign_id)
-    per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    remaining: dict[int, int] = defaultdict(int)
-    people: dict[int, EmployeeDTO] = {}
-    colleagues_done: dict[int, int] = defaultdict(int)
-    for state in states:
-        counts = per_unit[state.respondent.unit]
-        counts[1] += 1
-        if state.submitted:
-            counts[0] += 1
-            if state.relation != "self":
-                colleagues_done[state.subject_id] += 1
-        else:
-            remaining[state.respondent.id] += 1
-            people[state.respondent.id] = state.respondent
+    progress = ProgressRepo(session)
+    units = [
+        UnitCompletion(unit, done, total) for unit, done, total in await progress.unit_completion(campaign_id)
+    ]
+    unfinished = [
+        Unfinished(person, remaining) for person, remaining in await progress.unfinished(campaign_id)
+    ]
+    colleagues_done = await CampaignRepo(session).submitted_counts(campaign_id)
     subjects = await CampaignRepo(session).subjects(campaign_id, included_only=True)
-    unfinished = [Unfinished(people[pk], count) for pk, count in remaining.items()]
     return RoundProgress(
         campaign=campaign,
-        submitted=sum(1 for s in states if s.submitted),
-        total=len(states),
-        units=[UnitCompletion(unit, done, total) for unit, (done, total) in sorted(per_unit.items())],
-        below_threshold=[s for s in subjects if colleagues_done[s.id] < profile.min_respondents],
-        unfinished=sorted(unfinished, key=lambda u: u.respondent.full_name),
+        submitted=sum(u.submitted for u in units),
+        total=sum(u.total for u in units),
+        # Sorted here, not by the database: its collation orders Cyrillic names differently
+        # from one server to another.
+        units=sorted(units, key=lambda u: u.unit),
+        below_threshold=[s for s in subjects if colleagues_done.get(s.id, 0) < profile.min_respondents],
+        unfinished=sorted(unfinished, key=lambda u: (u.respondent.full_name, u.respondent.id)),
         not_joined=sum(1 for u in unfinished if u.respondent.telegram_user_id is None),
     )
 
@@ -106,9 +99,9 @@ async def extend_deadline(
         # Issue 19: whoever still has questionnaires to fill learns the new date. A second move
         # queues the notice afresh; one not yet sent goes once, with the latest date.
         waiting = {
-            state.respondent.id
-            for state in await ProgressRepo(session).assignment_states(campaign_id)
-            if not state.submitted and state.respondent.active and state.respondent.telegram_user_id
+            person.id
+            for person, _remaining in await ProgressRepo(session).unfinished(campaign_id)
+            if person.active and person.telegram_user_id
         }
         outbox = OutboxRepo(session)
         for respondent_pk in sorted(waiting):

@@ -363,10 +363,7 @@ async def close(
     subjects = await repo.subjects(campaign_id, included_only=True)
     states = await notices.staff_states(s.employee.id for s in subjects)
     due = (calendar or bundled_calendar()).add(today or now.date(), profile.acquaintance_working_days)
-    colleagues: dict[int, int] = defaultdict(int)  # colleagues' questionnaires submitted, by subject
-    for state in await ProgressRepo(session).assignment_states(campaign_id):
-        if state.submitted and state.relation != "self":
-            colleagues[state.subject_id] += 1
+    colleagues = await repo.submitted_counts(campaign_id)  # colleagues' questionnaires, by subject
     queued = not_joined = in_writing = withheld = 0
     for subject in subjects:
         active, left_on = states[subject.employee.id]
@@ -379,5 +376,5 @@ async def close(
             continue
         await outbox.enqueue(subject.employee.id, REPORT_360, subject.id)
         queued += 1
-        withheld += is_withheld(profile, colleagues[subject.id])
+        withheld += is_withheld(profile, colleagues.get(subject.id, 0))
     return CloseReport(reports_queued=queued, not_joined=not_joined, in_writing=in_writing, withheld=withheld)

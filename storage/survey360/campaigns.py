@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import AssignmentDTO, CampaignDTO, EmployeeDTO, SubjectDTO
@@ -239,16 +239,6 @@ class CampaignRepo:
         return {subject: count for subject, count in (await self.session.execute(query)).all()}
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentState:
-    """Whether one respondent has finished one questionnaire: never what they answered."""
-
-    subject_id: int
-    respondent: EmployeeDTO
-    relation: str
-    submitted: bool
-
-
 class ProgressRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -260,27 +250,43 @@ class ProgressRepo:
         )
         return [campaign_dto(row) for row in rows]
 
-    async def assignment_states(self, campaign_id: int) -> list[AssignmentState]:
-        """Every questionnaire of the round's included people and its respondent. Columns, not
-        mapped objects, and one EmployeeDTO per respondent, not per questionnaire: a ministry's
-        round has tens of thousands of questionnaires, and building an ORM object and a DTO for
-        each held the event loop for seconds whenever HR opened its dashboard (bench/reports_load,
-        10,000 people: 1.8 s)."""
-        query = (
-            select(Assignment.subject_id, Assignment.relation, Assignment.submitted, *EMPLOYEE_COLUMNS)
+    # HR's dashboard, the deadline's notice: a ministry's round has tens of thousands of
+    # questionnaires, and reading them one by one (a row, a DTO each) held the event loop for
+    # seconds whenever HR opened its dashboard (bench/reports_load, 10,000 people: 1.8 s, then
+    # 0.37 s as columns). The database counts them.
+
+    def _included(self, campaign_id: int) -> Any:
+        return (
+            select()
+            .select_from(Assignment)
             .join(CampaignSubject, CampaignSubject.id == Assignment.subject_id)
             .join(Employee, Employee.id == Assignment.respondent_id)
             .where(CampaignSubject.campaign_id == campaign_id, CampaignSubject.excluded_reason.is_(None))
-            .order_by(Employee.full_name, Assignment.id)
         )
-        respondents: dict[int, EmployeeDTO] = {}
-        states = []
-        for subject_id, relation, submitted, *employee in (await self.session.execute(query)).all():
-            respondent = respondents.get(employee[0])
-            if respondent is None:
-                respondent = respondents[employee[0]] = EmployeeDTO(*employee)
-            states.append(AssignmentState(subject_id, respondent, relation, submitted))
-        return states
+
+    async def unit_completion(self, campaign_id: int) -> list[tuple[str, int, int]]:
+        """(unit, submitted, total) of the questionnaires of the round's included people, by the
+        respondent's unit."""
+        submitted = func.coalesce(func.sum(case((Assignment.submitted.is_(True), 1), else_=0)), 0)
+        query = (
+            self._included(campaign_id)
+            .add_columns(Employee.unit, submitted, func.count())
+            .group_by(Employee.unit)
+        )
+        return [
+            (unit, int(done), int(total)) for unit, done, total in (await self.session.execute(query)).all()
+        ]
+
+    async def unfinished(self, campaign_id: int) -> list[tuple[EmployeeDTO, int]]:
+        """Each respondent with questionnaires of the round's included people still to submit,
+        and how many."""
+        query = (
+            self._included(campaign_id)
+            .add_columns(*EMPLOYEE_COLUMNS, func.count())
+            .where(Assignment.submitted.is_(False))
+            .group_by(Employee.id)
+        )
+        return [(EmployeeDTO(*row[:-1]), int(row[-1])) for row in (await self.session.execute(query)).all()]
 
     async def delete_draft(self, campaign_id: int) -> bool:
         result = await self.session.execute(
