@@ -10,6 +10,7 @@ from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -568,8 +569,10 @@ def approval_refusal_text(refusal: Refusal) -> str:
 
 
 def approval_done_text(pending: legacy_commission.PendingApproval) -> str:
-    return _(
-        "✅ Approved: {count} results of {year}, sitting {number}. The people receive them now (clause 40)."
+    return ngettext(
+        "✅ Approved: {count} result of {year}, sitting {number}. The person receives it now (clause 40).",
+        "✅ Approved: {count} results of {year}, sitting {number}. The people receive them now (clause 40).",
+        pending.decided,
     ).format(count=pending.decided, year=pending.campaign.year, number=pending.sitting.number)
 
 
