@@ -14,9 +14,13 @@ its imports) per start, so it runs once, on the backend it is about:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+import time_machine
 
 from tests.conftest import backend_of
+from tests.e2e.support import E2E_NOW
 
 _ON_POSTGRESQL = {"test_database_outage", "test_scaleout", "test_kill_chaos"}
 
@@ -32,3 +36,11 @@ def database_url(request: pytest.FixtureRequest, database_url: str) -> str:
         where = "; .ci/run runs it" if wanted == "postgresql" else ""
         pytest.skip(f"this scenario runs once, on {wanted}{where} (tests/e2e/conftest.py)")
     return database_url
+
+
+@pytest.fixture(autouse=True)
+def e2e_clock() -> Iterator[None]:
+    """This process's clock (the command line run in it, the dates a scenario chooses) from
+    E2E_NOW on; each bot process starts from this clock's present moment (support.BotProcess)."""
+    with time_machine.travel(E2E_NOW, tick=True):
+        yield

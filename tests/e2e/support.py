@@ -14,7 +14,7 @@ import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -30,6 +30,13 @@ from tests.stand_in import BotApiStandIn, SentMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:TEST"
+# The moment every scenario here happens at, whatever the day the suite runs: the test's process
+# travels to it (tests/e2e/conftest.py) and its clock goes on from there; each bot process it
+# starts begins at the test's own present moment (``BotProcess``), so the two agree, restarts
+# included. Dates a scenario chooses (a deadline, a sitting, the quarter) come from it. A
+# Tuesday, 09:00 in Almaty.
+E2E_NOW = datetime(2026, 10, 6, 4, 0, tzinfo=UTC)
+E2E_TODAY = E2E_NOW.date()
 LANGUAGES = {"D1": "kk", "U1": "kk", "U2": "ru", "E1": "kk", "E2": "en", "E3": "kk", "E4": "ru", "E5": "kk"}
 
 
@@ -85,16 +92,18 @@ def expected_means(answers: dict[tuple[str, str], dict[int, int]]) -> dict[tuple
 
 
 class BotProcess:
-    def __init__(self, env: dict[str, str], log: Path, module: str = "bot") -> None:
-        """``module`` is run as ``python -m MODULE run``: the bot, or a test's launcher of it
-        (tests/journeys/frozen_bot.py runs it on a stopped clock)."""
+    def __init__(self, env: dict[str, str], log: Path, module: str = "tests.journeys.frozen_bot") -> None:
+        """``module`` is run as ``python -m MODULE run``: by default the bot with its clock set
+        at start (tests/journeys/frozen_bot.py) to ``JOURNEY_NOW`` of ``env``, or when ``env``
+        has none, to this process's present moment (see ``E2E_NOW``)."""
         self.env, self.log, self.module = env, log, module
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         handle = self.log.open("ab")
+        env = {"JOURNEY_NOW": datetime.now(UTC).isoformat(), **self.env}
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", self.module, "run", env=self.env, cwd=ROOT, stdout=handle, stderr=handle
+            sys.executable, "-m", self.module, "run", env=env, cwd=ROOT, stdout=handle, stderr=handle
         )
 
     async def stop(self, timeout: float = 15) -> bool:
@@ -157,8 +166,8 @@ def _environment(env: dict[str, str]) -> Iterator[None]:
 async def start_360_round(env: dict[str, str], employees: list[str], *, days: int = 20) -> str:
     """Create and start a 360 round of these people with a deadline ``days`` away (at most),
     from the command line; the round's id."""
-    # The bot's process reads the real clock: the year is today's, the deadline ``days`` away but
-    # no later than clause 4's 10 January after it (so, late in December, nearer).
+    # The year is today's (``E2E_NOW``), the deadline ``days`` away but no later than clause 4's
+    # 10 January after it.
     today = date.today()
     deadline = suggested_deadline_360(load_profile(), today.year, today, days).isoformat()
     created = await cli(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from bot.infra.callbacks import AcknowledgeCb, QuarterAction, QuarterCb, SheetAc
 from storage.db import create_engine
 from storage.models import Campaign, Employee, QuarterSheet
 from tests.e2e.support import (
+    E2E_TODAY,
     TOKEN,
     BotProcess,
     Screen,
@@ -35,10 +35,9 @@ from tests.stand_in import BotApiStandIn, SentMessage
 pytestmark = pytest.mark.e2e
 
 HR = 5001
-# The bot process reads the real clock, and a quarter whose deadline has passed is not started:
-# the quarter evaluated is today's, whose deadline is always ahead (the month after it ends).
-TODAY = date.today()
-YEAR, QUARTER = TODAY.year, (TODAY.month - 1) // 3 + 1
+# A quarter whose deadline has passed is not started: the quarter evaluated is the scenario's
+# (E2E_NOW), whose deadline is ahead (the month after it ends).
+YEAR, QUARTER = E2E_TODAY.year, (E2E_TODAY.month - 1) // 3 + 1
 
 
 def _in_quarter(plan: str) -> str:
