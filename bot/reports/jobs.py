@@ -344,6 +344,7 @@ class ReportJobs:
         exhausted = False
         paths = [folder / archive_part_name(name, 1)]
         archive = zipfile.ZipFile(paths[0], "w", compression=zipfile.ZIP_DEFLATED)
+        in_part = 0  # members written into the present file
         try:
             while True:
                 while not exhausted and len(drawing) < window:
@@ -365,12 +366,15 @@ class ReportJobs:
                     break
                 member_name, when, task = drawing.popleft()
                 pdf = await task
-                if archive.namelist() and paths[-1].stat().st_size + len(pdf) > PART_BYTES:
+                # A count, not ``namelist()``: that copies every name so far, for every PDF.
+                if in_part and paths[-1].stat().st_size + len(pdf) > PART_BYTES:
                     archive.close()
                     paths.append(folder / archive_part_name(name, len(paths) + 1))
                     archive = zipfile.ZipFile(paths[-1], "w", compression=zipfile.ZIP_DEFLATED)
+                    in_part = 0
                 # Deflating is C code that lets go of the GIL: in a thread, the loop goes on.
                 await asyncio.to_thread(write_member, archive, member_name, when, pdf)
+                in_part += 1
                 done += 1
                 await progress.show(done)
         finally:
