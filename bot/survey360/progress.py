@@ -42,18 +42,18 @@ class RoundProgress:
 
 
 async def round_progress(session: AsyncSession, profile: Profile, campaign_id: int) -> RoundProgress:
-    campaign = await CampaignRepo(session).get(campaign_id)
+    campaigns, progress = CampaignRepo(session), ProgressRepo(session)
+    campaign = await campaigns.get(campaign_id)
     if campaign is None:
         raise CampaignError(f"there is no round {campaign_id}")
-    progress = ProgressRepo(session)
     units = [
         UnitCompletion(unit, done, total) for unit, done, total in await progress.unit_completion(campaign_id)
     ]
     unfinished = [
         Unfinished(person, remaining) for person, remaining in await progress.unfinished(campaign_id)
     ]
-    colleagues_done = await CampaignRepo(session).submitted_counts(campaign_id)
-    subjects = await CampaignRepo(session).subjects(campaign_id, included_only=True)
+    colleagues_done = await campaigns.submitted_counts(campaign_id)
+    subjects = await campaigns.subjects(campaign_id, included_only=True)
     return RoundProgress(
         campaign=campaign,
         submitted=sum(u.submitted for u in units),
