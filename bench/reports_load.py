@@ -1,16 +1,19 @@
 """What HR's ZIP of a large round costs everyone else: the real bot builds every result PDF
 of a closed 360 round while other people use it.
 
-    python -m bench.reports_load [--people 300] [--talkers 20] [--database-url URL]
+    python -m bench.reports_load [--people 300] [--talkers 20]
+        [--database-url URL [--database sqlite|postgresql|both]]
 
 The database (a throwaway SQLite file; with ``--database-url``, a database created on that
 PostgreSQL server and dropped afterwards) holds a closed 360 round of ``--people`` evaluated
 people (bench/results_360.py's round: 5 colleagues' answers each), ``--talkers`` of them
 bound to Telegram, and an HR head. The real bot (``python -m bot run``) long-polls the Bot
 API stand-in (tests/stand_in). Each talker sends commands (/start, /language, /deadlines,
-/help) and presses a button of what the bot answers when it has one (English, on /language), one after another, each waiting for the
-bot's reply: first with nothing else going on (``idle``), then while HR's "All reports
-(ZIP)" is built (``loaded``), until the file arrives.
+/help) and presses a button of what the bot answers when it has one (English, on /language),
+one after another, each waiting for the bot's reply: a few rounds to warm up, not counted;
+then with nothing else going on (``idle``); then while HR's "All reports (ZIP)" is built and
+its files uploaded (``loaded``), until the last file arrives; then idle again. The idle
+figures are those of both idle phases together.
 
 Printed, with the goals beside them:
 
@@ -21,16 +24,21 @@ Printed, with the goals beside them:
   share once;
 * the talkers' reply latency p50 / p95 / max while the ZIP is built, and each divided by the
   same figure measured idle (goals: p95 at most 1.5 times idle, max at most 1 s);
+* the loaded phase in two, while the PDFs are drawn and while the files are uploaded: the
+  replies' p95 in each, and how late the benchmark's own event loop (the stand-in, the
+  talkers) ran its timers in each phase, the part of a latency that is the harness's;
 * how many event-loop stalls the watchdog logged (bot/infra/watchdog.py).
 
 Writes bench/results/reports_load.json; the bot's log goes to the temporary directory
-(bench-reports-load.log). Takes a couple of minutes with ``--people 30``.
+(bench-reports-load-sqlite.log, -postgresql.log). Takes under a minute with ``--people 30``, about 20 with
+``--people 10000``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -39,7 +47,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +72,15 @@ HR_HEAD = 709_999_999
 _PART = re.compile(r"File (\d+) of (\d+)\.")
 # /language answers with buttons: the press (English again) writes the person's choice.
 COMMANDS = ("/start", "/language", "/deadlines", "/help")
-IDLE_ROUNDS = 6  # each talker's commands in the idle phase (a press may follow each)
+# Each talker's commands in each idle phase, before HR's press and after the last file (a
+# press may follow each), after a round not counted: the first of each command warms caches
+# the loaded phase finds warm. Some 900 idle replies in all, so that the idle p95, the ratio's
+# divisor, is not a handful of replies' chance; half of them after the job, so that the
+# machine's drift over the run (idle p95s of one configuration ranged 110 to 188 ms from run
+# to run on the development machine) weighs on both sides of the ratio alike.
+WARM_UP_ROUNDS, IDLE_ROUNDS = 4, 18
+LAG_TICK = 0.01  # the benchmark's own event loop, checked this often (LoopLag)
+FREEZE_EVERY = 1.0  # seconds between two freezes of the benchmark's heap (frozen_heap)
 REPLY_TIMEOUT = 120.0
 # Goals (issue 20).
 GOAL_P95_RATIO, GOAL_MAX_S, GOAL_REPORTS_PER_S, GOAL_RSS_MIB_AT_10000 = 1.5, 1.0, 300 / 60, 600.0
@@ -81,13 +97,27 @@ class Figures:
     peak_pss_mib: float
     bot_peak_rss_mib: float  # the bot's own process, without its workers
     rss_before_mib: float  # bot + workers just before HR's press (the workers start at the first job)
-    idle_ms: dict[str, float]
+    idle_ms: dict[str, float]  # before the press and after the last file together
+    idle_before_ms: dict[str, float]
+    idle_after_ms: dict[str, float]
     loaded_ms: dict[str, float]
     ratios: dict[str, float]
     replies_idle: int
     replies_loaded: int
     loop_stalls: int
     files: int  # documents HR received: the ZIP's numbered files
+    # The loaded phase in two: while the PDFs are drawn (HR's press to the job's last progress
+    # edit, "n of n"), and while the files are uploaded (from then to the last file); the
+    # replies whose command was sent in each.
+    building_s: float
+    uploading_s: float
+    building_ms: dict[str, float]
+    uploading_ms: dict[str, float]
+    replies_building: int
+    replies_uploading: int
+    # How late the benchmark's own event loop (the stand-in and the talkers) ran its timers, max
+    # and p99 in each phase: the part of a latency that is the harness's, not the bot's.
+    harness_lag_ms: dict[str, dict[str, float]]
 
 
 class Replies:
@@ -99,6 +129,8 @@ class Replies:
         self.queries: dict[str, asyncio.Future[float]] = {}
         self.document = asyncio.get_running_loop().create_future()
         self.files = 0  # documents HR has received
+        self.hr_edits: list[float] = []  # when the job's progress message was edited
+        self.first_file: float | None = None
         stand_in.on_call = self._seen
 
     def _seen(self, method: str, params: JsonDict) -> None:
@@ -108,10 +140,14 @@ class Replies:
             # (bot/reports/jobs.py): the job is over with the last one, "File n of n" (HR reads
             # English here), or with the only one, which has no such line.
             self.files += 1
+            if self.first_file is None:
+                self.first_file = now
             part = _PART.search(str(params.get("caption") or ""))
             if (part is None or part[1] == part[2]) and not self.document.done():
                 self.document.set_result(now)
             return
+        if method == "editMessageText" and int(params.get("chat_id") or 0) == HR_HEAD:
+            self.hr_edits.append(now)
         if method == "answerCallbackQuery":
             future = self.queries.pop(str(params.get("callback_query_id")), None)
         elif method in ("sendMessage", "editMessageText", "sendPhoto"):
@@ -127,22 +163,21 @@ class Replies:
         return future
 
 
-async def _timed(future: asyncio.Future[float], started: float) -> float:
-    return await asyncio.wait_for(future, REPLY_TIMEOUT) - started
+Reply = tuple[float, float]  # when the command or press was sent, and how long the reply took
 
 
 async def talk(
     stand_in: BotApiStandIn, replies: Replies, chat: int, rounds: int | None, until: asyncio.Event
-) -> list[float]:
+) -> list[Reply]:
     """Commands, each followed by a press of the first button of the reply when it has one;
-    ``rounds`` commands, or until ``until`` is set. The latency of every reply."""
-    latencies: list[float] = []
+    ``rounds`` commands, or until ``until`` is set. Every reply, with when it was asked for."""
+    timed: list[Reply] = []
     turn = 0
     while (rounds is None and not until.is_set()) or (rounds is not None and turn < rounds):
         reply = replies.expect_in(chat)
         started = time.perf_counter()
         stand_in.send_text(chat, COMMANDS[turn % len(COMMANDS)])
-        latencies.append(await _timed(reply, started))
+        timed.append((started, await asyncio.wait_for(reply, REPLY_TIMEOUT) - started))
         turn += 1
         shown = stand_in.last_message(chat)
         buttons = [b["callback_data"] for b in shown.buttons if b.get("callback_data")]
@@ -160,8 +195,62 @@ async def talk(
             future.cancel()
         if not done:
             raise TimeoutError(f"no reply to a press in chat {chat}")
-        latencies.append(next(iter(done)).result() - started)
-    return latencies
+        timed.append((started, next(iter(done)).result() - started))
+    return timed
+
+
+class LoopLag:
+    """How late this process's event loop runs a timer due every LAG_TICK: when the stand-in
+    (here, in the benchmark's process) is busy, say parsing a 45 MB upload, the talkers' replies
+    are noticed late, and that delay is the harness's, not the bot's."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []  # (when, how late)
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            due = time.perf_counter() + LAG_TICK
+            await asyncio.sleep(LAG_TICK)
+            now = time.perf_counter()
+            self.samples.append((now, max(0.0, now - due)))
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with suppress(asyncio.CancelledError):
+            await self._task
+
+    def between(self, *windows: tuple[float, float]) -> dict[str, float]:
+        lags = sorted(
+            lag for when, lag in self.samples if any(start <= when < end for start, end in windows)
+        ) or [0.0]
+        return {"p99": lags[int(0.99 * (len(lags) - 1))] * 1000, "max": lags[-1] * 1000}
+
+
+@asynccontextmanager
+async def frozen_heap() -> AsyncIterator[None]:
+    """Keeps the benchmark's own garbage collections short. The stand-in keeps every message
+    and update of the run (some 130,000 of each at 10,000 people), and a full collection of a
+    heap that size stopped this process for over a second, every talker's reply noticed that
+    late (a first run at 10,000: a 1,106 ms lag of this loop, a 1,437 ms "reply"). Every
+    FREEZE_EVERY the young generations are collected and what survives is frozen, out of
+    every later collection's way; the little cyclic garbage that has reached the old
+    generation by then stays until the end."""
+
+    async def freeze() -> None:
+        while True:
+            await asyncio.sleep(FREEZE_EVERY)
+            gc.collect(1)
+            gc.freeze()
+
+    task = asyncio.create_task(freeze())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        gc.unfreeze()
 
 
 def tree_memory_mib(pid: int) -> tuple[float, float, float]:
@@ -199,8 +288,8 @@ async def sample_peak(pid: int, stop: asyncio.Event) -> tuple[float, float, floa
     return peak_rss, peak_pss, peak_own
 
 
-def percentiles(latencies: list[float]) -> dict[str, float]:
-    ordered = sorted(latencies)
+def percentiles(timed: list[Reply]) -> dict[str, float]:
+    ordered = sorted(latency for _, latency in timed) or [0.0]
     return {
         "p50": statistics.median(ordered) * 1000,
         "p95": ordered[int(0.95 * (len(ordered) - 1))] * 1000,
@@ -278,11 +367,15 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
     async with fresh_database(kind, "reports") as url:
         await asyncio.to_thread(upgrade, url)
         chats = await fill(url, args.people, args.talkers)
-        log = Path(tempfile.gettempdir()) / "bench-reports-load.log"
-        async with running_bot(url, chats, log) as (stand_in, process):
+        log = Path(tempfile.gettempdir()) / f"bench-reports-load-{kind}.log"
+        async with running_bot(url, chats, log) as (stand_in, process), frozen_heap():
             replies = Replies(stand_in)
             never = asyncio.Event()
-            idle = await asyncio.gather(*(talk(stand_in, replies, c, IDLE_ROUNDS, never) for c in chats))
+            await asyncio.gather(*(talk(stand_in, replies, c, WARM_UP_ROUNDS, never) for c in chats))
+            lag = LoopLag()
+            before_began = time.perf_counter()
+            before = await asyncio.gather(*(talk(stand_in, replies, c, IDLE_ROUNDS, never) for c in chats))
+            before_ended = time.perf_counter()
             rss_before = (await asyncio.to_thread(tree_memory_mib, process.pid or 0))[0]
             stop_sampling = asyncio.Event()
             sampler = asyncio.create_task(sample_peak(process.pid or 0, stop_sampling))
@@ -294,9 +387,21 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
             loaded = await talking
             stop_sampling.set()
             peak_rss, peak_pss, bot_peak_rss = await sampler
+            after_began = time.perf_counter()
+            after = await asyncio.gather(*(talk(stand_in, replies, c, IDLE_ROUNDS, never) for c in chats))
+            after_ended = time.perf_counter()
+            await lag.stop()
         stalls = log.read_text(errors="replace").count("the event loop stood still")
-    idle_all = [x for person in idle for x in person]
-    loaded_all = [x for person in loaded for x in person]
+    before_all = [x for person in before for x in person]
+    after_all = [x for person in after for x in person]
+    idle_all = before_all + after_all
+    loaded_all = [x for person in loaded for x in person if x[0] < arrived]
+    # The uploads begin after the job's last progress edit ("n of n", just before the first
+    # file is sent); the first file is seen only once its upload is over.
+    first_file = replies.first_file or arrived
+    uploads_began = max((t for t in replies.hr_edits if pressed < t < first_file), default=pressed)
+    building = [x for x in loaded_all if x[0] < uploads_began]
+    uploading = [x for x in loaded_all if x[0] >= uploads_began]
     idle_ms, loaded_ms = percentiles(idle_all), percentiles(loaded_all)
     wall = arrived - pressed
     return Figures(
@@ -310,12 +415,25 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
         bot_peak_rss,
         rss_before,
         idle_ms,
+        percentiles(before_all),
+        percentiles(after_all),
         loaded_ms,
         {key: loaded_ms[key] / idle_ms[key] for key in idle_ms},
         len(idle_all),
         len(loaded_all),
         stalls,
         replies.files,
+        uploads_began - pressed,
+        arrived - uploads_began,
+        percentiles(building),
+        percentiles(uploading),
+        len(building),
+        len(uploading),
+        {
+            "idle": lag.between((before_began, before_ended), (after_began, after_ended)),
+            "building": lag.between((pressed, uploads_began)),
+            "uploading": lag.between((uploads_began, arrived)),
+        },
     )
 
 
@@ -334,6 +452,11 @@ def report(f: Figures) -> bool:
         ("reply max loaded / idle", f"{f.loaded_ms['max']:.0f} / {f.idle_ms['max']:.0f} ms = {f.ratios['max']:.2f}×",
          f"max ≤ {GOAL_MAX_S * 1000:.0f} ms", f.loaded_ms["max"] <= GOAL_MAX_S * 1000),
         ("replies measured idle / loaded", f"{f.replies_idle} / {f.replies_loaded}", "", None),
+        ("idle p95 before / after the job", f"{f.idle_before_ms['p95']:.0f} / {f.idle_after_ms['p95']:.0f} ms", "", None),
+        ("p95 drawing / uploading", f"{f.building_ms['p95']:.0f} ms ({f.replies_building} in {f.building_s:.0f} s) / "
+         f"{f.uploading_ms['p95']:.0f} ms ({f.replies_uploading} in {f.uploading_s:.0f} s)", "", None),
+        ("harness's own lag, max idle / drawing / uploading",
+         " / ".join(f"{f.harness_lag_ms[phase]['max']:.0f}" for phase in ("idle", "building", "uploading")) + " ms", "", None),
         ("event-loop stalls logged", str(f.loop_stalls), "", None),
         ("files HR received", str(f.files), "", None),
     ]  # fmt: skip
@@ -351,9 +474,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url", help="a PostgreSQL server (postgresql://…/postgres) to run on as well as SQLite"
     )
+    parser.add_argument(
+        "--database", choices=("sqlite", "postgresql", "both"),
+        help="which to run on (default: both with --database-url, else SQLite)",
+    )  # fmt: skip
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds the ZIP may take at most")
     args = parser.parse_args(argv)
-    kinds = ("sqlite", "postgresql") if args.database_url else ("sqlite",)
+    chosen = args.database or ("both" if args.database_url else "sqlite")
+    if chosen != "sqlite" and not args.database_url:
+        parser.error("PostgreSQL needs --database-url")
+    kinds = ("sqlite", "postgresql") if chosen == "both" else (chosen,)
     # Each database's figures printed and written as soon as measured: under load one run
     # takes many minutes, and a run stopped on PostgreSQL keeps SQLite's.
     figures, ok = [], True
