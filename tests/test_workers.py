@@ -9,9 +9,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bot.infra.i18n import create_i18n, in_locale
 from bot.infra.translation import gettext as _
-from bot.infra.workers import WORKER_NICENESS, Imported, Shared, Workers
+from bot.infra.workers import WORKER_NICENESS, Imported, Shared, Workers, lower_priority
 from bot.reports import files
 from tests.worker_jobs import MESSAGE, identity_of, loaded_by, translated
 
@@ -21,10 +23,24 @@ DRAWING_LIBRARIES = frozenset({"fpdf", "matplotlib", "openpyxl", "PIL"})
 async def test_workers_run_at_a_lower_priority_than_the_bot() -> None:
     workers = Workers("kk", size=1)
     try:
-        # os.nice(0) changes nothing and returns the process's niceness.
-        assert await workers.run(os.nice, 0) == min(19, os.nice(0) + WORKER_NICENESS)
+        if hasattr(os, "SCHED_IDLE"):  # Linux: only when no other process wants the core
+            assert os.sched_getscheduler(0) != os.SCHED_IDLE
+            assert await workers.run(os.sched_getscheduler, 0) == os.SCHED_IDLE
+        else:  # os.nice(0) changes nothing and returns the process's niceness.
+            assert await workers.run(os.nice, 0) == min(19, os.nice(0) + WORKER_NICENESS)
     finally:
         workers.shutdown()
+
+
+def test_where_the_idle_policy_is_refused_the_workers_are_niced(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*_args: object) -> None:
+        raise PermissionError("sched_setscheduler: not allowed in this sandbox")
+
+    lowered: list[int] = []
+    monkeypatch.setattr(os, "sched_setscheduler", refused, raising=False)
+    monkeypatch.setattr(os, "nice", lowered.append)
+    lower_priority(WORKER_NICENESS)
+    assert lowered == [WORKER_NICENESS]
 
 
 async def test_a_worker_draws_without_the_bots_frameworks() -> None:
