@@ -39,6 +39,7 @@ from bot.infra.pdf import (
     draw_document,
     draw_facts,
     draw_heading,
+    draw_paragraph,
     draw_table,
     form_title,
     new_form,
@@ -174,7 +175,7 @@ def _draw_result(pdf: FormPDF, item: SubjectResult, profile: Profile, locale: st
     pdf.ln(NOTE_GAP)
     pdf.set_font(FONT, "", 7.5)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(CONTENT_W, 3.4, note, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    draw_paragraph(pdf, note, 3.4)
     pdf.set_text_color(*INK)
 
 

@@ -11,10 +11,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import cast
 
 import pytest
 from aiogram.utils.i18n import I18n
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, StreamObject
 
 import bot.infra.pdf as pdf_kit
 import bot.survey360.result_pdf as result_pdf
@@ -113,3 +116,39 @@ def test_a_zips_member_is_the_persons_pdf(i18n: I18n) -> None:
                 item.campaign, item.subject, item.result, PROFILE, created_at=when
             )
             assert member == build_person_pdf(item, PROFILE, created_at=when)
+
+
+def _embedded_fonts(data: bytes) -> dict[str, TTFont]:
+    """Each TrueType font file a PDF embeds, by its base name (``MPDFAA+DejaVuSansBold``)."""
+    fonts: dict[str, TTFont] = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        resources = cast(DictionaryObject, page["/Resources"].get_object())
+        for font in cast(DictionaryObject, resources["/Font"].get_object()).values():
+            composite = cast(DictionaryObject, font.get_object())
+            descendant = cast(DictionaryObject, composite["/DescendantFonts"][0].get_object())  # type: ignore[index]
+            descriptor = cast(DictionaryObject, descendant["/FontDescriptor"].get_object())
+            stream = cast(StreamObject, descriptor["/FontFile2"].get_object()).get_data()
+            fonts[str(descendant["/BaseFont"]).lstrip("/")] = TTFont(io.BytesIO(stream))
+    return fonts
+
+
+def test_the_embedded_fonts_keep_the_outlines_and_boxes_of_dejavu_sans(i18n: I18n) -> None:
+    """The fonts are saved as cut, without measuring each glyph's box again (bot/infra/pdf.py):
+    every glyph a form embeds has DejaVu Sans's own points and bounding box."""
+    data = _draw(i18n, "kk", BY_ID["U1"])
+    sources = {
+        "DejaVuSansBook": TTFont(FONT_DIR / "DejaVuSans.ttf"),
+        "DejaVuSansBold": TTFont(FONT_DIR / "DejaVuSans-Bold.ttf"),
+    }
+    embedded = _embedded_fonts(data)
+    assert sorted(name.split("+")[1] for name in embedded) == sorted(sources)
+    for name, font in embedded.items():
+        source = sources[name.split("+")[1]]
+        source_names, glyphs, source_glyphs = source.getBestCmap(), font["glyf"], source["glyf"]
+        letters = {c: g for c, g in font.getBestCmap().items() if glyphs[g].numberOfContours > 0}
+        assert len(letters) > 30, name  # the form's letters, not a handful
+        for character, glyph_name in letters.items():
+            glyph, original = glyphs[glyph_name], source_glyphs[source_names[character]]
+            box = (glyph.xMin, glyph.yMin, glyph.xMax, glyph.yMax)
+            assert box == (original.xMin, original.yMin, original.xMax, original.yMax), (name, chr(character))
+            assert glyph.getCoordinates(glyphs)[0] == original.getCoordinates(source_glyphs)[0]
