@@ -361,6 +361,17 @@ async def press_all_reports(stand_in: BotApiStandIn, replies: Replies) -> float:
     return pressed
 
 
+async def idle_phase(
+    stand_in: BotApiStandIn, replies: Replies, chats: list[int], rounds: int
+) -> tuple[list[Reply], tuple[float, float]]:
+    """``rounds`` commands of every talker at once, nothing else going on: their replies, and
+    when the phase began and ended (the benchmark's own lag is read over that window)."""
+    began = time.perf_counter()
+    never = asyncio.Event()
+    talked = await asyncio.gather(*(talk(stand_in, replies, chat, rounds, never) for chat in chats))
+    return [reply for person in talked for reply in person], (began, time.perf_counter())
+
+
 def _stalls(log: Path) -> int:
     """The stalls the bot's watchdog has logged so far (bot/infra/watchdog.py)."""
     return log.read_text(errors="replace").count("the event loop stood still")
@@ -376,12 +387,9 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
         log = Path(tempfile.gettempdir()) / f"bench-reports-load-{kind}.log"
         async with running_bot(url, chats, log) as (stand_in, process), frozen_heap():
             replies = Replies(stand_in)
-            never = asyncio.Event()
-            await asyncio.gather(*(talk(stand_in, replies, c, WARM_UP_ROUNDS, never) for c in chats))
+            await idle_phase(stand_in, replies, chats, WARM_UP_ROUNDS)  # not counted
             lag = LoopLag()
-            before_began = time.perf_counter()
-            before = await asyncio.gather(*(talk(stand_in, replies, c, IDLE_ROUNDS, never) for c in chats))
-            before_ended = time.perf_counter()
+            before, before_window = await idle_phase(stand_in, replies, chats, IDLE_ROUNDS)
             rss_before = (await asyncio.to_thread(tree_memory_mib, process.pid or 0))[0]
             stop_sampling = asyncio.Event()
             sampler = asyncio.create_task(sample_peak(process.pid or 0, stop_sampling))
@@ -394,14 +402,10 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
             loaded = await talking
             stop_sampling.set()
             peak_rss, peak_pss, bot_peak_rss = await sampler
-            after_began = time.perf_counter()
-            after = await asyncio.gather(*(talk(stand_in, replies, c, IDLE_ROUNDS, never) for c in chats))
-            after_ended = time.perf_counter()
+            after, after_window = await idle_phase(stand_in, replies, chats, IDLE_ROUNDS)
             await lag.stop()
         stalls = _stalls(log) - stalls_before
-    before_all = [x for person in before for x in person]
-    after_all = [x for person in after for x in person]
-    idle_all = before_all + after_all
+    idle_all = before + after
     loaded_all = [x for person in loaded for x in person if x[0] < arrived]
     # The uploads begin after the job's last progress edit ("n of n", just before the first
     # file is sent); the first file is seen only once its upload is over.
@@ -422,8 +426,8 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
         bot_peak_rss,
         rss_before,
         idle_ms,
-        percentiles(before_all),
-        percentiles(after_all),
+        percentiles(before),
+        percentiles(after),
         loaded_ms,
         {key: loaded_ms[key] / idle_ms[key] for key in idle_ms},
         len(idle_all),
@@ -437,7 +441,7 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
         len(building),
         len(uploading),
         {
-            "idle": lag.between((before_began, before_ended), (after_began, after_ended)),
+            "idle": lag.between(before_window, after_window),
             "building": lag.between((pressed, uploads_began)),
             "uploading": lag.between((uploads_began, arrived)),
         },
