@@ -7,16 +7,18 @@ import asyncio
 import contextlib
 import csv
 import io
+import multiprocessing
 import os
 import signal
 import socket
-import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from unittest import mock
 
 from sqlalchemy import select
 
@@ -26,6 +28,7 @@ from bot.kernel.methodology import load_profile, suggested_deadline_360
 from storage.db import create_engine
 from storage.models import Assignment, CampaignSubject, Employee
 from tests.factories import TELEGRAM_IDS
+from tests.journeys import frozen_bot
 from tests.stand_in import BotApiStandIn, SentMessage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,20 +94,75 @@ def expected_means(answers: dict[tuple[str, str], dict[int, int]]) -> dict[tuple
     }
 
 
+# Bot processes are forked from a server that imported the bot once per test process
+# (multiprocessing's forkserver), not started as new interpreters: with aiogram 3.31's 442 types
+# a new interpreter spent 6 to 9 s of CPU importing the bot before it polled, once per start,
+# and the scenarios start one 130-odd times. The server imports what ``python -m
+# tests.journeys.frozen_bot run`` imports before it polls; nothing in those modules reads the
+# environment or the clock at import.
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(["tests.journeys.frozen_bot", "bot.factory"])
+
+
+class ForkedBot:
+    """A running bot process, with what the scenarios ask of ``asyncio.subprocess.Process``."""
+
+    def __init__(self, process: BaseProcess) -> None:
+        self._process = process
+
+    @classmethod
+    def start(cls, env: dict[str, str], log: Path) -> ForkedBot:
+        """Blocks while the fork server starts (once per test process): call it in a thread."""
+        process = _FORKS.Process(target=frozen_bot.forked, args=(env, str(log), str(ROOT)), name="bot")
+        process.start()
+        return cls(process)
+
+    @property
+    def pid(self) -> int:
+        assert self._process.pid is not None
+        return self._process.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code, the signal that ended it as a negative number, or None while it runs."""
+        return self._process.exitcode
+
+    def send_signal(self, number: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):  # ended since
+                os.kill(self.pid, number)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    async def wait(self) -> int:
+        """Until it ends: the fork server writes the exit status to the sentinel then."""
+        if (code := self.returncode) is not None:
+            return code
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+        loop.add_reader(self._process.sentinel, ended.set)
+        try:
+            await ended.wait()
+        finally:
+            loop.remove_reader(self._process.sentinel)
+        code = self.returncode
+        assert code is not None
+        return code
+
+
 class BotProcess:
-    def __init__(self, env: dict[str, str], log: Path, module: str = "tests.journeys.frozen_bot") -> None:
-        """``module`` is run as ``python -m MODULE run``: by default the bot with its clock set
-        at start (tests/journeys/frozen_bot.py) to ``JOURNEY_NOW`` of ``env``, or when ``env``
-        has none, to this process's present moment (see ``E2E_NOW``)."""
-        self.env, self.log, self.module = env, log, module
-        self.process: asyncio.subprocess.Process | None = None
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        """The bot as ``python -m tests.journeys.frozen_bot run`` runs it (forked, see
+        ``ForkedBot``): the bot with its clock set at start (tests/journeys/frozen_bot.py) to
+        ``JOURNEY_NOW`` of ``env``, or when ``env`` has none, to this process's present moment
+        (see ``E2E_NOW``), writing its log to ``log``."""
+        self.env, self.log = env, log
+        self.process: ForkedBot | None = None
 
     async def start(self) -> None:
-        handle = self.log.open("ab")
         env = {"JOURNEY_NOW": datetime.now(UTC).isoformat(), **self.env}
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", self.module, "run", env=env, cwd=ROOT, stdout=handle, stderr=handle
-        )
+        self.process = await asyncio.to_thread(ForkedBot.start, env, self.log)
 
     async def stop(self, timeout: float = 15) -> bool:
         """SIGTERM, as systemd stops it; True if the bot exited by itself within ``timeout``
@@ -153,14 +211,14 @@ def _cli_in_process(env: dict[str, str], args: tuple[str, ...]) -> str:
 
 @contextlib.contextmanager
 def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
+    """``os.environ`` is ``env`` for the command. The mapping is swapped, not the process's
+    environment rewritten: putenv and unsetenv while another thread calls getenv is undefined
+    in C, and libfaketime calls getenv from the clock functions it hooks, so rewriting it
+    crashed pytest workers under faketime. Settings and ``os.getenv`` read the swapped
+    mapping; the worker processes a command may start inherit the C environment, and read no
+    settings (their jobs come with their arguments)."""
+    with mock.patch.object(os, "environ", dict(env)):
         yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 async def start_360_round(env: dict[str, str], employees: list[str], *, days: int = 20) -> str:

@@ -106,7 +106,7 @@ class Bot:
         """The bot process on the clock ``JOURNEY_NOW`` of ``env``, polling when this returns."""
         log = self.folder / "bot.log"
         logged_before = log.stat().st_size if log.exists() else 0  # a restart appends to it
-        self.process = BotProcess(self.env, log, module="tests.journeys.frozen_bot")
+        self.process = BotProcess(self.env, log)
         await self.process.start()
         await until_polling(self.stand_in, self.process)
         await until_planned(self.process, logged_before)

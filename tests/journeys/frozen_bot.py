@@ -10,11 +10,13 @@ screen that showed minutes of the present moment would not be (none does, docs/s
 
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import os
 import signal
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import time_machine
 
@@ -31,6 +33,26 @@ def run() -> int:
     moment = datetime.fromisoformat(os.environ["JOURNEY_NOW"])
     with time_machine.travel(moment, tick=True):
         return main(sys.argv[1:])
+
+
+def forked(env: dict[str, str], log: str, root: str) -> None:
+    """``run`` in a process forked from the tests' fork server (tests/e2e/support.py,
+    ``BotProcess``), which imported the bot once: what ``python -m tests.journeys.frozen_bot run``
+    with ``env``, in ``root``, writing to ``log`` would do, without its seconds of imports.
+    The process is this one alone (no other thread), so its environment may be rewritten."""
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(root)
+    written = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(written, sys.stdout.fileno())
+    os.dup2(written, sys.stderr.fileno())
+    os.close(written)
+    sys.argv = [str(Path(__file__)), "run"]
+    code = run()
+    # A forked child ends with os._exit, which runs no exit hooks; a new interpreter would run
+    # them (the log's held-back repeats are reported by one, bot/infra/logs.py).
+    atexit._run_exitfuncs()
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":
