@@ -1,6 +1,7 @@
 """Which database each real-process scenario runs on. The database code itself runs on both
-backends in tests/storage and tests/conversation; a scenario here costs a bot process (and
-its imports) per start, so it runs once, on the backend it is about:
+backends in tests/storage and tests/conversation; a scenario here costs a bot process per
+start (forked from one that imported the bot, tests/e2e/support.py), so it runs once, on the
+backend it is about:
 
 - the database away, two instances sharing the work, thirty SIGKILLs while people answer:
   PostgreSQL (and Redis), the system of record of a large deployment. `.ci/run` runs them;

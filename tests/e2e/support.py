@@ -95,11 +95,11 @@ def expected_means(answers: dict[tuple[str, str], dict[int, int]]) -> dict[tuple
 
 
 # Bot processes are forked from a server that imported the bot once per test process
-# (multiprocessing's forkserver), not started as new interpreters: with aiogram 3.31's 442 types
-# a new interpreter spent 6 to 9 s of CPU importing the bot before it polled, once per start,
-# and the scenarios start one 130-odd times. The server imports what ``python -m
-# tests.journeys.frozen_bot run`` imports before it polls; nothing in those modules reads the
-# environment or the clock at import.
+# (multiprocessing's forkserver), not started as new interpreters: with aiogram 3.31's 442
+# types, a new interpreter spent 8 to 10 s of CPU importing the bot before it polled, once per
+# start, and the thirty kills alone start 31 bots per mode (docs/testing.md). The server
+# imports what ``python -m tests.journeys.frozen_bot run`` imports before it polls; nothing in
+# those modules reads the environment or the clock at import.
 _FORKS = multiprocessing.get_context("forkserver")
 _FORKS.set_forkserver_preload(["tests.journeys.frozen_bot", "bot.factory"])
 
