@@ -11,17 +11,17 @@ bound to Telegram, and an HR head. The real bot (``python -m bot run``) long-pol
 API stand-in (tests/stand_in). Each talker sends commands (/start, /language, /deadlines,
 /help) and presses a button of what the bot answers when it has one (English, on /language),
 one after another, each waiting for the bot's reply: a few rounds to warm up, not counted;
-then with nothing else going on (``idle``); then while HR's "All reports (ZIP)" is built and
-its files uploaded (``loaded``), until the last file arrives; then idle again. The idle
-figures are those of both idle phases together.
+then for 15 s with nothing else going on (``idle``); then while HR's "All reports (ZIP)" is
+built and its files uploaded (``loaded``), until the last file arrives; then idle again for
+15 s. The idle figures are those of both idle phases together.
 
 Printed, with the goals beside them:
 
 * the ZIP's wall time, from HR's press to its last file reaching Telegram, and reports a second
   (goal: 300 reports in 60 s on 2 cores);
 * peak RSS of the bot's process and its worker processes together, sampled every 0.1 s
-  (goal: at most 600 MiB for 10,000 reports), and their PSS, which counts the pages they
-  share once;
+  through the idle and loaded phases (goal: at most 600 MiB for 10,000 reports), and their
+  PSS, which counts the pages they share once, sampled every second;
 * the talkers' reply latency p50 / p95 / max while the ZIP is built, and each divided by the
   same figure measured idle (goals: p95 at most 1.5 times idle, max at most 1 s);
 * the loaded phase in two, while the PDFs are drawn and while the files are uploaded: the
@@ -73,15 +73,21 @@ HR_HEAD = 709_999_999
 _PART = re.compile(r"File (\d+) of (\d+)\.")
 # /language answers with buttons: the press (English again) writes the person's choice.
 COMMANDS = ("/start", "/language", "/deadlines", "/help")
-# Each talker's commands in each idle phase, before HR's press and after the last file (a
-# press may follow each), after a round not counted: the first of each command warms caches
-# the loaded phase finds warm. Some 900 idle replies in all, so that the idle p95, the ratio's
-# divisor, is not a handful of replies' chance; half of them after the job, so that the
-# machine's drift over the run (idle p95s of one configuration ranged 110 to 188 ms from run
-# to run on the development machine) weighs on both sides of the ratio alike.
-WARM_UP_ROUNDS, IDLE_ROUNDS = 4, 18
+# A few rounds of every talker's commands to warm up, not counted: the first of each command
+# warms caches the loaded phase finds warm. Then the idle phases, before HR's press and after
+# the last file, each IDLE_SECONDS of talking (a press may follow each command): 5,600 to
+# 8,300 replies in all on the development machine. Their length matters more than their
+# count: the machine's own speed drifts over tens of seconds (the same CPU work took 2.3 to
+# 3.6 s from one minute to the next there, nothing else running), and a ZIP of 300 people is
+# some 20 to 35 s of it. Idle phases of 18 commands a talker (920 replies, 2 to 3 s each, as
+# before 7 December) sampled a fifth of the machine time the loaded phase did, and the ratio
+# swung with the drift: the idle p95 before and after one job differed by up to 63 ms (119
+# and 182).
+WARM_UP_ROUNDS, IDLE_SECONDS = 4, 15.0
 LAG_TICK = 0.01  # the benchmark's own event loop, checked this often (LoopLag)
 FREEZE_EVERY = 1.0  # seconds between two freezes of the benchmark's heap (frozen_heap)
+RSS_EVERY, PSS_EVERY = 0.1, 1.0  # seconds between two readings of the bot's memory (sample_peak)
+PAGE_BYTES, MIB = os.sysconf("SC_PAGE_SIZE"), 1024 * 1024
 REPLY_TIMEOUT = 120.0
 # Goals (issue 20).
 GOAL_P95_RATIO, GOAL_MAX_S, GOAL_REPORTS_PER_S, GOAL_RSS_MIB_AT_10000 = 1.5, 1.0, 300 / 60, 600.0
@@ -254,38 +260,62 @@ async def frozen_heap() -> AsyncIterator[None]:
         gc.unfreeze()
 
 
-def tree_memory_mib(pid: int) -> tuple[float, float, float]:
-    """RSS and PSS of a process and its children (the worker processes), from /proc, and the
-    RSS of the process alone. The RSS sum counts the pages the processes share (libraries)
-    once per process; PSS shares them out."""
-    rss_kib = pss_kib = own_kib = 0
-    wanted = {pid}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def tree_pids(pid: int) -> list[int]:
+    """The process and its children (the worker processes), from the children files of its
+    threads: a few small reads, where a walk of /proc reads every process on the machine."""
+    pids = [pid]
+    with suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with suppress(OSError):
+                pids += [int(child) for child in (task / "children").read_text().split()]
+    return pids
+
+
+def tree_rss_mib(pids: list[int]) -> tuple[float, float]:
+    """RSS of the processes together, and of the first alone, from /proc/PID/statm: the kernel
+    keeps the count, nothing is walked. The sum counts the pages the processes share
+    (libraries) once per process."""
+    sizes = []
+    for pid in pids:
         try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if int(entry.name) not in wanted and parent not in wanted:
-                continue
-            for line in (entry / "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    rss_kib += int(line.split()[1])
-                    if int(entry.name) == pid:
-                        own_kib = int(line.split()[1])
-            for line in (entry / "smaps_rollup").read_text().splitlines():
+            sizes.append(int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES)
+        except (OSError, ValueError, IndexError):
+            sizes.append(0)  # a process that ended meanwhile
+    return sum(sizes) / MIB, (sizes[0] if sizes else 0) / MIB
+
+
+def tree_pss_mib(pids: list[int]) -> float:
+    """PSS of the processes together, which shares their common pages out, from
+    /proc/PID/smaps_rollup: the kernel walks each process's page tables for it, holding its
+    memory-map lock (about 2 ms for a 250 MiB process here)."""
+    pss_kib = 0
+    for pid in pids:
+        with suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     pss_kib += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            continue  # a process that ended meanwhile
-    return rss_kib / 1024, pss_kib / 1024, own_kib / 1024
+    return pss_kib / 1024
 
 
 async def sample_peak(pid: int, stop: asyncio.Event) -> tuple[float, float, float]:
+    """Peak RSS of the tree and of the bot alone, read every RSS_EVERY (a fraction of a
+    millisecond, on this loop), and peak PSS, read every PSS_EVERY (milliseconds of the
+    kernel's, in a thread), until ``stop``. It runs through the idle phases as well as the
+    loaded one, so that whatever it costs the bot and the harness weighs on both sides of the
+    ratios. As it was before 7 December, only during the job and every 0.1 s a walk of all of
+    /proc and of each process's page tables, main's p95 ratios in one hour were 1.50, 1.40 and
+    1.28 with it and 1.27, 1.15 and 1.08 without it (docs/benchmarks.md)."""
     peak_rss = peak_pss = peak_own = 0.0
+    pss_due = 0.0
     while not stop.is_set():
-        rss, pss, own = await asyncio.to_thread(tree_memory_mib, pid)
-        peak_rss, peak_pss, peak_own = max(peak_rss, rss), max(peak_pss, pss), max(peak_own, own)
-        await asyncio.sleep(0.1)
+        pids = tree_pids(pid)
+        rss, own = tree_rss_mib(pids)
+        peak_rss, peak_own = max(peak_rss, rss), max(peak_own, own)
+        if time.monotonic() >= pss_due:
+            peak_pss = max(peak_pss, await asyncio.to_thread(tree_pss_mib, pids))
+            pss_due = time.monotonic() + PSS_EVERY
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), RSS_EVERY)
     return peak_rss, peak_pss, peak_own
 
 
@@ -362,13 +392,18 @@ async def press_all_reports(stand_in: BotApiStandIn, replies: Replies) -> float:
 
 
 async def idle_phase(
-    stand_in: BotApiStandIn, replies: Replies, chats: list[int], rounds: int
+    stand_in: BotApiStandIn, replies: Replies, chats: list[int], *, rounds: int | None = None
 ) -> tuple[list[Reply], tuple[float, float]]:
-    """``rounds`` commands of every talker at once, nothing else going on: their replies, and
-    when the phase began and ended (the benchmark's own lag is read over that window)."""
+    """Every talker at once, nothing else going on, for ``rounds`` commands each or else for
+    IDLE_SECONDS: their replies, and when the phase began and ended (the benchmark's own lag
+    is read over that window)."""
     began = time.perf_counter()
-    never = asyncio.Event()
-    talked = await asyncio.gather(*(talk(stand_in, replies, chat, rounds, never) for chat in chats))
+    over = asyncio.Event()
+    timer = asyncio.get_running_loop().call_later(IDLE_SECONDS, over.set)
+    try:
+        talked = await asyncio.gather(*(talk(stand_in, replies, chat, rounds, over) for chat in chats))
+    finally:
+        timer.cancel()
     return [reply for person in talked for reply in person], (began, time.perf_counter())
 
 
@@ -387,12 +422,12 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
         log = Path(tempfile.gettempdir()) / f"bench-reports-load-{kind}.log"
         async with running_bot(url, chats, log) as (stand_in, process), frozen_heap():
             replies = Replies(stand_in)
-            await idle_phase(stand_in, replies, chats, WARM_UP_ROUNDS)  # not counted
+            await idle_phase(stand_in, replies, chats, rounds=WARM_UP_ROUNDS)  # not counted
             lag = LoopLag()
-            before, before_window = await idle_phase(stand_in, replies, chats, IDLE_ROUNDS)
-            rss_before = (await asyncio.to_thread(tree_memory_mib, process.pid or 0))[0]
             stop_sampling = asyncio.Event()
             sampler = asyncio.create_task(sample_peak(process.pid or 0, stop_sampling))
+            before, before_window = await idle_phase(stand_in, replies, chats)
+            rss_before = tree_rss_mib(tree_pids(process.pid or 0))[0]
             built = asyncio.Event()
             stalls_before = _stalls(log)  # start-up's full collection before its gc.freeze() among them
             pressed = await press_all_reports(stand_in, replies)
@@ -400,9 +435,9 @@ async def measure(kind: str, args: argparse.Namespace) -> Figures:
             arrived = await asyncio.wait_for(replies.document, args.timeout)
             built.set()
             loaded = await talking
+            after, after_window = await idle_phase(stand_in, replies, chats)
             stop_sampling.set()
             peak_rss, peak_pss, bot_peak_rss = await sampler
-            after, after_window = await idle_phase(stand_in, replies, chats, IDLE_ROUNDS)
             await lag.stop()
         stalls = _stalls(log) - stalls_before
     idle_all = before + after
