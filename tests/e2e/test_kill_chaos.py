@@ -58,7 +58,7 @@ PEOPLE = 20
 KILLS = 30
 TELEGRAM_BASE = 2_000_000
 PATIENCE = 6.0  # seconds a person waits for the screen to move before reopening
-STATEMENTS = 24  # in the employees' questionnaire, the one each person answers
+STATEMENTS = len(load_profile().questionnaire("employees").statements)  # the one each person answers
 PUBLIC_URL = "https://bagalau.example.kz/telegram/updates"
 SECRET = "s3cret-Token_42"
 
@@ -168,7 +168,7 @@ class Person:
             try:
                 await self.stand_in.wait_for(self._moved_on(message_id, statement), timeout=PATIENCE)
             except TimeoutError:
-                known = min((s for s in range(1, 25) if s not in self.pressed), default=0)
+                known = min((s for s in range(1, STATEMENTS + 1) if s not in self.pressed), default=0)
                 message_id = await self._open()
                 self.reopened_at.append(
                     (known, statement_on_screen(self.stand_in.message(self.chat, message_id)) or 0)
