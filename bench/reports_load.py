@@ -281,7 +281,7 @@ def tree_rss_mib(pids: list[int]) -> tuple[float, float]:
             sizes.append(int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES)
         except (OSError, ValueError, IndexError):
             sizes.append(0)  # a process that ended meanwhile
-    return sum(sizes) / MIB, (sizes[0] if sizes else 0) / MIB
+    return sum(sizes) / MIB, sizes[0] / MIB
 
 
 def tree_pss_mib(pids: list[int]) -> float:
