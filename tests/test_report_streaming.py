@@ -1,6 +1,7 @@
 """The report job's ZIP is written to disk PDF by PDF (bot/reports/jobs.py): whatever the
 round's size, only a few PDFs are drawn or waiting at a time, and the members keep the
-archive's order however the workers finish."""
+archive's order however the workers finish. Its files go up no faster than
+UPLOAD_BYTES_PER_SECOND."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from bot.reports.jobs import ReportJobs, _Progress
+import pytest
+
+from bot.reports import jobs as report_jobs
+from bot.reports.jobs import UPLOAD_BYTES_PER_SECOND, PacedFile, ReportJobs, _Progress
 from bot.survey360.results import SubjectResult
 
 PEOPLE = 60
@@ -81,3 +85,48 @@ async def test_the_zip_is_written_in_order_with_few_pdfs_held(tmp_path: Path) ->
         assert archive.namelist() == [name for name, _, _ in members]
         assert archive.read("Unit/007 Person.pdf") == b"%PDF person 7" * 1000
         assert archive.testzip() is None
+
+
+class FakeClock:
+    """The pacing's clock: moves only when the upload sleeps or the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    # The job module's names only: the event loop keeps the real clock.
+    monkeypatch.setattr(report_jobs, "time", SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(report_jobs, "asyncio", SimpleNamespace(sleep=fake.sleep))
+    return fake
+
+
+async def test_a_file_goes_up_no_faster_than_the_pace(tmp_path: Path, clock: FakeClock) -> None:
+    chunk = 1024 * 1024
+    data = random.Random(3).randbytes(4 * chunk + 10)
+    path = tmp_path / "part.zip"
+    path.write_bytes(data)
+    read = [piece async for piece in PacedFile(path, chunk_size=chunk).read(cast(Any, None))]
+    assert b"".join(read) == data
+    # Read at once, so ahead after every piece: a pause to bring it back to the pace.
+    assert len(clock.slept) == 5
+    assert clock.now - 100.0 == pytest.approx(len(data) / UPLOAD_BYTES_PER_SECOND)
+
+
+async def test_an_upload_slower_than_the_pace_never_waits(tmp_path: Path, clock: FakeClock) -> None:
+    chunk = 1024 * 1024
+    path = tmp_path / "part.zip"
+    path.write_bytes(bytes(3 * chunk))
+    async for _ in PacedFile(path, chunk_size=chunk).read(cast(Any, None)):
+        clock.now += 2 * chunk / UPLOAD_BYTES_PER_SECOND  # the line takes twice the pace's time
+    assert clock.slept == []

@@ -32,11 +32,12 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import shutil
 import tempfile
 import time
 import zipfile
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
@@ -84,6 +85,14 @@ PART_BYTES = 45 * 1024 * 1024
 # socket by the event loop: aiogram's 64 KiB made some 700 trips a file, twice the CPU of these
 # 45 (one 48 MiB upload to the stand-in: 0.54 s against 0.26, docs/benchmarks.md).
 UPLOAD_CHUNK_BYTES = 1024 * 1024
+# ... and at most this fast (256 Mbit/s), faster than most state bodies' lines to Telegram. At
+# full speed the 7 files of a 10,000-person round went up in about a second, and while they
+# did Telegram (the stand-in, on the same machine) answered the bot's other calls in 15-30 ms
+# instead of 2: on SQLite an update that replies with a new message holds the database until
+# Telegram answers, so each waited for all those before it, and replies took up to 1.2 s.
+# Paced, the same files take 10 s (a 300-person ZIP, 0.3 s more) and the replies meanwhile are
+# as fast as with nothing going on (docs/benchmarks.md).
+UPLOAD_BYTES_PER_SECOND = 32 * 1024 * 1024
 REPORT_INTERRUPTED = "report_interrupted"  # the outbox kind telling the person (notices.py)
 # A running job records its progress at every edit, a few seconds apart; one silent this long
 # belonged to an instance that died (a single PDF takes well under a second).
@@ -297,9 +306,10 @@ class ReportJobs:
         progress = _Progress(bot, request.chat_id, total, self.progress_interval, record)
         await progress.begin()
         name = archive_name(campaign.year, request.target, request.locale)
-        with tempfile.TemporaryDirectory(prefix="bagalau-report-") as folder:
+        folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="bagalau-report-"))
+        try:
             paths = await self._write_archive(
-                Path(folder), name, self._results(request.campaign_id, plan), profile, progress
+                folder, name, self._results(request.campaign_id, plan), profile, progress
             )
             async with self.sessionmaker.begin() as session:
                 await self._audit(session, request, name)
@@ -307,10 +317,13 @@ class ReportJobs:
             for part, path in enumerate(paths, start=1):
                 await bot.send_document(
                     request.chat_id,
-                    FSInputFile(path, filename=path.name, chunk_size=UPLOAD_CHUNK_BYTES),
+                    PacedFile(path, filename=path.name, chunk_size=UPLOAD_CHUNK_BYTES),
                     caption=archive_caption(campaign.year, request.target, total, part, len(paths)),
                     protect_content=True,
                 )
+        finally:
+            # In a thread: deleting a large round's files (315 MB) took the loop some 60 ms.
+            await asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
 
     async def _results(
         self, campaign_id: int, plan: Sequence[tuple[str, int]]
@@ -388,6 +401,20 @@ class ReportJobs:
         if len(paths) == 1:  # one file: the archive's own name, no part number
             paths[0] = paths[0].rename(folder / name)
         return paths
+
+
+class PacedFile(FSInputFile):
+    """A file on disk uploaded at most UPLOAD_BYTES_PER_SECOND: a pause after each piece
+    whenever it is ahead of that pace."""
+
+    async def read(self, bot: Bot) -> AsyncGenerator[bytes, None]:
+        began, sent = time.monotonic(), 0
+        async for chunk in super().read(bot):
+            yield chunk
+            sent += len(chunk)
+            ahead = began + sent / UPLOAD_BYTES_PER_SECOND - time.monotonic()
+            if ahead > 0:
+                await asyncio.sleep(ahead)
 
 
 class _Progress:

@@ -17,6 +17,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramConflictError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNotFound,
     TelegramRetryAfter,
@@ -36,6 +37,7 @@ from aiogram.types import (
 
 from tests.stand_in import BotApiStandIn
 from tests.stand_in.formatting import EntityParseError, format_text
+from tests.stand_in.server import MAX_UPLOAD_BYTES
 
 TOKEN = "123456:TEST"
 ALICE = 1001
@@ -293,6 +295,21 @@ async def test_send_document_upload(stand_in: BotApiStandIn, bot: Bot) -> None:
     resent = await bot.send_document(ALICE, sent.document.file_id)
     assert resent.document is not None and resent.document.file_id == sent.document.file_id
     assert stand_in.last_message(ALICE).file_bytes == data
+
+
+async def test_documents_up_to_fifty_megabytes(stand_in: BotApiStandIn, bot: Bot) -> None:
+    """Read whole from a multipart form of any size Telegram takes, refused past it as Telegram
+    refuses (413), whichever part of the form carries it."""
+    largest = bytes(range(256)) * (MAX_UPLOAD_BYTES // 256)
+    sent = await bot.send_document(ALICE, BufferedInputFile(largest, filename="reports.zip"), caption="Всё")
+    assert sent.document is not None and sent.document.file_size == MAX_UPLOAD_BYTES
+    assert stand_in.last_message(ALICE).file_bytes == largest
+    assert stand_in.last_message(ALICE).caption == "Всё"
+    with pytest.raises(TelegramEntityTooLarge, match="Request Entity Too Large"):
+        await bot.send_document(ALICE, BufferedInputFile(largest + b"!", filename="more.zip"))
+    with pytest.raises(TelegramEntityTooLarge):  # the form itself past what Telegram reads
+        await bot.send_document(ALICE, BufferedInputFile(largest * 2, filename="twice.zip"))
+    assert stand_in.last_message(ALICE).message_id == sent.message_id
 
 
 async def test_user_document_is_downloadable_by_the_bot(stand_in: BotApiStandIn, bot: Bot) -> None:
