@@ -194,7 +194,7 @@ def _bad(description: str) -> ApiError:
 
 
 def _too_large() -> ApiError:
-    """A file over MAX_UPLOAD_BYTES, as Telegram refuses it."""
+    """A file over MAX_UPLOAD_BYTES, or a form too large to hold one, refused as Telegram does."""
     return ApiError(413, _DEFAULT_DESCRIPTIONS[413])
 
 
@@ -1994,8 +1994,8 @@ async def _read_multipart(request: web.Request) -> Params:
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name is None:
             raise _bad("can't parse multipart form")
-        # Joined once at the end: a bytearray grown chunk by chunk copied a 45 MB file about
-        # eight times over as it was reallocated.
+        # Joined once at the end: one copy of the file (a bytearray grown piece by piece copies
+        # it again at each reallocation).
         chunks = []
         while chunk := await part.read_chunk(_MULTIPART_CHUNK):
             received += len(chunk)
@@ -2008,8 +2008,11 @@ async def _read_multipart(request: web.Request) -> Params:
             kind = part.headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
             params[part.name] = UploadedFile(part.name, part.filename, kind, data)
         else:
-            charset = part.get_charset(default="utf-8")
-            params[part.name] = _decode_form_value(part.name, data.decode(charset, "replace"))
+            try:
+                text = data.decode(part.get_charset(default="utf-8"), "replace")
+            except LookupError:  # a charset Python does not know
+                raise _bad("can't parse multipart form") from None
+            params[part.name] = _decode_form_value(part.name, text)
     return params
 
 

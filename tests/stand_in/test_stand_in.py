@@ -312,6 +312,22 @@ async def test_documents_up_to_fifty_megabytes(stand_in: BotApiStandIn, bot: Bot
     assert stand_in.last_message(ALICE).message_id == sent.message_id
 
 
+async def test_a_malformed_form_is_refused(stand_in: BotApiStandIn) -> None:
+    """A form field in a charset nobody knows, or a part with no name: 400, as JSON."""
+    url = f"{stand_in.base_url}/bot{TOKEN}/sendMessage"
+    chat = f'--B\r\nContent-Disposition: form-data; name="chat_id"\r\n\r\n{ALICE}\r\n'
+    odd = 'Content-Disposition: form-data; name="text"\r\nContent-Type: text/plain; charset=no-such-charset'
+    nameless = "Content-Disposition: form-data"
+    async with aiohttp.ClientSession() as http:
+        for part in (odd, nameless):
+            body = f"{chat}--B\r\n{part}\r\n\r\nhi\r\n--B--\r\n".encode()
+            headers = {"Content-Type": "multipart/form-data; boundary=B"}
+            async with http.post(url, data=body, headers=headers) as response:
+                assert response.status == 400
+                assert (await response.json())["description"] == "Bad Request: can't parse multipart form"
+    assert stand_in.messages_for(ALICE) == []
+
+
 async def test_user_document_is_downloadable_by_the_bot(stand_in: BotApiStandIn, bot: Bot) -> None:
     data = "ФИО;Балл\nАйгерім;87\n".encode()
     stand_in.send_document(ALICE, data, "scores.csv", "text/csv")
