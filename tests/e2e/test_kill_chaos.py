@@ -97,16 +97,16 @@ class Kills:
 
     def __init__(self) -> None:
         self.count = 0
-        self._changed = asyncio.Event()
+        self._changed = asyncio.Condition()
 
-    def add(self) -> None:
-        self.count += 1
-        self._changed.set()
-        self._changed = asyncio.Event()
+    async def add(self) -> None:
+        async with self._changed:
+            self.count += 1
+            self._changed.notify_all()
 
     async def reached(self, count: int) -> None:
-        while self.count < count:
-            await self._changed.wait()
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.count >= count)
 
 
 class Person:
@@ -265,7 +265,7 @@ async def test_thirty_kills_while_twenty_people_answer(
                 else:
                     await asyncio.sleep(rng.uniform(0.3, 2.0))
                 await bot.kill()
-                kills.add()
+                await kills.add()
                 await bot.start()
             await asyncio.wait_for(answering, 300)
             await _all_handled(stand_in, empty_database_url)
