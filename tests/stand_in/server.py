@@ -2003,7 +2003,6 @@ async def _read_multipart(request: web.Request) -> Params:
                 raise _too_large()
             chunks.append(chunk)
         data = b"".join(chunks)
-        del chunks
         if part.filename:
             kind = part.headers.get(hdrs.CONTENT_TYPE, "application/octet-stream")
             params[part.name] = UploadedFile(part.name, part.filename, kind, data)
